@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerates internal/api/openapi/zz_generated.openapi.go from the k8s.io/api
+# packages ordo serves. Run from anywhere: go generate ./internal/api/openapi
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pkgs=(
+  k8s.io/apimachinery/pkg/apis/meta/v1
+  k8s.io/apimachinery/pkg/runtime
+  k8s.io/apimachinery/pkg/version
+  k8s.io/apimachinery/pkg/api/resource
+  k8s.io/apimachinery/pkg/util/intstr
+  k8s.io/api/core/v1
+  k8s.io/api/apps/v1
+  k8s.io/api/batch/v1
+  k8s.io/api/batch/v1beta1
+  k8s.io/api/coordination/v1
+  k8s.io/api/discovery/v1
+  k8s.io/api/events/v1
+  k8s.io/api/storage/v1
+  k8s.io/api/rbac/v1
+  k8s.io/api/autoscaling/v1
+)
+go run k8s.io/kube-openapi/cmd/openapi-gen \
+  --output-dir internal/api/openapi \
+  --output-pkg github.com/ordo-dev/ordo/internal/api/openapi \
+  --output-file zz_generated.openapi.go \
+  --go-header-file /dev/null \
+  --report-filename /dev/null \
+  "${pkgs[@]}"
+gofmt -w internal/api/openapi/zz_generated.openapi.go

@@ -1,0 +1,167 @@
+// Package pki creates, on a server's first start, the certificate authority,
+// the API server's serving certificate and the admin's client certificate, and
+// loads them on every later start. Files live in <data-dir>/pki.
+package pki
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/util/cert"
+	"k8s.io/client-go/util/keyutil"
+)
+
+const validity = 10 * 365 * 24 * time.Hour
+
+// Files names the PEM files of one data directory.
+type Files struct {
+	Dir string
+}
+
+// CACert is the CA certificate clients trust and that signs client certs.
+func (f Files) CACert() string { return filepath.Join(f.Dir, "ca.crt") }
+
+// CAKey is the CA's private key.
+func (f Files) CAKey() string { return filepath.Join(f.Dir, "ca.key") }
+
+// ServingCert is the API server's certificate.
+func (f Files) ServingCert() string { return filepath.Join(f.Dir, "apiserver.crt") }
+
+// ServingKey is the API server's private key.
+func (f Files) ServingKey() string { return filepath.Join(f.Dir, "apiserver.key") }
+
+// AdminCert is the admin client's certificate (O=system:masters).
+func (f Files) AdminCert() string { return filepath.Join(f.Dir, "admin.crt") }
+
+// AdminKey is the admin client's private key.
+func (f Files) AdminKey() string { return filepath.Join(f.Dir, "admin.key") }
+
+// Ensure creates whatever is missing: the CA, then a serving certificate valid
+// for hosts and ips, then the admin client certificate. Existing files are
+// kept, so clients' kubeconfigs stay valid across restarts.
+func Ensure(f Files, hosts []string, ips []net.IP) error {
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
+		return err
+	}
+	if !exists(f.CACert()) {
+		if err := newCA(f); err != nil {
+			return err
+		}
+	}
+	ca, caKey, err := loadCA(f)
+	if err != nil {
+		return err
+	}
+	if !exists(f.ServingCert()) {
+		tmpl := leafTemplate(pkix.Name{CommonName: "ordo-apiserver"}, x509.ExtKeyUsageServerAuth)
+		tmpl.DNSNames, tmpl.IPAddresses = hosts, ips
+		if err := issue(ca, caKey, tmpl, f.ServingCert(), f.ServingKey()); err != nil {
+			return err
+		}
+	}
+	if !exists(f.AdminCert()) {
+		tmpl := leafTemplate(pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}}, x509.ExtKeyUsageClientAuth)
+		if err := issue(ca, caKey, tmpl, f.AdminCert(), f.AdminKey()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newCA(f Files) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	caCert, err := cert.NewSelfSignedCACert(cert.Config{CommonName: "ordo-ca"}, key)
+	if err != nil {
+		return err
+	}
+	return writePair(f.CACert(), f.CAKey(), caCert, key)
+}
+
+func loadCA(f Files) (*x509.Certificate, crypto.Signer, error) {
+	certs, err := cert.CertsFromFile(f.CACert())
+	if err != nil {
+		return nil, nil, fmt.Errorf("load CA: %w", err)
+	}
+	key, err := keyutil.PrivateKeyFromFile(f.CAKey())
+	if err != nil {
+		return nil, nil, fmt.Errorf("load CA key: %w", err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, nil, errors.New("CA key cannot sign")
+	}
+	return certs[0], signer, nil
+}
+
+func leafTemplate(subject pkix.Name, usage x509.ExtKeyUsage) *x509.Certificate {
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	now := time.Now()
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      subject,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
+}
+
+func issue(ca *x509.Certificate, caKey crypto.Signer, tmpl *x509.Certificate, certPath, keyPath string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	if err != nil {
+		return err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	return writePair(certPath, keyPath, leaf, key)
+}
+
+// writePair writes the key first and the certificate last, each atomically, so
+// a crash never leaves a certificate whose key is missing.
+func writePair(certPath, keyPath string, c *x509.Certificate, key *ecdsa.PrivateKey) error {
+	keyPEM, err := keyutil.MarshalPrivateKeyToPEM(key)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(keyPath, keyPEM, 0o600); err != nil {
+		return err
+	}
+	certPEM, err := cert.EncodeCertificates(c)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(certPath, certPEM, 0o644)
+}
+
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -1,0 +1,107 @@
+// Package etcd starts the embedded etcd server that holds ordo's state when
+// no external cluster is given, and builds the client configuration the API
+// server's storage uses for either.
+package etcd
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// EmbeddedConfig says where the embedded etcd keeps its data and listens.
+type EmbeddedConfig struct {
+	// DataDir holds the member's WAL and snapshots.
+	DataDir string
+	// ClientURL is where clients connect, e.g. http://127.0.0.1:2379. Port 0
+	// picks a free port; Embedded.ClientURL reports the one chosen.
+	ClientURL string
+	// PeerURL is the (unused, single-member) peer listener.
+	PeerURL string
+	// StartTimeout bounds how long to wait for the member to be ready.
+	StartTimeout time.Duration
+}
+
+// Embedded is a running single-member etcd.
+type Embedded struct {
+	etcd *embed.Etcd
+}
+
+// StartEmbedded starts etcd and waits until it serves requests.
+func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("etcd data dir: %w", err)
+	}
+	cfg := embed.NewConfig()
+	cfg.Name = "ordo"
+	cfg.Dir = c.DataDir
+	cfg.WalDir = filepath.Join(c.DataDir, "wal")
+	client, err := url.Parse(c.ClientURL)
+	if err != nil {
+		return nil, fmt.Errorf("etcd client url: %w", err)
+	}
+	peer, err := url.Parse(c.PeerURL)
+	if err != nil {
+		return nil, fmt.Errorf("etcd peer url: %w", err)
+	}
+	cfg.ListenClientUrls = []url.URL{*client}
+	cfg.AdvertiseClientUrls = []url.URL{*client}
+	cfg.ListenPeerUrls = []url.URL{*peer}
+	cfg.AdvertisePeerUrls = []url.URL{*peer}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg.ListenMetricsUrls = nil
+	// Kubernetes compacts history itself (the apiserver runs a compactor);
+	// keep etcd's own revision compaction off and its logs quiet.
+	cfg.LogLevel = "error"
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(quietLogger())
+	cfg.QuotaBackendBytes = 8 << 30
+
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded etcd: %w", err)
+	}
+	timeout := c.StartTimeout
+	if timeout == 0 {
+		timeout = time.Minute
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+		return &Embedded{etcd: e}, nil
+	case err := <-e.Err():
+		e.Close()
+		return nil, fmt.Errorf("embedded etcd failed: %w", err)
+	case <-time.After(timeout):
+		e.Close()
+		return nil, fmt.Errorf("embedded etcd not ready after %s", timeout)
+	case <-ctx.Done():
+		e.Close()
+		return nil, ctx.Err()
+	}
+}
+
+// ClientURL is the URL clients dial, with the port actually bound.
+func (e *Embedded) ClientURL() string {
+	return "http://" + e.etcd.Clients[0].Addr().String()
+}
+
+// Close stops the member, flushing its WAL.
+func (e *Embedded) Close() {
+	e.etcd.Close()
+}
+
+func quietLogger() *zap.Logger {
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(zapcore.ErrorLevel)
+	l, err := cfg.Build()
+	if err != nil {
+		return zap.NewNop()
+	}
+	return l
+}
