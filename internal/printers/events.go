@@ -6,22 +6,20 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Kubernetes serves core and events.k8s.io events from one storage and one
-// printer, so both groups print the same columns here too.
+// Kubernetes serves core and events.k8s.io events from one storage whose
+// objects are core Events (the scheme converts at the edge), so one printer
+// serves both groups.
 func eventDefinitions() map[schema.GroupResource]definition {
-	cols := eventColumns()
+	p := printer[corev1.Event]{columns: eventColumns(), cells: func(e *corev1.Event, now time.Time) ([]any, error) {
+		return coreEventView(e).cells(now), nil
+	}}
 	return map[schema.GroupResource]definition{
-		{Resource: "events"}: printer[corev1.Event]{columns: cols, cells: func(e *corev1.Event, now time.Time) ([]any, error) {
-			return coreEventView(e).cells(now), nil
-		}},
-		{Group: "events.k8s.io", Resource: "events"}: printer[eventsv1.Event]{columns: cols, cells: func(e *eventsv1.Event, now time.Time) ([]any, error) {
-			return eventsV1View(e).cells(now), nil
-		}},
+		{Resource: "events"}:                         p,
+		{Group: "events.k8s.io", Resource: "events"}: p,
 	}
 }
 
@@ -71,22 +69,6 @@ func coreEventView(e *corev1.Event) eventView {
 		reportingController: e.ReportingController, reportingInstance: e.ReportingInstance,
 		firstTimestamp: e.FirstTimestamp, lastTimestamp: e.LastTimestamp, eventTime: e.EventTime,
 		count: e.Count,
-	}
-	if e.Series != nil {
-		v.series = &eventSeries{count: e.Series.Count, lastObserved: e.Series.LastObservedTime}
-	}
-	return v
-}
-
-// eventsV1View maps events.k8s.io/v1 fields onto their core/v1 equivalents,
-// the same mapping the Kubernetes conversion uses.
-func eventsV1View(e *eventsv1.Event) eventView {
-	v := eventView{
-		name: e.Name, eventType: e.Type, reason: e.Reason, message: e.Note,
-		regarding: e.Regarding, source: e.DeprecatedSource,
-		reportingController: e.ReportingController, reportingInstance: e.ReportingInstance,
-		firstTimestamp: e.DeprecatedFirstTimestamp, lastTimestamp: e.DeprecatedLastTimestamp, eventTime: e.EventTime,
-		count: e.DeprecatedCount,
 	}
 	if e.Series != nil {
 		v.series = &eventSeries{count: e.Series.Count, lastObserved: e.Series.LastObservedTime}

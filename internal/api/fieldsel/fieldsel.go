@@ -14,7 +14,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -25,14 +24,16 @@ import (
 type extractor func(obj runtime.Object) fields.Set
 
 var extractors = map[schema.GroupKind]extractor{
-	{Kind: "Pod"}:                           podFields,
-	{Kind: "Event"}:                         eventFields,
-	{Kind: "Namespace"}:                     namespaceFields,
-	{Kind: "Secret"}:                        secretFields,
-	{Kind: "Node"}:                          nodeFields,
-	{Group: "batch", Kind: "Job"}:           jobFields,
-	{Group: "apps", Kind: "ReplicaSet"}:     replicaSetFields,
-	{Group: "events.k8s.io", Kind: "Event"}: eventsV1Fields,
+	{Kind: "Pod"}:                       podFields,
+	{Kind: "Event"}:                     eventFields,
+	{Kind: "Namespace"}:                 namespaceFields,
+	{Kind: "Secret"}:                    secretFields,
+	{Kind: "Node"}:                      nodeFields,
+	{Group: "batch", Kind: "Job"}:       jobFields,
+	{Group: "apps", Kind: "ReplicaSet"}: replicaSetFields,
+	// events.k8s.io Events are stored as core Events; their selectors are
+	// translated by Internal.
+	{Group: "events.k8s.io", Kind: "Event"}: eventFields,
 }
 
 // Set returns every selectable field of obj: metadata.name, and
@@ -51,6 +52,22 @@ func Set(gk schema.GroupKind, obj runtime.Object, namespaced bool) fields.Set {
 		}
 	}
 	return set
+}
+
+// Internal translates an events.k8s.io field label to the core Event field
+// it selects on (regarding.name → involvedObject.name,
+// reportingController → reportingComponent); other labels are unchanged.
+func Internal(gk schema.GroupKind, label string) string {
+	if gk != (schema.GroupKind{Group: "events.k8s.io", Kind: "Event"}) {
+		return label
+	}
+	if rest, ok := strings.CutPrefix(label, "regarding."); ok {
+		return "involvedObject." + rest
+	}
+	if label == "reportingController" {
+		return "reportingComponent"
+	}
+	return label
 }
 
 // Supported reports whether label may be used in a field selector for gk.
@@ -105,25 +122,6 @@ func eventFields(obj runtime.Object) fields.Set {
 		"reportingComponent":             e.ReportingController,
 		"source":                         e.Source.Component,
 		"type":                           e.Type,
-	}
-}
-
-func eventsV1Fields(obj runtime.Object) fields.Set {
-	e, _ := obj.(*eventsv1.Event)
-	if e == nil {
-		e = &eventsv1.Event{}
-	}
-	return fields.Set{
-		"regarding.kind":            e.Regarding.Kind,
-		"regarding.namespace":       e.Regarding.Namespace,
-		"regarding.name":            e.Regarding.Name,
-		"regarding.uid":             string(e.Regarding.UID),
-		"regarding.apiVersion":      e.Regarding.APIVersion,
-		"regarding.resourceVersion": e.Regarding.ResourceVersion,
-		"regarding.fieldPath":       e.Regarding.FieldPath,
-		"reason":                    e.Reason,
-		"reportingController":       e.ReportingController,
-		"type":                      e.Type,
 	}
 }
 

@@ -16,8 +16,9 @@ func addFieldLabelConversions(s *runtime.Scheme) error {
 		}
 		gk := gvk.GroupKind()
 		err := s.AddFieldLabelConversionFunc(gvk, func(label, value string) (string, string, error) {
-			if fieldsel.Supported(gk, label) {
-				return label, value, nil
+			internal := fieldsel.Internal(gk, label)
+			if fieldsel.Supported(gk, internal) {
+				return internal, value, nil
 			}
 			return "", "", fmt.Errorf("field label not supported: %s", label)
 		})

@@ -77,8 +77,10 @@ func storageVersions() []storageVersion {
 		{discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme, []runtime.Object{
 			&discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSliceList{},
 		}},
+		// events.k8s.io shares core's Event as its internal type, as in
+		// Kubernetes, so both APIs read and write one store.
 		{eventsv1.SchemeGroupVersion, eventsv1.AddToScheme, []runtime.Object{
-			&eventsv1.Event{}, &eventsv1.EventList{},
+			&corev1.Event{}, &corev1.EventList{},
 		}},
 		{storagev1.SchemeGroupVersion, storagev1.AddToScheme, []runtime.Object{
 			&storagev1.StorageClass{}, &storagev1.StorageClassList{},
@@ -111,6 +113,7 @@ func New() Set {
 	utilruntime.Must(batchv1beta1.AddToScheme(s))
 	utilruntime.Must(s.SetVersionPriority(batchv1.SchemeGroupVersion, batchv1beta1.SchemeGroupVersion))
 	utilruntime.Must(addCronJobConversions(s))
+	utilruntime.Must(addEventConversions(s))
 	utilruntime.Must(addFieldLabelConversions(s))
 	defaults.Register(s)
 

@@ -1,0 +1,163 @@
+package validation
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	// Embedded IANA data, so timeZone validation does not depend on the
+	// host having /usr/share/zoneinfo (ordo ships as one binary).
+	_ "time/tzdata"
+
+	"github.com/robfig/cron/v3"
+	batchv1 "k8s.io/api/batch/v1"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
+)
+
+// maxCronJobNameLength leaves room for the 11-character "-<timestamp>"
+// suffix the controller appends to make a Job name of at most 63 characters.
+const maxCronJobNameLength = 63 - 11
+
+var (
+	// secondsParser reads ordo's 6-field schedules, seconds first.
+	secondsParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	// timeZonePart is the IANA naming rule for one path component of a
+	// zone name (digits and '+' tolerated for legacy names), as Kubernetes
+	// checks before touching the zone database.
+	timeZonePart         = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
+	supportedConcurrency = []batchv1.ConcurrencyPolicy{batchv1.AllowConcurrent, batchv1.ForbidConcurrent, batchv1.ReplaceConcurrent}
+)
+
+// ParseSchedule parses a CronJob schedule: 5 standard fields or
+// @-macros/@every (as Kubernetes, via cron.ParseStandard) or, ordo's
+// extension, 6 fields with seconds first. A TZ=/CRON_TZ= prefix is accepted
+// here; CronJob validation rejects it when spec.timeZone is also set. The
+// cron library can panic on some malformed input, so panics become errors.
+func ParseSchedule(schedule string) (sched cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("invalid schedule format: %v", r)
+		}
+	}()
+	body := stripTZPrefix(schedule)
+	if !strings.HasPrefix(body, "@") && len(strings.Fields(body)) == 6 {
+		return secondsParser.Parse(schedule)
+	}
+	return cron.ParseStandard(schedule)
+}
+
+// stripTZPrefix drops a leading "TZ=zone " or "CRON_TZ=zone " from a schedule.
+func stripTZPrefix(schedule string) string {
+	s := strings.TrimSpace(schedule)
+	if hasTZPrefix(s) {
+		if i := strings.IndexAny(s, " \t"); i >= 0 {
+			return strings.TrimSpace(s[i:])
+		}
+		return ""
+	}
+	return s
+}
+
+func hasTZPrefix(schedule string) bool {
+	s := strings.TrimSpace(schedule)
+	return strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=")
+}
+
+// ValidateCronJob validates a new CronJob. The 52-character name limit is a
+// create-time rule only, as in Kubernetes, so older long-named CronJobs can
+// still be updated and deleted.
+func ValidateCronJob(cj *batchv1.CronJob) field.ErrorList {
+	errs := validateMeta(&cj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain)
+	if len(cj.Name) > maxCronJobNameLength {
+		errs = append(errs, field.Invalid(metadataPath.Child("name"), cj.Name, fmt.Sprintf("must be no more than %d characters", maxCronJobNameLength)))
+	}
+	return append(errs, ValidateCronJobSpec(&cj.Spec, nil, field.NewPath("spec"))...)
+}
+
+// ValidateCronJobUpdate validates cj replacing old.
+func ValidateCronJobUpdate(cj, old *batchv1.CronJob) field.ErrorList {
+	errs := validateMetaUpdate(&cj.ObjectMeta, &old.ObjectMeta)
+	return append(errs, ValidateCronJobSpec(&cj.Spec, &old.Spec, field.NewPath("spec"))...)
+}
+
+// ValidateCronJobSpec validates a CronJob spec; old is nil on create. The
+// time zone is re-checked only when it changes, so a zone later dropped from
+// the database does not make an existing CronJob unupdatable.
+func ValidateCronJobSpec(spec, old *batchv1.CronJobSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	sp := p.Child("schedule")
+	if spec.Schedule == "" {
+		errs = append(errs, field.Required(sp, ""))
+	} else {
+		if _, err := ParseSchedule(spec.Schedule); err != nil {
+			errs = append(errs, field.Invalid(sp, spec.Schedule, err.Error()))
+		}
+		if spec.TimeZone != nil && hasTZPrefix(spec.Schedule) {
+			errs = append(errs, field.Invalid(sp, spec.Schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"))
+		}
+	}
+	if old == nil || !ptr.Equal(old.TimeZone, spec.TimeZone) {
+		errs = append(errs, validateTimeZone(spec.TimeZone, p.Child("timeZone"))...)
+	}
+	if spec.StartingDeadlineSeconds != nil {
+		errs = append(errs, nonNegative(*spec.StartingDeadlineSeconds, p.Child("startingDeadlineSeconds"))...)
+	}
+	errs = append(errs, validateConcurrencyPolicy(spec.ConcurrencyPolicy, p.Child("concurrencyPolicy"))...)
+	errs = append(errs, nonNegative32(spec.SuccessfulJobsHistoryLimit, p.Child("successfulJobsHistoryLimit"))...)
+	errs = append(errs, nonNegative32(spec.FailedJobsHistoryLimit, p.Child("failedJobsHistoryLimit"))...)
+	return append(errs, ValidateJobTemplateSpec(&spec.JobTemplate, p.Child("jobTemplate"))...)
+}
+
+// validateTimeZone requires an explicit IANA zone the runtime can load;
+// "Local" would make the schedule depend on the server's setting.
+func validateTimeZone(tz *string, p *field.Path) field.ErrorList {
+	if tz == nil {
+		return nil
+	}
+	if *tz == "" {
+		return field.ErrorList{field.Invalid(p, tz, "timeZone must be nil or non-empty string")}
+	}
+	for _, part := range strings.Split(*tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !timeZonePart.MatchString(part) {
+			return field.ErrorList{field.Invalid(p, tz, fmt.Sprintf("unknown time zone %s", *tz))}
+		}
+	}
+	var errs field.ErrorList
+	if strings.EqualFold(*tz, "Local") {
+		errs = append(errs, field.Invalid(p, tz, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"))
+	}
+	if _, err := time.LoadLocation(*tz); err != nil {
+		errs = append(errs, field.Invalid(p, tz, err.Error()))
+	}
+	return errs
+}
+
+func validateConcurrencyPolicy(v batchv1.ConcurrencyPolicy, p *field.Path) field.ErrorList {
+	switch v {
+	case batchv1.AllowConcurrent, batchv1.ForbidConcurrent, batchv1.ReplaceConcurrent:
+		return nil
+	case "":
+		return field.ErrorList{field.Required(p, "")}
+	}
+	return field.ErrorList{field.NotSupported(p, v, supportedConcurrency)}
+}
+
+// ValidateJobTemplateSpec validates a CronJob's job template: the Job spec
+// rules without a selector, which the controller generates for each Job,
+// so a user-supplied one is refused as in Kubernetes.
+func ValidateJobTemplateSpec(t *batchv1.JobTemplateSpec, p *field.Path) field.ErrorList {
+	errs := metavalidation.ValidateLabels(t.Labels, p.Child("metadata", "labels"))
+	errs = append(errs, apivalidation.ValidateAnnotations(t.Annotations, p.Child("metadata", "annotations"))...)
+	sp := p.Child("spec")
+	errs = append(errs, validateJobSpecBody(&t.Spec, sp)...)
+	if t.Spec.Selector != nil {
+		errs = append(errs, field.Invalid(sp.Child("selector"), t.Spec.Selector, "`selector` will be auto-generated"))
+	}
+	if ptr.Deref(t.Spec.ManualSelector, false) {
+		errs = append(errs, field.NotSupported(sp.Child("manualSelector"), t.Spec.ManualSelector, []string{"nil", "false"}))
+	}
+	return errs
+}

@@ -1,0 +1,74 @@
+package apiserver
+
+import (
+	"sort"
+
+	"github.com/ordo-dev/ordo/internal/registry"
+	batchv1 "k8s.io/api/batch/v1"
+	batchv1beta1 "k8s.io/api/batch/v1beta1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+)
+
+// installAPIs serves every resource of the registry catalog: the core group
+// under /api, every other group under /apis. batch/v1beta1 CronJobs share the
+// batch/v1 storage; the scheme converts between the versions.
+func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RESTOptionsGetter) error {
+	groups := map[string]*genericapiserver.APIGroupInfo{}
+	catalog := registry.Catalog()
+	for _, gv := range sortedVersions(catalog) {
+		info, ok := groups[gv.Group]
+		if !ok {
+			i := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, c.Scheme.Scheme, metav1.ParameterCodec, c.Scheme.Codecs)
+			info = &i
+			groups[gv.Group] = info
+		}
+		storage := map[string]rest.Storage{}
+		for _, r := range catalog[gv] {
+			built, err := registry.Build(r, c.Registry, opts)
+			if err != nil {
+				return err
+			}
+			for k, v := range built {
+				storage[k] = v
+			}
+		}
+		info.VersionedResourcesStorageMap[gv.Version] = storage
+		if gv == batchv1.SchemeGroupVersion {
+			info.VersionedResourcesStorageMap[batchv1beta1.SchemeGroupVersion.Version] = map[string]rest.Storage{
+				"cronjobs":        storage["cronjobs"],
+				"cronjobs/status": storage["cronjobs/status"],
+			}
+		}
+	}
+	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, groups[""]); err != nil {
+		return err
+	}
+	delete(groups, "")
+	var rest []*genericapiserver.APIGroupInfo
+	for _, name := range sortedKeys(groups) {
+		rest = append(rest, groups[name])
+	}
+	return s.InstallAPIGroups(rest...)
+}
+
+func sortedVersions(m map[schema.GroupVersion][]*registry.Resource) []schema.GroupVersion {
+	out := make([]schema.GroupVersion, 0, len(m))
+	for gv := range m {
+		out = append(out, gv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func sortedKeys(m map[string]*genericapiserver.APIGroupInfo) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

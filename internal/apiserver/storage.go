@@ -1,0 +1,35 @@
+package apiserver
+
+import (
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/options"
+	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+)
+
+// etcdPrefix is where Kubernetes keeps its objects: /registry/<resource>/...
+const etcdPrefix = "/registry"
+
+// applyStorage points the server's REST storage at etcd: objects are stored
+// as protobuf in their storage version, each resource has one watch cache
+// (one etcd watch fanned out to all clients), and core and events.k8s.io
+// Events share one key space as they do in Kubernetes.
+func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, etcdServers []string) error {
+	backend := storagebackend.NewDefaultConfig(etcdPrefix, nil)
+	backend.Transport.ServerList = etcdServers
+	etcdOpts := options.NewEtcdOptions(backend)
+	etcdOpts.DefaultStorageMediaType = runtime.ContentTypeProtobuf
+	etcdOpts.EnableWatchCache = true
+
+	resources := serverstorage.NewResourceConfig()
+	resources.EnableVersions(scheme.ServedGroupVersions()...)
+	encoding := serverstorage.NewDefaultResourceEncodingConfig(set.Scheme)
+	factory := serverstorage.NewDefaultStorageFactory(*backend, etcdOpts.DefaultStorageMediaType,
+		set.Codecs, encoding, resources, nil)
+	factory.AddCohabitatingResources(corev1.Resource("events"), eventsv1.Resource("events"))
+	return etcdOpts.ApplyWithStorageFactoryTo(factory, &cfg.Config)
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/spf13/cobra"
+	"k8s.io/component-base/cli"
+	kubectlcmd "k8s.io/kubectl/pkg/cmd"
+)
+
+// newKubectlCommand hands every argument to the upstream kubectl.
+func newKubectlCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "kubectl [args...]",
+		Short:              "Run kubectl against the local ordo server (uses its admin kubeconfig when KUBECONFIG is unset)",
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if code := runKubectl(args); code != 0 {
+				os.Exit(code)
+			}
+			return nil
+		},
+	}
+}
+
+// runKubectl runs the upstream kubectl. Without KUBECONFIG it points kubectl
+// at the admin kubeconfig of the data directory ($ORDO_DATA_DIR or default),
+// if that file exists.
+func runKubectl(args []string) int {
+	if os.Getenv("KUBECONFIG") == "" {
+		path := datadir.Kubeconfig(datadir.Resolve(""))
+		if _, err := os.Stat(path); err == nil {
+			os.Setenv("KUBECONFIG", path)
+		}
+	}
+	cmd := kubectlcmd.NewDefaultKubectlCommand()
+	cmd.SetArgs(args)
+	// kubectl prints its own errors; what is left is the exit code.
+	if err := cli.RunNoErrOutput(cmd); err != nil {
+		return 1
+	}
+	return 0
+}

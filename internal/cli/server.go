@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"github.com/ordo-dev/ordo/internal/server"
+	"github.com/spf13/cobra"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+)
+
+func newServerCommand() *cobra.Command {
+	o := server.DefaultOptions()
+	var etcdServers string
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Serve the Kubernetes API from embedded etcd (or --etcd-servers) and run the controllers",
+		Long: `Serve the Kubernetes API over HTTPS.
+
+On first start ordo creates a CA, a serving certificate, an admin client
+certificate and <data-dir>/kubeconfig.yaml, which 'ordo kubectl' uses.
+The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
+(root) or ~/.local/share/ordo.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.EtcdServers = server.SplitList(etcdServers)
+			return server.Run(genericapiserver.SetupSignalContext(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.DataDir, "data-dir", "", "state directory (default $ORDO_DATA_DIR, /var/lib/ordo as root, ~/.local/share/ordo otherwise)")
+	f.StringVar(&o.Listen, "listen", o.Listen, "HTTPS address of the API, IP:port")
+	f.StringVar(&etcdServers, "etcd-servers", "", "comma-separated client URLs of an external etcd cluster (default: embedded etcd)")
+	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
+	return cmd
+}

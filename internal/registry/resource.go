@@ -1,0 +1,88 @@
+// Package registry turns each served resource kind into REST storage for the
+// generic API server: a genericregistry.Store on etcd with ordo's strategy
+// (defaults already applied by the scheme, Kubernetes validation, status and
+// spec kept apart, generation bumps), plus the subresources Kubernetes offers
+// for that kind (status, scale, binding, finalize).
+//
+// Everything kind-specific lives in one file per kind (pods.go, jobs.go,
+// namespaces.go, ...); catalog.go lists every served resource.
+package registry
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
+)
+
+// Resource describes one served resource and what is special about it.
+type Resource struct {
+	GroupResource schema.GroupResource
+	Singular      string
+	Kind          string
+	Namespaced    bool
+	New           func() runtime.Object
+	NewList       func() runtime.Object
+	ShortNames    []string
+	Categories    []string
+	// Subresources lists the subresources beyond the main one: "status",
+	// "scale", "binding", "finalize".
+	Subresources []string
+	// AllowCreateOnUpdate lets PUT create the object (Events, Endpoints, Leases).
+	AllowCreateOnUpdate bool
+	// Hooks hold kind-specific behaviour; all are optional.
+	Hooks Hooks
+}
+
+// Hooks are the kind-specific parts of a strategy.
+type Hooks struct {
+	// PrepareForCreate runs after generic preparation (status cleared unless
+	// KeepStatusOnCreate, generation set).
+	PrepareForCreate func(ctx context.Context, obj runtime.Object)
+	// PrepareForUpdate runs after generic preparation of a main-resource update.
+	PrepareForUpdate func(obj, old runtime.Object)
+	// PrepareForStatusUpdate runs after generic preparation of a status update.
+	PrepareForStatusUpdate func(obj, old runtime.Object)
+	// KeepStatusOnCreate keeps a status given on create (Nodes, Events).
+	KeepStatusOnCreate bool
+	// GracefulDelete decides the grace period of a delete (Pods).
+	GracefulDelete func(obj runtime.Object, options *deleteOptions) bool
+	// OrphanByDefault makes a delete with no propagationPolicy orphan the
+	// dependents, as batch/v1 Jobs do in Kubernetes.
+	OrphanByDefault bool
+	// TTLSeconds, when set, expires objects from etcd (Events: one hour).
+	TTLSeconds uint64
+}
+
+// Validator is Kubernetes' validation for every served kind.
+type Validator struct {
+	Create       func(obj runtime.Object) field.ErrorList
+	Update       func(obj, old runtime.Object) field.ErrorList
+	StatusUpdate func(obj, old runtime.Object) field.ErrorList
+}
+
+// Config is what the registry needs from the server.
+type Config struct {
+	Scheme    *runtime.Scheme
+	Validator Validator
+	// Tables gives the kubectl table convertor of a resource.
+	Tables func(schema.GroupResource) rest.TableConvertor
+	// ServiceIPs and NodePorts allocate Service cluster IPs and node ports.
+	ServiceIPs Allocator
+	NodePorts  Allocator
+}
+
+// Allocator hands out unique values (IPs, ports) that survive restarts.
+type Allocator interface {
+	// Allocate reserves a specific value for owner; AlreadyExists-style
+	// errors mean it is taken.
+	Allocate(ctx context.Context, value, owner string) error
+	// AllocateNext reserves any free value for owner.
+	AllocateNext(ctx context.Context, owner string) (string, error)
+	// Release frees a value; releasing a free value is not an error.
+	Release(ctx context.Context, value string) error
+	// Contains reports whether value lies in the allocator's range.
+	Contains(value string) bool
+}

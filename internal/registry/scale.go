@@ -1,0 +1,130 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+)
+
+// scaleREST serves the scale subresource as autoscaling/v1 Scale, so that
+// `kubectl scale` works on StatefulSets, Deployments and ReplicaSets.
+type scaleREST struct {
+	store *genericregistry.Store
+	res   *Resource
+}
+
+var _ rest.GroupVersionKindProvider = &scaleREST{}
+
+func newScaleREST(store *genericregistry.Store, r *Resource) *scaleREST {
+	return &scaleREST{store: store, res: r}
+}
+
+func (r *scaleREST) New() runtime.Object { return &autoscalingv1.Scale{} }
+func (r *scaleREST) Destroy()            {}
+
+func (r *scaleREST) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
+	return autoscalingv1.SchemeGroupVersion.WithKind("Scale")
+}
+
+func (r *scaleREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	obj, err := r.store.Get(ctx, name, options)
+	if err != nil {
+		return nil, err
+	}
+	return toScale(obj)
+}
+
+// Update applies the new Scale's spec.replicas to the workload, with the
+// Scale's resourceVersion as the precondition when the client sent one.
+func (r *scaleREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, _ rest.ValidateObjectFunc, _ rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	apply := func(ctx context.Context, newObj, oldObj runtime.Object) (runtime.Object, error) {
+		oldScale, err := toScale(oldObj)
+		if err != nil {
+			return nil, err
+		}
+		obj, err := objInfo.UpdatedObject(ctx, oldScale)
+		if err != nil {
+			return nil, err
+		}
+		scale, ok := obj.(*autoscalingv1.Scale)
+		if !ok {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %T", obj))
+		}
+		if scale.Spec.Replicas < 0 {
+			errs := field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), scale.Spec.Replicas, "must be greater than or equal to 0")}
+			return nil, apierrors.NewInvalid(autoscalingv1.SchemeGroupVersion.WithKind("Scale").GroupKind(), name, errs)
+		}
+		if err := setReplicas(newObj, scale.Spec.Replicas); err != nil {
+			return nil, err
+		}
+		if scale.ResourceVersion != "" {
+			if m, err := metaOf(newObj); err == nil {
+				m.SetResourceVersion(scale.ResourceVersion)
+			}
+		}
+		return newObj, nil
+	}
+	obj, _, err := r.store.Update(ctx, name, rest.DefaultUpdatedObjectInfo(nil, apply), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, options)
+	if err != nil {
+		return nil, false, err
+	}
+	scale, err := toScale(obj)
+	return scale, false, err
+}
+
+func toScale(obj runtime.Object) (*autoscalingv1.Scale, error) {
+	var (
+		meta     metav1.ObjectMeta
+		spec     *int32
+		status   int32
+		selector *metav1.LabelSelector
+	)
+	switch o := obj.(type) {
+	case *appsv1.StatefulSet:
+		meta, spec, status, selector = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
+	case *appsv1.Deployment:
+		meta, spec, status, selector = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
+	case *appsv1.ReplicaSet:
+		meta, spec, status, selector = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
+	default:
+		return nil, fmt.Errorf("no scale subresource for %T", obj)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(selector)
+	if err != nil {
+		return nil, err
+	}
+	s := &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: meta.Name, Namespace: meta.Namespace, UID: meta.UID,
+			ResourceVersion: meta.ResourceVersion, CreationTimestamp: meta.CreationTimestamp,
+		},
+		Status: autoscalingv1.ScaleStatus{Replicas: status, Selector: sel.String()},
+	}
+	if spec != nil {
+		s.Spec.Replicas = *spec
+	}
+	return s, nil
+}
+
+func setReplicas(obj runtime.Object, n int32) error {
+	switch o := obj.(type) {
+	case *appsv1.StatefulSet:
+		o.Spec.Replicas = &n
+	case *appsv1.Deployment:
+		o.Spec.Replicas = &n
+	case *appsv1.ReplicaSet:
+		o.Spec.Replicas = &n
+	default:
+		return fmt.Errorf("no scale subresource for %T", obj)
+	}
+	return nil
+}

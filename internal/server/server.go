@@ -1,0 +1,187 @@
+// Package server runs `ordo server`: it makes sure the PKI exists, starts
+// embedded etcd (unless an external cluster is given), builds the API server
+// and, once it serves, bootstraps the built-in namespaces and starts the
+// controllers under a leader-election lease.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/api/validation"
+	"github.com/ordo-dev/ordo/internal/apiserver"
+	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/ordo-dev/ordo/internal/pki"
+	"github.com/ordo-dev/ordo/internal/printers"
+	"github.com/ordo-dev/ordo/internal/registry"
+	"github.com/ordo-dev/ordo/internal/storage/alloc"
+	"github.com/ordo-dev/ordo/internal/storage/etcd"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/klog/v2"
+)
+
+// Options are `ordo server`'s settings.
+type Options struct {
+	DataDir     string
+	Listen      string
+	EtcdServers []string
+	ServiceCIDR string
+	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
+	NodePorts alloc.PortRange
+}
+
+// DefaultOptions are the embedded defaults.
+func DefaultOptions() Options {
+	return Options{
+		Listen:      "127.0.0.1:6443",
+		ServiceCIDR: "10.43.0.0/16",
+		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
+	}
+}
+
+// Run serves until ctx is cancelled, then shuts down in order: API server
+// first (draining requests), then etcd.
+func Run(ctx context.Context, o Options) error {
+	started := time.Now()
+	dir := datadir.Resolve(o.DataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	files := pki.Files{Dir: datadir.PKI(dir)}
+	if err := ensurePKI(files, o.Listen); err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
+	endpoints, stopEtcd, err := startEtcd(ctx, dir, o.EtcdServers)
+	if err != nil {
+		return err
+	}
+	defer stopEtcd()
+	etcdClient, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 10 * time.Second, Logger: quietZap()})
+	if err != nil {
+		return fmt.Errorf("etcd client: %w", err)
+	}
+	defer etcdClient.Close()
+
+	regCfg, err := registryConfig(o, etcdClient)
+	if err != nil {
+		return err
+	}
+	srv, err := apiserver.New(apiserver.Config{
+		Listen:          o.Listen,
+		CACertFile:      files.CACert(),
+		ServingCertFile: files.ServingCert(),
+		ServingKeyFile:  files.ServingKey(),
+		EtcdServers:     endpoints,
+		Registry:        regCfg.Config,
+		Scheme:          regCfg.SchemeSet,
+	})
+	if err != nil {
+		return fmt.Errorf("api server: %w", err)
+	}
+	kubeconfig := datadir.Kubeconfig(dir)
+	if err := pki.WriteAdminKubeconfig(files, "https://"+clientAddress(o.Listen), kubeconfig); err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	srv.Generic.AddPostStartHookOrDie("ordo-bootstrap", func(hctx genericapiserver.PostStartHookContext) error {
+		if err := bootstrap(hctx, srv.Loopback, regCfg.ServiceIPFirst, o.Listen); err != nil {
+			return err
+		}
+		klog.Infof("ordo ready in %s: API https://%s, data %s, kubeconfig %s", time.Since(started).Round(time.Millisecond), clientAddress(o.Listen), dir, kubeconfig)
+		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\nordo: admin kubeconfig %s\n", clientAddress(o.Listen), dir, kubeconfig)
+		return nil
+	})
+	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
+		go runControllers(hctx, srv.Generic.LoopbackClientConfig)
+		return nil
+	})
+	return srv.Generic.PrepareRun().RunWithContext(ctx)
+}
+
+func ensurePKI(files pki.Files, listen string) error {
+	hosts := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h)
+	}
+	ips := []net.IP{net.ParseIP("127.0.0.1")}
+	if host, _, err := net.SplitHostPort(listen); err == nil {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() && !ip.Equal(ips[0]) {
+			ips = append(ips, ip)
+		}
+	}
+	return pki.Ensure(files, hosts, ips)
+}
+
+// startEtcd starts the embedded member unless external servers were given.
+func startEtcd(ctx context.Context, dir string, external []string) ([]string, func(), error) {
+	if len(external) > 0 {
+		return external, func() {}, nil
+	}
+	e, err := etcd.StartEmbedded(ctx, etcd.EmbeddedConfig{
+		DataDir:   datadir.Etcd(dir),
+		ClientURL: "http://127.0.0.1:0",
+		PeerURL:   "http://127.0.0.1:0",
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{e.ClientURL()}, e.Close, nil
+}
+
+// serverRegistryConfig is the registry configuration plus what bootstrap needs.
+type serverRegistryConfig struct {
+	registry.Config
+	SchemeSet      scheme.Set
+	ServiceIPFirst string
+}
+
+func registryConfig(o Options, kv clientv3.KV) (serverRegistryConfig, error) {
+	cidr, err := alloc.NewCIDRRange(o.ServiceCIDR)
+	if err != nil {
+		return serverRegistryConfig{}, fmt.Errorf("--service-cidr: %w", err)
+	}
+	set := scheme.New()
+	return serverRegistryConfig{
+		Config: registry.Config{
+			Scheme: set.Scheme,
+			Validator: registry.Validator{
+				Create:       validation.Create,
+				Update:       validation.Update,
+				StatusUpdate: validation.StatusUpdate,
+			},
+			Tables:     printers.For,
+			ServiceIPs: alloc.New(kv, "/registry/ordo/ranges/serviceips/", cidr),
+			NodePorts:  alloc.New(kv, "/registry/ordo/ranges/servicenodeports/", o.NodePorts),
+		},
+		SchemeSet:      set,
+		ServiceIPFirst: cidr.First(),
+	}, nil
+}
+
+// clientAddress is the address clients dial: loopback for a wildcard listen.
+func clientAddress(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// SplitList splits a comma-separated flag value, dropping empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
