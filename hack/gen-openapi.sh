@@ -12,6 +12,7 @@ pkgs=(
   k8s.io/apimachinery/pkg/util/intstr
   k8s.io/api/core/v1
   k8s.io/api/apps/v1
+  k8s.io/api/apps/v1beta1
   k8s.io/api/batch/v1
   k8s.io/api/batch/v1beta1
   k8s.io/api/coordination/v1

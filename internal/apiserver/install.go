@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"github.com/ordo-dev/ordo/internal/registry"
+	appsv1 "k8s.io/api/apps/v1"
+	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +39,14 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 			}
 		}
 		info.VersionedResourcesStorageMap[gv.Version] = storage
+		// apps/v1beta1 StatefulSets (seed 003) share the apps/v1 storage;
+		// their scale subresource is not served (it had its own Scale kind).
+		if gv == appsv1.SchemeGroupVersion {
+			info.VersionedResourcesStorageMap[appsv1beta1.SchemeGroupVersion.Version] = map[string]rest.Storage{
+				"statefulsets":        storage["statefulsets"],
+				"statefulsets/status": storage["statefulsets/status"],
+			}
+		}
 		if gv == batchv1.SchemeGroupVersion {
 			info.VersionedResourcesStorageMap[batchv1beta1.SchemeGroupVersion.Version] = map[string]rest.Storage{
 				"cronjobs":        storage["cronjobs"],

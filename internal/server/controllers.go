@@ -2,12 +2,51 @@ package server
 
 import (
 	"context"
+	"sync"
 
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
+	"github.com/ordo-dev/ordo/internal/controller/namespace"
 )
 
-// runControllers starts the controllers once this server holds the
-// controller lease. Filled in as controllers are added.
+// controllerWorkers is the number of workers each controller runs.
+const controllerWorkers = 2
+
+// runControllers runs the controllers until ctx is done. Today every server
+// runs them; leader election (so that only the holder of the controller
+// lease does, once several servers share one etcd) is to be added here by
+// the lead.
 func runControllers(ctx context.Context, cfg *rest.Config) {
-	<-ctx.Done()
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		klog.Errorf("controllers: client: %v", err)
+		<-ctx.Done()
+		return
+	}
+	meta := metadata.NewForConfigOrDie(cfg)
+	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
+
+	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
+	if err != nil {
+		klog.Errorf("controllers: garbage collector: %v", err)
+		<-ctx.Done()
+		return
+	}
+	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
+
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context, int){gc.Run, ns.Run} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(ctx, controllerWorkers)
+		}()
+	}
+	wg.Wait()
 }

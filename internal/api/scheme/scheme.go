@@ -13,6 +13,7 @@ package scheme
 import (
 	"github.com/ordo-dev/ordo/internal/api/defaults"
 	appsv1 "k8s.io/api/apps/v1"
+	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
@@ -111,6 +112,9 @@ func New() Set {
 		utilruntime.Must(s.SetVersionPriority(sv.gv))
 	}
 	utilruntime.Must(batchv1beta1.AddToScheme(s))
+	utilruntime.Must(appsv1beta1.AddToScheme(s))
+	utilruntime.Must(s.SetVersionPriority(appsv1.SchemeGroupVersion, appsv1beta1.SchemeGroupVersion))
+	utilruntime.Must(addStatefulSetV1beta1Conversions(s))
 	utilruntime.Must(s.SetVersionPriority(batchv1.SchemeGroupVersion, batchv1beta1.SchemeGroupVersion))
 	utilruntime.Must(addCronJobConversions(s))
 	utilruntime.Must(addEventConversions(s))
@@ -134,5 +138,5 @@ func ServedGroupVersions() []schema.GroupVersion {
 	for _, sv := range storageVersions() {
 		out = append(out, sv.gv)
 	}
-	return append(out, batchv1beta1.SchemeGroupVersion)
+	return append(out, batchv1beta1.SchemeGroupVersion, appsv1beta1.SchemeGroupVersion)
 }

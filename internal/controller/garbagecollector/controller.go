@@ -1,0 +1,218 @@
+package garbagecollector
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+)
+
+// Defaults for Config fields left zero.
+const (
+	defaultResyncDiscovery = 30 * time.Second
+	// cacheSyncTimeout bounds the wait for informers before workers start:
+	// one resource that cannot be listed must not stop collection.
+	cacheSyncTimeout = time.Minute
+	// recheckForeground is the safety-net delay before looking again at an
+	// owner waiting for its dependents.
+	recheckForeground = 30 * time.Second
+)
+
+// Config holds the collector's dependencies.
+type Config struct {
+	// Metadata reads, patches and deletes objects (required).
+	Metadata metadata.Interface
+	// Discovery lists the resources to watch (required).
+	Discovery discovery.DiscoveryInterface
+	// Mapper resolves an ownerReference's kind to a resource. Defaults to a
+	// deferred mapper over Discovery.
+	Mapper meta.RESTMapper
+	// Clock drives the workqueue and the discovery resync. Defaults to the
+	// real clock.
+	Clock clock.WithTicker
+	// ResyncDiscovery is how often discovery is re-read so resources added
+	// later (CRDs) are watched. Defaults to 30s.
+	ResyncDiscovery time.Duration
+}
+
+// Controller is the garbage collector.
+type Controller struct {
+	metadata          metadata.Interface
+	discovery         discovery.DiscoveryInterface
+	mapper            meta.RESTMapper
+	clock             clock.WithTicker
+	resync            time.Duration
+	recheckForeground time.Duration
+	graph             *graph
+	monitors          *monitors
+	queue             workqueue.TypedRateLimitingInterface[types.UID]
+}
+
+// New checks c, fills defaults and builds a Controller; Run starts it.
+func New(c Config) (*Controller, error) {
+	if c.Metadata == nil || c.Discovery == nil {
+		return nil, errors.New("garbagecollector: Metadata and Discovery are required")
+	}
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.ResyncDiscovery <= 0 {
+		c.ResyncDiscovery = defaultResyncDiscovery
+	}
+	if c.Mapper == nil {
+		c.Mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.Discovery))
+	}
+	ctl := &Controller{
+		metadata:          c.Metadata,
+		discovery:         c.Discovery,
+		mapper:            c.Mapper,
+		clock:             c.Clock,
+		resync:            c.ResyncDiscovery,
+		recheckForeground: recheckForeground,
+		graph:             newGraph(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[types.UID](),
+			workqueue.TypedRateLimitingQueueConfig[types.UID]{Name: "garbagecollector", Clock: c.Clock}),
+	}
+	ctl.monitors = &monitors{
+		client:  c.Metadata,
+		graph:   ctl.graph,
+		enqueue: ctl.enqueue,
+		running: map[schema.GroupVersionResource]*monitor{},
+	}
+	return ctl, nil
+}
+
+// Run watches, collects, and re-reads discovery every ResyncDiscovery until
+// ctx is done; then it stops workers and informers before returning.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.monitors.stopAll()
+	c.resyncDiscovery()
+	c.waitForCaches(ctx)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c.processNext(ctx) {
+			}
+		}()
+	}
+	ticker := c.clock.NewTicker(c.resync)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.queue.ShutDown()
+			wg.Wait()
+			return
+		case <-ticker.C():
+			c.resyncDiscovery()
+		}
+	}
+}
+
+// resyncDiscovery re-reads discovery (bypassing any cache) and reconciles
+// the informers with it.
+func (c *Controller) resyncDiscovery() {
+	if cached, ok := c.discovery.(discovery.CachedDiscoveryInterface); ok {
+		cached.Invalidate()
+	}
+	c.resetMapper()
+	kinds, complete, err := deletableResources(c.discovery)
+	if err != nil {
+		klog.Errorf("garbagecollector: %v", err)
+		return
+	}
+	if n := c.monitors.add(kinds); n > 0 {
+		klog.V(2).Infof("garbagecollector: watching %d new resources", n)
+	}
+	if complete {
+		c.monitors.retain(kinds)
+	}
+}
+
+// waitForCaches lets the graph fill before decisions start, bounded by
+// cacheSyncTimeout on c's clock.
+func (c *Controller) waitForCaches(ctx context.Context) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(stop)
+		select {
+		case <-ctx.Done():
+		case <-done:
+		case <-c.clock.After(cacheSyncTimeout):
+		}
+	}()
+	if !cache.WaitForCacheSync(stop, c.monitors.synced()...) {
+		klog.Warning("garbagecollector: starting before every informer synced")
+	}
+}
+
+func (c *Controller) enqueue(uids []types.UID) {
+	for _, u := range uids {
+		c.queue.Add(u)
+	}
+}
+
+// processNext runs one sync and files its decision with the queue.
+func (c *Controller) processNext(ctx context.Context) bool {
+	uid, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(uid)
+	after, err := c.sync(ctx, uid)
+	switch {
+	case err != nil:
+		klog.V(1).Infof("garbagecollector: %s: %v (retrying)", uid, err)
+		c.queue.AddRateLimited(uid)
+	case after != nil:
+		c.queue.Forget(uid)
+		c.queue.AddAfter(uid, *after)
+	default:
+		c.queue.Forget(uid)
+	}
+	return true
+}
+
+// sync decides for one object and acts: read the graph, refresh the object
+// live, look its owners up live when needed, plan, apply.
+func (c *Controller) sync(ctx context.Context, uid types.UID) (*time.Duration, error) {
+	v, ok := c.graph.view(uid)
+	if !ok {
+		return nil, nil
+	}
+	latest, err := c.get(ctx, v.Ref)
+	if apierrors.IsNotFound(err) || (err == nil && latest.UID != uid) {
+		// Gone, though no delete event reached us yet: act as if it had.
+		c.enqueue(c.graph.forget(uid))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v = v.withLatest(latest)
+	var owners map[types.UID]ownerState
+	if needsOwnerStates(v) {
+		if owners, err = c.ownerStates(ctx, v); err != nil {
+			return nil, err
+		}
+	}
+	return c.apply(ctx, v, latest, plan(v, owners))
+}

@@ -1,0 +1,129 @@
+package garbagecollector
+
+import (
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+)
+
+// monitor is one running metadata informer.
+type monitor struct {
+	informer cache.SharedIndexInformer
+	stop     chan struct{}
+}
+
+// monitors owns one informer per watched resource and feeds their events
+// into the graph. Resources come and go with discovery (CRDs), so the set
+// is reconciled by add and retain rather than fixed at start.
+type monitors struct {
+	client  metadata.Interface
+	graph   *graph
+	enqueue func([]types.UID)
+
+	mu      sync.Mutex
+	running map[schema.GroupVersionResource]*monitor
+}
+
+// add starts informers for resources not yet watched.
+func (m *monitors) add(want resourceKinds) (started int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for gvr, kind := range want {
+		if _, ok := m.running[gvr]; !ok {
+			m.running[gvr] = m.start(gvr, kind)
+			started++
+		}
+	}
+	return started
+}
+
+// retain stops informers for resources discovery no longer lists (a CRD
+// removed), forgetting the objects they had shown. Callers use it only
+// after a complete discovery, never a partial one.
+func (m *monitors) retain(want resourceKinds) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for gvr, mon := range m.running {
+		if _, ok := want[gvr]; !ok {
+			m.stopOne(gvr, mon)
+		}
+	}
+}
+
+func (m *monitors) start(gvr schema.GroupVersionResource, kind string) *monitor {
+	inf := metadatainformer.NewFilteredMetadataInformer(m.client, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
+	if _, err := inf.AddEventHandler(m.handler(gvr, kind)); err != nil {
+		klog.Errorf("garbagecollector: handler for %s: %v", gvr, err)
+	}
+	mon := &monitor{informer: inf, stop: make(chan struct{})}
+	go inf.Run(mon.stop)
+	return mon
+}
+
+func (m *monitors) stopOne(gvr schema.GroupVersionResource, mon *monitor) {
+	close(mon.stop)
+	delete(m.running, gvr)
+	for _, obj := range mon.informer.GetStore().List() {
+		if o, ok := obj.(metav1.Object); ok {
+			m.enqueue(m.graph.forget(o.GetUID()))
+		}
+	}
+}
+
+// stopAll stops every informer; used when Run returns.
+func (m *monitors) stopAll() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for gvr, mon := range m.running {
+		close(mon.stop)
+		delete(m.running, gvr)
+	}
+}
+
+// synced lists HasSynced of every running informer.
+func (m *monitors) synced() []cache.InformerSynced {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]cache.InformerSynced, 0, len(m.running))
+	for _, mon := range m.running {
+		out = append(out, mon.informer.HasSynced)
+	}
+	return out
+}
+
+func (m *monitors) handler(gvr schema.GroupVersionResource, kind string) cache.ResourceEventHandler {
+	observe := func(obj interface{}) {
+		if o, ok := obj.(metav1.Object); ok {
+			m.enqueue(m.graph.observe(refOf(gvr, kind, o), o))
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    observe,
+		UpdateFunc: func(_, obj interface{}) { observe(obj) },
+		DeleteFunc: func(obj interface{}) {
+			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			if o, ok := obj.(metav1.Object); ok {
+				m.enqueue(m.graph.forget(o.GetUID()))
+			}
+		},
+	}
+}
+
+func refOf(gvr schema.GroupVersionResource, kind string, o metav1.Object) objectRef {
+	return objectRef{
+		Resource:   gvr,
+		APIVersion: gvr.GroupVersion().String(),
+		Kind:       kind,
+		Namespace:  o.GetNamespace(),
+		Name:       o.GetName(),
+		UID:        o.GetUID(),
+	}
+}

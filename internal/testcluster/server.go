@@ -1,0 +1,194 @@
+package testcluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// readyLine is what `ordo server` prints on stderr once it serves.
+const readyLine = "ordo: admin kubeconfig"
+
+// Server is one running (or stopped) `ordo server` process.
+type Server struct {
+	Bin     string
+	DataDir string
+	Listen  string
+	// ExtraArgs are appended to `ordo server`.
+	ExtraArgs []string
+
+	cmd     *exec.Cmd
+	done    chan struct{}
+	logFile *os.File
+}
+
+// Start builds (if needed) and starts a server in dataDir on a free port.
+func Start(dataDir string, extraArgs ...string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: extraArgs}
+	return s, s.Restart()
+}
+
+// Kubeconfig is the admin kubeconfig the server wrote.
+func (s *Server) Kubeconfig() string { return filepath.Join(s.DataDir, "kubeconfig.yaml") }
+
+// LogPath is where the server's stderr goes.
+func (s *Server) LogPath() string { return filepath.Join(s.DataDir, "server.log") }
+
+// Restart starts the server process again (after Kill9 or Stop) and waits
+// until it serves.
+func (s *Server) Restart() error {
+	if s.cmd != nil {
+		return fmt.Errorf("server already running")
+	}
+	logFile, err := os.OpenFile(s.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		if err := os.MkdirAll(s.DataDir, 0o700); err != nil {
+			return err
+		}
+		if logFile, err = os.OpenFile(s.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+			return err
+		}
+	}
+	args := append([]string{"server", "--data-dir", s.DataDir, "--listen", s.Listen}, s.ExtraArgs...)
+	cmd := exec.Command(s.Bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stdout = logFile
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmd, s.logFile, s.done = cmd, logFile, make(chan struct{})
+	ready := make(chan struct{})
+	go s.pumpLog(stderr, ready)
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	select {
+	case <-ready:
+		return nil
+	case <-s.done:
+		s.cmd = nil
+		return fmt.Errorf("ordo server exited before ready; log %s:\n%s", s.LogPath(), tail(s.LogPath()))
+	case <-time.After(60 * time.Second):
+		s.Kill9()
+		return fmt.Errorf("ordo server not ready after 60s; log %s:\n%s", s.LogPath(), tail(s.LogPath()))
+	}
+}
+
+func (s *Server) pumpLog(r io.Reader, ready chan struct{}) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	signalled := false
+	for sc.Scan() {
+		fmt.Fprintln(s.logFile, sc.Text())
+		if !signalled && strings.HasPrefix(sc.Text(), readyLine) {
+			signalled = true
+			close(ready)
+		}
+	}
+}
+
+// Pid is the server's process id, 0 when stopped.
+func (s *Server) Pid() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Kill9 kills the server's whole process group with SIGKILL and waits.
+func (s *Server) Kill9() {
+	s.signal(syscall.SIGKILL, 10*time.Second)
+}
+
+// Stop asks the server to shut down (SIGTERM) and waits; SIGKILL after 30 s.
+func (s *Server) Stop() {
+	if !s.signal(syscall.SIGTERM, 30*time.Second) {
+		s.signal(syscall.SIGKILL, 10*time.Second)
+	}
+}
+
+func (s *Server) signal(sig syscall.Signal, wait time.Duration) bool {
+	if s.cmd == nil {
+		return true
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, sig)
+	select {
+	case <-s.done:
+		s.cmd = nil
+		s.logFile.Close()
+		return true
+	case <-time.After(wait):
+		return false
+	}
+}
+
+// RESTConfig is a client-go configuration for the admin user.
+func (s *Server) RESTConfig() (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig())
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 1000, 2000
+	return cfg, nil
+}
+
+// Clientset is a typed client for the admin user.
+func (s *Server) Clientset() (*kubernetes.Clientset, error) {
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+// Kubectl runs `ordo kubectl args...` with the admin kubeconfig and stdin,
+// returning stdout, stderr and the error (non-nil on a non-zero exit).
+func (s *Server) Kubectl(ctx context.Context, stdin string, args ...string) (string, string, error) {
+	cmd := exec.CommandContext(ctx, s.Bin, append([]string{"kubectl"}, args...)...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+s.Kubeconfig())
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func tail(path string) string {
+	data, _ := os.ReadFile(path)
+	if len(data) > 4000 {
+		data = data[len(data)-4000:]
+	}
+	return string(data)
+}

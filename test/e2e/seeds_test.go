@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// seedExpectation is what a real Kubernetes API server does with a seed
+// block: accept it, or reject it with an error containing wantErr.
+type seedExpectation struct {
+	namespace string
+	wantErr   string // empty: must be accepted
+	// objects that must then exist, as kubectl get arguments.
+	objects [][]string
+}
+
+// seedExpectations covers every block extractSeedBlocks finds. Blocks a real
+// cluster rejects (fragments cut short in the text, typos) must be rejected
+// with Kubernetes' error, not half-written.
+var seedExpectations = map[string]seedExpectation{
+	"000_70effd36de474e14.txt#0": {namespace: "test", objects: [][]string{{"cronjob.v1beta1.batch", "redis-bgrewriteaof-cron"}, {"cronjob", "redis-bgrewriteaof-cron"}}},
+	// Listing 8.1 is a fragment indented with tabs ("# pod spec...").
+	"002_ab0a864070af1a27.txt#0": {namespace: "default", wantErr: "found character that cannot start any token"},
+	"002_ab0a864070af1a27.txt#1": {namespace: "default", objects: [][]string{{"service", "todo-db"}}},
+	"002_ab0a864070af1a27.txt#2": {namespace: "default", objects: [][]string{{"job", "pi-job"}}},
+	// Listing 8.6 stops at "# job template...": no containers.
+	"002_ab0a864070af1a27.txt#3": {namespace: "default", wantErr: "spec.jobTemplate.spec.template.spec.containers: Required value"},
+	"003_f7ed74177f82beb7.txt#0": {namespace: "dev", objects: [][]string{{"service", "redis-service"}}},
+	"003_f7ed74177f82beb7.txt#1": {namespace: "dev", objects: [][]string{{"statefulset", "redis-app"}}},
+	"003_f7ed74177f82beb7.txt#2": {namespace: "dev", objects: [][]string{{"service", "redis-manager-service"}}},
+	"003_f7ed74177f82beb7.txt#3": {namespace: "dev", objects: [][]string{{"statefulset", "redis-manager"}}},
+	"003_f7ed74177f82beb7.txt#4": {namespace: "dev", objects: [][]string{{"service", "redis-access-service"}}},
+	"004_ab88581d85fdcc51.txt#0": {namespace: "default", objects: [][]string{{"job", "my-busybox-job"}}},
+	// The fence is never closed, so prose follows the YAML.
+	"004_ab88581d85fdcc51.txt#1": {namespace: "default", wantErr: "error"},
+	// A CronJob with no jobTemplate.
+	"004_ab88581d85fdcc51.txt#2": {namespace: "default", wantErr: "spec.jobTemplate.spec.template.spec.containers: Required value"},
+	// The mysqldump line is broken across a block scalar.
+	"004_ab88581d85fdcc51.txt#3": {namespace: "cronjob", wantErr: "error"},
+	"004_ab88581d85fdcc51.txt#4": {namespace: "cronjob", objects: [][]string{{"cronjob", "default-restart"}}},
+}
+
+func loadSeedBlocks(t *testing.T) []seedBlock {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(seedsDir(), "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Skipf("no seed documents at %s (set ORDO_SEEDS)", seedsDir())
+	}
+	var blocks []seedBlock
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, extractSeedBlocks(filepath.Base(f), string(data))...)
+	}
+	return blocks
+}
+
+func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
+	blocks := loadSeedBlocks(t)
+	if len(blocks) != len(seedExpectations) {
+		t.Fatalf("found %d seed blocks, expectations cover %d: update the table", len(blocks), len(seedExpectations))
+	}
+	c := testcluster.StartT(t)
+	for _, ns := range []string{"test", "dev", "cronjob"} {
+		c.Run("create", "namespace", ns)
+	}
+	for _, b := range blocks {
+		key := b.File + "#" + itoa(b.Index)
+		want, ok := seedExpectations[key]
+		if !ok {
+			t.Fatalf("no expectation for %s", key)
+		}
+		t.Run(key, func(t *testing.T) {
+			c := c.With(t)
+			if want.wantErr != "" {
+				errOut := c.Fail(b.YAML, "apply", "-n", want.namespace, "-f", "-")
+				if !strings.Contains(errOut, want.wantErr) {
+					t.Fatalf("error %q does not contain %q", errOut, want.wantErr)
+				}
+				return
+			}
+			c.RunIn(b.YAML, "apply", "-n", want.namespace, "-f", "-")
+			rv := func() string {
+				var out string
+				for _, obj := range want.objects {
+					out += c.Run(append([]string{"get", "-n", want.namespace, "-o", "jsonpath={.metadata.resourceVersion} "}, obj...)...)
+				}
+				return out
+			}
+			before := rv()
+			// Applying the same manifest again changes nothing.
+			c.RunIn(b.YAML, "apply", "-n", want.namespace, "-f", "-")
+			if after := rv(); after != before {
+				t.Errorf("second apply modified the object: resourceVersions %s -> %s", before, after)
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
