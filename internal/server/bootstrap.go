@@ -49,8 +49,14 @@ func ensureKubernetesService(ctx context.Context, c kubernetes.Interface, servic
 			}},
 		},
 	}
-	if _, err := c.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create kubernetes service: %w", err)
+	// Look first: creating an existing Service with a fixed cluster IP fails
+	// on the IP allocation before the name is checked.
+	if _, err := c.CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		if _, err := c.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create kubernetes service: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("get kubernetes service: %w", err)
 	}
 	ep := &corev1.Endpoints{
 		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: "default"},

@@ -31,7 +31,7 @@ type Server struct {
 	ExtraArgs []string
 
 	cmd     *exec.Cmd
-	done    chan struct{}
+	done    chan struct{} // closed when the process has exited and its log is flushed
 	logFile *os.File
 }
 
@@ -82,9 +82,10 @@ func (s *Server) Restart() error {
 		return err
 	}
 	s.cmd, s.logFile, s.done = cmd, logFile, make(chan struct{})
-	ready := make(chan struct{})
-	go s.pumpLog(stderr, ready)
-	go func() { _ = cmd.Wait(); close(s.done) }()
+	ready, pumped := make(chan struct{}), make(chan struct{})
+	go func() { s.pumpLog(stderr, ready, logFile); close(pumped) }()
+	done := s.done
+	go func() { <-pumped; _ = cmd.Wait(); close(done) }()
 	select {
 	case <-ready:
 		return nil
@@ -97,12 +98,12 @@ func (s *Server) Restart() error {
 	}
 }
 
-func (s *Server) pumpLog(r io.Reader, ready chan struct{}) {
+func (s *Server) pumpLog(r io.Reader, ready chan struct{}, logFile *os.File) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	signalled := false
 	for sc.Scan() {
-		fmt.Fprintln(s.logFile, sc.Text())
+		fmt.Fprintln(logFile, sc.Text())
 		if !signalled && strings.HasPrefix(sc.Text(), readyLine) {
 			signalled = true
 			close(ready)

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// groupSize is how many objects share a "group" label value, so a selective
+// LIST returns exactly this many out of N.
+const groupSize = 10
+
+// bench holds what every phase needs: the clients, the namespace, the
+// objects as last written, and the CPU meter.
+type bench struct {
+	cs       kubernetes.Interface // requests (shared HTTP/2 connection)
+	watchCS  kubernetes.Interface // the watcher, on its own connection
+	ns       string
+	n        int
+	workers  int
+	payload  string
+	objs     []*corev1.ConfigMap
+	cpu      cpuMeter
+	progress func(format string, args ...any)
+}
+
+// timings are per-request start/end stamps, indexed by object.
+type timings struct {
+	start, end []time.Time
+	wall       time.Duration
+}
+
+// runWorkers calls op for every index in [0,n) from w goroutines, stamping
+// each call; it stops handing out work at the first error and returns it.
+func runWorkers(ctx context.Context, n, w int, op func(ctx context.Context, i int) error) (timings, error) {
+	t := timings{start: make([]time.Time, n), end: make([]time.Time, n)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		once     sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	begin := time.Now()
+	for range w {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				t.start[i] = time.Now()
+				err := op(ctx, i)
+				t.end[i] = time.Now()
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	t.wall = time.Since(begin)
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return t, firstErr
+}
+
+func objName(i int) string { return fmt.Sprintf("cm-%06d", i) }
+
+// objIndex recovers the index from a name made by objName.
+func objIndex(name string) (int, bool) {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "cm-"))
+	return i, err == nil && strings.HasPrefix(name, "cm-")
+}
+
+// phase runs fn and charges it with the CPU both processes used meanwhile.
+func (b *bench) phase(name string, fn func() ([]time.Duration, time.Duration, error)) (opStats, error) {
+	before := b.cpu.sample()
+	ds, wall, err := fn()
+	st := newOpStats(ds, wall, b.cpu.since(before))
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", name, err)
+	}
+	b.progress("%-16s done: %d requests in %.1fs", name, len(ds), wall.Seconds())
+	return st, nil
+}
+
+// create makes N ConfigMaps concurrently and keeps the returned objects so
+// the update phase can write them with their resourceVersions.
+func (b *bench) create(ctx context.Context) (opStats, error) {
+	b.objs = make([]*corev1.ConfigMap, b.n)
+	return b.phase("create", func() ([]time.Duration, time.Duration, error) {
+		t, err := runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+			cm := &corev1.ConfigMap{
+				ObjectMeta: metav1.ObjectMeta{Name: objName(i), Labels: map[string]string{
+					"bench": "apilatency", "group": strconv.Itoa(i / groupSize)}},
+				Data: map[string]string{"payload": b.payload},
+			}
+			out, err := b.cs.CoreV1().ConfigMaps(b.ns).Create(ctx, cm, metav1.CreateOptions{})
+			b.objs[i] = out
+			return err
+		})
+		return durations(t.start, t.end), t.wall, err
+	})
+}
+
+// get reads every object back once, concurrently.
+func (b *bench) get(ctx context.Context) (opStats, error) {
+	return b.phase("get", func() ([]time.Duration, time.Duration, error) {
+		t, err := runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+			_, err := b.cs.CoreV1().ConfigMaps(b.ns).Get(ctx, objName(i), metav1.GetOptions{})
+			return err
+		})
+		return durations(t.start, t.end), t.wall, err
+	})
+}
+
+// listAll times sequential unpaginated LISTs of the whole namespace, the
+// request an informer makes on start and a `kubectl get` makes every time.
+func (b *bench) listAll(ctx context.Context, count int) (opStats, error) {
+	return b.listLoop(ctx, "list (all N)", count, func(int) (string, int) { return "", b.n })
+}
+
+// listSelected times sequential LISTs whose labelSelector matches
+// groupSize objects, showing whether filtering costs scale with N.
+func (b *bench) listSelected(ctx context.Context, count int) (opStats, error) {
+	groups := (b.n + groupSize - 1) / groupSize
+	return b.listLoop(ctx, "list (selector)", count, func(k int) (string, int) {
+		g := k % groups
+		return "group=" + strconv.Itoa(g), min(groupSize, b.n-g*groupSize)
+	})
+}
+
+// listLoop runs count LISTs one after another, checking each returns the
+// expected number of items so a wrong answer never passes as a fast one.
+func (b *bench) listLoop(ctx context.Context, name string, count int, sel func(k int) (string, int)) (opStats, error) {
+	return b.phase(name, func() ([]time.Duration, time.Duration, error) {
+		ds := make([]time.Duration, 0, count)
+		begin := time.Now()
+		for k := range count {
+			selector, want := sel(k)
+			t0 := time.Now()
+			l, err := b.cs.CoreV1().ConfigMaps(b.ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+			ds = append(ds, time.Since(t0))
+			if err != nil {
+				return ds, time.Since(begin), err
+			}
+			if len(l.Items) != want {
+				return ds, time.Since(begin), fmt.Errorf("LIST %q returned %d items, want %d", selector, len(l.Items), want)
+			}
+		}
+		return ds, time.Since(begin), nil
+	})
+}
+
+// currentRV is the namespace's latest resourceVersion, from which the
+// watch starts so it sees exactly the updates and nothing older.
+func (b *bench) currentRV(ctx context.Context) (string, error) {
+	l, err := b.cs.CoreV1().ConfigMaps(b.ns).List(ctx, metav1.ListOptions{Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	return l.ResourceVersion, nil
+}
+
+// update rewrites every object concurrently, recording when each request
+// started and returned so watch lag can be measured against both.
+func (b *bench) update(ctx context.Context) (timings, error) {
+	return runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+		cm := b.objs[i].DeepCopy()
+		cm.Data["sent"] = time.Now().UTC().Format(time.RFC3339Nano)
+		out, err := b.cs.CoreV1().ConfigMaps(b.ns).Update(ctx, cm, metav1.UpdateOptions{})
+		if err == nil {
+			b.objs[i] = out
+		}
+		return err
+	})
+}
