@@ -21,15 +21,18 @@ const groupSize = 10
 // bench holds what every phase needs: the clients, the namespace, the
 // objects as last written, and the CPU meter.
 type bench struct {
-	cs       kubernetes.Interface // requests (shared HTTP/2 connection)
-	watchCS  kubernetes.Interface // the watcher, on its own connection
-	ns       string
-	n        int
-	workers  int
-	payload  string
-	objs     []*corev1.ConfigMap
-	cpu      cpuMeter
-	progress func(format string, args ...any)
+	cs      kubernetes.Interface // requests (shared HTTP/2 connection)
+	watchCS kubernetes.Interface // the watcher, on its own connection
+	ns      string
+	n       int
+	workers int
+	// fullLists and selLists are how many LISTs each list phase times.
+	fullLists int
+	selLists  int
+	payload   string
+	objs      []*corev1.ConfigMap
+	cpu       cpuMeter
+	progress  func(format string, args ...any)
 }
 
 // timings are per-request start/end stamps, indexed by object.
@@ -127,15 +130,15 @@ func (b *bench) get(ctx context.Context) (opStats, error) {
 
 // listAll times sequential unpaginated LISTs of the whole namespace, the
 // request an informer makes on start and a `kubectl get` makes every time.
-func (b *bench) listAll(ctx context.Context, count int) (opStats, error) {
-	return b.listLoop(ctx, "list (all N)", count, func(int) (string, int) { return "", b.n })
+func (b *bench) listAll(ctx context.Context) (opStats, error) {
+	return b.listLoop(ctx, "list (all N)", b.fullLists, func(int) (string, int) { return "", b.n })
 }
 
 // listSelected times sequential LISTs whose labelSelector matches
 // groupSize objects, showing whether filtering costs scale with N.
-func (b *bench) listSelected(ctx context.Context, count int) (opStats, error) {
+func (b *bench) listSelected(ctx context.Context) (opStats, error) {
 	groups := (b.n + groupSize - 1) / groupSize
-	return b.listLoop(ctx, "list (selector)", count, func(k int) (string, int) {
+	return b.listLoop(ctx, "list (selector)", b.selLists, func(k int) (string, int) {
 		g := k % groups
 		return "group=" + strconv.Itoa(g), min(groupSize, b.n-g*groupSize)
 	})

@@ -18,17 +18,24 @@ import (
 // controllerWorkers is the number of workers each controller runs.
 const controllerWorkers = 2
 
-// runControllers runs the controllers until ctx is done. Today every server
-// runs them; leader election (so that only the holder of the controller
-// lease does, once several servers share one etcd) is to be added here by
-// the lead.
-func runControllers(ctx context.Context, cfg *rest.Config) {
+// runControllers runs the controllers until ctx is done, while this server
+// holds the controller lease (see leader.go).
+func runControllers(ctx context.Context, loopback *rest.Config, identity string) {
+	cfg := rest.CopyConfig(loopback)
+	// The collector watches every resource, deprecated ones included; their
+	// deprecation warnings are for users, not for ordo's own controllers.
+	cfg.WarningHandler = rest.NoWarnings{}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		klog.Errorf("controllers: client: %v", err)
 		<-ctx.Done()
 		return
 	}
+	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client) })
+}
+
+// runLeading runs every controller until ctx is done.
+func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface) {
 	meta := metadata.NewForConfigOrDie(cfg)
 	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
 

@@ -96,8 +96,12 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\nordo: admin kubeconfig %s\n", clientAddress(o.Listen), dir, kubeconfig)
 		return nil
 	})
+	identity, err := serverIdentity(dir)
+	if err != nil {
+		return fmt.Errorf("server identity: %w", err)
+	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
-		go runControllers(hctx, srv.Generic.LoopbackClientConfig)
+		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity)
 		return nil
 	})
 	return srv.Generic.PrepareRun().RunWithContext(ctx)

@@ -1,0 +1,258 @@
+// Command apilatency measures ordo's Kubernetes API from a client's point of
+// view: latency and throughput of create/get/update/list on ConfigMaps,
+// watch delivery lag, and the server's memory, CPU and disk use while doing
+// it. It starts its own `ordo server` (via testcluster, honouring $ORDO_BIN)
+// in a temporary directory and removes both afterwards.
+//
+// It never judges the figures: it exits 1 only if something broke (an API
+// error, a wrong LIST result, watch events missing after the timeout).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// options are the command-line knobs; defaults fit ~3 minutes on 2 cores.
+type options struct {
+	n            int
+	workers      int
+	fullLists    int
+	selLists     int
+	payload      int
+	settle       time.Duration
+	watchTimeout time.Duration
+}
+
+func parseFlags() options {
+	var o options
+	flag.IntVar(&o.n, "n", 10000, "number of ConfigMaps to create, get and update")
+	flag.IntVar(&o.workers, "workers", 16, "concurrent clients for create, get and update")
+	flag.IntVar(&o.fullLists, "lists", 20, "number of sequential LISTs of all N objects")
+	flag.IntVar(&o.selLists, "selector-lists", 200, "number of sequential LISTs with a labelSelector matching 10 objects")
+	flag.IntVar(&o.payload, "payload", 256, "bytes of data in each ConfigMap")
+	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait after the server is ready before the idle measurement")
+	flag.DurationVar(&o.watchTimeout, "watch-timeout", 30*time.Second, "how long after the last update to wait for missing watch events")
+	flag.Parse()
+	return o
+}
+
+// result is the machine-readable summary printed as `RESULT {json}`.
+type result struct {
+	OK             bool                   `json:"ok"`
+	Error          string                 `json:"error,omitempty"`
+	N              int                    `json:"n"`
+	Workers        int                    `json:"workers"`
+	PayloadBytes   int                    `json:"payload_bytes"`
+	Machine        machine                `json:"machine"`
+	Ops            map[string]opStats     `json:"ops"`
+	Watch          *watchStats            `json:"watch,omitempty"`
+	Server         map[string]memSnapshot `json:"server_mem"`
+	ServerStartupS float64                `json:"server_startup_s"`
+}
+
+func main() { os.Exit(run(parseFlags())) }
+
+// run owns the server's lifetime so that every return path, including an
+// interrupt, stops it and removes its data directory before exiting.
+func run(o options) int {
+	if o.n < 1 || o.workers < 1 {
+		fmt.Fprintln(os.Stderr, "apilatency: -n and -workers must be positive")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	res := &result{N: o.n, Workers: o.workers, PayloadBytes: o.payload, Machine: describeMachine(),
+		Ops: map[string]opStats{}, Server: map[string]memSnapshot{}}
+	printHeader(res)
+
+	dir, err := os.MkdirTemp("", "ordo-bench-")
+	if err != nil {
+		return fail(res, err)
+	}
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	srv, err := testcluster.Start(dir)
+	if err != nil {
+		return fail(res, fmt.Errorf("start server: %w", err))
+	}
+	defer srv.Stop()
+	res.ServerStartupS = round3(time.Since(t0).Seconds())
+	progress("server pid %d on %s ready in %.2fs (data dir %s)", srv.Pid(), srv.Listen, res.ServerStartupS, dir)
+
+	err = measure(ctx, o, srv, res)
+	if err != nil && ctx.Err() != nil {
+		err = errors.New("interrupted")
+	}
+	if err != nil {
+		fmt.Printf("server log tail (%s):\n%s\n", srv.LogPath(), logTail(srv.LogPath()))
+		return fail(res, err)
+	}
+	res.OK = true
+	printResult(res)
+	return 0
+}
+
+// measure runs every phase in order and fills res as it goes, so a failure
+// still reports the phases that completed.
+func measure(ctx context.Context, o options, srv *testcluster.Server, res *result) error {
+	b, err := newBench(srv, o)
+	if err != nil {
+		return err
+	}
+	pid := strconv.Itoa(srv.Pid())
+	mem := func(label string) {
+		if m, err := snapshot(pid, srv.DataDir); err == nil {
+			res.Server[label] = m
+		}
+	}
+	if err := sleep(ctx, o.settle); err != nil {
+		return err
+	}
+	mem("idle")
+	if _, err := b.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{Name: b.ns}}, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace: %w", err)
+	}
+	defer func() { printReport(res) }()
+	phases := []struct {
+		name string
+		fn   func(context.Context) (opStats, error)
+	}{{"create", b.create}, {"get", b.get}, {"list_all", b.listAll}, {"list_selector", b.listSelected}}
+	for _, p := range phases {
+		st, err := p.fn(ctx)
+		res.Ops[p.name] = st // kept even on failure, to report partial figures
+		if err != nil {
+			return err
+		}
+		if p.name == "create" {
+			mem("after_create")
+		}
+	}
+	st, ws, err := b.updateAndWatch(ctx, o.watchTimeout)
+	res.Ops["update"], res.Watch = st, &ws
+	mem("end")
+	return err
+}
+
+// newBench builds the clients: one unthrottled client whose requests share
+// a single HTTP/2 connection (as one controller's would), and a watcher on
+// a connection of its own (as a separate process's would).
+func newBench(srv *testcluster.Server, o options) (*bench, error) {
+	cfg, err := srv.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	// QPS < 0 disables client-go's token bucket: we measure the server,
+	// not the client's rate limiter.
+	cfg.QPS, cfg.Burst = -1, 0
+	wcfg := rest.CopyConfig(cfg)
+	cfg.Timeout = 60 * time.Second
+	// A distinct Dial function makes client-go's transport cache hand out a
+	// separate transport, hence a separate TCP connection.
+	wcfg.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wcs, err := kubernetes.NewForConfig(wcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &bench{
+		cs: cs, watchCS: wcs, ns: fmt.Sprintf("bench-%d", time.Now().Unix()),
+		n: o.n, workers: o.workers, fullLists: o.fullLists, selLists: o.selLists, payload: strings.Repeat("x", o.payload),
+		cpu: cpuMeter{serverPid: strconv.Itoa(srv.Pid())}, progress: progress,
+	}, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// progress lines start with '#' so the figures below stand out.
+func progress(format string, args ...any) {
+	fmt.Printf("# "+format+"\n", args...)
+}
+
+func printHeader(res *result) {
+	m := res.Machine
+	fmt.Printf("ordo API latency benchmark  %s\n", m.Date)
+	fmt.Printf("machine: NumCPU=%d GOMAXPROCS=%d kernel=%s go=%s loadavg=%s\n",
+		m.NumCPU, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.LoadAvg)
+	fmt.Printf("workload: N=%d ConfigMaps (%d-byte payload), %d workers, one namespace\n",
+		res.N, res.PayloadBytes, res.Workers)
+}
+
+// printReport prints whatever figures were gathered, in table form.
+func printReport(res *result) {
+	fmt.Println()
+	fmt.Println("== request latency (client-observed) and throughput ==")
+	var rows []namedStats
+	for _, k := range []string{"create", "get", "update", "list_all", "list_selector"} {
+		if st, ok := res.Ops[k]; ok {
+			rows = append(rows, namedStats{k, st})
+		}
+	}
+	printTable(rows)
+	if st, ok := res.Ops["list_all"]; ok && st.WallS > 0 {
+		fmt.Printf("list_all returns %d objects per call: %.0f objects/s\n", res.N, float64(res.N*st.Count)/st.WallS)
+	}
+	if w := res.Watch; w != nil {
+		fmt.Println()
+		fmt.Println("== watch delivery lag (MODIFIED events during the update phase) ==")
+		printLag("lag after UPDATE returned", w.AfterReturn)
+		printLag("lag after UPDATE was sent", w.AfterStart)
+		fmt.Printf("events received %d of %d, missing %d, watch reconnects %d\n", w.Received, res.N, w.Missing, w.Reconnects)
+	}
+	fmt.Println()
+	fmt.Printf("== server resources (startup %.2fs) ==\n", res.ServerStartupS)
+	for _, k := range []string{"idle", "after_create", "end"} {
+		if m, ok := res.Server[k]; ok {
+			fmt.Printf("%-13s %s\n", k, m)
+		}
+	}
+}
+
+func fail(res *result, err error) int {
+	res.Error = err.Error()
+	fmt.Fprintf(os.Stderr, "apilatency: FAILED: %v\n", err)
+	printResult(res)
+	return 1
+}
+
+func printResult(res *result) {
+	data, _ := json.Marshal(res)
+	fmt.Printf("RESULT %s\n", data)
+}
+
+func logTail(path string) string {
+	data, _ := os.ReadFile(path)
+	if len(data) > 3000 {
+		data = data[len(data)-3000:]
+	}
+	return string(data)
+}
