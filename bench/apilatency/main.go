@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -66,6 +65,7 @@ type result struct {
 	Watch          *watchStats            `json:"watch,omitempty"`
 	Server         map[string]memSnapshot `json:"server_mem"`
 	ServerStartupS float64                `json:"server_startup_s"`
+	ServerStopS    float64                `json:"server_stop_s"`
 }
 
 func main() { os.Exit(run(parseFlags())) }
@@ -83,32 +83,48 @@ func run(o options) int {
 	res := &result{N: o.n, Workers: o.workers, PayloadBytes: o.payload, Machine: describeMachine(),
 		Ops: map[string]opStats{}, Server: map[string]memSnapshot{}}
 	printHeader(res)
+	err := withServer(ctx, res, func(srv *testcluster.Server) error { return measure(ctx, o, srv, res) })
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("interrupted (%v)", err)
+	}
+	if err != nil {
+		res.Error = err.Error()
+		fmt.Fprintf(os.Stderr, "apilatency: FAILED: %v\n", err)
+	}
+	res.OK = err == nil
+	printResult(res)
+	if err != nil {
+		return 1
+	}
+	return 0
+}
 
+// withServer runs fn against a fresh server in a temporary directory and
+// stops the server and removes the directory however fn ends, so neither
+// outlives the benchmark. On failure it shows the end of the server log
+// while it still exists.
+func withServer(ctx context.Context, res *result, fn func(*testcluster.Server) error) error {
 	dir, err := os.MkdirTemp("", "ordo-bench-")
 	if err != nil {
-		return fail(res, err)
+		return err
 	}
 	defer os.RemoveAll(dir)
 	t0 := time.Now()
 	srv, err := testcluster.Start(dir)
 	if err != nil {
-		return fail(res, fmt.Errorf("start server: %w", err))
+		return fmt.Errorf("start server: %w", err)
 	}
-	defer srv.Stop()
+	defer func() { res.ServerStopS = stopServer(srv) }()
 	res.ServerStartupS = round3(time.Since(t0).Seconds())
 	progress("server pid %d on %s ready in %.2fs (data dir %s)", srv.Pid(), srv.Listen, res.ServerStartupS, dir)
-
-	err = measure(ctx, o, srv, res)
-	if err != nil && ctx.Err() != nil {
-		err = errors.New("interrupted")
-	}
-	if err != nil {
+	if err := fn(srv); err != nil {
+		if ctx.Err() != nil {
+			return err // interrupted: the log has nothing to explain
+		}
 		fmt.Printf("server log tail (%s):\n%s\n", srv.LogPath(), logTail(srv.LogPath()))
-		return fail(res, err)
+		return err
 	}
-	res.OK = true
-	printResult(res)
-	return 0
+	return nil
 }
 
 // measure runs every phase in order and fills res as it goes, so a failure
@@ -184,6 +200,16 @@ func newBench(srv *testcluster.Server, o options) (*bench, error) {
 	}, nil
 }
 
+// stopServer stops the server gracefully and says how long that took, as a
+// slow shutdown is worth noticing too.
+func stopServer(srv *testcluster.Server) float64 {
+	t0 := time.Now()
+	srv.Stop()
+	d := round3(time.Since(t0).Seconds())
+	progress("server stopped (SIGTERM) in %.2fs", d)
+	return d
+}
+
 func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-time.After(d):
@@ -235,13 +261,6 @@ func printReport(res *result) {
 			fmt.Printf("%-13s %s\n", k, m)
 		}
 	}
-}
-
-func fail(res *result, err error) int {
-	res.Error = err.Error()
-	fmt.Fprintf(os.Stderr, "apilatency: FAILED: %v\n", err)
-	printResult(res)
-	return 1
 }
 
 func printResult(res *result) {

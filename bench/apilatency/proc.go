@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -60,6 +61,9 @@ type memSnapshot struct {
 	RSSKB   int64 `json:"rss_kb"`
 	HWMKB   int64 `json:"hwm_kb"`
 	DBBytes int64 `json:"etcd_db_bytes"`
+	// DBAllocBytes is what the db file occupies on disk; bbolt grows the
+	// file ahead of use, so the two differ.
+	DBAllocBytes int64 `json:"etcd_db_alloc_bytes"`
 }
 
 // snapshot reads VmRSS/VmHWM of pid and the size of the embedded etcd's
@@ -86,6 +90,9 @@ func snapshot(pid, dataDir string) (memSnapshot, error) {
 	}
 	if st, err := os.Stat(filepath.Join(dataDir, "etcd", "member", "snap", "db")); err == nil {
 		m.DBBytes = st.Size()
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			m.DBAllocBytes = sys.Blocks * 512
+		}
 	}
 	return m, sc.Err()
 }
@@ -97,8 +104,8 @@ func kb(v string) int64 {
 }
 
 func (m memSnapshot) String() string {
-	return fmt.Sprintf("RSS %7.1f MiB   peak (VmHWM) %7.1f MiB   etcd db %7.1f MiB",
-		float64(m.RSSKB)/1024, float64(m.HWMKB)/1024, float64(m.DBBytes)/(1<<20))
+	return fmt.Sprintf("RSS %7.1f MiB   peak (VmHWM) %7.1f MiB   etcd db %6.1f MiB (%.2f MiB on disk)",
+		float64(m.RSSKB)/1024, float64(m.HWMKB)/1024, float64(m.DBBytes)/(1<<20), float64(m.DBAllocBytes)/(1<<20))
 }
 
 // machine describes where the run happened, since figures from a shared

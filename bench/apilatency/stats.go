@@ -10,6 +10,7 @@ import (
 // compare API latencies in.
 type latency struct {
 	Count int     `json:"count"`
+	Min   float64 `json:"min_ms"`
 	P50   float64 `json:"p50_ms"`
 	P90   float64 `json:"p90_ms"`
 	P99   float64 `json:"p99_ms"`
@@ -42,6 +43,7 @@ func summarize(ds []time.Duration) latency {
 	}
 	return latency{
 		Count: len(s),
+		Min:   ms(s[0]),
 		P50:   ms(rank(s, 0.50)),
 		P90:   ms(rank(s, 0.90)),
 		P99:   ms(rank(s, 0.99)),
@@ -108,6 +110,6 @@ type namedStats struct {
 
 // printLag prints a latency line without throughput, for watch delays.
 func printLag(name string, l latency) {
-	fmt.Printf("%-28s n=%-6d p50 %8.2f ms  p90 %8.2f ms  p99 %8.2f ms  max %8.2f ms\n",
-		name, l.Count, l.P50, l.P90, l.P99, l.Max)
+	fmt.Printf("%-26s n=%-6d min %7.2f  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms\n",
+		name, l.Count, l.Min, l.P50, l.P90, l.P99, l.Max)
 }

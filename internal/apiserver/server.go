@@ -40,6 +40,9 @@ type Config struct {
 	ServingCertFile, ServingKeyFile string
 	// EtcdServers are the etcd client URLs.
 	EtcdServers []string
+	// EtcdCompactionInterval is how often old etcd revisions are compacted;
+	// zero keeps Kubernetes' default of 5 minutes.
+	EtcdCompactionInterval time.Duration
 	// Registry is the registry configuration (validation, tables, allocators).
 	Registry registry.Config
 	// Scheme is the scheme the registry and codecs share.
@@ -65,7 +68,7 @@ func New(c Config) (*Server, error) {
 	if err := applyAuth(cfg, c); err != nil {
 		return nil, err
 	}
-	if err := applyStorage(cfg, c.Scheme, c.EtcdServers); err != nil {
+	if err := applyStorage(cfg, c.Scheme, c); err != nil {
 		return nil, err
 	}
 	applyOpenAPI(cfg, c.Scheme)

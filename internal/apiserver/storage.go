@@ -17,10 +17,15 @@ const etcdPrefix = "/registry"
 // applyStorage points the server's REST storage at etcd: objects are stored
 // as protobuf in their storage version, each resource has one watch cache
 // (one etcd watch fanned out to all clients), and core and events.k8s.io
-// Events share one key space as they do in Kubernetes.
-func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, etcdServers []string) error {
+// Events share one key space as they do in Kubernetes. The API server
+// compacts etcd's history itself, every CompactionInterval (5 minutes by
+// default); watches from a compacted resourceVersion get 410 Gone.
+func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Config) error {
 	backend := storagebackend.NewDefaultConfig(etcdPrefix, nil)
-	backend.Transport.ServerList = etcdServers
+	backend.Transport.ServerList = c.EtcdServers
+	if c.EtcdCompactionInterval > 0 {
+		backend.CompactionInterval = c.EtcdCompactionInterval
+	}
 	etcdOpts := options.NewEtcdOptions(backend)
 	etcdOpts.DefaultStorageMediaType = runtime.ContentTypeProtobuf
 	etcdOpts.EnableWatchCache = true

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/ordo-dev/ordo/internal/server"
 	"github.com/spf13/cobra"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -28,6 +30,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.StringVar(&o.DataDir, "data-dir", "", "state directory (default $ORDO_DATA_DIR, /var/lib/ordo as root, ~/.local/share/ordo otherwise)")
 	f.StringVar(&o.Listen, "listen", o.Listen, "HTTPS address of the API, IP:port")
 	f.StringVar(&etcdServers, "etcd-servers", "", "comma-separated client URLs of an external etcd cluster (default: embedded etcd)")
+	f.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often the API server compacts old etcd revisions (as kube-apiserver's flag)")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
 	return cmd
 }

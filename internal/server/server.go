@@ -31,7 +31,9 @@ type Options struct {
 	DataDir     string
 	Listen      string
 	EtcdServers []string
-	ServiceCIDR string
+	// EtcdCompactionInterval is kube-apiserver's --etcd-compaction-interval.
+	EtcdCompactionInterval time.Duration
+	ServiceCIDR            string
 	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
 	NodePorts alloc.PortRange
 }
@@ -73,13 +75,14 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	srv, err := apiserver.New(apiserver.Config{
-		Listen:          o.Listen,
-		CACertFile:      files.CACert(),
-		ServingCertFile: files.ServingCert(),
-		ServingKeyFile:  files.ServingKey(),
-		EtcdServers:     endpoints,
-		Registry:        regCfg.Config,
-		Scheme:          regCfg.SchemeSet,
+		Listen:                 o.Listen,
+		CACertFile:             files.CACert(),
+		ServingCertFile:        files.ServingCert(),
+		ServingKeyFile:         files.ServingKey(),
+		EtcdServers:            endpoints,
+		EtcdCompactionInterval: o.EtcdCompactionInterval,
+		Registry:               regCfg.Config,
+		Scheme:                 regCfg.SchemeSet,
 	})
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
