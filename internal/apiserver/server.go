@@ -62,6 +62,12 @@ type Server struct {
 func New(c Config) (*Server, error) {
 	cfg := genericapiserver.NewRecommendedConfig(c.Scheme.Codecs)
 	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	// Stop promptly even with clients watching: end active watches at
+	// shutdown (clients re-list and re-watch) and give the HTTP server 2 s,
+	// as kube-apiserver's --shutdown-watch-termination-grace-period and
+	// --shutdown-send-retry-after do.
+	cfg.ShutdownWatchTerminationGracePeriod = 2 * time.Second
+	cfg.ShutdownSendRetryAfter = true
 	if err := applyServing(cfg, c); err != nil {
 		return nil, err
 	}

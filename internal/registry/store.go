@@ -37,7 +37,9 @@ type statusREST struct {
 }
 
 func (r *statusREST) New() runtime.Object { return r.store.New() }
-func (r *statusREST) Destroy()            {}
+
+// Destroy does nothing: the storage is the main store's, destroyed with it.
+func (r *statusREST) Destroy() {}
 
 func (r *statusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
 	return r.store.Get(ctx, name, options)
@@ -55,7 +57,7 @@ func (r *statusREST) GetResetFields() map[fieldpathAPIVersion]*fieldpathSet {
 // Build makes the REST storage of one resource: its main endpoint keyed by
 // the plural name, and each subresource keyed "plural/sub".
 func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
-	store, err := newStore(r, c, opts, false)
+	store, err := newStore(r, c, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +66,7 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 		key := r.GroupResource.Resource + "/" + sub
 		switch sub {
 		case "status":
-			statusStore, err := newStore(r, c, opts, true)
-			if err != nil {
-				return nil, err
-			}
-			out[key] = &statusREST{store: statusStore}
+			out[key] = &statusREST{store: statusStore(store, newStrategy(r, c, true))}
 		case "scale":
 			out[key] = newScaleREST(store, r)
 		case "binding":
@@ -82,8 +80,18 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 	return out, nil
 }
 
-func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter, status bool) (*genericregistry.Store, error) {
-	s := newStrategy(r, c, status)
+// statusStore is a shallow copy of the main store that shares its etcd
+// client and watch cache but updates through the status strategy, as
+// Kubernetes' status REST does.
+func statusStore(main *genericregistry.Store, s *strategy) *genericregistry.Store {
+	st := *main
+	st.UpdateStrategy = s
+	st.ResetFieldsStrategy = s
+	return &st
+}
+
+func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter) (*genericregistry.Store, error) {
+	s := newStrategy(r, c, false)
 	gk := schema.GroupKind{Group: r.GroupResource.Group, Kind: r.Kind}
 	store := &genericregistry.Store{
 		NewFunc:                   r.New,
@@ -103,7 +111,7 @@ func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter, status bool
 		ttl := r.Hooks.TTLSeconds
 		store.TTLFunc = func(runtime.Object, uint64, bool) (uint64, error) { return ttl, nil }
 	}
-	if r.GroupResource == (schema.GroupResource{Resource: "services"}) && !status {
+	if r.GroupResource == (schema.GroupResource{Resource: "services"}) {
 		hookServiceAllocation(store, c)
 	}
 	err := store.CompleteWithOptions(&generic.StoreOptions{
