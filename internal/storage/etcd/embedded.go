@@ -31,7 +31,8 @@ type EmbeddedConfig struct {
 
 // Embedded is a running single-member etcd.
 type Embedded struct {
-	etcd *embed.Etcd
+	etcd  *embed.Etcd
+	level zap.AtomicLevel
 }
 
 // StartEmbedded starts etcd and waits until it serves requests.
@@ -60,7 +61,8 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	// Kubernetes compacts history itself (the apiserver runs a compactor);
 	// keep etcd's own revision compaction off and its logs quiet.
 	cfg.LogLevel = "error"
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(quietLogger())
+	level := zap.NewAtomicLevelAt(zapcore.ErrorLevel)
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger(level))
 	cfg.QuotaBackendBytes = 8 << 30
 
 	e, err := embed.StartEtcd(cfg)
@@ -73,7 +75,7 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	}
 	select {
 	case <-e.Server.ReadyNotify():
-		return &Embedded{etcd: e}, nil
+		return &Embedded{etcd: e, level: level}, nil
 	case err := <-e.Err():
 		e.Close()
 		return nil, fmt.Errorf("embedded etcd failed: %w", err)
@@ -91,14 +93,17 @@ func (e *Embedded) ClientURL() string {
 	return "http://" + e.etcd.Clients[0].Addr().String()
 }
 
-// Close stops the member, flushing its WAL.
+// Close stops the member, flushing its WAL. etcd reports its own listeners
+// closing as errors ("server closed"); those are expected here and muted.
 func (e *Embedded) Close() {
+	e.level.SetLevel(zapcore.FatalLevel)
 	e.etcd.Close()
 }
 
-func quietLogger() *zap.Logger {
+// logger writes etcd's errors (only) to stderr as JSON.
+func logger(level zap.AtomicLevel) *zap.Logger {
 	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(zapcore.ErrorLevel)
+	cfg.Level = level
 	l, err := cfg.Build()
 	if err != nil {
 		return zap.NewNop()

@@ -1,0 +1,107 @@
+package defaults
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+)
+
+func TestImagePullPolicyFollowsTheTag(t *testing.T) {
+	for image, want := range map[string]corev1.PullPolicy{
+		"busybox":                         corev1.PullAlways,
+		"busybox:latest":                  corev1.PullAlways,
+		"busybox:1.28":                    corev1.PullIfNotPresent,
+		"registry:5000/team/app":          corev1.PullAlways,
+		"registry:5000/team/app:v2":       corev1.PullIfNotPresent,
+		"redis@sha256:0123456789abcdef00": corev1.PullIfNotPresent,
+	} {
+		if got := imagePullPolicy(image); got != want {
+			t.Errorf("%s: %s, want %s", image, got, want)
+		}
+	}
+}
+
+func TestJobDefaults(t *testing.T) {
+	cases := []struct {
+		name                          string
+		in                            batchv1.JobSpec
+		completions, parallelism, bol *int32
+	}{
+		{"neither set", batchv1.JobSpec{}, ptr.To[int32](1), ptr.To[int32](1), ptr.To[int32](6)},
+		{"parallelism only: work queue", batchv1.JobSpec{Parallelism: ptr.To[int32](3)}, nil, ptr.To[int32](3), ptr.To[int32](6)},
+		{"completions only", batchv1.JobSpec{Completions: ptr.To[int32](4)}, ptr.To[int32](4), ptr.To[int32](1), ptr.To[int32](6)},
+		{"per-index backoff", batchv1.JobSpec{BackoffLimitPerIndex: ptr.To[int32](1)}, ptr.To[int32](1), ptr.To[int32](1), ptr.To[int32](2147483647)},
+	}
+	for _, tc := range cases {
+		j := &batchv1.Job{Spec: tc.in}
+		Job(j)
+		if !eq(j.Spec.Completions, tc.completions) || !eq(j.Spec.Parallelism, tc.parallelism) || !eq(j.Spec.BackoffLimit, tc.bol) {
+			t.Errorf("%s: completions %v parallelism %v backoffLimit %v", tc.name, deref(j.Spec.Completions), deref(j.Spec.Parallelism), deref(j.Spec.BackoffLimit))
+		}
+		if *j.Spec.CompletionMode != batchv1.NonIndexedCompletion || *j.Spec.Suspend || *j.Spec.PodReplacementPolicy != batchv1.TerminatingOrFailed {
+			t.Errorf("%s: mode/suspend/replacement defaults wrong: %+v", tc.name, j.Spec)
+		}
+	}
+	withPolicy := &batchv1.Job{Spec: batchv1.JobSpec{PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+		OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget}},
+	}}}}}
+	Job(withPolicy)
+	if *withPolicy.Spec.PodReplacementPolicy != batchv1.Failed || withPolicy.Spec.PodFailurePolicy.Rules[0].OnPodConditions[0].Status != corev1.ConditionTrue {
+		t.Errorf("podFailurePolicy defaults: %+v", withPolicy.Spec)
+	}
+}
+
+func TestPodDefaults(t *testing.T) {
+	p := &corev1.Pod{Spec: corev1.PodSpec{
+		Containers: []corev1.Container{{
+			Name: "c", Image: "nginx:1", Ports: []corev1.ContainerPort{{ContainerPort: 80}},
+			Resources:     corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}},
+			LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(80)}}},
+		}},
+		Volumes: []corev1.Volume{{Name: "scratch"}, {Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}},
+	}}
+	Pod(p)
+	s, c := p.Spec, p.Spec.Containers[0]
+	if s.RestartPolicy != corev1.RestartPolicyAlways || s.DNSPolicy != corev1.DNSClusterFirst || *s.TerminationGracePeriodSeconds != 30 || s.SchedulerName != "default-scheduler" || !*s.EnableServiceLinks || s.SecurityContext == nil {
+		t.Errorf("pod spec defaults: %+v", s)
+	}
+	if c.TerminationMessagePath != "/dev/termination-log" || c.TerminationMessagePolicy != corev1.TerminationMessageReadFile || c.Ports[0].Protocol != corev1.ProtocolTCP {
+		t.Errorf("container defaults: %+v", c)
+	}
+	if got := c.Resources.Requests[corev1.ResourceMemory]; got.String() != "64Mi" {
+		t.Errorf("memory request not copied from the limit: %v", c.Resources.Requests)
+	}
+	probe := c.LivenessProbe
+	if probe.TimeoutSeconds != 1 || probe.PeriodSeconds != 10 || probe.SuccessThreshold != 1 || probe.FailureThreshold != 3 || probe.HTTPGet.Path != "/" || probe.HTTPGet.Scheme != corev1.URISchemeHTTP {
+		t.Errorf("probe defaults: %+v", probe)
+	}
+	if s.Volumes[0].EmptyDir == nil || *s.Volumes[1].ConfigMap.DefaultMode != 0o644 {
+		t.Errorf("volume defaults: %+v", s.Volumes)
+	}
+}
+
+func TestStatefulSetDefaults(t *testing.T) {
+	ss := &appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Template: corev1.PodTemplateSpec{}}}
+	ss.Spec.Template.Labels = map[string]string{"app": "db"}
+	StatefulSet(ss)
+	s := ss.Spec
+	if *s.Replicas != 1 || s.PodManagementPolicy != appsv1.OrderedReadyPodManagement || s.UpdateStrategy.Type != appsv1.RollingUpdateStatefulSetStrategyType ||
+		*s.UpdateStrategy.RollingUpdate.Partition != 0 || *s.RevisionHistoryLimit != 10 ||
+		s.PersistentVolumeClaimRetentionPolicy.WhenDeleted != appsv1.RetainPersistentVolumeClaimRetentionPolicyType || ss.Labels["app"] != "db" {
+		t.Errorf("statefulset defaults: %+v labels %v", s, ss.Labels)
+	}
+}
+
+func eq(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func deref(p *int32) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
