@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 )
@@ -107,7 +109,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c.processNext(ctx) {
+			for queue.ProcessNext(ctx, c.queue, "garbagecollector", c.sync) {
 			}
 		}()
 	}
@@ -168,27 +170,6 @@ func (c *Controller) enqueue(uids []types.UID) {
 	for _, u := range uids {
 		c.queue.Add(u)
 	}
-}
-
-// processNext runs one sync and files its decision with the queue.
-func (c *Controller) processNext(ctx context.Context) bool {
-	uid, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(uid)
-	after, err := c.sync(ctx, uid)
-	switch {
-	case err != nil:
-		klog.V(1).Infof("garbagecollector: %s: %v (retrying)", uid, err)
-		c.queue.AddRateLimited(uid)
-	case after != nil:
-		c.queue.Forget(uid)
-		c.queue.AddAfter(uid, *after)
-	default:
-		c.queue.Forget(uid)
-	}
-	return true
 }
 
 // sync decides for one object and acts: read the graph, refresh the object

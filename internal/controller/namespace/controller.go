@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 )
@@ -93,34 +95,13 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c.processNext(ctx) {
+			for queue.ProcessNext(ctx, c.queue, "namespace", c.sync) {
 			}
 		}()
 	}
 	<-ctx.Done()
 	c.queue.ShutDown()
 	wg.Wait()
-}
-
-// processNext runs one sync and files its decision with the queue.
-func (c *Controller) processNext(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	after, err := c.sync(ctx, name)
-	switch {
-	case err != nil:
-		klog.V(1).Infof("namespace %s: %v (retrying)", name, err)
-		c.queue.AddRateLimited(name)
-	case after != nil:
-		c.queue.Forget(name)
-		c.queue.AddAfter(name, *after)
-	default:
-		c.queue.Forget(name)
-	}
-	return true
 }
 
 // deleteNamespace issues the final DELETE, only for the same namespace.

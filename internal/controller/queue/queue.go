@@ -1,0 +1,39 @@
+// Package queue is the one place where a controller's sync decision is filed
+// with its workqueue, so every controller retries, requeues and forgets keys
+// the same way (DESIGN.md: "sync returns its decision").
+package queue
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// SyncFunc handles one key and returns its decision: an error retries the
+// key with rate-limited back-off; a non-nil duration looks at it again after
+// that long; neither forgets it.
+type SyncFunc[K comparable] func(ctx context.Context, key K) (requeueAfter *time.Duration, err error)
+
+// ProcessNext takes one key from q, syncs it, and files the decision. It
+// returns false once the queue is shut down.
+func ProcessNext[K comparable](ctx context.Context, q workqueue.TypedRateLimitingInterface[K], name string, sync SyncFunc[K]) bool {
+	key, quit := q.Get()
+	if quit {
+		return false
+	}
+	defer q.Done(key)
+	after, err := sync(ctx, key)
+	switch {
+	case err != nil:
+		klog.V(1).Infof("%s: %v: %v (retrying)", name, key, err)
+		q.AddRateLimited(key)
+	case after != nil:
+		q.Forget(key)
+		q.AddAfter(key, *after)
+	default:
+		q.Forget(key)
+	}
+	return true
+}
