@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
+	storeerr "k8s.io/apiserver/pkg/storage/errors"
 )
 
 // A namespace is deleted in two steps, as in Kubernetes: DELETE marks it
@@ -71,7 +72,7 @@ func (r *namespaceREST) Delete(ctx context.Context, name string, deleteValidatio
 			return ns, nil
 		}), dryRun, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, false, storeerr.InterpretUpdateError(err, corev1.Resource("namespaces"), name)
 	}
 	return out, false, nil
 }
@@ -106,7 +107,7 @@ func (r *finalizeREST) Update(ctx context.Context, name string, objInfo rest.Upd
 			return existing, nil
 		}), dryRun, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, false, storeerr.InterpretUpdateError(err, corev1.Resource("namespaces"), name)
 	}
 	return out, false, nil
 }

@@ -14,6 +14,7 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
+	storeerr "k8s.io/apiserver/pkg/storage/errors"
 )
 
 var podHooks = Hooks{
@@ -122,7 +123,7 @@ func (r *bindingREST) Create(ctx context.Context, name string, obj runtime.Objec
 			return bindPod(obj.(*corev1.Pod), b.Target.Name)
 		}), dryRun, nil)
 	if err != nil {
-		return nil, err
+		return nil, storeerr.InterpretUpdateError(err, corev1.Resource("pods"), name)
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: http.StatusCreated}, nil
 }
