@@ -22,7 +22,8 @@ func Main(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServerCommand(), newKubectlCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newKubectlCommand(), newVersionCommand(),
+		newInternalSandboxCommand(), newInternalExecCommand())
 	root.SetArgs(argv[1:])
 	return cli.Run(root)
 }

@@ -1,0 +1,114 @@
+package runtime
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// These tests need root (namespaces) and the built ordo binary, whose hidden
+// internal-* commands are the sandbox and container processes.
+func testRuntime(t *testing.T) *Runtime {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for namespaces")
+	}
+	bin, err := testcluster.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Runtime{Binary: bin}
+}
+
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.b.Write(p) }
+func (b *buffer) String() string              { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+func run(t *testing.T, r *Runtime, sb *Sandbox, argv ...string) (string, Exit) {
+	t.Helper()
+	var out buffer
+	p, err := r.StartContainer(ContainerConfig{Sandbox: sb, Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(20 * time.Second):
+		p.Signal(syscall.SIGKILL)
+		t.Fatal("container did not exit")
+	}
+	return out.String(), p.Exit()
+}
+
+func TestContainersShareTheSandboxHostnameAndHaveTheirOwnPIDsAndTmp(t *testing.T) {
+	r := testRuntime(t)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "redis-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	host, _ := os.Hostname()
+	out, exit := run(t, r, sb, "sh", "-c", "hostname; echo pid=$$; touch /tmp/mine; ls /tmp")
+	if exit.Code != 0 {
+		t.Fatalf("exit %d: %s", exit.Code, out)
+	}
+	lines := strings.Fields(out)
+	if lines[0] != "redis-0" || host == "redis-0" {
+		t.Errorf("hostname in pod = %q (host %q)", lines[0], host)
+	}
+	if lines[1] != "pid=1" {
+		t.Errorf("container shell is %s, want pid 1 of its own PID namespace", lines[1])
+	}
+	if len(lines) != 3 || lines[2] != "mine" {
+		t.Errorf("/tmp is not private: %v", lines[2:])
+	}
+	if _, err := os.Stat(filepath.Join("/tmp", "mine")); err == nil {
+		t.Error("the container's /tmp file appeared on the host")
+	}
+}
+
+func TestExitCodesSignalsAndStartErrors(t *testing.T) {
+	r := testRuntime(t)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "job-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	if _, exit := run(t, r, sb, "sh", "-c", "exit 3"); exit.Code != 3 {
+		t.Errorf("exit code %d, want 3", exit.Code)
+	}
+	p, err := r.StartContainer(ContainerConfig{Sandbox: sb, Argv: []string{"sleep", "60"}, Env: []string{"PATH=/usr/bin:/bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Signal(syscall.SIGKILL)
+	<-p.Done()
+	if p.Exit().Code != 137 {
+		t.Errorf("SIGKILLed container exit %d, want 137", p.Exit().Code)
+	}
+	_, err = r.StartContainer(ContainerConfig{Sandbox: sb, Argv: []string{"no-such-binary"}, Env: []string{"PATH=/usr/bin:/bin"}})
+	var se *StartError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, `"no-such-binary": executable file not found in $PATH`) {
+		t.Errorf("missing binary: %v", err)
+	}
+	_, err = r.StartContainer(ContainerConfig{Sandbox: sb, Argv: []string{"true"}, WorkingDir: "/no/such/dir", Env: []string{"PATH=/usr/bin:/bin"}})
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "working directory") {
+		t.Errorf("bad workdir: %v", err)
+	}
+	if out, err := exec.Command("hostname").Output(); err != nil || strings.TrimSpace(string(out)) == "job-1" {
+		t.Errorf("the host's hostname changed: %s %v", out, err)
+	}
+}
