@@ -36,6 +36,10 @@ type Options struct {
 	ServiceCIDR            string
 	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
 	NodePorts alloc.PortRange
+	// NoAgent runs no local agent: this server schedules pods to others.
+	NoAgent bool
+	// NodeName names the local agent's Node (default: the host name).
+	NodeName string
 }
 
 // DefaultOptions are the embedded defaults.
@@ -107,6 +111,16 @@ func Run(ctx context.Context, o Options) error {
 		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity)
 		return nil
 	})
+	if !o.NoAgent {
+		agentCfg, err := localAgentConfig(o, dir, srv.Loopback)
+		if err != nil {
+			return err
+		}
+		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
+			go runAgent(hctx, agentCfg)
+			return nil
+		})
+	}
 	return srv.Generic.PrepareRun().RunWithContext(ctx)
 }
 

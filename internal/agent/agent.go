@@ -1,0 +1,138 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/runtime"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+)
+
+// Config is what an agent needs.
+type Config struct {
+	Client   kubernetes.Interface
+	NodeName string
+	// NodeIP is the node's InternalIP, and today every pod's IP (pods share
+	// the host network).
+	NodeIP  string
+	Runtime *runtime.Runtime
+	// DataDir holds container logs under pods/.
+	DataDir string
+	Clock   clock.WithTicker
+	Workers int
+}
+
+// Agent runs the pods bound to one node.
+type Agent struct {
+	cfg      Config
+	queue    workqueue.TypedRateLimitingInterface[string]
+	pods     corelisters.PodLister
+	recorder record.EventRecorder
+
+	mu    sync.Mutex
+	state map[string]*pod // by namespace/name
+}
+
+// New returns an agent; Run starts it.
+func New(c Config) *Agent {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Workers == 0 {
+		c.Workers = 4
+	}
+	return &Agent{
+		cfg: c,
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "agent", Clock: c.Clock}),
+		state: map[string]*pod{},
+	}
+}
+
+// Run registers the node, keeps its lease, and runs its pods until ctx is
+// done; then it stops every pod it started.
+func (a *Agent) Run(ctx context.Context) error {
+	for {
+		err := a.register(ctx)
+		if err == nil {
+			break
+		}
+		a.log("register node: %v", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: a.cfg.Client.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	a.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: a.cfg.NodeName})
+
+	factory := informers.NewSharedInformerFactoryWithOptions(a.cfg.Client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", a.cfg.NodeName).String()
+		}))
+	inf := factory.Core().V1().Pods()
+	a.pods = inf.Lister()
+	_, _ = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    a.enqueue,
+		UpdateFunc: func(_, obj interface{}) { a.enqueue(obj) },
+		DeleteFunc: a.enqueue,
+	})
+	factory.Start(ctx.Done())
+	factory.WaitForCacheSync(ctx.Done())
+	go a.heartbeat(ctx)
+
+	var wg sync.WaitGroup
+	for i := 0; i < a.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for queue.ProcessNext(ctx, a.queue, "agent", a.sync) {
+			}
+		}()
+	}
+	<-ctx.Done()
+	a.queue.ShutDown()
+	wg.Wait()
+	factory.Shutdown()
+	a.stopEverything()
+	return nil
+}
+
+func (a *Agent) enqueue(obj interface{}) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err == nil {
+		a.queue.Add(key)
+	}
+}
+
+// stopEverything kills every pod's processes at shutdown.
+func (a *Agent) stopEverything() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for key, st := range a.state {
+		killNow(st)
+		delete(a.state, key)
+	}
+}
+
+func (a *Agent) log(format string, args ...interface{}) {
+	klog.InfoDepth(1, fmt.Sprintf("agent %s: ", a.cfg.NodeName)+fmt.Sprintf(format, args...))
+}

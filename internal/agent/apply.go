@@ -1,0 +1,295 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/runtime"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// configErrorRetry is how soon a container whose configuration could not be
+// resolved (a missing Secret, say) is tried again.
+const configErrorRetry = 10 * time.Second
+
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// apply carries out d for pod p; the caller holds a.mu. It returns when to
+// sync again.
+func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) time.Duration {
+	st.restartPolicy = p.Spec.RestartPolicy
+	requeue := d.requeue
+	wake := func(after time.Duration) {
+		if after > 0 && (requeue == 0 || after < requeue) {
+			requeue = after
+		}
+	}
+	if d.fail && (d.failReason != "" || d.failMessage != "") {
+		st.failedReason, st.failedMessage = d.failReason, d.failMessage
+	}
+	if d.stop {
+		wake(a.stop(p, st))
+	}
+	key := p.Namespace + "/" + p.Name
+	for _, name := range d.start {
+		if !a.start(ctx, key, p, st, name) {
+			wake(configErrorRetry)
+		}
+	}
+	if ph := phase(p, st); (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && !st.anyRunning() && st.sandbox != nil {
+		st.sandbox.Stop()
+		st.sandbox = nil
+	}
+	return requeue
+}
+
+// stop sends SIGTERM to every running container once, and SIGKILL when the
+// grace period is over. The deadline of a deleted pod is its
+// deletionTimestamp, which the API server set to the request time plus the
+// grace period.
+func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
+	now := a.cfg.Clock.Now()
+	if !st.killSent {
+		st.killSent = true
+		st.killAt = now.Add(gracePeriod(p))
+		if p.DeletionTimestamp != nil {
+			st.killAt = p.DeletionTimestamp.Time
+		}
+		for _, c := range st.containers {
+			if c.running() {
+				a.event(p, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.name)
+				c.proc.Signal(syscall.SIGTERM)
+			}
+		}
+	}
+	if !now.Before(st.killAt) {
+		for _, c := range st.containers {
+			if c.running() {
+				c.proc.Signal(syscall.SIGKILL)
+			}
+		}
+		return time.Second
+	}
+	return st.killAt.Sub(now)
+}
+
+func gracePeriod(p *corev1.Pod) time.Duration {
+	if p.Spec.TerminationGracePeriodSeconds == nil {
+		return 30 * time.Second
+	}
+	return time.Duration(*p.Spec.TerminationGracePeriodSeconds) * time.Second
+}
+
+// killNow kills everything of a pod at once and waits for the sandbox.
+func killNow(st *pod) {
+	for _, c := range st.containers {
+		if c.running() {
+			c.proc.Signal(syscall.SIGKILL)
+		}
+	}
+	if st.sandbox != nil {
+		st.sandbox.Stop()
+		st.sandbox = nil
+	}
+}
+
+// start starts one container; false means it could not be configured and
+// should be tried again later.
+func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, name string) bool {
+	spec := findContainer(p, name)
+	c := st.container(name)
+	now := a.cfg.Clock.Now()
+	if st.sandbox == nil {
+		sb, err := a.cfg.Runtime.StartSandbox(runtime.SandboxConfig{Hostname: hostname(p)})
+		if err != nil {
+			a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+			return false
+		}
+		st.sandbox = sb
+		if !st.warnedNetwork {
+			st.warnedNetwork = true
+			a.event(p, corev1.EventTypeWarning, "NetworkNotIsolated",
+				"ordo does not give pods their own network namespace yet: this pod shares the host's network")
+		}
+	}
+	resolved, err := podenv.Resolve(podenv.Input{
+		Pod: withAddresses(p, a.cfg.NodeIP), Container: spec,
+		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
+	})
+	if err != nil {
+		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerConfigError", err.Error(), now.Add(configErrorRetry)
+		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return false
+	}
+	argv := resolved.Args
+	if len(resolved.Command) > 0 {
+		argv = append(append([]string{}, resolved.Command...), resolved.Args...)
+	}
+	logFile, err := a.openLog(p, name, c.runs)
+	if err != nil {
+		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerError", err.Error(), now.Add(configErrorRetry)
+		return false
+	}
+	defer logFile.Close()
+	uid, gid := runAs(p, spec)
+	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
+		Sandbox: st.sandbox, Argv: argv, Env: withDefaults(resolved.Env, hostname(p)),
+		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: logFile, Stderr: logFile,
+	})
+	if c.runs > 0 {
+		c.restarts++
+	}
+	c.runs++
+	c.waiting, c.waitingMsg = "", ""
+	if err != nil {
+		c.exited = true
+		c.last = termination{code: 128, reason: "StartError", message: err.Error(), started: now, finished: now}
+		a.crashed(p, c)
+		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return true
+	}
+	c.proc, c.started = proc, now
+	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
+	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
+	go a.watchExit(key, st, c, proc)
+	return true
+}
+
+// watchExit records a container's exit and syncs its pod.
+func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Process) {
+	<-proc.Done()
+	a.mu.Lock()
+	if c.proc == proc {
+		exit := proc.Exit()
+		reason := "Completed"
+		if exit.Code != 0 {
+			reason = "Error"
+		}
+		c.proc, c.exited = nil, true
+		c.last = termination{code: int32(exit.Code), reason: reason, started: c.started, finished: exit.FinishedAt}
+		if shouldRestart(st.restartPolicy, c.last.code) {
+			c.crashes = nextCrashes(c.crashes, c.last.finished.Sub(c.last.started))
+			c.notUntil = c.last.finished.Add(restartDelay(c.crashes))
+		}
+	}
+	a.mu.Unlock()
+	a.queue.Add(key)
+}
+
+// crashed starts the back-off of a container that will be restarted.
+func (a *Agent) crashed(p *corev1.Pod, c *container) {
+	if shouldRestart(p.Spec.RestartPolicy, c.last.code) {
+		c.crashes = nextCrashes(c.crashes, c.last.finished.Sub(c.last.started))
+		c.notUntil = c.last.finished.Add(restartDelay(c.crashes))
+	}
+}
+
+func findContainer(p *corev1.Pod, name string) *corev1.Container {
+	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name {
+			return &p.Spec.InitContainers[i]
+		}
+	}
+	for i := range p.Spec.Containers {
+		if p.Spec.Containers[i].Name == name {
+			return &p.Spec.Containers[i]
+		}
+	}
+	return nil
+}
+
+// hostname is spec.hostname, else the pod's name, as in Kubernetes.
+func hostname(p *corev1.Pod) string {
+	h := p.Spec.Hostname
+	if h == "" {
+		h = p.Name
+	}
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
+	}
+	return h
+}
+
+// runAs is the container's user and group, falling back to the pod's.
+func runAs(p *corev1.Pod, c *corev1.Container) (uid, gid *int64) {
+	if sc := p.Spec.SecurityContext; sc != nil {
+		uid, gid = sc.RunAsUser, sc.RunAsGroup
+	}
+	if sc := c.SecurityContext; sc != nil {
+		if sc.RunAsUser != nil {
+			uid = sc.RunAsUser
+		}
+		if sc.RunAsGroup != nil {
+			gid = sc.RunAsGroup
+		}
+	}
+	return uid, gid
+}
+
+// withDefaults adds what a container runtime always sets: PATH when the
+// container has none, and HOSTNAME.
+func withDefaults(env []string, host string) []string {
+	out := make([]string, 0, len(env)+2)
+	hasPath := false
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			hasPath = true
+		}
+	}
+	if !hasPath {
+		out = append(out, defaultPath)
+	}
+	out = append(out, "HOSTNAME="+host)
+	return append(out, env...)
+}
+
+// podDir holds a pod's logs: <data-dir>/pods/<namespace>_<name>_<uid>.
+func (a *Agent) podDir(p *corev1.Pod) string {
+	return filepath.Join(a.cfg.DataDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID))
+}
+
+// openLog opens the log of run n of a container (Kubernetes keeps one file
+// per restart: <container>/<n>.log).
+func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*os.File, error) {
+	dir := filepath.Join(a.podDir(p), name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.log", n)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+func (a *Agent) event(p *corev1.Pod, kind, reason, format string, args ...interface{}) {
+	if a.recorder != nil {
+		a.recorder.Eventf(p, kind, reason, format, args...)
+	}
+}
+
+// apiSources reads the ConfigMaps and Secrets env references name.
+type apiSources struct {
+	ctx context.Context
+	a   *Agent
+}
+
+func (s apiSources) ConfigMap(ns, name string) (*corev1.ConfigMap, error) {
+	return s.a.cfg.Client.CoreV1().ConfigMaps(ns).Get(s.ctx, name, metav1.GetOptions{})
+}
+
+func (s apiSources) Secret(ns, name string) (*corev1.Secret, error) {
+	return s.a.cfg.Client.CoreV1().Secrets(ns).Get(s.ctx, name, metav1.GetOptions{})
+}
+
+// withAddresses is p with the addresses the agent is about to report, so
+// fieldRefs to status.podIP and status.hostIP resolve on the first start.
+func withAddresses(p *corev1.Pod, ip string) *corev1.Pod {
+	c := *p
+	c.Status.HostIP, c.Status.PodIP = ip, ip
+	c.Status.HostIPs, c.Status.PodIPs = []corev1.HostIP{{IP: ip}}, []corev1.PodIP{{IP: ip}}
+	return &c
+}

@@ -1,0 +1,33 @@
+// Package agent is ordo's node agent: it registers its Node, renews the
+// node's heartbeat Lease, and runs the pods bound to it as processes (package
+// runtime), reporting their status through the API like the kubelet does.
+//
+// Each pod is synced level-triggered from (pod object, what runs, now): plan
+// decides, apply acts, and the status is written once at the end.
+//
+// The container lifecycle, per container:
+//
+//	            start ok                 process exits
+//	(none) ───────────────▶ Running ─────────────────────▶ Terminated
+//	  │  ▲                    ▲                               │
+//	  │  │ config error:      │ back-off over                 │ restart policy says
+//	  │  │ retry              │                               │ restart (Always, or
+//	  ▼  │                    │                               │ OnFailure and exit≠0)
+//	Waiting                 Waiting  ◀────────────────────────┘
+//	(ContainerCreating,     (CrashLoopBackOff: 10 s, doubling to 5 min,
+//	 CreateContainerConfigError)   reset after 10 min of running)
+//
+// And per pod:
+//
+//	Pending ──▶ (init containers one by one, each to exit 0) ──▶ Running
+//	Running ──▶ Succeeded  when every app container exited 0 and none restarts
+//	Running ──▶ Failed     when all exited, one non-zero, and none restarts;
+//	                       or activeDeadlineSeconds passed (reason DeadlineExceeded)
+//	any ──deletionTimestamp──▶ SIGTERM to every container, SIGKILL at the
+//	       deadline, then the pod object is removed (grace period 0)
+//
+// Stop and cleanup are idempotent: a pod whose processes are already gone is
+// simply finalized. If the agent dies its pods die with it (Pdeathsig); when it
+// starts again it reports the containers that were running as terminated
+// (exit 137) and applies the restart policy.
+package agent

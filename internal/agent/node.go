@@ -1,0 +1,193 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	goruntime "runtime"
+	"strings"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/component-base/version"
+	"k8s.io/utils/ptr"
+)
+
+// Kubernetes' kubelet timings: a lease renewed every 10 s that lasts 40 s,
+// and the node status refreshed every minute.
+const (
+	leaseDurationSeconds = 40
+	leaseRenewInterval   = 10 * time.Second
+	nodeStatusInterval   = time.Minute
+	maxPods              = 110
+)
+
+// nodeObject is this node as the agent registers it.
+func (a *Agent) nodeObject() *corev1.Node {
+	n := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: map[string]string{
+			corev1.LabelHostname:   a.cfg.NodeName,
+			corev1.LabelOSStable:   goruntime.GOOS,
+			corev1.LabelArchStable: goruntime.GOARCH,
+		}},
+	}
+	n.Status = a.nodeStatus()
+	return n
+}
+
+func (a *Agent) nodeStatus() corev1.NodeStatus {
+	now := metav1.NewTime(a.cfg.Clock.Now())
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU:    *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
+		corev1.ResourceMemory: *resource.NewQuantity(memTotal(), resource.BinarySI),
+		corev1.ResourcePods:   *resource.NewQuantity(maxPods, resource.DecimalSI),
+	}
+	ready := corev1.NodeCondition{
+		Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+		Message: "ordo agent is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
+	}
+	return corev1.NodeStatus{
+		Capacity: capacity, Allocatable: capacity.DeepCopy(),
+		Conditions: []corev1.NodeCondition{ready},
+		Addresses: []corev1.NodeAddress{
+			{Type: corev1.NodeInternalIP, Address: a.cfg.NodeIP},
+			{Type: corev1.NodeHostName, Address: a.cfg.NodeName},
+		},
+		NodeInfo: corev1.NodeSystemInfo{
+			KernelVersion: kernel(), OSImage: osImage(), OperatingSystem: goruntime.GOOS, Architecture: goruntime.GOARCH,
+			ContainerRuntimeVersion: "ordo://" + version.Get().GitVersion,
+			KubeletVersion:          version.Get().GitVersion,
+		},
+	}
+}
+
+// register creates the Node, or refreshes the status of an existing one
+// (keeping the transition time of a condition that did not change).
+func (a *Agent) register(ctx context.Context) error {
+	nodes := a.cfg.Client.CoreV1().Nodes()
+	want := a.nodeObject()
+	existing, err := nodes.Get(ctx, want.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = nodes.Create(ctx, want, metav1.CreateOptions{})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return a.updateNodeStatus(ctx, existing)
+}
+
+func (a *Agent) updateNodeStatus(ctx context.Context, existing *corev1.Node) error {
+	n := existing.DeepCopy()
+	status := a.nodeStatus()
+	for i, c := range status.Conditions {
+		for _, old := range n.Status.Conditions {
+			if old.Type == c.Type && old.Status == c.Status {
+				status.Conditions[i].LastTransitionTime = old.LastTransitionTime
+			}
+		}
+	}
+	n.Status = status
+	_, err := a.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+	return err
+}
+
+// heartbeat renews the node lease every 10 s and the node status every
+// minute, until ctx is done.
+func (a *Agent) heartbeat(ctx context.Context) {
+	ticker := a.cfg.Clock.NewTicker(leaseRenewInterval)
+	defer ticker.Stop()
+	lastStatus := a.cfg.Clock.Now()
+	for {
+		if err := a.renewLease(ctx); err != nil && ctx.Err() == nil {
+			a.log("renew node lease: %v", err)
+		}
+		if a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval {
+			if n, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil {
+				if err := a.updateNodeStatus(ctx, n); err == nil {
+					lastStatus = a.cfg.Clock.Now()
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C():
+		}
+	}
+}
+
+func (a *Agent) renewLease(ctx context.Context) error {
+	leases := a.cfg.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
+	now := metav1.NewMicroTime(a.cfg.Clock.Now())
+	l, err := leases.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		l = &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Namespace: corev1.NamespaceNodeLease}}
+		l.Spec = coordinationv1.LeaseSpec{HolderIdentity: ptr.To(a.cfg.NodeName), LeaseDurationSeconds: ptr.To[int32](leaseDurationSeconds), RenewTime: &now}
+		if node, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil {
+			l.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}
+		}
+		_, err = leases.Create(ctx, l, metav1.CreateOptions{})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	l.Spec.HolderIdentity = ptr.To(a.cfg.NodeName)
+	l.Spec.LeaseDurationSeconds = ptr.To[int32](leaseDurationSeconds)
+	l.Spec.RenewTime = &now
+	_, err = leases.Update(ctx, l, metav1.UpdateOptions{})
+	return err
+}
+
+// HostIP is the address other nodes reach this one on: the source address of
+// the default route, or loopback on a machine without one.
+func HostIP() string {
+	ifaces, err := net.InterfaceAddrs()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, a := range ifaces {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLoopback() && ipn.IP.IsGlobalUnicast() {
+			return ipn.IP.String()
+		}
+	}
+	return "127.0.0.1"
+}
+
+func memTotal() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	var kb int64
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "MemTotal:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb)
+		}
+	}
+	return kb * 1024
+}
+
+func kernel() string {
+	data, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return strings.TrimSpace(string(data))
+}
+
+func osImage() string {
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return "Linux"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return "Linux"
+}

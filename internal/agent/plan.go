@@ -1,0 +1,126 @@
+package agent
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// decision is what one sync of a pod should do.
+type decision struct {
+	// start names the containers to start now, in order.
+	start []string
+	// stop stops every running container (pod deleted, failed or past its
+	// deadline).
+	stop bool
+	// finalize removes the pod object: it is being deleted and nothing runs.
+	finalize bool
+	// fail makes the pod Failed for good, with reason and message.
+	fail                    bool
+	failReason, failMessage string
+	// requeue asks for another sync after this long (0: only on events).
+	requeue time.Duration
+}
+
+// DeadlineExceeded is Kubernetes' reason for a pod past activeDeadlineSeconds.
+const reasonDeadlineExceeded = "DeadlineExceeded"
+
+// plan decides the next step for pod p given what runs (st) at now.
+func plan(p *corev1.Pod, st *pod, now time.Time) decision {
+	if p.DeletionTimestamp != nil {
+		if st.anyRunning() {
+			return decision{stop: true}
+		}
+		return decision{finalize: true}
+	}
+	if st.failedReason != "" || st.failedMessage != "" || podFinished(p) {
+		return decision{stop: st.anyRunning()}
+	}
+	var d decision
+	if deadline, ok := activeDeadline(p, st); ok {
+		if !now.Before(deadline) {
+			return decision{stop: true, fail: true, failReason: reasonDeadlineExceeded,
+				failMessage: "Pod was active on the node longer than the specified deadline"}
+		}
+		d.wake(deadline.Sub(now))
+	}
+	if !planInit(p, st, now, &d) {
+		return d
+	}
+	for _, spec := range p.Spec.Containers {
+		c := st.containers[spec.Name]
+		if c != nil && c.running() {
+			continue
+		}
+		if c != nil && c.exited && !shouldRestart(p.Spec.RestartPolicy, c.last.code) {
+			continue
+		}
+		if c != nil && now.Before(c.notUntil) {
+			d.wake(c.notUntil.Sub(now))
+			continue
+		}
+		d.start = append(d.start, spec.Name)
+	}
+	return d
+}
+
+// planInit runs init containers one at a time, in order. It returns true once
+// all have exited 0, so app containers may start.
+func planInit(p *corev1.Pod, st *pod, now time.Time, d *decision) bool {
+	for _, spec := range p.Spec.InitContainers {
+		c := st.containers[spec.Name]
+		switch {
+		case c != nil && c.running():
+			return false
+		case c != nil && c.exited && c.last.code == 0:
+			continue
+		case c != nil && c.exited && p.Spec.RestartPolicy == corev1.RestartPolicyNever:
+			d.fail = true
+			return false
+		case c != nil && now.Before(c.notUntil):
+			d.wake(c.notUntil.Sub(now))
+			return false
+		default:
+			d.start = []string{spec.Name}
+			return false
+		}
+	}
+	return true
+}
+
+// wake keeps the earliest requested re-sync.
+func (d *decision) wake(after time.Duration) {
+	if after <= 0 {
+		after = time.Millisecond
+	}
+	if d.requeue == 0 || after < d.requeue {
+		d.requeue = after
+	}
+}
+
+// shouldRestart applies the pod's restart policy to an exit code.
+func shouldRestart(policy corev1.RestartPolicy, code int32) bool {
+	switch policy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return code != 0
+	default:
+		return true
+	}
+}
+
+// activeDeadline is when activeDeadlineSeconds runs out, counted from the
+// pod's start on this node.
+func activeDeadline(p *corev1.Pod, st *pod) (time.Time, bool) {
+	if p.Spec.ActiveDeadlineSeconds == nil || st.startTime.IsZero() {
+		return time.Time{}, false
+	}
+	return st.startTime.Add(time.Duration(*p.Spec.ActiveDeadlineSeconds) * time.Second), true
+}
+
+// podFinished reports a pod already reported terminal by an earlier run of the
+// agent: it must not run again.
+func podFinished(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded
+}

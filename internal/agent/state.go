@@ -1,0 +1,68 @@
+package agent
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
+)
+
+// container is what the agent knows of one container of a pod.
+type container struct {
+	name     string
+	proc     *runtime.Process // nil when not running
+	started  time.Time        // when the current or last run started
+	exited   bool             // has a last termination
+	last     termination
+	restarts int32
+	runs     int       // how many times a process was started (or failed to start)
+	crashes  int       // consecutive crashes, for back-off
+	notUntil time.Time // back-off: do not start before
+	// waiting is a reason to report while not running (for example
+	// CreateContainerConfigError), with its message.
+	waiting, waitingMsg string
+}
+
+// termination is how a run ended.
+type termination struct {
+	code              int32
+	reason, message   string
+	started, finished time.Time
+}
+
+// running reports whether the container has a live process.
+func (c *container) running() bool { return c.proc != nil }
+
+// pod is the agent's record of one pod it runs.
+type pod struct {
+	uid        string
+	sandbox    *runtime.Sandbox
+	containers map[string]*container
+	startTime  time.Time
+	// failedReason/Message make the pod Failed for good (DeadlineExceeded,
+	// a failed init container with restartPolicy Never).
+	failedReason, failedMessage string
+	killSent                    bool      // SIGTERM sent for the current stop
+	killAt                      time.Time // when SIGKILL follows
+	restartPolicy               corev1.RestartPolicy
+	warnedNetwork               bool
+}
+
+func (p *pod) container(name string) *container {
+	c, ok := p.containers[name]
+	if !ok {
+		c = &container{name: name}
+		p.containers[name] = c
+	}
+	return c
+}
+
+func (p *pod) anyRunning() bool {
+	for _, c := range p.containers {
+		if c.running() {
+			return true
+		}
+	}
+	return false
+}

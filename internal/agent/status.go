@@ -1,0 +1,216 @@
+package agent
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// statusInput is everything the pod status is computed from.
+type statusInput struct {
+	pod    *corev1.Pod
+	st     *pod
+	hostIP string
+	now    time.Time
+}
+
+// podStatus computes the pod's status as the kubelet would report it.
+func podStatus(in statusInput) corev1.PodStatus {
+	p, st := in.pod, in.st
+	s := corev1.PodStatus{
+		Phase:    phase(p, st),
+		HostIP:   in.hostIP,
+		HostIPs:  []corev1.HostIP{{IP: in.hostIP}},
+		PodIP:    in.hostIP,
+		PodIPs:   []corev1.PodIP{{IP: in.hostIP}},
+		QOSClass: p.Status.QOSClass,
+	}
+	if !st.startTime.IsZero() {
+		t := metav1.NewTime(st.startTime)
+		s.StartTime = &t
+	}
+	if st.failedReason != "" {
+		s.Reason, s.Message = st.failedReason, st.failedMessage
+	}
+	initPending := !initDone(p, st)
+	for _, c := range p.Spec.InitContainers {
+		s.InitContainerStatuses = append(s.InitContainerStatuses, containerStatus(p, st, c, false))
+	}
+	for _, c := range p.Spec.Containers {
+		s.ContainerStatuses = append(s.ContainerStatuses, containerStatus(p, st, c, initPending))
+	}
+	s.Conditions = conditions(p, st, s, in.now)
+	return s
+}
+
+// phase follows the kubelet: Pending until containers run, Running while
+// any runs or will restart, then Succeeded or Failed.
+func phase(p *corev1.Pod, st *pod) corev1.PodPhase {
+	if st.failedReason != "" || st.failedMessage != "" || initFailed(p, st) {
+		return corev1.PodFailed
+	}
+	if !initDone(p, st) {
+		return corev1.PodPending
+	}
+	done, failed, active := 0, 0, 0
+	for _, spec := range p.Spec.Containers {
+		c := st.containers[spec.Name]
+		switch {
+		case c == nil:
+		case c.running():
+			active++
+		case c.exited && shouldRestart(p.Spec.RestartPolicy, c.last.code):
+			active++
+		case c.exited:
+			done++
+			if c.last.code != 0 {
+				failed++
+			}
+		}
+	}
+	switch {
+	case done == len(p.Spec.Containers) && failed > 0:
+		return corev1.PodFailed
+	case done == len(p.Spec.Containers):
+		return corev1.PodSucceeded
+	case active+done > 0:
+		return corev1.PodRunning
+	}
+	return corev1.PodPending
+}
+
+func initDone(p *corev1.Pod, st *pod) bool {
+	for _, spec := range p.Spec.InitContainers {
+		c := st.containers[spec.Name]
+		if c == nil || c.running() || !c.exited || c.last.code != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func initFailed(p *corev1.Pod, st *pod) bool {
+	if p.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		return false
+	}
+	for _, spec := range p.Spec.InitContainers {
+		if c := st.containers[spec.Name]; c != nil && c.exited && !c.running() && c.last.code != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// containerStatus reports one container. waitingForInit marks app containers
+// that cannot start before the init containers finish.
+func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, waitingForInit bool) corev1.ContainerStatus {
+	cs := corev1.ContainerStatus{Name: spec.Name, Image: spec.Image, ImageID: "", Started: new(bool)}
+	c := st.containers[spec.Name]
+	if c == nil {
+		reason := "ContainerCreating"
+		if waitingForInit {
+			reason = "PodInitializing"
+		}
+		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: reason}
+		return cs
+	}
+	cs.RestartCount = c.restarts
+	if c.exited {
+		cs.LastTerminationState.Terminated = terminated(c)
+	}
+	switch {
+	case c.running():
+		cs.ContainerID = containerID(p, c)
+		cs.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(c.started)}
+		cs.Started = ptrTrue()
+		cs.Ready = true
+	case c.waiting != "":
+		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.waiting, Message: c.waitingMsg}
+	case c.exited && !shouldRestart(p.Spec.RestartPolicy, c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil:
+		cs.ContainerID = containerID(p, c)
+		cs.State.Terminated = terminated(c)
+		cs.LastTerminationState = corev1.ContainerState{}
+	case c.exited:
+		cs.State.Waiting = &corev1.ContainerStateWaiting{
+			Reason:  "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", restartDelay(c.crashes), spec.Name, p.Name, p.Namespace, p.UID),
+		}
+	default:
+		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+	}
+	return cs
+}
+
+func terminated(c *container) *corev1.ContainerStateTerminated {
+	return &corev1.ContainerStateTerminated{
+		ExitCode: c.last.code, Reason: c.last.reason, Message: c.last.message,
+		StartedAt: metav1.NewTime(c.last.started), FinishedAt: metav1.NewTime(c.last.finished),
+	}
+}
+
+func containerID(p *corev1.Pod, c *container) string {
+	return fmt.Sprintf("ordo://%s-%s-%d", p.UID, c.name, c.restarts)
+}
+
+// conditions are PodReadyToStartContainers, Initialized, ContainersReady,
+// Ready and the scheduler's PodScheduled, keeping transition times of
+// conditions whose status did not change.
+func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []corev1.PodCondition {
+	terminal := s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed
+	var out []corev1.PodCondition
+	add := func(t corev1.PodConditionType, ok bool, reason, message string) {
+		c := corev1.PodCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, Message: message}
+		if ok {
+			c.Status, c.Reason, c.Message = corev1.ConditionTrue, "", ""
+		}
+		c.LastTransitionTime = metav1.NewTime(now)
+		for _, old := range p.Status.Conditions {
+			if old.Type == t && old.Status == c.Status {
+				c.LastTransitionTime = old.LastTransitionTime
+			}
+		}
+		out = append(out, c)
+	}
+	add(corev1.PodReadyToStartContainers, st.sandbox != nil, "", "")
+	uninit := incomplete(s.InitContainerStatuses, func(cs corev1.ContainerStatus) bool {
+		return cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
+	})
+	add(corev1.PodInitialized, len(uninit) == 0 || terminal && s.Phase == corev1.PodSucceeded, "ContainersNotInitialized", names("containers with incomplete status", uninit))
+	unready := incomplete(s.ContainerStatuses, func(cs corev1.ContainerStatus) bool { return cs.Ready })
+	reason := "ContainersNotReady"
+	if terminal {
+		reason = "PodCompleted"
+	}
+	add(corev1.ContainersReady, len(unready) == 0 && !terminal, reason, names("containers with unready status", unready))
+	add(corev1.PodReady, len(unready) == 0 && !terminal, reason, names("containers with unready status", unready))
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func incomplete(statuses []corev1.ContainerStatus, ok func(corev1.ContainerStatus) bool) []string {
+	var out []string
+	for _, cs := range statuses {
+		if !ok(cs) {
+			out = append(out, cs.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func names(prefix string, list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: [%s]", prefix, strings.Join(list, " "))
+}
+
+func ptrTrue() *bool { b := true; return &b }

@@ -1,0 +1,135 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// sync brings one pod's processes in line with its object and reports its
+// status. It returns when to look again.
+func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil, nil
+	}
+	obj, err := a.pods.Pods(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		a.forget(key)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := obj.DeepCopy()
+
+	a.mu.Lock()
+	st := a.podState(key, p)
+	d := plan(p, st, a.cfg.Clock.Now())
+	requeue := a.apply(ctx, p, st, d)
+	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, now: a.cfg.Clock.Now()})
+	a.mu.Unlock()
+
+	if d.finalize {
+		return nil, a.finalize(ctx, key, p)
+	}
+	if !equality.Semantic.DeepEqual(status, p.Status) {
+		p.Status = status
+		if _, err := a.cfg.Client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	if requeue > 0 {
+		return &requeue, nil
+	}
+	return nil, nil
+}
+
+// podState returns the agent's record of p, starting one (from the reported
+// status, after an agent restart) if needed. A pod replaced by another of the
+// same name loses the old record and its processes.
+func (a *Agent) podState(key string, p *corev1.Pod) *pod {
+	st := a.state[key]
+	if st != nil && st.uid != string(p.UID) {
+		killNow(st)
+		st = nil
+	}
+	if st == nil {
+		st = restore(p, a.cfg.Clock.Now())
+		a.state[key] = st
+	}
+	return st
+}
+
+// forget drops a pod whose object is gone, killing whatever still runs.
+func (a *Agent) forget(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if st := a.state[key]; st != nil {
+		killNow(st)
+		delete(a.state, key)
+	}
+}
+
+// finalize removes the object of a deleted pod whose processes are gone.
+func (a *Agent) finalize(ctx context.Context, key string, p *corev1.Pod) error {
+	a.forget(key)
+	if err := os.RemoveAll(a.podDir(p)); err != nil {
+		a.log("remove logs of %s: %v", key, err)
+	}
+	zero := int64(0)
+	err := a.cfg.Client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: &zero,
+		Preconditions:      &metav1.Preconditions{UID: &p.UID},
+	})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+// restore rebuilds a record from the pod's reported status. Containers the
+// status shows running died with the previous agent (Pdeathsig): they are
+// reported terminated with exit 137 and the restart policy applies.
+func restore(p *corev1.Pod, now time.Time) *pod {
+	st := &pod{uid: string(p.UID), containers: map[string]*container{}, startTime: now}
+	if p.Status.StartTime != nil {
+		st.startTime = p.Status.StartTime.Time
+	}
+	st.failedReason, st.failedMessage = p.Status.Reason, p.Status.Message
+	all := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
+	for _, cs := range all {
+		c := st.container(cs.Name)
+		c.restarts = cs.RestartCount
+		switch {
+		case cs.State.Running != nil:
+			c.runs = int(cs.RestartCount) + 1
+			c.exited = true
+			c.last = termination{code: 137, reason: "Error", message: "the ordo agent restarted and its containers were stopped",
+				started: cs.State.Running.StartedAt.Time, finished: now}
+			c.crashes = 1
+			c.notUntil = now
+		case cs.State.Terminated != nil:
+			c.runs = int(cs.RestartCount) + 1
+			c.exited = true
+			c.last = fromStatus(cs.State.Terminated)
+		case cs.LastTerminationState.Terminated != nil:
+			c.runs = int(cs.RestartCount) + 1
+			c.exited = true
+			c.last = fromStatus(cs.LastTerminationState.Terminated)
+		default:
+			delete(st.containers, cs.Name)
+		}
+	}
+	return st
+}
+
+func fromStatus(t *corev1.ContainerStateTerminated) termination {
+	return termination{code: t.ExitCode, reason: t.Reason, message: t.Message, started: t.StartedAt.Time, finished: t.FinishedAt.Time}
+}

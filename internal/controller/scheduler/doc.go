@@ -1,0 +1,29 @@
+// Package scheduler assigns pending pods to nodes, as Kubernetes'
+// default-scheduler does for the cases ordo needs: it is the only writer of
+// pods/binding, so the agent on a node sees a pod only once it is placed.
+//
+//	pod event (unbound, ours) ─► queue (ns/name) ─► sync
+//	node added / changed      ─► queue every pending pod
+//	sync: nodes + load ─► pickNode (pure) ─► decide:
+//	   a node fits → assume, POST pods/binding, event Scheduled
+//	   none fits   → PodScheduled=False/Unschedulable, event
+//	                 FailedScheduling, look again after a back-off
+//
+// Filters, in the order Kubernetes runs them, each node reporting the first
+// one it fails: spec.unschedulable (unless tolerated), Ready=True, taints
+// with effect NoSchedule/NoExecute, then spec.nodeSelector and required
+// node affinity. Among the nodes left, the one with the fewest
+// non-terminal pods wins, ties broken by name, so pods spread.
+//
+// Left out on purpose, for later: resource requests and allocatable,
+// host ports, volumes' topology, pod (anti-)affinity, topology spread,
+// preferred affinity and PreferNoSchedule scoring, priorities and
+// preemption, and schedulers other than "default-scheduler".
+//
+// Glossary:
+//   - pending: spec.nodeName empty, not deleted, schedulerName ours, no
+//     schedulingGates.
+//   - load: non-terminal pods bound to a node, counted from the informer
+//     plus the pods this process bound that the informer has not shown yet.
+//   - assumed: a pod we bound whose binding the informer has not echoed.
+package scheduler

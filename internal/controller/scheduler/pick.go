@@ -1,0 +1,109 @@
+package scheduler
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/klog/v2"
+)
+
+// The reasons Kubernetes' filter plugins give, so `kubectl describe pod`
+// reads the same as on a real cluster.
+const (
+	reasonUnschedulable = "node(s) were unschedulable"
+	reasonAffinity      = "node(s) didn't match Pod's node affinity/selector"
+)
+
+// Taints Kubernetes puts on nodes that are not ready; a node whose Ready
+// condition is not True is reported as if it carried them.
+const (
+	taintNotReady    = "node.kubernetes.io/not-ready"
+	taintUnreachable = "node.kubernetes.io/unreachable"
+)
+
+// pickNode is the whole scheduling decision. It returns the chosen node,
+// or "" and, per reason, how many nodes failed for it. load counts the
+// non-terminal pods on each node.
+//
+// Resource requests, pod affinity and topology spread are ignored for now
+// (see the package doc): every eligible node is treated as having room.
+func pickNode(pod *corev1.Pod, nodes []*corev1.Node, load map[string]int) (string, map[string]int) {
+	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
+	best, reasons := "", map[string]int{}
+	for _, n := range nodes {
+		if why := filter(pod, affinity, n); why != "" {
+			reasons[why]++
+			continue
+		}
+		if best == "" || less(n.Name, best, load) {
+			best = n.Name
+		}
+	}
+	if best != "" {
+		return best, nil
+	}
+	return "", reasons
+}
+
+// less orders candidates: fewer pods first, then by name, so the choice
+// is deterministic and load spreads over nodes.
+func less(a, b string, load map[string]int) bool {
+	if load[a] != load[b] {
+		return load[a] < load[b]
+	}
+	return a < b
+}
+
+// filter returns why pod cannot go to n, or "" when it can.
+func filter(pod *corev1.Pod, affinity nodeaffinity.RequiredNodeAffinity, n *corev1.Node) string {
+	if n.Spec.Unschedulable && !tolerates(pod, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
+		return reasonUnschedulable
+	}
+	if t, ok := readinessTaint(n); ok {
+		// Not tolerable: without a running agent the pod would never start.
+		return taintReason(t)
+	}
+	if t, ok := untoleratedTaint(pod, n); ok {
+		return taintReason(t)
+	}
+	if ok, err := affinity.Match(n); err != nil || !ok {
+		return reasonAffinity
+	}
+	return ""
+}
+
+// readinessTaint stands in for the taint Kubernetes' node lifecycle
+// controller would add when Ready is not True.
+func readinessTaint(n *corev1.Node) (corev1.Taint, bool) {
+	for _, c := range n.Status.Conditions {
+		if c.Type != corev1.NodeReady {
+			continue
+		}
+		switch c.Status {
+		case corev1.ConditionTrue:
+			return corev1.Taint{}, false
+		case corev1.ConditionUnknown:
+			return corev1.Taint{Key: taintUnreachable, Effect: corev1.TaintEffectNoSchedule}, true
+		}
+	}
+	return corev1.Taint{Key: taintNotReady, Effect: corev1.TaintEffectNoSchedule}, true
+}
+
+// untoleratedTaint finds a NoSchedule/NoExecute taint the pod does not
+// tolerate; PreferNoSchedule only affects scoring, which is not done.
+func untoleratedTaint(pod *corev1.Pod, n *corev1.Node) (corev1.Taint, bool) {
+	hard := func(t *corev1.Taint) bool {
+		return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+	}
+	return corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), n.Spec.Taints, pod.Spec.Tolerations, hard, false)
+}
+
+func tolerates(pod *corev1.Pod, t corev1.Taint) bool {
+	return corev1helpers.TolerationsTolerateTaint(klog.Background(), pod.Spec.Tolerations, &t, false)
+}
+
+func taintReason(t corev1.Taint) string {
+	return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+}

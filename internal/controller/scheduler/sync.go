@@ -1,0 +1,91 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Event reasons, as Kubernetes' scheduler records them.
+const (
+	eventScheduled        = "Scheduled"
+	eventFailedScheduling = "FailedScheduling"
+)
+
+// sync places one pod: decide under the state lock, then bind or report.
+func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil, nil // not a key we queued; retrying cannot help
+	}
+	pod, err := c.podLister.Pods(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.state.forget(key)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !needsScheduling(pod) || c.state.isAssumed(key, pod.UID) {
+		return nil, nil
+	}
+	nodes, err := c.nodeLister.List(everything)
+	if err != nil {
+		return nil, err
+	}
+	var node string
+	var reasons map[string]int
+	c.state.decide(func() {
+		load := c.load(nodes)
+		c.state.addAssumed(load)
+		node, reasons = pickNode(pod, nodes, load)
+		if node != "" {
+			c.state.assume(key, pod.UID, node)
+		}
+	})
+	if node == "" {
+		return c.unschedulable(ctx, key, pod, failureMessage(len(nodes), reasons))
+	}
+	return nil, c.bind(ctx, key, pod, node)
+}
+
+// bind posts pods/binding. 409 means the pod is already bound and 404
+// that it is gone: either way there is nothing left to do, and the
+// informer will show the truth, so the assumption is dropped.
+func (c *Controller) bind(ctx context.Context, key string, pod *corev1.Pod, node string) error {
+	err := c.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace, UID: pod.UID},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		c.state.unassume(key)
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	c.recorder.Event(pod, corev1.EventTypeNormal, eventScheduled, scheduledMessage(pod, node))
+	return nil
+}
+
+// unschedulable reports that no node fits and asks to look again after a
+// back-off that grows with each failed attempt.
+func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.Pod, msg string) (*time.Duration, error) {
+	updated := pod.DeepCopy()
+	if setUnschedulable(&updated.Status, msg, pod.Generation, c.clock.Now()) {
+		_, err := c.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	c.recorder.Event(pod, corev1.EventTypeWarning, eventFailedScheduling, msg)
+	after := backoff(c.state.failed(key))
+	return &after, nil
+}

@@ -1,0 +1,220 @@
+package scheduler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/record"
+	clocktesting "k8s.io/utils/clock/testing"
+)
+
+type fixture struct {
+	ctl      *Controller
+	client   *fake.Clientset
+	recorder *record.FakeRecorder
+}
+
+// newFixture serves objs from the fake client and fills the informer
+// caches with them directly, so sync can be called without Run.
+func newFixture(t *testing.T, objs ...runtime.Object) fixture {
+	t.Helper()
+	client := fake.NewClientset(objs...)
+	ctl := New(Config{Client: client, Clock: clocktesting.NewFakeClock(anchor)})
+	rec := record.NewFakeRecorder(10)
+	ctl.recorder = rec
+	for _, o := range objs {
+		inf := ctl.pods
+		if _, ok := o.(*corev1.Node); ok {
+			inf = ctl.nodes
+		}
+		if err := inf.GetIndexer().Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client.ClearActions()
+	return fixture{ctl: ctl, client: client, recorder: rec}
+}
+
+// bindings returns "pod→node" for each pods/binding create.
+func (f fixture) bindings() []string {
+	var out []string
+	for _, a := range f.client.Actions() {
+		c, ok := a.(clienttesting.CreateAction)
+		if !ok || a.GetSubresource() != "binding" {
+			continue
+		}
+		b := c.GetObject().(*corev1.Binding)
+		out = append(out, b.Name+"→"+b.Target.Name)
+	}
+	return out
+}
+
+func (f fixture) events() []string {
+	var out []string
+	for {
+		select {
+		case e := <-f.recorder.Events:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
+
+func (f fixture) sync(t *testing.T, key string) *time.Duration {
+	t.Helper()
+	after, err := f.ctl.sync(context.Background(), key)
+	if err != nil {
+		t.Fatalf("sync %s: %v", key, err)
+	}
+	return after
+}
+
+func TestSyncBindsToLeastLoaded(t *testing.T) {
+	f := newFixture(t, node("a"), node("b"), pod("busy", onNode("a")), pod("done", onNode("b"), phase(corev1.PodSucceeded)), pod("p"))
+	if after := f.sync(t, "default/p"); after != nil {
+		t.Errorf("requeue after %v", *after)
+	}
+	if got := f.bindings(); len(got) != 1 || got[0] != "p→b" {
+		t.Errorf("bindings = %v", got)
+	}
+	b := f.client.Actions()[0].(clienttesting.CreateAction).GetObject().(*corev1.Binding)
+	if b.Namespace != "default" || b.UID != "uid-p" || b.Target.Kind != "Node" {
+		t.Errorf("binding = %+v", b)
+	}
+	if ev := f.events(); len(ev) != 1 || ev[0] != "Normal Scheduled Successfully assigned default/p to b" {
+		t.Errorf("events = %v", ev)
+	}
+}
+
+// A burst of pods spreads although the cache has not seen the bindings.
+func TestSyncSpreadsBeforeCacheCatchesUp(t *testing.T) {
+	f := newFixture(t, node("a"), node("b"), pod("p1"), pod("p2"), pod("p3"))
+	for _, p := range []string{"p1", "p2", "p3"} {
+		f.sync(t, "default/"+p)
+	}
+	want := []string{"p1→a", "p2→b", "p3→a"}
+	if got := f.bindings(); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("bindings = %v, want %v", got, want)
+	}
+	f.client.ClearActions()
+	f.sync(t, "default/p1") // requeued before the cache shows it bound
+	if got := f.bindings(); len(got) != 0 {
+		t.Errorf("an assumed pod was bound again: %v", got)
+	}
+	bound := pod("p1", onNode("a"))
+	if err := f.ctl.pods.GetIndexer().Update(bound); err != nil {
+		t.Fatal(err)
+	}
+	f.ctl.onPodUpdate(pod("p1"), bound)
+	if f.ctl.state.isAssumed("default/p1", "uid-p1") {
+		t.Error("the informer showed the binding: assumption must go")
+	}
+}
+
+func TestSyncConflictIsDone(t *testing.T) {
+	for name, err := range map[string]error{
+		"conflict":  apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, "p", nil),
+		"not found": apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, "p"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, node("a"), pod("p"))
+			f.client.PrependReactor("create", "pods", func(a clienttesting.Action) (bool, runtime.Object, error) {
+				return a.GetSubresource() == "binding", nil, err
+			})
+			if after := f.sync(t, "default/p"); after != nil {
+				t.Errorf("requeue after %v", *after)
+			}
+			if ev := f.events(); len(ev) != 0 {
+				t.Errorf("events = %v", ev)
+			}
+			if f.ctl.state.isAssumed("default/p", "uid-p") {
+				t.Error("a binding that did not happen is still assumed")
+			}
+		})
+	}
+}
+
+func TestSyncUnschedulable(t *testing.T) {
+	f := newFixture(t, node("a", tainted("k", "v", corev1.TaintEffectNoSchedule)), node("b"), pod("p", selector("disk", "ssd")))
+	after := f.sync(t, "default/p")
+	if after == nil || *after != time.Second {
+		t.Fatalf("requeue after %v, want 1s", after)
+	}
+	if got := f.bindings(); len(got) != 0 {
+		t.Errorf("bindings = %v", got)
+	}
+	msg := "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {k: v}."
+	updated := f.statusWrite(t)
+	c := updated.Status.Conditions[0]
+	if c.Type != corev1.PodScheduled || c.Status != corev1.ConditionFalse || c.Reason != "Unschedulable" || c.Message != msg {
+		t.Errorf("condition = %+v", c)
+	}
+	if ev := f.events(); len(ev) != 1 || ev[0] != "Warning FailedScheduling "+msg {
+		t.Errorf("events = %v", ev)
+	}
+
+	// Again, with the cache showing our write: no second write, longer wait.
+	if err := f.ctl.pods.GetIndexer().Update(updated); err != nil {
+		t.Fatal(err)
+	}
+	f.client.ClearActions()
+	if after := f.sync(t, "default/p"); after == nil || *after != 2*time.Second {
+		t.Errorf("second requeue after %v, want 2s", after)
+	}
+	if len(f.client.Actions()) != 0 {
+		t.Errorf("unchanged status written again: %v", f.client.Actions())
+	}
+}
+
+// statusWrite returns the one pods/status update made.
+func (f fixture) statusWrite(t *testing.T) *corev1.Pod {
+	t.Helper()
+	var out []*corev1.Pod
+	for _, a := range f.client.Actions() {
+		if u, ok := a.(clienttesting.UpdateAction); ok && a.GetSubresource() == "status" {
+			out = append(out, u.GetObject().(*corev1.Pod))
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("status writes = %d, want 1 (actions %v)", len(out), f.client.Actions())
+	}
+	return out[0]
+}
+
+func TestSyncSkips(t *testing.T) {
+	f := newFixture(t, node("a"), pod("bound", onNode("a")),
+		pod("gated", func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "g"}} }))
+	for _, key := range []string{"default/bound", "default/gated", "default/gone"} {
+		if after := f.sync(t, key); after != nil {
+			t.Errorf("%s: requeue after %v", key, *after)
+		}
+	}
+	if len(f.client.Actions()) != 0 {
+		t.Errorf("actions = %v", f.client.Actions())
+	}
+}
+
+func TestNodeEventsRequeuePending(t *testing.T) {
+	f := newFixture(t, node("a"), pod("p"), pod("q", onNode("a")))
+	heartbeat := node("a")
+	heartbeat.ResourceVersion = "2"
+	f.ctl.onNodeUpdate(node("a"), heartbeat)
+	if n := f.ctl.queue.Len(); n != 0 {
+		t.Fatalf("a heartbeat queued %d pods", n)
+	}
+	f.ctl.onNodeUpdate(node("a"), node("a", labelled("disk", "ssd")))
+	if n := f.ctl.queue.Len(); n != 1 {
+		t.Fatalf("queue length = %d, want 1 (only the pending pod)", n)
+	}
+	if key, _ := f.ctl.queue.Get(); key != "default/p" {
+		t.Errorf("queued %q", key)
+	}
+}
