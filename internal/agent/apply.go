@@ -51,17 +51,14 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 }
 
 // stop sends SIGTERM to every running container once, and SIGKILL when the
-// grace period is over. The deadline of a deleted pod is its
-// deletionTimestamp, which the API server set to the request time plus the
-// grace period.
+// grace period is over. Like the kubelet, it counts a deleted pod's
+// deletionGracePeriodSeconds from when it sees the deletion (deletionTimestamp
+// has only second precision).
 func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 	now := a.cfg.Clock.Now()
 	if !st.killSent {
 		st.killSent = true
 		st.killAt = now.Add(gracePeriod(p))
-		if p.DeletionTimestamp != nil {
-			st.killAt = p.DeletionTimestamp.Time
-		}
 		for _, c := range st.containers {
 			if c.running() {
 				a.event(p, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.name)
@@ -81,6 +78,9 @@ func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 }
 
 func gracePeriod(p *corev1.Pod) time.Duration {
+	if p.DeletionGracePeriodSeconds != nil {
+		return time.Duration(*p.DeletionGracePeriodSeconds) * time.Second
+	}
 	if p.Spec.TerminationGracePeriodSeconds == nil {
 		return 30 * time.Second
 	}

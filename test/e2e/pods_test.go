@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// These tests run real pods: they need root for namespaces.
+func startWithAgent(t *testing.T) (*testcluster.T, *kubernetes.Clientset, string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("pods need root for namespaces")
+	}
+	c := testcluster.StartT(t, "--node-name", "node-1")
+	cs, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		n, err := cs.CoreV1().Nodes().Get(context.Background(), "node-1", metav1.GetOptions{})
+		return err == nil && len(n.Status.Conditions) > 0 && n.Status.Conditions[0].Status == corev1.ConditionTrue
+	}, "node-1 registers Ready")
+	return c, cs, "node-1"
+}
+
+func podLog(t *testing.T, c *testcluster.T, cs kubernetes.Interface, pod, container string, run int) string {
+	t.Helper()
+	p, err := cs.CoreV1().Pods("default").Get(context.Background(), pod, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(c.DataDir, "pods", fmt.Sprintf("default_%s_%s", pod, p.UID), container, fmt.Sprintf("%d.log", run)))
+	return string(data)
+}
+
+func waitPhase(t *testing.T, cs kubernetes.Interface, name string, want corev1.PodPhase) *corev1.Pod {
+	t.Helper()
+	var p *corev1.Pod
+	waitFor(t, func() bool {
+		var err error
+		p, err = cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
+		return err == nil && p.Status.Phase == want
+	}, fmt.Sprintf("pod %s reaches %s", name, want))
+	return p
+}
+
+func TestPodRunsAsIsolatedProcessWithSecretInArgs(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.Run("create", "secret", "generic", "redis-test", "--from-literal=redis-password=hunter2")
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: redis-cli}
+spec:
+  nodeName: `+node+`
+  restartPolicy: Never
+  containers:
+  - name: redis
+    image: docker.io/bitnami/redis:4.0.12
+    env:
+    - name: REDIS_PASSWORD
+      valueFrom: {secretKeyRef: {name: redis-test, key: redis-password}}
+    args: [sh, -c, 'echo $(REDIS_PASSWORD) $(hostname) pid=$$$$; ls /tmp | wc -l']
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "redis-cli", corev1.PodSucceeded)
+	out := strings.Fields(podLog(t, c, cs, "redis-cli", "redis", 0))
+	if len(out) != 4 || out[0] != "hunter2" || out[1] != "redis-cli" || out[2] != "pid=1" || out[3] != "0" {
+		t.Fatalf("container output %q: want the secret expanded into args, hostname = pod name, PID 1, an empty private /tmp", out)
+	}
+	cst := p.Status.ContainerStatuses[0]
+	if cst.State.Terminated == nil || cst.State.Terminated.ExitCode != 0 || cst.State.Terminated.Reason != "Completed" {
+		t.Fatalf("container status %+v", cst.State)
+	}
+	row := strings.Fields(c.Run("get", "pod", "redis-cli", "--no-headers"))
+	if row[1] != "0/1" || row[2] != "Completed" {
+		t.Fatalf("kubectl get pod: %v", row)
+	}
+}
+
+func TestRestartPolicyAndGrowingBackOff(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  nodeName: `+node+`
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo run; exit 3']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: onfailure}
+spec:
+  nodeName: `+node+`
+  restartPolicy: OnFailure
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'test -e /etc/hostname && exit 0']
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "onfailure", corev1.PodSucceeded)
+	var messages []string
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "crasher", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := p.Status.ContainerStatuses
+		if len(st) == 1 && st[0].State.Waiting != nil && st[0].State.Waiting.Reason == "CrashLoopBackOff" {
+			msg := strings.Fields(st[0].State.Waiting.Message)[1]
+			if len(messages) == 0 || messages[len(messages)-1] != msg {
+				messages = append(messages, msg)
+				if st[0].LastTerminationState.Terminated == nil || st[0].LastTerminationState.Terminated.ExitCode != 3 {
+					t.Fatalf("last state %+v", st[0].LastTerminationState)
+				}
+			}
+			if st[0].RestartCount >= 2 {
+				break
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(messages) < 3 || messages[0] != "10s" || messages[1] != "20s" || messages[2] != "40s" {
+		t.Fatalf("back-off delays %v, want 10s, 20s, 40s", messages)
+	}
+}
+
+func TestGracefulDeletionKillsAfterGracePeriodAndRemovesThePod(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	// sleep as PID 1 ignores SIGTERM, as in any container without an init.
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: stubborn}
+spec:
+  nodeName: `+node+`
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "stubborn", corev1.PodRunning)
+	waitFor(t, func() bool { return len(childPIDs(t, string(p.UID))) > 0 }, "container process visible")
+	start := time.Now()
+	c.Run("delete", "pod", "stubborn", "--wait=false")
+	waitFor(t, func() bool {
+		_, err := cs.CoreV1().Pods("default").Get(context.Background(), "stubborn", metav1.GetOptions{})
+		return apierrors.IsNotFound(err)
+	}, "pod object removed after its processes")
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("pod gone after %s, before its 2 s grace period", took)
+	}
+	if left := childPIDs(t, string(p.UID)); len(left) > 0 {
+		t.Fatalf("processes left after deletion: %v", left)
+	}
+}
+
+func TestServerKill9LeavesNoPodProcesses(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: sleeper}
+spec:
+  nodeName: `+node+`
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "sleeper", corev1.PodRunning)
+	if len(ordoChildren(t, c.Bin)) == 0 {
+		t.Fatal("no sandbox or container process found")
+	}
+	c.Kill9()
+	waitFor(t, func() bool { return len(ordoChildren(t, c.Bin)) == 0 }, "pod processes die with the server")
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// The restarted agent reports the container it lost; restartPolicy Never
+	// makes the pod Failed, as Kubernetes does for a pod on a lost node.
+	p := waitPhase(t, cs, "sleeper", corev1.PodFailed)
+	if term := p.Status.ContainerStatuses[0].State.Terminated; term == nil || term.ExitCode != 137 {
+		t.Fatalf("container state after restart: %+v", p.Status.ContainerStatuses[0].State)
+	}
+}
+
+// childPIDs lists processes whose environment names the pod (HOSTNAME is
+// set; the log path carries the uid), found through /proc.
+func childPIDs(t *testing.T, podUID string) []string {
+	t.Helper()
+	var out []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/fd/1")
+	for _, fd := range procs {
+		target, err := os.Readlink(fd)
+		if err == nil && strings.Contains(target, podUID) {
+			out = append(out, strings.Split(fd, "/")[2])
+		}
+	}
+	return out
+}
+
+// ordoChildren lists live sandbox and container processes of binary bin.
+func ordoChildren(t *testing.T, bin string) []string {
+	t.Helper()
+	var out []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range cmdlines {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(data), "\x00")
+		if len(args) > 1 && args[0] == bin && strings.HasPrefix(args[1], "internal-") {
+			out = append(out, path)
+		}
+	}
+	return out
+}
