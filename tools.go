@@ -17,5 +17,7 @@ import (
 	_ "k8s.io/kube-openapi/cmd/openapi-gen"
 	_ "k8s.io/kubectl/pkg/cmd"
 	_ "github.com/robfig/cron/v3"
+	_ "github.com/vishvananda/netlink"
+	_ "github.com/vishvananda/netns"
 	_ "github.com/spf13/cobra"
 )
