@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
@@ -35,6 +36,10 @@ type Config struct {
 	DataDir string
 	Clock   clock.WithTicker
 	Workers int
+	// ServeAddr and ServeTLS are where and how the agent serves container
+	// logs to the API server (nil ServeTLS: not at all).
+	ServeAddr string
+	ServeTLS  *tls.Config
 }
 
 // Agent runs the pods bound to one node.
@@ -43,6 +48,8 @@ type Agent struct {
 	queue    workqueue.TypedRateLimitingInterface[string]
 	pods     corelisters.PodLister
 	recorder record.EventRecorder
+
+	url string // where serve listens, published on the Node
 
 	mu    sync.Mutex
 	state map[string]*pod // by namespace/name
@@ -67,6 +74,9 @@ func New(c Config) *Agent {
 // Run registers the node, keeps its lease, and runs its pods until ctx is
 // done; then it stops every pod it started.
 func (a *Agent) Run(ctx context.Context) error {
+	if err := a.serve(ctx); err != nil {
+		return err
+	}
 	for {
 		err := a.register(ctx)
 		if err == nil {
@@ -78,6 +88,9 @@ func (a *Agent) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(time.Second):
 		}
+	}
+	if err := a.publishURL(ctx); err != nil {
+		a.log("publish agent URL: %v", err)
 	}
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: a.cfg.Client.CoreV1().Events("")})

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/agent/logs"
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	corev1 "k8s.io/api/core/v1"
@@ -132,17 +133,17 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	if len(resolved.Command) > 0 {
 		argv = append(append([]string{}, resolved.Command...), resolved.Args...)
 	}
-	logFile, err := a.openLog(p, name, c.runs)
+	out, err := a.openLog(p, name, c.runs)
 	if err != nil {
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerError", err.Error(), now.Add(configErrorRetry)
 		return false
 	}
-	defer logFile.Close()
 	uid, gid := runAs(p, spec)
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: argv, Env: withDefaults(resolved.Env, hostname(p)),
-		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: logFile, Stderr: logFile,
+		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: out.stdout, Stderr: out.stderr,
 	})
+	out.started()
 	if c.runs > 0 {
 		c.restarts++
 	}
@@ -255,14 +256,60 @@ func (a *Agent) podDir(p *corev1.Pod) string {
 	return filepath.Join(a.cfg.DataDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID))
 }
 
-// openLog opens the log of run n of a container (Kubernetes keeps one file
-// per restart: <container>/<n>.log).
-func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*os.File, error) {
-	dir := filepath.Join(a.podDir(p), name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// logPath is run n of a container's log (Kubernetes keeps one file per
+// restart: <container>/<n>.log).
+func (a *Agent) logPath(p *corev1.Pod, name string, n int) string {
+	return filepath.Join(a.podDir(p), name, fmt.Sprintf("%d.log", n))
+}
+
+// containerOutput is the write ends of a run's stdout and stderr pipes.
+type containerOutput struct {
+	stdout, stderr *os.File
+	file           *logs.File
+	wait           []func()
+}
+
+// openLog opens the log of run n and the pipes that feed it.
+func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, error) {
+	path := a.logPath(p, name, n)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.log", n)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	lf, err := logs.Create(path, a.cfg.Clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	out := &containerOutput{file: lf}
+	for _, stream := range []string{"stdout", "stderr"} {
+		w, wait, err := lf.Pipe(stream)
+		if err != nil {
+			out.started()
+			return nil, err
+		}
+		if stream == "stdout" {
+			out.stdout = w
+		} else {
+			out.stderr = w
+		}
+		out.wait = append(out.wait, wait)
+	}
+	return out, nil
+}
+
+// started closes the agent's copies of the write ends (the process holds its
+// own) and closes the file once both streams are drained.
+func (o *containerOutput) started() {
+	for _, w := range []*os.File{o.stdout, o.stderr} {
+		if w != nil {
+			w.Close()
+		}
+	}
+	go func() {
+		for _, wait := range o.wait {
+			wait()
+		}
+		o.file.Close()
+	}()
 }
 
 func (a *Agent) event(p *corev1.Pod, kind, reason, format string, args ...interface{}) {

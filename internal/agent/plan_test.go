@@ -83,10 +83,10 @@ func TestPlan(t *testing.T) {
 
 func TestPhaseAndContainerStatus(t *testing.T) {
 	cases := []struct {
-		name   string
-		pod    *corev1.Pod
-		st     *pod
-		phase  corev1.PodPhase
+		name    string
+		pod     *corev1.Pod
+		st      *pod
+		phase   corev1.PodPhase
 		waiting string
 	}{
 		{"nothing started", testPod(corev1.RestartPolicyAlways, nil, "a"), state(nil), corev1.PodPending, "ContainerCreating"},

@@ -8,7 +8,7 @@ import (
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -24,7 +24,9 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 	for _, gv := range sortedVersions(catalog) {
 		info, ok := groups[gv.Group]
 		if !ok {
-			i := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, c.Scheme.Scheme, metav1.ParameterCodec, c.Scheme.Codecs)
+			// The scheme's parameter codec also reads subresource options
+			// (pods/log) from the query.
+			i := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
 			info = &i
 			groups[gv.Group] = info
 		}

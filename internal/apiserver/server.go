@@ -10,6 +10,7 @@
 package apiserver
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
@@ -47,6 +48,8 @@ type Config struct {
 	Registry registry.Config
 	// Scheme is the scheme the registry and codecs share.
 	Scheme scheme.Set
+	// AgentClientTLS is how the server calls node agents (pods/log).
+	AgentClientTLS *tls.Config
 }
 
 // Server is a configured API server ready to run.
@@ -83,6 +86,9 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.SharedInformerFactory = informers.NewSharedInformerFactory(loopback, 10*time.Minute)
+	if c.AgentClientTLS != nil {
+		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
+	}
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}

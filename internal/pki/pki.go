@@ -47,6 +47,13 @@ func (f Files) AdminCert() string { return filepath.Join(f.Dir, "admin.crt") }
 // AdminKey is the admin client's private key.
 func (f Files) AdminKey() string { return filepath.Join(f.Dir, "admin.key") }
 
+// AgentClientCert is the API server's client certificate towards node
+// agents (logs, and later exec), as kube-apiserver's kubelet client cert.
+func (f Files) AgentClientCert() string { return filepath.Join(f.Dir, "apiserver-agent-client.crt") }
+
+// AgentClientKey is its private key.
+func (f Files) AgentClientKey() string { return filepath.Join(f.Dir, "apiserver-agent-client.key") }
+
 // Ensure creates whatever is missing: the CA, then a serving certificate valid
 // for hosts and ips, then the admin client certificate. Existing files are
 // kept, so clients' kubeconfigs stay valid across restarts.
@@ -70,10 +77,18 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 			return err
 		}
 	}
-	if !exists(f.AdminCert()) {
-		tmpl := leafTemplate(pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}}, x509.ExtKeyUsageClientAuth)
-		if err := issue(ca, caKey, tmpl, f.AdminCert(), f.AdminKey()); err != nil {
-			return err
+	clients := []struct {
+		cert, key string
+		subject   pkix.Name
+	}{
+		{f.AdminCert(), f.AdminKey(), pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}}},
+		{f.AgentClientCert(), f.AgentClientKey(), pkix.Name{CommonName: "ordo-apiserver-agent-client", Organization: []string{"system:masters"}}},
+	}
+	for _, c := range clients {
+		if !exists(c.cert) {
+			if err := issue(ca, caKey, leafTemplate(c.subject, x509.ExtKeyUsageClientAuth), c.cert, c.key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -72,6 +72,8 @@ type Config struct {
 	// ServiceIPs and NodePorts allocate Service cluster IPs and node ports.
 	ServiceIPs Allocator
 	NodePorts  Allocator
+	// Agents reaches node agents for logs; nil serves no logs.
+	Agents Agents
 }
 
 // Allocator hands out unique values (IPs, ports) that survive restarts.

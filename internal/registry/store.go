@@ -71,6 +71,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = newScaleREST(store, r)
 		case "binding":
 			out[key] = &bindingREST{store: store}
+		case "log":
+			out[key] = &logREST{store: store, agents: c.Agents}
 		case "finalize":
 			out[key] = &finalizeREST{store: store}
 		default:

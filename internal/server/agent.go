@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
@@ -14,8 +15,13 @@ import (
 
 // localAgentConfig configures the agent `ordo server` runs for its own
 // machine. It talks to the API through the server's loopback client.
-func localAgentConfig(o Options, dataDir string, client kubernetes.Interface) (agent.Config, error) {
-	self, err := os.Executable()
+func localAgentConfig(o Options, dataDir string, files pki.Files, client kubernetes.Interface) (agent.Config, error) {
+	serveTLS, err := files.AgentServerTLS()
+	if err != nil {
+		return agent.Config{}, fmt.Errorf("agent: %w", err)
+	}
+	var self string
+	self, err = os.Executable()
 	if err != nil {
 		return agent.Config{}, fmt.Errorf("agent: find own binary: %w", err)
 	}
@@ -33,6 +39,10 @@ func localAgentConfig(o Options, dataDir string, client kubernetes.Interface) (a
 		NodeIP:   agent.HostIP(),
 		Runtime:  &runtime.Runtime{Binary: self},
 		DataDir:  dataDir,
+		// The local agent answers the API server on loopback only; its
+		// serving certificate is valid for 127.0.0.1.
+		ServeAddr: "127.0.0.1:0",
+		ServeTLS:  serveTLS,
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
+	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 )
 
 // controllerWorkers is the number of workers each controller runs.
@@ -46,9 +47,10 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		return
 	}
 	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
+	sched := scheduler.New(scheduler.Config{Client: client})
 
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context, int){gc.Run, ns.Run} {
+	for _, run := range []func(context.Context, int){gc.Run, ns.Run, sched.Run} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

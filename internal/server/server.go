@@ -78,7 +78,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	agentClientTLS, err := files.AgentClientTLS()
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
 	srv, err := apiserver.New(apiserver.Config{
+		AgentClientTLS:         agentClientTLS,
 		Listen:                 o.Listen,
 		CACertFile:             files.CACert(),
 		ServingCertFile:        files.ServingCert(),
@@ -112,7 +117,7 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	})
 	if !o.NoAgent {
-		agentCfg, err := localAgentConfig(o, dir, srv.Loopback)
+		agentCfg, err := localAgentConfig(o, dir, files, srv.Loopback)
 		if err != nil {
 			return err
 		}

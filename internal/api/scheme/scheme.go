@@ -118,6 +118,7 @@ func New() Set {
 	utilruntime.Must(s.SetVersionPriority(batchv1.SchemeGroupVersion, batchv1beta1.SchemeGroupVersion))
 	utilruntime.Must(addCronJobConversions(s))
 	utilruntime.Must(addEventConversions(s))
+	utilruntime.Must(addQueryConversions(s))
 	utilruntime.Must(addFieldLabelConversions(s))
 	defaults.Register(s)
 

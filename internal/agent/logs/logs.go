@@ -1,0 +1,79 @@
+// Package logs writes container output in the CRI log format the kubelet
+// uses, one file per container run, and reads it back with kubectl logs'
+// options (follow, tail, since, timestamps, limitBytes).
+//
+// A line on disk is "<RFC3339Nano time> <stdout|stderr> F <text>": the time
+// lets --timestamps and --since work after the fact; F marks a full line.
+package logs
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// File is one run's log file, shared by the stdout and stderr writers.
+type File struct {
+	mu  sync.Mutex
+	f   *os.File
+	now func() time.Time
+}
+
+// Create opens (appending) the log file at path.
+func Create(path string, now func() time.Time) (*File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &File{f: f, now: now}, nil
+}
+
+// Pipe returns a writer for one stream ("stdout" or "stderr") to hand to the
+// container process, and a function that waits until everything written to
+// it is in the file. The copier ends when every holder of the pipe is gone.
+func (lf *File) Pipe(stream string) (*os.File, func(), error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer r.Close()
+		lf.copyLines(stream, r)
+	}()
+	return w, func() { <-done }, nil
+}
+
+// copyLines timestamps each line read from r.
+func (lf *File) copyLines(stream string, r io.Reader) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			lf.writeLine(stream, bytes.TrimSuffix(line, []byte("\n")))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (lf *File) writeLine(stream string, text []byte) {
+	var b bytes.Buffer
+	b.WriteString(lf.now().UTC().Format(time.RFC3339Nano))
+	b.WriteByte(' ')
+	b.WriteString(stream)
+	b.WriteString(" F ")
+	b.Write(text)
+	b.WriteByte('\n')
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	_, _ = lf.f.Write(b.Bytes())
+}
+
+// Close closes the file; call it after the copiers are done.
+func (lf *File) Close() error { return lf.f.Close() }

@@ -1,0 +1,89 @@
+package logs
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWriteAndReadWithKubectlOptions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	lf, err := Create(path, func() time.Time { clock = clock.Add(time.Second); return clock })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, wait, err := lf.Pipe("stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("one\ntwo\nthree\nfour\n")
+	w.Close()
+	wait()
+	lf.Close()
+
+	read := func(o Options) string {
+		var b bytes.Buffer
+		if err := Write(context.Background(), &b, path, o, func() bool { return false }); err != nil && err != errLimit {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if got := read(Options{}); got != "one\ntwo\nthree\nfour\n" {
+		t.Errorf("plain: %q", got)
+	}
+	two := int64(2)
+	if got := read(Options{TailLines: &two}); got != "three\nfour\n" {
+		t.Errorf("tail 2: %q", got)
+	}
+	if got := read(Options{Since: time.Date(2026, 11, 22, 10, 0, 3, 0, time.UTC)}); got != "three\nfour\n" {
+		t.Errorf("since: %q", got)
+	}
+	if got := read(Options{Timestamps: true, TailLines: &two}); got != "2026-11-22T10:00:03Z three\n2026-11-22T10:00:04Z four\n" {
+		t.Errorf("timestamps: %q", got)
+	}
+	five := int64(5)
+	if got := read(Options{LimitBytes: &five}); got != "one\nt" {
+		t.Errorf("limitBytes: %q", got)
+	}
+}
+
+func TestFollowSeesNewLinesUntilTheContainerStops(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	lf, _ := Create(path, time.Now)
+	w, wait, _ := lf.Pipe("stdout")
+	var out bytes.Buffer // read only after Write returns
+	running := make(chan bool, 1)
+	running <- true
+	done := make(chan error)
+	go func() {
+		done <- Write(context.Background(), &out, path, Options{Follow: true}, func() bool {
+			select {
+			case r := <-running:
+				running <- r
+				return r
+			default:
+				return true
+			}
+		})
+	}()
+	w.WriteString("first\n")
+	time.Sleep(300 * time.Millisecond)
+	w.WriteString("second\n")
+	w.Close()
+	wait()
+	<-running
+	running <- false
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "first\nsecond\n" {
+		t.Fatalf("followed %q", got)
+	}
+	if !strings.HasSuffix(out.String(), "\n") {
+		t.Fatal("partial line")
+	}
+}

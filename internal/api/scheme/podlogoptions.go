@@ -1,0 +1,57 @@
+package scheme
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/conversion"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// addQueryConversions reads subresource options from a request's query, as
+// kube-apiserver's generated conversions do (kubectl logs sends
+// ?container=&follow=&tailLines=...).
+func addQueryConversions(s *runtime.Scheme) error {
+	return s.AddConversionFunc((*url.Values)(nil), (*corev1.PodLogOptions)(nil),
+		func(a, b interface{}, _ conversion.Scope) error {
+			return podLogOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodLogOptions))
+		})
+}
+
+func podLogOptionsFromQuery(q url.Values, o *corev1.PodLogOptions) error {
+	o.Container = q.Get("container")
+	for key, dst := range map[string]*bool{"follow": &o.Follow, "previous": &o.Previous, "timestamps": &o.Timestamps,
+		"insecureSkipTLSVerifyBackend": &o.InsecureSkipTLSVerifyBackend} {
+		if v := q.Get(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return err
+			}
+			*dst = b
+		}
+	}
+	for key, dst := range map[string]**int64{"sinceSeconds": &o.SinceSeconds, "tailLines": &o.TailLines, "limitBytes": &o.LimitBytes} {
+		if v := q.Get(key); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return err
+			}
+			*dst = &n
+		}
+	}
+	if v := q.Get("sinceTime"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return err
+		}
+		mt := metav1.NewTime(t)
+		o.SinceTime = &mt
+	}
+	if v := q.Get("stream"); v != "" {
+		o.Stream = &v
+	}
+	return nil
+}
