@@ -20,7 +20,7 @@ func vethName(podUID string) string {
 	return "veth" + hex.EncodeToString(sum[:4])
 }
 
-// isVeth reports whether l is a veth created for some pod by ordo: it sits
+// isOurVeth reports whether l is a veth created for some pod by ordo: it sits
 // on our bridge, or its name is the one derived from its alias (a veth left
 // detached when the bridge was removed).
 func (n *Network) isOurVeth(l netlink.Link, br netlink.Link) bool {

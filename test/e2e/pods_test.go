@@ -230,3 +230,96 @@ func ordoChildren(t *testing.T, bin string) []string {
 	}
 	return out
 }
+
+func TestSchedulerAndKubectlLogs(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	// A marker outside the container's private /tmp, so the second run
+	// (a fresh container, as in Kubernetes) sees the first one's.
+	// (/tmp is private to each container run, so not under /tmp.)
+	dir, err := os.MkdirTemp("/var/tmp", "ordo-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	marker := filepath.Join(dir, "ran-once")
+	c.RunIn(strings.ReplaceAll(`apiVersion: v1
+kind: Pod
+metadata: {name: ticker, labels: {app: ticker}}
+spec:
+  containers:
+  - name: t
+    image: busybox
+    command: [sh, -c, 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: picky}
+spec:
+  nodeSelector: {disk: ssd}
+  containers: [{name: c, image: busybox, command: [sleep, "60"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: twice}
+spec:
+  restartPolicy: OnFailure
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo run; test -e MARKER || { touch MARKER; exit 1; }']
+`, "MARKER", marker), "apply", "-f", "-")
+	p := waitPhase(t, cs, "ticker", corev1.PodRunning)
+	if p.Spec.NodeName != "node-1" {
+		t.Fatalf("scheduled to %q", p.Spec.NodeName)
+	}
+	waitFor(t, func() bool { return strings.Count(c.Run("logs", "ticker"), "tick") >= 5 }, "ticker logs 5 lines")
+	tail := strings.Split(strings.TrimSpace(c.Run("logs", "ticker", "--tail", "2")), "\n")
+	if len(tail) != 2 || !strings.HasPrefix(tail[0], "tick ") {
+		t.Fatalf("--tail 2: %q", tail)
+	}
+	ts := strings.Fields(c.Run("logs", "ticker", "--tail", "1", "--timestamps"))
+	if _, err := time.Parse(time.RFC3339Nano, ts[0]); err != nil || ts[1] != "tick" {
+		t.Fatalf("--timestamps: %q", ts)
+	}
+	if out := c.Run("logs", "-l", "app=ticker", "--tail", "1"); !strings.HasPrefix(out, "tick ") {
+		t.Fatalf("logs -l: %q", out)
+	}
+	// -f keeps streaming new lines.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	out, _, _ := c.Kubectl(ctx, "", "logs", "-f", "ticker", "--tail", "1")
+	if n := strings.Count(out, "tick"); n < 3 {
+		t.Fatalf("logs -f for 3 s gave %d lines: %q", n, out)
+	}
+
+	picky := waitFor2(t, func() (*corev1.Pod, bool) {
+		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "picky", metav1.GetOptions{})
+		return p, err == nil && len(p.Status.Conditions) > 0
+	})
+	cond := picky.Status.Conditions[0]
+	if picky.Spec.NodeName != "" || cond.Type != corev1.PodScheduled || cond.Reason != "Unschedulable" ||
+		!strings.Contains(cond.Message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector") {
+		t.Fatalf("unschedulable pod: node %q, condition %+v", picky.Spec.NodeName, cond)
+	}
+	c.Run("label", "node", "node-1", "disk=ssd")
+	waitPhase(t, cs, "picky", corev1.PodRunning)
+
+	waitPhase(t, cs, "twice", corev1.PodSucceeded)
+	if prev := c.Run("logs", "twice", "--previous"); prev != "run\n" {
+		t.Fatalf("--previous: %q", prev)
+	}
+	if errOut := c.Fail("", "logs", "ticker", "--previous"); !strings.Contains(errOut, `previous terminated container "t" in pod "ticker" not found`) {
+		t.Fatalf("--previous without one: %s", errOut)
+	}
+}
+
+func waitFor2(t *testing.T, get func() (*corev1.Pod, bool)) *corev1.Pod {
+	t.Helper()
+	var p *corev1.Pod
+	waitFor(t, func() bool {
+		var ok bool
+		p, ok = get()
+		return ok
+	}, "pod condition reported")
+	return p
+}
