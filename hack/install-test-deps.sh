@@ -6,6 +6,8 @@ need=()
 command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
 command -v gcc >/dev/null || need+=(gcc)
+# Pods in the end-to-end tests run /usr/bin/python3 as a small TCP server.
+[ -x /usr/bin/python3 ] || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}; run as root or install them" >&2

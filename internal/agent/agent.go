@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -36,10 +37,20 @@ type Config struct {
 	DataDir string
 	Clock   clock.WithTicker
 	Workers int
+	// Network gives pods their own network namespace and IP; nil runs every
+	// pod on the host network (with a warning event).
+	Network PodNetwork
 	// ServeAddr and ServeTLS are where and how the agent serves container
 	// logs to the API server (nil ServeTLS: not at all).
 	ServeAddr string
 	ServeTLS  *tls.Config
+}
+
+// PodNetwork wires a pod's network namespace (package network).
+type PodNetwork interface {
+	Setup(podUID string, nsPID int) (net.IP, error)
+	Teardown(podUID string) error
+	Sweep(keep map[string]bool) error
 }
 
 // Agent runs the pods bound to one node.
@@ -97,6 +108,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer broadcaster.Shutdown()
 	a.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: a.cfg.NodeName})
 
+	if a.cfg.Network != nil {
+		// Every pod of an earlier run died with it: free their addresses.
+		if err := a.cfg.Network.Sweep(nil); err != nil {
+			a.log("sweep pod network: %v", err)
+		}
+	}
 	factory := informers.NewSharedInformerFactoryWithOptions(a.cfg.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", a.cfg.NodeName).String()
@@ -141,7 +158,7 @@ func (a *Agent) stopEverything() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for key, st := range a.state {
-		killNow(st)
+		a.killNow(st)
 		delete(a.state, key)
 	}
 }

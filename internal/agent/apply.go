@@ -44,9 +44,8 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 			wake(configErrorRetry)
 		}
 	}
-	if ph := phase(p, st); (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && !st.anyRunning() && st.sandbox != nil {
-		st.sandbox.Stop()
-		st.sandbox = nil
+	if ph := phase(p, st); (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && !st.anyRunning() {
+		a.stopSandbox(st)
 	}
 	return requeue
 }
@@ -89,16 +88,13 @@ func gracePeriod(p *corev1.Pod) time.Duration {
 }
 
 // killNow kills everything of a pod at once and waits for the sandbox.
-func killNow(st *pod) {
+func (a *Agent) killNow(st *pod) {
 	for _, c := range st.containers {
 		if c.running() {
 			c.proc.Signal(syscall.SIGKILL)
 		}
 	}
-	if st.sandbox != nil {
-		st.sandbox.Stop()
-		st.sandbox = nil
-	}
+	a.stopSandbox(st)
 }
 
 // start starts one container; false means it could not be configured and
@@ -107,21 +103,11 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	spec := findContainer(p, name)
 	c := st.container(name)
 	now := a.cfg.Clock.Now()
-	if st.sandbox == nil {
-		sb, err := a.cfg.Runtime.StartSandbox(runtime.SandboxConfig{Hostname: hostname(p)})
-		if err != nil {
-			a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
-			return false
-		}
-		st.sandbox = sb
-		if !st.warnedNetwork {
-			st.warnedNetwork = true
-			a.event(p, corev1.EventTypeWarning, "NetworkNotIsolated",
-				"ordo does not give pods their own network namespace yet: this pod shares the host's network")
-		}
+	if st.sandbox == nil && !a.startSandbox(p, st) {
+		return false
 	}
 	resolved, err := podenv.Resolve(podenv.Input{
-		Pod: withAddresses(p, a.cfg.NodeIP), Container: spec,
+		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
 	})
 	if err != nil {
@@ -334,9 +320,63 @@ func (s apiSources) Secret(ns, name string) (*corev1.Secret, error) {
 
 // withAddresses is p with the addresses the agent is about to report, so
 // fieldRefs to status.podIP and status.hostIP resolve on the first start.
-func withAddresses(p *corev1.Pod, ip string) *corev1.Pod {
+func withAddresses(p *corev1.Pod, hostIP, podIP string) *corev1.Pod {
 	c := *p
-	c.Status.HostIP, c.Status.PodIP = ip, ip
-	c.Status.HostIPs, c.Status.PodIPs = []corev1.HostIP{{IP: ip}}, []corev1.PodIP{{IP: ip}}
+	c.Status.HostIP, c.Status.PodIP = hostIP, podIP
+	c.Status.HostIPs, c.Status.PodIPs = []corev1.HostIP{{IP: hostIP}}, []corev1.PodIP{{IP: podIP}}
 	return &c
+}
+
+// podIP is the pod's own IP, the node's on the host network, or "" while a
+// pod with its own network has no sandbox yet.
+func (a *Agent) podIP(p *corev1.Pod, st *pod) string {
+	switch {
+	case st.ip != "":
+		return st.ip
+	case p.Spec.HostNetwork || a.cfg.Network == nil:
+		return a.cfg.NodeIP
+	}
+	return ""
+}
+
+// startSandbox starts the pod's sandbox and, unless the pod uses the host
+// network, gives its network namespace an IP. A node without pod networking
+// runs the pod on the host network and says so in a warning event.
+func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
+	hostNet := p.Spec.HostNetwork || a.cfg.Network == nil
+	sb, err := a.cfg.Runtime.StartSandbox(runtime.SandboxConfig{Hostname: hostname(p), HostNetwork: hostNet})
+	if err != nil {
+		a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+		return false
+	}
+	if !hostNet {
+		ip, err := a.cfg.Network.Setup(string(p.UID), sb.PID())
+		if err != nil {
+			sb.Stop()
+			a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to set up the pod network: %v", err)
+			return false
+		}
+		st.ip = ip.String()
+	}
+	st.sandbox = sb
+	if a.cfg.Network == nil && !p.Spec.HostNetwork && !st.warnedNetwork {
+		st.warnedNetwork = true
+		a.event(p, corev1.EventTypeWarning, "HostNetworkFallback",
+			"this node has no pod networking (not root, or the bridge could not be set up): the pod shares the host's network")
+	}
+	return true
+}
+
+// stopSandbox stops the sandbox and frees the pod's address.
+func (a *Agent) stopSandbox(st *pod) {
+	if st.sandbox == nil {
+		return
+	}
+	st.sandbox.Stop()
+	st.sandbox = nil
+	if st.ip != "" && a.cfg.Network != nil {
+		if err := a.cfg.Network.Teardown(st.uid); err != nil {
+			a.log("tear down network of pod %s: %v", st.uid, err)
+		}
+	}
 }

@@ -96,7 +96,7 @@ func TestPhaseAndContainerStatus(t *testing.T) {
 		{"crash looping under Always is Running", testPod(corev1.RestartPolicyAlways, nil, "a"), state(map[string]*container{"a": exited(2, t0)}), corev1.PodRunning, "CrashLoopBackOff"},
 	}
 	for _, tc := range cases {
-		s := podStatus(statusInput{pod: tc.pod, st: tc.st, hostIP: "192.0.2.1", now: t0})
+		s := podStatus(statusInput{pod: tc.pod, st: tc.st, hostIP: "192.0.2.1", podIP: "10.42.0.2", now: t0})
 		if s.Phase != tc.phase {
 			t.Errorf("%s: phase %s, want %s", tc.name, s.Phase, tc.phase)
 		}
@@ -114,7 +114,7 @@ func TestRestoreReportsLostContainersAsKilled(t *testing.T) {
 	p := testPod(corev1.RestartPolicyNever, nil, "a")
 	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "a", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(t0)}}}}
 	st := restore(p, t0.Add(time.Minute))
-	s := podStatus(statusInput{pod: p, st: st, hostIP: "192.0.2.1", now: t0.Add(time.Minute)})
+	s := podStatus(statusInput{pod: p, st: st, hostIP: "192.0.2.1", podIP: "10.42.0.2", now: t0.Add(time.Minute)})
 	if s.Phase != corev1.PodFailed || s.ContainerStatuses[0].State.Terminated == nil || s.ContainerStatuses[0].State.Terminated.ExitCode != 137 {
 		t.Fatalf("lost Never pod: phase %s, state %+v", s.Phase, s.ContainerStatuses[0].State)
 	}

@@ -47,6 +47,7 @@ type pod struct {
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
 	warnedNetwork               bool
+	ip                          string // the pod's own IP; empty on the host network
 }
 
 func (p *pod) container(name string) *container {

@@ -15,6 +15,7 @@ type statusInput struct {
 	pod    *corev1.Pod
 	st     *pod
 	hostIP string
+	podIP  string
 	now    time.Time
 }
 
@@ -25,9 +26,11 @@ func podStatus(in statusInput) corev1.PodStatus {
 		Phase:    phase(p, st),
 		HostIP:   in.hostIP,
 		HostIPs:  []corev1.HostIP{{IP: in.hostIP}},
-		PodIP:    in.hostIP,
-		PodIPs:   []corev1.PodIP{{IP: in.hostIP}},
+		PodIP:    in.podIP,
 		QOSClass: p.Status.QOSClass,
+	}
+	if in.podIP != "" {
+		s.PodIPs = []corev1.PodIP{{IP: in.podIP}}
 	}
 	if !st.startTime.IsZero() {
 		t := metav1.NewTime(st.startTime)

@@ -33,7 +33,7 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	st := a.podState(key, p)
 	d := plan(p, st, a.cfg.Clock.Now())
 	requeue := a.apply(ctx, p, st, d)
-	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, now: a.cfg.Clock.Now()})
+	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now()})
 	a.mu.Unlock()
 
 	if d.finalize {
@@ -57,7 +57,7 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 	st := a.state[key]
 	if st != nil && st.uid != string(p.UID) {
-		killNow(st)
+		a.killNow(st)
 		st = nil
 	}
 	if st == nil {
@@ -72,7 +72,7 @@ func (a *Agent) forget(key string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if st := a.state[key]; st != nil {
-		killNow(st)
+		a.killNow(st)
 		delete(a.state, key)
 	}
 }

@@ -33,6 +33,8 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often the API server compacts old etcd revisions (as kube-apiserver's flag)")
 	f.BoolVar(&o.NoAgent, "no-agent", false, "run no pods on this machine (API, etcd and controllers only)")
 	f.StringVar(&o.NodeName, "node-name", "", "name of this machine's Node (default: the host name)")
+	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for pod IPs")
+	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
 	return cmd
 }

@@ -63,7 +63,7 @@ func prepare(c ChildConfig) error {
 	for _, ns := range []struct {
 		name string
 		flag int
-	}{{"uts", unix.CLONE_NEWUTS}, {"ipc", unix.CLONE_NEWIPC}} {
+	}{{"uts", unix.CLONE_NEWUTS}, {"ipc", unix.CLONE_NEWIPC}, {"net", unix.CLONE_NEWNET}} {
 		if err := join(c.SandboxPID, ns.name, ns.flag); err != nil {
 			return err
 		}

@@ -2,10 +2,11 @@
 //
 // A pod is a sandbox plus containers:
 //
-//	agent ──exec──▶ ordo internal-sandbox   new UTS + IPC namespaces; sets the
-//	                                          pod's hostname, then sleeps
+//	agent ──exec──▶ ordo internal-sandbox   new UTS + IPC (+ network) namespaces;
+//	                                          sets the pod's hostname, then sleeps
 //	agent ──exec──▶ ordo internal-exec       new PID + mount namespaces; joins
-//	                 (one per container)      the sandbox's UTS + IPC, mounts a
+//	                 (one per container)      the sandbox's UTS, IPC and network
+//	                                          namespaces, mounts a
 //	                                          private /tmp and a fresh /proc,
 //	                                          then execs the container's command,
 //	                                          which becomes PID 1 of its namespace
@@ -19,7 +20,8 @@
 // restarted agent reports their containers as terminated and restarts them as
 // the restart policy says.
 //
-// Not yet: a network namespace with a veth on the ordo0 bridge (pods share
-// the host network today and the agent says so with a warning event), a
-// read-only host root with volumes bind-mounted, and cgroup limits.
+// The network namespace gets its veth and IP from package network.
+//
+// Not yet: a read-only host root with volumes bind-mounted, per-pod
+// /etc/hosts and /etc/resolv.conf, and cgroup limits.
 package runtime

@@ -21,6 +21,9 @@ type Runtime struct {
 // SandboxConfig describes a pod's shared namespaces.
 type SandboxConfig struct {
 	Hostname string
+	// HostNetwork keeps the pod in the host's network namespace (pods with
+	// spec.hostNetwork, or a node without pod networking).
+	HostNetwork bool
 }
 
 // Sandbox is a running pod sandbox.
@@ -40,8 +43,12 @@ func (s *Sandbox) Stop() {
 // StartSandbox starts a pod's sandbox and waits until its hostname is set.
 func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	cmd := exec.Command(r.Binary, "internal-sandbox", "--hostname", c.Hostname)
+	flags := uintptr(syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
+	if !c.HostNetwork {
+		flags |= syscall.CLONE_NEWNET
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC,
+		Cloneflags: flags,
 		Setpgid:    true,
 		Pdeathsig:  syscall.SIGKILL,
 	}
@@ -81,10 +88,13 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if len(c.Argv) == 0 {
 		return nil, &StartError{Msg: "no command specified"}
 	}
-	args := []string{"internal-exec", "--sandbox-pid", strconv.Itoa(c.Sandbox.PID())}
-	if c.WorkingDir != "" {
-		args = append(args, "--workdir", c.WorkingDir)
+	// Without a workingDir a container starts in "/", as an image without
+	// WORKDIR does, never in the agent's own directory.
+	workdir := c.WorkingDir
+	if workdir == "" {
+		workdir = "/"
 	}
+	args := []string{"internal-exec", "--sandbox-pid", strconv.Itoa(c.Sandbox.PID()), "--workdir", workdir}
 	if c.UID != nil {
 		args = append(args, "--uid", strconv.FormatInt(*c.UID, 10))
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/network"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -46,8 +48,26 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 	}, nil
 }
 
-func runAgent(ctx context.Context, c agent.Config) {
+// podNetwork sets up the bridge pods attach to; without it (not root, no
+// netlink) pods run on the host network and the agent says so per pod.
+func podNetwork(o Options, dataDir string) *network.Network {
+	n, err := network.New(network.Config{Bridge: o.Bridge, PodCIDR: o.PodCIDR, StateDir: filepath.Join(dataDir, "network")})
+	if err != nil {
+		klog.Warningf("agent: no pod networking, pods will share the host network: %v", err)
+		return nil
+	}
+	return n
+}
+
+// runAgent runs the agent until ctx ends, then removes the pod bridge: every
+// pod has been stopped, so nothing is left attached to it.
+func runAgent(ctx context.Context, c agent.Config, n *network.Network) {
 	if err := agent.New(c).Run(ctx); err != nil && ctx.Err() == nil {
 		klog.Errorf("agent: %v", err)
+	}
+	if n != nil {
+		if err := n.Remove(); err != nil {
+			klog.Warningf("agent: remove pod bridge: %v", err)
+		}
 	}
 }

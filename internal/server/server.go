@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/api/scheme"
@@ -40,6 +41,8 @@ type Options struct {
 	NoAgent bool
 	// NodeName names the local agent's Node (default: the host name).
 	NodeName string
+	// Bridge and PodCIDR are the pod network: ordo0 and 10.42.0.0/16.
+	Bridge, PodCIDR string
 }
 
 // DefaultOptions are the embedded defaults.
@@ -47,6 +50,8 @@ func DefaultOptions() Options {
 	return Options{
 		Listen:      "127.0.0.1:6443",
 		ServiceCIDR: "10.43.0.0/16",
+		Bridge:      "ordo0",
+		PodCIDR:     "10.42.0.0/16",
 		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
 	}
 }
@@ -121,8 +126,15 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
+		podNet := podNetwork(o, dir)
+		if podNet != nil {
+			agentCfg.Network = podNet
+		}
+		var agentDone sync.WaitGroup
+		defer agentDone.Wait() // the agent stops its pods before Run returns
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
-			go runAgent(hctx, agentCfg)
+			agentDone.Add(1)
+			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg, podNet) }()
 			return nil
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -29,6 +30,8 @@ type Server struct {
 	Listen  string
 	// ExtraArgs are appended to `ordo server`.
 	ExtraArgs []string
+	// Bridge is the server's own pod bridge.
+	Bridge string
 
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited and its log is flushed
@@ -45,7 +48,12 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: extraArgs}
+	// Each server gets its own pod bridge and range, so servers of parallel
+	// test packages never share addresses, and cleanup can find the bridge.
+	bridge := fmt.Sprintf("ordo-t%d", port)
+	cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
+	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr}, extraArgs...)
+	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args, Bridge: bridge}
 	return s, s.Restart()
 }
 
@@ -192,4 +200,11 @@ func tail(path string) string {
 		data = data[len(data)-4000:]
 	}
 	return string(data)
+}
+
+// RemoveBridge deletes the server's pod bridge, which a killed server leaves.
+func (s *Server) RemoveBridge() {
+	if link, err := netlink.LinkByName(s.Bridge); err == nil {
+		_ = netlink.LinkDel(link)
+	}
 }

@@ -22,6 +22,7 @@ func StartT(t testing.TB, extraArgs ...string) *T {
 	}
 	t.Cleanup(func() {
 		s.Stop()
+		s.RemoveBridge()
 		if t.Failed() {
 			t.Logf("server log (%s):\n%s", s.LogPath(), tail(s.LogPath()))
 		}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -322,4 +323,73 @@ func waitFor2(t *testing.T, get func() (*corev1.Pod, bool)) *corev1.Pod {
 		return ok
 	}, "pod condition reported")
 	return p
+}
+
+const listener = `apiVersion: v1
+kind: Pod
+metadata: {name: NAME}
+spec:
+  containers:
+  - name: c
+    image: redis
+    command:
+    - /usr/bin/python3
+    - -c
+    - |
+      import socket, socketserver
+      class H(socketserver.BaseRequestHandler):
+        def handle(self): self.request.sendall(socket.gethostname().encode())
+      socketserver.TCPServer(("0.0.0.0", 6379), H).serve_forever()
+`
+
+func TestPodsHaveTheirOwnIPsAndReachEachOther(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	for _, name := range []string{"redis-0", "redis-1"} {
+		c.RunIn(strings.Replace(listener, "NAME", name, 1), "apply", "-f", "-")
+	}
+	ips := map[string]string{}
+	for _, name := range []string{"redis-0", "redis-1"} {
+		p := waitPhase(t, cs, name, corev1.PodRunning)
+		ips[name] = p.Status.PodIP
+	}
+	if ips["redis-0"] == ips["redis-1"] || !strings.HasPrefix(ips["redis-0"], "10.") {
+		t.Fatalf("pod IPs %v: want two different addresses in the pod CIDR", ips)
+	}
+	// Both listen on 6379 in their own network namespaces; the host reaches each.
+	for name, ip := range ips {
+		waitFor(t, func() bool { return dial(ip+":6379") == name }, "host reaches "+name+" at "+ip)
+	}
+	// A third pod reaches both by IP.
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: redis
+    command:
+    - /usr/bin/python3
+    - -c
+    - |
+      import socket
+      for ip in ["`+ips["redis-0"]+`", "`+ips["redis-1"]+`"]:
+        print(socket.create_connection((ip, 6379), timeout=5).recv(64).decode())
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "client", corev1.PodSucceeded)
+	if out := c.Run("logs", "client"); out != "redis-0\nredis-1\n" {
+		t.Fatalf("client pod read %q", out)
+	}
+}
+
+func dial(addr string) string {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return ""
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 64)
+	n, _ := conn.Read(buf)
+	return string(buf[:n])
 }
