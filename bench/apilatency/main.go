@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
@@ -55,17 +56,17 @@ func parseFlags() options {
 
 // result is the machine-readable summary printed as `RESULT {json}`.
 type result struct {
-	OK             bool                   `json:"ok"`
-	Error          string                 `json:"error,omitempty"`
-	N              int                    `json:"n"`
-	Workers        int                    `json:"workers"`
-	PayloadBytes   int                    `json:"payload_bytes"`
-	Machine        machine                `json:"machine"`
-	Ops            map[string]opStats     `json:"ops"`
-	Watch          *watchStats            `json:"watch,omitempty"`
-	Server         map[string]memSnapshot `json:"server_mem"`
-	ServerStartupS float64                `json:"server_startup_s"`
-	ServerStopS    float64                `json:"server_stop_s"`
+	OK             bool                             `json:"ok"`
+	Error          string                           `json:"error,omitempty"`
+	N              int                              `json:"n"`
+	Workers        int                              `json:"workers"`
+	PayloadBytes   int                              `json:"payload_bytes"`
+	Machine        benchutil.Machine                `json:"machine"`
+	Ops            map[string]opStats               `json:"ops"`
+	Watch          *watchStats                      `json:"watch,omitempty"`
+	Server         map[string]benchutil.MemSnapshot `json:"server_mem"`
+	ServerStartupS float64                          `json:"server_startup_s"`
+	ServerStopS    float64                          `json:"server_stop_s"`
 }
 
 func main() { os.Exit(run(parseFlags())) }
@@ -80,8 +81,8 @@ func run(o options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	res := &result{N: o.n, Workers: o.workers, PayloadBytes: o.payload, Machine: describeMachine(),
-		Ops: map[string]opStats{}, Server: map[string]memSnapshot{}}
+	res := &result{N: o.n, Workers: o.workers, PayloadBytes: o.payload, Machine: benchutil.DescribeMachine(),
+		Ops: map[string]opStats{}, Server: map[string]benchutil.MemSnapshot{}}
 	printHeader(res)
 	err := withServer(ctx, res, func(srv *testcluster.Server) error { return measure(ctx, o, srv, res) })
 	if err != nil && ctx.Err() != nil {
@@ -115,7 +116,7 @@ func withServer(ctx context.Context, res *result, fn func(*testcluster.Server) e
 		return fmt.Errorf("start server: %w", err)
 	}
 	defer func() { res.ServerStopS = stopServer(srv) }()
-	res.ServerStartupS = round3(time.Since(t0).Seconds())
+	res.ServerStartupS = benchutil.Round3(time.Since(t0).Seconds())
 	progress("server pid %d on %s ready in %.2fs (data dir %s)", srv.Pid(), srv.Listen, res.ServerStartupS, dir)
 	if err := fn(srv); err != nil {
 		if ctx.Err() != nil {
@@ -136,7 +137,7 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 	}
 	pid := strconv.Itoa(srv.Pid())
 	mem := func(label string) {
-		if m, err := snapshot(pid, srv.DataDir); err == nil {
+		if m, err := benchutil.Snapshot(pid, srv.DataDir); err == nil {
 			res.Server[label] = m
 		}
 	}
@@ -196,7 +197,7 @@ func newBench(srv *testcluster.Server, o options) (*bench, error) {
 	return &bench{
 		cs: cs, watchCS: wcs, ns: fmt.Sprintf("bench-%d", time.Now().Unix()),
 		n: o.n, workers: o.workers, fullLists: o.fullLists, selLists: o.selLists, payload: strings.Repeat("x", o.payload),
-		cpu: cpuMeter{serverPid: strconv.Itoa(srv.Pid())}, progress: progress,
+		cpu: benchutil.CPUMeter{ServerPid: strconv.Itoa(srv.Pid())}, progress: progress,
 	}, nil
 }
 
@@ -205,7 +206,7 @@ func newBench(srv *testcluster.Server, o options) (*bench, error) {
 func stopServer(srv *testcluster.Server) float64 {
 	t0 := time.Now()
 	srv.Stop()
-	d := round3(time.Since(t0).Seconds())
+	d := benchutil.Round3(time.Since(t0).Seconds())
 	progress("server stopped (SIGTERM) in %.2fs", d)
 	return d
 }

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
 // groupSize is how many objects share a "group" label value, so a selective
@@ -31,53 +31,12 @@ type bench struct {
 	selLists  int
 	payload   string
 	objs      []*corev1.ConfigMap
-	cpu       cpuMeter
+	cpu       benchutil.CPUMeter
 	progress  func(format string, args ...any)
-}
-
-// timings are per-request start/end stamps, indexed by object.
-type timings struct {
-	start, end []time.Time
-	wall       time.Duration
 }
 
 // runWorkers calls op for every index in [0,n) from w goroutines, stamping
 // each call; it stops handing out work at the first error and returns it.
-func runWorkers(ctx context.Context, n, w int, op func(ctx context.Context, i int) error) (timings, error) {
-	t := timings{start: make([]time.Time, n), end: make([]time.Time, n)}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		next     atomic.Int64
-		once     sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	begin := time.Now()
-	for range w {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t.start[i] = time.Now()
-				err := op(ctx, i)
-				t.end[i] = time.Now()
-				if err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-				}
-			}
-		})
-	}
-	wg.Wait()
-	t.wall = time.Since(begin)
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return t, firstErr
-}
-
 func objName(i int) string { return fmt.Sprintf("cm-%06d", i) }
 
 // objIndex recovers the index from a name made by objName.
@@ -88,9 +47,9 @@ func objIndex(name string) (int, bool) {
 
 // phase runs fn and charges it with the CPU both processes used meanwhile.
 func (b *bench) phase(name string, fn func() ([]time.Duration, time.Duration, error)) (opStats, error) {
-	before := b.cpu.sample()
+	before := b.cpu.Sample()
 	ds, wall, err := fn()
-	st := newOpStats(ds, wall, b.cpu.since(before))
+	st := newOpStats(ds, wall, b.cpu.Since(before))
 	if err != nil {
 		return st, fmt.Errorf("%s: %w", name, err)
 	}
@@ -103,7 +62,7 @@ func (b *bench) phase(name string, fn func() ([]time.Duration, time.Duration, er
 func (b *bench) create(ctx context.Context) (opStats, error) {
 	b.objs = make([]*corev1.ConfigMap, b.n)
 	return b.phase("create", func() ([]time.Duration, time.Duration, error) {
-		t, err := runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+		t, err := benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
 			cm := &corev1.ConfigMap{
 				ObjectMeta: metav1.ObjectMeta{Name: objName(i), Labels: map[string]string{
 					"bench": "apilatency", "group": strconv.Itoa(i / groupSize)}},
@@ -113,18 +72,18 @@ func (b *bench) create(ctx context.Context) (opStats, error) {
 			b.objs[i] = out
 			return err
 		})
-		return durations(t.start, t.end), t.wall, err
+		return benchutil.Durations(t.Start, t.End), t.Wall, err
 	})
 }
 
 // get reads every object back once, concurrently.
 func (b *bench) get(ctx context.Context) (opStats, error) {
 	return b.phase("get", func() ([]time.Duration, time.Duration, error) {
-		t, err := runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+		t, err := benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
 			_, err := b.cs.CoreV1().ConfigMaps(b.ns).Get(ctx, objName(i), metav1.GetOptions{})
 			return err
 		})
-		return durations(t.start, t.end), t.wall, err
+		return benchutil.Durations(t.Start, t.End), t.Wall, err
 	})
 }
 
@@ -178,8 +137,8 @@ func (b *bench) currentRV(ctx context.Context) (string, error) {
 
 // update rewrites every object concurrently, recording when each request
 // started and returned so watch lag can be measured against both.
-func (b *bench) update(ctx context.Context) (timings, error) {
-	return runWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
+func (b *bench) update(ctx context.Context) (benchutil.Timings, error) {
+	return benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
 		cm := b.objs[i].DeepCopy()
 		cm.Data["sent"] = time.Now().UTC().Format(time.RFC3339Nano)
 		out, err := b.cs.CoreV1().ConfigMaps(b.ns).Update(ctx, cm, metav1.UpdateOptions{})

@@ -9,19 +9,21 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
 // watchStats is the watch-delivery part of the report.
 type watchStats struct {
 	// AfterReturn is receive time minus the time the UPDATE returned: how
 	// much later than the writer a watcher learns of the change.
-	AfterReturn latency `json:"lag_after_return"`
+	AfterReturn benchutil.Latency `json:"lag_after_return"`
 	// AfterStart is receive time minus the time the UPDATE was sent: the
 	// end-to-end write-to-notification delay.
-	AfterStart latency `json:"lag_after_start"`
-	Received   int     `json:"received"`
-	Missing    int     `json:"missing"`
-	Reconnects int     `json:"reconnects"`
+	AfterStart benchutil.Latency `json:"lag_after_start"`
+	Received   int               `json:"received"`
+	Missing    int               `json:"missing"`
+	Reconnects int               `json:"reconnects"`
 }
 
 // watcher receives MODIFIED events and stamps the first arrival per object.
@@ -112,18 +114,18 @@ func (w *watcher) record(name string, now time.Time) {
 
 // stats compares arrival stamps with the update timings; call only after
 // done is closed.
-func (w *watcher) stats(t timings) watchStats {
+func (w *watcher) stats(t benchutil.Timings) watchStats {
 	var afterReturn, afterStart []time.Duration
 	for i, r := range w.recv {
-		if r.IsZero() || t.end[i].IsZero() {
+		if r.IsZero() || t.End[i].IsZero() {
 			continue
 		}
-		afterReturn = append(afterReturn, r.Sub(t.end[i]))
-		afterStart = append(afterStart, r.Sub(t.start[i]))
+		afterReturn = append(afterReturn, r.Sub(t.End[i]))
+		afterStart = append(afterStart, r.Sub(t.Start[i]))
 	}
 	return watchStats{
-		AfterReturn: summarize(afterReturn),
-		AfterStart:  summarize(afterStart),
+		AfterReturn: benchutil.Summarize(afterReturn),
+		AfterStart:  benchutil.Summarize(afterStart),
 		Received:    w.got,
 		Missing:     w.b.n - w.got,
 		Reconnects:  w.reconnects,
@@ -144,11 +146,11 @@ func (b *bench) updateAndWatch(ctx context.Context, timeout time.Duration) (opSt
 	if err != nil {
 		return opStats{}, watchStats{}, fmt.Errorf("watch: %w", err)
 	}
-	var t timings
+	var t benchutil.Timings
 	st, err := b.phase("update", func() ([]time.Duration, time.Duration, error) {
 		var uerr error
 		t, uerr = b.update(ctx)
-		return durations(t.start, t.end), t.wall, uerr
+		return benchutil.Durations(t.Start, t.End), t.Wall, uerr
 	})
 	if err == nil {
 		err = b.awaitWatch(ctx, w, timeout)

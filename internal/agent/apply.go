@@ -106,6 +106,12 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	if st.sandbox == nil && !a.startSandbox(p, st) {
 		return false
 	}
+	mounts, err := a.mountsFor(ctx, p, st, spec)
+	if err != nil {
+		c.waiting, c.waitingMsg, c.notUntil = "ContainerCreating", "", now.Add(configErrorRetry)
+		a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
+		return false
+	}
 	resolved, err := podenv.Resolve(podenv.Input{
 		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
@@ -128,6 +134,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: argv, Env: withDefaults(resolved.Env, hostname(p)),
 		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: out.stdout, Stderr: out.stderr,
+		Mounts: mounts,
 	})
 	out.started()
 	if c.runs > 0 {
@@ -325,6 +332,23 @@ func withAddresses(p *corev1.Pod, hostIP, podIP string) *corev1.Pod {
 	c.Status.HostIP, c.Status.PodIP = hostIP, podIP
 	c.Status.HostIPs, c.Status.PodIPs = []corev1.HostIP{{IP: hostIP}}, []corev1.PodIP{{IP: podIP}}
 	return &c
+}
+
+// mountsFor prepares the pod's volumes and /etc files once, then maps the
+// container's volumeMounts onto them.
+func (a *Agent) mountsFor(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container) ([]runtime.Mount, error) {
+	if st.volumes == nil {
+		vols, err := a.prepareVolumes(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		etc, err := a.writeEtcFiles(p, a.podIP(p, st))
+		if err != nil {
+			return nil, err
+		}
+		st.volumes, st.etcMounts = vols, etc
+	}
+	return containerMounts(p, spec, st.volumes, st.etcMounts)
 }
 
 // podIP is the pod's own IP, the node's on the host network, or "" while a

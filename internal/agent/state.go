@@ -47,7 +47,9 @@ type pod struct {
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
 	warnedNetwork               bool
-	ip                          string // the pod's own IP; empty on the host network
+	ip                          string            // the pod's own IP; empty on the host network
+	volumes                     map[string]string // volume name → host path, once prepared
+	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
 }
 
 func (p *pod) container(name string) *container {

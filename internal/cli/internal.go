@@ -40,5 +40,6 @@ func newInternalExecCommand() *cobra.Command {
 	f.StringVar(&c.WorkingDir, "workdir", "", "working directory")
 	f.Int64Var(&c.UID, "uid", -1, "user id")
 	f.Int64Var(&c.GID, "gid", -1, "group id")
+	f.StringVar(&c.MountsJSON, "mounts", "", "mounts as JSON")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +22,8 @@ type ChildConfig struct {
 	WorkingDir string
 	UID, GID   int64 // -1 when unset
 	Argv       []string
+	// MountsJSON is the container's mounts, as JSON ([]Mount).
+	MountsJSON string
 }
 
 // RunSandboxChild is `ordo internal-sandbox`: set the hostname in the new
@@ -68,7 +71,13 @@ func prepare(c ChildConfig) error {
 			return err
 		}
 	}
-	if err := mountPrivate(); err != nil {
+	var mounts []Mount
+	if c.MountsJSON != "" {
+		if err := json.Unmarshal([]byte(c.MountsJSON), &mounts); err != nil {
+			return fmt.Errorf("mounts: %v", err)
+		}
+	}
+	if err := buildRoot(mounts); err != nil {
 		return err
 	}
 	if c.WorkingDir != "" {
@@ -100,22 +109,6 @@ func join(pid int, name string, flag int) error {
 	defer unix.Close(fd)
 	if err := unix.Setns(fd, flag); err != nil {
 		return fmt.Errorf("join %s namespace: %v", name, err)
-	}
-	return nil
-}
-
-// mountPrivate stops mount events leaking to the host, gives the container
-// its own /tmp, and mounts /proc for its PID namespace so ps and /proc/self
-// describe the container, not the host.
-func mountPrivate() error {
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make / private: %v", err)
-	}
-	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
-		return fmt.Errorf("mount private /tmp: %v", err)
-	}
-	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("mount /proc: %v", err)
 	}
 	return nil
 }

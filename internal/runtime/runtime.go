@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +76,8 @@ type ContainerConfig struct {
 	UID, GID *int64
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
+	// Mounts are bind-mounted into the container's root, in order.
+	Mounts []Mount
 }
 
 // StartError is a failure before the container's command ran.
@@ -100,6 +103,13 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.GID != nil {
 		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+	}
+	if len(c.Mounts) > 0 {
+		js, err := json.Marshal(c.Mounts)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--mounts", string(js))
 	}
 	cmd := exec.Command(r.Binary, append(append(args, "--"), c.Argv...)...)
 	cmd.Env = c.Env

@@ -112,3 +112,52 @@ func TestExitCodesSignalsAndStartErrors(t *testing.T) {
 		t.Errorf("the host's hostname changed: %s %v", out, err)
 	}
 }
+
+func TestRootIsTheHostsButWritesStayInTheContainerAndVolumesMount(t *testing.T) {
+	r := testRuntime(t)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "vol", HostNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	vol, err := os.MkdirTemp("/var/tmp", "ordo-vol-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(vol)
+	os.WriteFile(filepath.Join(vol, "redis.conf"), []byte("appendonly yes\n"), 0o644)
+	hosts := filepath.Join(vol, "hosts")
+	os.WriteFile(hosts, []byte("10.42.0.9\tvol\n"), 0o644)
+	marker := "/etc/ordo-test-" + filepath.Base(vol)
+	var out buffer
+	p, err := r.StartContainer(ContainerConfig{
+		Sandbox: sb, Env: []string{"PATH=/usr/bin:/bin"}, Stdout: &out, Stderr: &out,
+		Argv: []string{"sh", "-c", "cat /var/lib/redis/redis.conf; echo x > " + marker + " && cat " + marker +
+			"; echo y > /conf/redis.conf || echo read-only; cat /etc/hosts; echo z > /var/lib/redis/new && echo wrote-volume"},
+		Mounts: []Mount{
+			{Source: vol, Target: "/var/lib/redis"},
+			{Source: vol, Target: "/conf", ReadOnly: true},
+			{Source: hosts, Target: "/etc/hosts"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	got := out.String()
+	for _, want := range []string{"appendonly yes", "x\n", "read-only", "10.42.0.9\tvol", "wrote-volume"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("container output lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		os.Remove(marker)
+		t.Fatal("a write to /etc in the container reached the host")
+	}
+	if _, err := os.Stat(filepath.Join(vol, "new")); err != nil {
+		t.Fatal("a write to a read-write volume did not reach its source")
+	}
+	if _, err := os.Stat("/var/lib/redis/redis.conf"); err == nil {
+		t.Fatal("the volume's mount point leaked onto the host")
+	}
+}

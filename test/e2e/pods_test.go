@@ -393,3 +393,74 @@ func dial(addr string) string {
 	n, _ := conn.Read(buf)
 	return string(buf[:n])
 }
+
+func TestVolumesAndPodEtcFiles(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.Run("create", "configmap", "redis-conf", "--from-literal=redis.conf=appendonly yes")
+	c.Run("create", "secret", "generic", "creds", "--from-literal=password=hunter2")
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: redis-app-0, labels: {app: redis}}
+spec:
+  hostname: redis-app-0
+  subdomain: redis-service
+  restartPolicy: Never
+  initContainers:
+  - name: seed
+    image: busybox
+    command: [sh, -c, 'echo from-init > /data/shared']
+    volumeMounts: [{name: scratch, mountPath: /data}]
+  containers:
+  - name: redis
+    image: redis
+    command:
+    - sh
+    - -c
+    - |
+      cat /etc/redis/redis.conf; echo
+      cat /etc/creds/password; echo
+      cat /data/shared
+      grep redis-app-0 /etc/hosts
+      cat /etc/hostname
+      echo nope > /etc/redis/x 2>/dev/null || echo config-read-only
+      echo junk > /usr/ordo-e2e-junk && echo root-writable-in-container
+    volumeMounts:
+    - {name: conf, mountPath: /etc/redis}
+    - {name: creds, mountPath: /etc/creds}
+    - {name: scratch, mountPath: /data}
+  volumes:
+  - name: conf
+    configMap: {name: redis-conf}
+  - name: creds
+    secret: {secretName: creds}
+  - name: scratch
+    emptyDir: {}
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "redis-app-0", corev1.PodSucceeded)
+	out := c.Run("logs", "redis-app-0", "-c", "redis")
+	want := []string{
+		"appendonly yes", "hunter2", "from-init",
+		p.Status.PodIP + "\tredis-app-0.redis-service.default.svc.cluster.local\tredis-app-0",
+		"config-read-only", "root-writable-in-container",
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("container output lacks %q:\n%s", w, out)
+		}
+	}
+	if _, err := os.Stat("/usr/ordo-e2e-junk"); err == nil {
+		os.Remove("/usr/ordo-e2e-junk")
+		t.Error("a container's write to /usr reached the host")
+	}
+	// A missing ConfigMap keeps the pod waiting with a FailedMount event.
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: no-conf}
+spec:
+  containers: [{name: c, image: busybox, command: [sleep, "60"], volumeMounts: [{name: v, mountPath: /v}]}]
+  volumes: [{name: v, configMap: {name: missing}}]
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		return strings.Contains(c.Run("get", "events", "--field-selector", "involvedObject.name=no-conf,reason=FailedMount"), `configmap "missing" not found`)
+	}, "FailedMount event for a missing ConfigMap")
+}

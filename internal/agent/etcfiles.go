@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// clusterDomain is Kubernetes' default cluster domain.
+const clusterDomain = "cluster.local"
+
+// writeEtcFiles writes the pod's /etc/hosts, /etc/hostname and
+// /etc/resolv.conf into its directory and returns them as mounts. Pods on
+// the host network see the host's own files, as in Kubernetes.
+func (a *Agent) writeEtcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, error) {
+	if p.Spec.HostNetwork {
+		return nil, nil
+	}
+	dir := filepath.Join(a.podDir(p), "etc")
+	files := map[string]string{
+		"hosts":       hostsFile(p, podIP),
+		"hostname":    hostname(p) + "\n",
+		"resolv.conf": resolvConf(p),
+	}
+	var mounts []runtime.Mount
+	for _, name := range []string{"hosts", "hostname", "resolv.conf"} {
+		path := filepath.Join(dir, name)
+		if err := writeFile(path, []byte(files[name]), 0o644); err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, runtime.Mount{Source: path, Target: "/etc/" + name})
+	}
+	return mounts, nil
+}
+
+// hostsFile is the kubelet's managed hosts file: localhost entries, the pod's
+// own name (fully qualified under its subdomain when it has one), and
+// hostAliases.
+func hostsFile(p *corev1.Pod, podIP string) string {
+	var b strings.Builder
+	b.WriteString("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+	b.WriteString("fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
+	host := hostname(p)
+	if p.Spec.Subdomain != "" {
+		fmt.Fprintf(&b, "%s\t%s.%s.%s.svc.%s\t%s\n", podIP, host, p.Spec.Subdomain, p.Namespace, clusterDomain, host)
+	} else {
+		fmt.Fprintf(&b, "%s\t%s\n", podIP, host)
+	}
+	if len(p.Spec.HostAliases) > 0 {
+		b.WriteString("\n# Entries added by HostAliases.\n")
+		for _, ha := range p.Spec.HostAliases {
+			fmt.Fprintf(&b, "%s\t%s\n", ha.IP, strings.Join(ha.Hostnames, "\t"))
+		}
+	}
+	return b.String()
+}
+
+// resolvConf uses the host's resolver for now — ordo has no cluster DNS
+// server yet — plus the pod's dnsConfig; dnsPolicy None uses dnsConfig only.
+func resolvConf(p *corev1.Pod) string {
+	var b strings.Builder
+	if p.Spec.DNSPolicy != corev1.DNSNone {
+		if host, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+			b.Write(host)
+			if len(host) > 0 && host[len(host)-1] != '\n' {
+				b.WriteByte('\n')
+			}
+		}
+	}
+	if c := p.Spec.DNSConfig; c != nil {
+		for _, ns := range c.Nameservers {
+			fmt.Fprintf(&b, "nameserver %s\n", ns)
+		}
+		if len(c.Searches) > 0 {
+			fmt.Fprintf(&b, "search %s\n", strings.Join(c.Searches, " "))
+		}
+		for _, o := range c.Options {
+			if o.Value != nil {
+				fmt.Fprintf(&b, "options %s:%s\n", o.Name, *o.Value)
+			} else {
+				fmt.Fprintf(&b, "options %s\n", o.Name)
+			}
+		}
+	}
+	return b.String()
+}
