@@ -60,7 +60,8 @@ type Agent struct {
 	pods     corelisters.PodLister
 	recorder record.EventRecorder
 
-	url string // where serve listens, published on the Node
+	url string          // where serve listens, published on the Node
+	ctx context.Context // the agent\'s lifetime, for probe workers
 
 	mu    sync.Mutex
 	state map[string]*pod // by namespace/name
@@ -85,6 +86,7 @@ func New(c Config) *Agent {
 // Run registers the node, keeps its lease, and runs its pods until ctx is
 // done; then it stops every pod it started.
 func (a *Agent) Run(ctx context.Context) error {
+	a.ctx = ctx
 	if err := a.serve(ctx); err != nil {
 		return err
 	}

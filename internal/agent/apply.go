@@ -150,6 +150,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return true
 	}
 	c.proc, c.started = proc, now
+	a.startProbes(key, p, st, c, spec, withDefaults(resolved.Env, hostname(p)))
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
 	go a.watchExit(key, st, c, proc)
@@ -161,6 +162,7 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 	<-proc.Done()
 	a.mu.Lock()
 	if c.proc == proc {
+		c.stopProbes()
 		exit := proc.Exit()
 		reason := "Completed"
 		if exit.Code != 0 {

@@ -129,8 +129,9 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, waitingForIn
 	case c.running():
 		cs.ContainerID = containerID(p, c)
 		cs.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(c.started)}
-		cs.Started = ptrTrue()
-		cs.Ready = true
+		started := c.probes == nil || c.probes.started.Load()
+		cs.Started = &started
+		cs.Ready = started && c.ready
 	case c.waiting != "":
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.waiting, Message: c.waitingMsg}
 	case c.exited && !shouldRestart(p.Spec.RestartPolicy, c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil:
@@ -215,5 +216,3 @@ func names(prefix string, list []string) string {
 	}
 	return fmt.Sprintf("%s: [%s]", prefix, strings.Join(list, " "))
 }
-
-func ptrTrue() *bool { b := true; return &b }

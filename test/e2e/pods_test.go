@@ -464,3 +464,58 @@ spec:
 		return strings.Contains(c.Run("get", "events", "--field-selector", "involvedObject.name=no-conf,reason=FailedMount"), `configmap "missing" not found`)
 	}, "FailedMount event for a missing ConfigMap")
 }
+
+func TestReadinessAndLivenessProbes(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: warming}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'sleep 2; touch /tmp/ready; exec sleep 3600']
+    readinessProbe:
+      exec: {command: [test, -e, /tmp/ready]}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dead}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+    livenessProbe:
+      tcpSocket: {port: 6390}
+      periodSeconds: 1
+      failureThreshold: 2
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "warming", corev1.PodRunning)
+	if p.Status.ContainerStatuses[0].Ready {
+		t.Fatal("container ready before its readiness probe passed")
+	}
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "warming", metav1.GetOptions{})
+		return err == nil && p.Status.ContainerStatuses[0].Ready && podReady(p)
+	}, "readiness probe makes the pod Ready")
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "dead", metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
+	}, "failing liveness probe restarts the container")
+	events := c.Run("get", "events", "--field-selector", "involvedObject.name=dead")
+	if !strings.Contains(events, "Container c failed liveness probe, will be restarted") || !strings.Contains(events, "Liveness probe failed") {
+		t.Fatalf("events:\n%s", events)
+	}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
