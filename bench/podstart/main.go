@@ -28,7 +28,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
-// options are the command-line knobs; defaults take about a minute on 2 cores.
+// options are the command-line knobs; defaults take about two and a half minutes on 2 cores.
 type options struct {
 	pods     int
 	burst    int
@@ -43,7 +43,7 @@ func parseFlags() options {
 	flag.IntVar(&o.pods, "pods", 200, "pods created at a steady pace, then deleted")
 	flag.IntVar(&o.burst, "burst", 50, "pods created as fast as possible in the burst phase")
 	flag.IntVar(&o.creators, "creators", 16, "concurrent creators in the burst phase")
-	flag.Float64Var(&o.rate, "rate", 20, "creates per second in the steady phase")
+	flag.Float64Var(&o.rate, "rate", 2, "creates per second in the steady phase; keep it below what the node sustains (see the burst's pods/s)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long pods may take to become Running, or to be gone, after the last request")
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after the node is Ready before the idle measurement")
 	flag.Parse()
@@ -129,6 +129,7 @@ func withServer(ctx context.Context, res *result, fn func(*testcluster.Server, *
 		res.StopS = stopServer(srv)
 		left := own.leftovers(srv.Bridge, false)
 		res.Leftovers["after_stop"] = left
+		progress("after_stop       %d pod processes, %d veths left", left.Processes, left.Veths)
 		srv.RemoveBridge()
 		if err == nil {
 			err = left.err("after the server stopped")

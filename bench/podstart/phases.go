@@ -44,9 +44,30 @@ type steadyStats struct {
 	ForkToRunning benchutil.Latency `json:"container_forked_to_running"`
 	// StartedAtOff counts pods whose startedAt (second resolution) lies
 	// outside [create sent, Running observed] widened by a second.
-	StartedAtOff int     `json:"started_at_out_of_range"`
-	WallS        float64 `json:"wall_s"`
-	Reconnects   int     `json:"watch_reconnects"`
+	StartedAtOff int `json:"started_at_out_of_range"`
+	startIssues
+	WallS float64 `json:"wall_s"`
+	// DrainS is last create returned → last pod Running: well above one
+	// pod's start latency means the pace exceeded what the node sustains,
+	// and the latencies include queueing.
+	DrainS     float64 `json:"drain_s"`
+	Reconnects int     `json:"watch_reconnects"`
+}
+
+// startIssues counts pods whose container did not start on the first
+// try: their latency includes a crash back-off, not start-up work.
+type startIssues struct {
+	Restarted    int    `json:"restarted_before_running"`
+	FirstProblem string `json:"first_problem,omitempty"`
+}
+
+func (s *startIssues) add(t podTimes) {
+	if t.restarts > 0 || t.problem != "" {
+		s.Restarted++
+		if s.FirstProblem == "" {
+			s.FirstProblem = t.problem
+		}
+	}
 }
 
 // deleteStats is a teardown: delete request sent → DELETED event.
@@ -63,6 +84,7 @@ type burstStats struct {
 	CreatesS    float64           `json:"creates_s"`
 	AllRunningS float64           `json:"all_running_s"`
 	PodsPerS    float64           `json:"pods_per_s"`
+	startIssues
 }
 
 // newBench builds the clients: one unthrottled client for requests and a
@@ -157,7 +179,10 @@ func (b *bench) steady(ctx context.Context) (*steadyStats, error) {
 	}
 	b.own.recordPods(b.w, b.steadyNames)
 	progress("steady           done: %d pods Running in %.1fs", b.o.pods, st.WallS)
-	fillSteady(st, b.w.snapshot(b.steadyNames))
+	ts := b.w.snapshot(b.steadyNames)
+	fillSteady(st, ts)
+	st.DrainS = benchutil.Round3(latest(ts, func(t podTimes) time.Time { return t.running }).Sub(
+		latest(ts, func(t podTimes) time.Time { return t.created })).Seconds())
 	st.Reconnects = b.w.reconnectCount()
 	return st, nil
 }
@@ -169,6 +194,7 @@ func isGone(t *podTimes) bool    { return !t.gone.IsZero() }
 func fillSteady(st *steadyStats, ts []podTimes) {
 	var call, sched, sandbox, proc, running, forkRun []time.Duration
 	for _, t := range ts {
+		st.add(t)
 		call = append(call, t.created.Sub(t.sent))
 		sched = append(sched, t.scheduled.Sub(t.created))
 		running = append(running, t.running.Sub(t.created))
@@ -208,15 +234,12 @@ func (b *bench) teardown(ctx context.Context, pods []string) (*deleteStats, erro
 		return st, fmt.Errorf("teardown: %w", err)
 	}
 	var gone []time.Duration
-	last := time.Time{}
-	for _, p := range b.w.snapshot(pods) {
+	ts := b.w.snapshot(pods)
+	for _, p := range ts {
 		gone = append(gone, p.gone.Sub(p.deleteSent))
-		if p.gone.After(last) {
-			last = p.gone
-		}
 	}
 	st.ToGone = benchutil.Summarize(gone)
-	st.AllGoneS = benchutil.Round3(last.Sub(t.Start[0]).Seconds())
+	st.AllGoneS = benchutil.Round3(latest(ts, func(t podTimes) time.Time { return t.gone }).Sub(t.Start[0]).Seconds())
 	progress("teardown         done: %d pods gone in %.1fs", len(pods), st.AllGoneS)
 	return st, nil
 }
@@ -239,19 +262,28 @@ func (b *bench) burst(ctx context.Context) (*burstStats, error) {
 	}
 	b.own.recordPods(b.w, b.burstNames)
 	var running []time.Duration
-	last := time.Time{}
-	for _, p := range b.w.snapshot(b.burstNames) {
+	ts := b.w.snapshot(b.burstNames)
+	for _, p := range ts {
+		st.add(p)
 		running = append(running, p.running.Sub(p.created))
-		if p.running.After(last) {
-			last = p.running
-		}
 	}
 	st.ToRunning = benchutil.Summarize(running)
-	all := last.Sub(t.Start[0])
+	all := latest(ts, func(t podTimes) time.Time { return t.running }).Sub(t.Start[0])
 	st.AllRunningS = benchutil.Round3(all.Seconds())
 	st.PodsPerS = benchutil.Round3(float64(b.o.burst) / all.Seconds())
 	progress("burst            done: %d pods Running in %.1fs", b.o.burst, st.AllRunningS)
 	return st, nil
+}
+
+// latest is the last of one stamp over the pods.
+func latest(ts []podTimes, stamp func(podTimes) time.Time) time.Time {
+	var last time.Time
+	for _, t := range ts {
+		if s := stamp(t); s.After(last) {
+			last = s
+		}
+	}
+	return last
 }
 
 // names are the phase's pod names, sortable by creation order.

@@ -11,7 +11,7 @@ func printHeader(res *result) {
 	fmt.Printf("ordo pod start benchmark  %s\n", m.Date)
 	fmt.Printf("machine: NumCPU=%d GOMAXPROCS=%d kernel=%s go=%s loadavg=%s\n",
 		m.NumCPU, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.LoadAvg)
-	fmt.Printf("workload: %d pods at %.0f/s, then deleted; burst of %d pods from %d creators; each pod runs `sleep 3600`\n",
+	fmt.Printf("workload: %d pods at %g/s, then deleted; burst of %d pods from %d creators; each pod runs `sleep 3600`\n",
 		res.Pods, res.Rate, res.Burst, res.Creators)
 }
 
@@ -19,7 +19,7 @@ func printHeader(res *result) {
 func printReport(res *result) {
 	if s := res.Steady; s != nil && s.ToRunning.Count > 0 {
 		fmt.Println()
-		fmt.Printf("== steady: %d pods created at %.0f/s (all Running after %.2fs) ==\n", res.Pods, res.Rate, s.WallS)
+		fmt.Printf("== steady: %d pods created at %g/s (all Running after %.2fs) ==\n", res.Pods, res.Rate, s.WallS)
 		printLatencyHeader()
 		printLatency("create call", s.CreateCall)
 		printLatency("create → scheduled", s.ToScheduled)
@@ -27,7 +27,9 @@ func printReport(res *result) {
 		printLatency("create → container fork", s.ToProcess)
 		printLatency("create → Running", s.ToRunning)
 		printLatency("container fork → Running", s.ForkToRunning)
+		fmt.Printf("last pod Running %.2fs after the last create returned\n", s.DrainS)
 		fmt.Printf("startedAt outside [create, Running observed] ±1s: %d; watch reconnects %d\n", s.StartedAtOff, s.Reconnects)
+		printIssues(s.startIssues)
 	}
 	printDelete("teardown", res.Teardown)
 	if s := res.BurstRun; s != nil && s.ToRunning.Count > 0 {
@@ -37,6 +39,7 @@ func printReport(res *result) {
 		printLatency("create call", s.CreateCall)
 		printLatency("create → Running", s.ToRunning)
 		fmt.Printf("creates took %.2fs; all Running after %.2fs: %.1f pods/s\n", s.CreatesS, s.AllRunningS, s.PodsPerS)
+		printIssues(s.startIssues)
 	}
 	printDelete("burst teardown", res.BurstDel)
 	printResources(res)
@@ -83,4 +86,11 @@ func printLatency(name string, l benchutil.Latency) {
 		return
 	}
 	fmt.Printf("%-26s %6d %9.2f %9.2f %9.2f %9.2f %9.2f\n", name, l.Count, l.Min, l.P50, l.P90, l.P99, l.Max)
+}
+
+// printIssues is silent when every container started on its first try.
+func printIssues(s startIssues) {
+	if s.Restarted > 0 {
+		fmt.Printf("NOTE: %d pods did not start on the first try (their latency includes back-off); first problem: %s\n", s.Restarted, s.FirstProblem)
+	}
 }

@@ -28,6 +28,8 @@ type podTimes struct {
 	deleteDone  time.Time
 	gone        time.Time // DELETED event
 	failed      string    // why the pod can never run, if so
+	restarts    int32     // the container's restartCount when first Running
+	problem     string    // the first reason the container was not starting normally
 	sandboxFork time.Time // from /proc starttime, 10 ms resolution
 	processFork time.Time
 }
@@ -141,6 +143,10 @@ func (w *podWatcher) observe(typ watch.EventType, p *corev1.Pod, now time.Time) 
 	}
 	if started, ok := containerRunning(p); ok && t.running.IsZero() {
 		t.running, t.startedAt = now, started
+		t.restarts = p.Status.ContainerStatuses[0].RestartCount
+	}
+	if t.problem == "" && t.running.IsZero() {
+		t.problem = startProblem(p)
 	}
 	w.notify()
 }
@@ -156,6 +162,20 @@ func containerRunning(p *corev1.Pod) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return r.StartedAt.Time, true
+}
+
+// startProblem describes a container that failed to start or is waiting
+// for a reason other than being created, so a slow start can be explained.
+func startProblem(p *corev1.Pod) string {
+	for _, cs := range p.Status.ContainerStatuses {
+		if t := cs.LastTerminationState.Terminated; t != nil {
+			return fmt.Sprintf("%s (exit %d): %s", t.Reason, t.ExitCode, t.Message)
+		}
+		if w := cs.State.Waiting; w != nil && w.Reason != "ContainerCreating" {
+			return w.Reason + ": " + w.Message
+		}
+	}
+	return ""
 }
 
 func setOnce(t *time.Time, now time.Time) {

@@ -38,7 +38,8 @@ spec:
 `
 
 func TestListPagingDeleteCollectionAndFieldSelectors(t *testing.T) {
-	c := testcluster.StartT(t)
+	// No agent, so no node: the pods stay unscheduled unless they name one.
+	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)

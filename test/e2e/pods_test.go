@@ -35,16 +35,6 @@ func startWithAgent(t *testing.T) (*testcluster.T, *kubernetes.Clientset, string
 	return c, cs, "node-1"
 }
 
-func podLog(t *testing.T, c *testcluster.T, cs kubernetes.Interface, pod, container string, run int) string {
-	t.Helper()
-	p, err := cs.CoreV1().Pods("default").Get(context.Background(), pod, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(filepath.Join(c.DataDir, "pods", fmt.Sprintf("default_%s_%s", pod, p.UID), container, fmt.Sprintf("%d.log", run)))
-	return string(data)
-}
-
 func waitPhase(t *testing.T, cs kubernetes.Interface, name string, want corev1.PodPhase) *corev1.Pod {
 	t.Helper()
 	var p *corev1.Pod
@@ -74,7 +64,7 @@ spec:
     args: [sh, -c, 'echo $(REDIS_PASSWORD) $(hostname) pid=$$$$; ls /tmp | wc -l']
 `, "apply", "-f", "-")
 	p := waitPhase(t, cs, "redis-cli", corev1.PodSucceeded)
-	out := strings.Fields(podLog(t, c, cs, "redis-cli", "redis", 0))
+	out := strings.Fields(c.Run("logs", "redis-cli"))
 	if len(out) != 4 || out[0] != "hunter2" || out[1] != "redis-cli" || out[2] != "pid=1" || out[3] != "0" {
 		t.Fatalf("container output %q: want the secret expanded into args, hostname = pod name, PID 1, an empty private /tmp", out)
 	}
@@ -153,8 +143,8 @@ spec:
     image: busybox
     command: [sleep, "3600"]
 `, "apply", "-f", "-")
-	p := waitPhase(t, cs, "stubborn", corev1.PodRunning)
-	waitFor(t, func() bool { return len(childPIDs(t, string(p.UID))) > 0 }, "container process visible")
+	waitPhase(t, cs, "stubborn", corev1.PodRunning)
+	waitFor(t, func() bool { return len(podProcesses(t, "stubborn")) > 0 }, "container process visible")
 	start := time.Now()
 	c.Run("delete", "pod", "stubborn", "--wait=false")
 	waitFor(t, func() bool {
@@ -164,7 +154,7 @@ spec:
 	if took := time.Since(start); took < 2*time.Second {
 		t.Errorf("pod gone after %s, before its 2 s grace period", took)
 	}
-	if left := childPIDs(t, string(p.UID)); len(left) > 0 {
+	if left := podProcesses(t, "stubborn"); len(left) > 0 {
 		t.Fatalf("processes left after deletion: %v", left)
 	}
 }
@@ -199,16 +189,16 @@ spec:
 	}
 }
 
-// childPIDs lists processes whose environment names the pod (HOSTNAME is
-// set; the log path carries the uid), found through /proc.
-func childPIDs(t *testing.T, podUID string) []string {
+// podProcesses lists the processes of a pod's containers: the agent sets
+// HOSTNAME to the pod's hostname in every container's environment.
+func podProcesses(t *testing.T, hostname string) []string {
 	t.Helper()
 	var out []string
-	procs, _ := filepath.Glob("/proc/[0-9]*/fd/1")
-	for _, fd := range procs {
-		target, err := os.Readlink(fd)
-		if err == nil && strings.Contains(target, podUID) {
-			out = append(out, strings.Split(fd, "/")[2])
+	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, path := range envs {
+		data, err := os.ReadFile(path)
+		if err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME="+hostname+"\x00") {
+			out = append(out, strings.Split(path, "/")[2])
 		}
 	}
 	return out
@@ -234,15 +224,13 @@ func ordoChildren(t *testing.T, bin string) []string {
 
 func TestSchedulerAndKubectlLogs(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
-	// A marker outside the container's private /tmp, so the second run
-	// (a fresh container, as in Kubernetes) sees the first one's.
-	// (/tmp is private to each container run, so not under /tmp.)
+	// A marker on a hostPath volume, so the second run (a fresh container
+	// with a fresh writable layer, as in Kubernetes) sees the first one's.
 	dir, err := os.MkdirTemp("/var/tmp", "ordo-e2e-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	marker := filepath.Join(dir, "ran-once")
 	c.RunIn(strings.ReplaceAll(`apiVersion: v1
 kind: Pod
 metadata: {name: ticker, labels: {app: ticker}}
@@ -267,8 +255,10 @@ spec:
   containers:
   - name: c
     image: busybox
-    command: [sh, -c, 'echo run; test -e MARKER || { touch MARKER; exit 1; }']
-`, "MARKER", marker), "apply", "-f", "-")
+    command: [sh, -c, 'echo run; test -e /marker/ran-once || { touch /marker/ran-once; exit 1; }']
+    volumeMounts: [{name: m, mountPath: /marker}]
+  volumes: [{name: m, hostPath: {path: MARKER}}]
+`, "MARKER", dir), "apply", "-f", "-")
 	p := waitPhase(t, cs, "ticker", corev1.PodRunning)
 	if p.Spec.NodeName != "node-1" {
 		t.Fatalf("scheduled to %q", p.Spec.NodeName)
