@@ -181,7 +181,7 @@ func (b *bench) phases(ctx context.Context, res *result) error {
 		return err
 	}
 	b.mem(res, "steady_running")
-	b.phase(res, "teardown", func() { res.Teardown, err = b.teardown(ctx, b.steadyNames) })
+	b.phase(res, "teardown", func() { res.Teardown, err = b.teardown(ctx, "teardown", b.steadyNames) })
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (b *bench) phases(ctx context.Context, res *result) error {
 		return err
 	}
 	b.mem(res, "burst_running")
-	b.phase(res, "burst_teardown", func() { res.BurstDel, err = b.teardown(ctx, b.burstNames) })
+	b.phase(res, "burst_teardown", func() { res.BurstDel, err = b.teardown(ctx, "burst teardown", b.burstNames) })
 	if err != nil {
 		return err
 	}

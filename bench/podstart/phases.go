@@ -215,7 +215,7 @@ func fillSteady(st *steadyStats, ts []podTimes) {
 
 // teardown deletes the pods one after another with the default grace
 // period, as `kubectl delete pod --all` does, and waits until all are gone.
-func (b *bench) teardown(ctx context.Context, pods []string) (*deleteStats, error) {
+func (b *bench) teardown(ctx context.Context, name string, pods []string) (*deleteStats, error) {
 	t, err := benchutil.RunWorkers(ctx, len(pods), 1, func(ctx context.Context, i int) error {
 		sent := time.Now()
 		err := b.cs.CoreV1().Pods(b.ns).Delete(ctx, pods[i], metav1.DeleteOptions{})
@@ -231,7 +231,7 @@ func (b *bench) teardown(ctx context.Context, pods []string) (*deleteStats, erro
 		err = b.w.waitAll(ctx, pods, "gone", b.o.timeout, isGone)
 	}
 	if err != nil {
-		return st, fmt.Errorf("teardown: %w", err)
+		return st, fmt.Errorf("%s: %w", name, err)
 	}
 	var gone []time.Duration
 	ts := b.w.snapshot(pods)
@@ -240,7 +240,7 @@ func (b *bench) teardown(ctx context.Context, pods []string) (*deleteStats, erro
 	}
 	st.ToGone = benchutil.Summarize(gone)
 	st.AllGoneS = benchutil.Round3(latest(ts, func(t podTimes) time.Time { return t.gone }).Sub(t.Start[0]).Seconds())
-	progress("teardown         done: %d pods gone in %.1fs", len(pods), st.AllGoneS)
+	progress("%-16s done: %d pods gone in %.1fs", name, len(pods), st.AllGoneS)
 	return st, nil
 }
 

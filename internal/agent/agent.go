@@ -37,6 +37,9 @@ type Config struct {
 	DataDir string
 	Clock   clock.WithTicker
 	Workers int
+	// Cgroups enforce resources.limits; nil enforces none (with a warning
+	// event for each pod that sets limits).
+	Cgroups *runtime.Cgroups
 	// Network gives pods their own network namespace and IP; nil runs every
 	// pod on the host network (with a warning event).
 	Network PodNetwork
@@ -110,6 +113,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer broadcaster.Shutdown()
 	a.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: a.cfg.NodeName})
 
+	if a.cfg.Cgroups != nil {
+		a.cfg.Cgroups.Sweep()
+	}
 	if a.cfg.Network != nil {
 		// Every pod of an earlier run died with it: free their addresses.
 		if err := a.cfg.Network.Sweep(nil); err != nil {

@@ -131,12 +131,19 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return false
 	}
 	uid, gid := runAs(p, spec)
+	cgroupID, cgroupDirs, err := a.cgroupFor(p, spec, c.runs)
+	if err != nil {
+		out.started()
+		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerError", err.Error(), now.Add(configErrorRetry)
+		return false
+	}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: argv, Env: withDefaults(resolved.Env, hostname(p)),
 		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: out.stdout, Stderr: out.stderr,
-		Mounts: mounts,
+		Mounts: mounts, Cgroups: cgroupDirs,
 	})
 	out.started()
+	c.cgroup = cgroupID
 	if c.runs > 0 {
 		c.restarts++
 	}
@@ -167,6 +174,13 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 		reason := "Completed"
 		if exit.Code != 0 {
 			reason = "Error"
+		}
+		if c.cgroup != "" && a.cfg.Cgroups != nil {
+			if a.cfg.Cgroups.OOMKilled(c.cgroup) {
+				reason = "OOMKilled"
+			}
+			a.cfg.Cgroups.Remove(c.cgroup)
+			c.cgroup = ""
 		}
 		c.proc, c.exited = nil, true
 		c.last = termination{code: int32(exit.Code), reason: reason, started: c.started, finished: exit.FinishedAt}
@@ -334,6 +348,42 @@ func withAddresses(p *corev1.Pod, hostIP, podIP string) *corev1.Pod {
 	c.Status.HostIP, c.Status.PodIP = hostIP, podIP
 	c.Status.HostIPs, c.Status.PodIPs = []corev1.HostIP{{IP: hostIP}}, []corev1.PodIP{{IP: podIP}}
 	return &c
+}
+
+// cgroupFor creates the cgroups of run n of a container with its limits.
+// Without cgroups, limits are not enforced and the pod gets a warning event.
+func (a *Agent) cgroupFor(p *corev1.Pod, spec *corev1.Container, n int) (string, []string, error) {
+	l := limitsOf(spec)
+	if a.cfg.Cgroups == nil {
+		if l != (runtime.Limits{}) {
+			a.event(p, corev1.EventTypeWarning, "ResourceLimitsNotEnforced",
+				"container %s sets resources but this node has no usable cgroups: they are not enforced", spec.Name)
+		}
+		return "", nil, nil
+	}
+	id := fmt.Sprintf("%s_%s_%d", p.UID, spec.Name, n)
+	dirs, err := a.cfg.Cgroups.Create(id, l)
+	return id, dirs, err
+}
+
+// limitsOf maps resources onto cgroup limits as the kubelet does: memory
+// and cpu limits as hard limits, the cpu request as relative shares.
+func limitsOf(c *corev1.Container) runtime.Limits {
+	var l runtime.Limits
+	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		l.MemoryBytes = q.Value()
+	}
+	if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+		l.CPUMillis = q.MilliValue()
+	}
+	if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
+		shares := uint64(q.MilliValue()) * 1024 / 1000
+		if shares < 2 {
+			shares = 2
+		}
+		l.CPUShares = shares
+	}
+	return l
 }
 
 // mountsFor prepares the pod's volumes and /etc files once, then maps the

@@ -41,5 +41,6 @@ func newInternalExecCommand() *cobra.Command {
 	f.Int64Var(&c.UID, "uid", -1, "user id")
 	f.Int64Var(&c.GID, "gid", -1, "group id")
 	f.StringVar(&c.MountsJSON, "mounts", "", "mounts as JSON")
+	f.StringArrayVar(&c.Cgroups, "cgroup", nil, "cgroup directory to join (repeatable)")
 	return cmd
 }

@@ -24,6 +24,8 @@ type ChildConfig struct {
 	Argv       []string
 	// MountsJSON is the container's mounts, as JSON ([]Mount).
 	MountsJSON string
+	// Cgroups are the directories the process joins before it execs.
+	Cgroups []string
 }
 
 // RunSandboxChild is `ordo internal-sandbox`: set the hostname in the new
@@ -63,6 +65,9 @@ func RunExecChild(c ChildConfig) int {
 }
 
 func prepare(c ChildConfig) error {
+	if err := enterCgroups(c.Cgroups); err != nil {
+		return err
+	}
 	for _, ns := range []struct {
 		name string
 		flag int

@@ -78,6 +78,8 @@ type ContainerConfig struct {
 	Stdout, Stderr io.Writer
 	// Mounts are bind-mounted into the container's root, in order.
 	Mounts []Mount
+	// Cgroups are the cgroup directories (from Cgroups.Create) to run in.
+	Cgroups []string
 }
 
 // StartError is a failure before the container's command ran.
@@ -103,6 +105,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.GID != nil {
 		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+	}
+	for _, d := range c.Cgroups {
+		args = append(args, "--cgroup", d)
 	}
 	if len(c.Mounts) > 0 {
 		js, err := json.Marshal(c.Mounts)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -159,5 +160,35 @@ func TestRootIsTheHostsButWritesStayInTheContainerAndVolumesMount(t *testing.T) 
 	}
 	if _, err := os.Stat("/var/lib/redis/redis.conf"); err == nil {
 		t.Fatal("the volume's mount point leaked onto the host")
+	}
+}
+
+func TestMemoryLimitOOMKills(t *testing.T) {
+	r := testRuntime(t)
+	cg, err := DetectCgroups("ordo-test")
+	if err != nil {
+		t.Skipf("no cgroups: %v", err)
+	}
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "hog", HostNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	id := "hog-" + strconv.Itoa(os.Getpid())
+	dirs, err := cg.Create(id, Limits{MemoryBytes: 32 << 20, CPUMillis: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.RemoveParent()
+	p, err := r.StartContainer(ContainerConfig{
+		Sandbox: sb, Env: []string{"PATH=/usr/bin:/bin"}, Cgroups: dirs,
+		Argv: []string{"/usr/bin/python3", "-c", "a = bytearray(256 << 20); print(len(a))"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if p.Exit().Code != 137 || !cg.OOMKilled(id) {
+		t.Fatalf("exit %d, oomKilled %v: want 137 and true", p.Exit().Code, cg.OOMKilled(id))
 	}
 }

@@ -59,15 +59,29 @@ func podNetwork(o Options, dataDir string) *network.Network {
 	return n
 }
 
-// runAgent runs the agent until ctx ends, then removes the pod bridge: every
-// pod has been stopped, so nothing is left attached to it.
-func runAgent(ctx context.Context, c agent.Config, n *network.Network) {
+// runAgent runs the agent until ctx ends, then removes the pod bridge and
+// cgroups: every pod has been stopped, so nothing is left attached to them.
+func runAgent(ctx context.Context, c agent.Config) {
 	if err := agent.New(c).Run(ctx); err != nil && ctx.Err() == nil {
 		klog.Errorf("agent: %v", err)
 	}
-	if n != nil {
+	if n, ok := c.Network.(*network.Network); ok && n != nil {
 		if err := n.Remove(); err != nil {
 			klog.Warningf("agent: remove pod bridge: %v", err)
 		}
 	}
+	if c.Cgroups != nil {
+		c.Cgroups.RemoveParent()
+	}
+}
+
+// podCgroups finds the cgroups that enforce limits; without them limits are
+// reported as not enforced, pod by pod.
+func podCgroups(parent string) *runtime.Cgroups {
+	cg, err := runtime.DetectCgroups(parent)
+	if err != nil {
+		klog.Warningf("agent: no usable cgroups, resource limits will not be enforced: %v", err)
+		return nil
+	}
+	return cg
 }

@@ -126,15 +126,16 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		podNet := podNetwork(o, dir)
-		if podNet != nil {
+		if podNet := podNetwork(o, dir); podNet != nil {
 			agentCfg.Network = podNet
 		}
+		// Each server (tests run several) keeps its pods' cgroups apart.
+		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		var agentDone sync.WaitGroup
 		defer agentDone.Wait() // the agent stops its pods before Run returns
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
 			agentDone.Add(1)
-			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg, podNet) }()
+			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg) }()
 			return nil
 		})
 	}

@@ -509,3 +509,30 @@ func podReady(p *corev1.Pod) bool {
 	}
 	return false
 }
+
+func TestMemoryHogIsOOMKilled(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: python
+    command: [/usr/bin/python3, -c, 'a = bytearray(512 << 20)']
+    resources:
+      limits: {memory: 64Mi, cpu: 500m}
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "hog", corev1.PodFailed)
+	term := p.Status.ContainerStatuses[0].State.Terminated
+	if term == nil || term.Reason != "OOMKilled" || term.ExitCode != 137 {
+		t.Fatalf("memory hog: %+v, want OOMKilled with exit 137", p.Status.ContainerStatuses[0].State)
+	}
+	if p.Status.QOSClass != corev1.PodQOSGuaranteed {
+		t.Errorf("QoS class %s, want Guaranteed (requests defaulted from limits)", p.Status.QOSClass)
+	}
+	if row := strings.Fields(c.Run("get", "pod", "hog", "--no-headers")); row[2] != "OOMKilled" {
+		t.Errorf("kubectl get pod STATUS = %s, want OOMKilled", row[2])
+	}
+}
