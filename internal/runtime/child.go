@@ -57,8 +57,13 @@ func RunExecChild(c ChildConfig) int {
 		fail(status, err.Error())
 		return 128
 	}
-	// On success the status pipe closes with exec (it is close-on-exec).
-	unix.CloseOnExec(statusFD)
+	// Nothing but stdin, stdout and stderr crosses into the container: every
+	// other descriptor (the status pipe, and any the agent inherited without
+	// close-on-exec) closes with exec.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		fail(status, fmt.Sprintf("close inherited descriptors: %v", err))
+		return 128
+	}
 	err = unix.Exec(path, c.Argv, os.Environ())
 	fail(status, fmt.Sprintf("exec %s: %v", c.Argv[0], err))
 	return 128

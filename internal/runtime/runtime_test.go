@@ -192,3 +192,24 @@ func TestMemoryLimitOOMKills(t *testing.T) {
 		t.Fatalf("exit %d, oomKilled %v: want 137 and true", p.Exit().Code, cg.OOMKilled(id))
 	}
 }
+
+func TestOnlyStandardDescriptorsReachTheContainer(t *testing.T) {
+	r := testRuntime(t)
+	// A descriptor the agent holds without close-on-exec, as inherited ones are.
+	leak, err := os.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	syscall.Syscall(syscall.SYS_FCNTL, leak.Fd(), syscall.F_SETFD, 0)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "fds", HostNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	out, exit := run(t, r, sb, "sh", "-c", "ls /proc/self/fd")
+	// ls itself opens one descriptor for the directory it lists.
+	if exit.Code != 0 || strings.Join(strings.Fields(out), " ") != "0 1 2 3" {
+		t.Fatalf("descriptors in the container: %q", out)
+	}
+}
