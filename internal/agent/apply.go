@@ -435,6 +435,10 @@ func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
 		st.ip = ip.String()
 	}
 	st.sandbox = sb
+	if !st.warnedFields {
+		st.warnedFields = true
+		a.warnUnsupported(p)
+	}
 	if a.cfg.Network == nil && !p.Spec.HostNetwork && !st.warnedNetwork {
 		st.warnedNetwork = true
 		a.event(p, corev1.EventTypeWarning, "HostNetworkFallback",

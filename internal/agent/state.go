@@ -50,6 +50,7 @@ type pod struct {
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
 	warnedNetwork               bool
+	warnedFields                bool
 	ip                          string            // the pod's own IP; empty on the host network
 	volumes                     map[string]string // volume name → host path, once prepared
 	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
