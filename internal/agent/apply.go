@@ -157,7 +157,8 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return true
 	}
 	c.proc, c.started = proc, now
-	a.startProbes(key, p, st, c, spec, withDefaults(resolved.Env, hostname(p)))
+	c.env = withDefaults(resolved.Env, hostname(p))
+	a.startProbes(key, p, st, c, spec, c.env)
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
 	go a.watchExit(key, st, c, proc)

@@ -36,6 +36,7 @@ func (a *Agent) serve(ctx context.Context) error {
 	a.url = "https://" + ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", a.containerLogs)
+	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.execHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -19,7 +19,8 @@ type container struct {
 	runs     int       // how many times a process was started (or failed to start)
 	crashes  int       // consecutive crashes, for back-off
 	notUntil time.Time // back-off: do not start before
-	cgroup   string    // this run\'s cgroup id, when limits are enforced
+	cgroup   string    // this run's cgroup id, when limits are enforced
+	env      []string  // this run's environment, for exec
 	ready    bool      // readiness (true when there is no readiness probe)
 	probes   *probes   // this run's probe workers
 	// waiting is a reason to report while not running (for example

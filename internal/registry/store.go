@@ -73,6 +73,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = &bindingREST{store: store}
 		case "log":
 			out[key] = &logREST{store: store, agents: c.Agents}
+		case "exec":
+			out[key] = &execREST{store: store, agents: c.Agents}
 		case "finalize":
 			out[key] = &finalizeREST{store: store}
 		default:

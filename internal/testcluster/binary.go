@@ -43,7 +43,7 @@ func build() (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "ordo")
-	cmd := exec.Command("make", "-s", "--no-print-directory", "bin/ordo", "BIN="+out)
+	cmd := exec.Command("make", "-s", "--no-print-directory", out, "BIN="+out)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build ordo: %v\n%s", err, msg)

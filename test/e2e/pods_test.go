@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -534,5 +535,27 @@ spec:
 	}
 	if row := strings.Fields(c.Run("get", "pod", "hog", "--no-headers")); row[2] != "OOMKilled" {
 		t.Errorf("kubectl get pod STATUS = %s, want OOMKilled", row[2])
+	}
+}
+
+func TestKubectlExecRunsInThePodsNamespaces(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.Run("run", "box", "--image=busybox", "--env=GREETING=hello", "--command", "--", "sleep", "3600")
+	waitPhase(t, cs, "box", corev1.PodRunning)
+	out := strings.Fields(c.Run("exec", "box", "--", "sh", "-c", "hostname; echo $GREETING; echo $$; ls /proc | grep -c '^[0-9]'"))
+	if len(out) != 4 || out[0] != "box" || out[1] != "hello" {
+		t.Fatalf("exec output %q: want the pod's hostname and environment", out)
+	}
+	// The exec'd shell sees the container's PID namespace: a handful of
+	// processes, not the host's.
+	if n, _ := strconv.Atoi(out[3]); n < 1 || n > 5 {
+		t.Fatalf("exec sees %s processes: not the container's PID namespace", out[3])
+	}
+	if got := c.RunIn("piped through stdin\n", "exec", "-i", "box", "--", "cat"); got != "piped through stdin\n" {
+		t.Fatalf("exec -i: %q", got)
+	}
+	errOut := c.Fail("", "exec", "box", "--", "sh", "-c", "exit 3")
+	if !strings.Contains(errOut, "command terminated with exit code 3") {
+		t.Fatalf("exit code not propagated: %s", errOut)
 	}
 }

@@ -15,10 +15,30 @@ import (
 // kube-apiserver's generated conversions do (kubectl logs sends
 // ?container=&follow=&tailLines=...).
 func addQueryConversions(s *runtime.Scheme) error {
+	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodExecOptions)(nil),
+		func(a, b interface{}, _ conversion.Scope) error {
+			return podExecOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodExecOptions))
+		}); err != nil {
+		return err
+	}
 	return s.AddConversionFunc((*url.Values)(nil), (*corev1.PodLogOptions)(nil),
 		func(a, b interface{}, _ conversion.Scope) error {
 			return podLogOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodLogOptions))
 		})
+}
+
+func podExecOptionsFromQuery(q url.Values, o *corev1.PodExecOptions) error {
+	o.Container, o.Command = q.Get("container"), q["command"]
+	for key, dst := range map[string]*bool{"stdin": &o.Stdin, "stdout": &o.Stdout, "stderr": &o.Stderr, "tty": &o.TTY} {
+		if v := q.Get(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return err
+			}
+			*dst = b
+		}
+	}
+	return nil
 }
 
 func podLogOptionsFromQuery(q url.Values, o *corev1.PodLogOptions) error {

@@ -1,0 +1,182 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/creack/pty"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
+)
+
+// The remotecommand WebSocket channels, in protocol order.
+const (
+	chanStdin = iota
+	chanStdout
+	chanStderr
+	chanError
+	chanResize
+)
+
+// execProtocols are the remotecommand subprotocols kubectl offers over
+// WebSocket; v5 adds the stdin close signal, which wsstream handles.
+var execProtocols = []string{"v5.channel.k8s.io", "v4.channel.k8s.io"}
+
+// execRequest is a parsed /exec request.
+type execRequest struct {
+	command                    []string
+	stdin, stdout, stderr, tty bool
+}
+
+func parseExec(q map[string][]string) (execRequest, error) {
+	on := func(k string) bool { return len(q[k]) > 0 && q[k][0] == "true" }
+	r := execRequest{command: q["command"], stdin: on("stdin"), stdout: on("stdout"), stderr: on("stderr"), tty: on("tty")}
+	if len(r.command) == 0 {
+		return r, errors.New("you must specify at least one command for the container")
+	}
+	if r.tty && r.stderr {
+		r.stderr = false // a terminal merges stderr into stdout
+	}
+	return r, nil
+}
+
+// execHandler serves kubectl exec for a running container, as the kubelet's
+// streaming server does: the command runs in the container's namespaces and
+// environment; its exit status goes back on the error channel.
+func (a *Agent) execHandler(w http.ResponseWriter, r *http.Request) {
+	ns, name, container := r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container")
+	req, err := parseExec(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	pid, env, err := a.runningProcess(ns+"/"+name, container)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !wsstream.IsWebSocketRequest(r) {
+		http.Error(w, "ordo's agent speaks the WebSocket remotecommand protocol (v4/v5.channel.k8s.io) only", http.StatusBadRequest)
+		return
+	}
+	conn := wsstream.NewConn(channelProtocols(req))
+	conn.SetIdleTimeout(4 * time.Hour)
+	_, streams, err := conn.Open(w, r)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	runErr := runExec(r.Context(), pid, env, req, streams)
+	writeExecStatus(streams[chanError], runErr)
+}
+
+func channelProtocols(req execRequest) map[string]wsstream.ChannelProtocolConfig {
+	ch := func(on bool, t wsstream.ChannelType) wsstream.ChannelType {
+		if on {
+			return t
+		}
+		return wsstream.IgnoreChannel
+	}
+	channels := []wsstream.ChannelType{
+		ch(req.stdin, wsstream.ReadChannel), ch(req.stdout, wsstream.WriteChannel), ch(req.stderr, wsstream.WriteChannel),
+		wsstream.WriteChannel, ch(req.tty, wsstream.ReadChannel),
+	}
+	out := map[string]wsstream.ChannelProtocolConfig{}
+	for _, p := range execProtocols {
+		out[p] = wsstream.ChannelProtocolConfig{Binary: true, Channels: channels}
+	}
+	return out
+}
+
+// runningProcess is the PID and environment of a container's current run.
+func (a *Agent) runningProcess(key, container string) (int, []string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := a.state[key]
+	if st == nil {
+		return 0, nil, fmt.Errorf("pod %s is not running on this node", key)
+	}
+	c := st.containers[container]
+	if c == nil || !c.running() {
+		return 0, nil, fmt.Errorf("container %s is not running", container)
+	}
+	return c.proc.PID(), c.env, nil
+}
+
+// runExec runs the command in the container's namespaces through nsenter
+// (a Go process cannot join a mount namespace itself), on a terminal when
+// asked for one.
+func runExec(ctx context.Context, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
+	args := append([]string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"}, req.command...)
+	cmd := exec.CommandContext(ctx, "nsenter", args...)
+	cmd.Env = env
+	if req.tty {
+		return runOnTerminal(cmd, req, streams)
+	}
+	if req.stdin {
+		cmd.Stdin = streams[chanStdin]
+	}
+	if req.stdout {
+		cmd.Stdout = streams[chanStdout]
+	}
+	if req.stderr {
+		cmd.Stderr = streams[chanStderr]
+	}
+	return cmd.Run()
+}
+
+func runOnTerminal(cmd *exec.Cmd, req execRequest, streams []io.ReadWriteCloser) error {
+	term, err := pty.Start(cmd)
+	if err != nil {
+		return err
+	}
+	defer term.Close()
+	go resizeFrom(streams[chanResize], term)
+	if req.stdin {
+		go func() { _, _ = io.Copy(term, streams[chanStdin]) }()
+	}
+	if req.stdout {
+		go func() { _, _ = io.Copy(streams[chanStdout], term) }()
+	}
+	return cmd.Wait()
+}
+
+// resizeFrom applies the terminal sizes kubectl sends as JSON.
+func resizeFrom(r io.Reader, term *os.File) {
+	dec := json.NewDecoder(r)
+	for {
+		var size struct{ Width, Height uint16 }
+		if err := dec.Decode(&size); err != nil {
+			return
+		}
+		_ = pty.Setsize(term, &pty.Winsize{Rows: size.Height, Cols: size.Width})
+	}
+}
+
+// writeExecStatus reports the command's outcome as remotecommand v4 does: a
+// Status, with the exit code as a cause when it is not zero.
+func writeExecStatus(w io.Writer, err error) {
+	status := metav1.Status{Status: metav1.StatusSuccess}
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		code := exitErr.ExitCode()
+		status = metav1.Status{
+			Status:  metav1.StatusFailure,
+			Reason:  "NonZeroExitCode",
+			Message: fmt.Sprintf("command terminated with non-zero exit code: exit status %d", code),
+			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: "ExitCode", Message: strconv.Itoa(code)}}},
+		}
+	case err != nil:
+		status = metav1.Status{Status: metav1.StatusFailure, Message: err.Error()}
+	}
+	_ = json.NewEncoder(w).Encode(status)
+}
