@@ -144,8 +144,13 @@ spec:
     image: busybox
     command: [sleep, "3600"]
 `, "apply", "-f", "-")
-	waitPhase(t, cs, "stubborn", corev1.PodRunning)
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "stubborn", metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	}, "container running")
 	waitFor(t, func() bool { return len(podProcesses(t, "stubborn")) > 0 }, "container process visible")
+	before := c.Run("get", "pod", "stubborn", "-o", "jsonpath={.status.containerStatuses[0]}")
+	events := c.Run("get", "events", "--field-selector", "involvedObject.name=stubborn")
 	start := time.Now()
 	c.Run("delete", "pod", "stubborn", "--wait=false")
 	waitFor(t, func() bool {
@@ -153,7 +158,7 @@ spec:
 		return apierrors.IsNotFound(err)
 	}, "pod object removed after its processes")
 	if took := time.Since(start); took < 2*time.Second {
-		t.Errorf("pod gone after %s, before its 2 s grace period", took)
+		t.Errorf("pod gone after %s, before its 2 s grace period; before deletion: %s\n%s", took, before, events)
 	}
 	if left := podProcesses(t, "stubborn"); len(left) > 0 {
 		t.Fatalf("processes left after deletion: %v", left)
