@@ -4,6 +4,8 @@
 //
 //	agent ──exec──▶ ordo internal-sandbox   new UTS + IPC (+ network) namespaces;
 //	                                          sets the pod's hostname, then sleeps
+//	                                          (in a C constructor, before the Go
+//	                                          runtime starts: see sandbox_c.go)
 //	agent ──exec──▶ ordo internal-exec       new PID + mount namespaces; joins
 //	                 (one per container)      the sandbox's UTS, IPC and network
 //	                                          namespaces, mounts a

@@ -44,6 +44,7 @@ func (s *Sandbox) Stop() {
 // StartSandbox starts a pod's sandbox and waits until its hostname is set.
 func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	cmd := exec.Command(r.Binary, "internal-sandbox", "--hostname", c.Hostname)
+	cmd.Env = []string{sandboxEnv + "=" + c.Hostname}
 	flags := uintptr(syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
 	if !c.HostNetwork {
 		flags |= syscall.CLONE_NEWNET
