@@ -22,8 +22,10 @@ func Main(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServerCommand(), newKubectlCommand(), newVersionCommand(),
-		newInternalSandboxCommand(), newInternalExecCommand())
+	// The sandbox and container processes (`ordo internal-sandbox`,
+	// `ordo internal-exec`) never reach here: C constructors in package
+	// runtime take them over before the Go runtime starts.
+	root.AddCommand(newServerCommand(), newKubectlCommand(), newVersionCommand())
 	root.SetArgs(argv[1:])
 	return cli.Run(root)
 }

@@ -6,7 +6,8 @@
 //	                                          sets the pod's hostname, then sleeps
 //	                                          (in a C constructor, before the Go
 //	                                          runtime starts: see sandbox_c.go)
-//	agent ──exec──▶ ordo internal-exec       new PID + mount namespaces; joins
+//	agent ──exec──▶ ordo internal-exec       (C constructor, see exec_c.go)
+//	                                          new PID + mount namespaces; joins
 //	                 (one per container)      the sandbox's UTS, IPC and network
 //	                                          namespaces, mounts a
 //	                                          private /tmp and a fresh /proc,

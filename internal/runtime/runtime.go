@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,14 @@ import (
 type Runtime struct {
 	// Binary is the ordo executable (normally /proc/self/exe).
 	Binary string
+}
+
+// Mount is one bind mount into a container: a volume, or a pod file such as
+// /etc/hosts.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
 }
 
 // SandboxConfig describes a pod's shared namespaces.
@@ -110,12 +117,12 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	for _, d := range c.Cgroups {
 		args = append(args, "--cgroup", d)
 	}
-	if len(c.Mounts) > 0 {
-		js, err := json.Marshal(c.Mounts)
-		if err != nil {
-			return nil, err
+	for _, m := range c.Mounts {
+		mode := "rw"
+		if m.ReadOnly {
+			mode = "ro"
 		}
-		args = append(args, "--mounts", string(js))
+		args = append(args, "--mount", m.Source, m.Target, mode)
 	}
 	cmd := exec.Command(r.Binary, append(append(args, "--"), c.Argv...)...)
 	cmd.Env = c.Env

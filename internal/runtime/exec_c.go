@@ -1,0 +1,273 @@
+package runtime
+
+/*
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define ORDO_ATTR_RDONLY 0x00000001
+
+struct ordo_mount_attr { unsigned long long set, clr, propagation, userns_fd; };
+
+#define ORDO_MAX 256
+#define NEWROOT "/tmp/root"
+#define OLDROOT "/.ordo-old-root"
+
+// ordo_fail reports an error on the status pipe (fd 3) and on stderr, then
+// exits with 128, the code a container runtime gives a failed start.
+static void ordo_fail(const char *fmt, const char *a, const char *b) {
+	char msg[1024];
+	snprintf(msg, sizeof msg, fmt, a, b ? b : "");
+	(void)!write(3, msg, strlen(msg));
+	(void)!write(2, msg, strlen(msg));
+	(void)!write(2, "\n", 1);
+	_exit(128);
+}
+
+static void ordo_mkdirs(const char *path, int last_is_file) {
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	}
+	if (last_is_file) {
+		int fd = open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd >= 0) close(fd);
+	} else {
+		mkdir(buf, 0755);
+	}
+}
+
+static void ordo_readonly(const char *path) {
+	struct ordo_mount_attr attr = {ORDO_ATTR_RDONLY, 0, 0, 0};
+	if (syscall(SYS_mount_setattr, -1, path, AT_RECURSIVE, &attr, sizeof attr) != 0)
+		ordo_fail("make %s read-only: %s", path, strerror(errno));
+}
+
+static void ordo_mount(const char *src, const char *target, const char *fs, unsigned long flags, const char *data) {
+	if (mount(src, target, fs, flags, data) != 0)
+		ordo_fail("mount %s: %s", target, strerror(errno));
+}
+
+// ordo_unescape undoes mountinfo's octal escapes (\040 for a space) in place.
+static void ordo_unescape(char *s) {
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = 0;
+}
+
+static int ordo_under_system(const char *mp) {
+	const char *sys[] = {"/proc", "/sys", "/dev", "/tmp", "/run"};
+	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++) {
+		size_t n = strlen(sys[i]);
+		if (strncmp(mp, sys[i], n) == 0 && (mp[n] == 0 || mp[n] == '/')) return 1;
+	}
+	return strcmp(mp, "/") == 0;
+}
+
+// ordo_host_mounts lists the host's real mounts a container sees read-only.
+static int ordo_host_mounts(char **out) {
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f) ordo_fail("read mountinfo: %s", strerror(errno), NULL);
+	char line[8192];
+	int n = 0;
+	while (n < ORDO_MAX && fgets(line, sizeof line, f)) {
+		char *field = strtok(line, " ");
+		for (int i = 0; field && i < 4; i++) field = strtok(NULL, " ");
+		if (!field) continue;
+		ordo_unescape(field);
+		if (ordo_under_system(field)) continue;
+		int seen = 0;
+		for (int i = 0; i < n; i++) if (strcmp(out[i], field) == 0) seen = 1;
+		if (!seen) out[n++] = strdup(field);
+	}
+	fclose(f);
+	return n;
+}
+
+// ordo_bind mounts src at target under the new root, creating a missing
+// mount point in the writable layer when create is set.
+static void ordo_bind(const char *src, const char *target, int ro, int create) {
+	char dst[4096];
+	struct stat st;
+	snprintf(dst, sizeof dst, NEWROOT "%s", target);
+	if (stat(src, &st) != 0) ordo_fail("volume source for %s: %s", target, strerror(errno));
+	if (lstat(dst, &(struct stat){0}) != 0) {
+		if (!create) return;
+		ordo_mkdirs(dst, !S_ISDIR(st.st_mode));
+	}
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+		ordo_fail("bind %s: %s", target, strerror(errno));
+	if (ro) ordo_readonly(dst);
+}
+
+struct ordo_spec {
+	const char *sandbox, *workdir, *uid, *gid;
+	const char *cgroups[8];
+	int ncgroups;
+	const char *msrc[ORDO_MAX], *mdst[ORDO_MAX];
+	int mro[ORDO_MAX], nmounts;
+	char **argv;
+};
+
+static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
+	memset(s, 0, sizeof *s);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
+		if (i + 1 >= argc) break;
+		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
+		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
+		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
+		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
+		else if (strcmp(a, "--cgroup") == 0 && s->ncgroups < 8) s->cgroups[s->ncgroups++] = argv[++i];
+		else if (strcmp(a, "--mount") == 0 && i + 3 < argc && s->nmounts < ORDO_MAX) {
+			s->msrc[s->nmounts] = argv[++i];
+			s->mdst[s->nmounts] = argv[++i];
+			s->mro[s->nmounts++] = strcmp(argv[++i], "ro") == 0;
+		}
+	}
+	ordo_fail("internal-exec: no command given%s%s", "", "");
+}
+
+static void ordo_join(const char *pid, const char *ns) {
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, 0) != 0) ordo_fail("join %s namespace: %s", ns, strerror(errno));
+	close(fd);
+}
+
+static void ordo_cgroups(struct ordo_spec *s) {
+	char pid[32], path[4096];
+	snprintf(pid, sizeof pid, "%d", getpid());
+	for (int i = 0; i < s->ncgroups; i++) {
+		snprintf(path, sizeof path, "%s/cgroup.procs", s->cgroups[i]);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, pid, strlen(pid)) < 0) ordo_fail("enter cgroup %s: %s", s->cgroups[i], strerror(errno));
+		close(fd);
+	}
+}
+
+// ordo_root assembles the container's root and pivots into it; see
+// buildRoot's doc comment in rootfs.go for the layout.
+static void ordo_root(struct ordo_spec *s) {
+	char *host[ORDO_MAX];
+	int fds[ORDO_MAX];
+	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	int nhost = ordo_host_mounts(host);
+	for (int i = 0; i < s->nmounts; i++) {
+		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
+		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
+	}
+	ordo_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	mkdir("/tmp/upper", 0755);
+	mkdir("/tmp/work", 0755);
+	mkdir(NEWROOT, 0755);
+	ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
+	ordo_mkdirs(NEWROOT "/dev", 0);
+	ordo_mount("/dev", NEWROOT "/dev", NULL, MS_BIND | MS_REC, NULL);
+	ordo_mkdirs(NEWROOT "/proc", 0);
+	ordo_mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	ordo_mkdirs(NEWROOT "/sys", 0);
+	ordo_mount("/sys", NEWROOT "/sys", NULL, MS_BIND | MS_REC, NULL);
+	ordo_readonly(NEWROOT "/sys");
+	ordo_mkdirs(NEWROOT "/tmp", 0);
+	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	ordo_mkdirs(NEWROOT "/dev/shm", 0);
+	ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	for (int i = 0; i < nhost; i++) ordo_bind(host[i], host[i], 1, 0);
+	for (int i = 0; i < s->nmounts; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
+		ordo_bind(src, s->mdst[i], s->mro[i], 1);
+		close(fds[i]);
+	}
+	mkdir(NEWROOT OLDROOT, 0700);
+	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
+	if (chdir("/") != 0 || umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
+	rmdir(OLDROOT);
+}
+
+// ordo_exec_path finds argv[0] on the container's PATH, as a runtime does.
+static const char *ordo_exec_path(const char *name, char *buf, size_t len) {
+	if (strchr(name, '/')) return name;
+	const char *path = getenv("PATH");
+	if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char dirs[4096];
+	snprintf(dirs, sizeof dirs, "%s", path);
+	for (char *dir = strtok(dirs, ":"); dir; dir = strtok(NULL, ":")) {
+		snprintf(buf, len, "%s/%s", *dir ? dir : ".", name);
+		struct stat st;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return buf;
+	}
+	ordo_fail("exec: \"%s\": executable file not found in $PATH", name, NULL);
+	return NULL;
+}
+
+// ordo_exec turns the process into a container before the Go runtime starts
+// ("ordo internal-exec ... -- COMMAND"): it joins the sandbox's UTS, IPC and
+// network namespaces and its cgroups, builds the root in its own mount
+// namespace, drops to the user, and execs the command, which becomes PID 1
+// of its PID namespace. Doing this in C saves the whole ordo binary's
+// initialisation on every container start. Errors before the exec go to the
+// status pipe (fd 3), which closes on a successful exec.
+__attribute__((constructor)) static void ordo_exec(int argc, char **argv, char **envp) {
+	if (argc < 2 || strcmp(argv[1], "internal-exec") != 0) return;
+	struct ordo_spec s;
+	ordo_parse(argc, argv, &s);
+	ordo_cgroups(&s);
+	if (s.sandbox) {
+		ordo_join(s.sandbox, "uts");
+		ordo_join(s.sandbox, "ipc");
+		ordo_join(s.sandbox, "net");
+	}
+	ordo_root(&s);
+	if (s.workdir && chdir(s.workdir) != 0)
+		ordo_fail("failed to change to working directory \"%s\": %s", s.workdir, strerror(errno));
+	if (s.gid && (setgroups(0, NULL) != 0 || setgid((gid_t)atol(s.gid)) != 0))
+		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
+	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
+		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
+	char buf[4096];
+	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
+	// Only stdin, stdout and stderr cross into the container.
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(path, s.argv, envp);
+	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
+}
+*/
+import "C"
