@@ -137,18 +137,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	factory.WaitForCacheSync(ctx.Done())
 	go a.heartbeat(ctx)
 
-	var wg sync.WaitGroup
-	for i := 0; i < a.cfg.Workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for queue.ProcessNext(ctx, a.queue, "agent", a.sync) {
-			}
-		}()
-	}
-	<-ctx.Done()
-	a.queue.ShutDown()
-	wg.Wait()
+	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
 	factory.Shutdown()
 	a.stopEverything()
 	return nil

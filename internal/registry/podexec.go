@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/proxy"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -43,26 +42,11 @@ func (r *execREST) Connect(ctx context.Context, name string, opts runtime.Object
 	if !o.Stdin && !o.Stdout && !o.Stderr {
 		return nil, apierrors.NewBadRequest("you must specify at least one of stdin, stdout, stderr")
 	}
-	obj, err := r.store.Get(ctx, name, &metav1.GetOptions{})
+	t, err := locateContainer(ctx, r.store, r.agents, name, o.Container)
 	if err != nil {
 		return nil, err
 	}
-	pod := obj.(*corev1.Pod)
-	container, err := logContainer(pod, o.Container)
-	if err != nil {
-		return nil, err
-	}
-	if pod.Spec.NodeName == "" || r.agents == nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", pod.Name))
-	}
-	base, transport, err := r.agents.Location(ctx, pod.Spec.NodeName)
-	if err != nil {
-		return nil, err
-	}
-	loc := *base
-	loc.Path = fmt.Sprintf("/exec/%s/%s/%s", pod.Namespace, pod.Name, container)
-	loc.RawQuery = execQuery(o).Encode()
-	return proxy.NewUpgradeAwareHandler(&loc, transport, false, true, proxy.NewErrorResponder(responder)), nil
+	return proxy.NewUpgradeAwareHandler(t.url("exec", execQuery(o)), t.transport, false, true, proxy.NewErrorResponder(responder)), nil
 }
 
 func execQuery(o *corev1.PodExecOptions) url.Values {

@@ -52,33 +52,58 @@ func (r *logREST) Get(ctx context.Context, name string, opts runtime.Object) (ru
 	if errs := validateLogOptions(o); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("PodLogOptions").GroupKind(), name, errs)
 	}
-	obj, err := r.store.Get(ctx, name, &metav1.GetOptions{})
+	t, err := locateContainer(ctx, r.store, r.agents, name, o.Container)
 	if err != nil {
 		return nil, err
 	}
-	pod := obj.(*corev1.Pod)
-	container, err := logContainer(pod, o.Container)
-	if err != nil {
-		return nil, err
-	}
-	if pod.Spec.NodeName == "" || r.agents == nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", container, pod.Name))
-	}
-	base, transport, err := r.agents.Location(ctx, pod.Spec.NodeName)
-	if err != nil {
-		return nil, err
-	}
-	loc := *base
-	loc.Path = fmt.Sprintf("/containerLogs/%s/%s/%s", pod.Namespace, pod.Name, container)
-	loc.RawQuery = logQuery(o).Encode()
+	loc, transport := t.url("containerLogs", logQuery(o)), t.transport
 	return &genericrest.LocationStreamer{
-		Location:        &loc,
+		Location:        loc,
 		Transport:       transport,
 		ContentType:     "text/plain",
 		Flush:           o.Follow,
 		ResponseChecker: genericrest.NewGenericHttpResponseChecker(corev1.Resource("pods/log"), name),
 		RedirectChecker: genericrest.PreventRedirects,
 	}, nil
+}
+
+// agentTarget is a container of a scheduled pod and how to reach the agent
+// that runs it.
+type agentTarget struct {
+	pod       *corev1.Pod
+	container string
+	base      *url.URL
+	transport http.RoundTripper
+}
+
+// locateContainer finds the pod, picks the container, and asks where its
+// node's agent is. Logs and exec share it.
+func locateContainer(ctx context.Context, store *genericregistry.Store, agents Agents, name, container string) (*agentTarget, error) {
+	obj, err := store.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	pod := obj.(*corev1.Pod)
+	c, err := logContainer(pod, container)
+	if err != nil {
+		return nil, err
+	}
+	if pod.Spec.NodeName == "" || agents == nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", c, pod.Name))
+	}
+	base, transport, err := agents.Location(ctx, pod.Spec.NodeName)
+	if err != nil {
+		return nil, err
+	}
+	return &agentTarget{pod: pod, container: c, base: base, transport: transport}, nil
+}
+
+// url is the agent endpoint for this container, e.g. /exec/<ns>/<pod>/<c>.
+func (t *agentTarget) url(endpoint string, query url.Values) *url.URL {
+	u := *t.base
+	u.Path = fmt.Sprintf("/%s/%s/%s/%s", endpoint, t.pod.Namespace, t.pod.Name, t.container)
+	u.RawQuery = query.Encode()
+	return &u
 }
 
 // logContainer picks the container: the one named, or the only one.

@@ -2,7 +2,6 @@ package namespace
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -90,18 +89,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	if !cache.WaitForCacheSync(ctx.Done(), c.informer.HasSynced) {
 		return
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for queue.ProcessNext(ctx, c.queue, "namespace", c.sync) {
-			}
-		}()
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
+	queue.Run(ctx, c.queue, "namespace", workers, c.sync)
 }
 
 // deleteNamespace issues the final DELETE, only for the same namespace.

@@ -5,6 +5,7 @@ package queue
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/util/workqueue"
@@ -36,4 +37,21 @@ func ProcessNext[K comparable](ctx context.Context, q workqueue.TypedRateLimitin
 		q.Forget(key)
 	}
 	return true
+}
+
+// Run runs workers goroutines over q until ctx is done, then shuts the queue
+// down and waits for the workers to finish their current keys.
+func Run[K comparable](ctx context.Context, q workqueue.TypedRateLimitingInterface[K], name string, workers int, handle SyncFunc[K]) {
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ProcessNext(ctx, q, name, handle) {
+			}
+		}()
+	}
+	<-ctx.Done()
+	q.ShutDown()
+	wg.Wait()
 }
