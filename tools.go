@@ -5,6 +5,10 @@
 package tools
 
 import (
+	_ "github.com/robfig/cron/v3"
+	_ "github.com/spf13/cobra"
+	_ "github.com/vishvananda/netlink"
+	_ "github.com/vishvananda/netns"
 	_ "go.etcd.io/etcd/client/v3"
 	_ "k8s.io/apimachinery/pkg/api/validation"
 	_ "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -16,8 +20,4 @@ import (
 	_ "k8s.io/component-base/cli"
 	_ "k8s.io/kube-openapi/cmd/openapi-gen"
 	_ "k8s.io/kubectl/pkg/cmd"
-	_ "github.com/robfig/cron/v3"
-	_ "github.com/vishvananda/netlink"
-	_ "github.com/vishvananda/netns"
-	_ "github.com/spf13/cobra"
 )

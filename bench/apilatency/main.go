@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -23,8 +22,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 	"github.com/ordo-dev/ordo/internal/testcluster"
@@ -115,9 +112,9 @@ func withServer(ctx context.Context, res *result, fn func(*testcluster.Server) e
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
 	}
-	defer func() { res.ServerStopS = stopServer(srv) }()
+	defer func() { res.ServerStopS = benchutil.StopServer(srv) }()
 	res.ServerStartupS = benchutil.Round3(time.Since(t0).Seconds())
-	progress("server pid %d on %s ready in %.2fs (data dir %s)", srv.Pid(), srv.Listen, res.ServerStartupS, dir)
+	benchutil.Progress("server pid %d on %s ready in %.2fs (data dir %s)", srv.Pid(), srv.Listen, res.ServerStartupS, dir)
 	if err := fn(srv); err != nil {
 		if ctx.Err() != nil {
 			return err // interrupted: the log has nothing to explain
@@ -141,7 +138,7 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 			res.Server[label] = m
 		}
 	}
-	if err := sleep(ctx, o.settle); err != nil {
+	if err := benchutil.Sleep(ctx, o.settle); err != nil {
 		return err
 	}
 	mem("idle")
@@ -174,55 +171,15 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 // a single HTTP/2 connection (as one controller's would), and a watcher on
 // a connection of its own (as a separate process's would).
 func newBench(srv *testcluster.Server, o options) (*bench, error) {
-	cfg, err := srv.RESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	// QPS < 0 disables client-go's token bucket: we measure the server,
-	// not the client's rate limiter.
-	cfg.QPS, cfg.Burst = -1, 0
-	wcfg := rest.CopyConfig(cfg)
-	cfg.Timeout = 60 * time.Second
-	// A distinct Dial function makes client-go's transport cache hand out a
-	// separate transport, hence a separate TCP connection.
-	wcfg.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	wcs, err := kubernetes.NewForConfig(wcfg)
+	cs, wcs, err := benchutil.Clients(srv)
 	if err != nil {
 		return nil, err
 	}
 	return &bench{
 		cs: cs, watchCS: wcs, ns: fmt.Sprintf("bench-%d", time.Now().Unix()),
 		n: o.n, workers: o.workers, fullLists: o.fullLists, selLists: o.selLists, payload: strings.Repeat("x", o.payload),
-		cpu: benchutil.CPUMeter{ServerPid: strconv.Itoa(srv.Pid())}, progress: progress,
+		cpu: benchutil.CPUMeter{ServerPid: strconv.Itoa(srv.Pid())}, progress: benchutil.Progress,
 	}, nil
-}
-
-// stopServer stops the server gracefully and says how long that took, as a
-// slow shutdown is worth noticing too.
-func stopServer(srv *testcluster.Server) float64 {
-	t0 := time.Now()
-	srv.Stop()
-	d := benchutil.Round3(time.Since(t0).Seconds())
-	progress("server stopped (SIGTERM) in %.2fs", d)
-	return d
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// progress lines start with '#' so the figures below stand out.
-func progress(format string, args ...any) {
-	fmt.Printf("# "+format+"\n", args...)
 }
 
 func printHeader(res *result) {

@@ -126,17 +126,17 @@ func withServer(ctx context.Context, res *result, fn func(*testcluster.Server, *
 	}
 	own := newOwned(srv.Pid())
 	defer func() {
-		res.StopS = stopServer(srv)
+		res.StopS = benchutil.StopServer(srv)
 		left := own.leftovers(srv.Bridge, false)
 		res.Leftovers["after_stop"] = left
-		progress("after_stop       %d pod processes, %d veths left", left.Processes, left.Veths)
+		benchutil.Progress("after_stop       %d pod processes, %d veths left", left.Processes, left.Veths)
 		srv.RemoveBridge()
 		if err == nil {
 			err = left.err("after the server stopped")
 		}
 	}()
 	res.StartupS = benchutil.Round3(time.Since(t0).Seconds())
-	progress("server pid %d on %s ready in %.2fs (data dir %s, bridge %s)", srv.Pid(), srv.Listen, res.StartupS, dir, srv.Bridge)
+	benchutil.Progress("server pid %d on %s ready in %.2fs (data dir %s, bridge %s)", srv.Pid(), srv.Listen, res.StartupS, dir, srv.Bridge)
 	if err := fn(srv, own); err != nil {
 		if ctx.Err() == nil {
 			fmt.Printf("server log tail (%s):\n%s\n", srv.LogPath(), logTail(srv.LogPath()))
@@ -160,8 +160,8 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, own *owned
 		return err
 	}
 	res.NodeS = benchutil.Round3(time.Since(t0).Seconds())
-	progress("node %s Ready %.2fs after the server", node, res.NodeS)
-	if err := sleep(ctx, o.settle); err != nil {
+	benchutil.Progress("node %s Ready %.2fs after the server", node, res.NodeS)
+	if err := benchutil.Sleep(ctx, o.settle); err != nil {
 		return err
 	}
 	b.mem(res, "idle")
@@ -219,7 +219,7 @@ func (b *bench) mem(res *result, label string) {
 func (b *bench) checkLeftovers(res *result, label string) error {
 	left := b.own.leftovers(b.srv.Bridge, true)
 	res.Leftovers[label] = left
-	progress("%-16s %d pod processes, %d veths left", label, left.Processes, left.Veths)
+	benchutil.Progress("%-16s %d pod processes, %d veths left", label, left.Processes, left.Veths)
 	return left.err(label)
 }
 
@@ -240,7 +240,7 @@ func (b *bench) waitNodeReady(ctx context.Context, timeout time.Duration) (strin
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("no Node Ready after %s (last error: %v)", timeout, err)
 		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		if err := benchutil.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return "", err
 		}
 	}
@@ -255,30 +255,6 @@ func readyNode(nodes []corev1.Node) string {
 		}
 	}
 	return ""
-}
-
-// stopServer stops the server gracefully and says how long that took, as a
-// slow shutdown is worth noticing too.
-func stopServer(srv *testcluster.Server) float64 {
-	t0 := time.Now()
-	srv.Stop()
-	d := benchutil.Round3(time.Since(t0).Seconds())
-	progress("server stopped (SIGTERM) in %.2fs", d)
-	return d
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// progress lines start with '#' so the figures below stand out.
-func progress(format string, args ...any) {
-	fmt.Printf("# "+format+"\n", args...)
 }
 
 func printResult(res *result) {

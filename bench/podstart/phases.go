@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 	"github.com/ordo-dev/ordo/internal/testcluster"
@@ -90,22 +88,7 @@ type burstStats struct {
 // newBench builds the clients: one unthrottled client for requests and a
 // watcher on a connection of its own, as a separate process's would be.
 func newBench(srv *testcluster.Server, o options, own *owned) (*bench, error) {
-	cfg, err := srv.RESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	// QPS < 0 disables client-go's token bucket: the pace is ours to set.
-	cfg.QPS, cfg.Burst = -1, 0
-	wcfg := rest.CopyConfig(cfg)
-	cfg.Timeout = 60 * time.Second
-	// A distinct Dial function makes client-go's transport cache hand out a
-	// separate transport, hence a separate TCP connection.
-	wcfg.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	wcs, err := kubernetes.NewForConfig(wcfg)
+	cs, wcs, err := benchutil.Clients(srv)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +148,7 @@ func (b *bench) steady(ctx context.Context) (*steadyStats, error) {
 	interval := time.Duration(float64(time.Second) / b.o.rate)
 	begin := time.Now()
 	for i, name := range b.steadyNames {
-		if err := sleep(ctx, time.Until(begin.Add(time.Duration(i)*interval))); err != nil {
+		if err := benchutil.Sleep(ctx, time.Until(begin.Add(time.Duration(i)*interval))); err != nil {
 			return nil, err
 		}
 		if err := b.create(ctx, name); err != nil {
@@ -178,7 +161,7 @@ func (b *bench) steady(ctx context.Context) (*steadyStats, error) {
 		return st, fmt.Errorf("steady: %w", err)
 	}
 	b.own.recordPods(b.w, b.steadyNames)
-	progress("steady           done: %d pods Running in %.1fs", b.o.pods, st.WallS)
+	benchutil.Progress("steady           done: %d pods Running in %.1fs", b.o.pods, st.WallS)
 	ts := b.w.snapshot(b.steadyNames)
 	fillSteady(st, ts)
 	st.DrainS = benchutil.Round3(latest(ts, func(t podTimes) time.Time { return t.running }).Sub(
@@ -240,7 +223,7 @@ func (b *bench) teardown(ctx context.Context, name string, pods []string) (*dele
 	}
 	st.ToGone = benchutil.Summarize(gone)
 	st.AllGoneS = benchutil.Round3(latest(ts, func(t podTimes) time.Time { return t.gone }).Sub(t.Start[0]).Seconds())
-	progress("%-16s done: %d pods gone in %.1fs", name, len(pods), st.AllGoneS)
+	benchutil.Progress("%-16s done: %d pods gone in %.1fs", name, len(pods), st.AllGoneS)
 	return st, nil
 }
 
@@ -271,7 +254,7 @@ func (b *bench) burst(ctx context.Context) (*burstStats, error) {
 	all := latest(ts, func(t podTimes) time.Time { return t.running }).Sub(t.Start[0])
 	st.AllRunningS = benchutil.Round3(all.Seconds())
 	st.PodsPerS = benchutil.Round3(float64(b.o.burst) / all.Seconds())
-	progress("burst            done: %d pods Running in %.1fs", b.o.burst, st.AllRunningS)
+	benchutil.Progress("burst            done: %d pods Running in %.1fs", b.o.burst, st.AllRunningS)
 	return st, nil
 }
 
