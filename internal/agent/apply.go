@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent/logs"
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/agent/probe"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,7 +63,7 @@ func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 		for _, c := range st.containers {
 			if c.running() {
 				a.event(p, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.name)
-				c.proc.Signal(syscall.SIGTERM)
+				a.preStopThenTerm(p, c, findContainer(p, c.name), st.killAt)
 			}
 		}
 	}
@@ -159,6 +160,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	c.proc, c.started = proc, now
 	c.env = withDefaults(resolved.Env, hostname(p))
 	a.startProbes(key, p, st, c, spec, c.env)
+	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
 	go a.watchExit(key, st, c, proc)

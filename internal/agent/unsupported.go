@@ -30,8 +30,6 @@ func unsupportedFields(p *corev1.Pod) []string {
 		if i < len(s.InitContainers) {
 			path = fmt.Sprintf("spec.initContainers[%s]", c.Name)
 		}
-		add(c.Lifecycle != nil && c.Lifecycle.PostStart != nil, path+".lifecycle.postStart")
-		add(c.Lifecycle != nil && c.Lifecycle.PreStop != nil, path+".lifecycle.preStop")
 		add(c.RestartPolicy != nil, path+".restartPolicy")
 		add(c.Stdin || c.TTY, path+".stdin/tty")
 		for _, port := range c.Ports {

@@ -14,13 +14,11 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 		t.Fatalf("plain pod: %v", got)
 	}
 	p.Spec.ShareProcessNamespace = ptr.To(true)
-	p.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
 	p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
 	p.Spec.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true)}
 	want := []string{
 		"spec.shareProcessNamespace",
 		"spec.initContainers[init].securityContext.privileged",
-		"spec.containers[app].lifecycle.preStop",
 		"spec.containers[app].ports.hostPort",
 	}
 	if got := unsupportedFields(p); !reflect.DeepEqual(got, want) {

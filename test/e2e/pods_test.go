@@ -564,3 +564,36 @@ func TestKubectlExecRunsInThePodsNamespaces(t *testing.T) {
 		t.Fatalf("exit code not propagated: %s", errOut)
 	}
 }
+
+func TestLifecycleHooks(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	dir, err := os.MkdirTemp("/var/tmp", "ordo-e2e-hooks-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	c.RunIn(strings.ReplaceAll(`apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'while [ ! -e /tmp/started ]; do sleep 0.1; done; echo saw-post-start; exec sleep 3600']
+    volumeMounts: [{name: out, mountPath: /out}]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, 'touch /tmp/started']}
+      preStop:
+        exec: {command: [sh, -c, 'echo drained > /out/pre-stop']}
+  volumes: [{name: out, hostPath: {path: DIR}}]
+`, "DIR", dir), "apply", "-f", "-")
+	waitPhase(t, cs, "hooked", corev1.PodRunning)
+	waitFor(t, func() bool { return strings.Contains(c.Run("logs", "hooked"), "saw-post-start") }, "postStart ran inside the container")
+	c.Run("delete", "pod", "hooked", "--wait=true", "--timeout=60s")
+	data, err := os.ReadFile(filepath.Join(dir, "pre-stop"))
+	if err != nil || string(data) != "drained\n" {
+		t.Fatalf("preStop hook output: %q %v", data, err)
+	}
+}
