@@ -48,8 +48,10 @@ type Config struct {
 	Registry registry.Config
 	// Scheme is the scheme the registry and codecs share.
 	Scheme scheme.Set
-	// AgentClientTLS is how the server calls node agents (pods/log).
+	// AgentClientTLS is how the server calls node agents (pods/log, exec).
 	AgentClientTLS *tls.Config
+	// NodeToken is the bearer token agents join with.
+	NodeToken string
 }
 
 // Server is a configured API server ready to run.
@@ -136,7 +138,7 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.Authentication.Authenticator = newAuthenticator(verify)
+	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken)
 	cfg.Authorization.Authorizer = mastersAuthorizer{}
 	return nil
 }

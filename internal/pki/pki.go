@@ -10,12 +10,14 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/util/cert"
@@ -54,6 +56,15 @@ func (f Files) AgentClientCert() string { return filepath.Join(f.Dir, "apiserver
 // AgentClientKey is its private key.
 func (f Files) AgentClientKey() string { return filepath.Join(f.Dir, "apiserver-agent-client.key") }
 
+// NodeToken is the bearer token agents join with (ordo agent --token).
+func (f Files) NodeToken() string { return filepath.Join(f.Dir, "node-token") }
+
+// ReadNodeToken returns the join token.
+func (f Files) ReadNodeToken() (string, error) {
+	data, err := os.ReadFile(f.NodeToken())
+	return strings.TrimSpace(string(data)), err
+}
+
 // Ensure creates whatever is missing: the CA, then a serving certificate valid
 // for hosts and ips, then the admin client certificate. Existing files are
 // kept, so clients' kubeconfigs stay valid across restarts.
@@ -83,6 +94,15 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 	}{
 		{f.AdminCert(), f.AdminKey(), pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}}},
 		{f.AgentClientCert(), f.AgentClientKey(), pkix.Name{CommonName: "ordo-apiserver-agent-client", Organization: []string{"system:masters"}}},
+	}
+	if !exists(f.NodeToken()) {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		if err := writeAtomic(f.NodeToken(), []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+			return err
+		}
 	}
 	for _, c := range clients {
 		if !exists(c.cert) {

@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/network"
@@ -22,18 +20,9 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 	if err != nil {
 		return agent.Config{}, fmt.Errorf("agent: %w", err)
 	}
-	var self string
-	self, err = os.Executable()
+	name, self, err := nodeNameAndBinary(o.NodeName)
 	if err != nil {
-		return agent.Config{}, fmt.Errorf("agent: find own binary: %w", err)
-	}
-	name := o.NodeName
-	if name == "" {
-		host, err := os.Hostname()
-		if err != nil {
-			return agent.Config{}, fmt.Errorf("agent: node name: %w", err)
-		}
-		name = strings.ToLower(host)
+		return agent.Config{}, err
 	}
 	return agent.Config{
 		Client:   client,
@@ -41,8 +30,7 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 		NodeIP:   agent.HostIP(),
 		Runtime:  &runtime.Runtime{Binary: self},
 		DataDir:  dataDir,
-		// The local agent answers the API server on loopback only; its
-		// serving certificate is valid for 127.0.0.1.
+		// The local agent answers the API server on loopback only.
 		ServeAddr: "127.0.0.1:0",
 		ServeTLS:  serveTLS,
 	}, nil

@@ -87,8 +87,13 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
+	nodeToken, err := files.ReadNodeToken()
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
 	srv, err := apiserver.New(apiserver.Config{
 		AgentClientTLS:         agentClientTLS,
+		NodeToken:              nodeToken,
 		Listen:                 o.Listen,
 		CACertFile:             files.CACert(),
 		ServingCertFile:        files.ServingCert(),
@@ -110,7 +115,10 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		klog.Infof("ordo ready in %s: API https://%s, data %s, kubeconfig %s", time.Since(started).Round(time.Millisecond), clientAddress(o.Listen), dir, kubeconfig)
-		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\nordo: admin kubeconfig %s\n", clientAddress(o.Listen), dir, kubeconfig)
+		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\n", clientAddress(o.Listen), dir)
+		fmt.Fprintf(os.Stderr, "ordo: join another machine with: ordo agent --server https://%s --token $(cat %s) --ca-cert %s\n",
+			clientAddress(o.Listen), files.NodeToken(), files.CACert())
+		fmt.Fprintf(os.Stderr, "ordo: admin kubeconfig %s\n", kubeconfig)
 		return nil
 	})
 	identity, err := serverIdentity(dir)

@@ -597,3 +597,41 @@ spec:
 		t.Fatalf("preStop hook output: %q %v", data, err)
 	}
 }
+
+func TestAgentJoinsAsSecondNode(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	agent, err := c.StartAgent(t.TempDir(), "node-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(agent.Stop)
+	nodes := c.Run("get", "nodes", "--no-headers")
+	if !strings.Contains(nodes, "node-1") || !strings.Contains(nodes, "node-2") {
+		t.Fatalf("nodes:\n%s", nodes)
+	}
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: remote}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node-2}
+  containers: [{name: c, image: busybox, command: [sh, -c, 'echo on $(hostname); exec sleep 3600']}]
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "remote", corev1.PodRunning)
+	if p.Spec.NodeName != "node-2" {
+		t.Fatalf("scheduled to %s", p.Spec.NodeName)
+	}
+	waitFor(t, func() bool { return c.Run("logs", "remote") == "on remote\n" }, "logs from the joined agent")
+	if got := c.Run("exec", "remote", "--", "cat", "/etc/hostname"); got != "remote\n" {
+		t.Fatalf("exec through the joined agent: %q", got)
+	}
+	// Without the token, an agent cannot talk to the API.
+	resp := caOnlyClient(t, c.Server)
+	r, err := resp.Get("https://" + c.Listen + "/api/v1/nodes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 401 {
+		t.Fatalf("no token: %d", r.StatusCode)
+	}
+}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/ordo-dev/ordo/internal/pki"
+	"github.com/ordo-dev/ordo/internal/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// AgentOptions are `ordo agent`'s settings: an agent on another machine,
+// joined to a server with its node token.
+type AgentOptions struct {
+	Server, Token, CACert string
+	DataDir, NodeName     string
+	Bridge, PodCIDR       string
+	// Listen is where the agent serves the API server (logs, exec).
+	Listen string
+}
+
+// DefaultAgentOptions are the defaults of `ordo agent`.
+func DefaultAgentOptions() AgentOptions {
+	return AgentOptions{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", Listen: "0.0.0.0:10250"}
+}
+
+// RunAgent runs a joined agent until ctx ends, then stops its pods and
+// removes its bridge and cgroups.
+func RunAgent(ctx context.Context, o AgentOptions) error {
+	if o.Server == "" || o.Token == "" || o.CACert == "" {
+		return fmt.Errorf("--server, --token and --ca-cert are required")
+	}
+	dir := datadir.Resolve(o.DataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(&rest.Config{
+		Host: o.Server, BearerToken: o.Token,
+		TLSClientConfig: rest.TLSClientConfig{CAFile: o.CACert},
+		QPS:             50, Burst: 100,
+	})
+	if err != nil {
+		return err
+	}
+	name, self, err := nodeNameAndBinary(o.NodeName)
+	if err != nil {
+		return err
+	}
+	serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, filepath.Join(dir, "pki"), name)
+	if err != nil {
+		return fmt.Errorf("agent serving certificate: %w", err)
+	}
+	c := agent.Config{
+		Client: client, NodeName: name, NodeIP: agent.HostIP(),
+		Runtime: &runtime.Runtime{Binary: self}, DataDir: dir,
+		ServeAddr: o.Listen, ServeTLS: serveTLS,
+		Cgroups: podCgroups("ordo-" + name),
+	}
+	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
+		c.Network = n
+	}
+	runAgent(ctx, c)
+	return nil
+}
+
+// nodeNameAndBinary is the Node's name (the host name by default) and the
+// ordo binary the runtime re-executes.
+func nodeNameAndBinary(name string) (string, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", "", fmt.Errorf("agent: find own binary: %w", err)
+	}
+	if name == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return "", "", fmt.Errorf("agent: node name: %w", err)
+		}
+		name = strings.ToLower(host)
+	}
+	return name, self, nil
+}

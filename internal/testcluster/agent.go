@@ -1,0 +1,82 @@
+package testcluster
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Agent is an `ordo agent` process joined to a Server, as a second node.
+type Agent struct {
+	NodeName, DataDir, Bridge string
+	cmd                       *exec.Cmd
+	log                       bytes.Buffer
+	done                      chan struct{}
+}
+
+// StartAgent joins a new agent named node to s and waits until its Node is
+// Ready. It gets its own data directory, bridge and pod range.
+func (s *Server) StartAgent(dataDir, node string) (*Agent, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	token, err := os.ReadFile(filepath.Join(s.DataDir, "pki", "node-token"))
+	if err != nil {
+		return nil, err
+	}
+	a := &Agent{NodeName: node, DataDir: dataDir, Bridge: fmt.Sprintf("ordo-a%d", port), done: make(chan struct{})}
+	a.cmd = exec.Command(s.Bin, "agent", "--server", "https://"+s.Listen, "--token", strings.TrimSpace(string(token)),
+		"--ca-cert", filepath.Join(s.DataDir, "pki", "ca.crt"), "--data-dir", dataDir, "--node-name", node,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", a.Bridge,
+		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50))
+	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := a.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = a.cmd.Wait(); close(a.done) }()
+	return a, a.waitReady(s)
+}
+
+func (a *Agent) waitReady(s *Server) error {
+	cs, err := s.Clientset()
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := cs.CoreV1().Nodes().Get(context.Background(), a.NodeName, metav1.GetOptions{})
+		if err == nil && len(n.Status.Conditions) > 0 && n.Status.Conditions[0].Status == corev1.ConditionTrue {
+			return nil
+		}
+		select {
+		case <-a.done:
+			return fmt.Errorf("ordo agent exited:\n%s", a.log.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	a.Stop()
+	return fmt.Errorf("node %s not Ready after 60s:\n%s", a.NodeName, a.log.String())
+}
+
+// Stop ends the agent (SIGTERM, SIGKILL after 30 s) and removes its bridge.
+func (a *Agent) Stop() {
+	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-a.done:
+	case <-time.After(30 * time.Second):
+		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		<-a.done
+	}
+	(&Server{Bridge: a.Bridge}).RemoveBridge()
+}
