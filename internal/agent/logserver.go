@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func (a *Agent) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("agent listen: %w", err)
 	}
-	a.url = "https://" + ln.Addr().String()
+	a.url = "https://" + publishedAddr(ln.Addr().(*net.TCPAddr), a.cfg.NodeIP)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", a.containerLogs)
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.execHandler)
@@ -160,4 +161,14 @@ func (a *Agent) publishURL(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// publishedAddr is the address the API server dials: the listener's, or the
+// node's IP when the agent listens on every address.
+func publishedAddr(addr *net.TCPAddr, nodeIP string) string {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = nodeIP
+	}
+	return net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
