@@ -37,6 +37,9 @@ type Config struct {
 	DataDir string
 	Clock   clock.WithTicker
 	Workers int
+	// SyncFrequency is how often running pods' configMap, secret and
+	// downwardAPI volumes are refreshed (the kubelet's --sync-frequency).
+	SyncFrequency time.Duration
 	// Cgroups enforce resources.limits; nil enforces none (with a warning
 	// event for each pod that sets limits).
 	Cgroups *runtime.Cgroups
@@ -77,6 +80,9 @@ func New(c Config) *Agent {
 	}
 	if c.Workers == 0 {
 		c.Workers = 4
+	}
+	if c.SyncFrequency == 0 {
+		c.SyncFrequency = time.Minute
 	}
 	return &Agent{
 		cfg: c,

@@ -55,6 +55,7 @@ type pod struct {
 	ip                          string            // the pod's own IP; empty on the host network
 	volumes                     map[string]string // volume name → host path, once prepared
 	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
+	volumesSynced               time.Time         // last refresh of configMap/secret volumes
 }
 
 func (p *pod) container(name string) *container {

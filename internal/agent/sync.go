@@ -33,6 +33,18 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	st := a.podState(key, p)
 	d := plan(p, st, a.cfg.Clock.Now())
 	requeue := a.apply(ctx, p, st, d)
+	if st.volumes != nil && st.anyRunning() && hasLiveVolumes(p) && p.DeletionTimestamp == nil {
+		now := a.cfg.Clock.Now()
+		if now.Sub(st.volumesSynced) >= a.cfg.SyncFrequency {
+			if !st.volumesSynced.IsZero() {
+				a.refreshVolumes(ctx, p)
+			}
+			st.volumesSynced = now
+		}
+		if requeue == 0 || a.cfg.SyncFrequency < requeue {
+			requeue = a.cfg.SyncFrequency
+		}
+	}
 	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now()})
 	a.mu.Unlock()
 

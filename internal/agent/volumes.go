@@ -102,6 +102,13 @@ func writeKeys(dir string, data map[string][]byte, items []corev1.KeyToPath, def
 			items = append(items, corev1.KeyToPath{Key: k, Path: k})
 		}
 	}
+	keep := map[string]bool{}
+	for _, it := range items {
+		keep[strings.SplitN(it.Path, "/", 2)[0]] = true
+	}
+	if err := removeOthers(dir, keep); err != nil {
+		return err
+	}
 	for _, it := range items {
 		value, ok := data[it.Key]
 		if !ok {
@@ -237,4 +244,47 @@ func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 		out = append(out, runtime.Mount{Source: src, Target: vm.MountPath, ReadOnly: ro})
 	}
 	return out, nil
+}
+
+// removeOthers deletes the entries of dir not in keep: keys removed from a
+// ConfigMap or Secret disappear from its volume on the next refresh.
+func removeOthers(dir string, keep map[string]bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !keep[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hasLiveVolumes reports whether the pod has volumes whose content follows
+// API objects (configMap, secret, downwardAPI), which refresh in place.
+func hasLiveVolumes(p *corev1.Pod) bool {
+	for _, v := range p.Spec.Volumes {
+		if v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// refreshVolumes rewrites a running pod's configMap, secret and downwardAPI
+// volumes, as the kubelet does every sync period. The containers see the
+// new files through their bind mounts of the volume directories.
+func (a *Agent) refreshVolumes(ctx context.Context, p *corev1.Pod) {
+	for i := range p.Spec.Volumes {
+		v := &p.Spec.Volumes[i]
+		if v.ConfigMap == nil && v.Secret == nil && v.DownwardAPI == nil {
+			continue
+		}
+		if _, err := a.prepareVolume(ctx, p, v); err != nil {
+			a.event(p, corev1.EventTypeWarning, "FailedMount", "MountVolume.SetUp failed for volume %q : %v", v.Name, err)
+		}
+	}
 }

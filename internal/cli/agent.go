@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/ordo-dev/ordo/internal/server"
 	"github.com/spf13/cobra"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -30,6 +32,7 @@ exec to the API server on --listen.`,
 	f.StringVar(&o.DataDir, "data-dir", "", "state directory (default as for ordo server)")
 	f.StringVar(&o.NodeName, "node-name", "", "name of this machine's Node (default: the host name)")
 	f.StringVar(&o.Listen, "listen", o.Listen, "address the agent serves logs and exec to the API server on")
+	f.DurationVar(&o.SyncFrequency, "sync-frequency", time.Minute, "how often running pods' configMap, secret and downwardAPI volumes are refreshed")
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for this node's pod IPs")
 	return cmd

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
@@ -23,6 +24,8 @@ type AgentOptions struct {
 	Bridge, PodCIDR       string
 	// Listen is where the agent serves the API server (logs, exec).
 	Listen string
+	// SyncFrequency is the volume refresh period.
+	SyncFrequency time.Duration
 }
 
 // DefaultAgentOptions are the defaults of `ordo agent`.
@@ -60,7 +63,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Client: client, NodeName: name, NodeIP: agent.HostIP(),
 		Runtime: &runtime.Runtime{Binary: self}, DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
-		Cgroups: podCgroups("ordo-" + name),
+		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency,
 	}
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n

@@ -43,6 +43,8 @@ type Options struct {
 	NodeName string
 	// Bridge and PodCIDR are the pod network: ordo0 and 10.42.0.0/16.
 	Bridge, PodCIDR string
+	// SyncFrequency is the agent's volume refresh period.
+	SyncFrequency time.Duration
 }
 
 // DefaultOptions are the embedded defaults.
@@ -137,6 +139,7 @@ func Run(ctx context.Context, o Options) error {
 		if podNet := podNetwork(o, dir); podNet != nil {
 			agentCfg.Network = podNet
 		}
+		agentCfg.SyncFrequency = o.SyncFrequency
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		var agentDone sync.WaitGroup

@@ -635,3 +635,35 @@ spec:
 		t.Fatalf("no token: %d", r.StatusCode)
 	}
 }
+
+func TestConfigMapVolumeFollowsTheObject(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("pods need root for namespaces")
+	}
+	c := testcluster.StartT(t, "--node-name", "node-1", "--sync-frequency", "1s")
+	cs, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run("create", "configmap", "live", "--from-literal=mode=blue", "--from-literal=old=yes")
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: reader}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'while true; do echo "mode=$(cat /cfg/mode) old=$(cat /cfg/old 2>/dev/null || echo gone)"; sleep 0.3; done']
+    volumeMounts: [{name: cfg, mountPath: /cfg}]
+  volumes: [{name: cfg, configMap: {name: live}}]
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "reader", corev1.PodRunning)
+	waitFor(t, func() bool { return strings.Contains(c.Run("logs", "reader", "--tail", "1"), "mode=blue old=yes") }, "initial content")
+	c.RunIn(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: live}
+data: {mode: green}
+`, "replace", "-f", "-")
+	waitFor(t, func() bool { return strings.Contains(c.Run("logs", "reader", "--tail", "1"), "mode=green old=gone") },
+		"the running container sees the updated ConfigMap, with the removed key gone")
+}
