@@ -455,15 +455,22 @@ func validateSecurityContext(sc *corev1.SecurityContext, p *field.Path) field.Er
 	if sc == nil {
 		return nil
 	}
-	var errs field.ErrorList
-	if sc.RunAsUser != nil {
-		errs = append(errs, msgsToErrs(utilvalidation.IsValidUserID(*sc.RunAsUser), *sc.RunAsUser, p.Child("runAsUser"))...)
-	}
-	if sc.RunAsGroup != nil {
-		errs = append(errs, msgsToErrs(utilvalidation.IsValidGroupID(*sc.RunAsGroup), *sc.RunAsGroup, p.Child("runAsGroup"))...)
-	}
+	errs := validateRunAs(sc.RunAsUser, sc.RunAsGroup, p)
 	if sc.Privileged != nil && *sc.Privileged && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 		errs = append(errs, field.Invalid(p, sc, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+	}
+	return errs
+}
+
+// validateRunAs checks runAsUser and runAsGroup, which pod and container
+// security contexts share.
+func validateRunAs(user, group *int64, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if user != nil {
+		errs = append(errs, msgsToErrs(utilvalidation.IsValidUserID(*user), *user, p.Child("runAsUser"))...)
+	}
+	if group != nil {
+		errs = append(errs, msgsToErrs(utilvalidation.IsValidGroupID(*group), *group, p.Child("runAsGroup"))...)
 	}
 	return errs
 }
@@ -472,13 +479,7 @@ func validatePodSecurityContext(sc *corev1.PodSecurityContext, p *field.Path) fi
 	if sc == nil {
 		return nil
 	}
-	var errs field.ErrorList
-	if sc.RunAsUser != nil {
-		errs = append(errs, msgsToErrs(utilvalidation.IsValidUserID(*sc.RunAsUser), *sc.RunAsUser, p.Child("runAsUser"))...)
-	}
-	if sc.RunAsGroup != nil {
-		errs = append(errs, msgsToErrs(utilvalidation.IsValidGroupID(*sc.RunAsGroup), *sc.RunAsGroup, p.Child("runAsGroup"))...)
-	}
+	errs := validateRunAs(sc.RunAsUser, sc.RunAsGroup, p)
 	if sc.FSGroup != nil {
 		errs = append(errs, msgsToErrs(utilvalidation.IsValidGroupID(*sc.FSGroup), *sc.FSGroup, p.Child("fsGroup"))...)
 	}
