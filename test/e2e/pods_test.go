@@ -36,15 +36,25 @@ func startWithAgent(t *testing.T) (*testcluster.T, *kubernetes.Clientset, string
 	return c, cs, "node-1"
 }
 
-func waitPhase(t *testing.T, cs kubernetes.Interface, name string, want corev1.PodPhase) *corev1.Pod {
+// waitPod waits until pod name in default satisfies ok and returns it.
+func waitPod(t *testing.T, cs kubernetes.Interface, name string, ok func(*corev1.Pod) bool, what string) *corev1.Pod {
 	t.Helper()
 	var p *corev1.Pod
 	waitFor(t, func() bool {
-		var err error
-		p, err = cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
-		return err == nil && p.Status.Phase == want
-	}, fmt.Sprintf("pod %s reaches %s", name, want))
+		got, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil || !ok(got) {
+			return false
+		}
+		p = got
+		return true
+	}, what)
 	return p
+}
+
+func waitPhase(t *testing.T, cs kubernetes.Interface, name string, want corev1.PodPhase) *corev1.Pod {
+	t.Helper()
+	return waitPod(t, cs, name, func(p *corev1.Pod) bool { return p.Status.Phase == want },
+		fmt.Sprintf("pod %s reaches %s", name, want))
 }
 
 func TestPodRunsAsIsolatedProcessWithSecretInArgs(t *testing.T) {
@@ -144,9 +154,8 @@ spec:
     image: busybox
     command: [sleep, "3600"]
 `, "apply", "-f", "-")
-	waitFor(t, func() bool {
-		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "stubborn", metav1.GetOptions{})
-		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	waitPod(t, cs, "stubborn", func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
 	}, "container running")
 	waitFor(t, func() bool { return len(podProcesses(t, "stubborn")) > 0 }, "container process visible")
 	before := c.Run("get", "pod", "stubborn", "-o", "jsonpath={.status.containerStatuses[0]}")
@@ -289,10 +298,7 @@ spec:
 		t.Fatalf("logs -f for 3 s gave %d lines: %q", n, out)
 	}
 
-	picky := waitFor2(t, func() (*corev1.Pod, bool) {
-		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "picky", metav1.GetOptions{})
-		return p, err == nil && len(p.Status.Conditions) > 0
-	})
+	picky := waitPod(t, cs, "picky", func(p *corev1.Pod) bool { return len(p.Status.Conditions) > 0 }, "pod condition reported")
 	cond := picky.Status.Conditions[0]
 	if picky.Spec.NodeName != "" || cond.Type != corev1.PodScheduled || cond.Reason != "Unschedulable" ||
 		!strings.Contains(cond.Message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector") {
@@ -308,17 +314,6 @@ spec:
 	if errOut := c.Fail("", "logs", "ticker", "--previous"); !strings.Contains(errOut, `previous terminated container "t" in pod "ticker" not found`) {
 		t.Fatalf("--previous without one: %s", errOut)
 	}
-}
-
-func waitFor2(t *testing.T, get func() (*corev1.Pod, bool)) *corev1.Pod {
-	t.Helper()
-	var p *corev1.Pod
-	waitFor(t, func() bool {
-		var ok bool
-		p, ok = get()
-		return ok
-	}, "pod condition reported")
-	return p
 }
 
 const listener = `apiVersion: v1
@@ -493,13 +488,11 @@ spec:
 	if p.Status.ContainerStatuses[0].Ready {
 		t.Fatal("container ready before its readiness probe passed")
 	}
-	waitFor(t, func() bool {
-		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "warming", metav1.GetOptions{})
-		return err == nil && p.Status.ContainerStatuses[0].Ready && podReady(p)
+	waitPod(t, cs, "warming", func(p *corev1.Pod) bool {
+		return p.Status.ContainerStatuses[0].Ready && podReady(p)
 	}, "readiness probe makes the pod Ready")
-	waitFor(t, func() bool {
-		p, err := cs.CoreV1().Pods("default").Get(context.Background(), "dead", metav1.GetOptions{})
-		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
+	waitPod(t, cs, "dead", func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
 	}, "failing liveness probe restarts the container")
 	events := c.Run("get", "events", "--field-selector", "involvedObject.name=dead")
 	if !strings.Contains(events, "Container c failed liveness probe, will be restarted") || !strings.Contains(events, "Liveness probe failed") {
