@@ -24,6 +24,11 @@ func unsupportedFields(p *corev1.Pod) []string {
 	add(s.HostUsers != nil && !*s.HostUsers, "spec.hostUsers")
 	add(len(s.ReadinessGates) > 0, "spec.readinessGates")
 	add(len(s.EphemeralContainers) > 0, "spec.ephemeralContainers")
+	// The scheduler places pods by nodeName, nodeSelector, node affinity and
+	// taints only.
+	add(s.Affinity != nil && s.Affinity.PodAffinity != nil, "spec.affinity.podAffinity")
+	add(s.Affinity != nil && s.Affinity.PodAntiAffinity != nil, "spec.affinity.podAntiAffinity")
+	add(len(s.TopologySpreadConstraints) > 0, "spec.topologySpreadConstraints")
 	containers := append(append([]corev1.Container{}, s.InitContainers...), s.Containers...)
 	for i, c := range containers {
 		path := fmt.Sprintf("spec.containers[%s]", c.Name)
