@@ -5,11 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	// Embedded IANA data, so timeZone validation does not depend on the
-	// host having /usr/share/zoneinfo (ordo ships as one binary).
-	_ "time/tzdata"
 
-	"github.com/robfig/cron/v3"
+	"github.com/ordo-dev/ordo/internal/cron"
 	batchv1 "k8s.io/api/batch/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -22,49 +19,12 @@ import (
 const maxCronJobNameLength = 63 - 11
 
 var (
-	// secondsParser reads ordo's 6-field schedules, seconds first.
-	secondsParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	// timeZonePart is the IANA naming rule for one path component of a
 	// zone name (digits and '+' tolerated for legacy names), as Kubernetes
 	// checks before touching the zone database.
 	timeZonePart         = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
 	supportedConcurrency = []batchv1.ConcurrencyPolicy{batchv1.AllowConcurrent, batchv1.ForbidConcurrent, batchv1.ReplaceConcurrent}
 )
-
-// ParseSchedule parses a CronJob schedule: 5 standard fields or
-// @-macros/@every (as Kubernetes, via cron.ParseStandard) or, ordo's
-// extension, 6 fields with seconds first. A TZ=/CRON_TZ= prefix is accepted
-// here; CronJob validation rejects it when spec.timeZone is also set. The
-// cron library can panic on some malformed input, so panics become errors.
-func ParseSchedule(schedule string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("invalid schedule format: %v", r)
-		}
-	}()
-	body := stripTZPrefix(schedule)
-	if !strings.HasPrefix(body, "@") && len(strings.Fields(body)) == 6 {
-		return secondsParser.Parse(schedule)
-	}
-	return cron.ParseStandard(schedule)
-}
-
-// stripTZPrefix drops a leading "TZ=zone " or "CRON_TZ=zone " from a schedule.
-func stripTZPrefix(schedule string) string {
-	s := strings.TrimSpace(schedule)
-	if hasTZPrefix(s) {
-		if i := strings.IndexAny(s, " \t"); i >= 0 {
-			return strings.TrimSpace(s[i:])
-		}
-		return ""
-	}
-	return s
-}
-
-func hasTZPrefix(schedule string) bool {
-	s := strings.TrimSpace(schedule)
-	return strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=")
-}
 
 // ValidateCronJob validates a new CronJob. The 52-character name limit is a
 // create-time rule only, as in Kubernetes, so older long-named CronJobs can
@@ -74,12 +34,24 @@ func ValidateCronJob(cj *batchv1.CronJob) field.ErrorList {
 	if len(cj.Name) > maxCronJobNameLength {
 		errs = append(errs, field.Invalid(metadataPath.Child("name"), cj.Name, fmt.Sprintf("must be no more than %d characters", maxCronJobNameLength)))
 	}
+	errs = append(errs, validateCatchUp(cj.Annotations)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, nil, field.NewPath("spec"))...)
+}
+
+// validateCatchUp checks ordo's catch-up annotation, so a typo is refused
+// instead of silently meaning the default.
+func validateCatchUp(annotations map[string]string) field.ErrorList {
+	if _, err := cron.CatchUpOf(annotations); err != nil {
+		p := metadataPath.Child("annotations").Key(cron.CatchUpAnnotation)
+		return field.ErrorList{field.NotSupported(p, annotations[cron.CatchUpAnnotation], cron.CatchUpValues)}
+	}
+	return nil
 }
 
 // ValidateCronJobUpdate validates cj replacing old.
 func ValidateCronJobUpdate(cj, old *batchv1.CronJob) field.ErrorList {
 	errs := validateMetaUpdate(&cj.ObjectMeta, &old.ObjectMeta)
+	errs = append(errs, validateCatchUp(cj.Annotations)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, &old.Spec, field.NewPath("spec"))...)
 }
 
@@ -92,10 +64,10 @@ func ValidateCronJobSpec(spec, old *batchv1.CronJobSpec, p *field.Path) field.Er
 	if spec.Schedule == "" {
 		errs = append(errs, field.Required(sp, ""))
 	} else {
-		if _, err := ParseSchedule(spec.Schedule); err != nil {
+		if err := cron.Validate(spec.Schedule); err != nil {
 			errs = append(errs, field.Invalid(sp, spec.Schedule, err.Error()))
 		}
-		if spec.TimeZone != nil && hasTZPrefix(spec.Schedule) {
+		if spec.TimeZone != nil && cron.HasTZPrefix(spec.Schedule) {
 			errs = append(errs, field.Invalid(sp, spec.Schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"))
 		}
 	}

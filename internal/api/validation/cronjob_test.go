@@ -3,52 +3,13 @@ package validation
 import (
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ordo-dev/ordo/internal/cron"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
-
-func TestParseSchedule(t *testing.T) {
-	base := time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)
-	cases := []struct {
-		schedule string
-		ok       bool
-		next     time.Time // checked when non-zero
-	}{
-		{"*/5 * * * *", true, base.Add(5 * time.Minute)},
-		{"0 */2 * * *", true, base.Add(2 * time.Hour)},
-		{"30 * * * * *", true, base.Add(30 * time.Second)}, // 6 fields: seconds first
-		{"*/10 * * * * *", true, base.Add(10 * time.Second)},
-		{"@every 5s", true, base.Add(5 * time.Second)},
-		{"@hourly", true, base.Add(time.Hour)},
-		{"@daily", true, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)},
-		{"TZ=UTC 0 * * * *", true, base.Add(time.Hour)},
-		{"CRON_TZ=UTC 15 10 * * *", true, base.Add(15 * time.Minute)},
-		{"not a cron", false, time.Time{}},
-		{"* * * *", false, time.Time{}},
-		{"* * * * * * *", false, time.Time{}},
-		{"61 * * * *", false, time.Time{}},
-		{"@sometimes", false, time.Time{}},
-		{"TZ=Mars/Olympus * * * * *", false, time.Time{}},
-		{"", false, time.Time{}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.schedule, func(t *testing.T) {
-			s, err := ParseSchedule(tc.schedule)
-			if tc.ok != (err == nil) {
-				t.Fatalf("ParseSchedule(%q) err = %v, want ok=%v", tc.schedule, err, tc.ok)
-			}
-			if tc.ok && !tc.next.IsZero() {
-				if got := s.Next(base); !got.Equal(tc.next) {
-					t.Fatalf("Next(%v) = %v, want %v", base, got, tc.next)
-				}
-			}
-		})
-	}
-}
 
 func TestValidateCronJob(t *testing.T) {
 	tmplRP := "spec.jobTemplate.spec.template.spec.restartPolicy"
@@ -60,6 +21,9 @@ func TestValidateCronJob(t *testing.T) {
 		{"valid", func(c *batchv1.CronJob) {}, nil},
 		{"six-field schedule", func(c *batchv1.CronJob) { c.Spec.Schedule = "*/15 * * * * *" }, nil},
 		{"every", func(c *batchv1.CronJob) { c.Spec.Schedule = "@every 5s" }, nil},
+		{"catch-up all", func(c *batchv1.CronJob) { c.Annotations = map[string]string{cron.CatchUpAnnotation: "all"} }, nil},
+		{"catch-up typo", func(c *batchv1.CronJob) { c.Annotations = map[string]string{cron.CatchUpAnnotation: "every"} },
+			[]want{notSup("metadata.annotations[ordo.dev/catch-up]")}},
 		{"name 52 chars", func(c *batchv1.CronJob) { c.Name = strings.Repeat("a", 52) }, nil},
 		{"name 53 chars", func(c *batchv1.CronJob) { c.Name = strings.Repeat("a", 53) }, []want{inv("metadata.name")}},
 		{"schedule required", func(c *batchv1.CronJob) { c.Spec.Schedule = "" }, []want{req("spec.schedule")}},
@@ -115,7 +79,7 @@ func TestCronJobWording(t *testing.T) {
 	errs := ValidateCronJob(c)
 	expectDetail(t, errs, "metadata.name", "must be no more than 52 characters")
 	expectDetail(t, errs, "spec.timeZone", "unknown time zone Mars/Olympus")
-	_, perr := ParseSchedule("not a cron")
+	perr := cron.Validate("not a cron")
 	expectDetail(t, errs, "spec.schedule", perr.Error())
 }
 
