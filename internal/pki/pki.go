@@ -56,6 +56,11 @@ func (f Files) AgentClientCert() string { return filepath.Join(f.Dir, "apiserver
 // AgentClientKey is its private key.
 func (f Files) AgentClientKey() string { return filepath.Join(f.Dir, "apiserver-agent-client.key") }
 
+// ServiceAccountKey is the private key that signs service-account tokens
+// (kube-apiserver's --service-account-signing-key-file). It is an ECDSA P-256
+// key, so tokens are ES256 JWTs.
+func (f Files) ServiceAccountKey() string { return filepath.Join(f.Dir, "sa.key") }
+
 // NodeToken is the bearer token agents join with (ordo agent --token).
 func (f Files) NodeToken() string { return filepath.Join(f.Dir, "node-token") }
 
@@ -104,6 +109,11 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 			return err
 		}
 	}
+	if !exists(f.ServiceAccountKey()) {
+		if err := newServiceAccountKey(f.ServiceAccountKey()); err != nil {
+			return err
+		}
+	}
 	for _, c := range clients {
 		if !exists(c.cert) {
 			if err := issue(ca, caKey, leafTemplate(c.subject, x509.ExtKeyUsageClientAuth), c.cert, c.key); err != nil {
@@ -112,6 +122,20 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		}
 	}
 	return nil
+}
+
+// newServiceAccountKey writes a fresh token-signing key. It is made once and
+// kept: replacing it would invalidate every token pods hold.
+func newServiceAccountKey(path string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := keyutil.MarshalPrivateKeyToPEM(key)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, keyPEM, 0o600)
 }
 
 func newCA(f Files) error {

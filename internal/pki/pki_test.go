@@ -17,10 +17,14 @@ func TestEnsureCreatesOnceAndCertificatesChainToTheCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(f.ServingCert())
+	saBefore, _ := os.ReadFile(f.ServiceAccountKey())
 	if err := Ensure(f, []string{"localhost"}, []net.IP{net.ParseIP("127.0.0.1")}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(f.ServingCert())
+	if saAfter, _ := os.ReadFile(f.ServiceAccountKey()); len(saBefore) == 0 || !bytes.Equal(saBefore, saAfter) {
+		t.Fatal("second start replaced the service-account key; every pod's token would stop working")
+	}
 	if !bytes.Equal(before, after) {
 		t.Fatal("second start replaced the serving certificate; existing kubeconfigs would break")
 	}
@@ -43,6 +47,9 @@ func TestEnsureCreatesOnceAndCertificatesChainToTheCA(t *testing.T) {
 	}
 	if info, _ := os.Stat(f.CAKey()); info.Mode().Perm() != 0o600 {
 		t.Errorf("CA key mode %v", info.Mode())
+	}
+	if info, err := os.Stat(f.ServiceAccountKey()); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("service-account key: %v %v", info, err)
 	}
 
 	path := f.Dir + "/kubeconfig.yaml"
