@@ -5,11 +5,14 @@ package runtime
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -140,6 +143,7 @@ struct ordo_spec {
 	int ncgroups;
 	const char *msrc[ORDO_MAX], *mdst[ORDO_MAX];
 	int mro[ORDO_MAX], nmounts;
+	int host_ipc;
 	char **argv;
 };
 
@@ -148,6 +152,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
+		if (strcmp(a, "--host-ipc") == 0) { s->host_ipc = 1; continue; }
 		if (i + 1 >= argc) break;
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
 		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
@@ -207,8 +212,12 @@ static void ordo_root(struct ordo_spec *s) {
 	ordo_readonly(NEWROOT "/sys");
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	ordo_mkdirs(NEWROOT "/dev/shm", 0);
-	ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	// With the host's IPC namespace comes the host's /dev/shm (bound with
+	// /dev above), so POSIX shared memory is shared as System V IPC is.
+	if (!s->host_ipc) {
+		ordo_mkdirs(NEWROOT "/dev/shm", 0);
+		ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	}
 	for (int i = 0; i < nhost; i++) ordo_bind(host[i], host[i], 1, 0);
 	for (int i = 0; i < s->nmounts; i++) {
 		char src[64];
@@ -238,11 +247,23 @@ static const char *ordo_exec_path(const char *name, char *buf, size_t len) {
 	return NULL;
 }
 
+// ordo_die_with_agent (re)arms SIGKILL for when the agent dies, as late as
+// possible: a change of user clears the parent-death signal Go set, and a
+// child started in the pod's PID namespace has none from Go (see
+// parentDeathSignal). If the agent died already, the read end of the status
+// pipe is closed, which poll reports as an error on fd 3.
+static void ordo_die_with_agent(void) {
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ordo_fail("set parent death signal: %s", strerror(errno), NULL);
+	struct pollfd status = {3, POLLOUT, 0};
+	if (poll(&status, 1, 0) == 1 && (status.revents & POLLERR)) _exit(137);
+}
+
 // ordo_exec turns the process into a container before the Go runtime starts
 // ("ordo internal-exec ... -- COMMAND"): it joins the sandbox's UTS, IPC and
 // network namespaces and its cgroups, builds the root in its own mount
 // namespace, drops to the user, and execs the command, which becomes PID 1
-// of its PID namespace. Doing this in C saves the whole ordo binary's
+// of its own PID namespace (unless the agent started it in the pod's or the
+// host's: the /proc mounted here shows whichever it is in). Doing this in C saves the whole ordo binary's
 // initialisation on every container start. Errors before the exec go to the
 // status pipe (fd 3), which closes on a successful exec.
 __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char **envp) {
@@ -264,6 +285,7 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
 	char buf[4096];
 	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
+	ordo_die_with_agent();
 	// Only stdin, stdout and stderr cross into the container.
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(path, s.argv, envp);

@@ -32,11 +32,18 @@ type SandboxConfig struct {
 	// HostNetwork keeps the pod in the host's network namespace (pods with
 	// spec.hostNetwork, or a node without pod networking).
 	HostNetwork bool
+	// HostIPC keeps the pod in the host's IPC namespace, with the host's
+	// /dev/shm (spec.hostIPC).
+	HostIPC bool
+	// PID is the PID namespace the pod's containers run in.
+	PID PIDNamespace
 }
 
 // Sandbox is a running pod sandbox.
 type Sandbox struct {
-	proc *Process
+	proc    *Process
+	pid     PIDNamespace
+	hostIPC bool
 }
 
 // PID is the sandbox process, whose namespaces containers join.
@@ -52,12 +59,8 @@ func (s *Sandbox) Stop() {
 func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	cmd := exec.Command(r.Binary, "internal-sandbox", "--hostname", c.Hostname)
 	cmd.Env = []string{sandboxEnv + "=" + c.Hostname}
-	flags := uintptr(syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC)
-	if !c.HostNetwork {
-		flags |= syscall.CLONE_NEWNET
-	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: flags,
+		Cloneflags: sandboxFlags(c),
 		Setpgid:    true,
 		Pdeathsig:  syscall.SIGKILL,
 	}
@@ -65,13 +68,29 @@ func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := watch(cmd)
+	p := watch(cmd, nil)
 	if msg := <-ready; msg != "" {
 		p.Signal(syscall.SIGKILL)
 		<-p.Done()
 		return nil, fmt.Errorf("sandbox: %s", msg)
 	}
-	return &Sandbox{proc: p}, nil
+	return &Sandbox{proc: p, pid: c.PID, hostIPC: c.HostIPC}, nil
+}
+
+// sandboxFlags are the namespaces a sandbox creates. With a pod-wide PID
+// namespace the sandbox is its PID 1, as the pause container is.
+func sandboxFlags(c SandboxConfig) uintptr {
+	flags := uintptr(syscall.CLONE_NEWUTS)
+	if !c.HostIPC {
+		flags |= syscall.CLONE_NEWIPC
+	}
+	if !c.HostNetwork {
+		flags |= syscall.CLONE_NEWNET
+	}
+	if c.PID == PIDPod {
+		flags |= syscall.CLONE_NEWPID
+	}
+	return flags
 }
 
 // ContainerConfig is one container process.
@@ -101,6 +120,10 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if len(c.Argv) == 0 {
 		return nil, &StartError{Msg: "no command specified"}
 	}
+	if c.Sandbox.exited() {
+		// Its PID may already belong to another process.
+		return nil, &StartError{Msg: "the pod sandbox is not running"}
+	}
 	// Without a workingDir a container starts in "/", as an image without
 	// WORKDIR does, never in the agent's own directory.
 	workdir := c.WorkingDir
@@ -113,6 +136,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.GID != nil {
 		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+	}
+	if c.Sandbox.hostIPC {
+		args = append(args, "--host-ipc")
 	}
 	for _, d := range c.Cgroups {
 		args = append(args, "--cgroup", d)
@@ -128,15 +154,15 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	cmd.Env = c.Env
 	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS,
+		Cloneflags: cloneFlags(c.Sandbox.pid),
 		Setpgid:    true,
-		Pdeathsig:  syscall.SIGKILL,
+		Pdeathsig:  parentDeathSignal(c.Sandbox.pid),
 	}
-	ready, err := startReporting(cmd)
+	ready, err := startIn(c.Sandbox.pid, c.Sandbox, cmd)
 	if err != nil {
 		return nil, err
 	}
-	p := watch(cmd)
+	p := watch(cmd, leftovers(c.Sandbox.pid, cmd))
 	if msg := <-ready; msg != "" {
 		<-p.Done()
 		return nil, &StartError{Msg: msg}
@@ -183,14 +209,31 @@ type Exit struct {
 	FinishedAt time.Time
 }
 
-func watch(cmd *exec.Cmd) *Process {
+// watch waits for cmd in the background; onExit, when set, runs after the
+// process is reaped and before Done is closed.
+func watch(cmd *exec.Cmd, onExit func()) *Process {
 	p := &Process{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		p.exit = exitOf(cmd, err)
+		if onExit != nil {
+			onExit()
+		}
 		close(p.done)
 	}()
 	return p
+}
+
+// leftovers is what to do when a container's command exits. In a PID
+// namespace of its own, nothing: the kernel kills the rest of the namespace
+// with its PID 1. Without one, its process group is killed, as runc kills a
+// container's leftovers when the container has no PID namespace of its own.
+// (Cgroups.Remove catches processes that left the group.)
+func leftovers(mode PIDNamespace, cmd *exec.Cmd) func() {
+	if mode == PIDPerContainer {
+		return nil
+	}
+	return func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
 
 // exitOf maps a wait result to Kubernetes' exit code: the code, or 128+signal.
@@ -210,6 +253,16 @@ func exitOf(cmd *exec.Cmd, err error) Exit {
 		}
 	}
 	return e
+}
+
+// exited reports whether the sandbox process is gone.
+func (s *Sandbox) exited() bool {
+	select {
+	case <-s.proc.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // PID is the process id in the agent's PID namespace.

@@ -5,7 +5,37 @@ package runtime
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+// ordo_sandbox_wait sleeps until SIGTERM or SIGINT, reaping children on
+// SIGCHLD meanwhile. The sandbox has children of its own only as PID 1 of a
+// pod-wide PID namespace (shareProcessNamespace), where the kernel hands it
+// every orphan of the pod, as the pause container gets them; without the
+// reaping they would stay zombies until the pod ends. As PID 1 it also
+// ignores SIGTERM and SIGINT sent from inside the pod (a sender in the pod's
+// namespace has a non-zero si_pid): the pod's processes live only as long as
+// the sandbox, so one `kill 1` in a container must not end them all. The
+// agent stops sandboxes with SIGKILL.
+static void ordo_sandbox_wait(void) {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int init = getpid() == 1;
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0) {
+		}
+		siginfo_t info;
+		int sig = sigwaitinfo(&set, &info);
+		if (sig == SIGCHLD || sig < 0 || (init && info.si_pid != 0)) {
+			continue;
+		}
+		_exit(0);
+	}
+}
 
 // ordo_sandbox turns the process into a pod sandbox before the Go runtime
 // starts, when the agent asked for one (ORDO_SANDBOX_HOSTNAME set): it sets
@@ -27,14 +57,7 @@ __attribute__((constructor)) static void ordo_sandbox(void) {
 		_exit(1);
 	}
 	close(3);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	int sig;
-	sigwait(&set, &sig);
-	_exit(0);
+	ordo_sandbox_wait();
 }
 */
 import "C"
