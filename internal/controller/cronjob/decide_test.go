@@ -75,8 +75,8 @@ func TestDecideSlots(t *testing.T) {
 	}, {
 		name: "suspended: nothing runs, no timer", cj: withSuspend(withLast(newCronJob("* * * * *"), t0)), now: at(3 * min),
 	}, {
-		name: "time zone and spring forward: 02:30 New York runs at 03:00 EDT",
-		cj: withZone(withLast(newCronJob("30 2 * * *"), time.Date(2026, 3, 7, 7, 30, 0, 0, time.UTC)), "America/New_York"),
+		name:        "time zone and spring forward: 02:30 New York runs at 03:00 EDT",
+		cj:          withZone(withLast(newCronJob("30 2 * * *"), time.Date(2026, 3, 7, 7, 30, 0, 0, time.UTC)), "America/New_York"),
 		now:         time.Date(2026, 3, 8, 7, 0, 0, 1e6, time.UTC),
 		wantRuns:    []time.Time{time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)},
 		wantRequeue: time.Date(2026, 3, 9, 6, 30, 0, 0, time.UTC),
