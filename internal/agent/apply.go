@@ -422,8 +422,9 @@ func (a *Agent) podIP(p *corev1.Pod, st *pod) string {
 // network, gives its network namespace an IP. A node without pod networking
 // runs the pod on the host network and says so in a warning event.
 func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
-	hostNet := p.Spec.HostNetwork || a.cfg.Network == nil
-	sb, err := a.cfg.Runtime.StartSandbox(runtime.SandboxConfig{Hostname: hostname(p), HostNetwork: hostNet})
+	cfg := sandboxConfig(p, a.cfg.Network != nil)
+	hostNet := cfg.HostNetwork
+	sb, err := a.cfg.Runtime.StartSandbox(cfg)
 	if err != nil {
 		a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
 		return false

@@ -18,9 +18,6 @@ func unsupportedFields(p *corev1.Pod) []string {
 		}
 	}
 	s := p.Spec
-	add(s.ShareProcessNamespace != nil && *s.ShareProcessNamespace, "spec.shareProcessNamespace")
-	add(s.HostPID, "spec.hostPID")
-	add(s.HostIPC, "spec.hostIPC")
 	add(s.HostUsers != nil && !*s.HostUsers, "spec.hostUsers")
 	add(len(s.ReadinessGates) > 0, "spec.readinessGates")
 	add(len(s.EphemeralContainers) > 0, "spec.ephemeralContainers")

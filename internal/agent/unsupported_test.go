@@ -14,12 +14,14 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 	if got := unsupportedFields(p); len(got) != 0 {
 		t.Fatalf("plain pod: %v", got)
 	}
+	// Implemented: the pod's PID and IPC namespace fields.
 	p.Spec.ShareProcessNamespace = ptr.To(true)
+	p.Spec.HostIPC = true
+	p.Spec.HostPID = true
 	p.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{}}
 	p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
 	p.Spec.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true)}
 	want := []string{
-		"spec.shareProcessNamespace",
 		"spec.affinity.podAntiAffinity",
 		"spec.initContainers[init].securityContext.privileged",
 		"spec.containers[app].ports.hostPort",

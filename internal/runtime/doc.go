@@ -14,6 +14,26 @@
 //	                                          then execs the container's command,
 //	                                          which becomes PID 1 of its namespace
 //
+// Which PID namespace containers run in is the pod's choice (PIDNamespace):
+//
+//	PIDPerContainer  each its own; the command is PID 1 and its namespace
+//	                 dies with it (the default)
+//	PIDPod           the sandbox starts a new PID namespace and is its PID 1;
+//	                 containers are forked into it (shareProcessNamespace).
+//	                 The sandbox reaps the pod's orphans, as the pause
+//	                 container does; when it dies, the kernel kills the pod
+//	                 (PID 1)   sandbox
+//	                 (PID n)   container a's command, its children …
+//	                 (PID m)   container b's command …
+//	PIDHost          the host's (hostPID); a process that leaves its
+//	                 container's process group is caught only by the
+//	                 container's cgroup (removed at exit, swept at start)
+//
+// Without a namespace of its own, a container's process group is killed
+// when its command exits, so what it leaves behind does not outlive it.
+// hostIPC keeps the sandbox, and so its containers, in the host's IPC
+// namespace, with the host's /dev/shm.
+//
 // Failures before the command runs (no such executable, bad working
 // directory) travel back on a close-on-exec pipe, so the agent reports them as
 // the container's StartError instead of an exit code.
@@ -21,7 +41,9 @@
 // Every process is started with Pdeathsig=SIGKILL and in its own process
 // group: if the agent dies, its pods die with it and nothing is orphaned; the
 // restarted agent reports their containers as terminated and restarts them as
-// the restart policy says.
+// the restart policy says. (A container re-arms its parent-death signal just
+// before the exec, since a change of user clears it and Go cannot arm it for
+// a child in a pod-wide PID namespace; see ordo_die_with_agent.)
 //
 // The network namespace gets its veth and IP from package network.
 //

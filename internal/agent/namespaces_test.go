@@ -1,0 +1,36 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+)
+
+func TestSandboxConfigFollowsThePodsNamespaceFields(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		spec    corev1.PodSpec
+		network bool
+		want    runtime.SandboxConfig
+	}{
+		{"default", corev1.PodSpec{}, true, runtime.SandboxConfig{Hostname: "p", PID: runtime.PIDPerContainer}},
+		{"no pod networking", corev1.PodSpec{}, false, runtime.SandboxConfig{Hostname: "p", HostNetwork: true}},
+		{"shareProcessNamespace", corev1.PodSpec{ShareProcessNamespace: ptr.To(true)}, true,
+			runtime.SandboxConfig{Hostname: "p", PID: runtime.PIDPod}},
+		{"shareProcessNamespace false", corev1.PodSpec{ShareProcessNamespace: ptr.To(false)}, true,
+			runtime.SandboxConfig{Hostname: "p"}},
+		{"hostPID", corev1.PodSpec{HostPID: true}, true, runtime.SandboxConfig{Hostname: "p", PID: runtime.PIDHost}},
+		{"hostPID wins", corev1.PodSpec{HostPID: true, ShareProcessNamespace: ptr.To(true)}, true,
+			runtime.SandboxConfig{Hostname: "p", PID: runtime.PIDHost}},
+		{"hostIPC and hostNetwork", corev1.PodSpec{HostIPC: true, HostNetwork: true}, true,
+			runtime.SandboxConfig{Hostname: "p", HostIPC: true, HostNetwork: true}},
+	} {
+		p := &corev1.Pod{Spec: tc.spec}
+		p.Name = "p"
+		if got := sandboxConfig(p, tc.network); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
