@@ -6,18 +6,29 @@ import (
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
+	// Workqueue depth, latency and retries of every controller, on /metrics.
+	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
+	"github.com/ordo-dev/ordo/internal/metrics"
 )
 
 // controllerWorkers is the number of workers each controller runs.
 const controllerWorkers = 2
+
+// cronJobWorkers is higher: at a busy instant (a thousand CronJobs due in
+// the same second) each sync waits on the API, not on the CPU, and every
+// worker is one more Job created in parallel.
+const cronJobWorkers = 32
 
 // runControllers runs the controllers until ctx is done, while this server
 // holds the controller lease (see leader.go).
@@ -26,19 +37,29 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string)
 	// The collector watches every resource, deprecated ones included; their
 	// deprecation warnings are for users, not for ordo's own controllers.
 	cfg.WarningHandler = rest.NoWarnings{}
+	// No client-side throttling: the controllers run in the API server's
+	// own process, and Kubernetes' default 20 requests/s is exactly what
+	// makes a thousand CronJobs due at once take most of a minute.
+	cfg.QPS, cfg.Burst = -1, 0
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		klog.Errorf("controllers: client: %v", err)
 		<-ctx.Done()
 		return
 	}
-	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client) })
+	batchMetrics := metrics.NewBatch()
+	if err := batchMetrics.Register(legacyregistry.Registerer()); err != nil {
+		klog.Errorf("controllers: metrics: %v", err)
+	}
+	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics) })
 }
 
-// runLeading runs every controller until ctx is done.
-func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface) {
+// runLeading runs every controller until ctx is done. They share one
+// informer factory, so each kind is watched and cached once.
+func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch) {
 	meta := metadata.NewForConfigOrDie(cfg)
 	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
+	shared := informers.NewSharedInformerFactory(client, 0)
 
 	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
 	if err != nil {
@@ -47,14 +68,21 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		return
 	}
 	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
-	sched := scheduler.New(scheduler.Config{Client: client})
+	sched := scheduler.New(scheduler.Config{Client: client, Informers: shared})
+	cron := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
 
+	runners := []func(context.Context){
+		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { ns.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { sched.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { cron.Run(ctx, cronJobWorkers) },
+	}
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context, int){gc.Run, ns.Run, sched.Run} {
+	for _, run := range runners {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			run(ctx, controllerWorkers)
+			run(ctx)
 		}()
 	}
 	wg.Wait()
