@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// lookerScript reports whether the container sees a "sleep 3600" and what
+// PID 1 is, leaves an orphan for PID 1 to reap, then waits.
+const lookerScript = `for i in $(seq 50); do
+  for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < $f; echo; done > /tmp/ps
+  grep -q '^sleep 3600 $' /tmp/ps && break
+  sleep 0.1
+done
+if grep -q '^sleep 3600 $' /tmp/ps; then echo sibling=yes; else echo sibling=no; fi
+echo "pid1=$(tr '\0' ' ' < /proc/1/cmdline)"
+(sleep 0.2 &)
+exec sleep 3601`
+
+// podWithLooker is a pod of a "sleep 3600" container and a looker.
+func podWithLooker(name, node, extra string) string {
+	return `apiVersion: v1
+kind: Pod
+metadata: {name: ` + name + `}
+spec:
+  nodeName: ` + node + `
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2` + extra + `
+  containers:
+  - name: sleeper
+    image: busybox
+    command: [sleep, "3600"]
+  - name: looker
+    image: busybox
+    command:
+    - sh
+    - -c
+    - |
+      ` + strings.ReplaceAll(lookerScript, "\n", "\n      ") + `
+`
+}
+
+// pid1 is what the looker printed as PID 1's command line (its first line).
+func pid1(logs string) string {
+	_, after, _ := strings.Cut(logs, "pid1=")
+	line, _, _ := strings.Cut(after, "\n")
+	return line
+}
+
+func TestShareProcessNamespace(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true")+"---\n"+podWithLooker("private", node, ""),
+		"apply", "-f", "-")
+	logs := map[string]string{}
+	for _, name := range []string{"shared", "private"} {
+		waitPhase(t, cs, name, corev1.PodRunning)
+		waitFor(t, func() bool {
+			logs[name] = c.Run("logs", name, "-c", "looker")
+			return strings.Contains(logs[name], "pid1=")
+		}, name+": looker reports")
+	}
+	if !strings.Contains(logs["shared"], "sibling=yes") || !strings.Contains(pid1(logs["shared"]), " internal-sandbox --hostname shared") {
+		t.Errorf("shared PID namespace: looker printed %q; want the sibling's sleep and the sandbox as PID 1", logs["shared"])
+	}
+	if !strings.Contains(logs["private"], "sibling=no") || !strings.HasPrefix(pid1(logs["private"]), "sh -c ") {
+		t.Errorf("private PID namespaces: looker printed %q; want no sibling and its own shell as PID 1", logs["private"])
+	}
+	events := c.Run("get", "events", "--field-selector", "involvedObject.name=shared")
+	if strings.Contains(events, "UnsupportedFields") {
+		t.Errorf("shareProcessNamespace still reported unsupported:\n%s", events)
+	}
+
+	// kubectl exec lands in the pod's PID namespace: the orphan left to
+	// PID 1 was reaped, and one container can signal another's process.
+	zombies := c.Run("exec", "shared", "-c", "looker", "--", "sh", "-c",
+		`sleep 0.5; cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ' || true`)
+	if strings.TrimSpace(zombies) != "0" {
+		t.Errorf("%s zombies in the shared PID namespace: the sandbox does not reap", strings.TrimSpace(zombies))
+	}
+	c.Run("exec", "shared", "-c", "looker", "--", "sh", "-c",
+		`for d in /proc/[0-9]*; do [ "$(tr '\0' ' ' < $d/cmdline)" = "sleep 3600 " ] && kill ${d#/proc/}; done; true`)
+	p := waitPod(t, cs, "shared", func(p *corev1.Pod) bool {
+		for _, st := range p.Status.ContainerStatuses {
+			if st.Name == "sleeper" && st.State.Terminated != nil {
+				return true
+			}
+		}
+		return false
+	}, "sleeper killed from the looker container")
+	for _, st := range p.Status.ContainerStatuses {
+		if st.Name == "sleeper" && st.State.Terminated.ExitCode != 143 {
+			t.Errorf("sleeper exit %d, want 143 (SIGTERM from the other container)", st.State.Terminated.ExitCode)
+		}
+	}
+
+	c.Run("delete", "pod", "shared", "private", "--wait=true", "--timeout=60s")
+	for _, name := range []string{"shared", "private"} {
+		if _, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("pod %s not removed: %v", name, err)
+		}
+		if left := podProcesses(t, name); len(left) > 0 {
+			t.Errorf("processes of %s left after deletion: %v", name, left)
+		}
+	}
+	if left := ordoChildren(t, c.Bin); len(left) > 0 {
+		t.Errorf("sandbox processes left after deletion: %v", left)
+	}
+}
+
+// A pod-wide PID namespace dies with its agent like any pod, though its
+// containers get their parent-death signal from the C constructor.
+func TestShareProcessNamespaceDiesWithTheServer(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true"), "apply", "-f", "-")
+	waitPhase(t, cs, "shared", corev1.PodRunning)
+	waitFor(t, func() bool { return len(podProcesses(t, "shared")) >= 2 }, "both containers' processes visible")
+	c.Kill9()
+	waitFor(t, func() bool {
+		return len(podProcesses(t, "shared")) == 0 && len(ordoChildren(t, c.Bin)) == 0
+	}, "the pod's processes die with the server")
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	p := waitPhase(t, cs, "shared", corev1.PodFailed)
+	for _, st := range p.Status.ContainerStatuses {
+		if st.State.Terminated == nil || st.State.Terminated.ExitCode != 137 {
+			t.Errorf("container %s after restart: %+v", st.Name, st.State)
+		}
+	}
+}
