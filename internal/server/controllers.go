@@ -17,8 +17,10 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
+	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
+	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
 )
 
@@ -70,12 +72,16 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
 	sched := scheduler.New(scheduler.Config{Client: client, Informers: shared})
 	cron := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
+	jobs := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
+	ttl := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
 
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { ns.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { sched.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { cron.Run(ctx, cronJobWorkers) },
+		func(ctx context.Context) { jobs.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { ttl.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

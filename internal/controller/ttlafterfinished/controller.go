@@ -1,0 +1,143 @@
+package ttlafterfinished
+
+import (
+	"context"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+)
+
+// Config holds the controller's dependencies.
+type Config struct {
+	// Client reads and deletes Jobs.
+	Client kubernetes.Interface
+	// Informers is shared with other controllers when given; New creates
+	// one when nil. Run starts it either way.
+	Informers informers.SharedInformerFactory
+	// Clock decides when TTLs expire and drives the workqueue's delays;
+	// defaults to the real clock.
+	Clock clock.WithTicker
+}
+
+// Controller deletes finished Jobs whose TTL has passed.
+type Controller struct {
+	client    kubernetes.Interface
+	clock     clock.WithTicker
+	informers informers.SharedInformerFactory
+	jobs      cache.SharedIndexInformer
+	lister    batchlisters.JobLister
+	queue     workqueue.TypedRateLimitingInterface[string]
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Informers == nil {
+		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+	}
+	ctl := &Controller{
+		client:    c.Client,
+		clock:     c.Clock,
+		informers: c.Informers,
+		jobs:      c.Informers.Batch().V1().Jobs().Informer(),
+		lister:    c.Informers.Batch().V1().Jobs().Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "ttl_jobs_to_delete", Clock: c.Clock}),
+	}
+	if _, err := ctl.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctl.onJob,
+		UpdateFunc: func(_, cur interface{}) { ctl.onJob(cur) },
+	}); err != nil {
+		klog.Errorf("ttl-after-finished: job event handler: %v", err)
+	}
+	return ctl
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced) {
+		return
+	}
+	queue.Run(ctx, c.queue, "ttl-after-finished", workers, c.sync)
+}
+
+// onJob queues Jobs that are up for deletion; the rest never are until
+// they change.
+func (c *Controller) onJob(obj interface{}) {
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return
+	}
+	if _, ok := expiry(job); ok {
+		c.queue.Add(cache.MetaObjectToName(job).String())
+	}
+}
+
+// sync deletes the Job if its TTL has passed, deciding on the cached Job
+// first and then again on a fresh read, or asks to look again when it will.
+func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil, nil
+	}
+	cached, err := c.lister.Jobs(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := decide(cached, c.clock.Now()); !ok || !d.remove {
+		return after(d, ok), nil
+	}
+	fresh, err := c.client.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := decide(fresh, c.clock.Now()); !ok || !d.remove {
+		return after(d, ok), nil
+	}
+	return nil, c.remove(ctx, fresh)
+}
+
+func after(d decision, ok bool) *time.Duration {
+	if !ok {
+		return nil
+	}
+	return &d.after
+}
+
+// remove deletes exactly the Job it decided on, its pods following in the
+// background.
+func (c *Controller) remove(ctx context.Context, job *batchv1.Job) error {
+	policy := metav1.DeletePropagationBackground
+	err := c.client.BatchV1().Jobs(job.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{
+		PropagationPolicy: &policy,
+		Preconditions:     &metav1.Preconditions{UID: &job.UID, ResourceVersion: &job.ResourceVersion},
+	})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err == nil {
+		klog.V(2).Infof("ttl-after-finished: deleted job %s/%s", job.Namespace, job.Name)
+	}
+	return err
+}

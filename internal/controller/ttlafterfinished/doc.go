@@ -1,0 +1,23 @@
+// Package ttlafterfinished deletes finished Jobs once
+// spec.ttlSecondsAfterFinished has passed, as Kubernetes'
+// ttl-after-finished controller does, so a CronJob's or a user's Jobs and
+// their pods do not pile up.
+//
+//	Job added/updated, finished, TTL set ─► queue (ns/name) ─► sync
+//	sync: expiry = finish time + TTL (pure: expiry)
+//	   in the future → look again at exactly that instant
+//	   passed        → GET the Job past the cache, decide again on the
+//	                   fresh object, DELETE it (propagationPolicy
+//	                   Background, preconditions uid + resourceVersion)
+//
+// The finish time is status.completionTime for a Complete Job and the
+// Failed condition's lastTransitionTime for a failed one. The fresh read
+// and the preconditions mean a Job whose TTL was raised, or that was
+// replaced under the same name, after the cache last saw it is never
+// deleted on stale grounds: the delete fails with a conflict and the next
+// sync decides again.
+//
+// Glossary:
+//   - finished: a Complete or Failed condition with status True.
+//   - expiry: the instant the Job may be deleted.
+package ttlafterfinished
