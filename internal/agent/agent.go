@@ -71,6 +71,8 @@ type Agent struct {
 
 	mu    sync.Mutex
 	state map[string]*pod // by namespace/name
+
+	tokens tokenCache // pods' service-account tokens
 }
 
 // New returns an agent; Run starts it.
@@ -141,11 +143,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	factory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
+	a.sweepPodDirs()
 	go a.heartbeat(ctx)
 
 	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
 	factory.Shutdown()
 	a.stopEverything()
+	a.unmountPodVolumes()
 	return nil
 }
 

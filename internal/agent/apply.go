@@ -47,6 +47,7 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 	}
 	if ph := phase(p, st); (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && !st.anyRunning() {
 		a.stopSandbox(st)
+		a.releaseMemoryVolumes(p, st)
 	}
 	return requeue
 }
@@ -263,9 +264,10 @@ func withDefaults(env []string, host string) []string {
 	return append(out, env...)
 }
 
-// podDir holds a pod's logs: <data-dir>/pods/<namespace>_<name>_<uid>.
+// podDir holds a pod's logs, /etc files and volumes:
+// <data-dir>/pods/<namespace>_<name>_<uid> (see poddirs.go).
 func (a *Agent) podDir(p *corev1.Pod) string {
-	return filepath.Join(a.cfg.DataDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID))
+	return filepath.Join(a.podsDir(), podDirName(p.Namespace, p.Name, p.UID))
 }
 
 // logPath is run n of a container's log (Kubernetes keeps one file per

@@ -56,6 +56,7 @@ type pod struct {
 	volumes                     map[string]string // volume name → host path, once prepared
 	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
 	volumesSynced               time.Time         // last refresh of configMap/secret volumes
+	memoryReleased              bool              // tmpfs volumes unmounted: the pod has finished
 }
 
 func (p *pod) container(name string) *container {

@@ -2,13 +2,13 @@ package agent
 
 import (
 	"context"
-	"os"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -34,15 +34,8 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	d := plan(p, st, a.cfg.Clock.Now())
 	requeue := a.apply(ctx, p, st, d)
 	if st.volumes != nil && st.anyRunning() && hasLiveVolumes(p) && p.DeletionTimestamp == nil {
-		now := a.cfg.Clock.Now()
-		if now.Sub(st.volumesSynced) >= a.cfg.SyncFrequency {
-			if !st.volumesSynced.IsZero() {
-				a.refreshVolumes(ctx, p)
-			}
-			st.volumesSynced = now
-		}
-		if requeue == 0 || a.cfg.SyncFrequency < requeue {
-			requeue = a.cfg.SyncFrequency
+		if after := a.syncLiveVolumes(ctx, p, st); requeue == 0 || after < requeue {
+			requeue = after
 		}
 	}
 	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now()})
@@ -70,6 +63,7 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 	st := a.state[key]
 	if st != nil && st.uid != string(p.UID) {
 		a.killNow(st)
+		a.dropPod(p.Namespace, p.Name, types.UID(st.uid))
 		st = nil
 	}
 	if st == nil {
@@ -79,22 +73,27 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 	return st
 }
 
-// forget drops a pod whose object is gone, killing whatever still runs.
+// forget drops a pod whose object is gone, killing whatever still runs and
+// removing its directory.
 func (a *Agent) forget(key string) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if st := a.state[key]; st != nil {
+	st := a.state[key]
+	if st != nil {
 		a.killNow(st)
 		delete(a.state, key)
 	}
+	a.mu.Unlock()
+	if st != nil {
+		ns, name, _ := cache.SplitMetaNamespaceKey(key)
+		a.dropPod(ns, name, types.UID(st.uid))
+	}
 }
 
-// finalize removes the object of a deleted pod whose processes are gone.
+// finalize removes the object of a deleted pod whose processes are gone,
+// after its directory (logs, volumes).
 func (a *Agent) finalize(ctx context.Context, key string, p *corev1.Pod) error {
 	a.forget(key)
-	if err := os.RemoveAll(a.podDir(p)); err != nil {
-		a.log("remove logs of %s: %v", key, err)
-	}
+	a.dropPod(p.Namespace, p.Name, p.UID)
 	zero := int64(0)
 	err := a.cfg.Client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: &zero,

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/runtime"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -35,143 +35,102 @@ func (a *Agent) prepareVolumes(ctx context.Context, p *corev1.Pod) (map[string]s
 	return out, nil
 }
 
+// prepareVolume sets up one volume. Like the kubelet, ordo keeps secret,
+// projected and downwardAPI volumes and emptyDirs with medium Memory in
+// RAM (a tmpfs per volume, see tmpfs.go), so secrets never reach the disk;
+// configMap volumes and other emptyDirs live in the pod's directory.
 func (a *Agent) prepareVolume(ctx context.Context, p *corev1.Pod, v *corev1.Volume) (string, error) {
-	dir := filepath.Join(a.podDir(p), "volumes", v.Name)
+	dir := a.volumeDir(p, v.Name)
 	switch {
+	case v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory:
+		return dir, a.ensureMemoryVolume(p, dir, scratchTmpfsMode, v.EmptyDir.SizeLimit)
 	case v.EmptyDir != nil:
-		if v.EmptyDir.Medium == corev1.StorageMediumMemory {
-			a.event(p, corev1.EventTypeWarning, "MemoryMediumOnDisk",
-				"emptyDir %q asks for medium Memory; ordo keeps it on disk under the pod's directory for now", v.Name)
-		}
-		return dir, os.MkdirAll(dir, 0o777)
+		return dir, makeScratchDir(dir)
 	case v.HostPath != nil:
 		return v.HostPath.Path, checkHostPath(v.HostPath)
 	case v.ConfigMap != nil:
 		return dir, a.writeConfigMap(ctx, p, dir, v.ConfigMap)
-	case v.Secret != nil:
-		return dir, a.writeSecret(ctx, p, dir, v.Secret)
-	case v.DownwardAPI != nil:
-		return dir, writeDownwardAPI(p, dir, v.DownwardAPI)
+	case v.Secret != nil, v.DownwardAPI != nil, v.Projected != nil:
+		if err := a.ensureMemoryVolume(p, dir, apiDataTmpfsMode, nil); err != nil {
+			return "", err
+		}
+		return dir, a.writeAPIData(ctx, p, dir, v)
 	case v.PersistentVolumeClaim != nil:
 		return "", fmt.Errorf("persistentVolumeClaim volumes need a bound PersistentVolume, which ordo does not provide yet")
 	}
 	return "", fmt.Errorf("this volume type is not supported by ordo yet")
 }
 
+// makeScratchDir makes an on-disk emptyDir writable by any container user,
+// as the kubelet's 0777.
+func makeScratchDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o777)
+}
+
+// ensureMemoryVolume mounts the tmpfs of a memory-backed volume, sized as
+// the kubelet sizes it.
+func (a *Agent) ensureMemoryVolume(p *corev1.Pod, dir string, mode os.FileMode, sizeLimit *resource.Quantity) error {
+	return ensureTmpfs(tmpfsConfig{dir: dir, mode: mode, size: memoryVolumeSize(p, sizeLimit, memTotal())})
+}
+
+// writeAPIData writes a secret, downwardAPI or projected volume.
+func (a *Agent) writeAPIData(ctx context.Context, p *corev1.Pod, dir string, v *corev1.Volume) error {
+	var (
+		pl  payload
+		err error
+	)
+	switch {
+	case v.Secret != nil:
+		pl, err = a.secretPayload(ctx, p.Namespace, v.Secret.SecretName, v.Secret.Items, v.Secret.DefaultMode, v.Secret.Optional)
+	case v.DownwardAPI != nil:
+		pl, err = downwardPayload(p, v.DownwardAPI.Items, v.DownwardAPI.DefaultMode, a.nodeStatus().Allocatable)
+	case v.Projected != nil:
+		pl, err = a.projectedPayload(ctx, p, v.Projected)
+	}
+	if err != nil {
+		return err
+	}
+	return writeAtomicDir(dir, pl)
+}
+
 func (a *Agent) writeConfigMap(ctx context.Context, p *corev1.Pod, dir string, src *corev1.ConfigMapVolumeSource) error {
-	cm, err := a.cfg.Client.CoreV1().ConfigMaps(p.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) && src.Optional != nil && *src.Optional {
-		return os.MkdirAll(dir, 0o755)
-	}
+	pl, err := a.configMapPayload(ctx, p.Namespace, src.Name, src.Items, src.DefaultMode, src.Optional)
 	if err != nil {
-		return fmt.Errorf("configmap %q not found", src.Name)
-	}
-	data := map[string][]byte{}
-	for k, v := range cm.Data {
-		data[k] = []byte(v)
-	}
-	for k, v := range cm.BinaryData {
-		data[k] = v
-	}
-	return writeKeys(dir, data, src.Items, src.DefaultMode, src.Optional)
-}
-
-func (a *Agent) writeSecret(ctx context.Context, p *corev1.Pod, dir string, src *corev1.SecretVolumeSource) error {
-	s, err := a.cfg.Client.CoreV1().Secrets(p.Namespace).Get(ctx, src.SecretName, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) && src.Optional != nil && *src.Optional {
-		return os.MkdirAll(dir, 0o755)
-	}
-	if err != nil {
-		return fmt.Errorf("secret %q not found", src.SecretName)
-	}
-	return writeKeys(dir, s.Data, src.Items, src.DefaultMode, src.Optional)
-}
-
-// writeKeys writes a ConfigMap's or Secret's keys as files: all keys, or the
-// listed items at their paths, with defaultMode or each item's mode.
-func writeKeys(dir string, data map[string][]byte, items []corev1.KeyToPath, defaultMode *int32, optional *bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	mode := os.FileMode(0o644)
-	if defaultMode != nil {
-		mode = os.FileMode(*defaultMode)
-	}
-	if len(items) == 0 {
-		for k := range data {
-			items = append(items, corev1.KeyToPath{Key: k, Path: k})
-		}
-	}
-	keep := map[string]bool{}
-	for _, it := range items {
-		keep[strings.SplitN(it.Path, "/", 2)[0]] = true
-	}
-	if err := removeOthers(dir, keep); err != nil {
-		return err
-	}
-	for _, it := range items {
-		value, ok := data[it.Key]
-		if !ok {
-			if optional != nil && *optional {
-				continue
-			}
-			return fmt.Errorf("configmap references non-existent config key: %s", it.Key)
-		}
-		m := mode
-		if it.Mode != nil {
-			m = os.FileMode(*it.Mode)
-		}
-		if err := writeFile(filepath.Join(dir, it.Path), value, m); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeAtomicDir(dir, pl)
 }
 
-// writeDownwardAPI writes the pod fields a downwardAPI volume lists.
-func writeDownwardAPI(p *corev1.Pod, dir string, src *corev1.DownwardAPIVolumeSource) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// configMapPayload reads a ConfigMap for a volume or projection; a missing
+// optional one is an empty payload.
+func (a *Agent) configMapPayload(ctx context.Context, ns, name string, items []corev1.KeyToPath, mode *int32, optional *bool) (payload, error) {
+	cm, err := a.cfg.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err) && optional != nil && *optional:
+		return payload{}, nil
+	case apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("configmap %q not found", name)
+	case err != nil:
+		return nil, fmt.Errorf("get configmap %q: %w", name, err)
 	}
-	for _, it := range src.Items {
-		if it.FieldRef == nil {
-			return fmt.Errorf("downwardAPI item %q: only fieldRef is supported by ordo yet", it.Path)
-		}
-		value, err := podField(p, it.FieldRef.FieldPath)
-		if err != nil {
-			return err
-		}
-		if err := writeFile(filepath.Join(dir, it.Path), []byte(value), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return keysPayload("configmap", configMapData(cm), items, mode, optional)
 }
 
-func podField(p *corev1.Pod, path string) (string, error) {
-	switch path {
-	case "metadata.name":
-		return p.Name, nil
-	case "metadata.namespace":
-		return p.Namespace, nil
-	case "metadata.uid":
-		return string(p.UID), nil
-	case "metadata.labels":
-		return formatMap(p.Labels), nil
-	case "metadata.annotations":
-		return formatMap(p.Annotations), nil
+// secretPayload is configMapPayload for a Secret.
+func (a *Agent) secretPayload(ctx context.Context, ns, name string, items []corev1.KeyToPath, mode *int32, optional *bool) (payload, error) {
+	s, err := a.cfg.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err) && optional != nil && *optional:
+		return payload{}, nil
+	case apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("secret %q not found", name)
+	case err != nil:
+		return nil, fmt.Errorf("get secret %q: %w", name, err)
 	}
-	return "", fmt.Errorf("unsupported fieldPath %q", path)
-}
-
-// formatMap renders labels as the kubelet does: key="value" lines, sorted.
-func formatMap(m map[string]string) string {
-	var lines []string
-	for k, v := range m {
-		lines = append(lines, fmt.Sprintf("%s=%q", k, v))
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
+	return keysPayload("secret", s.Data, items, mode, optional)
 }
 
 func checkHostPath(h *corev1.HostPathVolumeSource) error {
@@ -220,8 +179,8 @@ func writeFile(path string, data []byte, mode os.FileMode) error {
 }
 
 // containerMounts maps a container's volumeMounts (with subPath) onto the
-// prepared volumes, after the pod's /etc files. ConfigMap, Secret and
-// downwardAPI volumes are read-only, as in Kubernetes.
+// prepared volumes, after the pod's /etc files. ConfigMap, Secret,
+// downwardAPI and projected volumes are read-only, as in Kubernetes.
 func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]string, etc []runtime.Mount) ([]runtime.Mount, error) {
 	out := append([]runtime.Mount{}, etc...)
 	kinds := map[string]*corev1.Volume{}
@@ -233,54 +192,68 @@ func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 		if !ok {
 			return nil, fmt.Errorf("volume %q is not prepared", vm.Name)
 		}
+		v := kinds[vm.Name]
 		if vm.SubPath != "" {
 			src = filepath.Join(src, vm.SubPath)
-			if err := os.MkdirAll(src, 0o777); err != nil {
-				return nil, err
+			// A missing subPath is made as a directory; an existing one (a
+			// file of a configMap, say) is mounted as it is.
+			if _, err := os.Stat(src); os.IsNotExist(err) && !isAPIData(v) {
+				if err := os.MkdirAll(src, 0o777); err != nil {
+					return nil, err
+				}
 			}
 		}
-		v := kinds[vm.Name]
-		ro := vm.ReadOnly || v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil
+		ro := vm.ReadOnly || isAPIData(v)
 		out = append(out, runtime.Mount{Source: src, Target: vm.MountPath, ReadOnly: ro})
 	}
 	return out, nil
 }
 
-// removeOthers deletes the entries of dir not in keep: keys removed from a
-// ConfigMap or Secret disappear from its volume on the next refresh.
-func removeOthers(dir string, keep map[string]bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !keep[e.Name()] {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// isAPIData reports whether v's content follows API objects (configMap,
+// secret, downwardAPI, projected): read-only in containers, refreshed in
+// place.
+func isAPIData(v *corev1.Volume) bool {
+	return v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil || v.Projected != nil
 }
 
 // hasLiveVolumes reports whether the pod has volumes whose content follows
-// API objects (configMap, secret, downwardAPI), which refresh in place.
+// API objects, which refresh in place.
 func hasLiveVolumes(p *corev1.Pod) bool {
-	for _, v := range p.Spec.Volumes {
-		if v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil {
+	for i := range p.Spec.Volumes {
+		if isAPIData(&p.Spec.Volumes[i]) {
 			return true
 		}
 	}
 	return false
 }
 
-// refreshVolumes rewrites a running pod's configMap, secret and downwardAPI
-// volumes, as the kubelet does every sync period. The containers see the
+// syncLiveVolumes refreshes a running pod's API-data volumes every
+// SyncFrequency, and sooner when one of its tokens is due for renewal. It
+// returns when to look again.
+func (a *Agent) syncLiveVolumes(ctx context.Context, p *corev1.Pod, st *pod) time.Duration {
+	now := a.cfg.Clock.Now()
+	due := a.tokens.nextRefresh(p.UID)
+	if now.Sub(st.volumesSynced) >= a.cfg.SyncFrequency || (!due.IsZero() && !now.Before(due)) {
+		if !st.volumesSynced.IsZero() {
+			a.refreshVolumes(ctx, p)
+		}
+		st.volumesSynced = now
+	}
+	next := a.cfg.SyncFrequency
+	if due := a.tokens.nextRefresh(p.UID); !due.IsZero() && due.Sub(now) < next {
+		next = max(due.Sub(now), time.Second)
+	}
+	return next
+}
+
+// refreshVolumes rewrites a running pod's configMap, secret, downwardAPI and
+// projected volumes, as the kubelet does every sync period (and renews
+// service-account tokens past 80% of their life). The containers see the
 // new files through their bind mounts of the volume directories.
 func (a *Agent) refreshVolumes(ctx context.Context, p *corev1.Pod) {
 	for i := range p.Spec.Volumes {
 		v := &p.Spec.Volumes[i]
-		if v.ConfigMap == nil && v.Secret == nil && v.DownwardAPI == nil {
+		if !isAPIData(v) {
 			continue
 		}
 		if _, err := a.prepareVolume(ctx, p, v); err != nil {

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/request/union"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
+	tokenunion "k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 )
@@ -20,11 +21,17 @@ var publicPaths = map[string]bool{
 }
 
 // newAuthenticator accepts client certificates signed by the cluster CA
-// (CN is the user, O the groups). A request with no valid credentials is
-// anonymous only for publicPaths; everywhere else it gets 401.
-func newAuthenticator(verify x509.VerifyOptionFunc, nodeToken string) authenticator.Request {
+// (CN is the user, O the groups), and as bearer tokens the agents' join
+// token and service-account JWTs (when saTokens is set). A request with no
+// valid credentials is anonymous only for publicPaths; everywhere else it
+// gets 401.
+func newAuthenticator(verify x509.VerifyOptionFunc, nodeToken string, saTokens authenticator.Token) authenticator.Request {
 	certs := x509.NewDynamic(verify, x509.CommonNameUserConversion)
-	inner := union.New(certs, bearertoken.New(nodeTokenAuthenticator(nodeToken)))
+	tokens := []authenticator.Token{nodeTokenAuthenticator(nodeToken)}
+	if saTokens != nil {
+		tokens = append(tokens, saTokens)
+	}
+	inner := union.New(certs, bearertoken.New(tokenunion.New(tokens...)))
 	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
 		resp, ok, err := inner.AuthenticateRequest(req)
 		if ok || !publicPaths[req.URL.Path] {

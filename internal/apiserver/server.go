@@ -52,6 +52,9 @@ type Config struct {
 	AgentClientTLS *tls.Config
 	// NodeToken is the bearer token agents join with.
 	NodeToken string
+	// ServiceAccountKeyFile signs and verifies service-account tokens
+	// (pki.Files.ServiceAccountKey); empty issues and accepts none.
+	ServiceAccountKeyFile string
 }
 
 // Server is a configured API server ready to run.
@@ -76,9 +79,6 @@ func New(c Config) (*Server, error) {
 	if err := applyServing(cfg, c); err != nil {
 		return nil, err
 	}
-	if err := applyAuth(cfg, c); err != nil {
-		return nil, err
-	}
 	if err := applyStorage(cfg, c.Scheme, c); err != nil {
 		return nil, err
 	}
@@ -88,6 +88,11 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.SharedInformerFactory = informers.NewSharedInformerFactory(loopback, 10*time.Minute)
+	// Authentication comes after the informers: service-account tokens are
+	// checked against the ServiceAccounts and pods they cache.
+	if err := applyAuth(cfg, &c, loopback); err != nil {
+		return nil, err
+	}
 	if c.AgentClientTLS != nil {
 		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
 	}
@@ -128,7 +133,7 @@ func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
 	return nil
 }
 
-func applyAuth(cfg *genericapiserver.RecommendedConfig, c Config) error {
+func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kubernetes.Interface) error {
 	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", c.CACertFile)
 	if err != nil {
 		return err
@@ -138,7 +143,15 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken)
+	tokens, err := serviceAccountTokens(c.ServiceAccountKeyFile, cfg.SharedInformerFactory, loopback)
+	if err != nil {
+		return err
+	}
+	if tokens != nil {
+		c.Registry.Tokens = tokens
+		cfg.Authentication.APIAudiences = tokens.Audiences()
+	}
+	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken, tokens)
 	cfg.Authorization.Authorizer = mastersAuthorizer{}
 	return nil
 }

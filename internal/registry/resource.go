@@ -74,6 +74,9 @@ type Config struct {
 	NodePorts  Allocator
 	// Agents reaches node agents for logs; nil serves no logs.
 	Agents Agents
+	// Tokens answers serviceaccounts/token (the TokenRequest API); nil
+	// answers 503.
+	Tokens TokenRequester
 }
 
 // Allocator hands out unique values (IPs, ports) that survive restarts.

@@ -75,6 +75,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = &logREST{store: store, agents: c.Agents}
 		case "exec":
 			out[key] = &execREST{store: store, agents: c.Agents}
+		case "token":
+			out[key] = &tokenREST{store: store, tokens: c.Tokens}
 		case "finalize":
 			out[key] = &finalizeREST{store: store}
 		default:

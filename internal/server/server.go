@@ -96,6 +96,7 @@ func Run(ctx context.Context, o Options) error {
 	srv, err := apiserver.New(apiserver.Config{
 		AgentClientTLS:         agentClientTLS,
 		NodeToken:              nodeToken,
+		ServiceAccountKeyFile:  files.ServiceAccountKey(),
 		Listen:                 o.Listen,
 		CACertFile:             files.CACert(),
 		ServingCertFile:        files.ServingCert(),

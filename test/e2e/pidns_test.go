@@ -112,24 +112,30 @@ func TestShareProcessNamespace(t *testing.T) {
 	}
 }
 
-// A pod-wide PID namespace dies with its agent like any pod, though its
-// containers get their parent-death signal from the C constructor.
+// Pods die with their agent whatever their PID namespace: a pod-wide one,
+// whose containers get their parent-death signal from the C constructor, and
+// containers that changed user, which clears the one Go set.
 func TestShareProcessNamespaceDiesWithTheServer(t *testing.T) {
 	c, cs, node := startWithAgent(t)
-	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true"), "apply", "-f", "-")
-	waitPhase(t, cs, "shared", corev1.PodRunning)
-	waitFor(t, func() bool { return len(podProcesses(t, "shared")) >= 2 }, "both containers' processes visible")
+	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true")+"---\n"+
+		podWithLooker("nobody", node, "\n  securityContext: {runAsUser: 65534, runAsGroup: 65534}"), "apply", "-f", "-")
+	for _, name := range []string{"shared", "nobody"} {
+		waitPhase(t, cs, name, corev1.PodRunning)
+		waitFor(t, func() bool { return len(podProcesses(t, name)) >= 2 }, name+": both containers' processes visible")
+	}
 	c.Kill9()
 	waitFor(t, func() bool {
-		return len(podProcesses(t, "shared")) == 0 && len(ordoChildren(t, c.Bin)) == 0
-	}, "the pod's processes die with the server")
+		return len(podProcesses(t, "shared")) == 0 && len(podProcesses(t, "nobody")) == 0 && len(ordoChildren(t, c.Bin)) == 0
+	}, "the pods' processes die with the server")
 	if err := c.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	p := waitPhase(t, cs, "shared", corev1.PodFailed)
-	for _, st := range p.Status.ContainerStatuses {
-		if st.State.Terminated == nil || st.State.Terminated.ExitCode != 137 {
-			t.Errorf("container %s after restart: %+v", st.Name, st.State)
+	for _, name := range []string{"shared", "nobody"} {
+		p := waitPhase(t, cs, name, corev1.PodFailed)
+		for _, st := range p.Status.ContainerStatuses {
+			if st.State.Terminated == nil || st.State.Terminated.ExitCode != 137 {
+				t.Errorf("%s: container %s after restart: %+v", name, st.Name, st.State)
+			}
 		}
 	}
 }

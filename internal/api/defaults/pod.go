@@ -147,10 +147,30 @@ func volume(v *corev1.Volume) {
 		v.HostPath.Type = ptr.To(corev1.HostPathUnset)
 	}
 	if v.DownwardAPI != nil {
-		for i := range v.DownwardAPI.Items {
-			if f := v.DownwardAPI.Items[i].FieldRef; f != nil && f.APIVersion == "" {
-				f.APIVersion = "v1"
-			}
+		downwardItems(v.DownwardAPI.Items)
+	}
+	if v.Projected != nil {
+		projectedSources(v.Projected.Sources)
+	}
+}
+
+func downwardItems(items []corev1.DownwardAPIVolumeFile) {
+	for i := range items {
+		if f := items[i].FieldRef; f != nil && f.APIVersion == "" {
+			f.APIVersion = "v1"
+		}
+	}
+}
+
+// projectedSources defaults a projected volume's sources as Kubernetes does:
+// service-account tokens live an hour.
+func projectedSources(sources []corev1.VolumeProjection) {
+	for i := range sources {
+		if t := sources[i].ServiceAccountToken; t != nil && t.ExpirationSeconds == nil {
+			t.ExpirationSeconds = ptr.To[int64](3600)
+		}
+		if d := sources[i].DownwardAPI; d != nil {
+			downwardItems(d.Items)
 		}
 	}
 }

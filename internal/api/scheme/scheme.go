@@ -14,6 +14,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/api/defaults"
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
@@ -71,6 +72,10 @@ func storageVersions() []storageVersion {
 		}},
 		{autoscalingv1.SchemeGroupVersion, autoscalingv1.AddToScheme, []runtime.Object{
 			&autoscalingv1.Scale{},
+		}},
+		// TokenRequest is served only as serviceaccounts/token.
+		{authenticationv1.SchemeGroupVersion, authenticationv1.AddToScheme, []runtime.Object{
+			&authenticationv1.TokenRequest{},
 		}},
 		{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme, []runtime.Object{
 			&coordinationv1.Lease{}, &coordinationv1.LeaseList{},

@@ -1,0 +1,55 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// projectedPayload gathers a projected volume's sources into one payload as
+// the kubelet does: each source with the volume's defaultMode unless its
+// items say otherwise. Every source is tried, so the FailedMount event names
+// every one that failed.
+func (a *Agent) projectedPayload(ctx context.Context, p *corev1.Pod, src *corev1.ProjectedVolumeSource) (payload, error) {
+	out := payload{}
+	var errs []error
+	for i := range src.Sources {
+		part, err := a.projectionPayload(ctx, p, &src.Sources[i], src.DefaultMode)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		maps.Copy(out, part)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// projectionPayload is one source of a projected volume. Sources ordo cannot
+// provide fail the volume, naming the source, rather than being left out.
+func (a *Agent) projectionPayload(ctx context.Context, p *corev1.Pod, s *corev1.VolumeProjection, mode *int32) (payload, error) {
+	switch {
+	case s.ConfigMap != nil:
+		return a.configMapPayload(ctx, p.Namespace, s.ConfigMap.Name, s.ConfigMap.Items, mode, s.ConfigMap.Optional)
+	case s.Secret != nil:
+		return a.secretPayload(ctx, p.Namespace, s.Secret.Name, s.Secret.Items, mode, s.Secret.Optional)
+	case s.DownwardAPI != nil:
+		return downwardPayload(p, s.DownwardAPI.Items, mode, a.nodeStatus().Allocatable)
+	case s.ServiceAccountToken != nil:
+		token, err := a.podToken(ctx, p, s.ServiceAccountToken)
+		if err != nil {
+			return nil, err
+		}
+		return payload{s.ServiceAccountToken.Path: {data: []byte(token), mode: fileMode(mode)}}, nil
+	case s.ClusterTrustBundle != nil:
+		return nil, errors.New("projected source clusterTrustBundle is not supported by ordo (it serves no ClusterTrustBundle API)")
+	case s.PodCertificate != nil:
+		return nil, errors.New("projected source podCertificate is not supported by ordo (it serves no PodCertificateRequest API)")
+	}
+	return nil, fmt.Errorf("a projected source of a kind ordo does not know")
+}

@@ -1,0 +1,197 @@
+package agent
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Modes of the tmpfs roots. An emptyDir with medium Memory is a scratch
+// space any container user may write, as the kubelet's tmpfs (mounted without
+// a mode: 1777) is. Secret, projected and downwardAPI volumes are mounted
+// read-only in containers and only the agent writes them: 0755.
+const (
+	scratchTmpfsMode = 0o1777
+	apiDataTmpfsMode = 0o755
+)
+
+// tmpfsConfig is one memory-backed volume to mount.
+type tmpfsConfig struct {
+	dir  string
+	mode os.FileMode
+	// size is the tmpfs size in bytes; 0 leaves the kernel's default (half
+	// of RAM).
+	size int64
+}
+
+// ensureTmpfs mounts a tmpfs at c.dir unless one is there already (an agent
+// restarted under a running pod keeps the pod's memory volumes, as the
+// kubelet does). nosuid and nodev: nothing a pod writes there can gain
+// privileges or open host devices.
+func ensureTmpfs(c tmpfsConfig) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	mounts, err := mountsUnder(c.dir)
+	if err != nil {
+		return err
+	}
+	for _, m := range mounts {
+		if m.point == c.dir && m.fstype == "tmpfs" {
+			return nil
+		}
+	}
+	opts := fmt.Sprintf("mode=%o", c.mode)
+	if c.size > 0 {
+		opts += fmt.Sprintf(",size=%d", c.size)
+	}
+	if err := unix.Mount("tmpfs", c.dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("mount tmpfs at %s: %w", c.dir, err)
+	}
+	return nil
+}
+
+// mount is one line of /proc/self/mountinfo.
+type mount struct{ point, fstype string }
+
+// mountsUnder lists the mounts at dir or below it, deepest first (the order
+// to unmount them in).
+func mountsUnder(dir string) ([]mount, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []mount
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		m, ok := parseMountInfo(sc.Text())
+		if ok && (m.point == dir || strings.HasPrefix(m.point, dir+"/")) {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].point) > len(out[j].point) })
+	return out, sc.Err()
+}
+
+// parseMountInfo reads the mount point (field 5) and the file system type
+// (the first field after " - ") of a mountinfo line.
+func parseMountInfo(line string) (mount, bool) {
+	pre, post, ok := strings.Cut(line, " - ")
+	fields, tail := strings.Fields(pre), strings.Fields(post)
+	if !ok || len(fields) < 5 || len(tail) < 1 {
+		return mount{}, false
+	}
+	return mount{point: unescapeOctal(fields[4]), fstype: tail[0]}, true
+}
+
+// unescapeOctal undoes mountinfo's \040-style escapes of spaces, tabs,
+// newlines and backslashes.
+func unescapeOctal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1:i+4]) {
+			b.WriteByte((s[i+1]-'0')*64 + (s[i+2]-'0')*8 + (s[i+3] - '0'))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isOctal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '7' {
+			return false
+		}
+	}
+	return true
+}
+
+// unmountUnder unmounts everything mounted at dir or below it. A busy mount
+// is detached (it goes once the last user lets go).
+func unmountUnder(dir string) error {
+	mounts, err := mountsUnder(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range mounts {
+		err := unix.Unmount(m.point, 0)
+		if errors.Is(err, unix.EBUSY) {
+			err = unix.Unmount(m.point, unix.MNT_DETACH)
+		}
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", m.point, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removePodDir unmounts the pod's memory volumes and deletes its directory.
+// If something stays mounted the directory is kept: deleting through a
+// mount would delete what it shows.
+func removePodDir(dir string) error {
+	if err := unmountUnder(dir); err != nil {
+		return err
+	}
+	if left, err := mountsUnder(dir); err != nil || len(left) > 0 {
+		return fmt.Errorf("%s still has mounts (%v), not removing it", dir, left)
+	}
+	return os.RemoveAll(dir)
+}
+
+// memoryVolumeSize is the size of a pod's memory-backed volume, as the
+// kubelet computes it: node allocatable memory, lowered to the pod's memory
+// limit (when every container has one) and then to the volume's sizeLimit.
+func memoryVolumeSize(p *corev1.Pod, sizeLimit *resource.Quantity, allocatable int64) int64 {
+	size := allocatable
+	if lim := podMemoryLimit(p); lim > 0 && (size <= 0 || lim < size) {
+		size = lim
+	}
+	if sizeLimit != nil && sizeLimit.Value() > 0 && (size <= 0 || sizeLimit.Value() < size) {
+		size = sizeLimit.Value()
+	}
+	return size
+}
+
+// podMemoryLimit is the most memory the pod's containers may use together:
+// the larger of the app containers' sum and the largest init container, or
+// 0 when any container has no memory limit.
+func podMemoryLimit(p *corev1.Pod) int64 {
+	limit := func(c corev1.Container) (int64, bool) {
+		q, ok := c.Resources.Limits[corev1.ResourceMemory]
+		return q.Value(), ok
+	}
+	var sum int64
+	for _, c := range p.Spec.Containers {
+		v, ok := limit(c)
+		if !ok {
+			return 0
+		}
+		sum += v
+	}
+	for _, c := range p.Spec.InitContainers {
+		v, ok := limit(c)
+		if !ok {
+			return 0
+		}
+		sum = max(sum, v)
+	}
+	return sum
+}
+
+// volumeDir is where a pod's volume lives on the node.
+func (a *Agent) volumeDir(p *corev1.Pod, name string) string {
+	return filepath.Join(a.podDir(p), "volumes", name)
+}

@@ -1,0 +1,56 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTmpfsMountIsIdempotentAndRemovedWithThePodDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	pod := filepath.Join(t.TempDir(), "pods", "ns_p_uid")
+	dir := filepath.Join(pod, "volumes", "secret")
+	t.Cleanup(func() { _ = unmountUnder(pod) })
+	for i := 0; i < 2; i++ {
+		if err := ensureTmpfs(tmpfsConfig{dir: dir, mode: apiDataTmpfsMode, size: 1 << 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mounts, err := mountsUnder(pod)
+	if err != nil || len(mounts) != 1 || mounts[0].point != dir || mounts[0].fstype != "tmpfs" {
+		t.Fatalf("mounts under the pod dir: %v %v", mounts, err)
+	}
+	opts := mountOptions(t, dir)
+	for _, want := range []string{"nosuid", "nodev", "size=1024k", "mode=755"} {
+		if !strings.Contains(opts, want) {
+			t.Errorf("mount options %q lack %s", opts, want)
+		}
+	}
+	if err := removePodDir(pod); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pod); !os.IsNotExist(err) {
+		t.Errorf("pod dir still there: %v", err)
+	}
+	if left, _ := mountsUnder(pod); len(left) > 0 {
+		t.Errorf("mounts left: %v", left)
+	}
+}
+
+// mountOptions is the /proc/mounts options field of the mount at dir.
+func mountOptions(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[1] == dir {
+			return f[3]
+		}
+	}
+	return ""
+}
