@@ -1,0 +1,152 @@
+// Command cronfire measures how precisely ordo fires CronJobs and what
+// they cost: the lag from a run's scheduled instant to its Job being
+// created and to its first pod running, for one CronJob and for many due
+// in the same second; the server's idle CPU and memory with thousands of
+// CronJobs registered; and the completion rate of a large Indexed Job.
+//
+// It starts its own `ordo server` (via testcluster, honouring $ORDO_BIN)
+// in a temporary directory and removes it at the end. It never judges the
+// figures: it exits 1 only when something broke (an API error, a run that
+// never happened).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
+	"github.com/ordo-dev/ordo/internal/testcluster"
+	"k8s.io/client-go/kubernetes"
+)
+
+type options struct {
+	single      int
+	burst       int
+	idle        int
+	idleWindow  time.Duration
+	completions int
+	parallelism int
+	pods        bool
+	timeout     time.Duration
+}
+
+func parseFlags() options {
+	var o options
+	flag.IntVar(&o.single, "single", 10, "runs observed of one CronJob firing every 2 seconds")
+	flag.IntVar(&o.burst, "burst", 1000, "CronJobs all due in the same second")
+	flag.IntVar(&o.idle, "idle", 10000, "CronJobs registered (firing yearly) for the idle measurement; 0 skips it")
+	flag.DurationVar(&o.idleWindow, "idle-window", 30*time.Second, "how long idle CPU is measured")
+	flag.IntVar(&o.completions, "completions", 2000, "completions of the Indexed Job; 0 skips it")
+	flag.IntVar(&o.parallelism, "parallelism", 100, "parallelism of the Indexed Job")
+	flag.BoolVar(&o.pods, "pods", os.Geteuid() == 0, "run the Jobs' pods (needs root); without, Jobs are created suspended")
+	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long a phase may wait for its runs")
+	flag.Parse()
+	return o
+}
+
+// result is printed as `RESULT {json}` for machines, after the human lines.
+type result struct {
+	OK      bool                             `json:"ok"`
+	Error   string                           `json:"error,omitempty"`
+	Machine benchutil.Machine                `json:"machine"`
+	Pods    bool                             `json:"pods"`
+	Single  *fireStats                       `json:"single,omitempty"`
+	Burst   *fireStats                       `json:"burst,omitempty"`
+	Idle    *idleStats                       `json:"idle,omitempty"`
+	Indexed *jobStats                        `json:"indexed_job,omitempty"`
+	Memory  map[string]benchutil.MemSnapshot `json:"server_mem"`
+}
+
+func main() { os.Exit(run(parseFlags())) }
+
+func run(o options) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res := &result{Machine: benchutil.DescribeMachine(), Pods: o.pods, Memory: map[string]benchutil.MemSnapshot{}}
+	benchutil.Progress("machine: %+v", res.Machine)
+	err := withServer(o, func(srv *testcluster.Server, cs kubernetes.Interface) error {
+		return measure(ctx, o, srv, cs, res)
+	})
+	if err != nil {
+		res.Error = err.Error()
+		fmt.Fprintf(os.Stderr, "cronfire: FAILED: %v\n", err)
+	}
+	res.OK = err == nil
+	out, _ := json.Marshal(res)
+	fmt.Printf("RESULT %s\n", out)
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// withServer runs fn against a fresh server and always stops it and
+// removes its directory and bridge.
+func withServer(o options, fn func(*testcluster.Server, kubernetes.Interface) error) error {
+	dir, err := os.MkdirTemp("", "ordo-cronfire-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var args []string
+	if !o.pods {
+		args = append(args, "--no-agent")
+	}
+	srv, err := testcluster.Start(dir, args...)
+	if err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	defer srv.RemoveBridge()
+	defer benchutil.StopServer(srv)
+	cs, _, err := benchutil.Clients(srv)
+	if err != nil {
+		return err
+	}
+	return fn(srv, cs)
+}
+
+func measure(ctx context.Context, o options, srv *testcluster.Server, cs kubernetes.Interface, res *result) error {
+	pid := fmt.Sprint(srv.Pid())
+	snap := func(phase string) {
+		if m, err := benchutil.Snapshot(pid, srv.DataDir); err == nil {
+			res.Memory[phase] = m
+			benchutil.Progress("memory %-12s %s", phase, m)
+		}
+	}
+	snap("start")
+	if err := waitNode(ctx, cs, o.pods); err != nil {
+		return err
+	}
+	var err error
+	if o.single > 0 {
+		if res.Single, err = measureSingle(ctx, o, cs); err != nil {
+			return err
+		}
+		snap("single")
+	}
+	if o.burst > 0 {
+		if res.Burst, err = measureBurst(ctx, o, cs); err != nil {
+			return err
+		}
+		snap("burst")
+	}
+	if o.completions > 0 && o.pods {
+		if res.Indexed, err = measureIndexedJob(ctx, o, cs); err != nil {
+			return err
+		}
+		snap("indexed_job")
+	}
+	if o.idle > 0 {
+		if res.Idle, err = measureIdle(ctx, o, cs, pid); err != nil {
+			return err
+		}
+		snap("idle")
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+)
+
+// fireRun is one CronJob run as the benchmark saw it: its scheduled slot (from
+// the Job's annotation) and when the watch delivered its Job and its first
+// running pod.
+type fireRun struct {
+	slot    time.Time
+	created time.Time
+	running time.Time
+}
+
+// runWatcher follows Jobs and pods of the namespace, stamping each run on
+// arrival of the event. It is opened before anything is created.
+type runWatcher struct {
+	mu   sync.Mutex
+	runs map[string]*fireRun // by Job name
+	done map[string]bool // Jobs with a Complete condition
+}
+
+func newRunWatcher() *runWatcher {
+	return &runWatcher{runs: map[string]*fireRun{}, done: map[string]bool{}}
+}
+
+func (w *runWatcher) start(ctx context.Context, cs kubernetes.Interface, ns string) error {
+	jobs, err := cs.BatchV1().Jobs(ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	pods, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		jobs.Stop()
+		return err
+	}
+	go w.follow(ctx, jobs, w.onJob)
+	go w.follow(ctx, pods, w.onPod)
+	return nil
+}
+
+func (w *runWatcher) follow(ctx context.Context, wi watch.Interface, on func(watch.Event, time.Time)) {
+	defer wi.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-wi.ResultChan():
+			if !ok {
+				return
+			}
+			on(ev, time.Now())
+		}
+	}
+}
+
+func (w *runWatcher) onJob(ev watch.Event, now time.Time) {
+	j, ok := ev.Object.(*batchv1.Job)
+	if !ok || ev.Type == watch.Deleted {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.runs[j.Name]
+	if r == nil {
+		r = &fireRun{created: now}
+		if slot, err := time.Parse(time.RFC3339, j.Annotations[batchv1.CronJobScheduledTimestampAnnotation]); err == nil {
+			r.slot = slot
+		}
+		w.runs[j.Name] = r
+	}
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+			w.done[j.Name] = true
+		}
+	}
+}
+
+func (w *runWatcher) onPod(ev watch.Event, now time.Time) {
+	p, ok := ev.Object.(*corev1.Pod)
+	if !ok || ev.Type == watch.Deleted || p.Status.Phase != corev1.PodRunning {
+		return
+	}
+	job := p.Labels[batchv1.JobNameLabel]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r := w.runs[job]; r != nil && r.running.IsZero() {
+		r.running = now
+	}
+}
+
+// lags returns, for the runs whose Job name has prefix, the lag of each
+// stage behind the slot, and how many runs are in each state.
+func (w *runWatcher) lags(match func(name string) bool) (created, running []time.Duration, completed int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, r := range w.runs {
+		if !match(name) || r.slot.IsZero() {
+			continue
+		}
+		created = append(created, r.created.Sub(r.slot))
+		if !r.running.IsZero() {
+			running = append(running, r.running.Sub(r.slot))
+		}
+		if w.done[name] {
+			completed++
+		}
+	}
+	return created, running, completed
+}
