@@ -161,3 +161,30 @@ func childrenOf(t *testing.T, pid int) map[string]string {
 	}
 	return out
 }
+
+func TestHostIPCNamespaceAndShm(t *testing.T) {
+	r := testRuntime(t)
+	shm, err := os.CreateTemp("/dev/shm", "ordo-test-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	shm.Close()
+	defer os.Remove(shm.Name())
+	script := "readlink /proc/self/ns/ipc; test -e " + shm.Name() + " && echo host-shm || echo own-shm"
+	for _, hostIPC := range []bool{true, false} {
+		sb, err := r.StartSandbox(SandboxConfig{Hostname: "ipc", HostNetwork: true, HostIPC: hostIPC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, exit := run(t, r, sb, "sh", "-c", script)
+		sb.Stop()
+		lines := strings.Fields(out)
+		if exit.Code != 0 || len(lines) != 2 {
+			t.Fatalf("hostIPC %v: exit %d: %q", hostIPC, exit.Code, out)
+		}
+		host := mustReadlink(t, "/proc/self/ns/ipc")
+		if (lines[0] == host) != hostIPC || (lines[1] == "host-shm") != hostIPC {
+			t.Errorf("hostIPC %v: container sees ipc %s (host %s) and %s", hostIPC, lines[0], host, lines[1])
+		}
+	}
+}
