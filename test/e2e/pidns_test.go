@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,5 +139,41 @@ func TestShareProcessNamespaceDiesWithTheServer(t *testing.T) {
 				t.Errorf("%s: container %s after restart: %+v", name, st.Name, st.State)
 			}
 		}
+	}
+}
+
+func TestHostPIDAndHostIPC(t *testing.T) {
+	c, cs, node := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: hostns}
+spec:
+  nodeName: `+node+`
+  hostPID: true
+  hostIPC: true
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo pid=$$; readlink /proc/self/ns/ipc; exec sleep 3600']
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "hostns", corev1.PodRunning)
+	var logs string
+	waitFor(t, func() bool { logs = c.Run("logs", "hostns"); return strings.Contains(logs, "ipc:") }, "container reports")
+	hostIPC, _ := os.Readlink("/proc/self/ns/ipc")
+	if strings.Contains(logs, "pid=1\n") || !strings.Contains(logs, hostIPC) {
+		t.Errorf("container printed %q; want a host PID and the host's IPC namespace %s", logs, hostIPC)
+	}
+	// kubectl exec enters the host's PID namespace with it: the server is there.
+	server := strconv.Itoa(c.Pid())
+	if out := c.Run("exec", "hostns", "--", "sh", "-c", "test -d /proc/"+server+" && echo sees-server"); !strings.Contains(out, "sees-server") {
+		t.Errorf("exec in a hostPID pod does not see the server's PID %s: %q", server, out)
+	}
+	if events := c.Run("get", "events", "--field-selector", "involvedObject.name=hostns"); strings.Contains(events, "UnsupportedFields") {
+		t.Errorf("hostPID/hostIPC still reported unsupported:\n%s", events)
+	}
+	c.Run("delete", "pod", "hostns", "--wait=true", "--timeout=60s")
+	if left := podProcesses(t, "hostns"); len(left) > 0 {
+		t.Errorf("processes left after deletion: %v", left)
 	}
 }
