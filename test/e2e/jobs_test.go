@@ -193,7 +193,9 @@ func TestJobSeedParallelismNeverExceeded(t *testing.T) {
 	if len(row) != 5 || row[0] != "my-busybox-job" || row[1] != "Complete" || row[2] != "4/4" {
 		t.Errorf("kubectl get jobs row %q", row)
 	}
-	waitFor(t, func() bool { return countPrefix(jobEvents(t, cs, "my-busybox-job"), "Normal Completed Job completed") == 1 }, "Completed event")
+	waitFor(t, func() bool {
+		return countPrefix(jobEvents(t, cs, "my-busybox-job"), "Normal Completed Job completed") == 1
+	}, "Completed event")
 	evs := jobEvents(t, cs, "my-busybox-job")
 	if n := countPrefix(evs, "Normal SuccessfulCreate Created pod: my-busybox-job-"); n != 4 {
 		t.Errorf("%d SuccessfulCreate events, want 4: %q", n, evs)
