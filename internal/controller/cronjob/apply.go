@@ -17,24 +17,40 @@ var background = metav1.DeletePropagationBackground
 // write status once, prune history, then record events and metrics. A
 // failed create stops there: status records only the slots whose Jobs
 // exist, so the retry resumes at the first slot that failed.
-func (c *Controller) apply(ctx context.Context, cj *batchv1.CronJob, p *plan) error {
+//
+// When it created Jobs, apply leaves status and history to the next pass
+// and says so (deferred): the key goes to the back of the queue, behind
+// every other CronJob due at the same instant, so a thousand due together
+// get their Jobs before any of them spends a write on status. The memo
+// keeps the slot from running twice meanwhile.
+func (c *Controller) apply(ctx context.Context, cj *batchv1.CronJob, p *plan) (deferred bool, err error) {
 	for _, ref := range p.deleteActive {
 		if err := c.deleteJob(ctx, cj, ref.Name); err != nil {
-			return err
+			return false, err
 		}
 	}
 	createErr := c.createRuns(ctx, cj, p)
+	if createErr == nil && len(p.runs) > 0 {
+		c.record(cj, p)
+		return true, nil
+	}
 	if err := c.writeStatus(ctx, cj, p.status); err != nil {
-		return err
+		return false, err
 	}
 	if createErr != nil {
-		return createErr
+		return false, createErr
 	}
 	for _, j := range p.deleteHistory {
 		if err := c.deleteJob(ctx, cj, j.Name); err != nil {
-			return err
+			return false, err
 		}
 	}
+	c.record(cj, p)
+	return false, nil
+}
+
+// record emits the plan's events and counts its missed and skipped runs.
+func (c *Controller) record(cj *batchv1.CronJob, p *plan) {
 	for _, e := range p.events {
 		c.recorder.Event(cj, e.kind, e.reason, e.message)
 	}
@@ -44,7 +60,6 @@ func (c *Controller) apply(ctx context.Context, cj *batchv1.CronJob, p *plan) er
 	if p.skipped != "" {
 		c.metrics.Skipped(p.skipped)
 	}
-	return nil
 }
 
 // createRuns creates each run's Job and adds it to status.active. A Job

@@ -50,10 +50,14 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		cj: cj, jobs: jobs, gone: gone, sched: sched, catchUp: catchUp,
 		now: c.clock.Now(), memo: c.memos.get(key, cj.UID),
 	})
-	err = c.apply(ctx, cj, &p)
+	deferred, err := c.apply(ctx, cj, &p)
 	c.memos.set(key, cj.UID, p.memo)
 	if err != nil {
 		return nil, err
+	}
+	if deferred {
+		var now time.Duration
+		return &now, nil
 	}
 	if p.requeueAt.IsZero() {
 		return nil, nil
