@@ -26,11 +26,11 @@ const (
 	PIDHost
 )
 
-// startInPIDNamespace starts cmd as a member of the PID namespace of process
-// pid. A process cannot move itself into another PID namespace: setns only
-// decides where its later children go, and that per thread. So one OS
-// thread switches, forks cmd, and switches back before Go may schedule
-// anything else on it.
+// startInPIDNamespace runs start, which forks, so that the child is born in
+// the PID namespace of process pid. A process cannot move itself into
+// another PID namespace: setns only decides where its later children go, and
+// that per thread. So one OS thread switches, forks, and switches back
+// before Go may schedule anything else on it.
 func startInPIDNamespace(pid int, start func() error) error {
 	result := make(chan error, 1)
 	go func() {
@@ -48,12 +48,15 @@ func startInPIDNamespace(pid int, start func() error) error {
 			return
 		}
 		result <- start()
-		// If the thread cannot switch back it must never fork again: the
-		// goroutine ends still locked, so Go retires the thread. (Its
-		// children get their Pdeathsig then; the agent sees them exit.)
-		if unix.Setns(int(back.Fd()), unix.CLONE_NEWPID) == nil {
-			goruntime.UnlockOSThread()
+		if unix.Setns(int(back.Fd()), unix.CLONE_NEWPID) != nil {
+			// The thread must never fork for anyone else, nor end: its
+			// children, of this and earlier pods, would get their
+			// parent-death signal. It stays parked, a leak that is never
+			// expected to happen (the agent can always re-enter its own
+			// namespace).
+			select {}
 		}
+		goruntime.UnlockOSThread()
 	}()
 	return <-result
 }
