@@ -96,6 +96,7 @@ func New(c Config) (*Server, error) {
 	if c.AgentClientTLS != nil {
 		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
 	}
+	c.Registry.Authorizer = cfg.Authorization.Authorizer
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}

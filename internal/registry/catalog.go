@@ -41,7 +41,10 @@ func coreResources() []*Resource {
 		with(r("namespaces", "Namespace", false, func() runtime.Object { return &corev1.Namespace{} }, func() runtime.Object { return &corev1.NamespaceList{} }),
 			"ns", nil, func(r *Resource) { r.Subresources = []string{"status", "finalize"}; r.Hooks = namespaceHooks }),
 		with(r("pods", "Pod", true, func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} }),
-			"po", all, func(r *Resource) { r.Subresources = []string{"status", "binding", "log", "exec"}; r.Hooks = podHooks }),
+			"po", all, func(r *Resource) {
+				r.Subresources = []string{"status", "binding", "log", "exec", "portforward"}
+				r.Hooks = podHooks
+			}),
 		with(r("services", "Service", true, func() runtime.Object { return &corev1.Service{} }, func() runtime.Object { return &corev1.ServiceList{} }),
 			"svc", all, func(r *Resource) { r.Subresources = []string{"status"} }),
 		with(r("endpoints", "Endpoints", true, func() runtime.Object { return &corev1.Endpoints{} }, func() runtime.Object { return &corev1.EndpointsList{} }),

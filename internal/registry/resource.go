@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/rest"
 )
 
@@ -77,6 +78,9 @@ type Config struct {
 	// Tokens answers serviceaccounts/token (the TokenRequest API); nil
 	// answers 503.
 	Tokens TokenRequester
+	// Authorizer is the API server's, for the second check that streaming
+	// subresources make (see authorizeCreate).
+	Authorizer authorizer.Authorizer
 }
 
 // Allocator hands out unique values (IPs, ports) that survive restarts.

@@ -75,6 +75,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = &logREST{store: store, agents: c.Agents}
 		case "exec":
 			out[key] = &execREST{store: store, agents: c.Agents}
+		case "portforward":
+			out[key] = &portForwardREST{store: store, agents: c.Agents, authz: c.Authorizer}
 		case "token":
 			out[key] = &tokenREST{store: store, tokens: c.Tokens}
 		case "finalize":

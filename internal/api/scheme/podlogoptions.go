@@ -13,11 +13,20 @@ import (
 
 // addQueryConversions reads subresource options from a request's query, as
 // kube-apiserver's generated conversions do (kubectl logs sends
-// ?container=&follow=&tailLines=...).
+// ?container=&follow=&tailLines=..., port-forward clients ?ports=...).
 func addQueryConversions(s *runtime.Scheme) error {
 	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodExecOptions)(nil),
 		func(a, b interface{}, _ conversion.Scope) error {
 			return podExecOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodExecOptions))
+		}); err != nil {
+		return err
+	}
+	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodPortForwardOptions)(nil),
+		func(a, b interface{}, scope conversion.Scope) error {
+			// ?ports=8080&ports=9090 or ?ports=8080,9090, each in 0–65535.
+			q := *a.(*url.Values)
+			ports := q["ports"]
+			return metav1.Convert_Slice_string_To_Slice_int32(&ports, &b.(*corev1.PodPortForwardOptions).Ports, scope)
 		}); err != nil {
 		return err
 	}

@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/kubernetes"
+)
+
+// webPod serves a page on 127.0.0.1:8080 inside its own network namespace:
+// reachable by port-forward (the pod's localhost), not by the pod's IP.
+const webPod = `apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: python
+    command:
+    - sh
+    - -c
+    - mkdir -p /tmp/www && echo hello from the pod > /tmp/www/index.html &&
+      exec /usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /tmp/www
+    readinessProbe:
+      exec: {command: [bash, -c, 'exec 3<>/dev/tcp/127.0.0.1/8080']}
+      periodSeconds: 1
+`
+
+func TestPortForward(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(webPod, "apply", "-f", "-")
+	p := waitPod(t, cs, "web", podReady, "web serves on its localhost")
+	if p.Status.PodIP != "" && p.Status.PodIP != p.Status.HostIP {
+		if canConnect(net.JoinHostPort(p.Status.PodIP, "8080")) {
+			t.Fatalf("the pod's IP %s answers on 8080: the test would not prove the pod-localhost path", p.Status.PodIP)
+		}
+	}
+	// kubectl tries SPDY tunnelled over WebSocket first (the API server
+	// unwraps it); with that off it upgrades to SPDY directly. Its -v=4 log
+	// says which it used.
+	for _, tc := range []struct{ name, env, tunnelLog string }{
+		{"websocket", "", "Negotiation complete"},
+		{"spdy", "KUBECTL_PORT_FORWARD_WEBSOCKETS=false", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pf := startPortForward(t, c.With(t), tc.env, "-v=4", "pod/web", ":8080")
+			for range 2 { // one session, two forwarded connections
+				if got := httpGet(t, "http://"+pf.addr+"/index.html"); got != "hello from the pod\n" {
+					t.Fatalf("GET through port-forward: %q", got)
+				}
+			}
+			stopPortForward(t, pf.cmd)
+			if canConnect(pf.addr) {
+				t.Fatalf("%s still accepts connections after kubectl stopped", pf.addr)
+			}
+			log := pf.stderr.String()
+			if strings.Contains(log, "fallback to secondary dialer") || (tc.tunnelLog != "") != strings.Contains(log, "Negotiation complete") {
+				t.Fatalf("kubectl did not connect as expected (%s):\n%s", tc.name, log)
+			}
+		})
+	}
+	t.Run("errors", func(t *testing.T) { portForwardErrors(t, c.With(t), cs) })
+}
+
+// portForwardErrors: an unknown pod is NotFound; a finished pod is refused
+// with Kubernetes' message, by kubectl and by the API itself (400).
+func portForwardErrors(t *testing.T, c *testcluster.T, cs kubernetes.Interface) {
+	if out := c.Fail("", "port-forward", "pod/nope", ":8080"); !strings.Contains(out, "NotFound") {
+		t.Fatalf("port-forward to a missing pod: %s", out)
+	}
+	c.Run("run", "done", "--image=busybox", "--restart=Never", "--command", "--", "true")
+	waitPhase(t, cs, "done", corev1.PodSucceeded)
+	const notRunning = "unable to forward port because pod is not running. Current status=Succeeded"
+	if out := c.Fail("", "port-forward", "pod/done", ":8080"); !strings.Contains(out, notRunning) {
+		t.Fatalf("port-forward to a finished pod: %s", out)
+	}
+	err := cs.CoreV1().RESTClient().Post().Namespace("default").Resource("pods").Name("done").
+		SubResource("portforward").Do(context.Background()).Error()
+	if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), notRunning) {
+		t.Fatalf("POST pods/done/portforward: %v, want 400 %q", err, notRunning)
+	}
+}
+
+var forwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> 8080$`)
+
+// portForward is a running `kubectl port-forward`; read stderr only once
+// cmd has exited.
+type portForward struct {
+	cmd    *exec.Cmd
+	addr   string // the local address it forwards from
+	stderr *strings.Builder
+}
+
+// startPortForward runs `ordo kubectl port-forward` (with env added) until
+// it reports its local address; the test's cleanup kills it if still alive.
+func startPortForward(t *testing.T, c *testcluster.T, env string, args ...string) portForward {
+	t.Helper()
+	cmd := exec.Command(c.Bin, append([]string{"kubectl", "port-forward", "--address", "127.0.0.1"}, args...)...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig())
+	if env != "" {
+		cmd.Env = append(cmd.Env, env)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if m := forwardingLine.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout) // "Handling connection for ..." lines
+	}()
+	select {
+	case addr := <-found:
+		return portForward{cmd: cmd, addr: addr, stderr: stderr}
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("kubectl port-forward printed no Forwarding line; stderr: %s", stderr.String())
+		return portForward{}
+	}
+}
+
+// stopPortForward interrupts kubectl as Ctrl-C would and checks that it
+// exits and its process is gone.
+func stopPortForward(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl port-forward did not exit on SIGINT")
+	}
+	if err := syscall.Kill(cmd.Process.Pid, 0); err != syscall.ESRCH {
+		t.Fatalf("kubectl process %d still exists after exiting: %v", cmd.Process.Pid, err)
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	client := http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s, %q, %v", url, resp.Status, body, err)
+	}
+	return string(body)
+}
+
+func canConnect(addr string) bool {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err == nil {
+		_ = conn.Close()
+	}
+	return err == nil
+}
