@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,12 +21,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// webPod serves a page on 127.0.0.1:8080 inside its own network namespace:
-// reachable by port-forward (the pod's localhost), not by the pod's IP.
-const webPod = `apiVersion: v1
+// webPod serves a page on 127.0.0.1:port inside the pod's network namespace:
+// reachable by port-forward (the pod's localhost), not by the pod's IP. With
+// hostNetwork that namespace is the host's.
+func webPod(name, port string, hostNetwork bool) string {
+	return `apiVersion: v1
 kind: Pod
-metadata: {name: web}
+metadata: {name: ` + name + `}
 spec:
+  hostNetwork: ` + strconv.FormatBool(hostNetwork) + `
   terminationGracePeriodSeconds: 1
   containers:
   - name: web
@@ -33,16 +37,17 @@ spec:
     command:
     - sh
     - -c
-    - mkdir -p /tmp/www && echo hello from the pod > /tmp/www/index.html &&
-      exec /usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /tmp/www
+    - mkdir -p /tmp/www && echo hello from ` + name + ` > /tmp/www/index.html &&
+      exec /usr/bin/python3 -m http.server ` + port + ` --bind 127.0.0.1 --directory /tmp/www
     readinessProbe:
-      exec: {command: [bash, -c, 'exec 3<>/dev/tcp/127.0.0.1/8080']}
+      exec: {command: [bash, -c, 'exec 3<>/dev/tcp/127.0.0.1/` + port + `']}
       periodSeconds: 1
 `
+}
 
 func TestPortForward(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
-	c.RunIn(webPod, "apply", "-f", "-")
+	c.RunIn(webPod("web", "8080", false), "apply", "-f", "-")
 	p := waitPod(t, cs, "web", podReady, "web serves on its localhost")
 	if p.Status.PodIP != "" && p.Status.PodIP != p.Status.HostIP {
 		if canConnect(net.JoinHostPort(p.Status.PodIP, "8080")) {
@@ -59,7 +64,7 @@ func TestPortForward(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pf := startPortForward(t, c.With(t), tc.env, "-v=4", "pod/web", ":8080")
 			for range 2 { // one session, two forwarded connections
-				if got := httpGet(t, "http://"+pf.addr+"/index.html"); got != "hello from the pod\n" {
+				if got := httpGet(t, "http://"+pf.addr+"/index.html"); got != "hello from web\n" {
 					t.Fatalf("GET through port-forward: %q", got)
 				}
 			}
@@ -73,7 +78,26 @@ func TestPortForward(t *testing.T) {
 			}
 		})
 	}
+	t.Run("host network", func(t *testing.T) { portForwardHostNetwork(t, c.With(t), cs) })
 	t.Run("errors", func(t *testing.T) { portForwardErrors(t, c.With(t), cs) })
+}
+
+// portForwardHostNetwork: a pod on the host network is reached on the
+// host's localhost.
+func portForwardHostNetwork(t *testing.T, c *testcluster.T, cs kubernetes.Interface) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	_ = ln.Close()
+	c.RunIn(webPod("hostweb", port, true), "apply", "-f", "-")
+	waitPod(t, cs, "hostweb", podReady, "hostweb serves on the host's localhost")
+	pf := startPortForward(t, c, "", "pod/hostweb", ":"+port)
+	defer stopPortForward(t, pf.cmd)
+	if got := httpGet(t, "http://"+pf.addr+"/index.html"); got != "hello from hostweb\n" {
+		t.Fatalf("GET through port-forward: %q", got)
+	}
 }
 
 // portForwardErrors: an unknown pod is NotFound; a finished pod is refused
@@ -95,7 +119,7 @@ func portForwardErrors(t *testing.T, c *testcluster.T, cs kubernetes.Interface) 
 	}
 }
 
-var forwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> 8080$`)
+var forwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> \d+$`)
 
 // portForward is a running `kubectl port-forward`; read stderr only once
 // cmd has exited.
