@@ -121,12 +121,12 @@ static int ordo_host_mounts(char **out) {
 	return n;
 }
 
-// ordo_bind mounts src at target under the new root, creating a missing
-// mount point in the writable layer when create is set.
-static void ordo_bind(const char *src, const char *target, int ro, int create) {
+// ordo_bind mounts src at target under root, creating a missing mount point
+// in the writable layer when create is set.
+static void ordo_bind(const char *root, const char *src, const char *target, int ro, int create) {
 	char dst[4096];
 	struct stat st;
-	snprintf(dst, sizeof dst, NEWROOT "%s", target);
+	snprintf(dst, sizeof dst, "%s%s", root, target);
 	if (stat(src, &st) != 0) ordo_fail("volume source for %s: %s", target, strerror(errno));
 	if (lstat(dst, &(struct stat){0}) != 0) {
 		if (!create) return;
@@ -218,16 +218,21 @@ static void ordo_root(struct ordo_spec *s) {
 		ordo_mkdirs(NEWROOT "/dev/shm", 0);
 		ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	}
-	for (int i = 0; i < nhost; i++) ordo_bind(host[i], host[i], 1, 0);
+	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
+	mkdir(NEWROOT OLDROOT, 0700);
+	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
+	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
+	// Volumes are bound after the pivot, from the descriptors opened above,
+	// so their targets resolve inside the container's root: through
+	// /var/run -> /run a service-account token must land in the container's
+	// /run, not the host's.
 	for (int i = 0; i < s->nmounts; i++) {
 		char src[64];
 		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-		ordo_bind(src, s->mdst[i], s->mro[i], 1);
+		ordo_bind("", src, s->mdst[i], s->mro[i], 1);
 		close(fds[i]);
 	}
-	mkdir(NEWROOT OLDROOT, 0700);
-	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
-	if (chdir("/") != 0 || umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
+	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
 	rmdir(OLDROOT);
 }
 
