@@ -8,7 +8,6 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent/portforward"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
 
 // portForwardHandler serves kubectl port-forward for a pod of this node, as
@@ -19,12 +18,6 @@ func (a *Agent) portForwardHandler(w http.ResponseWriter, r *http.Request) {
 	p, err := a.pods.Pods(ns).Get(name)
 	if err != nil {
 		http.Error(w, "pod does not exist", http.StatusNotFound)
-		return
-	}
-	if wsstream.IsWebSocketRequest(r) {
-		// kubectl's WebSocket variant reaches here as SPDY: the API server
-		// unwraps its tunnel. Only bare WebSocket port forwarding is left out.
-		http.Error(w, "ordo's agent speaks SPDY port forwarding (portforward.k8s.io) only", http.StatusBadRequest)
 		return
 	}
 	dial, release, err := a.podDialer(ns+"/"+name, p.UID)

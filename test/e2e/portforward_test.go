@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
+	"golang.org/x/net/websocket"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // webPod serves a page on 127.0.0.1:port inside the pod's network namespace:
@@ -78,8 +80,52 @@ func TestPortForward(t *testing.T) {
 			}
 		})
 	}
+	t.Run("bare websocket", func(t *testing.T) { portForwardBareWebSocket(t, c.With(t)) })
 	t.Run("host network", func(t *testing.T) { portForwardHostNetwork(t, c.With(t), cs) })
 	t.Run("errors", func(t *testing.T) { portForwardErrors(t, c.With(t), cs) })
+}
+
+// portForwardBareWebSocket speaks the kubelet's bare WebSocket port
+// forwarding through the API server, as the Python and JavaScript clients do:
+// ?ports=8080, channel 0 carries port 8080's data, each channel's first frame
+// names its port.
+func portForwardBareWebSocket(t *testing.T, c *testcluster.T) {
+	rc, err := c.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConfig, err := rest.TLSConfigFor(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "wss" + strings.TrimPrefix(rc.Host, "https") + "/api/v1/namespaces/default/pods/web/portforward?ports=8080"
+	wc, err := websocket.NewConfig(u, "https://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wc.TlsConfig, wc.Protocol = tlsConfig, []string{"v4.channel.k8s.io"}
+	ws, err := websocket.DialConfig(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := websocket.Message.Send(ws, append([]byte{0}, "GET /index.html HTTP/1.0\r\n\r\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetDeadline(time.Now().Add(30 * time.Second))
+	var data string
+	for { // until the agent closes: python answers HTTP/1.0 and hangs up
+		var frame []byte
+		if err := websocket.Message.Receive(ws, &frame); err != nil {
+			break
+		}
+		if len(frame) > 0 && frame[0] == 0 {
+			data += string(frame[1:])
+		}
+	}
+	if !strings.HasPrefix(data, "\x90\x1f") || !strings.HasSuffix(data, "\r\n\r\nhello from web\n") {
+		t.Fatalf("data channel: %q, want port 8080 (little-endian) and then the page", data)
+	}
 }
 
 // portForwardHostNetwork: a pod on the host network is reached on the

@@ -4,7 +4,9 @@
 //
 // The API server proxies pods/portforward here; kubectl's WebSocket
 // (SPDY/3.1+portforward.k8s.io) variant arrives as plain SPDY because the API
-// server unwraps the tunnel, as kube-apiserver does for kubelets.
+// server unwraps the tunnel, as kube-apiserver does for kubelets. Other
+// clients may use the kubelet's bare WebSocket protocol (websocket.go): one
+// connection per port named in the query, no SPDY.
 //
 // Glossary:
 //

@@ -13,6 +13,7 @@ import (
 	constants "k8s.io/apimachinery/pkg/util/portforward"
 	"k8s.io/streaming/pkg/httpstream"
 	"k8s.io/streaming/pkg/httpstream/spdy"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
 
 // DialFunc connects to a port on the pod's localhost.
@@ -45,11 +46,20 @@ type session struct {
 	pairs map[string]*pair // pairs still waiting for a stream, by request ID
 }
 
-// Serve upgrades r to SPDY portforward.k8s.io and forwards until the
-// connection closes, goes idle, or r's context ends. It returns once every
-// forwarded connection is closed, so the caller may then release what Dial
-// uses. Failures before the upgrade are written to w.
+// Serve upgrades r, to SPDY portforward.k8s.io or to a WebSocket, and
+// forwards until the connection closes, goes idle, or r's context ends. It
+// returns once every forwarded connection is closed, so the caller may then
+// release what Dial uses. Failures before the upgrade are written to w.
 func Serve(w http.ResponseWriter, r *http.Request, cfg Config) {
+	if wsstream.IsWebSocketRequest(r) {
+		serveWebSocket(w, r, cfg)
+		return
+	}
+	serveSPDY(w, r, cfg)
+}
+
+// serveSPDY runs a session of SPDY streams, kubectl's protocol.
+func serveSPDY(w http.ResponseWriter, r *http.Request, cfg Config) {
 	if _, err := httpstream.Handshake(r, w, []string{constants.PortForwardV1Name}); err != nil {
 		return // Handshake wrote the error
 	}
@@ -125,8 +135,7 @@ func (s *session) stopWaiting() {
 	}
 }
 
-// forward connects a complete pair to the pod's port. A failed dial is
-// reported on the error stream with the kubelet's message; kubectl prints it.
+// forward connects a complete pair to the pod's port.
 func (s *session) forward(p *pair) {
 	defer s.wg.Done()
 	p.waitReplies()
@@ -134,26 +143,51 @@ func (s *session) forward(p *pair) {
 	defer s.conn.RemoveStreams(p.data, p.errs)
 	defer p.errs.Close()
 	defer p.data.Close()
-	c, err := s.cfg.Dial(s.ctx, p.port)
+	connect(s.ctx, s.cfg, link{port: p.port, data: p.data, errs: p.errs, clientEOF: halfClose})
+}
+
+// link is one forwarded connection: the client's data and error streams and
+// the pod port they go to.
+type link struct {
+	port uint16
+	data io.ReadWriter
+	errs io.Writer
+	// clientEOF is what the end of the client's data means.
+	clientEOF endOfInput
+}
+
+// endOfInput says what the end of the client's data means for the pod
+// connection.
+type endOfInput int
+
+const (
+	// halfClose: the client has sent everything but still reads (SPDY),
+	// so a request–response protocol still gets its answer.
+	halfClose endOfInput = iota
+	// hangUp: the client is gone (a WebSocket has no half-close).
+	hangUp
+)
+
+// connect dials the pod's port and copies both ways until the pod's side has
+// said all it will, or ctx ends. A failed dial is reported on the error
+// stream with the kubelet's message; kubectl prints it.
+func connect(ctx context.Context, cfg Config, l link) {
+	c, err := cfg.Dial(ctx, l.port)
 	if err != nil {
-		_, _ = fmt.Fprintf(p.errs, "error forwarding port %d to pod %s, uid %v: %v", p.port, s.cfg.Pod, s.cfg.UID, err)
+		_, _ = fmt.Fprintf(l.errs, "error forwarding port %d to pod %s, uid %v: %v", l.port, cfg.Pod, cfg.UID, err)
 		return
 	}
 	defer c.Close()
-	stop := context.AfterFunc(s.ctx, func() { _ = c.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
-	pipe(c, p.data)
-}
-
-// pipe copies both ways until the pod's side has said all it will. The end of
-// the client's data half-closes the pod connection, so a request–response
-// protocol still gets its answer.
-func pipe(c net.Conn, stream io.ReadWriter) {
 	go func() {
-		_, _ = io.Copy(c, stream)
-		if hc, ok := c.(interface{ CloseWrite() error }); ok {
+		_, _ = io.Copy(c, l.data)
+		hc, ok := c.(interface{ CloseWrite() error })
+		if l.clientEOF == halfClose && ok {
 			_ = hc.CloseWrite()
+			return
 		}
+		_ = c.Close()
 	}()
-	_, _ = io.Copy(stream, c)
+	_, _ = io.Copy(l.data, c)
 }

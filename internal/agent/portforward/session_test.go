@@ -76,8 +76,8 @@ func startAgent(t *testing.T, cfg Config) (url string, served chan struct{}) {
 	return srv.URL + "/portForward/default/web", served
 }
 
-// connect upgrades to SPDY portforward.k8s.io as kubectl does.
-func connect(t *testing.T, url string) httpstream.Connection {
+// dialSPDY upgrades to SPDY portforward.k8s.io as kubectl does.
+func dialSPDY(t *testing.T, url string) httpstream.Connection {
 	rt, err := spdy.NewRoundTripper(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func readAll(t *testing.T, r io.Reader) string {
 func TestForwardsEachConnectionToThePodsPort(t *testing.T) {
 	pod := startFakePod(t, false)
 	url, _ := startAgent(t, config(pod.dial))
-	conn := connect(t, url)
+	conn := dialSPDY(t, url)
 	for id := range 2 { // two forwarded connections on one session
 		errs, data := openPair(t, conn, id, 8080, false)
 		_, _ = io.WriteString(data, "ping "+strconv.Itoa(id)+"\n")
@@ -158,7 +158,7 @@ func TestForwardsEachConnectionToThePodsPort(t *testing.T) {
 func TestDialFailureIsReportedOnTheErrorStream(t *testing.T) {
 	pod := startFakePod(t, false)
 	url, _ := startAgent(t, config(pod.dial))
-	errs, data := openPair(t, connect(t, url), 1, 9999, false)
+	errs, data := openPair(t, dialSPDY(t, url), 1, 9999, false)
 	want := "error forwarding port 9999 to pod web, uid uid-1: connection refused"
 	if msg := readAll(t, errs); msg != want {
 		t.Fatalf("error stream: %q, want %q", msg, want)
@@ -171,7 +171,7 @@ func TestDialFailureIsReportedOnTheErrorStream(t *testing.T) {
 func TestPairWithoutDataStreamTimesOut(t *testing.T) {
 	pod := startFakePod(t, false)
 	url, _ := startAgent(t, config(pod.dial))
-	errs, _ := openPair(t, connect(t, url), 4, 8080, true)
+	errs, _ := openPair(t, dialSPDY(t, url), 4, 8080, true)
 	if msg := readAll(t, errs); msg != "request 4: timed out waiting for streams" {
 		t.Fatalf("error stream: %q", msg)
 	}
@@ -180,7 +180,7 @@ func TestPairWithoutDataStreamTimesOut(t *testing.T) {
 func TestServeReturnsAndClosesPodConnectionsWhenTheClientLeaves(t *testing.T) {
 	pod := startFakePod(t, true)
 	url, served := startAgent(t, config(pod.dial))
-	conn := connect(t, url)
+	conn := dialSPDY(t, url)
 	_, data := openPair(t, conn, 1, 8080, false)
 	_, _ = io.WriteString(data, "hello\n")
 	wait := func(ch chan struct{}, what string) {
