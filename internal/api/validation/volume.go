@@ -101,7 +101,7 @@ func validateVolumeSource(s *corev1.VolumeSource, p *field.Path) field.ErrorList
 		}
 	}
 	if s.Projected != nil {
-		errs = append(errs, fileMode(s.Projected.DefaultMode, p.Child("projected", "defaultMode"))...)
+		errs = append(errs, validateProjected(s.Projected, p.Child("projected"))...)
 	}
 	if s.CSI != nil && s.CSI.Driver == "" {
 		errs = append(errs, field.Required(p.Child("csi", "driver"), ""))
