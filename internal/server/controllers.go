@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -66,7 +67,7 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string)
 func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch) {
 	meta := metadata.NewForConfigOrDie(cfg)
 	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
-	shared := informers.NewSharedInformerFactory(client, 0)
+	shared := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
 
 	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
 	if err != nil {
@@ -97,4 +98,15 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		}()
 	}
 	wg.Wait()
+}
+
+// dropManagedFields keeps server-side apply's bookkeeping out of the
+// controllers' caches, as kube-scheduler does: no controller reads it, and
+// it is a large share of each cached object. An update sent without
+// managedFields leaves the stored ones as they are.
+func dropManagedFields(obj interface{}) (interface{}, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
 }
