@@ -32,20 +32,36 @@ func NetnsDialer(ns *os.File) DialFunc {
 		}
 		done := make(chan result, 1)
 		go func() {
-			// A socket belongs to the namespace of the thread that creates it.
-			// This thread enters the pod's namespace and is never unlocked, so
-			// the runtime ends it with this goroutine instead of reusing it.
+			// A socket belongs to the namespace of the thread that creates
+			// it, so this goroutine holds its thread while inside the pod's
+			// namespace, then switches back and releases it. The thread must
+			// not die: a child's parent-death signal follows the thread that
+			// forked it, and any agent thread may have forked a pod process.
 			runtime.LockOSThread()
-			if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-				done <- result{err: fmt.Errorf("enter the pod's network namespace: %w", err)}
-				return
-			}
-			c, err := dialLocalhost(ctx, port)
+			c, restored, err := dialInNetns(ctx, ns, port)
+			if restored {
+				runtime.UnlockOSThread()
+			} // else the thread is left locked and ends with the goroutine
 			done <- result{c, err}
 		}()
 		r := <-done
 		return r.c, r.err
 	}
+}
+
+// dialInNetns dials localhost:port from the calling (locked) thread after
+// entering ns, and reports whether the thread is back in its own namespace.
+func dialInNetns(ctx context.Context, ns *os.File, port uint16) (net.Conn, bool, error) {
+	own, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return nil, true, fmt.Errorf("open the agent's network namespace: %w", err)
+	}
+	defer own.Close()
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return nil, true, fmt.Errorf("enter the pod's network namespace: %w", err)
+	}
+	c, err := dialLocalhost(ctx, port)
+	return c, unix.Setns(int(own.Fd()), unix.CLONE_NEWNET) == nil, err
 }
 
 // dialLocalhost tries 127.0.0.1 and then ::1, as container runtimes do, and
