@@ -101,8 +101,15 @@ static int ordo_under_system(const char *mp) {
 	return strcmp(mp, "/") == 0;
 }
 
-// ordo_host_mounts lists the host's real mounts a container sees read-only.
-static int ordo_host_mounts(char **out) {
+// ordo_under reports whether path is dir or inside it.
+static int ordo_under(const char *path, const char *dir) {
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+// ordo_host_mounts lists the host's real mounts a container sees read-only,
+// leaving out those under the hidden directories (other pods' volumes).
+static int ordo_host_mounts(char **out, const char **hide, int nhide) {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) ordo_fail("read mountinfo: %s", strerror(errno), NULL);
 	char line[8192];
@@ -113,6 +120,9 @@ static int ordo_host_mounts(char **out) {
 		if (!field) continue;
 		ordo_unescape(field);
 		if (ordo_under_system(field)) continue;
+		int hidden = 0;
+		for (int i = 0; i < nhide; i++) hidden |= ordo_under(field, hide[i]);
+		if (hidden) continue;
 		int seen = 0;
 		for (int i = 0; i < n; i++) if (strcmp(out[i], field) == 0) seen = 1;
 		if (!seen) out[n++] = strdup(field);
@@ -137,6 +147,17 @@ static void ordo_bind(const char *root, const char *src, const char *target, int
 	if (ro) ordo_readonly(dst);
 }
 
+// ordo_hide covers a host directory with an empty read-only tmpfs: the
+// agent's data directory holds keys and every pod's volumes, which no
+// container may read.
+static void ordo_hide(const char *dir) {
+	char dst[4096];
+	struct stat st;
+	snprintf(dst, sizeof dst, NEWROOT "%s", dir);
+	if (lstat(dst, &st) != 0 || !S_ISDIR(st.st_mode)) return;
+	ordo_mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755");
+}
+
 struct ordo_spec {
 	const char *sandbox, *workdir, *uid, *gid;
 	const char *cgroups[8];
@@ -144,6 +165,8 @@ struct ordo_spec {
 	const char *msrc[ORDO_MAX], *mdst[ORDO_MAX];
 	int mro[ORDO_MAX], nmounts;
 	int host_ipc;
+	const char *hide[8];
+	int nhide;
 	char **argv;
 };
 
@@ -159,6 +182,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
 		else if (strcmp(a, "--cgroup") == 0 && s->ncgroups < 8) s->cgroups[s->ncgroups++] = argv[++i];
+		else if (strcmp(a, "--hide") == 0 && s->nhide < 8) s->hide[s->nhide++] = argv[++i];
 		else if (strcmp(a, "--mount") == 0 && i + 3 < argc && s->nmounts < ORDO_MAX) {
 			s->msrc[s->nmounts] = argv[++i];
 			s->mdst[s->nmounts] = argv[++i];
@@ -193,7 +217,7 @@ static void ordo_root(struct ordo_spec *s) {
 	char *host[ORDO_MAX];
 	int fds[ORDO_MAX];
 	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	int nhost = ordo_host_mounts(host);
+	int nhost = ordo_host_mounts(host, s->hide, s->nhide);
 	for (int i = 0; i < s->nmounts; i++) {
 		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
 		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
@@ -219,6 +243,7 @@ static void ordo_root(struct ordo_spec *s) {
 		ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
 	}
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
+	for (int i = 0; i < s->nhide; i++) ordo_hide(s->hide[i]);
 	mkdir(NEWROOT OLDROOT, 0700);
 	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
 	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);

@@ -16,6 +16,10 @@ import (
 type Runtime struct {
 	// Binary is the ordo executable (normally /proc/self/exe).
 	Binary string
+	// Hide are host directories containers must not see (at most 8), such as
+	// the agent's data directory with its keys and every pod's volumes. Give
+	// them without symlinks (filepath.EvalSymlinks).
+	Hide []string
 }
 
 // Mount is one bind mount into a container: a volume, or a pod file such as
@@ -139,6 +143,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.Sandbox.hostIPC {
 		args = append(args, "--host-ipc")
+	}
+	for _, d := range r.Hide {
+		args = append(args, "--hide", d)
 	}
 	for _, d := range c.Cgroups {
 		args = append(args, "--cgroup", d)

@@ -28,12 +28,25 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 		Client:   client,
 		NodeName: name,
 		NodeIP:   agent.HostIP(),
-		Runtime:  &runtime.Runtime{Binary: self},
+		Runtime:  agentRuntime(self, dataDir),
 		DataDir:  dataDir,
 		// The local agent answers the API server on loopback only.
 		ServeAddr: "127.0.0.1:0",
 		ServeTLS:  serveTLS,
 	}, nil
+}
+
+// agentRuntime re-executes self for pods and hides the data directory from
+// their containers: it holds the cluster's keys and every pod's volumes, and
+// containers otherwise see the host's file system.
+func agentRuntime(self, dataDir string) *runtime.Runtime {
+	dir, err := filepath.Abs(dataDir)
+	if err == nil {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real
+		}
+	}
+	return &runtime.Runtime{Binary: self, Hide: []string{dir}}
 }
 
 // podNetwork sets up the bridge pods attach to; without it (not root, no

@@ -11,7 +11,6 @@ import (
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/pki"
-	"github.com/ordo-dev/ordo/internal/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -61,7 +60,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 	}
 	c := agent.Config{
 		Client: client, NodeName: name, NodeIP: agent.HostIP(),
-		Runtime: &runtime.Runtime{Binary: self}, DataDir: dir,
+		Runtime: agentRuntime(self, dir), DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
 		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency,
 	}
