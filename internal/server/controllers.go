@@ -22,6 +22,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
+	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
 )
@@ -80,6 +81,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	cron := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
 	jobs := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
 	ttl := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
+	accounts := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
 
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
@@ -88,6 +90,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { cron.Run(ctx, cronJobWorkers) },
 		func(ctx context.Context) { jobs.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { ttl.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { accounts.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

@@ -59,6 +59,13 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 	c.Run("create", "configmap", "cluster-ca", "--from-literal=ca.crt=CA-DATA")
 	c.Run("create", "secret", "generic", "db", "--from-literal=password=hunter2")
 	c.Run("create", "serviceaccount", "builder")
+	c.Run("create", "namespace", "team")
+	for _, ns := range []string{"default", "team"} {
+		waitFor(t, func() bool {
+			_, err := cs.CoreV1().ServiceAccounts(ns).Get(context.Background(), "default", metav1.GetOptions{})
+			return err == nil
+		}, "ServiceAccount default in namespace "+ns)
+	}
 	c.RunIn(memoryVolumesPod, "apply", "-f", "-")
 	waitPhase(t, cs, "vols", corev1.PodRunning)
 
