@@ -33,7 +33,8 @@ type Config struct {
 	// the host network).
 	NodeIP  string
 	Runtime *runtime.Runtime
-	// DataDir holds container logs under pods/.
+	// DataDir holds each pod's logs, /etc files and volumes under pods/
+	// (see poddirs.go).
 	DataDir string
 	Clock   clock.WithTicker
 	Workers int
