@@ -43,4 +43,3 @@ func (g CachedGetter) Pod(ctx context.Context, namespace, name string) (*corev1.
 	}
 	return g.Client().CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 }
-
