@@ -87,14 +87,18 @@ func (w *runWatcher) onJob(ev watch.Event, now time.Time) {
 
 func (w *runWatcher) onPod(ev watch.Event, now time.Time) {
 	p, ok := ev.Object.(*corev1.Pod)
-	if !ok || ev.Type == watch.Deleted || p.Status.Phase != corev1.PodRunning {
+	if !ok || ev.Type == watch.Deleted {
+		return
+	}
+	ran, ok := ranAt(p, now)
+	if !ok {
 		return
 	}
 	job := p.Labels[batchv1.JobNameLabel]
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if r := w.runs[job]; r != nil && r.running.IsZero() {
-		r.running = now
+		r.running = ran
 	}
 }
 
@@ -116,4 +120,22 @@ func (w *runWatcher) lags(match func(name string) bool) (created, running []time
 		}
 	}
 	return created, running, completed
+}
+
+// ranAt says when a pod's container was first running: when the watch
+// delivers phase Running; or, for a pod whose first reported state is
+// already finished (a busy agent may report a short container only once it
+// exited), the container's startedAt, which the API keeps to the second.
+func ranAt(p *corev1.Pod, now time.Time) (time.Time, bool) {
+	switch p.Status.Phase {
+	case corev1.PodRunning:
+		return now, true
+	case corev1.PodSucceeded, corev1.PodFailed:
+		for _, c := range p.Status.ContainerStatuses {
+			if t := c.State.Terminated; t != nil && !t.StartedAt.IsZero() {
+				return t.StartedAt.Time, true
+			}
+		}
+	}
+	return time.Time{}, false
 }
