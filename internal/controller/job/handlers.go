@@ -2,6 +2,7 @@ package job
 
 import (
 	"reflect"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -28,17 +29,38 @@ func (c *Controller) addHandlers() {
 	}
 }
 
+// podBatchPeriod gathers the events of a Job's pods into one sync. A
+// hundred pods each going Pending → Running → Succeeded would otherwise
+// cost a status write per transition; Kubernetes waits a whole second,
+// which would leave a Job of short pods idle most of the time.
+const podBatchPeriod = 100 * time.Millisecond
+
 func (c *Controller) enqueueJob(obj interface{}) {
 	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 		c.queue.Add(key)
 	}
 }
 
-// onJobUpdate syncs the Job; once it has finished, pods that still hold the
-// finalizer (a backup: a Job only finishes when none does) are let go.
-func (c *Controller) onJobUpdate(_, cur interface{}) {
-	c.enqueueJob(cur)
-	if job, ok := cur.(*batchv1.Job); ok && isFinished(job) {
+// enqueueBatched syncs the Job after podBatchPeriod, or with the sync
+// already due.
+func (c *Controller) enqueueBatched(key string) { c.queue.AddAfter(key, podBatchPeriod) }
+
+// onJobUpdate syncs the Job: at once for a spec change, batched for a status
+// change (mostly our own writes). Once it has finished, pods that still
+// hold the finalizer (a backup: a Job only finishes when none does) are
+// let go.
+func (c *Controller) onJobUpdate(old, cur interface{}) {
+	o, ok1 := old.(*batchv1.Job)
+	job, ok2 := cur.(*batchv1.Job)
+	if !ok1 || !ok2 {
+		return
+	}
+	if o.Generation != job.Generation {
+		c.enqueueJob(job)
+	} else {
+		c.enqueueBatched(keyOf(job))
+	}
+	if isFinished(job) {
 		c.releaseFinalizers(job)
 	}
 }
@@ -76,7 +98,7 @@ func (c *Controller) onPodAdd(obj interface{}) {
 		if job := c.owner(p, ref); job != nil {
 			key := keyOf(job)
 			c.expect.created(key)
-			c.queue.Add(key)
+			c.enqueueBatched(key)
 		}
 		return
 	}
@@ -112,7 +134,7 @@ func (c *Controller) sawPod(key string, p *corev1.Pod) {
 	if !hasTrackingFinalizer(p) {
 		c.expect.finalizerRemoved(key, p.UID)
 	}
-	c.queue.Add(key)
+	c.enqueueBatched(key)
 }
 
 func (c *Controller) onPodDelete(obj interface{}) {
@@ -140,7 +162,7 @@ func (c *Controller) onPodGone(p *corev1.Pod, final bool) {
 	if final || !hasTrackingFinalizer(p) {
 		c.expect.finalizerRemoved(key, p.UID)
 	}
-	c.queue.Add(key)
+	c.enqueueBatched(key)
 }
 
 // onOrphan queues the finalizer removal of a pod no Job controls, and, when
@@ -159,7 +181,7 @@ func (c *Controller) onOrphan(p, old *corev1.Pod) {
 	for _, job := range jobs {
 		sel, err := metav1.LabelSelectorAsSelector(job.Spec.Selector)
 		if err == nil && !sel.Empty() && sel.Matches(labels.Set(p.Labels)) {
-			c.queue.Add(keyOf(job))
+			c.enqueueBatched(keyOf(job))
 		}
 	}
 }

@@ -61,7 +61,10 @@ func (s *state) decideStatus(a podActions, r podResults, old *batchv1.JobStatus)
 	var reachedMax bool
 	plan.removeFinalizers, reachedMax = s.account(finished)
 	finished = s.addInterim(finished)
-	if finished != nil && !reachedMax && terminating == 0 &&
+	// The terminal condition comes last: once it is written the Job is
+	// never synced again, so no pod may still hold its finalizer, be
+	// uncounted, or be terminating.
+	if finished != nil && !reachedMax && len(plan.removeFinalizers) == 0 && terminating == 0 &&
 		len(st.UncountedTerminatedPods.Succeeded)+len(st.UncountedTerminatedPods.Failed) == 0 {
 		st.Conditions, _ = setCondition(st.Conditions, *finished)
 		if finished.Type == batchv1.JobComplete {
