@@ -155,8 +155,8 @@ type outcome struct {
 
 type decideOpt func(*input)
 
-func now(t time.Time) decideOpt            { return func(in *input) { in.now = t } }
-func unsatisfied(in *input)                { in.satisfied = false }
+func now(t time.Time) decideOpt { return func(in *input) { in.now = t } }
+func unsatisfied(in *input)     { in.satisfied = false }
 func removedFinalizer(uids ...types.UID) decideOpt {
 	return func(in *input) { in.removed.Insert(uids...) }
 }

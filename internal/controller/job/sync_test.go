@@ -317,7 +317,10 @@ func TestSyncAdoptsAndReleases(t *testing.T) {
 
 func TestSyncOrphanLetsGo(t *testing.T) {
 	done := testJob(withCondition(batchv1.JobComplete, "CompletionsReached"))
-	other := testPod("other", func(p *corev1.Pod) { p.OwnerReferences[0].Kind = "CronJob"; p.OwnerReferences[0].APIVersion = "batch/v1" })
+	other := testPod("other", func(p *corev1.Pod) {
+		p.OwnerReferences[0].Kind = "CronJob"
+		p.OwnerReferences[0].APIVersion = "batch/v1"
+	})
 	f := newFixture(t, done, testPod("leftover", succeeded), testPod("gone", func(p *corev1.Pod) { p.OwnerReferences[0].UID = "old" }), other)
 	for _, name := range []string{"leftover", "gone", "other"} {
 		if _, err := f.ctl.syncOrphan(context.Background(), "default/"+name); err != nil {
