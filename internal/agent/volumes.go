@@ -56,7 +56,7 @@ func (a *Agent) prepareVolume(ctx context.Context, p *corev1.Pod, v *corev1.Volu
 		}
 		return dir, a.writeAPIData(ctx, p, dir, v)
 	case v.PersistentVolumeClaim != nil:
-		return "", fmt.Errorf("persistentVolumeClaim volumes need a bound PersistentVolume, which ordo does not provide yet")
+		return a.persistentVolumePath(ctx, p, v.PersistentVolumeClaim)
 	}
 	return "", fmt.Errorf("this volume type is not supported by ordo yet")
 }
@@ -203,7 +203,7 @@ func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 				}
 			}
 		}
-		ro := vm.ReadOnly || isAPIData(v)
+		ro := vm.ReadOnly || isAPIData(v) || (v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ReadOnly)
 		out = append(out, runtime.Mount{Source: src, Target: vm.MountPath, ReadOnly: ro})
 	}
 	return out, nil

@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestPreBoundPersistentVolumeClaimIsMounted: a claim pre-bound to a
+// hostPath PersistentVolume (spec.volumeName) is mounted into the pod and
+// what the pod writes lands in the volume's directory; a claim bound to
+// nothing fails the mount with an event, never silently.
+func TestPreBoundPersistentVolumeClaimIsMounted(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	dir := t.TempDir()
+	c.RunIn(`apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: backup-pv
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  hostPath: {path: `+dir+`, type: Directory}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: backup-data
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+  volumeName: backup-pv
+  storageClassName: ""
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: unbound
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: writer
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: backup-data}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, "echo dump > /backup/all.sql"]
+    volumeMounts: [{name: data, mountPath: /backup}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stuck
+spec:
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: unbound}
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+    volumeMounts: [{name: data, mountPath: /data}]
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "writer", corev1.PodSucceeded)
+	got, err := os.ReadFile(filepath.Join(dir, "all.sql"))
+	if err != nil || strings.TrimSpace(string(got)) != "dump" {
+		t.Fatalf("volume content = %q, %v", got, err)
+	}
+	waitFor(t, func() bool {
+		evs, err := cs.CoreV1().Events("default").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=stuck,reason=FailedMount"})
+		return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, `persistentvolumeclaim "unbound" is not bound`)
+	}, "FailedMount event for the unbound claim")
+}
