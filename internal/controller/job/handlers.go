@@ -107,8 +107,8 @@ func (c *Controller) onPodAdd(obj interface{}) {
 
 func (c *Controller) onPodUpdate(old, cur interface{}) {
 	o, p := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if o.ResourceVersion == p.ResourceVersion {
-		return // a resync
+	if o.ResourceVersion == p.ResourceVersion && p.ResourceVersion != "" {
+		return // a resync (client-go's fake API server leaves versions empty)
 	}
 	if p.DeletionTimestamp != nil {
 		c.onPodGone(p, false) // replace it now, not when the object is gone

@@ -8,6 +8,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
@@ -18,14 +20,25 @@ import (
 // for goroutines, not for a schedule.
 func TestRun(t *testing.T) {
 	f := newFixture(t)
-	job := testJob(notStarted, parallelism(2), withCompletions(3))
-	if _, err := f.client.BatchV1().Jobs("default").Create(context.Background(), job, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	// The fake API server sends watchers only what happens after they
+	// start: the Job is created once both informers watch.
+	watching := make(chan string, 10)
+	f.client.PrependWatchReactor("*", func(a clienttesting.Action) (bool, watch.Interface, error) {
+		w, err := f.client.Tracker().Watch(a.GetResource(), a.GetNamespace())
+		watching <- a.GetResource().Resource
+		return true, w, err
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { f.ctl.Run(ctx, 2); close(done) }()
 	defer func() { cancel(); <-done }()
+	for seen := map[string]bool{}; !seen["pods"] || !seen["jobs"]; {
+		seen[<-watching] = true
+	}
+	job := testJob(notStarted, parallelism(2), withCompletions(3))
+	if _, err := f.client.BatchV1().Jobs("default").Create(ctx, job, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	maxActive := 0
 	err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
@@ -50,7 +63,12 @@ func TestRun(t *testing.T) {
 		return err == nil && isFinished(j), err
 	})
 	if err != nil {
-		t.Fatalf("the Job never finished: %v; actions %q", err, f.actions())
+		acts := f.actions()
+		if len(acts) > 40 {
+			acts = acts[len(acts)-40:]
+		}
+		j, _ := f.client.BatchV1().Jobs("default").Get(ctx, "j", metav1.GetOptions{})
+		t.Fatalf("the Job never finished: %v; last actions %q; status %+v", err, acts, j.Status)
 	}
 	j, _ := f.client.BatchV1().Jobs("default").Get(ctx, "j", metav1.GetOptions{})
 	if c := cond(j.Status, batchv1.JobComplete); c == nil || j.Status.Succeeded != 3 || j.Status.Failed != 0 {
