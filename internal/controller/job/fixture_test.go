@@ -154,4 +154,3 @@ func (f fixture) events() []string {
 		}
 	}
 }
-
