@@ -123,7 +123,7 @@ func TestSuspendAndResume(t *testing.T) {
 	o := decideFor(testJob(suspended, parallelism(2), withCompletions(4)), pods(testPod("a", ready), testPod("b")))
 	c := cond(o.status, batchv1.JobSuspended)
 	if c == nil || c.Status != corev1.ConditionTrue || c.Reason != "JobSuspended" || c.Message != "Job suspended" ||
-		o.plan.event != "Suspended" || o.status.Active != 0 || *o.status.Terminating != 2 {
+		o.plan.event != "Suspended" || o.status.Active != 0 || *o.status.Terminating != 2 || o.status.StartTime != nil {
 		t.Fatalf("suspend: %+v, event %q", o.status, o.plan.event)
 	}
 	if len(o.status.UncountedTerminatedPods.Failed) != 0 {

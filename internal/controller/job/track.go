@@ -89,8 +89,9 @@ func (s *state) complete(active int32) bool {
 }
 
 // updateSuspended brings the Suspended condition in line with
-// spec.suspend. Resuming restarts the clock of activeDeadlineSeconds,
-// which counts time continuously active.
+// spec.suspend. Suspending clears startTime (as Kubernetes does since
+// KEP-5440) and resuming sets it anew: activeDeadlineSeconds counts time
+// continuously active.
 func (s *state) updateSuspended() string {
 	st := &s.job.Status
 	suspend := isSuspended(s.job)
@@ -100,6 +101,7 @@ func (s *state) updateSuspended() string {
 	case !changed:
 		return ""
 	case suspend:
+		st.StartTime = nil
 		return eventSuspended
 	default:
 		t := metav1.NewTime(s.now)
