@@ -324,3 +324,52 @@ spec:
 	}
 	waitFor(t, func() bool { return len(jobPods(t, cs, "short-lived")) == 0 }, "its pods follow (background propagation)")
 }
+
+func TestJobSuspendDeletesPodsAndResumeRestarts(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: batch/v1
+kind: Job
+metadata: {name: pausable}
+spec:
+  completions: 2
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: [sleep, '2']
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), "pausable", metav1.GetOptions{})
+		return err == nil && j.Status.Ready != nil && *j.Status.Ready == 2
+	}, "two pods running")
+	c.Run("patch", "job", "pausable", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
+	job := waitJob(t, cs, "pausable", batchv1.JobSuspended)
+	if s := jobCondition(job, batchv1.JobSuspended); s.Reason != "JobSuspended" || s.Message != "Job suspended" {
+		t.Errorf("Suspended condition %+v", s)
+	}
+	waitFor(t, func() bool { return len(jobPods(t, cs, "pausable")) == 0 }, "the suspended Job's pods are gone")
+	if row := strings.Fields(c.Run("get", "job", "pausable", "--no-headers")); len(row) < 3 || row[1] != "Suspended" || row[2] != "0/2" {
+		t.Errorf("kubectl get job row %q", row)
+	}
+	c.Run("patch", "job", "pausable", "--type=merge", "-p", `{"spec":{"suspend":false}}`)
+	job = waitJob(t, cs, "pausable", batchv1.JobComplete)
+	if s := jobCondition(job, batchv1.JobSuspended); s == nil || s.Status != corev1.ConditionFalse || s.Reason != "JobResumed" {
+		t.Errorf("Suspended condition after resume %+v", s)
+	}
+	if job.Status.Succeeded != 2 || job.Status.Failed != 0 {
+		t.Errorf("status %+v: pods deleted by suspension are not failures", job.Status)
+	}
+	evs := jobEvents(t, cs, "pausable")
+	for prefix, want := range map[string]int{
+		"Normal SuccessfulCreate Created pod: pausable-": 4, "Normal SuccessfulDelete Deleted pod: pausable-": 2,
+		"Normal Suspended Job suspended": 1, "Normal Resumed Job resumed": 1,
+	} {
+		if n := countPrefix(evs, prefix); n != want {
+			t.Errorf("%d events %q, want %d: %q", n, prefix, want, evs)
+		}
+	}
+}
