@@ -34,7 +34,11 @@ func (c *Controller) applyPods(ctx context.Context, key string, s *state, a podA
 	var r podResults
 	var err error
 	if len(a.deletes) > 0 {
-		r, err = c.deletePods(ctx, key, s.job, a.deletes, !a.finishing)
+		mode := releaseFirst
+		if a.finishing {
+			mode = keepFinalizer
+		}
+		r, err = c.deletePods(ctx, key, s.job, a.deletes, mode)
 	}
 	if n := a.create + len(a.indexes); n > 0 {
 		var created int32
@@ -102,19 +106,29 @@ func (c *Controller) createPod(ctx context.Context, key string, job *batchv1.Job
 	return nil
 }
 
-// deletePods deletes pods in parallel. Surplus and suspended pods
-// (release) lose their finalizer first, since they will not count; pods of
-// a finishing Job keep it, so their end is counted as a failure.
-func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Job, pods []*corev1.Pod, release bool) (podResults, error) {
+// onDelete says what happens to a deleted pod's tracking finalizer.
+type onDelete int
+
+const (
+	// keepFinalizer: the pod of a finishing Job is counted (as failed)
+	// once it is gone.
+	keepFinalizer onDelete = iota
+	// releaseFirst: a surplus or suspended pod does not count; it loses
+	// the finalizer before the delete, and the delete is expected.
+	releaseFirst
+)
+
+// deletePods deletes pods in parallel.
+func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Job, pods []*corev1.Pod, mode onDelete) (podResults, error) {
 	var deleted, ready atomic.Int32
 	var failed atomic.Bool
 	errs := make([]error, len(pods))
 	parallel(len(pods), func(i int) {
 		p := pods[i]
-		if release {
+		if mode == releaseFirst {
 			c.expect.expectDelete(key, p.UID, c.clock.Now())
 		}
-		if errs[i] = c.deletePod(ctx, job, p, release); errs[i] != nil {
+		if errs[i] = c.deletePod(ctx, job, p, mode); errs[i] != nil {
 			failed.Store(true)
 			c.expect.deleted(key, p.UID)
 			return
@@ -127,8 +141,8 @@ func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Jo
 	return podResults{deleted: deleted.Load(), deletedRdy: ready.Load(), deleteFailed: failed.Load()}, errors.Join(errs...)
 }
 
-func (c *Controller) deletePod(ctx context.Context, job *batchv1.Job, p *corev1.Pod, release bool) error {
-	if release && hasTrackingFinalizer(p) {
+func (c *Controller) deletePod(ctx context.Context, job *batchv1.Job, p *corev1.Pod, mode onDelete) error {
+	if mode == releaseFirst && hasTrackingFinalizer(p) {
 		if err := c.patchOutFinalizer(ctx, p); err != nil {
 			return fmt.Errorf("removing the tracking finalizer of %s: %w", p.Name, err)
 		}

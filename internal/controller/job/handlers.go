@@ -91,7 +91,7 @@ func (c *Controller) releaseFinalizers(job *batchv1.Job) {
 func (c *Controller) onPodAdd(obj interface{}) {
 	p := obj.(*corev1.Pod)
 	if p.DeletionTimestamp != nil {
-		c.onPodGone(p, false) // seen for the first time already being deleted
+		c.onPodGone(p, podDeleting) // seen for the first time already being deleted
 		return
 	}
 	if ref := metav1.GetControllerOf(p); ref != nil {
@@ -111,7 +111,7 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 		return // a resync (client-go's fake API server leaves versions empty)
 	}
 	if p.DeletionTimestamp != nil {
-		c.onPodGone(p, false) // replace it now, not when the object is gone
+		c.onPodGone(p, podDeleting) // replace it now, not when the object is gone
 		return
 	}
 	ref, oldRef := metav1.GetControllerOf(p), metav1.GetControllerOf(o)
@@ -142,12 +142,20 @@ func (c *Controller) onPodDelete(obj interface{}) {
 		obj = t.Obj
 	}
 	if p, ok := obj.(*corev1.Pod); ok {
-		c.onPodGone(p, true)
+		c.onPodGone(p, podDeleted)
 	}
 }
 
-// onPodGone handles a pod being deleted (final: the object is gone).
-func (c *Controller) onPodGone(p *corev1.Pod, final bool) {
+// goneStage is how far a pod's deletion has come.
+type goneStage int
+
+const (
+	podDeleting goneStage = iota // deletionTimestamp set
+	podDeleted                   // the object is gone
+)
+
+// onPodGone handles a pod being deleted.
+func (c *Controller) onPodGone(p *corev1.Pod, stage goneStage) {
 	ref := metav1.GetControllerOf(p)
 	if ref == nil {
 		c.onOrphan(p, nil)
@@ -159,7 +167,7 @@ func (c *Controller) onPodGone(p *corev1.Pod, final bool) {
 	}
 	key := keyOf(job)
 	c.expect.deleted(key, p.UID)
-	if final || !hasTrackingFinalizer(p) {
+	if stage == podDeleted || !hasTrackingFinalizer(p) {
 		c.expect.finalizerRemoved(key, p.UID)
 	}
 	c.enqueueBatched(key)

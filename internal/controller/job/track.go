@@ -129,10 +129,10 @@ func (s *state) account(finished *batchv1.JobCondition) (remove []*corev1.Pod, r
 		if !s.tracked(p) {
 			continue
 		}
-		failed := countsAsFailed(p, s.job)
-		if !s.canRemoveFinalizer(p, failed, finished) {
+		if !s.canRemoveFinalizer(p, finished) {
 			continue
 		}
+		failed := countsAsFailed(p, s.job)
 		remove = append(remove, p)
 		switch {
 		case p.Status.Phase == corev1.PodSucceeded && !s.uncountedFailed.Has(p.UID):
@@ -168,11 +168,11 @@ func (s *state) account(finished *batchv1.JobCondition) (remove []*corev1.Pod, r
 // canRemoveFinalizer: once the Job is ending or being deleted every pod may
 // go; otherwise finished pods may, except the last failed pod of an index
 // waiting for its replacement (which inherits its failure count).
-func (s *state) canRemoveFinalizer(p *corev1.Pod, failed bool, finished *batchv1.JobCondition) bool {
+func (s *state) canRemoveFinalizer(p *corev1.Pod, finished *batchv1.JobCondition) bool {
 	if s.job.DeletionTimestamp != nil || finished != nil || p.Status.Phase == corev1.PodSucceeded {
 		return true
 	}
-	if !failed {
+	if !countsAsFailed(p, s.job) {
 		return false
 	}
 	if w := s.waiting[completionIndex(p)]; w != nil && w.UID == p.UID {

@@ -102,8 +102,8 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := decide(cached, c.clock.Now()); !ok || !d.remove {
-		return after(d, ok), nil
+	if d := decide(cached, c.clock.Now()); d == nil || !d.remove {
+		return after(d), nil
 	}
 	fresh, err := c.client.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -112,14 +112,15 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := decide(fresh, c.clock.Now()); !ok || !d.remove {
-		return after(d, ok), nil
+	if d := decide(fresh, c.clock.Now()); d == nil || !d.remove {
+		return after(d), nil
 	}
 	return nil, c.remove(ctx, fresh)
 }
 
-func after(d decision, ok bool) *time.Duration {
-	if !ok {
+// after is when to look again: never for a Job not up for deletion.
+func after(d *decision) *time.Duration {
+	if d == nil {
 		return nil
 	}
 	return &d.after

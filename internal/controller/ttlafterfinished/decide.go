@@ -46,13 +46,14 @@ type decision struct {
 	after time.Duration
 }
 
-func decide(job *batchv1.Job, now time.Time) (decision, bool) {
+// decide returns nil when job is not up for deletion at all.
+func decide(job *batchv1.Job, now time.Time) *decision {
 	at, ok := expiry(job)
 	if !ok {
-		return decision{}, false
+		return nil
 	}
 	if left := at.Sub(now); left > 0 {
-		return decision{after: left}, true
+		return &decision{after: left}
 	}
-	return decision{remove: true}, true
+	return &decision{remove: true}
 }

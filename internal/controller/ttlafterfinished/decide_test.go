@@ -58,9 +58,9 @@ func TestDecide(t *testing.T) {
 		{"finished with no time", testJob(ttl(5), finishedAs(batchv1.JobFailed, time.Time{})), anchor, false, false, 0},
 	}
 	for _, c := range cases {
-		d, ok := decide(c.job, c.now)
-		if ok != c.ok || d.remove != c.remove || d.after != c.after {
-			t.Errorf("%s: %+v %v, want remove %v after %v (%v)", c.name, d, ok, c.remove, c.after, c.ok)
+		d := decide(c.job, c.now)
+		if (d != nil) != c.ok || (d != nil && (d.remove != c.remove || d.after != c.after)) {
+			t.Errorf("%s: %+v, want remove %v after %v (%v)", c.name, d, c.remove, c.after, c.ok)
 		}
 	}
 }
