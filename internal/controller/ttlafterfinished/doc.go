@@ -10,6 +10,11 @@
 //	                   fresh object, DELETE it (propagationPolicy
 //	                   Background, preconditions uid + resourceVersion)
 //
+// Kubernetes' controller deletes with propagationPolicy Foreground, which
+// keeps the Job visible until its pods are gone; ordo deletes in the
+// Background, so the Job goes at once and the garbage collector removes the
+// pods after it.
+//
 // The finish time is status.completionTime for a Complete Job and the
 // Failed condition's lastTransitionTime for a failed one. The fresh read
 // and the preconditions mean a Job whose TTL was raised, or that was
