@@ -70,6 +70,9 @@ type Agent struct {
 	url string          // where serve listens, published on the Node
 	ctx context.Context // the agent\'s lifetime, for probe workers
 
+	// mu guards the state map only; each record has its own lock (pod.mu),
+	// held across its whole sync, so one pod's slow start (sandbox,
+	// network, volumes) does not hold up the others.
 	mu    sync.Mutex
 	state map[string]*pod // by namespace/name
 
@@ -82,7 +85,7 @@ func New(c Config) *Agent {
 		c.Clock = clock.RealClock{}
 	}
 	if c.Workers == 0 {
-		c.Workers = 4
+		c.Workers = 16
 	}
 	if c.SyncFrequency == 0 {
 		c.SyncFrequency = time.Minute
@@ -164,11 +167,26 @@ func (a *Agent) enqueue(obj interface{}) {
 // stopEverything kills every pod's processes at shutdown.
 func (a *Agent) stopEverything() {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	for key, st := range a.state {
+	all := a.state
+	a.state = map[string]*pod{}
+	a.mu.Unlock()
+	for _, st := range all {
+		st.mu.Lock()
 		a.killNow(st)
-		delete(a.state, key)
+		st.mu.Unlock()
 	}
+}
+
+// lockPod returns key's record with its lock held, or nil if there is none;
+// the caller unlocks st.mu.
+func (a *Agent) lockPod(key string) *pod {
+	a.mu.Lock()
+	st := a.state[key]
+	a.mu.Unlock()
+	if st != nil {
+		st.mu.Lock()
+	}
+	return st
 }
 
 func (a *Agent) log(format string, args ...interface{}) {

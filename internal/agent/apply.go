@@ -23,7 +23,7 @@ const configErrorRetry = 10 * time.Second
 
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// apply carries out d for pod p; the caller holds a.mu. It returns when to
+// apply carries out d for pod p; the caller holds st.mu. It returns when to
 // sync again.
 func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) time.Duration {
 	st.restartPolicy = p.Spec.RestartPolicy
@@ -171,7 +171,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 // watchExit records a container's exit and syncs its pod.
 func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Process) {
 	<-proc.Done()
-	a.mu.Lock()
+	st.mu.Lock()
 	if c.proc == proc {
 		c.stopProbes()
 		exit := proc.Exit()
@@ -193,7 +193,7 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 			c.notUntil = c.last.finished.Add(restartDelay(c.crashes))
 		}
 	}
-	a.mu.Unlock()
+	st.mu.Unlock()
 	a.queue.Add(key)
 }
 

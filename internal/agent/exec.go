@@ -98,9 +98,10 @@ func channelProtocols(req execRequest) map[string]wsstream.ChannelProtocolConfig
 
 // runningProcess is the PID and environment of a container's current run.
 func (a *Agent) runningProcess(key, container string) (int, []string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st := a.state[key]
+	st := a.lockPod(key)
+	if st != nil {
+		defer st.mu.Unlock()
+	}
 	if st == nil {
 		return 0, nil, fmt.Errorf("pod %s is not running on this node", key)
 	}

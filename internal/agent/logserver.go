@@ -97,9 +97,10 @@ func (a *Agent) logFile(p *corev1.Pod, container string, previous bool) (string,
 }
 
 func (a *Agent) containerRunning(uid types.UID, key, container string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st := a.state[key]
+	st := a.lockPod(key)
+	if st != nil {
+		defer st.mu.Unlock()
+	}
 	if st == nil || st.uid != string(uid) {
 		return false
 	}

@@ -37,9 +37,10 @@ func (a *Agent) portForwardHandler(w http.ResponseWriter, r *http.Request) {
 // so later dials cannot land elsewhere if the sandbox's PID is reused; or the
 // host's, for a pod on the host network.
 func (a *Agent) podDialer(key string, uid types.UID) (dial portforward.DialFunc, release func(), err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st := a.state[key]
+	st := a.lockPod(key)
+	if st != nil {
+		defer st.mu.Unlock()
+	}
 	if st == nil || st.uid != string(uid) || st.sandbox == nil {
 		return nil, nil, fmt.Errorf("unable to forward port because pod %s is not running on this node", key)
 	}

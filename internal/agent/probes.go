@@ -63,9 +63,12 @@ func (a *Agent) startProbes(key string, p *corev1.Pod, st *pod, c *container, sp
 // readiness flips Ready; a failed liveness or startup probe restarts the
 // container, as the kubelet does.
 func (a *Agent) onProbe(key string, p *corev1.Pod, c *container, proc *runtime.Process, kind probe.Kind, r probe.Result, msg string) {
-	a.mu.Lock()
 	defer a.queue.Add(key)
-	defer a.mu.Unlock()
+	st := a.lockPod(key)
+	if st == nil {
+		return
+	}
+	defer st.mu.Unlock()
 	if c.proc != proc || c.probes == nil {
 		return
 	}

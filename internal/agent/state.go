@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,6 +41,9 @@ func (c *container) running() bool { return c.proc != nil }
 
 // pod is the agent's record of one pod it runs.
 type pod struct {
+	// mu guards every field of the record and of its containers. It is
+	// taken before a.mu, never while holding it, so pods start in parallel.
+	mu sync.Mutex
 	uid        string
 	sandbox    *runtime.Sandbox
 	containers map[string]*container

@@ -29,8 +29,8 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	}
 	p := obj.DeepCopy()
 
-	a.mu.Lock()
 	st := a.podState(key, p)
+	st.mu.Lock()
 	d := plan(p, st, a.cfg.Clock.Now())
 	requeue := a.apply(ctx, p, st, d)
 	if st.volumes != nil && st.anyRunning() && hasLiveVolumes(p) && p.DeletionTimestamp == nil {
@@ -39,7 +39,7 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 		}
 	}
 	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now()})
-	a.mu.Unlock()
+	st.mu.Unlock()
 
 	if d.finalize {
 		return nil, a.finalize(ctx, key, p)
@@ -60,15 +60,22 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 // status, after an agent restart) if needed. A pod replaced by another of the
 // same name loses the old record and its processes.
 func (a *Agent) podState(key string, p *corev1.Pod) *pod {
+	a.mu.Lock()
 	st := a.state[key]
+	var old *pod
 	if st != nil && st.uid != string(p.UID) {
-		a.killNow(st)
-		a.dropPod(p.Namespace, p.Name, types.UID(st.uid))
-		st = nil
+		old, st = st, nil
 	}
 	if st == nil {
 		st = restore(p, a.cfg.Clock.Now())
 		a.state[key] = st
+	}
+	a.mu.Unlock()
+	if old != nil {
+		old.mu.Lock()
+		a.killNow(old)
+		old.mu.Unlock()
+		a.dropPod(p.Namespace, p.Name, types.UID(old.uid))
 	}
 	return st
 }
@@ -78,12 +85,12 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 func (a *Agent) forget(key string) {
 	a.mu.Lock()
 	st := a.state[key]
-	if st != nil {
-		a.killNow(st)
-		delete(a.state, key)
-	}
+	delete(a.state, key)
 	a.mu.Unlock()
 	if st != nil {
+		st.mu.Lock()
+		a.killNow(st)
+		st.mu.Unlock()
 		ns, name, _ := cache.SplitMetaNamespaceKey(key)
 		a.dropPod(ns, name, types.UID(st.uid))
 	}
