@@ -126,10 +126,10 @@ func after(d *decision) *time.Duration {
 	return &d.after
 }
 
-// remove deletes exactly the Job it decided on, its pods following in the
-// background.
+// remove deletes exactly the Job it decided on, in the foreground as
+// Kubernetes does: the Job stays visible until its pods are gone.
 func (c *Controller) remove(ctx context.Context, job *batchv1.Job) error {
-	policy := metav1.DeletePropagationBackground
+	policy := metav1.DeletePropagationForeground
 	err := c.client.BatchV1().Jobs(job.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{
 		PropagationPolicy: &policy,
 		Preconditions:     &metav1.Preconditions{UID: &job.UID, ResourceVersion: &job.ResourceVersion},

@@ -47,7 +47,7 @@ func TestSyncDeletesExpiredJobWithPreconditions(t *testing.T) {
 		t.Fatalf("actions %v: a fresh read, then the delete", verbs(client))
 	}
 	opts := acts[1].(clienttesting.DeleteAction).GetDeleteOptions()
-	if opts.PropagationPolicy == nil || *opts.PropagationPolicy != metav1.DeletePropagationBackground ||
+	if opts.PropagationPolicy == nil || *opts.PropagationPolicy != metav1.DeletePropagationForeground ||
 		opts.Preconditions == nil || *opts.Preconditions.UID != "uid-1" || *opts.Preconditions.ResourceVersion != "7" {
 		t.Errorf("delete options %+v", opts)
 	}

@@ -8,12 +8,10 @@
 //	   in the future → look again at exactly that instant
 //	   passed        → GET the Job past the cache, decide again on the
 //	                   fresh object, DELETE it (propagationPolicy
-//	                   Background, preconditions uid + resourceVersion)
+//	                   Foreground, preconditions uid + resourceVersion)
 //
-// Kubernetes' controller deletes with propagationPolicy Foreground, which
-// keeps the Job visible until its pods are gone; ordo deletes in the
-// Background, so the Job goes at once and the garbage collector removes the
-// pods after it.
+// As in Kubernetes, the delete is Foreground: the Job stays (with a
+// deletionTimestamp) until the garbage collector has removed its pods.
 //
 // The finish time is status.completionTime for a Complete Job and the
 // Failed condition's lastTransitionTime for a failed one. The fresh read
