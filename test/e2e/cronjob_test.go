@@ -111,28 +111,27 @@ func cronJobEvents(t *testing.T, cs kubernetes.Interface, name string) []string 
 }
 
 func jobNames(t *testing.T, cs kubernetes.Interface) []string {
-	t.Helper()
-	jobs, err := cs.BatchV1().Jobs("default").List(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, j := range jobs.Items {
-		out = append(out, j.Name)
-	}
-	return out
+	return jobNamesWhere(t, cs, func(*batchv1.Job) bool { return true })
 }
 
 func completedJobs(t *testing.T, cs kubernetes.Interface) []string {
+	return jobNamesWhere(t, cs, func(j *batchv1.Job) bool {
+		c := jobCondition(j, batchv1.JobComplete)
+		return c != nil && c.Status == corev1.ConditionTrue
+	})
+}
+
+// jobNamesWhere lists the names of default's Jobs that keep says to.
+func jobNamesWhere(t *testing.T, cs kubernetes.Interface, keep func(*batchv1.Job) bool) []string {
 	t.Helper()
 	jobs, err := cs.BatchV1().Jobs("default").List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, j := range jobs.Items {
-		if c := jobCondition(&j, batchv1.JobComplete); c != nil && c.Status == corev1.ConditionTrue {
-			out = append(out, j.Name)
+	for i := range jobs.Items {
+		if keep(&jobs.Items[i]) {
+			out = append(out, jobs.Items[i].Name)
 		}
 	}
 	return out
