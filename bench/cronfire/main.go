@@ -1,8 +1,8 @@
 // Command cronfire measures how precisely ordo fires CronJobs and what
 // they cost: the lag from a run's scheduled instant to its Job being
 // created and to its first pod running, for one CronJob and for many due
-// in the same second; the server's idle CPU and memory with thousands of
-// CronJobs registered; and the completion rate of a large Indexed Job.
+// in the same second; and the server's idle CPU and memory with thousands
+// of CronJobs registered. (bench/jobthroughput measures Jobs themselves.)
 //
 // It starts its own `ordo server` (via testcluster, honouring $ORDO_BIN)
 // in a temporary directory and removes it at the end. It never judges the
@@ -26,14 +26,12 @@ import (
 )
 
 type options struct {
-	single      int
-	burst       int
-	idle        int
-	idleWindow  time.Duration
-	completions int
-	parallelism int
-	pods        bool
-	timeout     time.Duration
+	single     int
+	burst      int
+	idle       int
+	idleWindow time.Duration
+	pods       bool
+	timeout    time.Duration
 }
 
 func parseFlags() options {
@@ -42,8 +40,6 @@ func parseFlags() options {
 	flag.IntVar(&o.burst, "burst", 1000, "CronJobs all due in the same second")
 	flag.IntVar(&o.idle, "idle", 10000, "CronJobs registered (firing yearly) for the idle measurement; 0 skips it")
 	flag.DurationVar(&o.idleWindow, "idle-window", 30*time.Second, "how long idle CPU is measured")
-	flag.IntVar(&o.completions, "completions", 2000, "completions of the Indexed Job; 0 skips it")
-	flag.IntVar(&o.parallelism, "parallelism", 100, "parallelism of the Indexed Job")
 	flag.BoolVar(&o.pods, "pods", os.Geteuid() == 0, "run the Jobs' pods (needs root); without, Jobs are created suspended")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long a phase may wait for its runs")
 	flag.Parse()
@@ -59,7 +55,6 @@ type result struct {
 	Single  *fireStats                       `json:"single,omitempty"`
 	Burst   *fireStats                       `json:"burst,omitempty"`
 	Idle    *idleStats                       `json:"idle,omitempty"`
-	Indexed *jobStats                        `json:"indexed_job,omitempty"`
 	Memory  map[string]benchutil.MemSnapshot `json:"server_mem"`
 }
 
@@ -135,12 +130,6 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, cs kuberne
 			return err
 		}
 		snap("burst")
-	}
-	if o.completions > 0 && o.pods {
-		if res.Indexed, err = measureIndexedJob(ctx, o, cs); err != nil {
-			return err
-		}
-		snap("indexed_job")
 	}
 	if o.idle > 0 {
 		if res.Idle, err = measureIdle(ctx, o, cs, pid); err != nil {

@@ -26,7 +26,7 @@ type fireRun struct {
 type runWatcher struct {
 	mu   sync.Mutex
 	runs map[string]*fireRun // by Job name
-	done map[string]bool // Jobs with a Complete condition
+	done map[string]bool     // Jobs with a Complete condition
 }
 
 func newRunWatcher() *runWatcher {
