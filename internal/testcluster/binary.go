@@ -62,3 +62,12 @@ func moduleRoot() (string, error) {
 	}
 	return filepath.Dir(mod), nil
 }
+
+// RemoveBuilt deletes the binary Binary built, if it built one; a test
+// package's TestMain calls it so a run without $ORDO_BIN leaves nothing in
+// the temporary directory.
+func RemoveBuilt() {
+	if buildPath != "" {
+		_ = os.RemoveAll(filepath.Dir(buildPath))
+	}
+}
