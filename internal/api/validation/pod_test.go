@@ -31,6 +31,10 @@ func TestValidatePod(t *testing.T) {
 		{"image whitespace", func(p *corev1.Pod) { p.Spec.Containers[0].Image = " busybox" }, []want{inv(c0 + ".image")}},
 		{"restart policy", func(p *corev1.Pod) { p.Spec.RestartPolicy = "Sometimes" }, []want{notSup("spec.restartPolicy")}},
 		{"dns policy", func(p *corev1.Pod) { p.Spec.DNSPolicy = "Magic" }, []want{notSup("spec.dnsPolicy")}},
+		{"shared PID namespace and host PID", func(p *corev1.Pod) {
+			share := true
+			p.Spec.ShareProcessNamespace, p.Spec.HostPID = &share, true
+		}, []want{inv("spec.shareProcessNamespace")}},
 		{"dns None without config", func(p *corev1.Pod) { p.Spec.DNSPolicy = corev1.DNSNone }, []want{req("spec.dnsConfig")}},
 		{"ports", func(p *corev1.Pod) {
 			p.Spec.Containers[0].Ports = []corev1.ContainerPort{
