@@ -43,7 +43,7 @@ func (c *container) running() bool { return c.proc != nil }
 type pod struct {
 	// mu guards every field of the record and of its containers. It is
 	// taken before a.mu, never while holding it, so pods start in parallel.
-	mu sync.Mutex
+	mu         sync.Mutex
 	uid        string
 	sandbox    *runtime.Sandbox
 	containers map[string]*container
