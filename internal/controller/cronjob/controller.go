@@ -84,9 +84,7 @@ func New(c Config) *Controller {
 		running:     newFirstRunning(),
 		metrics:     c.Metrics,
 		local:       c.Local,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "cronjob", Clock: c.Clock}),
+		queue:       queue.New[string]("cronjob", c.Clock),
 	}
 	addControllerIndex(ctl.jobs)
 	ctl.addHandlers()

@@ -85,9 +85,7 @@ func New(c Config) (*Controller, error) {
 		resync:            c.ResyncDiscovery,
 		recheckForeground: recheckForeground,
 		graph:             newGraph(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[types.UID](),
-			workqueue.TypedRateLimitingQueueConfig[types.UID]{Name: "garbagecollector", Clock: c.Clock}),
+		queue:             queue.New[types.UID]("garbagecollector", c.Clock),
 	}
 	ctl.monitors = &monitors{
 		client:  c.Metadata,

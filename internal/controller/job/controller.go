@@ -68,8 +68,7 @@ func New(c Config) *Controller {
 	}
 	broadcaster := record.NewBroadcaster(record.WithCorrelatorOptions(record.CorrelatorOptions{Clock: c.Clock}))
 	newQueue := func(name string) workqueue.TypedRateLimitingInterface[string] {
-		return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: name, Clock: c.Clock})
+		return queue.New[string](name, c.Clock)
 	}
 	ctl := &Controller{
 		client:      c.Client,

@@ -62,9 +62,7 @@ func New(c Config) *Controller {
 		informer:       inf,
 		lister:         corelisters.NewNamespaceLister(inf.GetIndexer()),
 		contentRecheck: contentRecheck,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace", Clock: c.Clock}),
+		queue:          queue.New[string]("namespace", c.Clock),
 	}
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctl.onEvent,

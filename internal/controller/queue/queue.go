@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // SyncFunc handles one key and returns its decision: an error retries the
@@ -54,4 +55,16 @@ func Run[K comparable](ctx context.Context, q workqueue.TypedRateLimitingInterfa
 	<-ctx.Done()
 	q.ShutDown()
 	wg.Wait()
+}
+
+// New returns the workqueue every controller uses: Kubernetes' default
+// controller rate limiter (per-key exponential back-off plus an overall
+// bucket), named for the workqueue metrics, with delays on clk (the real
+// clock when nil) so tests can drive them with a fake one.
+func New[K comparable](name string, clk clock.WithTicker) workqueue.TypedRateLimitingInterface[K] {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[K](),
+		workqueue.TypedRateLimitingQueueConfig[K]{Name: name, Clock: clk})
 }

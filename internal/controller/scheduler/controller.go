@@ -66,9 +66,7 @@ func New(c Config) *Controller {
 		broadcaster: broadcaster,
 		recorder:    broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: corev1.DefaultSchedulerName}),
 		state:       newState(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "scheduler", Clock: c.Clock}),
+		queue:       queue.New[string]("scheduler", c.Clock),
 	}
 	addNodeIndex(ctl.pods)
 	ctl.addHandlers()

@@ -52,8 +52,7 @@ func New(c Config) *Controller {
 		client: c.Client, informers: c.Informers,
 		namespaces: ns.Lister(), accounts: sa.Lister(),
 		synced: []cache.InformerSynced{ns.Informer().HasSynced, sa.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
+		queue:  queue.New[string]("serviceaccount", nil),
 	}
 	onNamespace := func(obj interface{}) {
 		if n, ok := obj.(*corev1.Namespace); ok {

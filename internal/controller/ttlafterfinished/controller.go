@@ -54,8 +54,7 @@ func New(c Config) *Controller {
 		informers: c.Informers,
 		jobs:      c.Informers.Batch().V1().Jobs().Informer(),
 		lister:    c.Informers.Batch().V1().Jobs().Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "ttl_jobs_to_delete", Clock: c.Clock}),
+		queue:     queue.New[string]("ttl_jobs_to_delete", c.Clock),
 	}
 	if _, err := ctl.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctl.onJob,
