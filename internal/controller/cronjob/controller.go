@@ -5,17 +5,15 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
 )
@@ -68,7 +66,7 @@ func New(c Config) *Controller {
 	if c.Local == nil {
 		c.Local = time.Local
 	}
-	broadcaster := record.NewBroadcaster(record.WithCorrelatorOptions(record.CorrelatorOptions{Clock: c.Clock}))
+	broadcaster := events.NewBroadcaster(c.Clock)
 	batch := c.Informers.Batch().V1()
 	ctl := &Controller{
 		client:      c.Client,
@@ -79,7 +77,7 @@ func New(c Config) *Controller {
 		cjLister:    batch.CronJobs().Lister(),
 		jobLister:   batch.Jobs().Lister(),
 		broadcaster: broadcaster,
-		recorder:    broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: "cronjob-controller"}),
+		recorder:    events.Recorder(broadcaster, "cronjob-controller"),
 		memos:       newMemos(),
 		running:     newFirstRunning(),
 		metrics:     c.Metrics,
@@ -98,8 +96,7 @@ func New(c Config) *Controller {
 // Run works until ctx is done, then stops workers and event recording.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
-	defer c.broadcaster.Shutdown()
-	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
+	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
 	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced}
 	if c.pods != nil {

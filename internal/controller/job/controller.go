@@ -8,8 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -18,6 +16,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
 )
@@ -66,7 +65,7 @@ func New(c Config) *Controller {
 	if c.Informers == nil {
 		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
 	}
-	broadcaster := record.NewBroadcaster(record.WithCorrelatorOptions(record.CorrelatorOptions{Clock: c.Clock}))
+	broadcaster := events.NewBroadcaster(c.Clock)
 	newQueue := func(name string) workqueue.TypedRateLimitingInterface[string] {
 		return queue.New[string](name, c.Clock)
 	}
@@ -80,7 +79,7 @@ func New(c Config) *Controller {
 		jobLister:   c.Informers.Batch().V1().Jobs().Lister(),
 		podLister:   c.Informers.Core().V1().Pods().Lister(),
 		broadcaster: broadcaster,
-		recorder:    broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: component}),
+		recorder:    events.Recorder(broadcaster, component),
 		queue:       newQueue("job"),
 		orphans:     newQueue("job_orphan_pod"),
 		expect:      newExpectations(),
@@ -96,8 +95,7 @@ func New(c Config) *Controller {
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	defer c.orphans.ShutDown()
-	defer c.broadcaster.Shutdown()
-	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
+	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced, c.pods.HasSynced) {
 		return

@@ -6,8 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
@@ -15,6 +13,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
@@ -54,7 +53,7 @@ func New(c Config) *Controller {
 	if c.Informers == nil {
 		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
 	}
-	broadcaster := record.NewBroadcaster(record.WithCorrelatorOptions(record.CorrelatorOptions{Clock: c.Clock}))
+	broadcaster := events.NewBroadcaster(c.Clock)
 	ctl := &Controller{
 		client:      c.Client,
 		clock:       c.Clock,
@@ -64,7 +63,7 @@ func New(c Config) *Controller {
 		podLister:   c.Informers.Core().V1().Pods().Lister(),
 		nodeLister:  c.Informers.Core().V1().Nodes().Lister(),
 		broadcaster: broadcaster,
-		recorder:    broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: corev1.DefaultSchedulerName}),
+		recorder:    events.Recorder(broadcaster, corev1.DefaultSchedulerName),
 		state:       newState(),
 		queue:       queue.New[string]("scheduler", c.Clock),
 	}
@@ -76,8 +75,7 @@ func New(c Config) *Controller {
 // Run works until ctx is done, then stops workers and event recording.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
-	defer c.broadcaster.Shutdown()
-	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
+	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), c.pods.HasSynced, c.nodes.HasSynced) {
 		return
