@@ -28,6 +28,8 @@ func podStatus(in statusInput) corev1.PodStatus {
 		HostIPs:  []corev1.HostIP{{IP: in.hostIP}},
 		PodIP:    in.podIP,
 		QOSClass: p.Status.QOSClass,
+		// The scheduler's, not the agent's.
+		NominatedNodeName: p.Status.NominatedNodeName,
 	}
 	if in.podIP != "" {
 		s.PodIPs = []corev1.PodIP{{IP: in.podIP}}
@@ -160,10 +162,24 @@ func containerID(p *corev1.Pod, c *container) string {
 	return fmt.Sprintf("ordo://%s-%s-%d", p.UID, c.name, c.restarts)
 }
 
-// conditions are PodReadyToStartContainers, Initialized, ContainersReady,
-// Ready and the scheduler's PodScheduled, keeping transition times of
-// conditions whose status did not change.
+// agentConditions are the pod conditions the agent owns, as the kubelet
+// owns them; every other type (PodScheduled, DisruptionTarget, readiness
+// gates) belongs to someone else and is carried over unchanged.
+var agentConditions = map[corev1.PodConditionType]bool{
+	corev1.PodReadyToStartContainers: true, corev1.PodInitialized: true,
+	corev1.ContainersReady: true, corev1.PodReady: true,
+}
+
+// conditions are PodReadyToStartContainers, Initialized, ContainersReady
+// and Ready, plus every condition of other owners from the object, keeping
+// transition times of conditions whose status did not change. Previous
+// statuses come from what the agent last reported, when it has, since the
+// informer's copy of the pod can lag behind its own last write.
 func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []corev1.PodCondition {
+	previous := p.Status.Conditions
+	if st.reported != nil {
+		previous = st.reported.Conditions
+	}
 	terminal := s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed
 	var out []corev1.PodCondition
 	add := func(t corev1.PodConditionType, ok bool, reason, message string) {
@@ -172,7 +188,7 @@ func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []cor
 			c.Status, c.Reason, c.Message = corev1.ConditionTrue, "", ""
 		}
 		c.LastTransitionTime = metav1.NewTime(now)
-		for _, old := range p.Status.Conditions {
+		for _, old := range previous {
 			if old.Type == t && old.Status == c.Status {
 				c.LastTransitionTime = old.LastTransitionTime
 			}
@@ -192,7 +208,7 @@ func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []cor
 	add(corev1.ContainersReady, len(unready) == 0 && !terminal, reason, names("containers with unready status", unready))
 	add(corev1.PodReady, len(unready) == 0 && !terminal, reason, names("containers with unready status", unready))
 	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled {
+		if !agentConditions[c.Type] {
 			out = append(out, c)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -44,11 +43,8 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	if d.finalize {
 		return nil, a.finalize(ctx, key, p)
 	}
-	if !equality.Semantic.DeepEqual(status, p.Status) {
-		p.Status = status
-		if _, err := a.cfg.Client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
+	if err := a.reportStatus(ctx, p, st, status); err != nil {
+		return nil, err
 	}
 	if requeue > 0 {
 		return &requeue, nil
