@@ -20,6 +20,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
@@ -165,9 +166,10 @@ func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
 	cfg.OpenAPIV3Config.Info.Title = "Kubernetes"
 }
 
-// applyAdmission enables NamespaceLifecycle: no objects in namespaces that
-// do not exist or are terminating, and default, kube-system and kube-public
-// cannot be deleted.
+// applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
+// (no objects in namespaces that do not exist or are terminating; default,
+// kube-system and kube-public cannot be deleted) and DefaultStorageClass
+// (claims without a class get the default one).
 func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
 	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
 	if err != nil {
@@ -178,6 +180,6 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	if err := plugin.ValidateInitialization(); err != nil {
 		return err
 	}
-	cfg.AdmissionControl = plugin
+	cfg.AdmissionControl = admission.NewChainHandler(plugin, newDefaultStorageClass(cfg.SharedInformerFactory))
 	return nil
 }

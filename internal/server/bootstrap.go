@@ -16,9 +16,10 @@ import (
 // builtinNamespaces exist from the first start, as in Kubernetes.
 var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
 
-// bootstrap creates the built-in namespaces and the "kubernetes" Service in
-// default, pointing at this API server. Existing objects are left alone, so it
-// is safe on every start and from several servers.
+// bootstrap creates the built-in namespaces, the "kubernetes" Service in
+// default, pointing at this API server, and the default StorageClass.
+// Existing objects are left alone, so it is safe on every start and from
+// several servers.
 func bootstrap(ctx context.Context, c kubernetes.Interface, serviceIP, listen string) error {
 	for _, name := range builtinNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -26,7 +27,10 @@ func bootstrap(ctx context.Context, c kubernetes.Interface, serviceIP, listen st
 			return fmt.Errorf("create namespace %s: %w", name, err)
 		}
 	}
-	return ensureKubernetesService(ctx, c, serviceIP, listen)
+	if err := ensureKubernetesService(ctx, c, serviceIP, listen); err != nil {
+		return err
+	}
+	return ensureDefaultStorageClass(ctx, c)
 }
 
 func ensureKubernetesService(ctx context.Context, c kubernetes.Interface, serviceIP, listen string) error {
