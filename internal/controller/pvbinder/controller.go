@@ -1,0 +1,181 @@
+package pvbinder
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+)
+
+// component is the event source Kubernetes' PV controller uses.
+const component = "persistentvolume-controller"
+
+// Config holds the controller's dependencies.
+type Config struct {
+	Client kubernetes.Interface
+	// Informers is shared with other controllers; Run starts it.
+	Informers informers.SharedInformerFactory
+	// Clock stamps phase transitions and drives the queues' delays;
+	// defaults to the real clock.
+	Clock clock.WithTicker
+}
+
+// Controller binds claims and volumes.
+type Controller struct {
+	client      kubernetes.Interface
+	clock       clock.WithTicker
+	informers   informers.SharedInformerFactory
+	synced      []cache.InformerSynced
+	claims      corelisters.PersistentVolumeClaimLister
+	volumes     corelisters.PersistentVolumeLister
+	classes     storagelisters.StorageClassLister
+	pods        corelisters.PodLister
+	claimQueue  workqueue.TypedRateLimitingInterface[string]
+	volumeQueue workqueue.TypedRateLimitingInterface[string]
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	f := c.Informers
+	b := events.NewBroadcaster(c.Clock)
+	ctl := &Controller{
+		client:      c.Client,
+		clock:       c.Clock,
+		informers:   f,
+		claims:      f.Core().V1().PersistentVolumeClaims().Lister(),
+		volumes:     f.Core().V1().PersistentVolumes().Lister(),
+		classes:     f.Storage().V1().StorageClasses().Lister(),
+		pods:        f.Core().V1().Pods().Lister(),
+		claimQueue:  queue.New[string]("claims", c.Clock),
+		volumeQueue: queue.New[string]("volumes", c.Clock),
+		broadcaster: b,
+		recorder:    events.Recorder(b, component),
+	}
+	ctl.watch(f.Core().V1().PersistentVolumeClaims().Informer(), ctl.onClaim, ctl.onClaimDeleted)
+	ctl.watch(f.Core().V1().PersistentVolumes().Informer(), ctl.onVolume, ctl.onVolume)
+	ctl.watch(f.Storage().V1().StorageClasses().Informer(), ctl.onClass, nil)
+	ctl.watch(f.Core().V1().Pods().Informer(), ctl.onPod, nil)
+	return ctl
+}
+
+// watch adds handlers to an informer and remembers it for the cache sync.
+func (c *Controller) watch(inf cache.SharedIndexInformer, onChange, onDelete func(interface{})) {
+	h := cache.ResourceEventHandlerFuncs{AddFunc: onChange, UpdateFunc: func(_, cur interface{}) { onChange(cur) }}
+	if onDelete != nil {
+		h.DeleteFunc = onDelete
+	}
+	if _, err := inf.AddEventHandler(h); err != nil {
+		klog.Errorf("%s: event handler: %v", component, err)
+	}
+	c.synced = append(c.synced, inf.HasSynced)
+}
+
+// Run works until ctx is done, with workers goroutines per queue.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer events.Start(c.broadcaster, c.client)()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	done := make(chan struct{})
+	go func() { queue.Run(ctx, c.volumeQueue, "pv-binder volumes", workers, c.syncVolume); close(done) }()
+	queue.Run(ctx, c.claimQueue, "pv-binder claims", workers, c.syncClaim)
+	<-done
+}
+
+func (c *Controller) onClaim(obj interface{}) {
+	if claim, ok := obj.(*corev1.PersistentVolumeClaim); ok {
+		c.claimQueue.Add(cache.MetaObjectToName(claim).String())
+	}
+}
+
+// onClaimDeleted looks at the volumes the claim held or was promised:
+// they are Released now.
+func (c *Controller) onClaimDeleted(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	claim, ok := obj.(*corev1.PersistentVolumeClaim)
+	if !ok {
+		return
+	}
+	vols, _ := c.volumes.List(labels.Everything())
+	for _, v := range vols {
+		if ref := v.Spec.ClaimRef; v.Name == claim.Spec.VolumeName || (ref != nil && ref.Namespace == claim.Namespace && ref.Name == claim.Name) {
+			c.volumeQueue.Add(v.Name)
+		}
+	}
+}
+
+// onVolume syncs the volume and the claims it may serve: the claim its
+// claimRef names, or, for a free volume, every claim still waiting.
+func (c *Controller) onVolume(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	v, ok := obj.(*corev1.PersistentVolume)
+	if !ok {
+		return
+	}
+	c.volumeQueue.Add(v.Name)
+	if ref := v.Spec.ClaimRef; ref != nil {
+		c.claimQueue.Add(ref.Namespace + "/" + ref.Name)
+		return
+	}
+	c.queueWaitingClaims("")
+}
+
+// onClass retries the claims of a class that was created or changed (a
+// missing class of seed 004's nfs-csi, created later, say).
+func (c *Controller) onClass(obj interface{}) {
+	if sc, ok := obj.(interface{ GetName() string }); ok {
+		c.queueWaitingClaims(sc.GetName())
+	}
+}
+
+// queueWaitingClaims queues the unbound claims, all of them or those of one
+// class.
+func (c *Controller) queueWaitingClaims(class string) {
+	claims, _ := c.claims.List(labels.Everything())
+	for _, claim := range claims {
+		if claim.Spec.VolumeName != "" || (class != "" && claimClass(claim) != class) {
+			continue
+		}
+		c.claimQueue.Add(cache.MetaObjectToName(claim).String())
+	}
+}
+
+// onPod queues the claims of a pod once it is placed on a node: a claim
+// whose class waits for its first consumer can be bound now.
+func (c *Controller) onPod(obj interface{}) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok || pod.Spec.NodeName == "" {
+		return
+	}
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim == nil {
+			continue
+		}
+		claim, err := c.claims.PersistentVolumeClaims(pod.Namespace).Get(v.PersistentVolumeClaim.ClaimName)
+		if err == nil && claim.Spec.VolumeName == "" {
+			c.claimQueue.Add(cache.MetaObjectToName(claim).String())
+		}
+	}
+}
