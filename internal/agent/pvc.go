@@ -12,8 +12,9 @@ import (
 // volume: the claim must be bound to a PersistentVolume (status Bound, or
 // pre-bound by the user through spec.volumeName with the volume's claimRef
 // naming the claim or empty), and the volume must be one a single machine
-// can serve: hostPath or local. The binder that binds claims by itself
-// comes with StatefulSets; until then pre-bound claims work.
+// can serve: hostPath or local. The pvbinder controller binds claims
+// (to volumes the local provisioner makes, for one); an unbound claim
+// fails the mount and the agent tries again.
 func (a *Agent) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *corev1.PersistentVolumeClaimVolumeSource) (string, error) {
 	pvc, err := a.cfg.Client.CoreV1().PersistentVolumeClaims(p.Namespace).Get(ctx, src.ClaimName, metav1.GetOptions{})
 	if err != nil {

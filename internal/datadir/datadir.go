@@ -37,3 +37,7 @@ func PKI(dir string) string { return filepath.Join(dir, "pki") }
 
 // Etcd is the embedded etcd member's directory.
 func Etcd(dir string) string { return filepath.Join(dir, "etcd") }
+
+// Volumes holds the directories of locally provisioned PersistentVolumes,
+// one per volume, named after it.
+func Volumes(dir string) string { return filepath.Join(dir, "volumes") }

@@ -20,7 +20,9 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/job"
+	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
+	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
@@ -36,8 +38,9 @@ const controllerWorkers = 2
 const cronJobWorkers = 32
 
 // runControllers runs the controllers until ctx is done, while this server
-// holds the controller lease (see leader.go).
-func runControllers(ctx context.Context, loopback *rest.Config, identity string) {
+// holds the controller lease (see leader.go). volumesDir is where the local
+// provisioner makes volumes.
+func runControllers(ctx context.Context, loopback *rest.Config, identity, volumesDir string) {
 	cfg := rest.CopyConfig(loopback)
 	// The collector watches every resource, deprecated ones included; their
 	// deprecation warnings are for users, not for ordo's own controllers.
@@ -60,12 +63,12 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string)
 	if err := batchMetrics.Register(legacyregistry.Registerer()); err != nil {
 		klog.Errorf("controllers: metrics: %v", err)
 	}
-	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics) })
+	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics, volumesDir) })
 }
 
 // runLeading runs every controller until ctx is done. They share one
 // informer factory, so each kind is watched and cached once.
-func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch) {
+func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, volumesDir string) {
 	meta := metadata.NewForConfigOrDie(cfg)
 	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
 	shared := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
@@ -82,6 +85,13 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	jobs := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
 	ttl := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
 	accounts := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
+	binder := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
+	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: volumesDir})
+	if err != nil {
+		klog.Errorf("controllers: local provisioner: %v", err)
+		<-ctx.Done()
+		return
+	}
 
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
@@ -91,6 +101,8 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { jobs.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { ttl.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { accounts.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { binder.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

@@ -129,7 +129,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("server identity: %w", err)
 	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
-		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity)
+		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, datadir.Volumes(dir))
 		return nil
 	})
 	if !o.NoAgent {

@@ -14,7 +14,8 @@ import (
 // TestPreBoundPersistentVolumeClaimIsMounted: a claim pre-bound to a
 // hostPath PersistentVolume (spec.volumeName) is mounted into the pod and
 // what the pod writes lands in the volume's directory; a claim bound to
-// nothing fails the mount with an event, never silently.
+// nothing (of no class, so nothing provisions it) fails the mount with an
+// event, never silently.
 func TestPreBoundPersistentVolumeClaimIsMounted(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	dir := t.TempDir()
@@ -44,6 +45,7 @@ metadata:
 spec:
   accessModes: [ReadWriteOnce]
   resources: {requests: {storage: 1Gi}}
+  storageClassName: ""
 ---
 apiVersion: v1
 kind: Pod

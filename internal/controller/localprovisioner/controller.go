@@ -1,0 +1,118 @@
+package localprovisioner
+
+import (
+	"context"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/storageclass"
+)
+
+// Config holds the provisioner's dependencies.
+type Config struct {
+	Client kubernetes.Interface
+	// Informers is shared with other controllers; Run starts it.
+	Informers informers.SharedInformerFactory
+	// Root is the directory volumes are made in (<data-dir>/volumes); it
+	// is made absolute, since it ends up in hostPath volumes.
+	Root string
+	// Clock drives the queues' delays and event times; defaults to real.
+	Clock clock.WithTicker
+}
+
+// Controller provisions and deletes ordo.dev/local-path volumes.
+type Controller struct {
+	client      kubernetes.Interface
+	informers   informers.SharedInformerFactory
+	root        string
+	claims      corelisters.PersistentVolumeClaimLister
+	volumes     corelisters.PersistentVolumeLister
+	classes     storagelisters.StorageClassLister
+	synced      []cache.InformerSynced
+	claimQueue  workqueue.TypedRateLimitingInterface[string]
+	volumeQueue workqueue.TypedRateLimitingInterface[string]
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) (*Controller, error) {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	root, err := filepath.Abs(c.Root)
+	if err != nil {
+		return nil, err
+	}
+	f := c.Informers
+	b := events.NewBroadcaster(c.Clock)
+	ctl := &Controller{
+		client:      c.Client,
+		informers:   f,
+		root:        root,
+		claims:      f.Core().V1().PersistentVolumeClaims().Lister(),
+		volumes:     f.Core().V1().PersistentVolumes().Lister(),
+		classes:     f.Storage().V1().StorageClasses().Lister(),
+		claimQueue:  queue.New[string]("local_provisioner_claims", c.Clock),
+		volumeQueue: queue.New[string]("local_provisioner_volumes", c.Clock),
+		broadcaster: b,
+		// External provisioners record events as their provisioner name.
+		recorder: events.Recorder(b, storageclass.LocalPath),
+	}
+	for _, w := range []struct {
+		inf cache.SharedIndexInformer
+		h   func(interface{})
+	}{
+		{f.Core().V1().PersistentVolumeClaims().Informer(), ctl.onClaim},
+		{f.Core().V1().PersistentVolumes().Informer(), ctl.onVolume},
+	} {
+		h := w.h
+		if _, err := w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: h, UpdateFunc: func(_, cur interface{}) { h(cur) }}); err != nil {
+			klog.Errorf("local provisioner: event handler: %v", err)
+		}
+		ctl.synced = append(ctl.synced, w.inf.HasSynced)
+	}
+	// Classes are only read: the binder marks a claim for us once its
+	// class exists, which is the update that queues it here.
+	ctl.synced = append(ctl.synced, f.Storage().V1().StorageClasses().Informer().HasSynced)
+	return ctl, nil
+}
+
+// Run works until ctx is done, with workers goroutines per queue.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer events.Start(c.broadcaster, c.client)()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	done := make(chan struct{})
+	go func() { queue.Run(ctx, c.volumeQueue, "local-provisioner volumes", workers, c.syncVolume); close(done) }()
+	queue.Run(ctx, c.claimQueue, "local-provisioner claims", workers, c.syncClaim)
+	<-done
+}
+
+// onClaim queues unbound claims marked for this provisioner.
+func (c *Controller) onClaim(obj interface{}) {
+	if claim, ok := obj.(*corev1.PersistentVolumeClaim); ok && wantsUs(claim) && claim.Spec.VolumeName == "" {
+		c.claimQueue.Add(cache.MetaObjectToName(claim).String())
+	}
+}
+
+// onVolume queues volumes that may be ours to delete.
+func (c *Controller) onVolume(obj interface{}) {
+	if v, ok := obj.(*corev1.PersistentVolume); ok && v.Status.Phase == corev1.VolumeReleased {
+		c.volumeQueue.Add(v.Name)
+	}
+}
