@@ -16,6 +16,13 @@ import (
 // state: nothing is cached, so a restarted agent (or a second ipam on the
 // same directory) sees every lease. The mutex orders allocations within this
 // process; O_EXCL on the lease file is what makes a lease exclusive.
+//
+// A symlink by-uid/<pod UID> → <IP> indexes the leases by owner, so that
+// finding or freeing a pod's lease reads one link instead of every lease
+// file (with a thousand pods starting at once that scan was most of the
+// agent's own CPU). The lease file stays the truth: a link is trusted only
+// when the file it names holds its UID, and a lease whose link a crash
+// never wrote is freed by Sweep's full scan.
 type ipam struct {
 	dir    string
 	subnet subnet
@@ -28,28 +35,66 @@ func newIPAM(dir string, s subnet) (*ipam, error) {
 	if dir == "" {
 		return nil, errors.New("state directory is required")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, byUIDDir), 0o755); err != nil {
 		return nil, err
 	}
 	return &ipam{dir: dir, subnet: s, next: s.firstPod()}, nil
 }
+
+// byUIDDir holds the owner index: one symlink per pod UID, naming its IP.
+const byUIDDir = "by-uid"
 
 // allocate returns the pod's existing lease or a new one; fresh says which,
 // so a failed setup can give back only what it took.
 func (a *ipam) allocate(uid string) (ip net.IP, fresh bool, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	leases, err := a.leases()
+	if ip := a.leaseOf(uid); ip != nil && a.subnet.contains(ip) {
+		return ip, false, nil
+	}
+	ip, err = a.reserveFree(uid)
 	if err != nil {
 		return nil, false, err
 	}
-	for ip, owner := range leases {
-		if owner == uid && a.subnet.contains(net.ParseIP(ip)) {
-			return net.ParseIP(ip).To4(), false, nil
-		}
+	if err := a.link(uid, ip); err != nil {
+		os.Remove(filepath.Join(a.dir, ip.String()))
+		return nil, false, err
 	}
-	ip, err = a.reserveFree(uid)
-	return ip, err == nil, err
+	return ip, true, nil
+}
+
+// leaseOf follows uid's index link; it returns nil unless the lease file it
+// names exists and holds uid.
+func (a *ipam) leaseOf(uid string) net.IP {
+	target, err := os.Readlink(a.linkPath(uid))
+	if err != nil {
+		return nil
+	}
+	ip := net.ParseIP(target).To4()
+	if ip == nil {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(a.dir, ip.String()))
+	if err != nil || strings.TrimSpace(string(b)) != uid {
+		return nil
+	}
+	return ip
+}
+
+// link points uid's index entry at ip, replacing a stale one.
+func (a *ipam) link(uid string, ip net.IP) error {
+	path := a.linkPath(uid)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Symlink(ip.String(), path); err != nil {
+		return fmt.Errorf("index lease %s: %w", ip, err)
+	}
+	return nil
+}
+
+func (a *ipam) linkPath(uid string) string {
+	return filepath.Join(a.dir, byUIDDir, filepath.Base(uid))
 }
 
 // reserveFree walks the pod range once, starting at the cursor, and takes
@@ -91,14 +136,23 @@ func (a *ipam) reserve(ip net.IP, uid string) error {
 	return nil
 }
 
-// release frees every lease held by uid (normally one). Freeing nothing is
-// not an error.
+// release frees uid's lease, found through its index link. Freeing nothing
+// is not an error; a lease without a link (a crash between the two writes)
+// is Sweep's to free.
 func (a *ipam) release(uid string) error {
-	return a.releaseIf(func(owner string) bool { return owner == uid })
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	if ip := a.leaseOf(uid); ip != nil {
+		errs = append(errs, removeIfExists(filepath.Join(a.dir, ip.String())))
+	}
+	errs = append(errs, removeIfExists(a.linkPath(uid)))
+	return errors.Join(errs...)
 }
 
-// releaseIf frees every lease whose owner matches; Sweep uses it to drop
-// leases of pods that are gone, including half-written ones with no owner.
+// releaseIf frees every lease whose owner matches, with its index link,
+// and drops links whose lease is gone; Sweep uses it to drop leases of pods
+// that are gone, including half-written ones with no owner.
 func (a *ipam) releaseIf(match func(owner string) bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -111,12 +165,36 @@ func (a *ipam) releaseIf(match func(owner string) bool) error {
 		if !match(owner) {
 			continue
 		}
-		err := os.Remove(filepath.Join(a.dir, ip))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
+		errs = append(errs, removeIfExists(filepath.Join(a.dir, ip)))
+		if owner != "" {
+			errs = append(errs, removeIfExists(a.linkPath(owner)))
+		}
+	}
+	errs = append(errs, a.dropDanglingLinks())
+	return errors.Join(errs...)
+}
+
+// dropDanglingLinks removes index links whose lease file is gone or held by
+// another pod. Callers hold a.mu.
+func (a *ipam) dropDanglingLinks() error {
+	entries, err := os.ReadDir(filepath.Join(a.dir, byUIDDir))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if a.leaseOf(e.Name()) == nil {
+			errs = append(errs, removeIfExists(a.linkPath(e.Name())))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // owners returns the set of pod UIDs holding a lease.

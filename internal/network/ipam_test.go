@@ -155,3 +155,51 @@ func TestVethName(t *testing.T) {
 		t.Error("different pods share a veth name")
 	}
 }
+
+func TestLeaseWithoutIndexLinkIsFreedBySweepNotReused(t *testing.T) {
+	// A crash between writing the lease and its by-uid link leaves a lease
+	// nobody can find by owner: the pod gets a fresh address, and the
+	// sweep's full scan frees the orphan.
+	a := newTestIPAM(t, "10.42.0.0/24")
+	orphan, _, err := a.allocate("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(a.linkPath("a")); err != nil {
+		t.Fatal(err)
+	}
+	again, fresh, err := a.allocate("a")
+	if err != nil || !fresh || again.Equal(orphan) {
+		t.Fatalf("allocate after a lost link = %v fresh=%v err=%v; want a new address, not %v", again, fresh, err, orphan)
+	}
+	if err := a.releaseIf(func(owner string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.release("a"); err != nil {
+		t.Fatal(err)
+	}
+	owners, _ := a.owners()
+	if !owners["a"] {
+		t.Fatalf("release freed only the linked lease, so the orphan %v must remain; owners %v", orphan, owners)
+	}
+	if err := a.releaseIf(func(owner string) bool { return owner == "a" }); err != nil {
+		t.Fatal(err)
+	}
+	if owners, _ := a.owners(); len(owners) != 0 {
+		t.Fatalf("sweep left leases: %v", owners)
+	}
+}
+
+func TestSweepDropsLinksOfFreedLeases(t *testing.T) {
+	a := newTestIPAM(t, "10.42.0.0/24")
+	ip, _, _ := a.allocate("a")
+	if err := os.Remove(filepath.Join(a.dir, ip.String())); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.releaseIf(func(string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(a.linkPath("a")); !os.IsNotExist(err) {
+		t.Fatalf("a link to a lease that is gone survived the sweep: %v", err)
+	}
+}
