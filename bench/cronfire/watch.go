@@ -7,9 +7,14 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
 // fireRun is one CronJob run as the benchmark saw it: its scheduled slot (from
@@ -33,12 +38,27 @@ func newRunWatcher() *runWatcher {
 	return &runWatcher{runs: map[string]*fireRun{}, done: map[string]bool{}}
 }
 
+// start opens both watches at the namespace's current resourceVersion as
+// retry watchers: when the server ends a watch (a busy server drops a
+// watcher that falls behind) they resume from the last event seen, so no
+// run goes unseen; a resume too old to serve fails the watch instead.
 func (w *runWatcher) start(ctx context.Context, cs kubernetes.Interface, ns string) error {
-	jobs, err := cs.BatchV1().Jobs(ns).Watch(ctx, metav1.ListOptions{})
+	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil {
 		return err
 	}
-	pods, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{})
+	rv := list.ResourceVersion
+	jobs, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return cs.BatchV1().Jobs(ns).Watch(ctx, o)
+		}})
+	if err != nil {
+		return err
+	}
+	pods, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return cs.CoreV1().Pods(ns).Watch(ctx, o)
+		}})
 	if err != nil {
 		jobs.Stop()
 		return err
@@ -57,6 +77,12 @@ func (w *runWatcher) follow(ctx context.Context, wi watch.Interface, on func(wat
 		case ev, ok := <-wi.ResultChan():
 			if !ok {
 				return
+			}
+			if ev.Type == watch.Error {
+				// Runs after this point go unseen; waitRuns then times out
+				// and says how many it saw.
+				benchutil.Progress("watch failed: %v", apierrors.FromObject(ev.Object))
+				continue
 			}
 			on(ev, time.Now())
 		}
