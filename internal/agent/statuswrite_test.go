@@ -1,0 +1,70 @@
+package agent
+
+import (
+	"encoding/json"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+)
+
+func TestStatusPatchCarriesUIDAndMergesConditionsByType(t *testing.T) {
+	old := corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+	}}
+	new := corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodReady, Status: corev1.ConditionTrue},
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+	}}
+	patch, err := statusPatch("uid-1", old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Metadata struct {
+			UID string `json:"uid"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(patch, &m); err != nil || m.Metadata.UID != "uid-1" {
+		t.Fatalf("patch %s: uid %q, err %v; want uid-1 as the precondition", patch, m.Metadata.UID, err)
+	}
+	// Applied to a stored pod that meanwhile gained a condition of another
+	// owner, the patch keeps that condition and sets ours.
+	stored := corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+		{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue},
+	}}}
+	storedJSON, _ := json.Marshal(stored)
+	merged, err := strategicpatch.StrategicMergePatch(storedJSON, patch, corev1.Pod{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got corev1.Pod
+	if err := json.Unmarshal(merged, &got); err != nil {
+		t.Fatal(err)
+	}
+	types := map[corev1.PodConditionType]bool{}
+	for _, c := range got.Status.Conditions {
+		types[c.Type] = true
+	}
+	if got.Status.Phase != corev1.PodRunning || !types[corev1.PodReady] || !types[corev1.DisruptionTarget] || !types[corev1.PodScheduled] {
+		t.Fatalf("merged status %+v: want phase Running with Ready, PodScheduled and the other owner's DisruptionTarget", got.Status)
+	}
+}
+
+func TestConditionsCarryOverOtherOwnersConditions(t *testing.T) {
+	p := &corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{
+		{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "TerminationByKubelet"},
+		{Type: "example.com/gate", Status: corev1.ConditionFalse},
+		{Type: corev1.PodReady, Status: corev1.ConditionTrue},
+	}}}
+	st := &pod{containers: map[string]*container{}}
+	out := conditions(p, st, corev1.PodStatus{Phase: corev1.PodRunning}, t0)
+	seen := map[corev1.PodConditionType]int{}
+	for _, c := range out {
+		seen[c.Type]++
+	}
+	if seen[corev1.DisruptionTarget] != 1 || seen["example.com/gate"] != 1 || seen[corev1.PodReady] != 1 {
+		t.Fatalf("conditions %v: want other owners' conditions once each and one Ready of ours", seen)
+	}
+}
