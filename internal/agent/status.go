@@ -53,10 +53,17 @@ func podStatus(in statusInput) corev1.PodStatus {
 }
 
 // phase follows the kubelet: Pending until containers run, Running while
-// any runs or will restart, then Succeeded or Failed.
+// any runs or will restart, then Succeeded or Failed. A pod being deleted
+// whose processes are all gone is terminal, as the kubelet reports it
+// before the object goes: Succeeded if every container exited 0, else
+// Failed. The Job controller counts such a pod (and podReplacementPolicy
+// Failed waits for exactly this).
 func phase(p *corev1.Pod, st *pod) corev1.PodPhase {
 	if st.failedReason != "" || st.failedMessage != "" || initFailed(p, st) {
 		return corev1.PodFailed
+	}
+	if p.DeletionTimestamp != nil && !st.anyRunning() {
+		return deletedPhase(p, st)
 	}
 	if !initDone(p, st) {
 		return corev1.PodPending
@@ -86,6 +93,17 @@ func phase(p *corev1.Pod, st *pod) corev1.PodPhase {
 		return corev1.PodRunning
 	}
 	return corev1.PodPending
+}
+
+// deletedPhase is the terminal phase of a deleted pod with nothing running.
+func deletedPhase(p *corev1.Pod, st *pod) corev1.PodPhase {
+	for _, spec := range p.Spec.Containers {
+		c := st.containers[spec.Name]
+		if c == nil || !c.exited || c.last.code != 0 {
+			return corev1.PodFailed
+		}
+	}
+	return corev1.PodSucceeded
 }
 
 func initDone(p *corev1.Pod, st *pod) bool {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
@@ -66,5 +67,30 @@ func TestConditionsCarryOverOtherOwnersConditions(t *testing.T) {
 	}
 	if seen[corev1.DisruptionTarget] != 1 || seen["example.com/gate"] != 1 || seen[corev1.PodReady] != 1 {
 		t.Fatalf("conditions %v: want other owners' conditions once each and one Ready of ours", seen)
+	}
+}
+
+func TestDeletedPodWithNothingRunningIsTerminal(t *testing.T) {
+	deleted := metav1.NewTime(t0)
+	spec := corev1.PodSpec{RestartPolicy: corev1.RestartPolicyAlways, Containers: []corev1.Container{{Name: "a"}, {Name: "b"}}}
+	exited := func(code int32) *container { return &container{exited: true, last: termination{code: code}} }
+	for _, tc := range []struct {
+		name       string
+		deleting   bool
+		containers map[string]*container
+		want       corev1.PodPhase
+	}{
+		{"killed by the deletion", true, map[string]*container{"a": exited(143), "b": exited(0)}, corev1.PodFailed},
+		{"every container exited 0", true, map[string]*container{"a": exited(0), "b": exited(0)}, corev1.PodSucceeded},
+		{"deleted before it started", true, map[string]*container{}, corev1.PodFailed},
+		{"not deleted: Always restarts it", false, map[string]*container{"a": exited(143), "b": exited(0)}, corev1.PodRunning},
+	} {
+		p := &corev1.Pod{Spec: spec}
+		if tc.deleting {
+			p.DeletionTimestamp = &deleted
+		}
+		if got := phase(p, &pod{containers: tc.containers}); got != tc.want {
+			t.Errorf("%s: phase %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }

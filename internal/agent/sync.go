@@ -41,6 +41,10 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	st.mu.Unlock()
 
 	if d.finalize {
+		// The terminal phase first: the object is gone after this.
+		if err := a.reportStatus(ctx, p, st, status); err != nil {
+			return nil, err
+		}
 		return nil, a.finalize(ctx, key, p)
 	}
 	if err := a.reportStatus(ctx, p, st, status); err != nil {

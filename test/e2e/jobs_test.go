@@ -373,3 +373,45 @@ spec:
 		}
 	}
 }
+
+// A pod deleted by someone else is reported Failed by the agent before its
+// object goes, as the kubelet does; with podReplacementPolicy Failed the Job
+// waits for exactly that before it starts a replacement, and counts it.
+func TestJobReplacesADeletedPodOnlyOnceItFailed(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: batch/v1
+kind: Job
+metadata: {name: replaced}
+spec:
+  completions: 1
+  backoffLimit: 3
+  podReplacementPolicy: Failed
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: [sleep, '3600']
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), "replaced", metav1.GetOptions{})
+		return err == nil && j.Status.Ready != nil && *j.Status.Ready == 1
+	}, "the first pod running")
+	first := jobPods(t, cs, "replaced")[0].Name
+	c.Run("delete", "pod", first, "--wait=false")
+	waitFor(t, func() bool {
+		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), "replaced", metav1.GetOptions{})
+		return err == nil && j.Status.Failed == 1 && j.Status.Active == 1
+	}, "the deleted pod counted failed and a replacement active")
+	pods := jobPods(t, cs, "replaced")
+	for _, p := range pods {
+		if p.Name == first {
+			t.Errorf("the deleted pod %s is still there: %s", first, p.Status.Phase)
+		}
+	}
+	if len(pods) != 1 {
+		t.Errorf("%d pods, want exactly one replacement", len(pods))
+	}
+}
