@@ -7,11 +7,11 @@ import (
 
 // query is a parsed cluster name: exactly one of its forms is set.
 type query struct {
-	kind      kind
-	ns, svc   string
-	host      string // endpoint hostname (kindEndpoint) or dashed pod IP (kindPod)
-	port      string // SRV: port name without "_", empty for "all"
-	proto     string // SRV: "tcp", "udp", "sctp"
+	kind    kind
+	ns, svc string
+	host    string // endpoint hostname (kindEndpoint) or dashed pod IP (kindPod)
+	port    string // SRV: port name without "_", empty for "all"
+	proto   string // SRV: "tcp", "udp", "sctp"
 }
 
 type kind int

@@ -86,7 +86,6 @@ func values(m *dns.Msg) []string {
 	return out
 }
 
-
 func TestClusterNames(t *testing.T) {
 	server := fixture(t)
 	cases := []struct {
