@@ -205,3 +205,102 @@ func query(t *testing.T, server, name string, qtype uint16) *dns.Msg {
 	}
 	return r
 }
+
+// fetchFrom runs an HTTP GET inside a pod and returns the body.
+func fetchFrom(c *testcluster.T, pod, url string) (string, error) {
+	out, err := execErr(c, pod, "python3", "-c",
+		"import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())", url)
+	return strings.TrimSpace(out), err
+}
+
+func TestServiceProxy(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(backendPod("web", "app: web")+"---\n"+webService+"---\n"+sleeperPod("client", "role: client", "", ""), "apply", "-f", "-")
+	waitReady(t, c, "web", "client")
+	clusterIP := c.Run("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+	webIP := waitPod(t, cs, "web", podReady, "web ready").Status.PodIP
+	waitFor(t, func() bool {
+		return c.Run("get", "endpoints", "web", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}") == webIP+":8080"
+	}, "Endpoints web lists the pod on its named port")
+	slice := c.Run("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+		"jsonpath={.items[0].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by} {.items[0].endpoints[0].addresses[0]}")
+	if slice != "endpointslice-controller.k8s.io "+webIP {
+		t.Errorf("EndpointSlice: %q", slice)
+	}
+
+	for _, url := range []string{"http://" + clusterIP + "/", "http://web/", "http://web.default.svc.cluster.local/"} {
+		waitFor(t, func() bool { body, err := fetchFrom(c, "client", url); return err == nil && body == "hello from web" },
+			"the client pod reaches "+url)
+	}
+	if body := httpGet(t, "http://"+clusterIP+"/"); strings.TrimSpace(body) != "hello from web" {
+		t.Errorf("from the node: %q", body)
+	}
+
+	// Not ready: the address moves to notReadyAddresses and the ClusterIP
+	// refuses connections.
+	execIn(c, "web", "rm", "/tmp/ready")
+	waitFor(t, func() bool {
+		return c.Run("get", "endpoints", "web", "-o", "jsonpath={.subsets[0].notReadyAddresses[0].ip}") == webIP
+	}, "web moves to notReadyAddresses")
+	waitFor(t, func() bool { return !canConnect(net.JoinHostPort(clusterIP, "80")) }, "the ClusterIP refuses without ready endpoints")
+
+	// A new backend takes over; the old one goes away.
+	c.RunIn(backendPod("web2", "app: web"), "apply", "-f", "-")
+	c.Run("delete", "pod", "web", "--wait=true")
+	waitFor(t, func() bool { body, err := fetchFrom(c, "client", "http://web/"); return err == nil && body == "hello from web2" },
+		"the Service follows its new backend")
+	if got := c.Run("get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip} {.subsets[*].notReadyAddresses[*].ip}"); strings.Contains(got, webIP) {
+		t.Errorf("deleted pod %s still in endpoints: %q", webIP, got)
+	}
+
+	// Deleting the Service removes its address and listener.
+	c.Run("delete", "svc", "web")
+	waitFor(t, func() bool { return !hasAddress(t, c.ServiceInterface, clusterIP) }, "the ClusterIP leaves "+c.ServiceInterface)
+}
+
+// hasAddress says whether the host interface holds ip.
+func hasAddress(t *testing.T, iface, ip string) bool {
+	t.Helper()
+	i, err := net.InterfaceByName(iface)
+	if err != nil {
+		return false
+	}
+	addrs, err := i.Addrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.String() == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// A killed server leaves its service interface; the restarted one starts
+// it afresh with only live ClusterIPs, and a clean stop removes it.
+func TestServiceInterfaceAfterKill9(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	c.RunIn(webService, "apply", "-f", "-")
+	clusterIP := c.Run("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+	waitFor(t, func() bool { return hasAddress(t, c.ServiceInterface, clusterIP) }, "ClusterIP on "+c.ServiceInterface)
+	before, _ := net.InterfaceByName(c.ServiceInterface)
+
+	c.Kill9()
+	if !hasAddress(t, c.ServiceInterface, clusterIP) {
+		t.Fatal("kill -9 removed the interface: the test would not prove the restart cleans up")
+	}
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		after, err := net.InterfaceByName(c.ServiceInterface)
+		return err == nil && after.Index != before.Index && hasAddress(t, c.ServiceInterface, clusterIP)
+	}, "a fresh interface holding the live ClusterIP")
+	c.Run("delete", "svc", "web")
+	waitFor(t, func() bool { return !hasAddress(t, c.ServiceInterface, clusterIP) }, "ClusterIP removed")
+	c.Stop()
+	if _, err := net.InterfaceByName(c.ServiceInterface); err == nil {
+		t.Errorf("%s left after the server stopped", c.ServiceInterface)
+	}
+}
