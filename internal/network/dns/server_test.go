@@ -3,6 +3,7 @@ package dns
 import (
 	"context"
 	"net"
+	"os"
 	"sort"
 	"strconv"
 	"testing"
@@ -182,6 +183,8 @@ func TestListenRefusesWildcard(t *testing.T) {
 		}
 	}
 }
+
+func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
 
 func TestUpstreamsFromResolvConf(t *testing.T) {
 	path := t.TempDir() + "/resolv.conf"
