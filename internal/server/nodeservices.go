@@ -59,23 +59,20 @@ func newNodeServices(client kubernetes.Interface, gateway net.IP, iface string) 
 
 // run serves until ctx is done. DNS answers only once the caches are
 // synced (queries wait in the socket until then), so a restarted agent never
-// calls an existing Service unknown. On return the service interface is gone.
+// calls an existing Service unknown. On return both sockets are closed and
+// the service interface is gone, also when ctx ends before the sync.
 func (s *nodeServices) run(ctx context.Context) {
 	s.factory.Start(ctx.Done())
 	defer s.factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
-		if s.proxy != nil {
-			s.proxy.Run(ctx) // ctx is done: only removes the interface
-		}
-		return
-	}
+	cache.WaitForCacheSync(ctx.Done(), s.synced...)
 	done := make(chan struct{})
-	if s.proxy != nil {
-		s.proxy.Trigger()
-		go func() { s.proxy.Run(ctx); close(done) }()
-	} else {
-		close(done)
-	}
+	go func() {
+		defer close(done)
+		if s.proxy != nil {
+			s.proxy.Trigger()
+			s.proxy.Run(ctx)
+		}
+	}()
 	if s.dns != nil {
 		s.dns.Serve(ctx)
 	}
