@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -53,6 +54,14 @@ func TestSeed000RedisAOFRewrite(t *testing.T) {
 	c.Run("-n", "test", "create", "secret", "generic", "redis-test", "--from-literal=redis-password=s3cr3t-aof")
 	c.RunIn(redisMaster, "-n", "test", "apply", "-f", "-")
 	c.Run("-n", "test", "wait", "--for=condition=Ready", "--timeout=120s", "pod/redis-master-0")
+	// The Service is served before the Job starts: its Endpoints list the
+	// pod and the node's proxy accepts on the ClusterIP.
+	podIP := c.Run("-n", "test", "get", "pod", "redis-master-0", "-o", "jsonpath={.status.podIP}")
+	clusterIP := c.Run("-n", "test", "get", "svc", "redis-stage-master", "-o", "jsonpath={.spec.clusterIP}")
+	waitFor(t, func() bool {
+		return c.Run("-n", "test", "get", "endpoints", "redis-stage-master", "-o", "jsonpath={.subsets[0].addresses[0].ip}") == podIP
+	}, "Endpoints redis-stage-master list the redis pod")
+	waitFor(t, func() bool { return canConnect(net.JoinHostPort(clusterIP, "6379")) }, "the ClusterIP accepts connections")
 	before := aofInfo(t, c)
 	if before["aof_enabled"] != "1" {
 		t.Fatalf("redis runs without AOF: %v", before)
