@@ -8,11 +8,29 @@ command -v git >/dev/null || need+=(git)
 command -v gcc >/dev/null || need+=(gcc)
 # Pods in the end-to-end tests run /usr/bin/python3 as a small TCP server.
 [ -x /usr/bin/python3 ] || need+=(python3)
+# Seed 000's end-to-end test runs the host's redis-server in a pod and
+# redis-cli in the CronJob's pod.
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-cli >/dev/null || need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}; run as root or install them" >&2
     exit 1
   fi
+  # Debian's redis-server package starts a system redis on port 6379; the
+  # tests start their own, inside pods. A policy-rc.d that answers 101 stops
+  # invoke-rc.d from starting any service during the install (kept if the
+  # machine already has one, e.g. a container image).
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  # With systemd, the unit is enabled for the next boot: turn it off.
+  if [[ " ${need[*]} " == *" redis-server "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now redis-server.service
+  fi
 fi

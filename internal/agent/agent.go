@@ -47,6 +47,13 @@ type Config struct {
 	// Network gives pods their own network namespace and IP; nil runs every
 	// pod on the host network (with a warning event).
 	Network PodNetwork
+	// ClusterDNS are the nameservers of ClusterFirst pods (the kubelet's
+	// --cluster-dns): the node's DNS server on the pod bridge. Empty: pods
+	// get the host's resolver configuration.
+	ClusterDNS []string
+	// ResolvConf is the host resolver file pods' configuration starts from
+	// (the kubelet's --resolv-conf), /etc/resolv.conf by default.
+	ResolvConf string
 	// ServeAddr and ServeTLS are where and how the agent serves container
 	// logs to the API server (nil ServeTLS: not at all).
 	ServeAddr string
@@ -86,6 +93,9 @@ func New(c Config) *Agent {
 	}
 	if c.Workers == 0 {
 		c.Workers = 16
+	}
+	if c.ResolvConf == "" {
+		c.ResolvConf = "/etc/resolv.conf"
 	}
 	if c.SyncFrequency == 0 {
 		c.SyncFrequency = time.Minute

@@ -15,19 +15,24 @@ const clusterDomain = "cluster.local"
 
 // writeEtcFiles writes the pod's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf into its directory and returns them as mounts. Pods on
-// the host network see the host's own files, as in Kubernetes.
+// the host network see the host's own files, as in Kubernetes, except for
+// a resolv.conf their dnsPolicy or dnsConfig asks for.
 func (a *Agent) writeEtcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, error) {
+	names := []string{"hosts", "hostname", "resolv.conf"}
 	if p.Spec.HostNetwork {
-		return nil, nil
+		if !managesHostNetworkResolvConf(p, a.cfg.ClusterDNS) {
+			return nil, nil
+		}
+		names = []string{"resolv.conf"}
 	}
 	dir := filepath.Join(a.podDir(p), "etc")
 	files := map[string]string{
 		"hosts":       hostsFile(p, podIP),
 		"hostname":    hostname(p) + "\n",
-		"resolv.conf": resolvConf(p),
+		"resolv.conf": a.resolvConf(p),
 	}
 	var mounts []runtime.Mount
-	for _, name := range []string{"hosts", "hostname", "resolv.conf"} {
+	for _, name := range names {
 		path := filepath.Join(dir, name)
 		if err := writeFile(path, []byte(files[name]), 0o644); err != nil {
 			return nil, err
@@ -59,32 +64,12 @@ func hostsFile(p *corev1.Pod, podIP string) string {
 	return b.String()
 }
 
-// resolvConf uses the host's resolver for now — ordo has no cluster DNS
-// server yet — plus the pod's dnsConfig; dnsPolicy None uses dnsConfig only.
-func resolvConf(p *corev1.Pod) string {
-	var b strings.Builder
-	if p.Spec.DNSPolicy != corev1.DNSNone {
-		if host, err := os.ReadFile("/etc/resolv.conf"); err == nil {
-			b.Write(host)
-			if len(host) > 0 && host[len(host)-1] != '\n' {
-				b.WriteByte('\n')
-			}
-		}
+// resolvConf is the pod's /etc/resolv.conf (see podResolver), from the
+// node's resolv.conf (the kubelet's --resolv-conf) and cluster DNS address.
+func (a *Agent) resolvConf(p *corev1.Pod) string {
+	host, err := os.ReadFile(a.cfg.ResolvConf)
+	if err != nil && !os.IsNotExist(err) {
+		a.log("read %s: %v", a.cfg.ResolvConf, err)
 	}
-	if c := p.Spec.DNSConfig; c != nil {
-		for _, ns := range c.Nameservers {
-			fmt.Fprintf(&b, "nameserver %s\n", ns)
-		}
-		if len(c.Searches) > 0 {
-			fmt.Fprintf(&b, "search %s\n", strings.Join(c.Searches, " "))
-		}
-		for _, o := range c.Options {
-			if o.Value != nil {
-				fmt.Fprintf(&b, "options %s:%s\n", o.Name, *o.Value)
-			} else {
-				fmt.Fprintf(&b, "options %s\n", o.Name)
-			}
-		}
-	}
-	return b.String()
+	return podResolver(p, parseResolvConf(host), a.cfg.ClusterDNS).String()
 }

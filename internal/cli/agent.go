@@ -34,6 +34,7 @@ exec to the API server on --listen.`,
 	f.StringVar(&o.Listen, "listen", o.Listen, "address the agent serves logs and exec to the API server on")
 	f.DurationVar(&o.SyncFrequency, "sync-frequency", time.Minute, "how often running pods' configMap, secret and downwardAPI volumes are refreshed")
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
+	f.StringVar(&o.ServiceInterface, "service-interface", o.ServiceInterface, "name of the interface that holds Service cluster IPs for the service proxy")
 	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for this node's pod IPs")
 	return cmd
 }

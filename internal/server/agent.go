@@ -60,12 +60,23 @@ func podNetwork(o Options, dataDir string) *network.Network {
 	return n
 }
 
-// runAgent runs the agent until ctx ends, then removes the pod bridge and
-// cgroups: every pod has been stopped, so nothing is left attached to them.
-func runAgent(ctx context.Context, c agent.Config) {
+// runAgent runs the agent, and with pod networking its cluster DNS server
+// and service proxy (on serviceInterface), until ctx ends; then it removes
+// the pod bridge and cgroups: every pod has been stopped, so nothing is
+// left attached to them.
+func runAgent(ctx context.Context, c agent.Config, serviceInterface string) {
+	servicesDone := make(chan struct{})
+	if n, ok := c.Network.(*network.Network); ok && n != nil {
+		var svc *nodeServices
+		svc, c.ClusterDNS = newNodeServices(c.Client, n.Gateway(), serviceInterface)
+		go func() { svc.run(ctx); close(servicesDone) }()
+	} else {
+		close(servicesDone)
+	}
 	if err := agent.New(c).Run(ctx); err != nil && ctx.Err() == nil {
 		klog.Errorf("agent: %v", err)
 	}
+	<-servicesDone
 	if n, ok := c.Network.(*network.Network); ok && n != nil {
 		if err := n.Remove(); err != nil {
 			klog.Warningf("agent: remove pod bridge: %v", err)

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
@@ -92,6 +93,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		<-ctx.Done()
 		return
 	}
+	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
 
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
@@ -103,6 +105,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { accounts.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { binder.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

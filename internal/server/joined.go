@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -21,6 +22,8 @@ type AgentOptions struct {
 	Server, Token, CACert string
 	DataDir, NodeName     string
 	Bridge, PodCIDR       string
+	// ServiceInterface holds the ClusterIPs this agent proxies.
+	ServiceInterface string
 	// Listen is where the agent serves the API server (logs, exec).
 	Listen string
 	// SyncFrequency is the volume refresh period.
@@ -29,7 +32,7 @@ type AgentOptions struct {
 
 // DefaultAgentOptions are the defaults of `ordo agent`.
 func DefaultAgentOptions() AgentOptions {
-	return AgentOptions{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", Listen: "0.0.0.0:10250"}
+	return AgentOptions{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", ServiceInterface: proxy.DefaultInterface, Listen: "0.0.0.0:10250"}
 }
 
 // RunAgent runs a joined agent until ctx ends, then stops its pods and
@@ -67,7 +70,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n
 	}
-	runAgent(ctx, c)
+	runAgent(ctx, c, o.ServiceInterface)
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/api/validation"
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/printers"
 	"github.com/ordo-dev/ordo/internal/registry"
@@ -43,6 +44,9 @@ type Options struct {
 	NodeName string
 	// Bridge and PodCIDR are the pod network: ordo0 and 10.42.0.0/16.
 	Bridge, PodCIDR string
+	// ServiceInterface holds the Service ClusterIPs the local agent
+	// proxies (ordo-svc0).
+	ServiceInterface string
 	// SyncFrequency is the agent's volume refresh period.
 	SyncFrequency time.Duration
 }
@@ -50,11 +54,12 @@ type Options struct {
 // DefaultOptions are the embedded defaults.
 func DefaultOptions() Options {
 	return Options{
-		Listen:      "127.0.0.1:6443",
-		ServiceCIDR: "10.43.0.0/16",
-		Bridge:      "ordo0",
-		PodCIDR:     "10.42.0.0/16",
-		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
+		Listen:           "127.0.0.1:6443",
+		ServiceCIDR:      "10.43.0.0/16",
+		Bridge:           "ordo0",
+		PodCIDR:          "10.42.0.0/16",
+		ServiceInterface: proxy.DefaultInterface,
+		NodePorts:        alloc.PortRange{First: 30000, Last: 32767},
 	}
 }
 
@@ -147,7 +152,7 @@ func Run(ctx context.Context, o Options) error {
 		defer agentDone.Wait() // the agent stops its pods before Run returns
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
 			agentDone.Add(1)
-			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg) }()
+			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg, o.ServiceInterface) }()
 			return nil
 		})
 	}

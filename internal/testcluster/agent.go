@@ -18,6 +18,7 @@ import (
 // Agent is an `ordo agent` process joined to a Server, as a second node.
 type Agent struct {
 	NodeName, DataDir, Bridge string
+	ServiceInterface          string
 	cmd                       *exec.Cmd
 	log                       bytes.Buffer
 	done                      chan struct{}
@@ -34,10 +35,12 @@ func (s *Server) StartAgent(dataDir, node string) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{NodeName: node, DataDir: dataDir, Bridge: fmt.Sprintf("ordo-a%d", port), done: make(chan struct{})}
+	a := &Agent{NodeName: node, DataDir: dataDir, Bridge: fmt.Sprintf("ordo-a%d", port),
+		ServiceInterface: fmt.Sprintf("ordo-b%d", port), done: make(chan struct{})}
 	a.cmd = exec.Command(s.Bin, "agent", "--server", "https://"+s.Listen, "--token", strings.TrimSpace(string(token)),
 		"--ca-cert", filepath.Join(s.DataDir, "pki", "ca.crt"), "--data-dir", dataDir, "--node-name", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", a.Bridge,
+		"--service-interface", a.ServiceInterface,
 		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50))
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -78,5 +81,5 @@ func (a *Agent) Stop() {
 		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
 		<-a.done
 	}
-	(&Server{Bridge: a.Bridge}).RemoveBridge()
+	(&Server{Bridge: a.Bridge, ServiceInterface: a.ServiceInterface}).RemoveBridge()
 }

@@ -32,6 +32,11 @@ type Server struct {
 	ExtraArgs []string
 	// Bridge is the server's own pod bridge.
 	Bridge string
+	// ServiceInterface holds the server's ClusterIPs (its agent's proxy).
+	ServiceInterface string
+	// ServiceCIDR is the server's own Service range, so ClusterIPs of
+	// servers running side by side never meet on the machine.
+	ServiceCIDR string
 
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited and its log is flushed
@@ -50,10 +55,12 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 	}
 	// Each server gets its own pod bridge and range, so servers of parallel
 	// test packages never share addresses, and cleanup can find the bridge.
-	bridge := fmt.Sprintf("ordo-t%d", port)
+	bridge, svcIface := fmt.Sprintf("ordo-t%d", port), fmt.Sprintf("ordo-s%d", port)
 	cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
-	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr}, extraArgs...)
-	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args, Bridge: bridge}
+	svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
+	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR}, extraArgs...)
+	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
+		Bridge: bridge, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}
 	return s, s.Restart()
 }
 
@@ -202,9 +209,15 @@ func tail(path string) string {
 	return string(data)
 }
 
-// RemoveBridge deletes the server's pod bridge, which a killed server leaves.
+// RemoveBridge deletes the server's pod bridge and service interface,
+// which a killed server leaves.
 func (s *Server) RemoveBridge() {
-	if link, err := netlink.LinkByName(s.Bridge); err == nil {
-		_ = netlink.LinkDel(link)
+	for _, name := range []string{s.Bridge, s.ServiceInterface} {
+		if name == "" {
+			continue
+		}
+		if link, err := netlink.LinkByName(name); err == nil {
+			_ = netlink.LinkDel(link)
+		}
 	}
 }

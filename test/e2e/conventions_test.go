@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -232,8 +233,12 @@ func TestServiceIPsAreUniqueAndReleased(t *testing.T) {
 	c.Run("create", "service", "clusterip", "b", "--tcp=80")
 	ipA := c.Run("get", "svc", "a", "-o", "jsonpath={.spec.clusterIP}")
 	ipB := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.clusterIP}")
-	if ipA == ipB || !strings.HasPrefix(ipA, "10.43.") {
-		t.Fatalf("cluster IPs %s and %s", ipA, ipB)
+	_, svcRange, err := net.ParseCIDR(c.ServiceCIDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ipA == ipB || !svcRange.Contains(net.ParseIP(ipA)) || !svcRange.Contains(net.ParseIP(ipB)) {
+		t.Fatalf("cluster IPs %s and %s, want two in --service-cidr %s", ipA, ipB, c.ServiceCIDR)
 	}
 	fixed := strings.Replace(`apiVersion: v1
 kind: Service

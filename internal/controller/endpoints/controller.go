@@ -1,0 +1,162 @@
+package endpoints
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	discoverylisters "k8s.io/client-go/listers/discovery/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+)
+
+// Config holds the controller's dependencies.
+type Config struct {
+	Client kubernetes.Interface
+	// Informers is shared with other controllers when given; New creates
+	// one when nil. Run starts it either way.
+	Informers informers.SharedInformerFactory
+	// Clock drives the workqueue's delays and event timestamps (real when nil).
+	Clock clock.WithTicker
+}
+
+// Controller keeps Endpoints and EndpointSlices of selector Services.
+type Controller struct {
+	client    kubernetes.Interface
+	informers informers.SharedInformerFactory
+	services  corelisters.ServiceLister
+	pods      corelisters.PodLister
+	endpoints corelisters.EndpointsLister
+	slices    discoverylisters.EndpointSliceLister
+	synced    []cache.InformerSynced
+	queue     workqueue.TypedRateLimitingInterface[string] // Service keys, ns/name
+	events    record.EventBroadcaster
+	recorder  record.EventRecorder
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Informers == nil {
+		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+	}
+	core, disc := c.Informers.Core().V1(), c.Informers.Discovery().V1()
+	ctl := &Controller{
+		client: c.Client, informers: c.Informers,
+		services: core.Services().Lister(), pods: core.Pods().Lister(),
+		endpoints: core.Endpoints().Lister(), slices: disc.EndpointSlices().Lister(),
+		synced: []cache.InformerSynced{core.Services().Informer().HasSynced, core.Pods().Informer().HasSynced,
+			core.Endpoints().Informer().HasSynced, disc.EndpointSlices().Informer().HasSynced},
+		queue:  queue.New[string]("endpoint", c.Clock),
+		events: events.NewBroadcaster(c.Clock),
+	}
+	ctl.recorder = events.Recorder(ctl.events, "endpoint-controller")
+	ctl.addHandlers(core.Services().Informer(), core.Pods().Informer(), core.Endpoints().Informer(), disc.EndpointSlices().Informer())
+	return ctl
+}
+
+func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInformer) {
+	handlers := []struct {
+		inf cache.SharedIndexInformer
+		h   cache.ResourceEventHandler
+	}{
+		{svcs, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.enqueue}},
+		{pods, cache.ResourceEventHandlerFuncs{AddFunc: c.onPod, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPod}},
+		// Someone deleting what the controller owns gets it back.
+		{eps, cache.ResourceEventHandlerFuncs{DeleteFunc: c.enqueue}},
+		{slices, cache.ResourceEventHandlerFuncs{DeleteFunc: c.onSlice}},
+	}
+	for _, h := range handlers {
+		if _, err := h.inf.AddEventHandler(h.h); err != nil {
+			klog.Errorf("endpoint: event handler: %v", err)
+		}
+	}
+}
+
+func (c *Controller) enqueue(obj interface{}) {
+	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+// onPod queues every Service whose selector matches the pod.
+func (c *Controller) onPod(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok {
+		c.enqueueServicesOf(p.Namespace, p.Labels)
+	}
+}
+
+// onPodUpdate also queues the Services the pod's old labels matched, which
+// must now drop it.
+func (c *Controller) onPodUpdate(old, cur interface{}) {
+	o, ok1 := old.(*corev1.Pod)
+	n, ok2 := cur.(*corev1.Pod)
+	if !ok1 || !ok2 || o.ResourceVersion == n.ResourceVersion {
+		return
+	}
+	c.onPod(n)
+	if !labels.Equals(o.Labels, n.Labels) {
+		c.onPod(o)
+	}
+}
+
+func (c *Controller) enqueueServicesOf(ns string, podLabels map[string]string) {
+	svcs, err := c.services.Services(ns).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, s := range svcs {
+		if sel := selectorOf(s); sel != nil && sel.Matches(labels.Set(podLabels)) {
+			c.queue.Add(ns + "/" + s.Name)
+		}
+	}
+}
+
+func (c *Controller) onSlice(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if s, ok := obj.(*discoveryv1.EndpointSlice); ok && s.Labels[discoveryv1.LabelManagedBy] == ManagedBy {
+		if name := s.Labels[discoveryv1.LabelServiceName]; name != "" {
+			c.queue.Add(s.Namespace + "/" + name)
+		}
+	}
+}
+
+// selectorOf is the Service's pod selector, nil for a Service this
+// controller leaves alone: no selector (user-managed endpoints) or
+// ExternalName. An empty selector counts as none: it does not survive the
+// API's protobuf encoding as distinct from an absent one.
+func selectorOf(s *corev1.Service) labels.Selector {
+	if len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	return labels.SelectorFromValidatedSet(s.Spec.Selector)
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	stop := events.Start(c.events, c.client)
+	defer stop()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	queue.Run(ctx, c.queue, "endpoint", workers, c.sync)
+}

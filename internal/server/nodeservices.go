@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"net"
+
+	"github.com/ordo-dev/ordo/internal/network/dns"
+	"github.com/ordo-dev/ordo/internal/network/proxy"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+)
+
+// nodeServices are the agent's cluster DNS server and service proxy, fed by
+// one informer factory over Services, Endpoints and Pods. Either may be
+// missing (bind or netlink failure); the other still runs.
+type nodeServices struct {
+	factory informers.SharedInformerFactory
+	dns     *dns.Server
+	proxy   *proxy.Proxier
+	synced  []cache.InformerSynced
+}
+
+// newNodeServices binds the DNS server to gateway:53 and creates the
+// service interface. clusterDNS is what ClusterFirst pods get as their
+// nameserver: the gateway, when the DNS server could bind there.
+func newNodeServices(client kubernetes.Interface, gateway net.IP, iface string) (s *nodeServices, clusterDNS []string) {
+	f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
+	core := f.Core().V1()
+	if err := core.Pods().Informer().AddIndexers(dns.PodIPIndexers); err != nil {
+		klog.Errorf("agent: dns: %v", err)
+	}
+	s = &nodeServices{factory: f, synced: []cache.InformerSynced{
+		core.Services().Informer().HasSynced, core.Endpoints().Informer().HasSynced, core.Pods().Informer().HasSynced,
+	}}
+	addr := net.JoinHostPort(gateway.String(), "53")
+	d, err := dns.Listen(dns.Config{
+		Addr:      addr,
+		Upstreams: dns.UpstreamsFromResolvConf("/etc/resolv.conf", addr),
+		Source:    dns.Source{Services: core.Services().Lister(), Endpoints: core.Endpoints().Lister(), Pods: core.Pods().Informer().GetIndexer()},
+	})
+	if err != nil {
+		klog.Warningf("agent: no cluster DNS, pods get the host's resolv.conf: %v", err)
+	} else {
+		s.dns, clusterDNS = d, []string{gateway.String()}
+	}
+	p, err := proxy.New(proxy.Config{Interface: iface, Services: core.Services().Lister(), Endpoints: core.Endpoints().Lister()})
+	if err == nil {
+		err = p.Watch(f)
+	}
+	if err != nil {
+		klog.Warningf("agent: no service proxy, ClusterIPs are not reachable: %v", err)
+	} else {
+		s.proxy = p
+	}
+	return s, clusterDNS
+}
+
+// run serves until ctx is done. DNS answers only once the caches are
+// synced (queries wait in the socket until then), so a restarted agent never
+// calls an existing Service unknown. On return both sockets are closed and
+// the service interface is gone, also when ctx ends before the sync.
+func (s *nodeServices) run(ctx context.Context) {
+	s.factory.Start(ctx.Done())
+	defer s.factory.Shutdown()
+	cache.WaitForCacheSync(ctx.Done(), s.synced...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if s.proxy != nil {
+			s.proxy.Trigger()
+			s.proxy.Run(ctx)
+		}
+	}()
+	if s.dns != nil {
+		s.dns.Serve(ctx)
+	}
+	<-done
+}
