@@ -72,8 +72,13 @@ func (m CPUMeter) Since(start CPUSample) CPUDelta {
 
 // MemSnapshot is the server's memory and on-disk footprint at one moment.
 type MemSnapshot struct {
-	RSSKB   int64 `json:"rss_kb"`
-	HWMKB   int64 `json:"hwm_kb"`
+	RSSKB int64 `json:"rss_kb"`
+	HWMKB int64 `json:"hwm_kb"`
+	// AnonKB and FileKB split RSS into the process's own memory (Go heap,
+	// stacks) and mapped file pages: mostly the ordo binary's text, which is
+	// shared, clean page cache the kernel can reclaim.
+	AnonKB  int64 `json:"rss_anon_kb"`
+	FileKB  int64 `json:"rss_file_kb"`
 	DBBytes int64 `json:"etcd_db_bytes"`
 	// DBAllocBytes is what the db file occupies on disk; bbolt grows the
 	// file ahead of use, so the two differ.
@@ -100,6 +105,10 @@ func Snapshot(pid, dataDir string) (MemSnapshot, error) {
 			m.RSSKB = kb(v)
 		case "VmHWM":
 			m.HWMKB = kb(v)
+		case "RssAnon":
+			m.AnonKB = kb(v)
+		case "RssFile":
+			m.FileKB = kb(v)
 		}
 	}
 	if st, err := os.Stat(filepath.Join(dataDir, "etcd", "member", "snap", "db")); err == nil {
@@ -118,8 +127,8 @@ func kb(v string) int64 {
 }
 
 func (m MemSnapshot) String() string {
-	return fmt.Sprintf("RSS %7.1f MiB   peak (VmHWM) %7.1f MiB   etcd db %6.1f MiB (%.2f MiB on disk)",
-		float64(m.RSSKB)/1024, float64(m.HWMKB)/1024, float64(m.DBBytes)/(1<<20), float64(m.DBAllocBytes)/(1<<20))
+	return fmt.Sprintf("RSS %7.1f MiB (anon %.1f, file %.1f)   peak (VmHWM) %7.1f MiB   etcd db %6.1f MiB (%.2f MiB on disk)",
+		float64(m.RSSKB)/1024, float64(m.AnonKB)/1024, float64(m.FileKB)/1024, float64(m.HWMKB)/1024, float64(m.DBBytes)/(1<<20), float64(m.DBAllocBytes)/(1<<20))
 }
 
 // Machine describes where the run happened, since figures from a shared
