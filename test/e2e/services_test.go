@@ -130,7 +130,10 @@ spec:
 		"db": db0, "db-0.db": db0, "db-0.db.default.svc.cluster.local": db0,
 		strings.ReplaceAll(db0, ".", "-") + ".default.pod.cluster.local": db0,
 	} {
-		waitFor(t, func() bool { ips, err := resolve(c, "client", name); return err == nil && len(ips) == 1 && ips[0] == want },
+		waitFor(t, func() bool {
+			ips, err := resolve(c, "client", name)
+			return err == nil && len(ips) == 1 && ips[0] == want
+		},
 			"the client pod resolves "+name+" to "+want)
 	}
 	if ips, err := resolve(c, "client", "nope.default.svc.cluster.local."); err == nil {
@@ -247,7 +250,10 @@ func TestServiceProxy(t *testing.T) {
 	// A new backend takes over; the old one goes away.
 	c.RunIn(backendPod("web2", "app: web"), "apply", "-f", "-")
 	c.Run("delete", "pod", "web", "--wait=true")
-	waitFor(t, func() bool { body, err := fetchFrom(c, "client", "http://web/"); return err == nil && body == "hello from web2" },
+	waitFor(t, func() bool {
+		body, err := fetchFrom(c, "client", "http://web/")
+		return err == nil && body == "hello from web2"
+	},
 		"the Service follows its new backend")
 	if got := c.Run("get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip} {.subsets[*].notReadyAddresses[*].ip}"); strings.Contains(got, webIP) {
 		t.Errorf("deleted pod %s still in endpoints: %q", webIP, got)
