@@ -42,6 +42,7 @@ type Controller struct {
 	queue     workqueue.TypedRateLimitingInterface[string] // Service keys, ns/name
 	events    record.EventBroadcaster
 	recorder  record.EventRecorder
+	warned    warnings // Service generations warned about unsupported fields
 }
 
 // New builds a Controller; Run starts it.

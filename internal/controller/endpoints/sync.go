@@ -37,6 +37,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
+	c.warnUnsupported(svc)
 	sel := selectorOf(svc)
 	if sel == nil {
 		return nil, nil
