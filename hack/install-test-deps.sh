@@ -12,15 +12,21 @@ command -v gcc >/dev/null || need+=(gcc)
 # redis-cli in the CronJob's pod.
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-cli >/dev/null || need+=(redis-tools)
+# Seed 004's end-to-end test runs the host's MariaDB server (mariadbd,
+# initialised by mariadb-install-db) in a pod and mysqldump in the
+# CronJob's pod.
+{ command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; } || need+=(mariadb-server)
+command -v mysqldump >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}; run as root or install them" >&2
     exit 1
   fi
-  # Debian's redis-server package starts a system redis on port 6379; the
-  # tests start their own, inside pods. A policy-rc.d that answers 101 stops
-  # invoke-rc.d from starting any service during the install (kept if the
-  # machine already has one, e.g. a container image).
+  # Debian's redis-server and mariadb-server packages start a system redis
+  # on port 6379 and a system MariaDB on 3306; the tests start their own,
+  # inside pods. A policy-rc.d that answers 101 stops invoke-rc.d from
+  # starting any service during the install (kept if the machine already
+  # has one, e.g. a container image).
   policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy"
@@ -29,8 +35,11 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
-  # With systemd, the unit is enabled for the next boot: turn it off.
+  # With systemd, the units are enabled for the next boot: turn them off.
   if [[ " ${need[*]} " == *" redis-server "* ]] && [ -d /run/systemd/system ]; then
     systemctl disable --now redis-server.service
+  fi
+  if [[ " ${need[*]} " == *" mariadb-server "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now mariadb.service
   fi
 fi
