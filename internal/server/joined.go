@@ -38,6 +38,7 @@ func DefaultAgentOptions() AgentOptions {
 // RunAgent runs a joined agent until ctx ends, then stops its pods and
 // removes its bridge and cgroups.
 func RunAgent(ctx context.Context, o AgentOptions) error {
+	trimOwnText()
 	if o.Server == "" || o.Token == "" || o.CACert == "" {
 		return fmt.Errorf("--server, --token and --ca-cert are required")
 	}
