@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -65,13 +66,21 @@ func coreResources() []*Resource {
 }
 
 func appsResources() []*Resource {
-	scaled := func(r *Resource) { r.Subresources = []string{"status", "scale"} }
+	scaled := func(r *Resource) {
+		r.Subresources = []string{"status", "scale"}
+		r.Hooks.NotActedOn = noControllerYet(r.Kind)
+	}
 	return []*Resource{
 		with(res("apps", "statefulsets", "StatefulSet", true, func() runtime.Object { return &appsv1.StatefulSet{} }, func() runtime.Object { return &appsv1.StatefulSetList{} }), "sts", all, scaled),
 		with(res("apps", "deployments", "Deployment", true, func() runtime.Object { return &appsv1.Deployment{} }, func() runtime.Object { return &appsv1.DeploymentList{} }), "deploy", all, scaled),
 		with(res("apps", "replicasets", "ReplicaSet", true, func() runtime.Object { return &appsv1.ReplicaSet{} }, func() runtime.Object { return &appsv1.ReplicaSetList{} }), "rs", all, scaled),
 		res("apps", "controllerrevisions", "ControllerRevision", true, func() runtime.Object { return &appsv1.ControllerRevision{} }, func() runtime.Object { return &appsv1.ControllerRevisionList{} }),
 	}
+}
+
+// noControllerYet is the warning for a workload kind no controller runs.
+func noControllerYet(kind string) string {
+	return fmt.Sprintf("ordo runs no %s controller yet: this %s is stored, but no pods will be created for it", kind, kind)
 }
 
 func batchResources() []*Resource {
@@ -85,11 +94,15 @@ func batchResources() []*Resource {
 
 func rbacResources() []*Resource {
 	g := "rbac.authorization.k8s.io"
+	notEnforced := func(r *Resource) {
+		r.Hooks.NotActedOn = fmt.Sprintf("ordo does not enforce RBAC yet: this %s is stored but grants nothing "+
+			"(the admin credential may do everything; service account tokens are refused with 403)", r.Kind)
+	}
 	return []*Resource{
-		res(g, "roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} }),
-		res(g, "clusterroles", "ClusterRole", false, func() runtime.Object { return &rbacv1.ClusterRole{} }, func() runtime.Object { return &rbacv1.ClusterRoleList{} }),
-		res(g, "rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} }),
-		res(g, "clusterrolebindings", "ClusterRoleBinding", false, func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }),
+		with(res(g, "roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} }), "", nil, notEnforced),
+		with(res(g, "clusterroles", "ClusterRole", false, func() runtime.Object { return &rbacv1.ClusterRole{} }, func() runtime.Object { return &rbacv1.ClusterRoleList{} }), "", nil, notEnforced),
+		with(res(g, "rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} }), "", nil, notEnforced),
+		with(res(g, "clusterrolebindings", "ClusterRoleBinding", false, func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }), "", nil, notEnforced),
 	}
 }
 

@@ -55,6 +55,10 @@ type Hooks struct {
 	OrphanByDefault bool
 	// TTLSeconds, when set, expires objects from etcd (Events: one hour).
 	TTLSeconds uint64
+	// NotActedOn, when set, is a warning returned with every create and
+	// update of a kind ordo stores but nothing acts on yet, so that
+	// applying one is never silently a no-op.
+	NotActedOn string
 }
 
 // Validator is Kubernetes' validation for every served kind.

@@ -81,10 +81,18 @@ func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) fi
 	return s.validator.Update(obj, old)
 }
 
-func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return nil }
+func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return s.warnings() }
 
 func (s *strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
-	return nil
+	return s.warnings()
+}
+
+// warnings says, on the main resource, that nothing acts on this kind yet.
+func (s *strategy) warnings() []string {
+	if s.status || s.res.Hooks.NotActedOn == "" {
+		return nil
+	}
+	return []string{s.res.Hooks.NotActedOn}
 }
 
 func (s *strategy) Canonicalize(runtime.Object) {}

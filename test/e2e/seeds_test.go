@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
@@ -17,7 +19,12 @@ type seedExpectation struct {
 	wantErr   string // empty: must be accepted
 	// objects that must then exist, as kubectl get arguments.
 	objects [][]string
+	// warning kubectl must print when applying (kinds ordo stores but no
+	// controller acts on yet).
+	warning string
 }
+
+const noStatefulSetController = "Warning: ordo runs no StatefulSet controller yet"
 
 // seedExpectations covers every block extractSeedBlocks finds. Blocks a real
 // cluster rejects (fragments cut short in the text, typos) must be rejected
@@ -31,9 +38,9 @@ var seedExpectations = map[string]seedExpectation{
 	// Listing 8.6 stops at "# job template...": no containers.
 	"002_ab0a864070af1a27.txt#3": {namespace: "default", wantErr: "spec.jobTemplate.spec.template.spec.containers: Required value"},
 	"003_f7ed74177f82beb7.txt#0": {namespace: "dev", objects: [][]string{{"service", "redis-service"}}},
-	"003_f7ed74177f82beb7.txt#1": {namespace: "dev", objects: [][]string{{"statefulset", "redis-app"}}},
+	"003_f7ed74177f82beb7.txt#1": {namespace: "dev", objects: [][]string{{"statefulset", "redis-app"}}, warning: noStatefulSetController},
 	"003_f7ed74177f82beb7.txt#2": {namespace: "dev", objects: [][]string{{"service", "redis-manager-service"}}},
-	"003_f7ed74177f82beb7.txt#3": {namespace: "dev", objects: [][]string{{"statefulset", "redis-manager"}}},
+	"003_f7ed74177f82beb7.txt#3": {namespace: "dev", objects: [][]string{{"statefulset", "redis-manager"}}, warning: noStatefulSetController},
 	"003_f7ed74177f82beb7.txt#4": {namespace: "dev", objects: [][]string{{"service", "redis-access-service"}}},
 	"004_ab88581d85fdcc51.txt#0": {namespace: "default", objects: [][]string{{"job", "my-busybox-job"}}},
 	// The fence is never closed, so prose follows the YAML.
@@ -87,7 +94,15 @@ func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
 				}
 				return
 			}
-			c.RunIn(b.YAML, "apply", "-n", want.namespace, "-f", "-")
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			_, errOut, err := c.Kubectl(ctx, b.YAML, "apply", "-n", want.namespace, "-f", "-")
+			if err != nil {
+				t.Fatalf("apply: %v\n%s", err, errOut)
+			}
+			if !strings.Contains(errOut, want.warning) {
+				t.Errorf("apply printed %q, want the warning %q", errOut, want.warning)
+			}
 			// What apply owns: spec (generation), labels and annotations.
 			// Not the resourceVersion, which controllers' status writes
 			// (a Job's startTime) move on, as in Kubernetes.
@@ -106,6 +121,24 @@ func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
 				t.Errorf("second apply modified the object: %s -> %s", before, after)
 			}
 		})
+	}
+}
+
+// Seed 004 grants its restart CronJob rights with RBAC. ordo stores the
+// objects but does not enforce RBAC yet, and says so rather than pretend.
+func TestSeed004RBACObjectsWarnTheyAreNotEnforced(t *testing.T) {
+	c := testcluster.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, errOut, err := c.Kubectl(ctx, "", "create", "clusterrole", "deployment-restart", "--verb=get,update,patch", "--resource=deployments.apps")
+	if err != nil {
+		t.Fatalf("create clusterrole: %v\n%s", err, errOut)
+	}
+	if want := "Warning: ordo does not enforce RBAC yet: this ClusterRole is stored but grants nothing"; !strings.Contains(errOut, want) {
+		t.Errorf("kubectl printed %q, want %q", errOut, want)
+	}
+	if got := c.Run("get", "clusterrole", "deployment-restart", "-o", "jsonpath={.rules[0].verbs}"); got != `["get","update","patch"]` {
+		t.Errorf("stored verbs %s", got)
 	}
 }
 
