@@ -39,9 +39,9 @@ type mapping struct {
 }
 
 // UseSmallPagesForText remaps the executable's read-only, never-written
-// mappings with small pages and returns the bytes it released from RSS
-// (pages still in use fault back in). Mappings holding anonymous pages
-// (relocated, copy-on-write data) are never touched.
+// mappings with small pages and returns their total size (what is still
+// in use faults back in). Mappings holding anonymous pages (relocated,
+// copy-on-write data) are never touched.
 func UseSmallPagesForText() (released int64, err error) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
