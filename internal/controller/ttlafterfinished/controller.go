@@ -37,6 +37,8 @@ type Controller struct {
 	informers informers.SharedInformerFactory
 	jobs      cache.SharedIndexInformer
 	lister    batchlisters.JobLister
+	cronJobs  cache.SharedIndexInformer
+	cjLister  batchlisters.CronJobLister
 	queue     workqueue.TypedRateLimitingInterface[string]
 }
 
@@ -54,6 +56,8 @@ func New(c Config) *Controller {
 		informers: c.Informers,
 		jobs:      c.Informers.Batch().V1().Jobs().Informer(),
 		lister:    c.Informers.Batch().V1().Jobs().Lister(),
+		cronJobs:  c.Informers.Batch().V1().CronJobs().Informer(),
+		cjLister:  c.Informers.Batch().V1().CronJobs().Lister(),
 		queue:     queue.New[string]("ttl_jobs_to_delete", c.Clock),
 	}
 	if _, err := ctl.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -69,7 +73,7 @@ func New(c Config) *Controller {
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced, c.cronJobs.HasSynced) {
 		return
 	}
 	queue.Run(ctx, c.queue, "ttl-after-finished", workers, c.sync)
@@ -114,7 +118,26 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if d := decide(fresh, c.clock.Now()); d == nil || !d.remove {
 		return after(d), nil
 	}
+	if slotUnrecorded(fresh, c.controllingCronJob(fresh)) {
+		wait := recheckUnrecordedSlot
+		return &wait, nil
+	}
 	return nil, c.remove(ctx, fresh)
+}
+
+// controllingCronJob is the cached CronJob job names as its controller, or
+// nil. A stale cache can only show an older status, which makes the Job
+// wait longer, never shorter.
+func (c *Controller) controllingCronJob(job *batchv1.Job) *batchv1.CronJob {
+	ref := metav1.GetControllerOf(job)
+	if ref == nil || ref.Kind != "CronJob" {
+		return nil
+	}
+	cj, err := c.cjLister.CronJobs(job.Namespace).Get(ref.Name)
+	if err != nil {
+		return nil
+	}
+	return cj
 }
 
 // after is when to look again: never for a Job not up for deletion.

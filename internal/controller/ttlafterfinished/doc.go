@@ -7,7 +7,9 @@
 //	sync: expiry = finish time + TTL (pure: expiry)
 //	   in the future → look again at exactly that instant
 //	   passed        → GET the Job past the cache, decide again on the
-//	                   fresh object, DELETE it (propagationPolicy
+//	                   fresh object; a CronJob's Job whose slot its
+//	                   CronJob's status does not record yet waits (look
+//	                   again in 1 s); else DELETE it (propagationPolicy
 //	                   Foreground, preconditions uid + resourceVersion)
 //
 // As in Kubernetes, the delete is Foreground: the Job stays (with a
@@ -19,6 +21,11 @@
 // replaced under the same name, after the cache last saw it is never
 // deleted on stale grounds: the delete fails with a conflict and the next
 // sync decides again.
+//
+// The wait for the CronJob's status closes a window Kubernetes leaves
+// open: with ttlSecondsAfterFinished 0, a run's Job could be gone before
+// the CronJob recorded its slot, and a crash then would run the slot
+// again (see slotUnrecorded).
 //
 // Glossary:
 //   - finished: a Complete or Failed condition with status True.
