@@ -8,15 +8,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/runtime"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
@@ -29,8 +27,8 @@ import (
 type Config struct {
 	Client   kubernetes.Interface
 	NodeName string
-	// NodeIP is the node's InternalIP, and today every pod's IP (pods share
-	// the host network).
+	// NodeIP is the node's InternalIP: status.hostIP, and the podIP of
+	// hostNetwork pods (other pods get their own address on the bridge).
 	NodeIP  string
 	Runtime *runtime.Runtime
 	// DataDir holds each pod's logs, /etc files and volumes under pods/
@@ -101,9 +99,8 @@ func New(c Config) *Agent {
 		c.SyncFrequency = time.Minute
 	}
 	return &Agent{
-		cfg: c,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "agent", Clock: c.Clock}),
+		cfg:   c,
+		queue: queue.New[string]("agent", c.Clock),
 		state: map[string]*pod{},
 	}
 }
@@ -130,10 +127,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.publishURL(ctx); err != nil {
 		a.log("publish agent URL: %v", err)
 	}
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: a.cfg.Client.CoreV1().Events("")})
-	defer broadcaster.Shutdown()
-	a.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: a.cfg.NodeName})
+	broadcaster := events.NewBroadcaster(a.cfg.Clock)
+	defer events.Start(broadcaster, a.cfg.Client)()
+	a.recorder = events.RecorderOnHost(broadcaster, "kubelet", a.cfg.NodeName)
 
 	if a.cfg.Cgroups != nil {
 		a.cfg.Cgroups.Sweep()

@@ -73,7 +73,7 @@ func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInform
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandler
 	}{
-		{svcs, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.enqueue}},
+		{svcs, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.onServiceDelete}},
 		{pods, cache.ResourceEventHandlerFuncs{AddFunc: c.onPod, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPod}},
 		// Someone deleting what the controller owns gets it back.
 		{eps, cache.ResourceEventHandlerFuncs{DeleteFunc: c.enqueue}},
@@ -90,6 +90,18 @@ func (c *Controller) enqueue(obj interface{}) {
 	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 		c.queue.Add(key)
 	}
+}
+
+// onServiceDelete drops what the controller remembers of the Service, then
+// syncs it away.
+func (c *Controller) onServiceDelete(obj interface{}) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if svc, ok := obj.(*corev1.Service); ok {
+		c.warned.forget(svc.UID)
+	}
+	c.enqueue(obj)
 }
 
 // onPod queues every Service whose selector matches the pod.

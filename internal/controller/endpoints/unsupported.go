@@ -55,6 +55,13 @@ func (w *warnings) once(svc *corev1.Service) bool {
 	return true
 }
 
+// forget drops a deleted Service, so the map holds only live ones.
+func (w *warnings) forget(uid types.UID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.seen, uid)
+}
+
 // warnUnsupported emits one UnsupportedFields warning per Service generation
 // that sets fields the proxy ignores.
 func (c *Controller) warnUnsupported(svc *corev1.Service) {

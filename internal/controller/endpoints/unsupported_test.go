@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 )
 
@@ -36,5 +37,16 @@ func TestUnsupportedFieldsWarnOncePerGeneration(t *testing.T) {
 	svc.Generation = 2
 	if !w.once(svc) {
 		t.Fatal("a new generation must warn again")
+	}
+}
+
+func TestDeletedServicesAreForgotten(t *testing.T) {
+	var w warnings
+	for _, uid := range []types.UID{"a", "b"} {
+		w.once(&corev1.Service{ObjectMeta: metav1.ObjectMeta{UID: uid, Generation: 1}})
+	}
+	w.forget("a")
+	if len(w.seen) != 1 || w.seen["b"] != 1 {
+		t.Errorf("remembered %v, want only the live Service b", w.seen)
 	}
 }

@@ -23,6 +23,12 @@ func Recorder(b record.EventBroadcaster, component string) record.EventRecorder 
 	return b.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: component})
 }
 
+// RecorderOnHost records events from component on one node (the agent
+// reports as Kubernetes' "kubelet" with the node's name as host).
+func RecorderOnHost(b record.EventBroadcaster, component, host string) record.EventRecorder {
+	return b.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: component, Host: host})
+}
+
 // Start sends b's events to the API through client; the returned func
 // stops the broadcaster, and with it the recording.
 func Start(b record.EventBroadcaster, client kubernetes.Interface) (stop func()) {
