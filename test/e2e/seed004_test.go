@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -176,6 +177,17 @@ func TestSeed004MySQLBackup(t *testing.T) {
 		if !strings.Contains(string(dump), want) {
 			t.Errorf("dump %s (%d bytes) lacks %q:\n%s", name, len(dump), want, headTail(string(dump)))
 		}
+	}
+
+	// The next night's run is another pod on the same claim: its listing
+	// shows the first night's dump next to its own. (The dump names have
+	// one-second resolution; the first run ended at least a second ago.)
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	c.Run("-n", "cronjob", "create", "job", "mysql-backup-test-2", "--from=cronjob/mysql-backup")
+	c.Run("-n", "cronjob", "wait", "--for=condition=complete", "--timeout=180s", "job/mysql-backup-test-2")
+	listing := regexp.MustCompile(`(?m)^all-\d{8}-\d{6}\.sql\s*$`).FindAllString(c.Run("-n", "cronjob", "logs", "job/mysql-backup-test-2"), -1)
+	if len(listing) != 2 || strings.TrimSpace(listing[0]) != name {
+		t.Errorf("second run lists %q: want the first run's %s and its own dump", listing, name)
 	}
 }
 
