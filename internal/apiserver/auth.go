@@ -12,6 +12,8 @@ import (
 	tokenunion "k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	"github.com/ordo-dev/ordo/internal/rbac"
 )
 
 // publicPaths answer anonymous requests, as Kubernetes' system:public-info-viewer
@@ -60,13 +62,13 @@ func nodeTokenAuthenticator(token string) authenticator.Token {
 	})
 }
 
-// mastersAuthorizer allows everything to members of system:masters (the
-// admin kubeconfig's certificate and the server's own loopback client), and
-// the public paths to anyone. Other users get 403 until RBAC is enforced;
-// this is the seam where an RBAC authorizer plugs in.
-type mastersAuthorizer struct{}
+// ordoAuthorizer allows everything to members of system:masters (the admin
+// kubeconfig's certificate and the server's own loopback client) and to
+// agents, and the public paths to anyone; everyone else gets what RBAC
+// grants them (see package rbac).
+type ordoAuthorizer struct{ rbac *rbac.Authorizer }
 
-func (mastersAuthorizer) Authorize(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+func (z ordoAuthorizer) Authorize(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 	if u := a.GetUser(); u != nil {
 		for _, g := range u.GetGroups() {
 			// Agents may do what an agent does; a NodeRestriction-style
@@ -79,16 +81,16 @@ func (mastersAuthorizer) Authorize(_ context.Context, a authorizer.Attributes) (
 	if !a.IsResourceRequest() && publicPaths[a.GetPath()] && a.GetVerb() == "get" {
 		return authorizer.DecisionAllow, "", nil
 	}
-	return authorizer.DecisionNoOpinion, "ordo allows only system:masters until RBAC is enforced", nil
+	return z.rbac.Authorize(ctx, a)
 }
 
 // ConditionsAwareAuthorize gives the same answer as Authorize: ordo's
 // authorizer has no conditional decisions.
-func (m mastersAuthorizer) ConditionsAwareAuthorize(ctx context.Context, a authorizer.Attributes) authorizer.ConditionsAwareDecision {
-	return authorizer.ConditionsAwareDecisionFromParts(m.Authorize(ctx, a))
+func (z ordoAuthorizer) ConditionsAwareAuthorize(ctx context.Context, a authorizer.Attributes) authorizer.ConditionsAwareDecision {
+	return authorizer.ConditionsAwareDecisionFromParts(z.Authorize(ctx, a))
 }
 
 // EvaluateConditions fails closed: there are never conditions to evaluate.
-func (mastersAuthorizer) EvaluateConditions(context.Context, authorizer.ConditionsAwareDecision, authorizer.ConditionsData) (authorizer.Decision, string, error) {
+func (ordoAuthorizer) EvaluateConditions(context.Context, authorizer.ConditionsAwareDecision, authorizer.ConditionsData) (authorizer.Decision, string, error) {
 	return authorizer.DecisionDeny, "", authorizer.ErrorConditionEvaluationNotSupported
 }

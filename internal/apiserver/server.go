@@ -18,6 +18,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/rbac"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
@@ -160,7 +161,7 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 		cfg.Authentication.APIAudiences = tokens.Audiences()
 	}
 	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken, tokens)
-	cfg.Authorization.Authorizer = mastersAuthorizer{}
+	cfg.Authorization.Authorizer = ordoAuthorizer{rbac: rbac.New(cfg.SharedInformerFactory)}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/component-base/cli"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 )
 
 // newKubectlCommand hands every argument to the upstream kubectl.
@@ -36,8 +37,11 @@ func runKubectl(args []string) int {
 	}
 	cmd := kubectlcmd.NewDefaultKubectlCommand()
 	cmd.SetArgs(args)
-	// kubectl prints its own errors; what is left is the exit code.
+	// As kubectl's own main: commands print their errors and exit, but
+	// what cobra returns (an unknown flag, a missing argument) is printed
+	// here, as "error: …", with kubectl's exit code.
 	if err := cli.RunNoErrOutput(cmd); err != nil {
+		cmdutil.CheckErr(err)
 		return 1
 	}
 	return 0

@@ -94,15 +94,11 @@ func batchResources() []*Resource {
 
 func rbacResources() []*Resource {
 	g := "rbac.authorization.k8s.io"
-	notEnforced := func(r *Resource) {
-		r.Hooks.NotActedOn = fmt.Sprintf("ordo does not enforce RBAC yet: this %s is stored but grants nothing "+
-			"(the admin credential may do everything; service account tokens are refused with 403)", r.Kind)
-	}
 	return []*Resource{
-		with(res(g, "roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} }), "", nil, notEnforced),
-		with(res(g, "clusterroles", "ClusterRole", false, func() runtime.Object { return &rbacv1.ClusterRole{} }, func() runtime.Object { return &rbacv1.ClusterRoleList{} }), "", nil, notEnforced),
-		with(res(g, "rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} }), "", nil, notEnforced),
-		with(res(g, "clusterrolebindings", "ClusterRoleBinding", false, func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }), "", nil, notEnforced),
+		res(g, "roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} }),
+		res(g, "clusterroles", "ClusterRole", false, func() runtime.Object { return &rbacv1.ClusterRole{} }, func() runtime.Object { return &rbacv1.ClusterRoleList{} }),
+		res(g, "rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} }),
+		res(g, "clusterrolebindings", "ClusterRoleBinding", false, func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }),
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
 
 // bootstrap creates the built-in namespaces, the "kubernetes" Service in
-// default, pointing at this API server, and the default StorageClass.
+// default, pointing at this API server, the default RBAC roles and
+// bindings, and the default StorageClass.
 // Existing objects are left alone, so it is safe on every start and from
 // several servers.
 func bootstrap(ctx context.Context, c kubernetes.Interface, serviceIP, listen string) error {
@@ -28,6 +29,9 @@ func bootstrap(ctx context.Context, c kubernetes.Interface, serviceIP, listen st
 		}
 	}
 	if err := ensureKubernetesService(ctx, c, serviceIP, listen); err != nil {
+		return err
+	}
+	if err := ensureBootstrapRBAC(ctx, c); err != nil {
 		return err
 	}
 	return ensureDefaultStorageClass(ctx, c)

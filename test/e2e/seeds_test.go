@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -124,21 +125,52 @@ func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
 	}
 }
 
-// Seed 004 grants its restart CronJob rights with RBAC. ordo stores the
-// objects but does not enforce RBAC yet, and says so rather than pretend.
-func TestSeed004RBACObjectsWarnTheyAreNotEnforced(t *testing.T) {
+// Seed 004 grants its restart CronJob rights with RBAC: a ClusterRole on
+// deployments bound to the cronjob namespace's default service account.
+// That account's token is refused before the binding and allowed exactly
+// what the role grants after it.
+func TestSeed004RBACGrantsTheRestartCronJobItsRights(t *testing.T) {
 	c := testcluster.StartT(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	c.Run("create", "namespace", "cronjob")
+	var token string
+	waitFor(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, _, err := c.Kubectl(ctx, "", "-n", "cronjob", "create", "token", "default")
+		token = strings.TrimSpace(out)
+		return err == nil && token != ""
+	}, "a token for cronjob's default service account")
+	base := "https://" + c.Listen
+	deployment := base + "/apis/apps/v1/namespaces/default/deployments/mysql"
+
+	code, body := getWithToken(t, c.Server, deployment, token)
+	want := `User \"system:serviceaccount:cronjob:default\" cannot get resource \"deployments\" in API group \"apps\" in the namespace \"default\"`
+	if code != http.StatusForbidden || !strings.Contains(body, want) {
+		t.Fatalf("before the binding: %d %s; want 403 naming the account and the request", code, body)
+	}
+	if code, _ := getWithToken(t, c.Server, base+"/apis", token); code != http.StatusOK {
+		t.Errorf("discovery with the token: %d, want 200 (system:discovery is every authenticated user's)", code)
+	}
+
+	// The seed's commands. Its second one misspells --clusterrole, which
+	// kubectl refuses as it would anywhere; then the intended command.
+	c.Run("create", "clusterrole", "deployment-restart", "--verb=get,update,patch", "--resource=deployments.apps")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, errOut, err := c.Kubectl(ctx, "", "create", "clusterrole", "deployment-restart", "--verb=get,update,patch", "--resource=deployments.apps")
-	if err != nil {
-		t.Fatalf("create clusterrole: %v\n%s", err, errOut)
+	if _, errOut, err := c.Kubectl(ctx, "", "create", "clusterrolebinding", "deployment-restart-binding", "-clusterrole=deployment-restart", "--serviceaccount=cronjob:default"); err == nil || !strings.Contains(errOut, "unknown shorthand flag") {
+		t.Errorf("the seed's misspelt command: err %v, stderr %q", err, errOut)
 	}
-	if want := "Warning: ordo does not enforce RBAC yet: this ClusterRole is stored but grants nothing"; !strings.Contains(errOut, want) {
-		t.Errorf("kubectl printed %q, want %q", errOut, want)
+	c.Run("create", "clusterrolebinding", "deployment-restart-binding", "--clusterrole=deployment-restart", "--serviceaccount=cronjob:default")
+
+	waitFor(t, func() bool {
+		code, _ := getWithToken(t, c.Server, deployment, token)
+		return code == http.StatusNotFound // allowed; there is no such Deployment
+	}, "the binding to let the account get deployments")
+	if code, _ := getWithToken(t, c.Server, base+"/apis/apps/v1/namespaces/default/deployments", token); code != http.StatusForbidden {
+		t.Errorf("list deployments: %d, want 403 (the role grants get, update, patch)", code)
 	}
-	if got := c.Run("get", "clusterrole", "deployment-restart", "-o", "jsonpath={.rules[0].verbs}"); got != `["get","update","patch"]` {
-		t.Errorf("stored verbs %s", got)
+	if code, _ := getWithToken(t, c.Server, base+"/api/v1/namespaces/default/secrets", token); code != http.StatusForbidden {
+		t.Errorf("list secrets: %d, want 403", code)
 	}
 }
 
