@@ -22,13 +22,16 @@ pkgs=(
   k8s.io/api/rbac/v1
   k8s.io/api/autoscaling/v1
   k8s.io/api/authentication/v1
+  k8s.io/api/authorization/v1
   k8s.io/api/scheduling/v1alpha3
 )
+header=$(mktemp)
+trap 'rm -f "$header"' EXIT
 go run k8s.io/kube-openapi/cmd/openapi-gen \
   --output-dir internal/api/openapi \
   --output-pkg github.com/ordo-dev/ordo/internal/api/openapi \
   --output-file zz_generated.openapi.go \
-  --go-header-file /dev/null \
+  --go-header-file "$header" \
   --report-filename /dev/null \
   "${pkgs[@]}"
 gofmt -w internal/api/openapi/zz_generated.openapi.go

@@ -151,6 +151,15 @@ func TestSeed004RBACGrantsTheRestartCronJobItsRights(t *testing.T) {
 	if code, _ := getWithToken(t, c.Server, base+"/apis", token); code != http.StatusOK {
 		t.Errorf("discovery with the token: %d, want 200 (system:discovery is every authenticated user's)", code)
 	}
+	canI := func(args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		out, _, _ := c.Kubectl(ctx, "", append([]string{"auth", "can-i", "--as=system:serviceaccount:cronjob:default"}, args...)...)
+		return strings.TrimSpace(out)
+	}
+	if got := canI("patch", "deployments.apps", "-n", "default"); got != "no" {
+		t.Errorf("kubectl auth can-i before the binding: %q, want no", got)
+	}
 
 	// The seed's commands. Its second one misspells --clusterrole, which
 	// kubectl refuses as it would anywhere; then the intended command.
@@ -166,6 +175,12 @@ func TestSeed004RBACGrantsTheRestartCronJobItsRights(t *testing.T) {
 		code, _ := getWithToken(t, c.Server, deployment, token)
 		return code == http.StatusNotFound // allowed; there is no such Deployment
 	}, "the binding to let the account get deployments")
+	if got := canI("patch", "deployments.apps", "-n", "default"); got != "yes" {
+		t.Errorf("kubectl auth can-i after the binding: %q, want yes", got)
+	}
+	if got := canI("--list", "-n", "default"); !strings.Contains(got, "deployments.apps") || strings.Contains(got, "secrets") {
+		t.Errorf("kubectl auth can-i --list:\n%s\nwant deployments.apps and no secrets", got)
+	}
 	if code, _ := getWithToken(t, c.Server, base+"/apis/apps/v1/namespaces/default/deployments", token); code != http.StatusForbidden {
 		t.Errorf("list deployments: %d, want 403 (the role grants get, update, patch)", code)
 	}

@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
@@ -90,6 +91,11 @@ func storageVersions() []storageVersion {
 		}},
 		{storagev1.SchemeGroupVersion, storagev1.AddToScheme, []runtime.Object{
 			&storagev1.StorageClass{}, &storagev1.StorageClassList{},
+		}},
+		// Access reviews are asked, never stored (kubectl auth can-i).
+		{authorizationv1.SchemeGroupVersion, authorizationv1.AddToScheme, []runtime.Object{
+			&authorizationv1.SelfSubjectAccessReview{}, &authorizationv1.SubjectAccessReview{},
+			&authorizationv1.SelfSubjectRulesReview{},
 		}},
 		{rbacv1.SchemeGroupVersion, rbacv1.AddToScheme, []runtime.Object{
 			&rbacv1.Role{}, &rbacv1.RoleList{},
