@@ -161,7 +161,10 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 		cfg.Authentication.APIAudiences = tokens.Audiences()
 	}
 	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken, tokens)
-	cfg.Authorization.Authorizer = ordoAuthorizer{rbac: rbac.New(cfg.SharedInformerFactory)}
+	roles := rbac.New(cfg.SharedInformerFactory)
+	authz := ordoAuthorizer{rbac: roles}
+	cfg.Authorization.Authorizer = authz
+	c.Registry.Escalation = &rbac.Guard{Authorizer: authz, Rules: authz, Roles: roles}
 	return nil
 }
 

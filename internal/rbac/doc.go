@@ -20,8 +20,9 @@
 // (cluster-admin for system:masters, discovery for every authenticated
 // user, and admin/edit/view to bind to users and service accounts).
 //
-// Not done: the escalation check (Kubernetes refuses to let a user create
-// a Role, or bind one, that grants more than the user holds, unless they
-// have the escalate or bind verb); here whoever may write RBAC objects may
-// grant anything. Only cluster admins can write them by default.
+// Guard is Kubernetes' escalation rule for RBAC writes: a user may write a
+// Role or ClusterRole only with rules they hold (or the escalate verb), and
+// bind only a role whose rules they hold (or the bind verb on it); the
+// registry asks it on every create and update that changes what an RBAC
+// object grants.
 package rbac

@@ -85,6 +85,8 @@ type Config struct {
 	// Authorizer is the API server's, for the second check that streaming
 	// subresources make (see authorizeCreate).
 	Authorizer authorizer.Authorizer
+	// Escalation guards RBAC writes; nil lets them grant anything.
+	Escalation EscalationGuard
 }
 
 // Allocator hands out unique values (IPs, ports) that survive restarts.

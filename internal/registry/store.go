@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -61,7 +62,7 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]rest.Storage{r.GroupResource.Resource: wrapMain(r, store)}
+	out := map[string]rest.Storage{r.GroupResource.Resource: wrapMain(r, c, store)}
 	for _, sub := range r.Subresources {
 		key := r.GroupResource.Resource + "/" + sub
 		switch sub {
@@ -132,8 +133,11 @@ func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter) (*genericre
 }
 
 // wrapMain adds the kind-specific delete behaviour of namespaces and Jobs.
-func wrapMain(r *Resource, store *genericregistry.Store) rest.Storage {
+func wrapMain(r *Resource, c Config, store *genericregistry.Store) rest.Storage {
 	m := &mainREST{Store: store, shortNames: r.ShortNames, categories: r.Categories}
+	if r.GroupResource.Group == rbacv1.GroupName {
+		return &rbacREST{mainREST: m, guard: c.Escalation}
+	}
 	switch r.GroupResource {
 	case schema.GroupResource{Resource: "namespaces"}:
 		return &namespaceREST{mainREST: m}
