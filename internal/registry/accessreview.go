@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,8 +25,9 @@ import (
 // the server's own authorizer and are never stored.
 func AccessReviewStorage(authz authorizer.Authorizer) map[string]rest.Storage {
 	out := map[string]rest.Storage{
-		"selfsubjectaccessreviews": &accessReviewREST{authz: authz, self: true},
-		"subjectaccessreviews":     &accessReviewREST{authz: authz},
+		"selfsubjectaccessreviews":  &accessReviewREST{authz: authz, self: true},
+		"subjectaccessreviews":      &accessReviewREST{authz: authz},
+		"localsubjectaccessreviews": &accessReviewREST{authz: authz, local: true},
 	}
 	if rules, ok := authz.(authorizer.RuleResolver); ok {
 		out["selfsubjectrulesreviews"] = &rulesReviewREST{rules: rules}
@@ -36,8 +38,9 @@ func AccessReviewStorage(authz authorizer.Authorizer) map[string]rest.Storage {
 type accessReviewREST struct {
 	authz authorizer.Authorizer
 	// self: the requester asks about themself (SelfSubjectAccessReview);
-	// otherwise the spec names the user (SubjectAccessReview).
-	self bool
+	// otherwise the spec names the user (SubjectAccessReview, or, when
+	// local, LocalSubjectAccessReview: the same within one namespace).
+	self, local bool
 }
 
 var (
@@ -48,27 +51,28 @@ var (
 )
 
 func (r *accessReviewREST) kind() string {
-	if r.self {
+	switch {
+	case r.self:
 		return "SelfSubjectAccessReview"
+	case r.local:
+		return "LocalSubjectAccessReview"
 	}
 	return "SubjectAccessReview"
 }
 
 func (r *accessReviewREST) New() runtime.Object {
-	if r.self {
+	switch {
+	case r.self:
 		return &authorizationv1.SelfSubjectAccessReview{}
+	case r.local:
+		return &authorizationv1.LocalSubjectAccessReview{}
 	}
 	return &authorizationv1.SubjectAccessReview{}
 }
 
-func (r *accessReviewREST) Destroy()              {}
-func (r *accessReviewREST) NamespaceScoped() bool { return false }
-func (r *accessReviewREST) GetSingularName() string {
-	if r.self {
-		return "selfsubjectaccessreview"
-	}
-	return "subjectaccessreview"
-}
+func (r *accessReviewREST) Destroy()                {}
+func (r *accessReviewREST) NamespaceScoped() bool   { return r.local }
+func (r *accessReviewREST) GetSingularName() string { return strings.ToLower(r.kind()) }
 
 func (r *accessReviewREST) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
 	return authorizationv1.SchemeGroupVersion.WithKind(r.kind())
@@ -93,15 +97,44 @@ func (r *accessReviewREST) Create(ctx context.Context, obj runtime.Object, creat
 		}
 		who, res, nonRes, status = u, review.Spec.ResourceAttributes, review.Spec.NonResourceAttributes, &review.Status
 	case *authorizationv1.SubjectAccessReview:
-		s := review.Spec
-		if s.User == "" && len(s.Groups) == 0 {
-			return nil, r.invalid(field.Required(field.NewPath("spec", "user"), "at least one of user or group must be specified"))
+		var err *field.Error
+		if who, err = subject(review.Spec); err != nil {
+			return nil, r.invalid(err)
 		}
-		who = &user.DefaultInfo{Name: s.User, UID: s.UID, Groups: s.Groups, Extra: extra(s.Extra)}
+		res, nonRes, status = review.Spec.ResourceAttributes, review.Spec.NonResourceAttributes, &review.Status
+	case *authorizationv1.LocalSubjectAccessReview:
+		// As Kubernetes: the review lives in a namespace and may ask only
+		// about that namespace's resources.
+		ns, _ := request.NamespaceFrom(ctx)
+		s := review.Spec
+		if s.NonResourceAttributes != nil {
+			return nil, r.invalid(field.Invalid(field.NewPath("spec", "nonResourceAttributes"), "", "disallowed on this kind of request"))
+		}
+		if s.ResourceAttributes != nil && s.ResourceAttributes.Namespace != ns {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("spec.resourceAttributes.namespace must match namespace: %v", ns))
+		}
+		var err *field.Error
+		if who, err = subject(s); err != nil {
+			return nil, r.invalid(err)
+		}
 		res, nonRes, status = s.ResourceAttributes, s.NonResourceAttributes, &review.Status
 	default:
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not an access review: %T", obj))
 	}
+	return r.answer(ctx, obj, who, res, nonRes, status)
+}
+
+// subject is the user a SubjectAccessReview names.
+func subject(s authorizationv1.SubjectAccessReviewSpec) (user.Info, *field.Error) {
+	if s.User == "" && len(s.Groups) == 0 {
+		return nil, field.Required(field.NewPath("spec", "user"), "at least one of user or group must be specified")
+	}
+	return &user.DefaultInfo{Name: s.User, UID: s.UID, Groups: s.Groups, Extra: extra(s.Extra)}, nil
+}
+
+// answer asks the authorizer and writes its decision into status.
+func (r *accessReviewREST) answer(ctx context.Context, obj runtime.Object, who user.Info, res *authorizationv1.ResourceAttributes,
+	nonRes *authorizationv1.NonResourceAttributes, status *authorizationv1.SubjectAccessReviewStatus) (runtime.Object, error) {
 	if (res == nil) == (nonRes == nil) {
 		return nil, r.invalid(field.Invalid(field.NewPath("spec"), "", "exactly one of nonResourceAttributes or resourceAttributes must be specified"))
 	}

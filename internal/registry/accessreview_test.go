@@ -6,6 +6,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/endpoints/request"
@@ -44,5 +45,24 @@ func TestAccessReviewsAskTheAuthorizer(t *testing.T) {
 		if _, err := other.Create(ctx, review, nil, nil); !apierrors.IsInvalid(err) {
 			t.Errorf("%s: %v, want 422 Invalid", name, err)
 		}
+	}
+}
+
+func TestLocalSubjectAccessReviewStaysInItsNamespace(t *testing.T) {
+	local := AccessReviewStorage(onlyAlicePatches{})["localsubjectaccessreviews"].(*accessReviewREST)
+	ctx := request.WithNamespace(request.WithUser(context.Background(), &user.DefaultInfo{Name: "admin"}), "team")
+	ask := func(ns string) (runtime.Object, error) {
+		return local.Create(ctx, &authorizationv1.LocalSubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: "alice", ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: ns}}}, nil, nil)
+	}
+	got, err := ask("team")
+	if err != nil || !got.(*authorizationv1.LocalSubjectAccessReview).Status.Allowed {
+		t.Fatalf("in its namespace: %+v, %v", got, err)
+	}
+	if _, err := ask("other"); !apierrors.IsBadRequest(err) {
+		t.Errorf("about another namespace: %v, want 400", err)
+	}
+	if !local.NamespaceScoped() || local.GetSingularName() != "localsubjectaccessreview" {
+		t.Error("LocalSubjectAccessReview is namespaced, singular localsubjectaccessreview")
 	}
 }

@@ -95,7 +95,7 @@ func storageVersions() []storageVersion {
 		// Access reviews are asked, never stored (kubectl auth can-i).
 		{authorizationv1.SchemeGroupVersion, authorizationv1.AddToScheme, []runtime.Object{
 			&authorizationv1.SelfSubjectAccessReview{}, &authorizationv1.SubjectAccessReview{},
-			&authorizationv1.SelfSubjectRulesReview{},
+			&authorizationv1.SelfSubjectRulesReview{}, &authorizationv1.LocalSubjectAccessReview{},
 		}},
 		{rbacv1.SchemeGroupVersion, rbacv1.AddToScheme, []runtime.Object{
 			&rbacv1.Role{}, &rbacv1.RoleList{},
