@@ -33,32 +33,50 @@ func TestCronJobsExactlyOnceAcrossKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	created := map[string]time.Time{}
-	for i := 0; i < crashCronJobs; i++ {
-		cj := everySecondCronJob(fmt.Sprintf("tick-%02d", i))
-		got, err := cs.BatchV1().CronJobs("default").Create(ctx, cj, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		created[got.Name] = got.CreationTimestamp.Time
-	}
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("kill schedule seed %d", seed)
-	for round := 0; round < 4; round++ {
-		time.Sleep(time.Duration(1500+rng.Intn(3000)) * time.Millisecond)
-		c.Kill9()
-		time.Sleep(time.Duration(rng.Intn(1500)) * time.Millisecond)
-		if err := c.Restart(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	created := createEverySecondCronJobs(t, cs, "tick", crashCronJobs, nil)
+	killAtRandom(t, c.Server, 4)
 	// Let the last restart catch up, then stop the clock on the test: every
 	// slot up to end must have its Job.
 	time.Sleep(3 * time.Second)
 	end := time.Now().Add(-2 * time.Second).Truncate(time.Second)
 	checkOneJobPerSlot(t, cs, created, end)
+}
+
+// createEverySecondCronJobs creates n CronJobs named prefix-NN from
+// everySecondCronJob, changed by edit when given, and returns their
+// creation times by name.
+func createEverySecondCronJobs(t *testing.T, cs kubernetes.Interface, prefix string, n int, edit func(*batchv1.CronJob)) map[string]time.Time {
+	t.Helper()
+	created := map[string]time.Time{}
+	for i := 0; i < n; i++ {
+		cj := everySecondCronJob(fmt.Sprintf("%s-%02d", prefix, i))
+		if edit != nil {
+			edit(cj)
+		}
+		got, err := cs.BatchV1().CronJobs("default").Create(context.Background(), cj, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created[got.Name] = got.CreationTimestamp.Time
+	}
+	return created
+}
+
+// killAtRandom kills srv with SIGKILL rounds times, 1.5 to 4.5 s apart,
+// and restarts it after up to 1.5 s; the seed is logged to replay a run.
+func killAtRandom(t *testing.T, srv *testcluster.Server, rounds int) {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	t.Logf("kill schedule seed %d", seed)
+	for round := 0; round < rounds; round++ {
+		time.Sleep(time.Duration(1500+rng.Intn(3000)) * time.Millisecond)
+		srv.Kill9()
+		time.Sleep(time.Duration(rng.Intn(1500)) * time.Millisecond)
+		if err := srv.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func everySecondCronJob(name string) *batchv1.CronJob {
@@ -105,13 +123,24 @@ func checkOneJobPerSlot(t *testing.T, cs kubernetes.Interface, created map[strin
 		}
 		seen[owner.Name][slot.Unix()]++
 	}
+	total := checkSlotCounts(t, created, end, func(name string, slot time.Time) int { return seen[name][slot.Unix()] })
+	t.Logf("%d CronJobs, %d slots checked, %d Jobs", len(created), total, len(jobs.Items))
+	if total < crashCronJobs*10 {
+		t.Fatalf("only %d slots checked; the test ran too briefly to mean anything", total)
+	}
+}
+
+// checkSlotCounts checks that each CronJob's every whole second after its
+// creation, up to end, ran exactly once by runs(cronJob, slot), and
+// returns how many slots it checked.
+func checkSlotCounts(t *testing.T, created map[string]time.Time, end time.Time, runs func(name string, slot time.Time) int) int {
+	t.Helper()
 	total := 0
 	for name, since := range created {
 		var missing []string
-		first := since.Truncate(time.Second).Add(time.Second)
-		for s := first; !s.After(end); s = s.Add(time.Second) {
+		for s := since.Truncate(time.Second).Add(time.Second); !s.After(end); s = s.Add(time.Second) {
 			total++
-			switch n := seen[name][s.Unix()]; n {
+			switch n := runs(name, s); n {
 			case 1:
 			case 0:
 				missing = append(missing, s.Format("15:04:05"))
@@ -123,8 +152,5 @@ func checkOneJobPerSlot(t *testing.T, cs kubernetes.Interface, created map[strin
 			t.Errorf("%s: %d slots never ran: %s", name, len(missing), strings.Join(missing, " "))
 		}
 	}
-	t.Logf("%d CronJobs, %d slots checked, %d Jobs", len(created), total, len(jobs.Items))
-	if total < crashCronJobs*10 {
-		t.Fatalf("only %d slots checked; the test ran too briefly to mean anything", total)
-	}
+	return total
 }

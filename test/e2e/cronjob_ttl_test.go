@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"math/rand"
 	"path"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
@@ -32,28 +32,11 @@ func TestCronJobsWithTTLZeroRunOnceAcrossKill9(t *testing.T) {
 	srv := startShared(t, t.TempDir(), url)
 	cs := clientOf(t, srv)
 	ctx := context.Background()
-	created := map[string]time.Time{}
-	for i := 0; i < ttlCronJobs; i++ {
-		cj := everySecondCronJob(fmt.Sprintf("ttl0-%02d", i))
+	created := createEverySecondCronJobs(t, cs, "ttl0", ttlCronJobs, func(cj *batchv1.CronJob) {
 		spec := &cj.Spec.JobTemplate.Spec
 		spec.Suspend, spec.Completions, spec.TTLSecondsAfterFinished = nil, ptr.To[int32](0), ptr.To[int32](0)
-		got, err := cs.BatchV1().CronJobs("default").Create(ctx, cj, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		created[got.Name] = got.CreationTimestamp.Time
-	}
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("kill schedule seed %d", seed)
-	for round := 0; round < 4; round++ {
-		time.Sleep(time.Duration(1500+rng.Intn(3000)) * time.Millisecond)
-		srv.Kill9()
-		time.Sleep(time.Duration(rng.Intn(1500)) * time.Millisecond)
-		if err := srv.Restart(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
+	killAtRandom(t, srv, 4)
 	time.Sleep(3 * time.Second)
 	end := time.Now().Add(-2 * time.Second).Truncate(time.Second)
 
@@ -133,23 +116,9 @@ func slotOf(job string) (time.Time, bool) {
 // creation up to end had its Job created exactly once.
 func checkOneCreatePerSlot(t *testing.T, creates map[string]int, created map[string]time.Time, end time.Time) {
 	t.Helper()
-	total := 0
-	for name, since := range created {
-		var missing []string
-		for s := since.Truncate(time.Second).Add(time.Second); !s.After(end); s = s.Add(time.Second) {
-			total++
-			switch n := creates[fmt.Sprintf("%s-%d", name, s.Unix())]; n {
-			case 1:
-			case 0:
-				missing = append(missing, s.Format("15:04:05"))
-			default:
-				t.Errorf("%s: slot %s ran %d times", name, s.Format(time.RFC3339), n)
-			}
-		}
-		if len(missing) > 0 {
-			t.Errorf("%s: %d slots never ran: %s", name, len(missing), strings.Join(missing, " "))
-		}
-	}
+	total := checkSlotCounts(t, created, end, func(name string, slot time.Time) int {
+		return creates[fmt.Sprintf("%s-%d", name, slot.Unix())]
+	})
 	t.Logf("%d CronJobs, %d slots checked, %d Job keys created in etcd", len(created), total, len(creates))
 	if total < ttlCronJobs*10 {
 		t.Fatalf("only %d slots checked; the test ran too briefly to mean anything", total)
