@@ -6,6 +6,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/network/dns"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
+	"github.com/ordo-dev/ordo/internal/network/svcendpoints"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -13,7 +14,7 @@ import (
 )
 
 // nodeServices are the agent's cluster DNS server and service proxy, fed by
-// one informer factory over Services, Endpoints and Pods. Either may be
+// one informer factory over Services, EndpointSlices, Endpoints and Pods. Either may be
 // missing (bind or netlink failure); the other still runs.
 type nodeServices struct {
 	factory informers.SharedInformerFactory
@@ -31,21 +32,25 @@ func newNodeServices(client kubernetes.Interface, gateway net.IP, iface string) 
 	if err := core.Pods().Informer().AddIndexers(dns.PodIPIndexers); err != nil {
 		klog.Errorf("agent: dns: %v", err)
 	}
-	s = &nodeServices{factory: f, synced: []cache.InformerSynced{
-		core.Services().Informer().HasSynced, core.Endpoints().Informer().HasSynced, core.Pods().Informer().HasSynced,
-	}}
+	endpoints, err := svcendpoints.New(f)
+	if err != nil {
+		klog.Errorf("agent: service endpoints: %v", err)
+	}
+	s = &nodeServices{factory: f, synced: append([]cache.InformerSynced{
+		core.Services().Informer().HasSynced, core.Pods().Informer().HasSynced,
+	}, endpoints.Synced...)}
 	addr := net.JoinHostPort(gateway.String(), "53")
 	d, err := dns.Listen(dns.Config{
 		Addr:      addr,
 		Upstreams: dns.UpstreamsFromResolvConf("/etc/resolv.conf", addr),
-		Source:    dns.Source{Services: core.Services().Lister(), Endpoints: core.Endpoints().Lister(), Pods: core.Pods().Informer().GetIndexer()},
+		Source:    dns.Source{Services: core.Services().Lister(), Endpoints: endpoints.Get, Pods: core.Pods().Informer().GetIndexer()},
 	})
 	if err != nil {
 		klog.Warningf("agent: no cluster DNS, pods get the host's resolv.conf: %v", err)
 	} else {
 		s.dns, clusterDNS = d, []string{gateway.String()}
 	}
-	p, err := proxy.New(proxy.Config{Interface: iface, Services: core.Services().Lister(), Endpoints: core.Endpoints().Lister()})
+	p, err := proxy.New(proxy.Config{Interface: iface, Services: core.Services().Lister(), Endpoints: endpoints.Get})
 	if err == nil {
 		err = p.Watch(f)
 	}

@@ -259,6 +259,33 @@ func TestServiceProxy(t *testing.T) {
 		t.Errorf("deleted pod %s still in endpoints: %q", webIP, got)
 	}
 
+	// A Service without a selector, whose user writes the EndpointSlice
+	// (and no Endpoints), is served from the slice, by name and ClusterIP.
+	web2IP := waitPod(t, cs, "web2", podReady, "web2 ready").Status.PodIP
+	c.RunIn(`apiVersion: v1
+kind: Service
+metadata: {name: manual}
+spec:
+  ports: [{port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: manual-1
+  labels: {kubernetes.io/service-name: manual}
+addressType: IPv4
+ports: [{name: "", port: 8080, protocol: TCP}]
+endpoints: [{addresses: [`+web2IP+`]}]
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		body, err := fetchFrom(c, "client", "http://manual/")
+		return err == nil && body == "hello from web2"
+	},
+		"the client pod reaches a selector-less Service through its hand-written EndpointSlice")
+	if out, err := kubectlOut(c, "get", "endpoints", "manual"); err == nil {
+		t.Errorf("an Endpoints object for the selector-less Service exists, so the slice was not what served it: %s", out)
+	}
+
 	// Deleting the Service removes its address and listener.
 	c.Run("delete", "svc", "web")
 	waitFor(t, func() bool { return !hasAddress(t, c.ServiceInterface, clusterIP) }, "the ClusterIP leaves "+c.ServiceInterface)

@@ -26,8 +26,10 @@ var PodIPIndexers = cache.Indexers{PodIPIndex: func(obj interface{}) ([]string, 
 
 // Source is where answers come from: informer caches.
 type Source struct {
-	Services  corelisters.ServiceLister
-	Endpoints corelisters.EndpointsLister
+	Services corelisters.ServiceLister
+	// Endpoints finds a Service's endpoints (nil when it has none); see
+	// package svcendpoints.
+	Endpoints func(ns, name string) *corev1.Endpoints
 	Pods      cache.Indexer // with PodIPIndex
 }
 
@@ -108,8 +110,8 @@ func (r resolver) service(name string, q query, qtype uint16) result {
 
 // readyAddresses are a Service's ready endpoint addresses, by IP.
 func (r resolver) readyAddresses(s *corev1.Service) []corev1.EndpointAddress {
-	ep, err := r.src.Endpoints.Endpoints(s.Namespace).Get(s.Name)
-	if err != nil {
+	ep := r.src.Endpoints(s.Namespace, s.Name)
+	if ep == nil {
 		return nil
 	}
 	seen := map[string]bool{}
@@ -181,8 +183,8 @@ func (r resolver) addSRV(res *result, name, svcName string, s *corev1.Service, p
 		}
 		return
 	}
-	ep, err := r.src.Endpoints.Endpoints(s.Namespace).Get(s.Name)
-	if err != nil {
+	ep := r.src.Endpoints(s.Namespace, s.Name)
+	if ep == nil {
 		return
 	}
 	for _, sub := range ep.Subsets {

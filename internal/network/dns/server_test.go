@@ -38,7 +38,7 @@ func fixture(t *testing.T, upstreams ...string) string {
 	}}}))
 	must(t, pods.Add(&corev1.Pod{ObjectMeta: meta("p"), Status: corev1.PodStatus{PodIP: "10.42.0.5"}}))
 	s, err := Listen(Config{Addr: "127.0.0.1:0", Upstreams: upstreams, Source: Source{
-		Services: corelisters.NewServiceLister(svcs), Endpoints: corelisters.NewEndpointsLister(eps), Pods: pods,
+		Services: corelisters.NewServiceLister(svcs), Endpoints: lookup(corelisters.NewEndpointsLister(eps)), Pods: pods,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +192,17 @@ func TestUpstreamsFromResolvConf(t *testing.T) {
 	got := UpstreamsFromResolvConf(path, "10.42.0.1:53")
 	if !equal(got, []string{"192.0.2.53:53"}) {
 		t.Errorf("upstreams = %v", got)
+	}
+}
+
+// lookup reads Endpoints from a lister, as the agent's svcendpoints view
+// does for a Service without EndpointSlices.
+func lookup(l corelisters.EndpointsLister) func(ns, name string) *corev1.Endpoints {
+	return func(ns, name string) *corev1.Endpoints {
+		ep, err := l.Endpoints(ns).Get(name)
+		if err != nil {
+			return nil
+		}
+		return ep
 	}
 }

@@ -23,7 +23,8 @@ type Config struct {
 	// (DefaultInterface when empty); one per agent on a machine.
 	Interface string
 	Services  corelisters.ServiceLister
-	Endpoints corelisters.EndpointsLister
+	// Endpoints finds a Service's endpoints (see package svcendpoints).
+	Endpoints EndpointsGetter
 }
 
 // Proxier keeps the interface's addresses and the listeners in step with
@@ -63,7 +64,8 @@ func New(c Config) (*Proxier, error) {
 	return &Proxier{cfg: c, h: h, link: l, trigger: make(chan struct{}, 1), conns: newConnSet(), ports: map[portKey]*openPort{}}, nil
 }
 
-// Watch makes every Service and Endpoints change trigger a sync.
+// Watch makes every Service, Endpoints and EndpointSlice change trigger a
+// sync.
 func (p *Proxier) Watch(f informers.SharedInformerFactory) error {
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc: func(interface{}) { p.Trigger() }, UpdateFunc: func(_, _ interface{}) { p.Trigger() },
@@ -71,7 +73,8 @@ func (p *Proxier) Watch(f informers.SharedInformerFactory) error {
 	}
 	_, err1 := f.Core().V1().Services().Informer().AddEventHandler(h)
 	_, err2 := f.Core().V1().Endpoints().Informer().AddEventHandler(h)
-	return errors.Join(err1, err2)
+	_, err3 := f.Discovery().V1().EndpointSlices().Informer().AddEventHandler(h)
+	return errors.Join(err1, err2, err3)
 }
 
 // Trigger asks for a sync; triggers coalesce.
@@ -109,13 +112,7 @@ func (p *Proxier) sync() error {
 	if err != nil {
 		return err
 	}
-	t := desired(svcs, func(ns, name string) *corev1.Endpoints {
-		ep, err := p.cfg.Endpoints.Endpoints(ns).Get(name)
-		if err != nil {
-			return nil
-		}
-		return ep
-	})
+	t := desired(svcs, p.cfg.Endpoints)
 	addrErr := syncAddresses(p.h, p.link, t.ips)
 	return errors.Join(addrErr, p.syncPorts(t))
 }

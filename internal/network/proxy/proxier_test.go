@@ -50,7 +50,13 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) newProxier() *Proxier {
-	p, err := New(Config{Interface: f.name, Services: corelisters.NewServiceLister(f.svcs), Endpoints: corelisters.NewEndpointsLister(f.eps)})
+	p, err := New(Config{Interface: f.name, Services: corelisters.NewServiceLister(f.svcs), Endpoints: func(ns, name string) *corev1.Endpoints {
+		ep, err := corelisters.NewEndpointsLister(f.eps).Endpoints(ns).Get(name)
+		if err != nil {
+			return nil
+		}
+		return ep
+	}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
