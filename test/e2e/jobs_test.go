@@ -80,6 +80,34 @@ func (a *activeWatcher) stats() (maxActive, created int) {
 
 // waitJob waits (generously: real pods run) until the Job has a True
 // condition of type want, and returns it.
+// sleepingJob is a Job whose pods sleep for seconds; spec holds more
+// lines of the Job's spec, indented by two spaces after the first.
+func sleepingJob(name, seconds, spec string) string {
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: Job
+metadata: {name: %s}
+spec:
+  %s
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: [sleep, '%s']
+`, name, spec, seconds)
+}
+
+// waitJobReady waits until n of the Job's pods are ready.
+func waitJobReady(t *testing.T, cs kubernetes.Interface, name string, n int32) {
+	t.Helper()
+	waitFor(t, func() bool {
+		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), name, metav1.GetOptions{})
+		return err == nil && j.Status.Ready != nil && *j.Status.Ready == n
+	}, fmt.Sprintf("%d of job %s's pods ready", n, name))
+}
+
 func waitJob(t *testing.T, cs kubernetes.Interface, name string, want batchv1.JobConditionType) *batchv1.Job {
 	t.Helper()
 	var job *batchv1.Job
@@ -327,25 +355,8 @@ spec:
 
 func TestJobSuspendDeletesPodsAndResumeRestarts(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
-	c.RunIn(`apiVersion: batch/v1
-kind: Job
-metadata: {name: pausable}
-spec:
-  completions: 2
-  parallelism: 2
-  template:
-    spec:
-      restartPolicy: Never
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: c
-        image: busybox
-        command: [sleep, '2']
-`, "apply", "-f", "-")
-	waitFor(t, func() bool {
-		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), "pausable", metav1.GetOptions{})
-		return err == nil && j.Status.Ready != nil && *j.Status.Ready == 2
-	}, "two pods running")
+	c.RunIn(sleepingJob("pausable", "2", "completions: 2\n  parallelism: 2"), "apply", "-f", "-")
+	waitJobReady(t, cs, "pausable", 2)
 	c.Run("patch", "job", "pausable", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
 	job := waitJob(t, cs, "pausable", batchv1.JobSuspended)
 	if s := jobCondition(job, batchv1.JobSuspended); s.Reason != "JobSuspended" || s.Message != "Job suspended" {
@@ -379,26 +390,8 @@ spec:
 // waits for exactly that before it starts a replacement, and counts it.
 func TestJobReplacesADeletedPodOnlyOnceItFailed(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
-	c.RunIn(`apiVersion: batch/v1
-kind: Job
-metadata: {name: replaced}
-spec:
-  completions: 1
-  backoffLimit: 3
-  podReplacementPolicy: Failed
-  template:
-    spec:
-      restartPolicy: Never
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: c
-        image: busybox
-        command: [sleep, '3600']
-`, "apply", "-f", "-")
-	waitFor(t, func() bool {
-		j, err := cs.BatchV1().Jobs("default").Get(context.Background(), "replaced", metav1.GetOptions{})
-		return err == nil && j.Status.Ready != nil && *j.Status.Ready == 1
-	}, "the first pod running")
+	c.RunIn(sleepingJob("replaced", "3600", "completions: 1\n  backoffLimit: 3\n  podReplacementPolicy: Failed"), "apply", "-f", "-")
+	waitJobReady(t, cs, "replaced", 1)
 	first := jobPods(t, cs, "replaced")[0].Name
 	c.Run("delete", "pod", first, "--wait=false")
 	waitFor(t, func() bool {
