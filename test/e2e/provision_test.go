@@ -32,21 +32,7 @@ spec:
   accessModes: [ReadWriteOnce]
   resources: {requests: {storage: 1Gi}}
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: writer
-spec:
-  restartPolicy: Never
-  volumes:
-  - name: data
-    persistentVolumeClaim: {claimName: shared}
-  containers:
-  - name: c
-    image: busybox
-    command: [sh, -c, "echo kept > /data/note"]
-    volumeMounts: [{name: data, mountPath: /data}]
-`, "apply", "-f", "-")
+`+claimPod("writer", "shared", "/data", "echo kept > /data/note"), "apply", "-f", "-")
 	claim := waitClaim(t, cs, "shared", corev1.ClaimBound)
 	if claim.Spec.StorageClassName == nil || *claim.Spec.StorageClassName != "local-path" {
 		t.Errorf("storageClassName = %v, want the default local-path", claim.Spec.StorageClassName)
@@ -78,21 +64,7 @@ spec:
 	if got, err := os.ReadFile(filepath.Join(dir, "note")); err != nil || string(got) != "kept\n" {
 		t.Fatalf("file in the volume directory: %q, %v", got, err)
 	}
-	c.RunIn(`apiVersion: v1
-kind: Pod
-metadata:
-  name: reader
-spec:
-  restartPolicy: Never
-  volumes:
-  - name: data
-    persistentVolumeClaim: {claimName: shared}
-  containers:
-  - name: c
-    image: busybox
-    command: [sh, -c, "cat /data/note && if ls `+dir+` >/dev/null 2>&1; then echo data dir visible; exit 1; fi"]
-    volumeMounts: [{name: data, mountPath: /data}]
-`, "apply", "-f", "-")
+	c.RunIn(claimPod("reader", "shared", "/data", "cat /data/note && if ls "+dir+" >/dev/null 2>&1; then echo data dir visible; exit 1; fi"), "apply", "-f", "-")
 	waitPhase(t, cs, "reader", corev1.PodSucceeded)
 	if out := c.Run("logs", "reader"); strings.TrimSpace(out) != "kept" {
 		t.Fatalf("reader saw %q, want the writer's file", out)

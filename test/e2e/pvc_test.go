@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,21 +48,7 @@ spec:
   resources: {requests: {storage: 1Gi}}
   storageClassName: ""
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: writer
-spec:
-  restartPolicy: Never
-  volumes:
-  - name: data
-    persistentVolumeClaim: {claimName: backup-data}
-  containers:
-  - name: c
-    image: busybox
-    command: [sh, -c, "echo dump > /backup/all.sql"]
-    volumeMounts: [{name: data, mountPath: /backup}]
----
+`+claimPod("writer", "backup-data", "/backup", "echo dump > /backup/all.sql")+`---
 apiVersion: v1
 kind: Pod
 metadata:
@@ -85,4 +72,23 @@ spec:
 		evs, err := cs.CoreV1().Events("default").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=stuck,reason=FailedMount"})
 		return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, `persistentvolumeclaim "unbound" is not bound`)
 	}, "FailedMount event for the unbound claim")
+}
+
+// claimPod is a pod that runs script once with the claim mounted at mount.
+func claimPod(name, claim, mount, script string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: %s}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, %q]
+    volumeMounts: [{name: data, mountPath: %s}]
+`, name, claim, script, mount)
 }

@@ -97,10 +97,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
-	done := make(chan struct{})
-	go func() { queue.Run(ctx, c.volumeQueue, "local-provisioner volumes", workers, c.syncVolume); close(done) }()
-	queue.Run(ctx, c.claimQueue, "local-provisioner claims", workers, c.syncClaim)
-	<-done
+	queue.RunAll(ctx, workers,
+		queue.Loop[string]{Queue: c.volumeQueue, Name: "local-provisioner volumes", Sync: c.syncVolume},
+		queue.Loop[string]{Queue: c.claimQueue, Name: "local-provisioner claims", Sync: c.syncClaim})
 }
 
 // onClaim queues unbound claims marked for this provisioner.

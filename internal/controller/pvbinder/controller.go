@@ -94,10 +94,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return
 	}
-	done := make(chan struct{})
-	go func() { queue.Run(ctx, c.volumeQueue, "pv-binder volumes", workers, c.syncVolume); close(done) }()
-	queue.Run(ctx, c.claimQueue, "pv-binder claims", workers, c.syncClaim)
-	<-done
+	queue.RunAll(ctx, workers,
+		queue.Loop[string]{Queue: c.volumeQueue, Name: "pv-binder volumes", Sync: c.syncVolume},
+		queue.Loop[string]{Queue: c.claimQueue, Name: "pv-binder claims", Sync: c.syncClaim})
 }
 
 func (c *Controller) onClaim(obj interface{}) {

@@ -57,6 +57,29 @@ func Run[K comparable](ctx context.Context, q workqueue.TypedRateLimitingInterfa
 	wg.Wait()
 }
 
+// Loop is one of a controller's queues with the name its logs use and the
+// sync function for its keys.
+type Loop[K comparable] struct {
+	Queue workqueue.TypedRateLimitingInterface[K]
+	Name  string
+	Sync  SyncFunc[K]
+}
+
+// RunAll runs every loop as Run does, each with workers goroutines, and
+// returns once all of them have stopped (for controllers with several
+// queues, like the volume binder's claims and volumes).
+func RunAll[K comparable](ctx context.Context, workers int, loops ...Loop[K]) {
+	var wg sync.WaitGroup
+	for _, l := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			Run(ctx, l.Queue, l.Name, workers, l.Sync)
+		}()
+	}
+	wg.Wait()
+}
+
 // New returns the workqueue every controller uses: Kubernetes' default
 // controller rate limiter (per-key exponential back-off plus an overall
 // bucket), named for the workqueue metrics, with delays on clk (the real

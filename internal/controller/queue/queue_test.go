@@ -44,3 +44,27 @@ func TestDecisionsAreFiled(t *testing.T) {
 		t.Errorf("queue length %d after the clock moved, want 2", q.Len())
 	}
 }
+
+// RunAll serves every loop and returns only when all have stopped.
+func TestRunAllServesEveryLoop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan string, 2)
+	sync := func(_ context.Context, key string) (*time.Duration, error) { got <- key; return nil, nil }
+	a, b := New[string]("a", nil), New[string]("b", nil)
+	a.Add("from-a")
+	b.Add("from-b")
+	done := make(chan struct{})
+	go func() {
+		RunAll(ctx, 1, Loop[string]{Queue: a, Name: "a", Sync: sync}, Loop[string]{Queue: b, Name: "b", Sync: sync})
+		close(done)
+	}()
+	seen := map[string]bool{<-got: true, <-got: true}
+	if !seen["from-a"] || !seen["from-b"] {
+		t.Errorf("synced %v, want a key from each loop", seen)
+	}
+	cancel()
+	<-done
+	if !a.ShuttingDown() || !b.ShuttingDown() {
+		t.Error("RunAll returned with a queue still open")
+	}
+}
