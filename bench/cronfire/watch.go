@@ -11,8 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
@@ -48,17 +46,11 @@ func (w *runWatcher) start(ctx context.Context, cs kubernetes.Interface, ns stri
 		return err
 	}
 	rv := list.ResourceVersion
-	jobs, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return cs.BatchV1().Jobs(ns).Watch(ctx, o)
-		}})
+	jobs, err := benchutil.RetryWatch(ctx, rv, cs.BatchV1().Jobs(ns).Watch)
 	if err != nil {
 		return err
 	}
-	pods, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return cs.CoreV1().Pods(ns).Watch(ctx, o)
-		}})
+	pods, err := benchutil.RetryWatch(ctx, rv, cs.CoreV1().Pods(ns).Watch)
 	if err != nil {
 		jobs.Stop()
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
 // watcher follows the Job and its pods: the most pods active at once, the
@@ -32,11 +35,15 @@ type watcher struct {
 
 func startWatch(ctx context.Context, watches, cs kubernetes.Interface, fakeNode bool) (*watcher, error) {
 	w := &watcher{active: map[string]bool{}, complete: make(chan time.Time, 1), failed: make(chan string, 1)}
-	pw, err := watches.CoreV1().Pods("default").Watch(ctx, metav1.ListOptions{})
+	list, err := watches.CoreV1().Pods("default").List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	jw, err := watches.BatchV1().Jobs("default").Watch(ctx, metav1.ListOptions{})
+	pw, err := benchutil.RetryWatch(ctx, list.ResourceVersion, watches.CoreV1().Pods("default").Watch)
+	if err != nil {
+		return nil, err
+	}
+	jw, err := benchutil.RetryWatch(ctx, list.ResourceVersion, watches.BatchV1().Jobs("default").Watch)
 	if err != nil {
 		pw.Stop()
 		return nil, err
@@ -63,9 +70,11 @@ func (w *watcher) stop() {
 }
 
 func (w *watcher) pods(pw watch.Interface) {
+	defer w.watchEnded("pods")
 	for ev := range pw.ResultChan() {
 		p, ok := ev.Object.(*corev1.Pod)
 		if !ok {
+			w.watchError("pods", ev)
 			continue
 		}
 		on := ev.Type != watch.Deleted && p.DeletionTimestamp == nil &&
@@ -113,9 +122,11 @@ func (w *watcher) node(ctx context.Context, cs kubernetes.Interface) {
 }
 
 func (w *watcher) jobs(jw watch.Interface) {
+	defer w.watchEnded("jobs")
 	for ev := range jw.ResultChan() {
 		j, ok := ev.Object.(*batchv1.Job)
 		if !ok {
+			w.watchError("jobs", ev)
 			continue
 		}
 		w.mu.Lock()
@@ -132,12 +143,29 @@ func (w *watcher) jobs(jw watch.Interface) {
 				default:
 				}
 			case batchv1.JobFailed:
-				select {
-				case w.failed <- c.Reason + ": " + c.Message:
-				default:
-				}
+				w.fail("the Job failed: " + c.Reason + ": " + c.Message)
 			}
 		}
+	}
+}
+
+// watchEnded fails the run when a watch closes before the benchmark stopped
+// it: without its events the run would wait for its timeout and then report
+// figures from a partial view.
+func (w *watcher) watchEnded(kind string) {
+	w.fail("the " + kind + " watch ended early")
+}
+
+func (w *watcher) watchError(kind string, ev watch.Event) {
+	if ev.Type == watch.Error {
+		w.fail(fmt.Sprintf("the %s watch failed: %v", kind, apierrors.FromObject(ev.Object)))
+	}
+}
+
+func (w *watcher) fail(msg string) {
+	select {
+	case w.failed <- msg:
+	default:
 	}
 }
 
@@ -146,7 +174,7 @@ func (w *watcher) waitComplete(ctx context.Context, timeout time.Duration) (time
 	case t := <-w.complete:
 		return t, nil
 	case msg := <-w.failed:
-		return time.Time{}, fmt.Errorf("the Job failed: %s", msg)
+		return time.Time{}, errors.New(msg)
 	case <-time.After(timeout):
 		return time.Time{}, fmt.Errorf("the Job did not complete within %v", timeout)
 	case <-ctx.Done():
