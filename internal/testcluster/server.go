@@ -43,12 +43,32 @@ type Server struct {
 	logFile *os.File
 }
 
+// startAttempts bounds how often Start picks another port when the one it
+// chose was taken before the server bound it: freePort must close its
+// listener to hand the port over, and any process may get the same port as
+// an ephemeral one in between.
+const startAttempts = 5
+
 // Start builds (if needed) and starts a server in dataDir on a free port.
 func Start(dataDir string, extraArgs ...string) (*Server, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		s, err := newServer(bin, dataDir, extraArgs)
+		if err != nil {
+			return nil, err
+		}
+		err = s.Restart()
+		if err == nil || attempt == startAttempts || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+	}
+}
+
+// newServer describes a server on a port that is free now.
+func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -59,9 +79,8 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 	cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
 	svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
 	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR}, extraArgs...)
-	s := &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
-		Bridge: bridge, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}
-	return s, s.Restart()
+	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
+		Bridge: bridge, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
 }
 
 // Kubeconfig is the admin kubeconfig the server wrote.
