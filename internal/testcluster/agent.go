@@ -25,8 +25,19 @@ type Agent struct {
 }
 
 // StartAgent joins a new agent named node to s and waits until its Node is
-// Ready. It gets its own data directory, bridge and pod range.
+// Ready. It gets its own data directory, bridge and pod range. Like Start, it
+// tries another port when the one it chose was taken meanwhile.
 func (s *Server) StartAgent(dataDir, node string) (*Agent, error) {
+	for attempt := 1; ; attempt++ {
+		a, err := s.startAgent(dataDir, node)
+		if err == nil || attempt == startAttempts || !portTaken(err) {
+			return a, err
+		}
+		(&Server{Bridge: a.Bridge, ServiceInterface: a.ServiceInterface}).RemoveBridge()
+	}
+}
+
+func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err

@@ -61,10 +61,17 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 			return nil, err
 		}
 		err = s.Restart()
-		if err == nil || attempt == startAttempts || !strings.Contains(err.Error(), "address already in use") {
+		if err == nil || attempt == startAttempts || !portTaken(err) {
 			return s, err
 		}
+		s.RemoveBridge() // in case the failed attempt got as far as making it
 	}
+}
+
+// portTaken tells whether a server or agent failed to start because its
+// listening port was taken.
+func portTaken(err error) bool {
+	return strings.Contains(err.Error(), "address already in use")
 }
 
 // newServer describes a server on a port that is free now.
