@@ -4,6 +4,7 @@
 package pki
 
 import (
+	"slices"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -72,7 +73,9 @@ func (f Files) ReadNodeToken() (string, error) {
 
 // Ensure creates whatever is missing: the CA, then a serving certificate valid
 // for hosts and ips, then the admin client certificate. Existing files are
-// kept, so clients' kubeconfigs stay valid across restarts.
+// kept, so clients' kubeconfigs stay valid across restarts; only a serving
+// certificate that does not cover every host and IP asked for now (a new
+// --listen or --service-cidr) is issued again, by the same CA.
 func Ensure(f Files, hosts []string, ips []net.IP) error {
 	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		return err
@@ -86,7 +89,7 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 	if err != nil {
 		return err
 	}
-	if !exists(f.ServingCert()) {
+	if !exists(f.ServingCert()) || !covers(f.ServingCert(), hosts, ips) {
 		tmpl := leafTemplate(pkix.Name{CommonName: "ordo-apiserver"}, x509.ExtKeyUsageServerAuth)
 		tmpl.DNSNames, tmpl.IPAddresses = hosts, ips
 		if err := issue(ca, caKey, tmpl, f.ServingCert(), f.ServingKey()); err != nil {
@@ -122,6 +125,25 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		}
 	}
 	return nil
+}
+
+// covers tells whether the certificate at path names every host and IP.
+func covers(path string, hosts []string, ips []net.IP) bool {
+	certs, err := cert.CertsFromFile(path)
+	if err != nil || len(certs) == 0 {
+		return false
+	}
+	for _, h := range hosts {
+		if !slices.Contains(certs[0].DNSNames, h) {
+			return false
+		}
+	}
+	for _, ip := range ips {
+		if !slices.ContainsFunc(certs[0].IPAddresses, ip.Equal) {
+			return false
+		}
+	}
+	return true
 }
 
 // newServiceAccountKey writes a fresh token-signing key. It is made once and

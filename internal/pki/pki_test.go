@@ -64,3 +64,30 @@ func TestEnsureCreatesOnceAndCertificatesChainToTheCA(t *testing.T) {
 		t.Errorf("kubeconfig server: %+v", cfg.Clusters)
 	}
 }
+
+// An existing data directory from before the serving certificate named the
+// kubernetes Service's IP must get a certificate that does, from the same CA,
+// or in-cluster clients fail to verify the API server.
+func TestEnsureReissuesAServingCertificateMissingANewAddress(t *testing.T) {
+	f := Files{Dir: t.TempDir()}
+	loopback, service := net.ParseIP("127.0.0.1"), net.ParseIP("10.43.0.1")
+	if err := Ensure(f, []string{"localhost"}, []net.IP{loopback}); err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := os.ReadFile(f.CACert())
+	if err := Ensure(f, []string{"localhost", "kubernetes.default.svc"}, []net.IP{loopback, service}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(f.CACert()); !bytes.Equal(ca, after) {
+		t.Fatal("the CA changed; every kubeconfig and token would break")
+	}
+	cas, _ := cert.CertsFromFile(f.CACert())
+	roots := x509.NewCertPool()
+	roots.AddCert(cas[0])
+	serving, _ := cert.CertsFromFile(f.ServingCert())
+	for _, name := range []string{"10.43.0.1", "kubernetes.default.svc", "127.0.0.1"} {
+		if _, err := serving[0].Verify(x509.VerifyOptions{Roots: roots, DNSName: name}); err != nil {
+			t.Errorf("serving cert for %s: %v", name, err)
+		}
+	}
+}

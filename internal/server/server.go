@@ -73,8 +73,12 @@ func Run(ctx context.Context, o Options) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	serviceCIDR, err := alloc.NewCIDRRange(o.ServiceCIDR)
+	if err != nil {
+		return fmt.Errorf("--service-cidr: %w", err)
+	}
 	files := pki.Files{Dir: datadir.PKI(dir)}
-	if err := ensurePKI(files, o.Listen); err != nil {
+	if err := ensurePKI(files, o.Listen, serviceCIDR.First()); err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
 	endpoints, stopEtcd, err := startEtcd(ctx, dir, o.EtcdServers)
@@ -161,12 +165,16 @@ func Run(ctx context.Context, o Options) error {
 	return srv.Generic.PrepareRun().RunWithContext(ctx)
 }
 
-func ensurePKI(files pki.Files, listen string) error {
+// ensurePKI makes the certificates. The serving certificate names the
+// `kubernetes` Service's ClusterIP (the first of the service range) and its
+// DNS names, as kube-apiserver's does: pods reach the API through that
+// Service (KUBERNETES_SERVICE_HOST) and verify it with their ca.crt.
+func ensurePKI(files pki.Files, listen, kubernetesServiceIP string) error {
 	hosts := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 	if h, err := os.Hostname(); err == nil {
 		hosts = append(hosts, h)
 	}
-	ips := []net.IP{net.ParseIP("127.0.0.1")}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(kubernetesServiceIP)}
 	if host, _, err := net.SplitHostPort(listen); err == nil {
 		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() && !ip.Equal(ips[0]) {
 			ips = append(ips, ip)
