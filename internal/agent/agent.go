@@ -70,6 +70,7 @@ type Agent struct {
 	cfg      Config
 	queue    workqueue.TypedRateLimitingInterface[string]
 	pods     corelisters.PodLister
+	services corelisters.ServiceLister // for pods' service-link variables
 	recorder record.EventRecorder
 
 	url string          // where serve listens, published on the Node
@@ -151,13 +152,20 @@ func (a *Agent) Run(ctx context.Context) error {
 		UpdateFunc: func(_, obj interface{}) { a.enqueue(obj) },
 		DeleteFunc: a.enqueue,
 	})
+	// Every Service, as the kubelet watches them: a container's environment
+	// holds the links of its namespace's Services and of the API's.
+	all := informers.NewSharedInformerFactory(a.cfg.Client, 0)
+	a.services = all.Core().V1().Services().Lister()
 	factory.Start(ctx.Done())
+	all.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
+	all.WaitForCacheSync(ctx.Done())
 	a.sweepPodDirs()
 	go a.heartbeat(ctx)
 
 	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
 	factory.Shutdown()
+	all.Shutdown()
 	a.stopEverything()
 	a.unmountPodVolumes()
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/runtime"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // configErrorRetry is how soon a container whose configuration could not be
@@ -117,6 +118,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	resolved, err := podenv.Resolve(podenv.Input{
 		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
+		ServiceEnv: a.serviceLinks(p),
 	})
 	if err != nil {
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerConfigError", err.Error(), now.Add(configErrorRetry)
@@ -166,6 +168,20 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
 	go a.watchExit(key, st, c, proc)
 	return true
+}
+
+// serviceLinks are the service-link variables of p's containers. The
+// Services are read when a container starts, as the kubelet reads them; a
+// Service made later is not in the environment of what already runs.
+func (a *Agent) serviceLinks(p *corev1.Pod) []corev1.EnvVar {
+	if a.services == nil {
+		return nil
+	}
+	services, err := a.services.List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	return podenv.ServiceLinks(p, services)
 }
 
 // watchExit records a container's exit and syncs its pod.
