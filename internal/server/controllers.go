@@ -25,6 +25,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
+	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
@@ -38,10 +39,15 @@ const controllerWorkers = 2
 // worker is one more Job created in parallel.
 const cronJobWorkers = 32
 
+// controllerInputs is what controllers need from the server besides the API.
+type controllerInputs struct {
+	volumesDir string // where the local provisioner makes volumes
+	caPEM      []byte // the CA the root-ca-cert-publisher publishes
+}
+
 // runControllers runs the controllers until ctx is done, while this server
-// holds the controller lease (see leader.go). volumesDir is where the local
-// provisioner makes volumes.
-func runControllers(ctx context.Context, loopback *rest.Config, identity, volumesDir string) {
+// holds the controller lease (see leader.go).
+func runControllers(ctx context.Context, loopback *rest.Config, identity string, in controllerInputs) {
 	cfg := rest.CopyConfig(loopback)
 	// The collector watches every resource, deprecated ones included; their
 	// deprecation warnings are for users, not for ordo's own controllers.
@@ -64,12 +70,12 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity, volume
 	if err := batchMetrics.Register(legacyregistry.Registerer()); err != nil {
 		klog.Errorf("controllers: metrics: %v", err)
 	}
-	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics, volumesDir) })
+	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics, in) })
 }
 
 // runLeading runs every controller until ctx is done. They share one
 // informer factory, so each kind is watched and cached once.
-func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, volumesDir string) {
+func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, in controllerInputs) {
 	meta := metadata.NewForConfigOrDie(cfg)
 	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
 	shared := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
@@ -86,8 +92,9 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	jobs := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
 	ttl := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
 	accounts := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
+	rootCA := rootca.New(rootca.Config{Client: client, Informers: shared, CA: in.caPEM})
 	binder := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
-	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: volumesDir})
+	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir})
 	if err != nil {
 		klog.Errorf("controllers: local provisioner: %v", err)
 		<-ctx.Done()
@@ -103,6 +110,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { jobs.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { ttl.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { accounts.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { rootCA.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { binder.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },

@@ -139,8 +139,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("server identity: %w", err)
 	}
+	caPEM, err := os.ReadFile(files.CACert())
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
-		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, datadir.Volumes(dir))
+		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM})
 		return nil
 	})
 	if !o.NoAgent {

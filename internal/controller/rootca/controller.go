@@ -1,0 +1,91 @@
+// Package rootca is kube-controller-manager's root-ca-cert-publisher: every
+// active namespace has a ConfigMap "kube-root-ca.crt" whose "ca.crt" is the
+// CA that signed the API server's certificate. Pods' service-account volumes
+// (kube-api-access-*) project it, so in-cluster clients can verify the API
+// at kubernetes.default.svc or the Service's ClusterIP. A deleted or edited
+// copy is made or set back.
+package rootca
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/ordo-dev/ordo/internal/controller/nsobject"
+)
+
+// ConfigMapName, key and description are Kubernetes'.
+const (
+	ConfigMapName         = "kube-root-ca.crt"
+	Key                   = "ca.crt"
+	descriptionAnnotation = "kubernetes.io/description"
+	description           = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."
+)
+
+// Config holds the controller's dependencies.
+type Config struct {
+	Client kubernetes.Interface
+	// Informers is shared with other controllers (namespaces are read from
+	// it); New creates one when nil. Run starts it either way.
+	Informers informers.SharedInformerFactory
+	// CA is the PEM of the API server's CA.
+	CA []byte
+}
+
+// Controller publishes the CA in every active namespace.
+type Controller struct {
+	informers, configMaps informers.SharedInformerFactory
+	keeper                *nsobject.Keeper
+}
+
+// New builds a Controller; Run starts it. It watches only ConfigMaps named
+// kube-root-ca.crt, not every ConfigMap of the cluster.
+func New(c Config) *Controller {
+	if c.Informers == nil {
+		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+	}
+	named := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", ConfigMapName).String()
+	}))
+	ca := string(c.CA)
+	ensure := func(ctx context.Context, ns string, current runtime.Object) error {
+		if current == nil {
+			_, err := c.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
+				ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: ns,
+					Annotations: map[string]string{descriptionAnnotation: description}},
+				Data: map[string]string{Key: ca},
+			}, metav1.CreateOptions{})
+			return err
+		}
+		cm := current.(*corev1.ConfigMap)
+		if cm.Data[Key] == ca && len(cm.Data) == 1 && len(cm.BinaryData) == 0 && cm.Annotations[descriptionAnnotation] == description {
+			return nil
+		}
+		cm = cm.DeepCopy()
+		cm.Data, cm.BinaryData = map[string]string{Key: ca}, nil
+		if cm.Annotations == nil {
+			cm.Annotations = map[string]string{}
+		}
+		cm.Annotations[descriptionAnnotation] = description
+		_, err := c.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{})
+		return err
+	}
+	keeper := nsobject.New(nsobject.Kept{
+		Controller: "root-ca-cert-publisher", Name: ConfigMapName,
+		Informer: named.Core().V1().ConfigMaps().Informer(), Ensure: ensure,
+	}, c.Informers.Core().V1().Namespaces().Informer())
+	return &Controller{informers: c.Informers, configMaps: named, keeper: keeper}
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	c.informers.Start(ctx.Done())
+	c.configMaps.Start(ctx.Done())
+	defer c.configMaps.Shutdown()
+	c.keeper.Run(ctx, workers)
+}
