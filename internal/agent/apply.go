@@ -22,6 +22,14 @@ import (
 // resolved (a missing Secret, say) is tried again.
 const configErrorRetry = 10 * time.Second
 
+// Volume mounts are retried sooner, with the kubelet volume manager's
+// doubling back-off: a pod made in a new namespace may start before the
+// namespace's kube-root-ca.crt, which its token volume projects, exists.
+const (
+	firstMountRetry = 500 * time.Millisecond
+	maxMountRetry   = 2*time.Minute + 2*time.Second
+)
+
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // apply carries out d for pod p; the caller holds st.mu. It returns when to
@@ -43,7 +51,11 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 	key := p.Namespace + "/" + p.Name
 	for _, name := range d.start {
 		if !a.start(ctx, key, p, st, name) {
-			wake(configErrorRetry)
+			retry := configErrorRetry
+			if after := st.container(name).notUntil.Sub(a.cfg.Clock.Now()); after > 0 {
+				retry = after
+			}
+			wake(retry)
 		}
 	}
 	if ph := phase(p, st); (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && !st.anyRunning() {
@@ -111,10 +123,12 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	}
 	mounts, err := a.mountsFor(ctx, p, st, spec)
 	if err != nil {
-		c.waiting, c.waitingMsg, c.notUntil = "ContainerCreating", "", now.Add(configErrorRetry)
+		c.mountRetry = min(max(2*c.mountRetry, firstMountRetry), maxMountRetry)
+		c.waiting, c.waitingMsg, c.notUntil = "ContainerCreating", "", now.Add(c.mountRetry)
 		a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
 		return false
 	}
+	c.mountRetry = 0
 	resolved, err := podenv.Resolve(podenv.Input{
 		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,

@@ -20,10 +20,13 @@ type container struct {
 	runs     int       // how many times a process was started (or failed to start)
 	crashes  int       // consecutive crashes, for back-off
 	notUntil time.Time // back-off: do not start before
-	cgroup   string    // this run's cgroup id, when limits are enforced
-	env      []string  // this run's environment, for exec
-	ready    bool      // readiness (true when there is no readiness probe)
-	probes   *probes   // this run's probe workers
+	// mountRetry is the wait after the last failed volume mount; it doubles
+	// on each failure and is cleared once the volumes mount.
+	mountRetry time.Duration
+	cgroup     string   // this run's cgroup id, when limits are enforced
+	env        []string // this run's environment, for exec
+	ready      bool     // readiness (true when there is no readiness probe)
+	probes     *probes  // this run's probe workers
 	// waiting is a reason to report while not running (for example
 	// CreateContainerConfigError), with its message.
 	waiting, waitingMsg string

@@ -6,6 +6,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/registry"
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
@@ -60,6 +61,9 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 	reviews := genericapiserver.NewDefaultAPIGroupInfo(authorizationv1.GroupName, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
 	reviews.VersionedResourcesStorageMap[authorizationv1.SchemeGroupVersion.Version] = registry.AccessReviewStorage(c.Registry.Authorizer)
 	groups[authorizationv1.GroupName] = &reviews
+	whoami := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
+	whoami.VersionedResourcesStorageMap[authenticationv1.SchemeGroupVersion.Version] = registry.SelfSubjectReviewStorage()
+	groups[authenticationv1.GroupName] = &whoami
 	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, groups[""]); err != nil {
 		return err
 	}

@@ -178,8 +178,9 @@ func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
 
 // applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
 // (no objects in namespaces that do not exist or are terminating; default,
-// kube-system and kube-public cannot be deleted) and DefaultStorageClass
-// (claims without a class get the default one).
+// kube-system and kube-public cannot be deleted), ServiceAccount (pods get
+// their account's token mounted) and DefaultStorageClass (claims without a
+// class get the default one).
 func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
 	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
 	if err != nil {
@@ -190,6 +191,7 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	if err := plugin.ValidateInitialization(); err != nil {
 		return err
 	}
-	cfg.AdmissionControl = admission.NewChainHandler(plugin, newDefaultStorageClass(cfg.SharedInformerFactory))
+	cfg.AdmissionControl = admission.NewChainHandler(plugin,
+		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory))
 	return nil
 }

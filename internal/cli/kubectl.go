@@ -5,6 +5,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 	"k8s.io/component-base/cli"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
@@ -27,9 +28,12 @@ func newKubectlCommand() *cobra.Command {
 
 // runKubectl runs the upstream kubectl. Without KUBECONFIG it points kubectl
 // at the admin kubeconfig of the data directory ($ORDO_DATA_DIR or default),
-// if that file exists.
+// if that file exists, except in a pod: there, as kubectl in a container
+// does, it uses the pod's service account (the token, ca.crt and
+// KUBERNETES_SERVICE_HOST the pod was given), never the host's admin
+// credentials, which a pod's view of the host's files may include.
 func runKubectl(args []string) int {
-	if os.Getenv("KUBECONFIG") == "" {
+	if _, err := rest.InClusterConfig(); os.Getenv("KUBECONFIG") == "" && err != nil {
 		path := datadir.Kubeconfig(datadir.Resolve(""))
 		if _, err := os.Stat(path); err == nil {
 			os.Setenv("KUBECONFIG", path)

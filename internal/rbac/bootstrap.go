@@ -6,11 +6,15 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 )
 
+// AutoUpdateAnnotation set to "false" on a default role stops the server
+// from adding the rules a newer version brings, as in Kubernetes.
+const AutoUpdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate"
+
 // Labels Kubernetes puts on its default policy, and the aggregation labels
 // that make admin ⊇ edit ⊇ view.
 const (
 	bootstrapLabel   = "kubernetes.io/bootstrapping"
-	autoupdate       = "rbac.authorization.kubernetes.io/autoupdate"
+	autoupdate       = AutoUpdateAnnotation
 	aggregateToAdmin = "rbac.authorization.k8s.io/aggregate-to-admin"
 	aggregateToEdit  = "rbac.authorization.k8s.io/aggregate-to-edit"
 	aggregateToView  = "rbac.authorization.k8s.io/aggregate-to-view"
@@ -67,8 +71,9 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 			rule([]string{"*"}, []string{"*"}, []string{"*"}), urlRule([]string{"*"}, "*")),
 		clusterRole("system:discovery", nil, urlRule(discoveryURLs, "get")),
 		clusterRole("system:public-info-viewer", nil, urlRule(publicURLs, "get")),
-		clusterRole("system:basic-user", nil, rule([]string{"authorization.k8s.io"},
-			[]string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, []string{"create"})),
+		clusterRole("system:basic-user", nil,
+			rule([]string{"authorization.k8s.io"}, []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, []string{"create"}),
+			rule([]string{"authentication.k8s.io"}, []string{"selfsubjectreviews"}, []string{"create"})),
 		aggregated("admin", nil, aggregateToAdmin),
 		aggregated("edit", map[string]string{aggregateToAdmin: "true"}, aggregateToEdit),
 		aggregated("view", map[string]string{aggregateToEdit: "true"}, aggregateToView),

@@ -44,4 +44,31 @@ spec:
 	if _, err := cs.Discovery().ServerVersion(); err != nil {
 		t.Fatalf("the API through the kubernetes Service's ClusterIP: %v", err)
 	}
+
+	// A pod's kubectl (here ordo's, as a container image would bring its
+	// own) uses the token volume the ServiceAccount admission mounted, and
+	// RBAC applies to it as to any service account.
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: whoami}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: bitnami/kubectl
+    command: [sh, -c, 'ls /var/run/secrets/kubernetes.io/serviceaccount; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo;
+      `+c.Bin+` kubectl auth whoami -o jsonpath={.status.userInfo.username}; echo;
+      `+c.Bin+` kubectl get pods 2>&1 | grep -o Forbidden']
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		return c.Run("get", "pod", "whoami", "-o", "jsonpath={.status.phase}") == "Succeeded"
+	}, "the in-cluster kubectl pod finishes")
+	volume := c.Run("get", "pod", "whoami", "-o", "jsonpath={.spec.volumes[0].name} {.spec.containers[0].volumeMounts[0].mountPath}")
+	if !strings.HasPrefix(volume, "kube-api-access-") || !strings.HasSuffix(volume, " /var/run/secrets/kubernetes.io/serviceaccount") {
+		t.Errorf("the pod's API access volume and mount: %q", volume)
+	}
+	want := []string{"ca.crt", "namespace", "token", "default", "system:serviceaccount:default:default", "Forbidden"}
+	if got := strings.Fields(c.Run("logs", "whoami")); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("in-cluster kubectl printed %q, want %q", got, want)
+	}
 }

@@ -1,0 +1,60 @@
+package registry
+
+import (
+	"context"
+	"errors"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
+)
+
+// SelfSubjectReviewStorage serves authentication.k8s.io/v1's
+// selfsubjectreviews: who the server takes the requester to be (`kubectl
+// auth whoami`). The answer is the authenticated user, never stored.
+func SelfSubjectReviewStorage() map[string]rest.Storage {
+	return map[string]rest.Storage{"selfsubjectreviews": selfSubjectReviewREST{}}
+}
+
+type selfSubjectReviewREST struct{}
+
+var (
+	_ rest.Creater                  = selfSubjectReviewREST{}
+	_ rest.Scoper                   = selfSubjectReviewREST{}
+	_ rest.SingularNameProvider     = selfSubjectReviewREST{}
+	_ rest.GroupVersionKindProvider = selfSubjectReviewREST{}
+)
+
+func (selfSubjectReviewREST) New() runtime.Object     { return &authenticationv1.SelfSubjectReview{} }
+func (selfSubjectReviewREST) Destroy()                {}
+func (selfSubjectReviewREST) NamespaceScoped() bool   { return false }
+func (selfSubjectReviewREST) GetSingularName() string { return "selfsubjectreview" }
+func (selfSubjectReviewREST) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
+	return authenticationv1.SchemeGroupVersion.WithKind("SelfSubjectReview")
+}
+
+// Create answers with the requester's name, UID, groups and extra.
+func (selfSubjectReviewREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, _ *metav1.CreateOptions) (runtime.Object, error) {
+	if createValidation != nil {
+		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
+			return nil, err
+		}
+	}
+	u, ok := request.UserFrom(ctx)
+	if !ok {
+		return nil, apierrors.NewInternalError(errors.New("no user in the request"))
+	}
+	review := &authenticationv1.SelfSubjectReview{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.Now()}}
+	review.Status.UserInfo = authenticationv1.UserInfo{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups()}
+	for k, v := range u.GetExtra() {
+		if review.Status.UserInfo.Extra == nil {
+			review.Status.UserInfo.Extra = map[string]authenticationv1.ExtraValue{}
+		}
+		review.Status.UserInfo.Extra[k] = v
+	}
+	return review, nil
+}
