@@ -121,8 +121,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	if st.sandbox == nil && !a.startSandbox(p, st) {
 		return false
 	}
-	mounts, err := a.mountsFor(ctx, p, st, spec)
-	if err != nil {
+	if err := a.prepareMounts(ctx, p, st); err != nil {
 		c.mountRetry = min(max(2*c.mountRetry, firstMountRetry), maxMountRetry)
 		c.waiting, c.waitingMsg, c.notUntil = "ContainerCreating", "", now.Add(c.mountRetry)
 		a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
@@ -134,6 +133,11 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
 		ServiceEnv: a.serviceLinks(p),
 	})
+	var mounts []runtime.Mount
+	if err == nil {
+		// After the environment: subPathExpr expands from it.
+		mounts, err = containerMounts(p, spec, st.volumes, st.etcMounts, resolved.Env)
+	}
 	if err != nil {
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerConfigError", err.Error(), now.Add(configErrorRetry)
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
@@ -421,21 +425,22 @@ func limitsOf(c *corev1.Container) runtime.Limits {
 	return l
 }
 
-// mountsFor prepares the pod's volumes and /etc files once, then maps the
-// container's volumeMounts onto them.
-func (a *Agent) mountsFor(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container) ([]runtime.Mount, error) {
-	if st.volumes == nil {
-		vols, err := a.prepareVolumes(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		etc, err := a.writeEtcFiles(p, a.podIP(p, st))
-		if err != nil {
-			return nil, err
-		}
-		st.volumes, st.etcMounts = vols, etc
+// prepareMounts prepares the pod's volumes and /etc files once; each
+// container's volumeMounts are then mapped onto them (containerMounts).
+func (a *Agent) prepareMounts(ctx context.Context, p *corev1.Pod, st *pod) error {
+	if st.volumes != nil {
+		return nil
 	}
-	return containerMounts(p, spec, st.volumes, st.etcMounts)
+	vols, err := a.prepareVolumes(ctx, p)
+	if err != nil {
+		return err
+	}
+	etc, err := a.writeEtcFiles(p, a.podIP(p, st))
+	if err != nil {
+		return err
+	}
+	st.volumes, st.etcMounts = vols, etc
+	return nil
 }
 
 // podIP is the pod's own IP, the node's on the host network, or "" while a

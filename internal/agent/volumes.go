@@ -3,10 +3,14 @@ package agent
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/agent/podenv"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -178,10 +182,11 @@ func writeFile(path string, data []byte, mode os.FileMode) error {
 	return os.Rename(tmp, path)
 }
 
-// containerMounts maps a container's volumeMounts (with subPath) onto the
+// containerMounts maps a container's volumeMounts (with subPath, or
+// subPathExpr expanded from the container's environment env) onto the
 // prepared volumes, after the pod's /etc files. ConfigMap, Secret,
 // downwardAPI and projected volumes are read-only, as in Kubernetes.
-func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]string, etc []runtime.Mount) ([]runtime.Mount, error) {
+func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]string, etc []runtime.Mount, env []string) ([]runtime.Mount, error) {
 	out := append([]runtime.Mount{}, etc...)
 	kinds := map[string]*corev1.Volume{}
 	for i := range p.Spec.Volumes {
@@ -193,8 +198,12 @@ func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 			return nil, fmt.Errorf("volume %q is not prepared", vm.Name)
 		}
 		v := kinds[vm.Name]
-		if vm.SubPath != "" {
-			src = filepath.Join(src, vm.SubPath)
+		sub, err := subPath(vm, env)
+		if err != nil {
+			return nil, err
+		}
+		if sub != "" {
+			src = filepath.Join(src, sub)
 			// A missing subPath is made as a directory; an existing one (a
 			// file of a configMap, say) is mounted as it is.
 			if _, err := os.Stat(src); os.IsNotExist(err) && !isAPIData(v) {
@@ -207,6 +216,39 @@ func containerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 		out = append(out, runtime.Mount{Source: src, Target: vm.MountPath, ReadOnly: ro})
 	}
 	return out, nil
+}
+
+// subPath is a mount's subPath, or its subPathExpr with $(VAR) expanded from
+// env, as the kubelet makes it: a variable that is unset or empty is an
+// error, and so is a result that is absolute or climbs out with "..".
+func subPath(vm corev1.VolumeMount, env []string) (string, error) {
+	if vm.SubPathExpr == "" {
+		return vm.SubPath, nil
+	}
+	values := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			values[k] = v
+		}
+	}
+	missing := map[string]bool{}
+	sub := podenv.Expand(vm.SubPathExpr, func(name string) (string, bool) {
+		v := values[name]
+		if v == "" {
+			missing[name] = true
+		}
+		return v, true
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("failed to prepare subPath for volumeMount %q: missing value for %s", vm.Name, strings.Join(slices.Sorted(maps.Keys(missing)), ", "))
+	}
+	if filepath.IsAbs(sub) {
+		return "", fmt.Errorf("failed to prepare subPath for volumeMount %q: error SubPath `%s` must not be an absolute path", vm.Name, sub)
+	}
+	if slices.Contains(strings.Split(filepath.ToSlash(sub), "/"), "..") {
+		return "", fmt.Errorf("failed to prepare subPath for volumeMount %q: unable to provision SubPath `%s`: must not contain '..'", vm.Name, sub)
+	}
+	return sub, nil
 }
 
 // isAPIData reports whether v's content follows API objects (configMap,

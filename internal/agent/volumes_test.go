@@ -262,3 +262,30 @@ func TestParseMountInfo(t *testing.T) {
 		t.Fatalf("%+v %v", m, ok)
 	}
 }
+
+func TestSubPathExprExpandsFromTheContainersEnvironment(t *testing.T) {
+	env := []string{"POD_NAME=web-0", "EMPTY=", "NS=prod"}
+	for _, tc := range []struct {
+		mount   corev1.VolumeMount
+		want    string
+		wantErr string
+	}{
+		{corev1.VolumeMount{Name: "logs", SubPath: "fixed"}, "fixed", ""},
+		{corev1.VolumeMount{Name: "logs", SubPathExpr: "$(NS)/$(POD_NAME)"}, "prod/web-0", ""},
+		{corev1.VolumeMount{Name: "logs", SubPathExpr: "$$(POD_NAME)"}, "$(POD_NAME)", ""},
+		{corev1.VolumeMount{Name: "logs", SubPathExpr: "$(EMPTY)$(NOPE)/x"}, "", "missing value for EMPTY, NOPE"},
+		{corev1.VolumeMount{Name: "logs", SubPathExpr: "/$(POD_NAME)"}, "", "must not be an absolute path"},
+		{corev1.VolumeMount{Name: "logs", SubPathExpr: "$(POD_NAME)/../.."}, "", "must not contain '..'"},
+	} {
+		got, err := subPath(tc.mount, env)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%+v: error %v, want one containing %q", tc.mount, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%+v: %q, %v; want %q", tc.mount, got, err, tc.want)
+		}
+	}
+}

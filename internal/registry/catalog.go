@@ -88,7 +88,7 @@ func batchResources() []*Resource {
 		with(res("batch", "jobs", "Job", true, func() runtime.Object { return &batchv1.Job{} }, func() runtime.Object { return &batchv1.JobList{} }),
 			"", all, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks = jobHooks }),
 		with(res("batch", "cronjobs", "CronJob", true, func() runtime.Object { return &batchv1.CronJob{} }, func() runtime.Object { return &batchv1.CronJobList{} }),
-			"cj", all, func(r *Resource) { r.Subresources = []string{"status"} }),
+			"cj", all, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks.Warnings = podTemplateWarnings }),
 	}
 }
 

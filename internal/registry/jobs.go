@@ -23,6 +23,7 @@ var jobHooks = Hooks{
 		generateJobSelector(obj.(*batchv1.Job))
 	},
 	OrphanByDefault: true,
+	Warnings:        podTemplateWarnings,
 }
 
 // generateJobSelector labels the pod template with the Job's uid and name

@@ -35,6 +35,7 @@ var podHooks = Hooks{
 		pod.OwnerReferences = oldPod.OwnerReferences
 	},
 	GracefulDelete: podGracePeriod,
+	Warnings:       podTemplateWarnings,
 }
 
 // podGracePeriod gives a delete the pod's terminationGracePeriodSeconds unless

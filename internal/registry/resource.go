@@ -59,6 +59,9 @@ type Hooks struct {
 	// update of a kind ordo stores but nothing acts on yet, so that
 	// applying one is never silently a no-op.
 	NotActedOn string
+	// Warnings, when set, gives warnings about one object, returned with
+	// its create and update (fields ordo accepts but does not act on).
+	Warnings func(obj runtime.Object) []string
 }
 
 // Validator is Kubernetes' validation for every served kind.

@@ -81,18 +81,28 @@ func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) fi
 	return s.validator.Update(obj, old)
 }
 
-func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return s.warnings() }
-
-func (s *strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
-	return s.warnings()
+func (s *strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string {
+	return s.warnings(obj)
 }
 
-// warnings says, on the main resource, that nothing acts on this kind yet.
-func (s *strategy) warnings() []string {
-	if s.status || s.res.Hooks.NotActedOn == "" {
+func (s *strategy) WarningsOnUpdate(_ context.Context, obj, _ runtime.Object) []string {
+	return s.warnings(obj)
+}
+
+// warnings says, on the main resource, that nothing acts on this kind yet,
+// or which of the object's fields nothing acts on.
+func (s *strategy) warnings(obj runtime.Object) []string {
+	if s.status {
 		return nil
 	}
-	return []string{s.res.Hooks.NotActedOn}
+	var out []string
+	if s.res.Hooks.NotActedOn != "" {
+		out = append(out, s.res.Hooks.NotActedOn)
+	}
+	if s.res.Hooks.Warnings != nil {
+		out = append(out, s.res.Hooks.Warnings(obj)...)
+	}
+	return out
 }
 
 func (s *strategy) Canonicalize(runtime.Object) {}

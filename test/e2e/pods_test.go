@@ -415,10 +415,15 @@ spec:
       cat /etc/hostname
       echo nope > /etc/redis/x 2>/dev/null || echo config-read-only
       echo junk > /usr/ordo-e2e-junk && echo root-writable-in-container
+      echo mine-in-$(ls /data | grep redis-app) > /mine/f && cat /data/redis-app-0/f
+    env:
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
     volumeMounts:
     - {name: conf, mountPath: /etc/redis}
     - {name: creds, mountPath: /etc/creds}
     - {name: scratch, mountPath: /data}
+    - {name: scratch, mountPath: /mine, subPathExpr: $(POD_NAME)}
   volumes:
   - name: conf
     configMap: {name: redis-conf}
@@ -433,6 +438,7 @@ spec:
 		"appendonly yes", "hunter2", "from-init",
 		p.Status.PodIP + "\tredis-app-0.redis-service.default.svc.cluster.local\tredis-app-0",
 		"config-read-only", "root-writable-in-container",
+		"mine-in-redis-app-0", // subPathExpr: the pod's own directory of the shared volume
 	}
 	for _, w := range want {
 		if !strings.Contains(out, w) {

@@ -1,0 +1,120 @@
+// Package unsupported names the fields of a pod template that are valid
+// Kubernetes, which ordo accepts, but which ordo does not act on yet. The
+// API server returns them as a warning when a Pod, Job or CronJob is
+// written (kubectl prints it), and the agent repeats it as an event when
+// the pod starts, so no such field is ever silently ignored.
+package unsupported
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Warning is the message for fields, or "" when there are none.
+func Warning(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	return "ordo does not implement these fields yet and ignores them: " + strings.Join(fields, ", ")
+}
+
+// PodSpec lists the unsupported fields set in s, as field paths under
+// prefix ("spec", or a template's "spec.template.spec").
+func PodSpec(s *corev1.PodSpec, prefix string) []string {
+	var out []string
+	add := func(cond bool, path string) {
+		if cond {
+			out = append(out, prefix+"."+path)
+		}
+	}
+	add(s.HostUsers != nil && !*s.HostUsers, "hostUsers")
+	add(len(s.ReadinessGates) > 0, "readinessGates")
+	add(len(s.EphemeralContainers) > 0, "ephemeralContainers")
+	add(s.PriorityClassName != "" || s.Priority != nil, "priorityClassName")
+	add(s.RuntimeClassName != nil, "runtimeClassName")
+	add(s.SetHostnameAsFQDN != nil && *s.SetHostnameAsFQDN, "setHostnameAsFQDN")
+	add(s.Resources != nil, "resources")
+	add(len(s.ResourceClaims) > 0, "resourceClaims")
+	// The scheduler places pods by nodeName, nodeSelector, required node
+	// affinity and taints only.
+	if a := s.Affinity; a != nil {
+		add(a.PodAffinity != nil, "affinity.podAffinity")
+		add(a.PodAntiAffinity != nil, "affinity.podAntiAffinity")
+		add(a.NodeAffinity != nil && len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0,
+			"affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution")
+	}
+	add(len(s.TopologySpreadConstraints) > 0, "topologySpreadConstraints")
+	if sc := s.SecurityContext; sc != nil {
+		add(sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "securityContext.runAsNonRoot")
+		add(len(sc.SupplementalGroups) > 0, "securityContext.supplementalGroups")
+		add(sc.FSGroup != nil, "securityContext.fsGroup")
+		add(len(sc.Sysctls) > 0, "securityContext.sysctls")
+		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
+		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
+		add(sc.AppArmorProfile != nil && sc.AppArmorProfile.Type != corev1.AppArmorProfileTypeUnconfined, "securityContext.appArmorProfile")
+	}
+	for i, c := range append(append([]corev1.Container{}, s.InitContainers...), s.Containers...) {
+		path := fmt.Sprintf("containers[%s]", c.Name)
+		if i < len(s.InitContainers) {
+			path = fmt.Sprintf("initContainers[%s]", c.Name)
+		}
+		for _, f := range container(&c, s.HostNetwork) {
+			add(true, path+"."+f)
+		}
+	}
+	return dedupe(out)
+}
+
+// container lists one container's unsupported fields.
+func container(c *corev1.Container, hostNetwork bool) []string {
+	var out []string
+	add := func(cond bool, path string) {
+		if cond {
+			out = append(out, path)
+		}
+	}
+	add(c.RestartPolicy != nil, "restartPolicy")
+	add(c.Stdin || c.TTY, "stdin/tty")
+	for _, port := range c.Ports {
+		add(port.HostPort != 0 && !hostNetwork, "ports.hostPort")
+	}
+	add(c.TerminationMessagePolicy == corev1.TerminationMessageFallbackToLogsOnError, "terminationMessagePolicy")
+	add(len(c.VolumeDevices) > 0, "volumeDevices")
+	add(len(c.ResizePolicy) > 0, "resizePolicy")
+	add(c.Lifecycle != nil && c.Lifecycle.StopSignal != nil, "lifecycle.stopSignal")
+	for _, name := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
+		add(name != corev1.ResourceCPU && name != corev1.ResourceMemory, "resources.limits["+string(name)+"]")
+	}
+	add(len(c.Resources.Claims) > 0, "resources.claims")
+	for _, p := range []*corev1.Probe{c.LivenessProbe, c.StartupProbe} {
+		add(p != nil && p.TerminationGracePeriodSeconds != nil, "livenessProbe/startupProbe.terminationGracePeriodSeconds")
+	}
+	if sc := c.SecurityContext; sc != nil {
+		add(sc.Privileged != nil && *sc.Privileged, "securityContext.privileged")
+		add(sc.Capabilities != nil, "securityContext.capabilities")
+		add(sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem, "securityContext.readOnlyRootFilesystem")
+		add(sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "securityContext.runAsNonRoot")
+		add(sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation, "securityContext.allowPrivilegeEscalation")
+		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
+		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
+		add(sc.AppArmorProfile != nil && sc.AppArmorProfile.Type != corev1.AppArmorProfileTypeUnconfined, "securityContext.appArmorProfile")
+		add(sc.ProcMount != nil && *sc.ProcMount != corev1.DefaultProcMount, "securityContext.procMount")
+	}
+	return out
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+package unsupported
+
+import (
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+)
+
+func TestUnsupportedFieldsAreNamed(t *testing.T) {
+	s := &corev1.PodSpec{
+		InitContainers: []corev1.Container{{Name: "init"}},
+		Containers: []corev1.Container{{Name: "app", Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi"),
+		}}}},
+		// Implemented: the pod's PID and IPC namespace fields, cpu and memory.
+		ShareProcessNamespace: ptr.To(true), HostIPC: true, HostPID: true,
+	}
+	if got := PodSpec(s, "spec"); len(got) != 0 {
+		t.Fatalf("a pod using only what ordo implements: %v", got)
+	}
+	s.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{}}
+	s.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(2000)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
+	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
+	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")
+	s.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)}
+	want := []string{
+		"spec.template.spec.affinity.podAntiAffinity",
+		"spec.template.spec.securityContext.fsGroup",
+		"spec.template.spec.securityContext.seccompProfile",
+		"spec.template.spec.initContainers[init].securityContext.privileged",
+		"spec.template.spec.initContainers[init].securityContext.allowPrivilegeEscalation",
+		"spec.template.spec.containers[app].ports.hostPort",
+		"spec.template.spec.containers[app].resources.limits[nvidia.com/gpu]",
+	}
+	if got := PodSpec(s, "spec.template.spec"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %v\nwant %v", got, want)
+	}
+	if w := Warning(want[:1]); w != "ordo does not implement these fields yet and ignores them: spec.template.spec.affinity.podAntiAffinity" {
+		t.Errorf("warning %q", w)
+	}
+	if Warning(nil) != "" {
+		t.Error("no fields must give no warning")
+	}
+}
