@@ -173,8 +173,9 @@ spec:
 	waitPhase(t, cs, "ram", corev1.PodRunning)
 	c.Kill9()
 	t.Cleanup(func() { unmountAllUnder(c.DataDir) })
-	if len(tmpfsUnder(t, c.DataDir)) != 1 {
-		t.Fatalf("want the killed agent's tmpfs left behind, have %v", tmpfsUnder(t, c.DataDir))
+	// Its emptyDir and its service-account token volume.
+	if len(tmpfsUnder(t, c.DataDir)) != 2 {
+		t.Fatalf("want the killed agent's two tmpfs mounts left behind, have %v", tmpfsUnder(t, c.DataDir))
 	}
 	withAgent := c.ExtraArgs
 	c.ExtraArgs = append(append([]string{}, withAgent...), "--no-agent")
