@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -11,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
-	"k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 )
 
@@ -40,14 +38,9 @@ func (r *rulesReviewREST) Create(ctx context.Context, obj runtime.Object, create
 	if !ok {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a SelfSubjectRulesReview: %T", obj))
 	}
-	if createValidation != nil {
-		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
-			return nil, err
-		}
-	}
-	u, ok := request.UserFrom(ctx)
-	if !ok {
-		return nil, apierrors.NewInternalError(errors.New("no user in the request"))
+	u, err := validatedRequester(ctx, obj, createValidation)
+	if err != nil {
+		return nil, err
 	}
 	res, nonRes, incomplete, err := r.rules.RulesFor(ctx, u, review.Spec.Namespace)
 	review.Status = authorizationv1.SubjectRulesReviewStatus{Incomplete: incomplete}

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 )
@@ -39,14 +40,9 @@ func (selfSubjectReviewREST) GroupVersionKind(schema.GroupVersion) schema.GroupV
 
 // Create answers with the requester's name, UID, groups and extra.
 func (selfSubjectReviewREST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, _ *metav1.CreateOptions) (runtime.Object, error) {
-	if createValidation != nil {
-		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
-			return nil, err
-		}
-	}
-	u, ok := request.UserFrom(ctx)
-	if !ok {
-		return nil, apierrors.NewInternalError(errors.New("no user in the request"))
+	u, err := validatedRequester(ctx, obj, createValidation)
+	if err != nil {
+		return nil, err
 	}
 	review := &authenticationv1.SelfSubjectReview{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.Now()}}
 	review.Status.UserInfo = authenticationv1.UserInfo{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups()}
@@ -57,4 +53,20 @@ func (selfSubjectReviewREST) Create(ctx context.Context, obj runtime.Object, cre
 		review.Status.UserInfo.Extra[k] = v
 	}
 	return review, nil
+}
+
+// validatedRequester runs the create's admission validation on a copy of
+// obj, then returns who asked: the reviews that answer about the requester
+// need both.
+func validatedRequester(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc) (user.Info, error) {
+	if createValidation != nil {
+		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
+			return nil, err
+		}
+	}
+	u, ok := request.UserFrom(ctx)
+	if !ok {
+		return nil, apierrors.NewInternalError(errors.New("no user in the request"))
+	}
+	return u, nil
 }

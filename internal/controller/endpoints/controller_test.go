@@ -3,12 +3,13 @@ package endpoints
 import (
 	"context"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
 
 // The controller against a fake clientset: create, follow a pod going not
@@ -28,8 +29,8 @@ func TestControllerFollowsPods(t *testing.T) {
 		}
 		return ips(ep.Subsets, true)
 	}
-	eventually(t, func() bool { return len(readyIPs()) == 2 }, "two ready addresses")
-	eventually(t, func() bool { return len(slicesOf(ctx, client, "web")) == 1 }, "one EndpointSlice")
+	testutil.Eventually(t, func() bool { return len(readyIPs()) == 2 }, "two ready addresses")
+	testutil.Eventually(t, func() bool { return len(slicesOf(ctx, client, "web")) == 1 }, "one EndpointSlice")
 
 	b, _ := client.CoreV1().Pods("ns").Get(ctx, "b", metav1.GetOptions{})
 	b.Status.Conditions[0].Status = corev1.ConditionFalse
@@ -37,7 +38,7 @@ func TestControllerFollowsPods(t *testing.T) {
 	if _, err := client.CoreV1().Pods("ns").UpdateStatus(ctx, b, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { r := readyIPs(); return len(r) == 1 && r[0] == "10.0.0.2" }, "b leaves the ready addresses")
+	testutil.Eventually(t, func() bool { r := readyIPs(); return len(r) == 1 && r[0] == "10.0.0.2" }, "b leaves the ready addresses")
 
 	if _, err := client.CoreV1().Endpoints("ns").Get(ctx, "manual", metav1.GetOptions{}); err == nil {
 		t.Error("a Service without selector got Endpoints")
@@ -45,7 +46,7 @@ func TestControllerFollowsPods(t *testing.T) {
 	if err := client.CoreV1().Services("ns").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool {
+	testutil.Eventually(t, func() bool {
 		_, err := client.CoreV1().Endpoints("ns").Get(ctx, "web", metav1.GetOptions{})
 		return err != nil && len(slicesOf(ctx, client, "web")) == 0
 	}, "Endpoints and slices removed with the Service")
@@ -61,12 +62,3 @@ func slicesOf(ctx context.Context, c *fake.Clientset, svc string) []discoveryv1.
 
 // eventually polls cond; the deadline only bounds a broken controller, the
 // assertion is the condition itself.
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out: %s", what)
-}

@@ -3,11 +3,12 @@ package rootca
 import (
 	"context"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
 
 const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -26,31 +27,21 @@ func TestPublishesTheCAInActiveNamespacesAndRepairsIt(t *testing.T) {
 		cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, ConfigMapName, metav1.GetOptions{})
 		return err == nil && cm.Data[Key] == pem && len(cm.Data) == 1 && cm.Annotations[descriptionAnnotation] == description
 	}
-	eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt in team-a")
+	testutil.Eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt in team-a")
 
 	if err := client.CoreV1().ConfigMaps("team-a").Delete(ctx, ConfigMapName, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt made again after deletion")
+	testutil.Eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt made again after deletion")
 
 	edited := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: "team-a"},
 		Data: map[string]string{Key: "not the CA", "extra": "x"}}
 	if _, err := client.CoreV1().ConfigMaps("team-a").Update(ctx, edited, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return published("team-a") }, "an edited kube-root-ca.crt set back")
+	testutil.Eventually(t, func() bool { return published("team-a") }, "an edited kube-root-ca.crt set back")
 
 	if _, err := client.CoreV1().ConfigMaps("going").Get(ctx, ConfigMapName, metav1.GetOptions{}); err == nil {
 		t.Error("a terminating namespace got the CA")
 	}
-}
-
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out: %s", what)
 }

@@ -3,11 +3,12 @@ package serviceaccount
 import (
 	"context"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
 
 func namespace(name string, phase corev1.NamespacePhase) *corev1.Namespace {
@@ -24,22 +25,12 @@ func TestDefaultServiceAccountInActiveNamespacesOnly(t *testing.T) {
 		_, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, Default, metav1.GetOptions{})
 		return err == nil
 	}
-	eventually(t, func() bool { return has("team-a") }, "default ServiceAccount in team-a")
+	testutil.Eventually(t, func() bool { return has("team-a") }, "default ServiceAccount in team-a")
 	if err := client.CoreV1().ServiceAccounts("team-a").Delete(ctx, Default, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return has("team-a") }, "default ServiceAccount made again after deletion")
+	testutil.Eventually(t, func() bool { return has("team-a") }, "default ServiceAccount made again after deletion")
 	if has("going") {
 		t.Error("a terminating namespace got a ServiceAccount")
 	}
-}
-
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out: %s", what)
 }
