@@ -47,6 +47,8 @@
 //
 // The network namespace gets its veth and IP from package network.
 //
-// Not yet: a read-only host root with volumes bind-mounted, per-pod
-// /etc/hosts and /etc/resolv.conf, and cgroup limits.
+// Each container's root is the host's, read-only, under a private writable
+// overlay, with its own /dev (the standard devices only), /proc, /tmp and
+// /dev/shm, and the pod's volumes and /etc files bound in (see ordo_root
+// in exec_c.go). Limits are set on a cgroup per container run (cgroup.go).
 package runtime

@@ -211,8 +211,47 @@ static void ordo_cgroups(struct ordo_spec *s) {
 	}
 }
 
-// ordo_root assembles the container's root and pivots into it; see
-// buildRoot's doc comment in rootfs.go for the layout.
+// ordo_dev gives the container a /dev of its own, as a container runtime
+// does: a tmpfs holding the standard character devices (bound from the
+// host's), the /dev/fd links, a private devpts for terminals and a private
+// /dev/shm. Binding the host's whole /dev let a container create files in
+// it (a root container's /dev/termination-log landed in the host's /dev)
+// and reach every host device. With the host's IPC namespace comes the
+// host's /dev/shm, so POSIX shared memory is shared as System V IPC is.
+static void ordo_dev(int host_ipc) {
+	static const char *devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	static const char *links[][2] = {
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+	};
+	char path[256];
+	ordo_mkdirs(NEWROOT "/dev", 0);
+	ordo_mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k");
+	for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+		snprintf(path, sizeof path, "/dev/%s", devices[i]);
+		ordo_bind(NEWROOT, path, path, 0, 1);
+	}
+	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+		snprintf(path, sizeof path, NEWROOT "/dev/%s", links[i][1]);
+		if (symlink(links[i][0], path) != 0) ordo_fail("link %s: %s", path, strerror(errno));
+	}
+	ordo_mkdirs(NEWROOT "/dev/pts", 0);
+	if (mount("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") != 0)
+		ordo_bind(NEWROOT, "/dev/pts", "/dev/pts", 0, 1);
+	if (host_ipc) {
+		ordo_bind(NEWROOT, "/dev/shm", "/dev/shm", 0, 1);
+	} else {
+		ordo_mkdirs(NEWROOT "/dev/shm", 0);
+		ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+	}
+}
+
+// ordo_root assembles the container's root and pivots into it: the host's
+// root as the read-only lower layer of an overlay whose upper layer is a
+// private tmpfs (so the container may write anywhere, and nothing reaches
+// the host), its own /dev, /proc, /tmp and /dev/shm, the host's /sys
+// read-only, the host's other mounts bound read-only except the hidden
+// directories, and then the pod's volumes.
 static void ordo_root(struct ordo_spec *s) {
 	char *host[ORDO_MAX];
 	int fds[ORDO_MAX];
@@ -227,8 +266,7 @@ static void ordo_root(struct ordo_spec *s) {
 	mkdir("/tmp/work", 0755);
 	mkdir(NEWROOT, 0755);
 	ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
-	ordo_mkdirs(NEWROOT "/dev", 0);
-	ordo_mount("/dev", NEWROOT "/dev", NULL, MS_BIND | MS_REC, NULL);
+	ordo_dev(s->host_ipc);
 	ordo_mkdirs(NEWROOT "/proc", 0);
 	ordo_mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	ordo_mkdirs(NEWROOT "/sys", 0);
@@ -236,12 +274,6 @@ static void ordo_root(struct ordo_spec *s) {
 	ordo_readonly(NEWROOT "/sys");
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	// With the host's IPC namespace comes the host's /dev/shm (bound with
-	// /dev above), so POSIX shared memory is shared as System V IPC is.
-	if (!s->host_ipc) {
-		ordo_mkdirs(NEWROOT "/dev/shm", 0);
-		ordo_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
-	}
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
 	for (int i = 0; i < s->nhide; i++) ordo_hide(s->hide[i]);
 	mkdir(NEWROOT OLDROOT, 0700);
