@@ -138,6 +138,9 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		// After the environment: subPathExpr expands from it.
 		mounts, err = containerMounts(p, spec, st.volumes, st.etcMounts, resolved.Env)
 	}
+	if err == nil {
+		mounts, err = a.withTerminationLog(p, spec, c, mounts)
+	}
 	if err != nil {
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerConfigError", err.Error(), now.Add(configErrorRetry)
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
@@ -221,7 +224,8 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 			c.cgroup = ""
 		}
 		c.proc, c.exited = nil, true
-		c.last = termination{code: int32(exit.Code), reason: reason, started: c.started, finished: exit.FinishedAt}
+		c.last = termination{code: int32(exit.Code), reason: reason, message: terminationMessage(c.termLog),
+			started: c.started, finished: exit.FinishedAt}
 		if shouldRestart(st.restartPolicy, c.last.code) {
 			c.crashes = nextCrashes(c.crashes, c.last.finished.Sub(c.last.started))
 			c.notUntil = c.last.finished.Add(restartDelay(c.crashes))

@@ -666,3 +666,37 @@ data: {mode: green}
 	waitFor(t, func() bool { return strings.Contains(c.Run("logs", "reader", "--tail", "1"), "mode=green old=gone") },
 		"the running container sees the updated ConfigMap, with the removed key gone")
 }
+
+// What a program writes to its terminationMessagePath is the message of its
+// terminated state, as with the kubelet; the default path is in the
+// container's own /dev, so nothing reaches the host's.
+func TestTerminationMessage(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: bye}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: default-path
+    image: busybox
+    command: [sh, -c, 'echo disk full > /dev/termination-log; exit 3']
+  - name: own-path
+    image: busybox
+    terminationMessagePath: /var/log/app/done
+    command: [sh, -c, 'echo all good > /var/log/app/done']
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "bye", corev1.PodFailed)
+	got := map[string]string{}
+	for _, s := range p.Status.ContainerStatuses {
+		if s.State.Terminated != nil {
+			got[s.Name] = s.State.Terminated.Message
+		}
+	}
+	if got["default-path"] != "disk full\n" || got["own-path"] != "all good\n" {
+		t.Errorf("termination messages %q", got)
+	}
+	if _, err := os.Stat("/dev/termination-log"); err == nil {
+		t.Error("/dev/termination-log exists on the host")
+	}
+}
