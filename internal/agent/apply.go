@@ -141,6 +141,10 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	if err == nil {
 		mounts, err = a.withTerminationLog(p, spec, c, mounts)
 	}
+	uid, gid := runAs(p, spec)
+	if err == nil {
+		err = nonRootViolation(p, spec, uid)
+	}
 	if err != nil {
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerConfigError", err.Error(), now.Add(configErrorRetry)
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
@@ -155,7 +159,6 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.waiting, c.waitingMsg, c.notUntil = "CreateContainerError", err.Error(), now.Add(configErrorRetry)
 		return false
 	}
-	uid, gid := runAs(p, spec)
 	cgroupID, cgroupDirs, err := a.cgroupFor(p, spec, c.runs)
 	if err != nil {
 		out.started()
@@ -165,6 +168,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: argv, Env: withDefaults(resolved.Env, hostname(p)),
 		WorkingDir: spec.WorkingDir, UID: uid, GID: gid, Stdout: out.stdout, Stderr: out.stderr,
+		Groups: supplementalGroups(p), NoNewPrivileges: noNewPrivileges(spec),
 		Mounts: mounts, Cgroups: cgroupDirs,
 	})
 	out.started()

@@ -167,8 +167,18 @@ struct ordo_spec {
 	int host_ipc;
 	const char *hide[8];
 	int nhide;
+	gid_t groups[64];
+	int ngroups;
+	int no_new_privs;
 	char **argv;
 };
+
+// ordo_groups parses "--groups 1,2,3" (the pod's supplementalGroups).
+static void ordo_groups(struct ordo_spec *s, const char *list) {
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *g = strtok(buf, ","); g && s->ngroups < 64; g = strtok(NULL, ",")) s->groups[s->ngroups++] = (gid_t)atol(g);
+}
 
 static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 	memset(s, 0, sizeof *s);
@@ -176,11 +186,13 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
 		if (strcmp(a, "--host-ipc") == 0) { s->host_ipc = 1; continue; }
+		if (strcmp(a, "--no-new-privs") == 0) { s->no_new_privs = 1; continue; }
 		if (i + 1 >= argc) break;
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
 		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
+		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
 		else if (strcmp(a, "--cgroup") == 0 && s->ncgroups < 8) s->cgroups[s->ncgroups++] = argv[++i];
 		else if (strcmp(a, "--hide") == 0 && s->nhide < 8) s->hide[s->nhide++] = argv[++i];
 		else if (strcmp(a, "--mount") == 0 && i + 3 < argc && s->nmounts < ORDO_MAX) {
@@ -341,12 +353,20 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	ordo_root(&s);
 	if (s.workdir && chdir(s.workdir) != 0)
 		ordo_fail("failed to change to working directory \"%s\": %s", s.workdir, strerror(errno));
-	if (s.gid && (setgroups(0, NULL) != 0 || setgid((gid_t)atol(s.gid)) != 0))
+	// A container with a group or supplementalGroups gets exactly those
+	// groups; one without keeps the agent's.
+	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
+		ordo_fail("setgroups: %s", strerror(errno), NULL);
+	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)
 		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
 	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
 		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
 	char buf[4096];
 	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
+	// allowPrivilegeEscalation: false. Set last: it also stops setuid
+	// binaries from gaining privileges, which the steps above do not use.
+	if (s.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		ordo_fail("set no_new_privs: %s", strerror(errno), NULL);
 	ordo_die_with_agent();
 	// Only stdin, stdout and stderr cross into the container.
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -105,6 +106,11 @@ type ContainerConfig struct {
 	WorkingDir string
 	// UID and GID, when set, are the user the command runs as.
 	UID, GID *int64
+	// Groups are the supplementary groups (the pod's supplementalGroups);
+	// with neither GID nor Groups the process keeps the agent's.
+	Groups []int64
+	// NoNewPrivileges is allowPrivilegeEscalation: false (PR_SET_NO_NEW_PRIVS).
+	NoNewPrivileges bool
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
 	// Mounts are bind-mounted into the container's root, in order.
@@ -140,6 +146,16 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.GID != nil {
 		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+	}
+	if len(c.Groups) > 0 {
+		groups := make([]string, len(c.Groups))
+		for i, g := range c.Groups {
+			groups[i] = strconv.FormatInt(g, 10)
+		}
+		args = append(args, "--groups", strings.Join(groups, ","))
+	}
+	if c.NoNewPrivileges {
+		args = append(args, "--no-new-privs")
 	}
 	if c.Sandbox.hostIPC {
 		args = append(args, "--host-ipc")

@@ -49,8 +49,6 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 	}
 	add(len(s.TopologySpreadConstraints) > 0, "topologySpreadConstraints")
 	if sc := s.SecurityContext; sc != nil {
-		add(sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "securityContext.runAsNonRoot")
-		add(len(sc.SupplementalGroups) > 0, "securityContext.supplementalGroups")
 		add(sc.FSGroup != nil, "securityContext.fsGroup")
 		add(len(sc.Sysctls) > 0, "securityContext.sysctls")
 		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
@@ -97,8 +95,6 @@ func container(c *corev1.Container, hostNetwork bool) []string {
 		add(sc.Privileged != nil && *sc.Privileged, "securityContext.privileged")
 		add(sc.Capabilities != nil, "securityContext.capabilities")
 		add(sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem, "securityContext.readOnlyRootFilesystem")
-		add(sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "securityContext.runAsNonRoot")
-		add(sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation, "securityContext.allowPrivilegeEscalation")
 		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
 		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
 		add(sc.AppArmorProfile != nil && sc.AppArmorProfile.Type != corev1.AppArmorProfileTypeUnconfined, "securityContext.appArmorProfile")
