@@ -700,3 +700,40 @@ spec:
 		t.Error("/dev/termination-log exists on the host")
 	}
 }
+
+// The security context fields ordo applies: runAsNonRoot refuses a
+// container that would run as root, supplementalGroups and
+// allowPrivilegeEscalation: false reach the process.
+func TestPodSecurityContext(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: restricted}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, supplementalGroups: [2000]}
+  containers:
+  - name: c
+    image: busybox
+    securityContext: {allowPrivilegeEscalation: false}
+    command: [sh, -c, 'id -u; id -G; grep NoNewPrivs /proc/self/status']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: would-be-root}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: c, image: busybox, command: [sleep, "60"]}]
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "restricted", corev1.PodSucceeded)
+	if got := strings.Join(strings.Fields(c.Run("logs", "restricted")), " "); got != "1000 1000 2000 NoNewPrivs: 1" {
+		t.Errorf("restricted pod printed %q", got)
+	}
+	p := waitPod(t, cs, "would-be-root", func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Waiting != nil &&
+			p.Status.ContainerStatuses[0].State.Waiting.Reason == "CreateContainerConfigError"
+	}, "CreateContainerConfigError for a root container with runAsNonRoot")
+	if msg := p.Status.ContainerStatuses[0].State.Waiting.Message; !strings.Contains(msg, "container has runAsNonRoot and image will run as root") {
+		t.Errorf("waiting message %q", msg)
+	}
+}
