@@ -202,9 +202,16 @@ func (a *Agent) serviceLinks(p *corev1.Pod) []corev1.EnvVar {
 	if a.services == nil {
 		return nil
 	}
-	services, err := a.services.List(labels.Everything())
+	// Only what can be linked, through the informer's namespace index: the
+	// pod's namespace, and the API's Service; not every Service there is.
+	services, err := a.services.Services(p.Namespace).List(labels.Everything())
 	if err != nil {
 		return nil
+	}
+	if p.Namespace != metav1.NamespaceDefault {
+		if api, err := a.services.Services(metav1.NamespaceDefault).Get("kubernetes"); err == nil {
+			services = append(services, api)
+		}
 	}
 	return podenv.ServiceLinks(p, services)
 }
