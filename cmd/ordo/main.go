@@ -4,11 +4,16 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
+	"github.com/ordo-dev/ordo/internal/buildversion"
 	"github.com/ordo-dev/ordo/internal/cli"
 )
 
 func main() {
+	if err := buildversion.Apply(); err != nil {
+		fmt.Fprintf(os.Stderr, "ordo: version unknown: %v\n", err)
+	}
 	os.Exit(cli.Main(os.Args))
 }

@@ -30,7 +30,12 @@ func Parse(spec string, zone *string, local *time.Location) (s *Schedule, err er
 	if err != nil {
 		return nil, err
 	}
-	seconds := !strings.HasPrefix(body, "@") && len(strings.Fields(body)) == 6
+	descriptor := strings.HasPrefix(body, "@")
+	n := len(strings.Fields(body))
+	if !descriptor && n != 5 && n != 6 {
+		return nil, fieldCountError(n)
+	}
+	seconds := !descriptor && n == 6
 	var parsed robfig.Schedule
 	if seconds {
 		parsed, err = secondsParser.Parse(body)
@@ -41,6 +46,14 @@ func Parse(spec string, zone *string, local *time.Location) (s *Schedule, err er
 		return nil, err
 	}
 	return newSchedule(parsed, loc, seconds && !onlyZeroSeconds(body)), nil
+}
+
+// fieldCountError says which schedules are accepted: robfig's own message
+// names only the standard parser's five fields, though ordo takes six.
+func fieldCountError(found int) error {
+	return fmt.Errorf("expected 5 fields (minute hour day-of-month month day-of-week), "+
+		"or 6 with seconds first (second minute hour day-of-month month day-of-week), "+
+		"or a descriptor such as @hourly; found %d fields", found)
 }
 
 // Validate reports whether spec parses, without regard to a time zone

@@ -1,6 +1,7 @@
 package cron
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,22 @@ func TestParseRejects(t *testing.T) {
 	}
 	if _, err := Parse("* * * * *", ptr.To("Nowhere/Land"), time.UTC); err == nil {
 		t.Error("unknown timeZone accepted")
+	}
+}
+
+// TestFieldCountErrorNamesWhatIsAccepted: robfig's standard parser says
+// "expected exactly 5 fields" even though ordo accepts 6.
+func TestFieldCountErrorNamesWhatIsAccepted(t *testing.T) {
+	for spec, found := range map[string]string{"0 0 0 * * * 2026": "found 7 fields", "* * * *": "found 4 fields", "": "found 0 fields"} {
+		err := Validate(spec)
+		if err == nil {
+			t.Fatalf("Validate(%q) accepted", spec)
+		}
+		for _, want := range []string{"expected 5 fields", "or 6 with seconds first", found} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("Validate(%q) = %q, want it to say %q", spec, err, want)
+			}
+		}
 	}
 }
 

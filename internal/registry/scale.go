@@ -46,32 +46,10 @@ func (r *scaleREST) Get(ctx context.Context, name string, options *metav1.GetOpt
 // Update applies the new Scale's spec.replicas to the workload, with the
 // Scale's resourceVersion as the precondition when the client sent one.
 func (r *scaleREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, _ rest.ValidateObjectFunc, _ rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	apply := func(ctx context.Context, newObj, oldObj runtime.Object) (runtime.Object, error) {
-		oldScale, err := toScale(oldObj)
-		if err != nil {
-			return nil, err
-		}
-		obj, err := objInfo.UpdatedObject(ctx, oldScale)
-		if err != nil {
-			return nil, err
-		}
-		scale, ok := obj.(*autoscalingv1.Scale)
-		if !ok {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %T", obj))
-		}
-		if scale.Spec.Replicas < 0 {
-			errs := field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), scale.Spec.Replicas, "must be greater than or equal to 0")}
-			return nil, apierrors.NewInvalid(autoscalingv1.SchemeGroupVersion.WithKind("Scale").GroupKind(), name, errs)
-		}
-		if err := setReplicas(newObj, scale.Spec.Replicas); err != nil {
-			return nil, err
-		}
-		if scale.ResourceVersion != "" {
-			if m, err := metaOf(newObj); err == nil {
-				m.SetResourceVersion(scale.ResourceVersion)
-			}
-		}
-		return newObj, nil
+	// The generic store hands the first transformer a nil object: the
+	// workload to write is built from a copy of the stored one.
+	apply := func(ctx context.Context, _, oldObj runtime.Object) (runtime.Object, error) {
+		return r.applyScale(ctx, name, objInfo, oldObj)
 	}
 	obj, _, err := r.store.Update(ctx, name, rest.DefaultUpdatedObjectInfo(nil, apply), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, options)
 	if err != nil {
@@ -79,6 +57,43 @@ func (r *scaleREST) Update(ctx context.Context, name string, objInfo rest.Update
 	}
 	scale, err := toScale(obj)
 	return scale, false, err
+}
+
+// applyScale returns a copy of the stored workload with the replicas of the
+// client's Scale. As in Kubernetes, a Scale that names a UID or a
+// resourceVersion is a precondition (409 when it fails, the latter checked
+// by the store), and negative replicas are 422.
+func (r *scaleREST) applyScale(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, stored runtime.Object) (runtime.Object, error) {
+	oldScale, err := toScale(stored)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := objInfo.UpdatedObject(ctx, oldScale)
+	if err != nil {
+		return nil, err
+	}
+	scale, ok := obj.(*autoscalingv1.Scale)
+	if !ok {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %T", obj))
+	}
+	if scale.UID != "" && scale.UID != oldScale.UID {
+		return nil, apierrors.NewConflict(r.res.GroupResource, name,
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", scale.UID, oldScale.UID))
+	}
+	if scale.Spec.Replicas < 0 {
+		errs := field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), scale.Spec.Replicas, "must be greater than or equal to 0")}
+		return nil, apierrors.NewInvalid(autoscalingv1.SchemeGroupVersion.WithKind("Scale").GroupKind(), name, errs)
+	}
+	workload := stored.DeepCopyObject()
+	if err := setReplicas(workload, scale.Spec.Replicas); err != nil {
+		return nil, err
+	}
+	if scale.ResourceVersion != "" {
+		if m, err := metaOf(workload); err == nil {
+			m.SetResourceVersion(scale.ResourceVersion)
+		}
+	}
+	return workload, nil
 }
 
 func toScale(obj runtime.Object) (*autoscalingv1.Scale, error) {

@@ -36,6 +36,15 @@ func TestValidateStatefulSet(t *testing.T) {
 			s.Spec.VolumeClaimTemplates[0].Spec.AccessModes = nil
 		}, []want{req("spec.volumeClaimTemplates[0].metadata.name"), req("spec.volumeClaimTemplates[0].spec.accessModes")}},
 		{"service name", func(s *appsv1.StatefulSet) { s.Spec.ServiceName = "db.svc" }, []want{inv("spec.serviceName")}},
+		{"mount of a claim template", func(s *appsv1.StatefulSet) { mountIn(s, "data") }, nil},
+		{"mount of a claim template beside a volume", func(s *appsv1.StatefulSet) {
+			s.Spec.Template.Spec.Volumes = append(s.Spec.Template.Spec.Volumes, corev1.Volume{Name: "conf",
+				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+			mountIn(s, "data")
+			mountIn(s, "conf")
+		}, nil},
+		{"mount of neither a volume nor a claim template", func(s *appsv1.StatefulSet) { mountIn(s, "logs") },
+			[]want{notFound("spec.template.spec.containers[0].volumeMounts[0].name")}},
 		{"retention", func(s *appsv1.StatefulSet) { s.Spec.PersistentVolumeClaimRetentionPolicy.WhenScaled = "Shred" },
 			[]want{notSup("spec.persistentVolumeClaimRetentionPolicy.whenScaled")}},
 		{"min ready and ordinals", func(s *appsv1.StatefulSet) {
@@ -51,6 +60,12 @@ func TestValidateStatefulSet(t *testing.T) {
 			expectErrs(t, Create(s), tc.wants...)
 		})
 	}
+}
+
+// mountIn mounts the volume named name in the first container at /name.
+func mountIn(s *appsv1.StatefulSet, name string) {
+	c := &s.Spec.Template.Spec.Containers[0]
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: "/" + name})
 }
 
 func TestValidateStatefulSetUpdate(t *testing.T) {

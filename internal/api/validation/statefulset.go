@@ -45,11 +45,35 @@ func ValidateStatefulSetSpec(s *appsv1.StatefulSetSpec, p *field.Path) field.Err
 		errs = append(errs, dnsLabel(s.ServiceName, p.Child("serviceName"))...)
 	}
 	errs = append(errs, validateWorkloadSelector(s.Selector, s.Template.Labels, "statefulset", p)...)
-	errs = append(errs, validateLongRunningTemplate(&s.Template, p.Child("template"), "StatefulSet")...)
+	errs = append(errs, validateLongRunningTemplate(templateWithClaims(s), p.Child("template"), "StatefulSet")...)
 	for i := range s.VolumeClaimTemplates {
 		errs = append(errs, validateClaimTemplate(&s.VolumeClaimTemplates[i], p.Child("volumeClaimTemplates").Index(i))...)
 	}
 	return errs
+}
+
+// templateWithClaims is the template as the controller will run it: each
+// volumeClaimTemplate not already named by a volume becomes a
+// persistentVolumeClaim volume, so that containers may mount it by the
+// claim template's name.
+func templateWithClaims(s *appsv1.StatefulSetSpec) *corev1.PodTemplateSpec {
+	if len(s.VolumeClaimTemplates) == 0 {
+		return &s.Template
+	}
+	t := s.Template.DeepCopy()
+	named := map[string]bool{}
+	for _, v := range t.Spec.Volumes {
+		named[v.Name] = true
+	}
+	for _, c := range s.VolumeClaimTemplates {
+		if c.Name == "" || named[c.Name] {
+			continue
+		}
+		named[c.Name] = true
+		t.Spec.Volumes = append(t.Spec.Volumes, corev1.Volume{Name: c.Name, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: c.Name}}})
+	}
+	return t
 }
 
 // validateLongRunningTemplate is shared by StatefulSet, Deployment and
