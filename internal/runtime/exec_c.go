@@ -34,7 +34,6 @@ package runtime
 
 struct ordo_mount_attr { unsigned long long set, clr, propagation, userns_fd; };
 
-#define ORDO_MAX 256
 #define NEWROOT "/tmp/root"
 #define OLDROOT "/.ordo-old-root"
 
@@ -107,14 +106,24 @@ static int ordo_under(const char *path, const char *dir) {
 	return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
 }
 
+// ordo_alloc is calloc that fails the start instead of returning NULL.
+static void *ordo_alloc(size_t n, size_t size) {
+	void *p = calloc(n ? n : 1, size);
+	if (!p) ordo_fail("out of memory%s%s", "", "");
+	return p;
+}
+
 // ordo_host_mounts lists the host's real mounts a container sees read-only,
 // leaving out those under the hidden directories (other pods' volumes).
-static int ordo_host_mounts(char **out, const char **hide, int nhide) {
+// The list grows as needed: a host with many mounts (every pod's volumes)
+// must not lose any of them.
+static int ordo_host_mounts(char ***outp, const char **hide, int nhide) {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) ordo_fail("read mountinfo: %s", strerror(errno), NULL);
 	char line[8192];
-	int n = 0;
-	while (n < ORDO_MAX && fgets(line, sizeof line, f)) {
+	int n = 0, cap = 64;
+	char **out = ordo_alloc((size_t)cap, sizeof *out);
+	while (fgets(line, sizeof line, f)) {
 		char *field = strtok(line, " ");
 		for (int i = 0; field && i < 4; i++) field = strtok(NULL, " ");
 		if (!field) continue;
@@ -125,9 +134,16 @@ static int ordo_host_mounts(char **out, const char **hide, int nhide) {
 		if (hidden) continue;
 		int seen = 0;
 		for (int i = 0; i < n; i++) if (strcmp(out[i], field) == 0) seen = 1;
-		if (!seen) out[n++] = strdup(field);
+		if (seen) continue;
+		if (n == cap) {
+			cap *= 2;
+			out = realloc(out, (size_t)cap * sizeof *out);
+			if (!out) ordo_fail("out of memory%s%s", "", "");
+		}
+		out[n++] = strdup(field);
 	}
 	fclose(f);
+	*outp = out;
 	return n;
 }
 
@@ -158,16 +174,19 @@ static void ordo_hide(const char *dir) {
 	ordo_mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755");
 }
 
+// ordo_spec is the parsed command line. Its lists have no fixed limit:
+// each is sized from argc, which bounds how many entries it can hold, so
+// no --cgroup, --hide or --mount is ever dropped.
 struct ordo_spec {
 	const char *sandbox, *workdir, *uid, *gid;
-	const char *cgroups[8];
+	const char **cgroups;
 	int ncgroups;
-	const char *msrc[ORDO_MAX], *mdst[ORDO_MAX];
-	int mro[ORDO_MAX], nmounts;
+	const char **msrc, **mdst;
+	int *mro, nmounts;
 	int host_ipc;
-	const char *hide[8];
+	const char **hide;
 	int nhide;
-	gid_t groups[64];
+	gid_t *groups;
 	int ngroups;
 	int no_new_privs;
 	char **argv;
@@ -175,13 +194,24 @@ struct ordo_spec {
 
 // ordo_groups parses "--groups 1,2,3" (the pod's supplementalGroups).
 static void ordo_groups(struct ordo_spec *s, const char *list) {
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", list);
-	for (char *g = strtok(buf, ","); g && s->ngroups < 64; g = strtok(NULL, ",")) s->groups[s->ngroups++] = (gid_t)atol(g);
+	size_t n = 1;
+	for (const char *c = list; *c; c++) n += *c == ',';
+	char *buf = strdup(list);
+	if (!buf) ordo_fail("out of memory%s%s", "", "");
+	s->groups = ordo_alloc(n, sizeof *s->groups);
+	s->ngroups = 0;
+	for (char *g = strtok(buf, ","); g; g = strtok(NULL, ",")) s->groups[s->ngroups++] = (gid_t)atol(g);
+	free(buf);
 }
 
 static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 	memset(s, 0, sizeof *s);
+	size_t n = (size_t)argc;
+	s->cgroups = ordo_alloc(n, sizeof *s->cgroups);
+	s->hide = ordo_alloc(n, sizeof *s->hide);
+	s->msrc = ordo_alloc(n, sizeof *s->msrc);
+	s->mdst = ordo_alloc(n, sizeof *s->mdst);
+	s->mro = ordo_alloc(n, sizeof *s->mro);
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
@@ -193,13 +223,15 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
 		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
-		else if (strcmp(a, "--cgroup") == 0 && s->ncgroups < 8) s->cgroups[s->ncgroups++] = argv[++i];
-		else if (strcmp(a, "--hide") == 0 && s->nhide < 8) s->hide[s->nhide++] = argv[++i];
-		else if (strcmp(a, "--mount") == 0 && i + 3 < argc && s->nmounts < ORDO_MAX) {
+		else if (strcmp(a, "--cgroup") == 0) s->cgroups[s->ncgroups++] = argv[++i];
+		else if (strcmp(a, "--hide") == 0) s->hide[s->nhide++] = argv[++i];
+		else if (strcmp(a, "--mount") == 0) {
+			if (i + 3 >= argc) ordo_fail("internal-exec: --mount needs a source, a target and ro or rw%s%s", "", "");
 			s->msrc[s->nmounts] = argv[++i];
 			s->mdst[s->nmounts] = argv[++i];
 			s->mro[s->nmounts++] = strcmp(argv[++i], "ro") == 0;
 		}
+		else ordo_fail("internal-exec: unknown flag %s%s", a, "");
 	}
 	ordo_fail("internal-exec: no command given%s%s", "", "");
 }
@@ -265,10 +297,10 @@ static void ordo_dev(int host_ipc) {
 // read-only, the host's other mounts bound read-only except the hidden
 // directories, and then the pod's volumes.
 static void ordo_root(struct ordo_spec *s) {
-	char *host[ORDO_MAX];
-	int fds[ORDO_MAX];
+	char **host;
+	int *fds = ordo_alloc((size_t)s->nmounts, sizeof *fds);
 	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	int nhost = ordo_host_mounts(host, s->hide, s->nhide);
+	int nhost = ordo_host_mounts(&host, s->hide, s->nhide);
 	for (int i = 0; i < s->nmounts; i++) {
 		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
 		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));

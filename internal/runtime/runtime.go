@@ -17,7 +17,7 @@ import (
 type Runtime struct {
 	// Binary is the ordo executable (normally /proc/self/exe).
 	Binary string
-	// Hide are host directories containers must not see (at most 8), such as
+	// Hide are host directories containers must not see, such as
 	// the agent's data directory with its keys and every pod's volumes. Give
 	// them without symlinks (filepath.EvalSymlinks).
 	Hide []string
