@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 	"net"
 	"net/http"
 	"os"
@@ -19,10 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-// AgentURLAnnotation is where a Node publishes the URL of its agent's API
-// (the kubelet publishes a port; ordo agents pick a free port and say where).
-const AgentURLAnnotation = "ordo.dev/agent-url"
 
 // serve answers the API server's requests for container logs, like the
 // kubelet's /containerLogs, over TLS with client certificates, until ctx ends.
@@ -157,7 +154,7 @@ func (a *Agent) publishURL(ctx context.Context) error {
 	if a.url == "" {
 		return nil
 	}
-	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, AgentURLAnnotation, a.url)
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, wellknown.AgentURLAnnotation, a.url)
 	_, err := a.cfg.Client.CoreV1().Nodes().Patch(ctx, a.cfg.NodeName, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil

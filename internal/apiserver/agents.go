@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -32,7 +32,7 @@ func (l *agentLocator) Location(ctx context.Context, node string) (*url.URL, htt
 	if err != nil {
 		return nil, nil, err
 	}
-	raw := n.Annotations[agent.AgentURLAnnotation]
+	raw := n.Annotations[wellknown.AgentURLAnnotation]
 	if raw == "" {
 		return nil, nil, apierrors.NewServiceUnavailable(fmt.Sprintf("node %q has published no agent address", node))
 	}

@@ -10,7 +10,7 @@ import (
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
 
-	"github.com/ordo-dev/ordo/internal/controller/rootca"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 )
 
 // Kubernetes' names for a pod's API credentials.
@@ -130,8 +130,8 @@ func apiAccessVolume(name string) corev1.Volume {
 		Sources: []corev1.VolumeProjection{
 			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: &seconds}},
 			{ConfigMap: &corev1.ConfigMapProjection{
-				LocalObjectReference: corev1.LocalObjectReference{Name: rootca.ConfigMapName},
-				Items:                []corev1.KeyToPath{{Key: rootca.Key, Path: rootca.Key}},
+				LocalObjectReference: corev1.LocalObjectReference{Name: wellknown.RootCAConfigMap},
+				Items:                []corev1.KeyToPath{{Key: wellknown.RootCAKey, Path: wellknown.RootCAKey}},
 			}},
 			{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{
 				Path: "namespace", FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"},

@@ -8,6 +8,7 @@ package rootca
 
 import (
 	"context"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,10 +20,9 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/nsobject"
 )
 
-// ConfigMapName, key and description are Kubernetes'.
+// The description is Kubernetes'; the ConfigMap's name and key are in
+// wellknown, since the service-account admission plugin mounts them.
 const (
-	ConfigMapName         = "kube-root-ca.crt"
-	Key                   = "ca.crt"
 	descriptionAnnotation = "kubernetes.io/description"
 	description           = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."
 )
@@ -50,24 +50,24 @@ func New(c Config) *Controller {
 		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
 	}
 	named := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", ConfigMapName).String()
+		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", wellknown.RootCAConfigMap).String()
 	}))
 	ca := string(c.CA)
 	ensure := func(ctx context.Context, ns string, current runtime.Object) error {
 		if current == nil {
 			_, err := c.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
-				ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: ns,
+				ObjectMeta: metav1.ObjectMeta{Name: wellknown.RootCAConfigMap, Namespace: ns,
 					Annotations: map[string]string{descriptionAnnotation: description}},
-				Data: map[string]string{Key: ca},
+				Data: map[string]string{wellknown.RootCAKey: ca},
 			}, metav1.CreateOptions{})
 			return err
 		}
 		cm := current.(*corev1.ConfigMap)
-		if cm.Data[Key] == ca && len(cm.Data) == 1 && len(cm.BinaryData) == 0 && cm.Annotations[descriptionAnnotation] == description {
+		if cm.Data[wellknown.RootCAKey] == ca && len(cm.Data) == 1 && len(cm.BinaryData) == 0 && cm.Annotations[descriptionAnnotation] == description {
 			return nil
 		}
 		cm = cm.DeepCopy()
-		cm.Data, cm.BinaryData = map[string]string{Key: ca}, nil
+		cm.Data, cm.BinaryData = map[string]string{wellknown.RootCAKey: ca}, nil
 		if cm.Annotations == nil {
 			cm.Annotations = map[string]string{}
 		}
@@ -76,7 +76,7 @@ func New(c Config) *Controller {
 		return err
 	}
 	keeper := nsobject.New(nsobject.Kept{
-		Controller: "root-ca-cert-publisher", Name: ConfigMapName,
+		Controller: "root-ca-cert-publisher", Name: wellknown.RootCAConfigMap,
 		Informer: named.Core().V1().ConfigMaps().Informer(), Ensure: ensure,
 	}, c.Informers.Core().V1().Namespaces().Informer())
 	return &Controller{informers: c.Informers, configMaps: named, keeper: keeper}

@@ -2,6 +2,7 @@ package rootca
 
 import (
 	"context"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,24 +25,24 @@ func TestPublishesTheCAInActiveNamespacesAndRepairsIt(t *testing.T) {
 	go New(Config{Client: client, CA: []byte(pem)}).Run(ctx, 1)
 
 	published := func(ns string) bool {
-		cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, ConfigMapName, metav1.GetOptions{})
-		return err == nil && cm.Data[Key] == pem && len(cm.Data) == 1 && cm.Annotations[descriptionAnnotation] == description
+		cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, wellknown.RootCAConfigMap, metav1.GetOptions{})
+		return err == nil && cm.Data[wellknown.RootCAKey] == pem && len(cm.Data) == 1 && cm.Annotations[descriptionAnnotation] == description
 	}
 	testutil.Eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt in team-a")
 
-	if err := client.CoreV1().ConfigMaps("team-a").Delete(ctx, ConfigMapName, metav1.DeleteOptions{}); err != nil {
+	if err := client.CoreV1().ConfigMaps("team-a").Delete(ctx, wellknown.RootCAConfigMap, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, func() bool { return published("team-a") }, "kube-root-ca.crt made again after deletion")
 
-	edited := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: "team-a"},
-		Data: map[string]string{Key: "not the CA", "extra": "x"}}
+	edited := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: wellknown.RootCAConfigMap, Namespace: "team-a"},
+		Data: map[string]string{wellknown.RootCAKey: "not the CA", "extra": "x"}}
 	if _, err := client.CoreV1().ConfigMaps("team-a").Update(ctx, edited, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, func() bool { return published("team-a") }, "an edited kube-root-ca.crt set back")
 
-	if _, err := client.CoreV1().ConfigMaps("going").Get(ctx, ConfigMapName, metav1.GetOptions{}); err == nil {
+	if _, err := client.CoreV1().ConfigMaps("going").Get(ctx, wellknown.RootCAConfigMap, metav1.GetOptions{}); err == nil {
 		t.Error("a terminating namespace got the CA")
 	}
 }
