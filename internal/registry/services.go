@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/klog/v2"
 )
 
 // hookServiceAllocation gives Services their cluster IP and node ports on
@@ -45,9 +46,13 @@ func hookServiceAllocation(store *genericregistry.Store, c Config) {
 		}
 		return finish, nil
 	}
-	store.BeginUpdate = func(_ context.Context, obj, old runtime.Object, _ *metav1.UpdateOptions) (genericregistry.FinishFunc, error) {
-		keepAllocations(obj.(*corev1.Service), old.(*corev1.Service))
-		return func(context.Context, bool) {}, nil
+	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (genericregistry.FinishFunc, error) {
+		svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)
+		keepAllocations(svc, oldSvc)
+		if len(options.DryRun) > 0 {
+			return func(context.Context, bool) {}, nil
+		}
+		return reallocate(ctx, c, svc, oldSvc)
 	}
 	store.AfterDelete = func(obj runtime.Object, options *metav1.DeleteOptions) {
 		if len(options.DryRun) > 0 {
@@ -56,14 +61,27 @@ func hookServiceAllocation(store *genericregistry.Store, c Config) {
 		svc := obj.(*corev1.Service)
 		ctx := context.Background()
 		if c.ServiceIPs.Contains(svc.Spec.ClusterIP) {
-			_ = c.ServiceIPs.Release(ctx, svc.Spec.ClusterIP)
+			logRelease(ctx, c.ServiceIPs, svc, "cluster IP", svc.Spec.ClusterIP)
 		}
 		for _, p := range svc.Spec.Ports {
 			if p.NodePort != 0 {
-				_ = c.NodePorts.Release(ctx, fmt.Sprint(p.NodePort))
+				logRelease(ctx, c.NodePorts, svc, "node port", fmt.Sprint(p.NodePort))
 			}
 		}
 	}
+}
+
+// logRelease frees a deleted Service's value. The Service is gone already,
+// so a failure cannot fail the delete: it is logged, and the repair
+// controller (internal/controller/servicerepair) frees the value later.
+func logRelease(ctx context.Context, a Allocator, svc *corev1.Service, what, value string) {
+	if err := a.Release(ctx, value); err != nil {
+		klog.FromContext(ctx).Error(err, "Release failed; the repair controller will free it", "service", klog.KObj(svc), "allocation", what, "value", value)
+	}
+}
+
+func needsNodePorts(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer
 }
 
 func needsClusterIP(svc *corev1.Service) bool {
@@ -103,7 +121,7 @@ func allocateClusterIP(ctx context.Context, a Allocator, svc *corev1.Service, ow
 }
 
 func allocateNodePorts(ctx context.Context, a Allocator, svc *corev1.Service, owner string) ([]func(), error) {
-	if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+	if !needsNodePorts(svc) {
 		return nil, nil
 	}
 	var undos []func()
@@ -131,6 +149,84 @@ func allocateNodePorts(ctx context.Context, a Allocator, svc *corev1.Service, ow
 	return undos, nil
 }
 
+// reallocate allocates what an update newly needs (a cluster IP when an
+// ExternalName Service becomes another type, node ports for new ports or a
+// new NodePort type) and, once the update is stored, frees what it no
+// longer uses, as kube-apiserver does; a failed update gives back what it
+// took.
+func reallocate(ctx context.Context, c Config, svc, old *corev1.Service) (genericregistry.FinishFunc, error) {
+	owner := svc.Namespace + "/" + svc.Name
+	var taken []func()
+	undo := func() {
+		for _, u := range taken {
+			u()
+		}
+	}
+	if svc.Spec.ClusterIP != old.Spec.ClusterIP || !needsClusterIP(old) {
+		u, err := allocateClusterIP(ctx, c.ServiceIPs, svc, owner)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil {
+			taken = append(taken, u)
+		}
+	}
+	oldPorts := nodePortSet(old)
+	keep := svc.DeepCopy()
+	keep.Spec.Ports = nil
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort == 0 || !oldPorts[p.NodePort] {
+			keep.Spec.Ports = append(keep.Spec.Ports, p)
+		}
+	}
+	undos, err := allocateNodePorts(ctx, c.NodePorts, keep, owner)
+	taken = append(taken, undos...)
+	if err != nil {
+		undo()
+		return nil, err
+	}
+	copyNewNodePorts(svc, keep)
+	return func(ctx context.Context, ok bool) {
+		if !ok {
+			undo()
+			return
+		}
+		if old.Spec.ClusterIP != svc.Spec.ClusterIP && c.ServiceIPs.Contains(old.Spec.ClusterIP) {
+			logRelease(ctx, c.ServiceIPs, old, "cluster IP", old.Spec.ClusterIP)
+		}
+		now := nodePortSet(svc)
+		for p := range oldPorts {
+			if !now[p] {
+				logRelease(ctx, c.NodePorts, old, "node port", fmt.Sprint(p))
+			}
+		}
+	}, nil
+}
+
+// nodePortSet is the node ports a Service holds.
+func nodePortSet(svc *corev1.Service) map[int32]bool {
+	out := map[int32]bool{}
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 {
+			out[p.NodePort] = true
+		}
+	}
+	return out
+}
+
+// copyNewNodePorts gives svc's ports the node ports allocated for them in
+// fresh (a copy holding only svc's new ports, in order).
+func copyNewNodePorts(svc, fresh *corev1.Service) {
+	j := 0
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if j < len(fresh.Spec.Ports) && p.Port == fresh.Spec.Ports[j].Port && p.Name == fresh.Spec.Ports[j].Name && p.Protocol == fresh.Spec.Ports[j].Protocol {
+			p.NodePort = fresh.Spec.Ports[j].NodePort
+			j++
+		}
+	}
+}
+
 // keepAllocations carries the allocated IP and node ports over an update
 // that leaves them empty, as kube-apiserver does for PUTs of manifests.
 func keepAllocations(svc, old *corev1.Service) {
@@ -143,6 +239,9 @@ func keepAllocations(svc, old *corev1.Service) {
 	}
 	if svc.Spec.IPFamilyPolicy == nil {
 		svc.Spec.IPFamilyPolicy = old.Spec.IPFamilyPolicy
+	}
+	if !needsNodePorts(svc) {
+		return
 	}
 	for i := range svc.Spec.Ports {
 		for _, op := range old.Spec.Ports {

@@ -27,8 +27,10 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
+	"github.com/ordo-dev/ordo/internal/controller/servicerepair"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
+	"github.com/ordo-dev/ordo/internal/storage/alloc"
 )
 
 // controllerWorkers is the number of workers each controller runs.
@@ -43,6 +45,9 @@ const cronJobWorkers = 32
 type controllerInputs struct {
 	volumesDir string // where the local provisioner makes volumes
 	caPEM      []byte // the CA the root-ca-cert-publisher publishes
+	// serviceIPs and nodePorts are the allocators the repair controller
+	// keeps in line with the Services.
+	serviceIPs, nodePorts *alloc.Allocator
 }
 
 // runControllers runs the controllers until ctx is done, while this server
@@ -101,6 +106,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		return
 	}
 	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
+	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
@@ -114,6 +120,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { binder.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
+		repair.Run,
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

@@ -144,7 +144,8 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("pki: %w", err)
 	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
-		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM})
+		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
+			serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts})
 		return nil
 	})
 	if !o.NoAgent {
@@ -208,6 +209,9 @@ type serverRegistryConfig struct {
 	registry.Config
 	SchemeSet      scheme.Set
 	ServiceIPFirst string
+	// serviceIPs and nodePorts are the registry's allocators, which the
+	// repair controller keeps in line with the Services.
+	serviceIPs, nodePorts *alloc.Allocator
 }
 
 func registryConfig(o Options, kv clientv3.KV) (serverRegistryConfig, error) {
@@ -216,6 +220,8 @@ func registryConfig(o Options, kv clientv3.KV) (serverRegistryConfig, error) {
 		return serverRegistryConfig{}, fmt.Errorf("--service-cidr: %w", err)
 	}
 	set := scheme.New()
+	ips := alloc.New(kv, "/registry/ordo/ranges/serviceips/", cidr)
+	ports := alloc.New(kv, "/registry/ordo/ranges/servicenodeports/", o.NodePorts)
 	return serverRegistryConfig{
 		Config: registry.Config{
 			Scheme: set.Scheme,
@@ -225,11 +231,13 @@ func registryConfig(o Options, kv clientv3.KV) (serverRegistryConfig, error) {
 				StatusUpdate: validation.StatusUpdate,
 			},
 			Tables:     printers.For,
-			ServiceIPs: alloc.New(kv, "/registry/ordo/ranges/serviceips/", cidr),
-			NodePorts:  alloc.New(kv, "/registry/ordo/ranges/servicenodeports/", o.NodePorts),
+			ServiceIPs: ips,
+			NodePorts:  ports,
 		},
 		SchemeSet:      set,
 		ServiceIPFirst: cidr.First(),
+		serviceIPs:     ips,
+		nodePorts:      ports,
 	}, nil
 }
 

@@ -255,4 +255,17 @@ spec: {clusterIP: THE_IP, ports: [{port: 80}]}
 	if np < "30000" || np > "32767" {
 		t.Fatalf("nodePort %q outside 30000-32767", np)
 	}
+	// Type changes allocate and free as in Kubernetes: a NodePort Service
+	// made ClusterIP gives its node port back, and one made NodePort gets one.
+	c.Run("patch", "svc", "np", "-p", `{"spec":{"type":"ClusterIP","ports":[{"port":80,"targetPort":80,"nodePort":null}]}}`)
+	reuse := strings.NewReplacer("NAME", "reuse", "PORT", np).Replace(`apiVersion: v1
+kind: Service
+metadata: {name: NAME}
+spec: {type: NodePort, ports: [{port: 80, nodePort: PORT}]}
+`)
+	c.RunIn(reuse, "create", "-f", "-")
+	c.Run("patch", "svc", "b", "-p", `{"spec":{"type":"NodePort"}}`)
+	if got := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.ports[0].nodePort}"); got < "30000" || got > "32767" || got == np {
+		t.Fatalf("ClusterIP made NodePort got nodePort %q", got)
+	}
 }
