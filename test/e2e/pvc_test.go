@@ -15,8 +15,9 @@ import (
 // TestPreBoundPersistentVolumeClaimIsMounted: a claim pre-bound to a
 // hostPath PersistentVolume (spec.volumeName) is mounted into the pod and
 // what the pod writes lands in the volume's directory; a claim bound to
-// nothing (of no class, so nothing provisions it) fails the mount with an
-// event, never silently.
+// nothing (of no class, so nothing provisions it) keeps its pod Pending
+// and unscheduled with Kubernetes' FailedScheduling event, until a volume
+// that fits appears.
 func TestPreBoundPersistentVolumeClaimIsMounted(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	dir := t.TempDir()
@@ -69,9 +70,27 @@ spec:
 		t.Fatalf("volume content = %q, %v", got, err)
 	}
 	waitFor(t, func() bool {
-		evs, err := cs.CoreV1().Events("default").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=stuck,reason=FailedMount"})
-		return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, `persistentvolumeclaim "unbound" is not bound`)
-	}, "FailedMount event for the unbound claim")
+		evs, err := cs.CoreV1().Events("default").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=stuck,reason=FailedScheduling"})
+		return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, "pod has unbound immediate PersistentVolumeClaims")
+	}, "FailedScheduling event for the unbound claim")
+	stuck, err := cs.CoreV1().Pods("default").Get(context.Background(), "stuck", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stuck.Spec.NodeName != "" || stuck.Status.Phase != corev1.PodPending {
+		t.Fatalf("a pod with an unbound claim was placed: node %q, phase %s", stuck.Spec.NodeName, stuck.Status.Phase)
+	}
+	// A volume that fits binds the claim, and the pod is placed and runs.
+	c.RunIn(`apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: late-pv
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  hostPath: {path: `+t.TempDir()+`, type: Directory}
+`, "apply", "-f", "-")
+	waitPhase(t, cs, "stuck", corev1.PodRunning)
 }
 
 // claimPod is a pod that runs script once with the claim mounted at mount.

@@ -39,6 +39,9 @@ type Controller struct {
 	nodes       cache.SharedIndexInformer
 	podLister   corelisters.PodLister
 	nodeLister  corelisters.NodeLister
+	claimsInf   cache.SharedIndexInformer
+	classesInf  cache.SharedIndexInformer
+	claims      claimLookup
 	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	queue       workqueue.TypedRateLimitingInterface[string]
@@ -67,6 +70,12 @@ func New(c Config) *Controller {
 		state:       newState(),
 		queue:       queue.New[string]("scheduler", c.Clock),
 	}
+	claims, classes := c.Informers.Core().V1().PersistentVolumeClaims(), c.Informers.Storage().V1().StorageClasses()
+	ctl.claimsInf, ctl.classesInf = claims.Informer(), classes.Informer()
+	ctl.claims = claimLookup{
+		claim: func(ns, name string) (*corev1.PersistentVolumeClaim, error) { return claims.Lister().PersistentVolumeClaims(ns).Get(name) },
+		class: classes.Lister().Get,
+	}
 	addNodeIndex(ctl.pods)
 	ctl.addHandlers()
 	return ctl
@@ -77,7 +86,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.pods.HasSynced, c.nodes.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), c.pods.HasSynced, c.nodes.HasSynced, c.claimsInf.HasSynced, c.classesInf.HasSynced) {
 		return
 	}
 	queue.Run(ctx, c.queue, "scheduler", workers, c.sync)
@@ -96,6 +105,13 @@ func (c *Controller) addHandlers() {
 		UpdateFunc: c.onNodeUpdate,
 	}); err != nil {
 		klog.Errorf("scheduler: node event handler: %v", err)
+	}
+	// A claim that binds (or appears) may unblock the pods waiting on it.
+	if _, err := c.claimsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(interface{}) { c.requeuePending() },
+		UpdateFunc: func(interface{}, interface{}) { c.requeuePending() },
+	}); err != nil {
+		klog.Errorf("scheduler: claim event handler: %v", err)
 	}
 }
 

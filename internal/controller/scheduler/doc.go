@@ -4,10 +4,17 @@
 //
 //	pod event (unbound, ours) ─► queue (ns/name) ─► sync
 //	node added / changed      ─► queue every pending pod
-//	sync: nodes + load ─► pickNode (pure) ─► decide:
+//	claim added / changed     ─► queue every pending pod
+//	sync: claims bound? (volumesBlock, the VolumeBinding PreFilter) ─►
+//	      nodes + load ─► pickNode (pure) ─► decide:
 //	   a node fits → assume, POST pods/binding, event Scheduled
 //	   none fits   → PodScheduled=False/Unschedulable, event
 //	                 FailedScheduling, look again after a back-off
+//
+// Before any node is looked at, every persistentVolumeClaim volume must
+// name an existing claim that is bound, unless its class is
+// WaitForFirstConsumer; otherwise the pod stays Pending with Kubernetes'
+// "pod has unbound immediate PersistentVolumeClaims".
 //
 // Filters, in the order Kubernetes runs them, each node reporting the first
 // one it fails: spec.unschedulable (unless tolerated), Ready=True, taints

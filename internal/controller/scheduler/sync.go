@@ -37,6 +37,12 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
+	if blocked, err := volumesBlock(pod, c.claims); err != nil || blocked != "" {
+		if err != nil {
+			return nil, err
+		}
+		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked))
+	}
 	var node string
 	var reasons map[string]int
 	c.state.decide(func() {

@@ -31,8 +31,11 @@ func newFixture(t *testing.T, objs ...runtime.Object) fixture {
 	ctl.recorder = rec
 	for _, o := range objs {
 		inf := ctl.pods
-		if _, ok := o.(*corev1.Node); ok {
+		switch o.(type) {
+		case *corev1.Node:
 			inf = ctl.nodes
+		case *corev1.PersistentVolumeClaim:
+			inf = ctl.claimsInf
 		}
 		if err := inf.GetIndexer().Add(o); err != nil {
 			t.Fatal(err)
@@ -75,6 +78,28 @@ func (f fixture) sync(t *testing.T, key string) *time.Duration {
 		t.Fatalf("sync %s: %v", key, err)
 	}
 	return after
+}
+
+// TestSyncKeepsAPodWithAnUnboundClaimPending: the pod is not bound while
+// its claim is Pending, and is once the claim binds.
+func TestSyncKeepsAPodWithAnUnboundClaimPending(t *testing.T) {
+	pvc := claim("data", "", false)
+	f := newFixture(t, node("n1"), pod("p", withClaim("data")), pvc)
+	if f.sync(t, "default/p") == nil {
+		t.Error("no retry after a back-off")
+	}
+	if b := f.bindings(); len(b) != 0 {
+		t.Fatalf("bound with an unbound claim: %v", b)
+	}
+	want := "Warning FailedScheduling 0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims."
+	if ev := f.events(); len(ev) != 1 || ev[0] != want {
+		t.Errorf("events %q, want %q", ev, want)
+	}
+	f.ctl.claimsInf.GetIndexer().Update(claim("data", "", true))
+	f.sync(t, "default/p")
+	if b := f.bindings(); len(b) != 1 || b[0] != "p→n1" {
+		t.Errorf("bindings once the claim is bound: %v", b)
+	}
 }
 
 func TestSyncBindsToLeastLoaded(t *testing.T) {
