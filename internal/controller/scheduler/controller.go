@@ -73,7 +73,9 @@ func New(c Config) *Controller {
 	claims, classes := c.Informers.Core().V1().PersistentVolumeClaims(), c.Informers.Storage().V1().StorageClasses()
 	ctl.claimsInf, ctl.classesInf = claims.Informer(), classes.Informer()
 	ctl.claims = claimLookup{
-		claim: func(ns, name string) (*corev1.PersistentVolumeClaim, error) { return claims.Lister().PersistentVolumeClaims(ns).Get(name) },
+		claim: func(ns, name string) (*corev1.PersistentVolumeClaim, error) {
+			return claims.Lister().PersistentVolumeClaims(ns).Get(name)
+		},
 		class: classes.Lister().Get,
 	}
 	addNodeIndex(ctl.pods)
