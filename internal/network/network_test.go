@@ -305,3 +305,25 @@ func TestRemoveDeletesBridgeAndSweepFindsDetachedVeths(t *testing.T) {
 		t.Errorf("detached veth survived Sweep: %v", err)
 	}
 }
+
+// TestSweepLeavesAnotherBridgesPods: two agents on one host (two bridges in
+// one namespace); the second's start-up Sweep must not delete the first's
+// pod veths, though they carry ordo's names and aliases.
+func TestSweepLeavesAnotherBridgesPods(t *testing.T) {
+	e := newEnv(t)
+	pod := newNS(t)
+	if _, err := e.n.setupNS("first-pod", pod); err != nil {
+		t.Fatal(err)
+	}
+	second, err := newAt(Config{Bridge: "ordo1", PodCIDR: "10.44.0.0/16", StateDir: t.TempDir()}, e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.close()
+	if err := second.Sweep(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handle(t, e.host).LinkByName(vethName("first-pod")); err != nil {
+		t.Errorf("the second network's Sweep deleted the first one's pod veth: %v", err)
+	}
+}

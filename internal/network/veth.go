@@ -20,16 +20,19 @@ func vethName(podUID string) string {
 	return "veth" + hex.EncodeToString(sum[:4])
 }
 
-// isOurVeth reports whether l is a veth created for some pod by ordo: it sits
-// on our bridge, or its name is the one derived from its alias (a veth left
-// detached when the bridge was removed).
+// isOurVeth reports whether l is a veth created for some pod by this
+// network: it sits on our bridge, or it is on no bridge and its name is the
+// one derived from its alias (a veth left detached when the bridge was
+// removed). A pod veth on another bridge belongs to another ordo on this
+// host (another server or agent) and is never ours, however it is named.
 func (n *Network) isOurVeth(l netlink.Link, br netlink.Link) bool {
 	a := l.Attrs()
 	if l.Type() != "veth" {
 		return false
 	}
 	onBridge := br != nil && a.MasterIndex == br.Attrs().Index
-	return onBridge || (a.Alias != "" && a.Name == vethName(a.Alias))
+	detached := a.MasterIndex == 0 && a.Alias != "" && a.Name == vethName(a.Alias)
+	return onBridge || detached
 }
 
 // wired reports whether the pod is already plumbed: its host veth is on the

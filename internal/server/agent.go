@@ -40,13 +40,20 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 // their containers: it holds the cluster's keys and every pod's volumes, and
 // containers otherwise see the host's file system.
 func agentRuntime(self, dataDir string) *runtime.Runtime {
-	dir, err := filepath.Abs(dataDir)
-	if err == nil {
-		if real, err := filepath.EvalSymlinks(dir); err == nil {
-			dir = real
-		}
+	return &runtime.Runtime{Binary: self, Hide: []string{absDir(dataDir)}}
+}
+
+// absDir is dir absolute and without symlinks, as far as that can be found:
+// one directory has one name.
+func absDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
 	}
-	return &runtime.Runtime{Binary: self, Hide: []string{dir}}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
 }
 
 // podNetwork sets up the bridge pods attach to; without it (not root, no

@@ -58,6 +58,11 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 	if err != nil {
 		return err
 	}
+	claims, err := claimAgent(o, absDir(dir), name)
+	if err != nil {
+		return err
+	}
+	defer claims.Release()
 	serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, filepath.Join(dir, "pki"), name)
 	if err != nil {
 		return fmt.Errorf("agent serving certificate: %w", err)

@@ -77,6 +77,15 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("--service-cidr: %w", err)
 	}
+	nodeName, _, err := nodeNameAndBinary(o.NodeName)
+	if err != nil {
+		return err
+	}
+	claims, err := claimServer(o, absDir(dir), nodeName)
+	if err != nil {
+		return err
+	}
+	defer claims.Release()
 	files := pki.Files{Dir: datadir.PKI(dir)}
 	if err := ensurePKI(files, o.Listen, serviceCIDR.First()); err != nil {
 		return fmt.Errorf("pki: %w", err)

@@ -30,8 +30,8 @@ type Server struct {
 	Listen  string
 	// ExtraArgs are appended to `ordo server`.
 	ExtraArgs []string
-	// Bridge is the server's own pod bridge.
-	Bridge string
+	// Bridge and PodCIDR are the server's own pod bridge and range.
+	Bridge, PodCIDR string
 	// ServiceInterface holds the server's ClusterIPs (its agent's proxy).
 	ServiceInterface string
 	// ServiceCIDR is the server's own Service range, so ClusterIPs of
@@ -69,9 +69,10 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 }
 
 // portTaken tells whether a server or agent failed to start because its
-// listening port was taken.
+// listening port was taken, or a bridge, range or interface derived from
+// the port is held by another ordo (another test package's server).
 func portTaken(err error) bool {
-	return strings.Contains(err.Error(), "address already in use")
+	return strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "is in use by another ordo")
 }
 
 // newServer describes a server on a port that is free now.
@@ -87,7 +88,7 @@ func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
 	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR}, extraArgs...)
 	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
-		Bridge: bridge, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
+		Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
 }
 
 // Kubeconfig is the admin kubeconfig the server wrote.

@@ -1,0 +1,99 @@
+package hostclaim
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func bridge(name string) Resource { return Resource{What: "bridge", Name: name, Flag: "--bridge"} }
+
+func podCIDR(cidr string) Resource {
+	return Resource{What: "pod CIDR", Name: cidr, Flag: "--pod-cidr", CIDR: true, Detail: "cluster DNS x"}
+}
+
+func TestTakeRefusesWhatALiveHolderHas(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Take(dir, "pid 1, data dir /a", []Resource{bridge("ordo0"), podCIDR("10.42.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		r    Resource
+		want string
+	}{
+		{"same bridge", bridge("ordo0"), "bridge ordo0 is in use by another ordo (pid 1, data dir /a); choose another with --bridge"},
+		{"same range", podCIDR("10.42.0.0/16"), "pod CIDR 10.42.0.0/16 (cluster DNS x) is in use by another ordo (pid 1, data dir /a); choose another with --pod-cidr"},
+		{"range inside", podCIDR("10.42.7.0/24"), "pod CIDR 10.42.7.0/24 (cluster DNS x) overlaps 10.42.0.0/16, which is in use by another ordo"},
+		{"range around", Resource{What: "service CIDR", Name: "10.0.0.0/8", Flag: "--service-cidr", CIDR: true}, "service CIDR 10.0.0.0/8 overlaps 10.42.0.0/16"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The valid resource first: a refused Take must hold nothing.
+			_, err := Take(dir, "pid 2", []Resource{bridge("free0"), c.r})
+			if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+			again, err := Take(dir, "pid 2", []Resource{bridge("free0")})
+			if err != nil {
+				t.Fatalf("a refused Take kept its other claims: %v", err)
+			}
+			again.Release()
+		})
+	}
+	other, err := Take(dir, "pid 3", []Resource{bridge("ordo1"), podCIDR("10.44.0.0/16")})
+	if err != nil {
+		t.Fatalf("disjoint resources refused: %v", err)
+	}
+	other.Release()
+	first.Release()
+	if c, err := Take(dir, "pid 4", []Resource{bridge("ordo0"), podCIDR("10.42.0.0/16")}); err != nil {
+		t.Fatalf("released resources still refused: %v", err)
+	} else {
+		c.Release()
+	}
+}
+
+// TestAKilledHolderHoldsNothing: the kernel drops a killed process's
+// flock, so its claims do not outlive it.
+func TestAKilledHolderHoldsNothing(t *testing.T) {
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("no flock(1)")
+	}
+	dir := t.TempDir()
+	r := podCIDR("10.42.0.0/16")
+	path := filepath.Join(dir, fileName(r))
+	if err := os.WriteFile(path, []byte(r.Name+"\npid 9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The shell locks the file and becomes sleep, which then holds it.
+	holder := exec.Command("sh", "-c", "exec 9<>"+path+" && flock 9 && exec sleep 60")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := Take(dir, "me", []Resource{podCIDR("10.42.1.0/24")})
+		if errors.Is(err, ErrInUse) {
+			break
+		}
+		c.Release() // taken before the holder locked
+		if time.Now().After(deadline) {
+			t.Fatalf("the live holder's range was never refused: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	c, err := Take(dir, "me", []Resource{r})
+	if err != nil {
+		t.Fatalf("a killed holder's claim still refuses: %v", err)
+	}
+	c.Release()
+}
