@@ -60,6 +60,11 @@ type pod struct {
 	restartPolicy               corev1.RestartPolicy
 	warnedNetwork               bool
 	warnedFields                bool
+	// lostToRestart: the status showed containers running when this agent
+	// started, so the previous agent's exit killed them; the next sandbox
+	// says so in an event (lostIP is the address the pod had).
+	lostToRestart bool
+	lostIP        string
 	ip                          string            // the pod's own IP; empty on the host network
 	volumes                     map[string]string // volume name → host path, once prepared
 	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf

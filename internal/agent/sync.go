@@ -71,6 +71,10 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 		a.state[key] = st
 	}
 	a.mu.Unlock()
+	if st.lostToRestart {
+		st.lostToRestart = false
+		a.event(p, corev1.EventTypeNormal, "SandboxChanged", "%s", sandboxChangedMessage(p, st.lostIP))
+	}
 	if old != nil {
 		old.mu.Lock()
 		a.killNow(old)
@@ -112,6 +116,23 @@ func (a *Agent) finalize(ctx context.Context, key string, p *corev1.Pod) error {
 	return err
 }
 
+// sandboxChangedMessage is the kubelet's SandboxChanged wording, with why:
+// in ordo a pod's processes do not yet outlive the agent that started
+// them, so an agent restart (a crash, kill -9 or restart of ordo) kills
+// them, and the pod starts again with a new sandbox and address unless its
+// restartPolicy is Never.
+func sandboxChangedMessage(p *corev1.Pod, lostIP string) string {
+	why := "the ordo agent restarted, and the pod's processes"
+	if lostIP != "" {
+		why += " (IP " + lostIP + ")"
+	}
+	why += " did not survive it"
+	if p.Spec.RestartPolicy == corev1.RestartPolicyNever {
+		return "Pod sandbox changed: " + why + "; with restartPolicy Never it is not re-created"
+	}
+	return "Pod sandbox changed, it will be killed and re-created: " + why
+}
+
 // restore rebuilds a record from the pod's reported status. Containers the
 // status shows running died with the previous agent (Pdeathsig): they are
 // reported terminated with exit 137 and the restart policy applies.
@@ -127,6 +148,7 @@ func restore(p *corev1.Pod, now time.Time) *pod {
 		c.restarts = cs.RestartCount
 		switch {
 		case cs.State.Running != nil:
+			st.lostToRestart, st.lostIP = true, p.Status.PodIP
 			c.runs = int(cs.RestartCount) + 1
 			c.exited = true
 			c.last = termination{code: 137, reason: "Error", message: "the ordo agent restarted and its containers were stopped",
