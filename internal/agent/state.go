@@ -63,13 +63,13 @@ type pod struct {
 	// lostToRestart: the status showed containers running when this agent
 	// started, so the previous agent's exit killed them; the next sandbox
 	// says so in an event (lostIP is the address the pod had).
-	lostToRestart bool
-	lostIP        string
-	ip                          string            // the pod's own IP; empty on the host network
-	volumes                     map[string]string // volume name → host path, once prepared
-	etcMounts                   []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
-	volumesSynced               time.Time         // last refresh of configMap/secret volumes
-	memoryReleased              bool              // tmpfs volumes unmounted: the pod has finished
+	lostToRestart  bool
+	lostIP         string
+	ip             string            // the pod's own IP; empty on the host network
+	volumes        map[string]string // volume name → host path, once prepared
+	etcMounts      []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
+	volumesSynced  time.Time         // last refresh of configMap/secret volumes
+	memoryReleased bool              // tmpfs volumes unmounted: the pod has finished
 	// reported is the status the agent last wrote, nil until it has. The
 	// informer's copy can be older than that write (see statuswrite.go).
 	reported *corev1.PodStatus
