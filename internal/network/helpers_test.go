@@ -118,6 +118,11 @@ func checkRealHostUntouched(t *testing.T, bridge string) {
 // means there is no moment when /proc/<pid>/ns/net is still the parent's.
 func sandbox(t *testing.T) int {
 	t.Helper()
+	// Pdeathsig fires when the OS thread that started the child exits, and
+	// these tests discard threads they used to enter namespaces: keep the
+	// test on this thread until the sandbox is gone.
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
 	cmd := exec.Command("sleep", "1000")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

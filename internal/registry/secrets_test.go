@@ -7,17 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-func secretResource() *Resource {
-	for _, r := range coreResources() {
-		if r.Kind == "Secret" {
-			return r
-		}
-	}
-	panic("no Secret resource")
-}
-
 func TestSecretStringDataIsMergedIntoDataOnCreateAndUpdate(t *testing.T) {
-	s := newStrategy(secretResource(), testConfig(), false)
+	s := newStrategy(resourceOfKind(coreResources(), "Secret"), testConfig(), false)
 	sec := &corev1.Secret{
 		Data:       map[string][]byte{"keep": []byte("1"), "both": []byte("old")},
 		StringData: map[string]string{"both": "new", "redis-password": "pw"},

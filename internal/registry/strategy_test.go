@@ -19,13 +19,15 @@ func testConfig() Config {
 	return Config{Scheme: runtime.NewScheme(), Validator: Validator{Create: none, Update: noneUpdate, StatusUpdate: noneUpdate}}
 }
 
-func jobResource() *Resource {
-	for _, r := range batchResources() {
-		if r.Kind == "Job" {
+func jobResource() *Resource { return resourceOfKind(batchResources(), "Job") }
+
+func resourceOfKind(rs []*Resource, kind string) *Resource {
+	for _, r := range rs {
+		if r.Kind == kind {
 			return r
 		}
 	}
-	panic("no Job resource")
+	panic("no " + kind + " resource")
 }
 
 func TestMainEndpointKeepsStatusAndBumpsGenerationOnSpecChange(t *testing.T) {

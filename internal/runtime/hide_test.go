@@ -28,22 +28,8 @@ func TestHiddenDirectoryAndVolumesFromInsideIt(t *testing.T) {
 	os.WriteFile(filepath.Join(data, "ca.key"), []byte("KEY"), 0o600)
 	os.WriteFile(filepath.Join(vol, "password"), []byte("hunter2"), 0o600)
 	r.Hide = []string{data}
-	sb, err := r.StartSandbox(SandboxConfig{Hostname: "hide", HostNetwork: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Stop()
-	var out buffer
-	p, err := r.StartContainer(ContainerConfig{
-		Sandbox: sb, Env: []string{"PATH=/usr/bin:/bin"}, Stdout: &out, Stderr: &out,
-		Argv:   []string{"sh", "-c", "cat " + data + "/ca.key 2>/dev/null || echo key-hidden; cat /etc/creds/password; echo; cat /proc/mounts"},
-		Mounts: []Mount{{Source: vol, Target: "/etc/creds", ReadOnly: true}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-p.Done()
-	got := out.String()
+	got := runIn(t, r, []Mount{{Source: vol, Target: "/etc/creds", ReadOnly: true}}, nil,
+		"cat "+data+"/ca.key 2>/dev/null || echo key-hidden; cat /etc/creds/password; echo; cat /proc/mounts")
 	if !strings.Contains(got, "key-hidden") || !strings.Contains(got, "hunter2") {
 		t.Errorf("want the key hidden and the volume mounted:\n%s", got)
 	}

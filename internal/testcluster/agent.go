@@ -38,7 +38,7 @@ func (s *Server) StartAgent(dataDir, node string) (*Agent, error) {
 }
 
 func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}

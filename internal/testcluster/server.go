@@ -77,7 +77,7 @@ func portTaken(err error) bool {
 
 // newServer describes a server on a port that is free now.
 func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,8 @@ func (s *Server) Kubectl(ctx context.Context, stdin string, args ...string) (str
 	return out.String(), errOut.String(), err
 }
 
-func freePort() (int, error) {
+// FreePort is a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

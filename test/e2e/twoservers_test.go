@@ -82,7 +82,7 @@ func TestASecondServerNeverTakesTheFirstOnesNetworkOrPods(t *testing.T) {
 // returns its output once it has exited; it must exit at once, non-zero.
 func refusedServer(t *testing.T, bin string, own map[string]string, flag, value string) string {
 	t.Helper()
-	port, err := freeLocalPort()
+	port, err := testcluster.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,13 +100,4 @@ func refusedServer(t *testing.T, bin string, own map[string]string, flag, value 
 		t.Fatalf("ordo server with %s %s was not refused (%v):\n%s", flag, value, err, out)
 	}
 	return string(out)
-}
-
-func freeLocalPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -4,35 +4,15 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/ordo-dev/ordo/internal/storage/alloc"
-	"github.com/ordo-dev/ordo/internal/storage/etcd"
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
-
-func startEtcd(t *testing.T) *clientv3.Client {
-	t.Helper()
-	e, err := etcd.StartEmbedded(context.Background(), etcd.EmbeddedConfig{
-		DataDir: t.TempDir(), ClientURL: "http://127.0.0.1:0", PeerURL: "http://127.0.0.1:0",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{e.ClientURL()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 func service(name, ip string, nodePorts ...int32) *corev1.Service {
 	s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
@@ -49,7 +29,7 @@ func service(name, ip string, nodePorts ...int32) *corev1.Service {
 // and port are not allocated gets them, with Kubernetes' events; two
 // Services on one IP are reported.
 func TestPassesRepairLeaksAndMissingAllocations(t *testing.T) {
-	kv := startEtcd(t)
+	kv := testutil.StartEtcd(t)
 	ctx := context.Background()
 	cidr, err := alloc.NewCIDRRange("10.43.0.0/16")
 	if err != nil {

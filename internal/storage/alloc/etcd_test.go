@@ -5,32 +5,12 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/ordo-dev/ordo/internal/storage/etcd"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
 
-func startEtcd(t *testing.T) *clientv3.Client {
-	t.Helper()
-	e, err := etcd.StartEmbedded(context.Background(), etcd.EmbeddedConfig{
-		DataDir: t.TempDir(), ClientURL: "http://127.0.0.1:0", PeerURL: "http://127.0.0.1:0",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{e.ClientURL()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func TestAllocatorHandsOutEachValueOnceAcrossConcurrentCallers(t *testing.T) {
-	c := startEtcd(t)
+	c := testutil.StartEtcd(t)
 	ctx := context.Background()
 	// Two allocators on one prefix stand for two API servers.
 	r := PortRange{First: 30000, Last: 30019}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"testing"
+
+	"github.com/ordo-dev/ordo/internal/testutil"
 )
 
 func TestPlanRepair(t *testing.T) {
@@ -40,7 +42,7 @@ func TestPlanRepair(t *testing.T) {
 }
 
 func TestRepairReleasesLeaksAndAllocatesMissingValues(t *testing.T) {
-	c := startEtcd(t)
+	c := testutil.StartEtcd(t)
 	ctx := context.Background()
 	a := New(c, "/t/ips/", PortRange{First: 1, Last: 100})
 	for v, owner := range map[string]string{"1": "ns/kept", "2": "ns/deleted-but-not-released"} {
