@@ -59,7 +59,7 @@ func DefaultDir() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("ordo-claims-%d", os.Geteuid()))
 }
 
-// Take claims every resource or none. holder describes this process in
+// Take claims every resource or none; its error names each one held. holder describes this process in
 // other processes' errors ("pid 12, data dir /var/lib/ordo").
 func Take(dir, holder string, rs []Resource) (*Claims, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -72,14 +72,21 @@ func Take(dir, holder string, rs []Resource) (*Claims, error) {
 		return nil, err
 	}
 	defer guard.Close()
+	// Every resource is tried, so that one error names every conflict
+	// (a second server with default flags shares them all).
 	c := &Claims{}
+	var errs []error
 	for _, r := range rs {
 		f, err := take(dir, holder, r)
 		if err != nil {
-			c.Release()
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		c.files = append(c.files, f)
+	}
+	if len(errs) > 0 {
+		c.Release()
+		return nil, errors.Join(errs...)
 	}
 	return c, nil
 }

@@ -97,3 +97,26 @@ func TestAKilledHolderHoldsNothing(t *testing.T) {
 	}
 	c.Release()
 }
+
+// TestOneErrorNamesEveryConflict: a second server with default flags
+// shares everything; it is told so at once, not one flag per attempt.
+func TestOneErrorNamesEveryConflict(t *testing.T) {
+	dir := t.TempDir()
+	rs := []Resource{bridge("ordo0"), podCIDR("10.42.0.0/16")}
+	first, err := Take(dir, "pid 1", rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Release()
+	_, err = Take(dir, "pid 2", append([]Resource{bridge("free0")}, rs...))
+	for _, want := range []string{"choose another with --bridge", "choose another with --pod-cidr"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	if c, err := Take(dir, "pid 2", []Resource{bridge("free0")}); err != nil {
+		t.Errorf("the refused Take kept free0: %v", err)
+	} else {
+		c.Release()
+	}
+}
