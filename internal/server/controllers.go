@@ -24,6 +24,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
+	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
@@ -106,6 +107,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		return
 	}
 	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
+	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -121,6 +123,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
 		repair.Run,
+		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

@@ -1,0 +1,203 @@
+package replicaset
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/expectations"
+	"github.com/ordo-dev/ordo/internal/controller/podowner"
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+)
+
+// component is the event source, as Kubernetes names it.
+const component = "replicaset-controller"
+
+// Config holds the controller's dependencies.
+type Config struct {
+	// Client reads and writes ReplicaSets, pods and events.
+	Client kubernetes.Interface
+	// Informers is shared with other controllers when given; New creates
+	// one when nil. Run starts it either way.
+	Informers informers.SharedInformerFactory
+	// Clock drives the workqueue and availability; the real clock when nil.
+	Clock clock.WithTicker
+}
+
+// Controller keeps each ReplicaSet's pod count at spec.replicas.
+type Controller struct {
+	client      kubernetes.Interface
+	clock       clock.WithTicker
+	informers   informers.SharedInformerFactory
+	sets        cache.SharedIndexInformer
+	pods        cache.SharedIndexInformer
+	lister      appslisters.ReplicaSetLister
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+	queue       workqueue.TypedRateLimitingInterface[string]
+	expect      *expectations.Expectations
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Informers == nil {
+		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+	}
+	b := events.NewBroadcaster(c.Clock)
+	ctl := &Controller{
+		client:      c.Client,
+		clock:       c.Clock,
+		informers:   c.Informers,
+		sets:        c.Informers.Apps().V1().ReplicaSets().Informer(),
+		pods:        c.Informers.Core().V1().Pods().Informer(),
+		lister:      c.Informers.Apps().V1().ReplicaSets().Lister(),
+		broadcaster: b,
+		recorder:    events.Recorder(b, component),
+		queue:       queue.New[string]("replicaset", c.Clock),
+		expect:      expectations.New(),
+	}
+	if err := podowner.AddIndex(ctl.pods); err != nil {
+		klog.Errorf("replicaset: pod index: %v", err)
+	}
+	ctl.addHandlers()
+	return ctl
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	defer events.Start(c.broadcaster, c.client)()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.sets.HasSynced, c.pods.HasSynced) {
+		return
+	}
+	queue.Run(ctx, c.queue, "replicaset", workers, c.sync)
+}
+
+func (c *Controller) addHandlers() {
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			c.queue.Add(key)
+		}
+	}
+	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    enqueue,
+		UpdateFunc: func(_, cur interface{}) { enqueue(cur) },
+		DeleteFunc: func(obj interface{}) {
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				c.expect.Forget(key)
+				c.queue.Add(key)
+			}
+		},
+	}); err != nil {
+		klog.Errorf("replicaset: event handler: %v", err)
+	}
+	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.onPodAdd,
+		UpdateFunc: c.onPodUpdate,
+		DeleteFunc: c.onPodDelete,
+	}); err != nil {
+		klog.Errorf("replicaset: pod event handler: %v", err)
+	}
+}
+
+// ownerKey is the key of the ReplicaSet controlling p, or "".
+func ownerKey(p *corev1.Pod) string {
+	ref := ownerRef(p)
+	if ref == nil {
+		return ""
+	}
+	return p.Namespace + "/" + ref.Name
+}
+
+func ownerRef(p *corev1.Pod) *metav1.OwnerReference {
+	for i := range p.OwnerReferences {
+		r := &p.OwnerReferences[i]
+		if r.Controller != nil && *r.Controller && r.Kind == rsKind.Kind && r.APIVersion == rsKind.GroupVersion().String() {
+			return r
+		}
+	}
+	return nil
+}
+
+func (c *Controller) onPodAdd(obj interface{}) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if key := ownerKey(p); key != "" {
+		c.expect.CreationObserved(key)
+		c.queue.Add(key)
+		return
+	}
+	c.enqueueMatching(p)
+}
+
+// onPodUpdate wakes the owners a change concerns: old and new controller,
+// and for an orphan every ReplicaSet that may adopt it. A pod starting to
+// terminate counts as deleted for the expectations, as in Kubernetes.
+func (c *Controller) onPodUpdate(old, cur interface{}) {
+	o, ok1 := old.(*corev1.Pod)
+	p, ok2 := cur.(*corev1.Pod)
+	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
+		return
+	}
+	key := ownerKey(p)
+	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
+		c.expect.DeletionObserved(key, p.UID)
+	}
+	if oldKey := ownerKey(o); oldKey != "" && oldKey != key {
+		c.queue.Add(oldKey)
+	}
+	if key != "" {
+		c.queue.Add(key)
+		return
+	}
+	c.enqueueMatching(p)
+}
+
+func (c *Controller) onPodDelete(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if key := ownerKey(p); key != "" {
+		c.expect.DeletionObserved(key, p.UID)
+		c.queue.Add(key)
+	}
+}
+
+// enqueueMatching queues the ReplicaSets whose selector matches an orphan.
+func (c *Controller) enqueueMatching(p *corev1.Pod) {
+	sets, err := c.lister.ReplicaSets(p.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, rs := range sets {
+		if sel, err := selectorOf(rs); err == nil && !sel.Empty() && sel.Matches(labels.Set(p.Labels)) {
+			c.queue.Add(p.Namespace + "/" + rs.Name)
+		}
+	}
+}
+
+func selectorOf(rs *appsv1.ReplicaSet) (labels.Selector, error) {
+	return metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+}

@@ -1,0 +1,22 @@
+// Package replicaset keeps each ReplicaSet's pods at spec.replicas, with
+// Kubernetes' replicaset-controller semantics:
+//
+//	ReplicaSet or pod event ─► queue (ns/name) ─► sync:
+//	  claim pods (podowner: own, release the unmatched, adopt orphans)
+//	  expectations satisfied? (the cache shows our last creates/deletes)
+//	    manage (pure): active < replicas → create the difference, in
+//	      batches 1, 2, 4, … (slow start), at most 500 a sync;
+//	      active > replicas → delete the surplus, worst first
+//	      (deleteFirst: unscheduled, Pending, not ready, ready for less
+//	      time, more restarts, newer)
+//	  status: replicas, fullyLabeledReplicas, readyReplicas,
+//	    availableReplicas (Ready for minReadySeconds), observedGeneration,
+//	    ReplicaFailure (FailedCreate/FailedDelete); requeue when a pod
+//	    becomes available with time
+//
+// Glossary:
+//   - active: a pod neither finished nor being deleted; only active pods
+//     count towards replicas.
+//   - expectations: creations and deletions this process made that the
+//     informer cache may not show yet (package expectations).
+package replicaset

@@ -1,0 +1,166 @@
+package replicaset
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/ordo-dev/ordo/internal/controller/podowner"
+)
+
+// sync brings one ReplicaSet's pods to spec.replicas and writes its status.
+func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil, nil
+	}
+	rs, err := c.lister.ReplicaSets(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.expect.Forget(key)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sel, err := selectorOf(rs)
+	if err != nil {
+		return nil, nil // validation refuses such selectors; nothing to do
+	}
+	now := c.clock.Now()
+	pods, err := podowner.Claim(ctx, c.client, c.pods.GetIndexer(), podowner.Owner{
+		Object: rs, Kind: rsKind, Selector: sel,
+		Fresh: func(ctx context.Context) (metav1.Object, error) {
+			return c.client.AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Until the cache shows what the last sync did, it neither acts nor
+	// changes the last sync's verdict on failures.
+	failure := currentFailure(rs)
+	if rs.DeletionTimestamp == nil && c.expect.Satisfied(key, now) {
+		failure = c.manage(ctx, key, rs, activePods(pods), now)
+	}
+	return c.writeStatus(ctx, rs, pods, failure, now)
+}
+
+// currentFailure is the ReplicaFailure condition rs has, if any.
+func currentFailure(rs *appsv1.ReplicaSet) *appsv1.ReplicaSetCondition {
+	for i, c := range rs.Status.Conditions {
+		if c.Type == appsv1.ReplicaSetReplicaFailure {
+			return &rs.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// manage creates or deletes pods as manage() decided; a failure becomes
+// the ReplicaFailure condition, as in Kubernetes.
+func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaSet, active []*corev1.Pod, now time.Time) *appsv1.ReplicaSetCondition {
+	want := 0
+	if rs.Spec.Replicas != nil {
+		want = int(*rs.Spec.Replicas)
+	}
+	create, remove := manage(want, active, now)
+	if create > 0 {
+		if err := c.createPods(ctx, key, rs, create, now); err != nil {
+			return &appsv1.ReplicaSetCondition{Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue,
+				Reason: "FailedCreate", Message: err.Error(), LastTransitionTime: metav1.NewTime(now)}
+		}
+	}
+	for _, p := range remove {
+		if err := c.deletePod(ctx, key, rs, p, now); err != nil {
+			return &appsv1.ReplicaSetCondition{Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue,
+				Reason: "FailedDelete", Message: err.Error(), LastTransitionTime: metav1.NewTime(now)}
+		}
+	}
+	return nil
+}
+
+// createPods creates n pods in batches of 1, 2, 4, … as Kubernetes' slow
+// start does, stopping at the first batch with an error so that a broken
+// template (or quota) costs one failed create, not n.
+func (c *Controller) createPods(ctx context.Context, key string, rs *appsv1.ReplicaSet, n int, now time.Time) error {
+	c.expect.ExpectCreations(key, n, now)
+	done := 0
+	for batch := 1; done < n; batch *= 2 {
+		batch = min(batch, n-done)
+		errs := make(chan error, batch)
+		for i := 0; i < batch; i++ {
+			go func() { errs <- c.createPod(ctx, rs) }()
+		}
+		var first error
+		for i := 0; i < batch; i++ {
+			if err := <-errs; err != nil {
+				c.expect.CreationObserved(key) // it will never be seen
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		done += batch
+		if first != nil {
+			for ; done < n; done++ {
+				c.expect.CreationObserved(key) // skipped
+			}
+			return first
+		}
+	}
+	return nil
+}
+
+func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error {
+	p, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs), metav1.CreateOptions{})
+	if err != nil {
+		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+		}
+		return err
+	}
+	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", p.Name)
+	return nil
+}
+
+func (c *Controller) deletePod(ctx context.Context, key string, rs *appsv1.ReplicaSet, p *corev1.Pod, now time.Time) error {
+	c.expect.ExpectDeletion(key, p.UID, now)
+	err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
+	if err != nil {
+		c.expect.DeletionObserved(key, p.UID)
+		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			return nil
+		}
+		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+		return err
+	}
+	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+	return nil
+}
+
+// writeStatus writes the status when it changed and says when to look
+// again (a pod turning available after minReadySeconds).
+func (c *Controller) writeStatus(ctx context.Context, rs *appsv1.ReplicaSet, pods []*corev1.Pod, failure *appsv1.ReplicaSetCondition, now time.Time) (*time.Duration, error) {
+	st, next := computeStatus(rs, pods, failure, now)
+	if equality.Semantic.DeepEqual(st, rs.Status) {
+		return next, nil
+	}
+	updated := rs.DeepCopy()
+	updated.Status = st
+	_, err := c.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("status of replicaset %s/%s: %w", rs.Namespace, rs.Name, err)
+	}
+	klog.FromContext(ctx).V(4).Info("Updated status", "replicaset", klog.KObj(rs), "replicas", st.Replicas, "ready", st.ReadyReplicas)
+	return next, nil
+}
