@@ -27,9 +27,11 @@ func pod(name string, opts ...podOpt) *corev1.Pod {
 	return p
 }
 
-func unscheduled(p *corev1.Pod)        { p.Spec.NodeName = "" }
-func phase(ph corev1.PodPhase) podOpt  { return func(p *corev1.Pod) { p.Status.Phase = ph } }
-func created(ago time.Duration) podOpt { return func(p *corev1.Pod) { p.CreationTimestamp = metav1.NewTime(anchor.Add(-ago)) } }
+func unscheduled(p *corev1.Pod)       { p.Spec.NodeName = "" }
+func phase(ph corev1.PodPhase) podOpt { return func(p *corev1.Pod) { p.Status.Phase = ph } }
+func created(ago time.Duration) podOpt {
+	return func(p *corev1.Pod) { p.CreationTimestamp = metav1.NewTime(anchor.Add(-ago)) }
+}
 func readyFor(d time.Duration) podOpt {
 	return func(p *corev1.Pod) {
 		p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue,
