@@ -73,7 +73,7 @@ func appsResources() []*Resource {
 		r.Hooks.NotActedOn = noControllerYet(r.Kind)
 	}
 	return []*Resource{
-		with(res("apps", "statefulsets", "StatefulSet", true, func() runtime.Object { return &appsv1.StatefulSet{} }, func() runtime.Object { return &appsv1.StatefulSetList{} }), "sts", all, notYet),
+		with(res("apps", "statefulsets", "StatefulSet", true, func() runtime.Object { return &appsv1.StatefulSet{} }, func() runtime.Object { return &appsv1.StatefulSetList{} }), "sts", all, scaled),
 		with(res("apps", "deployments", "Deployment", true, func() runtime.Object { return &appsv1.Deployment{} }, func() runtime.Object { return &appsv1.DeploymentList{} }), "deploy", all, notYet),
 		with(res("apps", "replicasets", "ReplicaSet", true, func() runtime.Object { return &appsv1.ReplicaSet{} }, func() runtime.Object { return &appsv1.ReplicaSetList{} }), "rs", all, scaled),
 		res("apps", "controllerrevisions", "ControllerRevision", true, func() runtime.Object { return &appsv1.ControllerRevision{} }, func() runtime.Object { return &appsv1.ControllerRevisionList{} }),

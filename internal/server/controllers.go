@@ -28,6 +28,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
+	"github.com/ordo-dev/ordo/internal/controller/statefulset"
 	"github.com/ordo-dev/ordo/internal/controller/servicerepair"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
@@ -108,6 +109,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	}
 	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
 	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
+	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -124,6 +126,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
 		repair.Run,
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

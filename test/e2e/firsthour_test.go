@@ -62,7 +62,8 @@ func TestSecretStringDataIsMergedIntoData(t *testing.T) {
 }
 
 // sleepWithPVC is seed 002's listing 8.4 completed as a user would: its
-// container mounts the claim template "data".
+// container mounts the claim template "data". sleep, as PID 1, ignores
+// SIGTERM, so a short grace period keeps each pod replacement short.
 const sleepWithPVC = `apiVersion: APIVERSION
 kind: StatefulSet
 metadata: {name: NAME}
@@ -75,6 +76,7 @@ spec:
     metadata:
       labels: {app: NAME}
     spec:
+      terminationGracePeriodSeconds: 1
       containers:
       - name: sleep
         image: kiamol/ch03-sleep

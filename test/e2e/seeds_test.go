@@ -25,7 +25,6 @@ type seedExpectation struct {
 	warning string
 }
 
-const noStatefulSetController = "Warning: ordo runs no StatefulSet controller yet"
 
 // seedExpectations covers every block extractSeedBlocks finds. Blocks a real
 // cluster rejects (fragments cut short in the text, typos) must be rejected
@@ -39,9 +38,9 @@ var seedExpectations = map[string]seedExpectation{
 	// Listing 8.6 stops at "# job template...": no containers.
 	"002_ab0a864070af1a27.txt#3": {namespace: "default", wantErr: "spec.jobTemplate.spec.template.spec.containers: Required value"},
 	"003_f7ed74177f82beb7.txt#0": {namespace: "dev", objects: [][]string{{"service", "redis-service"}}},
-	"003_f7ed74177f82beb7.txt#1": {namespace: "dev", objects: [][]string{{"statefulset", "redis-app"}}, warning: noStatefulSetController},
+	"003_f7ed74177f82beb7.txt#1": {namespace: "dev", objects: [][]string{{"statefulset", "redis-app"}}},
 	"003_f7ed74177f82beb7.txt#2": {namespace: "dev", objects: [][]string{{"service", "redis-manager-service"}}},
-	"003_f7ed74177f82beb7.txt#3": {namespace: "dev", objects: [][]string{{"statefulset", "redis-manager"}}, warning: noStatefulSetController},
+	"003_f7ed74177f82beb7.txt#3": {namespace: "dev", objects: [][]string{{"statefulset", "redis-manager"}}},
 	"003_f7ed74177f82beb7.txt#4": {namespace: "dev", objects: [][]string{{"service", "redis-access-service"}}},
 	"004_ab88581d85fdcc51.txt#0": {namespace: "default", objects: [][]string{{"job", "my-busybox-job"}}},
 	// The fence is never closed, so prose follows the YAML.

@@ -56,6 +56,9 @@ type Owner struct {
 	Selector labels.Selector
 	// Fresh reads the owner past the cache, for the check before adopting.
 	Fresh func(ctx context.Context) (metav1.Object, error)
+	// Member, when set, limits adoption to pods it accepts (a StatefulSet
+	// adopts only pods named after it).
+	Member func(*corev1.Pod) bool
 }
 
 // Claim returns the pods owner controls after releasing those that stopped
@@ -87,7 +90,7 @@ func Claim(ctx context.Context, client kubernetes.Interface, pods cache.Indexer,
 	checked := false
 	for _, obj := range orphans {
 		p := obj.(*corev1.Pod)
-		if p.DeletionTimestamp != nil || !o.Selector.Matches(labels.Set(p.Labels)) {
+		if p.DeletionTimestamp != nil || !o.Selector.Matches(labels.Set(p.Labels)) || (o.Member != nil && !o.Member(p)) {
 			continue
 		}
 		if !checked {
