@@ -25,7 +25,6 @@ type seedExpectation struct {
 	warning string
 }
 
-
 // seedExpectations covers every block extractSeedBlocks finds. Blocks a real
 // cluster rejects (fragments cut short in the text, typos) must be rejected
 // with Kubernetes' error, not half-written.

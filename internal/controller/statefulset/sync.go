@@ -37,7 +37,9 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	}
 	claimed, err := podowner.Claim(ctx, c.client, c.pods.GetIndexer(), podowner.Owner{
 		Object: set, Kind: setKind, Selector: sel,
-		Fresh:  func(ctx context.Context) (metav1.Object, error) { return c.client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{}) },
+		Fresh: func(ctx context.Context) (metav1.Object, error) {
+			return c.client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+		},
 		Member: func(p *corev1.Pod) bool { return ordinalOf(set, p) >= 0 },
 	})
 	if err != nil {
