@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"fmt"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -67,22 +66,16 @@ func coreResources() []*Resource {
 }
 
 func appsResources() []*Resource {
-	scaled := func(r *Resource) { r.Subresources = []string{"status", "scale"} }
-	notYet := func(r *Resource) {
-		scaled(r)
-		r.Hooks.NotActedOn = noControllerYet(r.Kind)
+	scaled := func(r *Resource) {
+		r.Subresources = []string{"status", "scale"}
+		r.Hooks.Warnings = podTemplateWarnings
 	}
 	return []*Resource{
 		with(res("apps", "statefulsets", "StatefulSet", true, func() runtime.Object { return &appsv1.StatefulSet{} }, func() runtime.Object { return &appsv1.StatefulSetList{} }), "sts", all, scaled),
-		with(res("apps", "deployments", "Deployment", true, func() runtime.Object { return &appsv1.Deployment{} }, func() runtime.Object { return &appsv1.DeploymentList{} }), "deploy", all, notYet),
+		with(res("apps", "deployments", "Deployment", true, func() runtime.Object { return &appsv1.Deployment{} }, func() runtime.Object { return &appsv1.DeploymentList{} }), "deploy", all, scaled),
 		with(res("apps", "replicasets", "ReplicaSet", true, func() runtime.Object { return &appsv1.ReplicaSet{} }, func() runtime.Object { return &appsv1.ReplicaSetList{} }), "rs", all, scaled),
 		res("apps", "controllerrevisions", "ControllerRevision", true, func() runtime.Object { return &appsv1.ControllerRevision{} }, func() runtime.Object { return &appsv1.ControllerRevisionList{} }),
 	}
-}
-
-// noControllerYet is the warning for a workload kind no controller runs.
-func noControllerYet(kind string) string {
-	return fmt.Sprintf("ordo runs no %s controller yet: this %s is stored, but no pods will be created for it", kind, kind)
 }
 
 func batchResources() []*Resource {

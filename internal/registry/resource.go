@@ -55,10 +55,6 @@ type Hooks struct {
 	OrphanByDefault bool
 	// TTLSeconds, when set, expires objects from etcd (Events: one hour).
 	TTLSeconds uint64
-	// NotActedOn, when set, is a warning returned with every create and
-	// update of a kind ordo stores but nothing acts on yet, so that
-	// applying one is never silently a no-op.
-	NotActedOn string
 	// Warnings, when set, gives warnings about one object, returned with
 	// its create and update (fields ordo accepts but does not act on).
 	Warnings func(obj runtime.Object) []string

@@ -89,16 +89,13 @@ func (s *strategy) WarningsOnUpdate(_ context.Context, obj, _ runtime.Object) []
 	return s.warnings(obj)
 }
 
-// warnings says, on the main resource, that nothing acts on this kind yet,
-// or which of the object's fields nothing acts on.
+// warnings says, on the main resource, which of the object's fields
+// nothing acts on.
 func (s *strategy) warnings(obj runtime.Object) []string {
 	if s.status {
 		return nil
 	}
 	var out []string
-	if s.res.Hooks.NotActedOn != "" {
-		out = append(out, s.res.Hooks.NotActedOn)
-	}
 	if s.res.Hooks.Warnings != nil {
 		out = append(out, s.res.Hooks.Warnings(obj)...)
 	}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/job"
@@ -110,6 +111,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
 	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
+	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -127,6 +129,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		repair.Run,
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {

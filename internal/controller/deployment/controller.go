@@ -1,0 +1,156 @@
+package deployment
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/podowner"
+	"github.com/ordo-dev/ordo/internal/controller/queue"
+)
+
+// component is the event source, as Kubernetes names it.
+const component = "deployment-controller"
+
+// Config holds the controller's dependencies.
+type Config struct {
+	// Client reads and writes Deployments, ReplicaSets and events.
+	Client kubernetes.Interface
+	// Informers is shared with other controllers when given.
+	Informers informers.SharedInformerFactory
+	// Clock drives the workqueue and the progress deadline.
+	Clock clock.WithTicker
+}
+
+// Controller rolls Deployments out through ReplicaSets.
+type Controller struct {
+	client      kubernetes.Interface
+	clock       clock.WithTicker
+	informers   informers.SharedInformerFactory
+	deployments cache.SharedIndexInformer
+	sets        cache.SharedIndexInformer
+	pods        cache.SharedIndexInformer
+	dLister     appslisters.DeploymentLister
+	rsLister    appslisters.ReplicaSetLister
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+	queue       workqueue.TypedRateLimitingInterface[string]
+}
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Informers == nil {
+		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+	}
+	b := events.NewBroadcaster(c.Clock)
+	apps := c.Informers.Apps().V1()
+	ctl := &Controller{
+		client: c.Client, clock: c.Clock, informers: c.Informers,
+		deployments: apps.Deployments().Informer(), sets: apps.ReplicaSets().Informer(),
+		pods:    c.Informers.Core().V1().Pods().Informer(),
+		dLister: apps.Deployments().Lister(), rsLister: apps.ReplicaSets().Lister(),
+		broadcaster: b, recorder: events.Recorder(b, component),
+		queue: queue.New[string]("deployment", c.Clock),
+	}
+	if err := podowner.AddIndex(ctl.pods); err != nil {
+		klog.Errorf("deployment: pod index: %v", err)
+	}
+	ctl.addHandlers()
+	return ctl
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer c.queue.ShutDown()
+	defer events.Start(c.broadcaster, c.client)()
+	c.informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.deployments.HasSynced, c.sets.HasSynced, c.pods.HasSynced) {
+		return
+	}
+	queue.Run(ctx, c.queue, "deployment", workers, c.sync)
+}
+
+func (c *Controller) addHandlers() {
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			c.queue.Add(key)
+		}
+	}
+	if _, err := c.deployments.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueue, UpdateFunc: func(_, cur interface{}) { enqueue(cur) }, DeleteFunc: enqueue,
+	}); err != nil {
+		klog.Errorf("deployment: event handler: %v", err)
+	}
+	owner := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		if m, ok := obj.(metav1.Object); ok {
+			if ref := metav1.GetControllerOf(m); ref != nil && ref.Kind == deploymentKind.Kind && ref.APIVersion == deploymentKind.GroupVersion().String() {
+				c.queue.Add(m.GetNamespace() + "/" + ref.Name)
+			}
+		}
+	}
+	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
+	}); err != nil {
+		klog.Errorf("deployment: replicaset event handler: %v", err)
+	}
+	// A Recreate rollout waits for the old pods to be gone.
+	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		p, ok := obj.(*corev1.Pod)
+		if !ok {
+			return
+		}
+		if ref := metav1.GetControllerOf(p); ref != nil && ref.Kind == "ReplicaSet" {
+			if rs, err := c.rsLister.ReplicaSets(p.Namespace).Get(ref.Name); err == nil {
+				owner(rs)
+			}
+		}
+	}}); err != nil {
+		klog.Errorf("deployment: pod event handler: %v", err)
+	}
+}
+
+// ownedSets are the ReplicaSets d controls.
+func (c *Controller) ownedSets(d *appsv1.Deployment) ([]*appsv1.ReplicaSet, error) {
+	all, err := c.rsLister.ReplicaSets(d.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	var out []*appsv1.ReplicaSet
+	for _, rs := range all {
+		if ref := metav1.GetControllerOf(rs); ref != nil && ref.UID == d.UID {
+			out = append(out, rs)
+		}
+	}
+	return out, nil
+}
+
+// podsOf counts the pods of ReplicaSets, for Recreate.
+func (c *Controller) podsOf(rss []*appsv1.ReplicaSet) int {
+	n := 0
+	for _, rs := range rss {
+		objs, _ := c.pods.GetIndexer().ByIndex(podowner.Index, podowner.ControllerKey(rs.UID))
+		n += len(objs)
+	}
+	return n
+}
