@@ -101,3 +101,58 @@ func deploymentPods(t *testing.T, cs kubernetes.Interface) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestSeed004RestartCronJobReplacesTheDeploymentsPods: seed 004's restart
+// CronJob (its command mended, and ordo's kubectl standing in for the
+// image's), run by hand with kubectl create job --from, restarts the
+// Deployment under the RBAC the seed grants, and every pod is replaced.
+func TestSeed004RestartCronJobReplacesTheDeploymentsPods(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(strings.ReplaceAll(sleepDeployment, "name: sleep}", "name: mysql}"), "apply", "-f", "-")
+	c.Run("rollout", "status", "deployment/mysql", "--timeout=120s")
+	before := deploymentPods(t, cs)
+	c.Run("create", "namespace", "cronjob")
+	c.Run("create", "clusterrole", "deployment-restart", "--verb=get,update,patch", "--resource=deployments.apps")
+	c.Run("create", "clusterrolebinding", "deployment-restart-binding", "--clusterrole=deployment-restart", "--serviceaccount=cronjob:default")
+	c.RunIn(`apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: default-restart
+  namespace: cronjob
+spec:
+  schedule: 01 18 * * 5
+  concurrencyPolicy: Allow
+  suspend: false
+  successfulJobsHistoryLimit: 3
+  failedJobsHistoryLimit: 3
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: restart
+            image: registry.cn-beijing.aliyuncs.com/dotbalo/kubectl:latest
+            command: ['`+c.Bin+`', kubectl, rollout, restart, deploy, mysql, -n, default]
+`, "apply", "-f", "-")
+	c.Run("create", "job", "--from=cronjob/default-restart", "manual", "-n", "cronjob")
+	c.Run("wait", "--for=condition=Complete", "job/manual", "-n", "cronjob", "--timeout=120s")
+	if logs := c.Run("logs", "job/manual", "-n", "cronjob"); !strings.Contains(logs, "deployment.apps/mysql restarted") {
+		t.Errorf("the restart job printed %q", logs)
+	}
+	c.Run("rollout", "status", "deployment/mysql", "--timeout=120s")
+	waitFor(t, func() bool {
+		now := deploymentPods(t, cs)
+		if len(now) != 2 {
+			return false
+		}
+		for _, p := range now {
+			for _, b := range before {
+				if p == b {
+					return false
+				}
+			}
+		}
+		return true
+	}, "every pod of the Deployment replaced")
+}
