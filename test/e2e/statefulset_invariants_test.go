@@ -179,4 +179,3 @@ func liveMembers(t *testing.T, cs kubernetes.Interface) []string {
 	}
 	return out
 }
-
