@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
 
@@ -25,5 +27,26 @@ func TestCronJobTemplateFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	}
 	if w := (&strategy{res: s.res, status: true}).WarningsOnUpdate(context.Background(), cj, cj); len(w) != 0 {
 		t.Errorf("a status write got warnings about the spec: %v", w)
+	}
+}
+
+// A StatefulSet's template fields, and a maxUnavailable the controller
+// does not honour (updates go one pod at a time), are named on write.
+func TestStatefulSetFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
+	set := &appsv1.StatefulSet{}
+	set.Spec.Template.Spec.Containers = []corev1.Container{{Name: "db"}}
+	s := &strategy{res: resourceOfKind(appsResources(), "StatefulSet")}
+	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 0 {
+		t.Fatalf("a plain StatefulSet got warnings: %v", w)
+	}
+	one, two := intstr.FromInt32(1), intstr.FromString("50%")
+	set.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: &one}
+	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 0 {
+		t.Fatalf("maxUnavailable 1 got warnings: %v", w)
+	}
+	set.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable = &two
+	want := "ordo does not implement these fields yet and ignores them: spec.updateStrategy.rollingUpdate.maxUnavailable"
+	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 1 || w[0] != want {
+		t.Errorf("warnings %v, want [%s]", w, want)
 	}
 }
