@@ -39,13 +39,15 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 	add(s.SetHostnameAsFQDN != nil && *s.SetHostnameAsFQDN, "setHostnameAsFQDN")
 	add(s.Resources != nil, "resources")
 	add(len(s.ResourceClaims) > 0, "resourceClaims")
-	// The scheduler places pods by nodeName, nodeSelector, required node
-	// affinity and taints only.
+	// The scheduler reads node and pod (anti-)affinity, but not a pod
+	// affinity term's namespace labels or label keys.
 	if a := s.Affinity; a != nil {
-		add(a.PodAffinity != nil, "affinity.podAffinity")
-		add(a.PodAntiAffinity != nil, "affinity.podAntiAffinity")
-		add(a.NodeAffinity != nil && len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0,
-			"affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution")
+		if a.PodAffinity != nil {
+			add(termsUseUnsupported(a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution, a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution), "affinity.podAffinity")
+		}
+		if a.PodAntiAffinity != nil {
+			add(termsUseUnsupported(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution, a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution), "affinity.podAntiAffinity")
+		}
 	}
 	add(len(s.TopologySpreadConstraints) > 0, "topologySpreadConstraints")
 	if sc := s.SecurityContext; sc != nil {
@@ -65,6 +67,22 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 		}
 	}
 	return dedupe(out)
+}
+
+// termsUseUnsupported: a pod affinity term selects namespaces by label, or
+// uses matchLabelKeys/mismatchLabelKeys, which the scheduler ignores.
+func termsUseUnsupported(required []corev1.PodAffinityTerm, preferred []corev1.WeightedPodAffinityTerm) bool {
+	terms := append([]corev1.PodAffinityTerm(nil), required...)
+	for _, w := range preferred {
+		terms = append(terms, w.PodAffinityTerm)
+	}
+	for _, t := range terms {
+		ns := t.NamespaceSelector
+		if (ns != nil && (len(ns.MatchLabels) > 0 || len(ns.MatchExpressions) > 0)) || len(t.MatchLabelKeys) > 0 || len(t.MismatchLabelKeys) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // container lists one container's unsupported fields.

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
 
@@ -15,13 +16,19 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 		Containers: []corev1.Container{{Name: "app", Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{
 			corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi"),
 		}}}},
-		// Implemented: the pod's PID and IPC namespace fields, cpu and memory.
+		// Implemented: the pod's PID and IPC namespace fields, cpu and memory,
+		// pod anti-affinity as seed 003 writes it.
 		ShareProcessNamespace: ptr.To(true), HostIPC: true, HostPID: true,
+		Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname",
+				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "redis"}}}}}}},
 	}
 	if got := PodSpec(s, "spec"); len(got) != 0 {
 		t.Fatalf("a pod using only what ordo implements: %v", got)
 	}
-	s.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{}}
+	// Not implemented: namespaces chosen by label.
+	s.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution = []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname",
+		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}}
 	s.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(2000)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
 	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
 	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")

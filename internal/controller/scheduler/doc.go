@@ -19,13 +19,20 @@
 // Filters, in the order Kubernetes runs them, each node reporting the first
 // one it fails: spec.unschedulable (unless tolerated), Ready=True, taints
 // with effect NoSchedule/NoExecute, then spec.nodeSelector and required
-// node affinity. Among the nodes left, the one with the fewest
-// non-terminal pods wins, ties broken by name, so pods spread.
+// node affinity.
 //
-// Left out on purpose, for later: resource requests and allocatable,
-// host ports, volumes' topology, pod (anti-)affinity, topology spread,
-// preferred affinity and PreferNoSchedule scoring, priorities and
-// preemption, and schedulers other than "default-scheduler".
+// Then, per node, NodeResourcesFit (cpu and memory requests and the pod
+// count against allocatable: "Insufficient cpu", "Too many pods") and
+// InterPodAffinity (the pod's required affinity and anti-affinity terms,
+// and existing pods' required anti-affinity, over each term's topology
+// domain). Among the nodes left, the highest sum of preferred node and pod
+// affinity weights met wins, then the fewest non-terminal pods, ties
+// broken by name, so pods spread.
+//
+// Left out on purpose, for later: host ports, volumes' topology, topology
+// spread, PreferNoSchedule scoring, namespaceSelector labels and
+// matchLabelKeys in pod affinity terms, priorities and preemption, and
+// schedulers other than "default-scheduler".
 //
 // Glossary:
 //   - pending: spec.nodeName empty, not deleted, schedulerName ours, no

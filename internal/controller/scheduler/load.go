@@ -13,8 +13,8 @@ const nodeIndex = "scheduler.ordo.dev/nodeName"
 
 var everything = labels.Everything()
 
-// addNodeIndex lets load count a node's pods without scanning all pods.
-// It fails when a shared informer has already started; load then scans.
+// addNodeIndex lets placed find a node's pods without scanning all pods.
+// It fails when a shared informer has already started; placed then scans.
 func addNodeIndex(inf cache.SharedIndexInformer) {
 	err := inf.AddIndexers(cache.Indexers{nodeIndex: func(obj interface{}) ([]string, error) {
 		if pod, ok := obj.(*corev1.Pod); ok && pod.Spec.NodeName != "" {
@@ -27,31 +27,31 @@ func addNodeIndex(inf cache.SharedIndexInformer) {
 	}
 }
 
-// load counts the non-terminal pods on each of nodes from the cache.
-func (c *Controller) load(nodes []*corev1.Node) map[string]int {
-	load := make(map[string]int, len(nodes))
+// placed lists the non-terminal pods on each of nodes from the cache.
+func (c *Controller) placed(nodes []*corev1.Node) map[string][]*corev1.Pod {
+	placed := make(map[string][]*corev1.Pod, len(nodes))
 	indexer := c.pods.GetIndexer()
 	for _, n := range nodes {
 		objs, err := indexer.ByIndex(nodeIndex, n.Name)
 		if err != nil {
-			return c.scanLoad()
+			return c.scanPlaced()
 		}
 		for _, obj := range objs {
 			if pod, ok := obj.(*corev1.Pod); ok && occupiesNode(pod) {
-				load[n.Name]++
+				placed[n.Name] = append(placed[n.Name], pod)
 			}
 		}
 	}
-	return load
+	return placed
 }
 
-// scanLoad is load without the index.
-func (c *Controller) scanLoad() map[string]int {
-	load := map[string]int{}
+// scanPlaced is placed without the index.
+func (c *Controller) scanPlaced() map[string][]*corev1.Pod {
+	placed := map[string][]*corev1.Pod{}
 	for _, obj := range c.pods.GetIndexer().List() {
 		if pod, ok := obj.(*corev1.Pod); ok && occupiesNode(pod) {
-			load[pod.Spec.NodeName]++
+			placed[pod.Spec.NodeName] = append(placed[pod.Spec.NodeName], pod)
 		}
 	}
-	return load
+	return placed
 }

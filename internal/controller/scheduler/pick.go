@@ -24,36 +24,56 @@ const (
 )
 
 // pickNode is the whole scheduling decision. It returns the chosen node,
-// or "" and, per reason, how many nodes failed for it. load counts the
+// or "" and, per reason, how many nodes failed for it. placed holds the
 // non-terminal pods on each node.
 //
-// Resource requests, pod affinity and topology spread are ignored for now
-// (see the package doc): every eligible node is treated as having room.
-func pickNode(pod *corev1.Pod, nodes []*corev1.Node, load map[string]int) (string, map[string]int) {
+// Topology spread and priorities are ignored for now (see the package
+// doc).
+func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1.Pod) (string, map[string]int) {
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
-	best, reasons := "", map[string]int{}
+	c := cluster{nodes: nodes, placed: placed}
+	var best *candidate
+	reasons := map[string]int{}
 	for _, n := range nodes {
-		if why := filter(pod, affinity, n); why != "" {
+		why := filter(pod, affinity, n)
+		if why == "" {
+			why = fitResources(pod, n, placed[n.Name])
+		}
+		if why == "" {
+			why = interPodFilter(pod, n, c)
+		}
+		if why != "" {
 			reasons[why]++
 			continue
 		}
-		if best == "" || less(n.Name, best, load) {
-			best = n.Name
+		cand := &candidate{name: n.Name, score: preferredScore(pod, n, c), load: len(placed[n.Name])}
+		if best == nil || cand.better(best) {
+			best = cand
 		}
 	}
-	if best != "" {
-		return best, nil
+	if best != nil {
+		return best.name, nil
 	}
 	return "", reasons
 }
 
-// less orders candidates: fewer pods first, then by name, so the choice
-// is deterministic and load spreads over nodes.
-func less(a, b string, load map[string]int) bool {
-	if load[a] != load[b] {
-		return load[a] < load[b]
+// candidate is a node that passed every filter.
+type candidate struct {
+	name  string
+	score int64 // preferred affinity weights met
+	load  int   // pods on it
+}
+
+// better orders candidates: higher preferred-affinity score, then fewer
+// pods, then by name, so the choice is deterministic and load spreads.
+func (a *candidate) better(b *candidate) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	return a < b
+	if a.load != b.load {
+		return a.load < b.load
+	}
+	return a.name < b.name
 }
 
 // filter returns why pod cannot go to n, or "" when it can.

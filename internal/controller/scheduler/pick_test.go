@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -94,7 +95,7 @@ func TestPickNode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, reasons := pickNode(tt.pod, tt.nodes, tt.load)
+			got, reasons := pickNode(tt.pod, tt.nodes, placedFromLoad(tt.load))
 			if got != tt.want {
 				t.Errorf("node = %q, want %q", got, tt.want)
 			}
@@ -106,4 +107,15 @@ func TestPickNode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// placedFromLoad stands n plain pods on each node for a load of n.
+func placedFromLoad(load map[string]int) map[string][]*corev1.Pod {
+	placed := map[string][]*corev1.Pod{}
+	for node, n := range load {
+		for i := 0; i < n; i++ {
+			placed[node] = append(placed[node], pod(fmt.Sprintf("%s-%d", node, i), onNode(node)))
+		}
+	}
+	return placed
 }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -11,6 +12,7 @@ import (
 type assumption struct {
 	uid  types.UID
 	node string
+	pod  *corev1.Pod // as bound, for the resources and affinity it takes
 }
 
 // state is what the scheduler remembers between syncs. The informer lags
@@ -36,8 +38,10 @@ func (s *state) decide(fn func()) {
 }
 
 // assume records a binding about to be made. Call inside decide.
-func (s *state) assume(key string, uid types.UID, node string) {
-	s.assumed[key] = assumption{uid: uid, node: node}
+func (s *state) assume(key string, pod *corev1.Pod, node string) {
+	bound := pod.DeepCopy()
+	bound.Spec.NodeName = node
+	s.assumed[key] = assumption{uid: pod.UID, node: node, pod: bound}
 }
 
 // isAssumed says whether pod key with uid was already bound by us. It is
@@ -49,10 +53,10 @@ func (s *state) isAssumed(key string, uid types.UID) bool {
 	return ok && a.uid == uid
 }
 
-// addAssumed adds the assumed pods to load. Call inside decide.
-func (s *state) addAssumed(load map[string]int) {
+// addAssumed adds the assumed pods to placed. Call inside decide.
+func (s *state) addAssumed(placed map[string][]*corev1.Pod) {
 	for _, a := range s.assumed {
-		load[a.node]++
+		placed[a.node] = append(placed[a.node], a.pod)
 	}
 }
 

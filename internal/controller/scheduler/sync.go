@@ -46,11 +46,11 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	var node string
 	var reasons map[string]int
 	c.state.decide(func() {
-		load := c.load(nodes)
-		c.state.addAssumed(load)
-		node, reasons = pickNode(pod, nodes, load)
+		placed := c.placed(nodes)
+		c.state.addAssumed(placed)
+		node, reasons = pickNode(pod, nodes, placed)
 		if node != "" {
-			c.state.assume(key, pod.UID, node)
+			c.state.assume(key, pod, node)
 		}
 	})
 	if node == "" {
