@@ -101,7 +101,8 @@ func withServer(o options, fn func(*testcluster.Server) error) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	var args []string
+	// Parallelism may exceed the kubelet's 110 pods per node.
+	args := []string{"--max-pods", "20000"}
 	if o.fakeNode {
 		args = append(args, "--no-agent")
 	}

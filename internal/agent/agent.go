@@ -39,6 +39,9 @@ type Config struct {
 	// SyncFrequency is how often running pods' configMap, secret and
 	// downwardAPI volumes are refreshed (the kubelet's --sync-frequency).
 	SyncFrequency time.Duration
+	// MaxPods is the pod count the node offers (the kubelet's --max-pods);
+	// DefaultMaxPods when zero.
+	MaxPods int
 	// Cgroups enforce resources.limits; nil enforces none (with a warning
 	// event for each pod that sets limits).
 	Cgroups *runtime.Cgroups
@@ -98,6 +101,9 @@ func New(c Config) *Agent {
 	}
 	if c.SyncFrequency == 0 {
 		c.SyncFrequency = time.Minute
+	}
+	if c.MaxPods == 0 {
+		c.MaxPods = DefaultMaxPods
 	}
 	return &Agent{
 		cfg:   c,

@@ -24,7 +24,9 @@ const (
 	leaseDurationSeconds = 40
 	leaseRenewInterval   = 10 * time.Second
 	nodeStatusInterval   = time.Minute
-	maxPods              = 110
+	// DefaultMaxPods is the kubelet's --max-pods default, the pods the
+	// node's allocatable offers the scheduler.
+	DefaultMaxPods = 110
 )
 
 // nodeObject is this node as the agent registers it.
@@ -45,7 +47,7 @@ func (a *Agent) nodeStatus() corev1.NodeStatus {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:    *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
 		corev1.ResourceMemory: *resource.NewQuantity(memTotal(), resource.BinarySI),
-		corev1.ResourcePods:   *resource.NewQuantity(maxPods, resource.DecimalSI),
+		corev1.ResourcePods:   *resource.NewQuantity(int64(a.cfg.MaxPods), resource.DecimalSI),
 	}
 	ready := corev1.NodeCondition{
 		Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",

@@ -28,11 +28,14 @@ type AgentOptions struct {
 	Listen string
 	// SyncFrequency is the volume refresh period.
 	SyncFrequency time.Duration
+	// MaxPods is the pods the node offers (--max-pods).
+	MaxPods int
 }
 
 // DefaultAgentOptions are the defaults of `ordo agent`.
 func DefaultAgentOptions() AgentOptions {
-	return AgentOptions{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", ServiceInterface: proxy.DefaultInterface, Listen: "0.0.0.0:10250"}
+	return AgentOptions{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", ServiceInterface: proxy.DefaultInterface, Listen: "0.0.0.0:10250",
+		MaxPods: agent.DefaultMaxPods}
 }
 
 // RunAgent runs a joined agent until ctx ends, then stops its pods and
@@ -71,7 +74,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Client: client, NodeName: name, NodeIP: agent.HostIP(),
 		Runtime: agentRuntime(self, dir), DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
-		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency,
+		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
 	}
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/ordo-dev/ordo/internal/agent"
 	"net"
 	"os"
 	"strings"
@@ -50,6 +51,8 @@ type Options struct {
 	ServiceInterface string
 	// SyncFrequency is the agent's volume refresh period.
 	SyncFrequency time.Duration
+	// MaxPods is the pods the local agent's node offers (--max-pods).
+	MaxPods int
 }
 
 // DefaultOptions are the embedded defaults.
@@ -61,6 +64,7 @@ func DefaultOptions() Options {
 		PodCIDR:          "10.42.0.0/16",
 		ServiceInterface: proxy.DefaultInterface,
 		NodePorts:        alloc.PortRange{First: 30000, Last: 32767},
+		MaxPods:          agent.DefaultMaxPods,
 	}
 }
 
@@ -166,6 +170,7 @@ func Run(ctx context.Context, o Options) error {
 			agentCfg.Network = podNet
 		}
 		agentCfg.SyncFrequency = o.SyncFrequency
+		agentCfg.MaxPods = o.MaxPods
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		var agentDone sync.WaitGroup
