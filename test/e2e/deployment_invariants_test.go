@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+// rollingDeployment has 6 replicas, maxSurge 1 and maxUnavailable 1, and
+// pods that are Ready a moment after they start.
+const rollingDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: roll}
+spec:
+  replicas: 6
+  strategy:
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 1}
+  selector:
+    matchLabels: {app: roll}
+  template:
+    metadata:
+      labels: {app: roll}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: sleep
+        image: busybox
+        command: [sleep, "3600"]
+        readinessProbe:
+          exec: {command: ["true"]}
+          periodSeconds: 1
+`
+
+// TestDeploymentRolloutsStayWithinSurgeAndUnavailable watches every pod
+// event through four rollouts (two restarts, two template changes): the
+// live pods never exceed replicas+maxSurge (7), and the Ready ones never
+// drop below replicas−maxUnavailable (5).
+func TestDeploymentRolloutsStayWithinSurgeAndUnavailable(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(rollingDeployment, "apply", "-f", "-")
+	c.Run("rollout", "status", "deployment/roll", "--timeout=120s")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := watchRollout(ctx, t, cs)
+	for i, step := range [][]string{
+		{"rollout", "restart", "deployment/roll"},
+		{"set", "env", "deployment/roll", "STEP=1"},
+		{"rollout", "restart", "deployment/roll"},
+		{"set", "env", "deployment/roll", "STEP=3"},
+	} {
+		c.Run(step...)
+		c.Run("rollout", "status", "deployment/roll", "--timeout=120s")
+		t.Logf("rollout %d done: at most %d live and at least %d Ready pods seen", i+1, w.maxLive(), w.minReady())
+	}
+	if v := w.violations(); len(v) > 0 {
+		t.Fatalf("rollouts broke maxSurge or maxUnavailable:\n%s", strings.Join(v, "\n"))
+	}
+	if w.maxLive() < 7 {
+		t.Errorf("never more than %d live pods: the rollouts did not surge, the test proves little", w.maxLive())
+	}
+}
+
+// rolloutWatch keeps every live pod of the Deployment and checks the
+// bounds after each event.
+type rolloutWatch struct {
+	mu          sync.Mutex
+	live        map[types.UID]*corev1.Pod
+	broken      []string
+	most, least int
+}
+
+func watchRollout(ctx context.Context, t *testing.T, cs kubernetes.Interface) *rolloutWatch {
+	t.Helper()
+	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=roll"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := &rolloutWatch{live: map[types.UID]*corev1.Pod{}, least: 1 << 30}
+	for i := range list.Items {
+		rw.observe(watch.Added, &list.Items[i], false)
+	}
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.LabelSelector = "app=roll"
+			return cs.CoreV1().Pods("default").Watch(ctx, o)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer w.Stop()
+		for ev := range w.ResultChan() {
+			if p, ok := ev.Object.(*corev1.Pod); ok {
+				rw.observe(ev.Type, p, true)
+			}
+		}
+	}()
+	return rw
+}
+
+// observe records one event; check is false while the initial list loads.
+func (rw *rolloutWatch) observe(typ watch.EventType, p *corev1.Pod, check bool) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if typ == watch.Deleted || p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+		delete(rw.live, p.UID)
+	} else {
+		rw.live[p.UID] = p
+	}
+	if !check {
+		return
+	}
+	ready := 0
+	for _, q := range rw.live {
+		if podReady(q) {
+			ready++
+		}
+	}
+	rw.most, rw.least = max(rw.most, len(rw.live)), min(rw.least, ready)
+	if len(rw.live) > 7 {
+		rw.broken = append(rw.broken, fmt.Sprintf("%d live pods after %s of %s", len(rw.live), typ, p.Name))
+	}
+	if ready < 5 {
+		rw.broken = append(rw.broken, fmt.Sprintf("%s Ready pods after %s of %s", strconv.Itoa(ready), typ, p.Name))
+	}
+}
+
+func (rw *rolloutWatch) violations() []string {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	return append([]string(nil), rw.broken...)
+}
+
+func (rw *rolloutWatch) maxLive() int  { rw.mu.Lock(); defer rw.mu.Unlock(); return rw.most }
+func (rw *rolloutWatch) minReady() int { rw.mu.Lock(); defer rw.mu.Unlock(); return rw.least }
