@@ -9,12 +9,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 )
 
 // rollingDeployment has 6 replicas, maxSurge 1 and maxUnavailable 1, and
@@ -82,31 +79,8 @@ type rolloutWatch struct {
 
 func watchRollout(ctx context.Context, t *testing.T, cs kubernetes.Interface) *rolloutWatch {
 	t.Helper()
-	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=roll"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rw := &rolloutWatch{live: map[types.UID]*corev1.Pod{}, least: 1 << 30}
-	for i := range list.Items {
-		rw.observe(watch.Added, &list.Items[i], false)
-	}
-	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.LabelSelector = "app=roll"
-			return cs.CoreV1().Pods("default").Watch(ctx, o)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer w.Stop()
-		for ev := range w.ResultChan() {
-			if p, ok := ev.Object.(*corev1.Pod); ok {
-				rw.observe(ev.Type, p, true)
-			}
-		}
-	}()
+	watchPods(ctx, t, cs, "app=roll", rw.observe)
 	return rw
 }
 

@@ -80,16 +80,26 @@ type checker struct {
 
 func startChecker(ctx context.Context, t *testing.T, cs kubernetes.Interface) *checker {
 	t.Helper()
-	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+	chk := &checker{current: map[int]types.UID{}, readyOK: map[types.UID]bool{}}
+	watchPods(ctx, t, cs, "", chk.observe)
+	return chk
+}
+
+// watchPods lists the default namespace's pods matching selector, hands
+// each to on (live false), then every watch event (live true), resuming
+// the watch across server restarts, until ctx is done.
+func watchPods(ctx context.Context, t *testing.T, cs kubernetes.Interface, selector string, on func(watch.EventType, *corev1.Pod, bool)) {
+	t.Helper()
+	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := &checker{current: map[int]types.UID{}, readyOK: map[types.UID]bool{}}
 	for i := range list.Items {
-		chk.observe(watch.Added, &list.Items[i], false)
+		on(watch.Added, &list.Items[i], false)
 	}
 	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.LabelSelector = selector
 			return cs.CoreV1().Pods("default").Watch(ctx, o)
 		},
 	})
@@ -100,11 +110,10 @@ func startChecker(ctx context.Context, t *testing.T, cs kubernetes.Interface) *c
 		defer w.Stop()
 		for ev := range w.ResultChan() {
 			if p, ok := ev.Object.(*corev1.Pod); ok {
-				chk.observe(ev.Type, p, true)
+				on(ev.Type, p, true)
 			}
 		}
 	}()
-	return chk
 }
 
 func (k *checker) observe(typ watch.EventType, p *corev1.Pod, check bool) {
