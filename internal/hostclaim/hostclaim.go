@@ -72,6 +72,7 @@ func Take(dir, holder string, rs []Resource) (*Claims, error) {
 		return nil, err
 	}
 	defer guard.Close()
+	sweepStale(dir)
 	// Every resource is tried, so that one error names every conflict
 	// (a second server with default flags shares them all).
 	c := &Claims{}
@@ -121,6 +122,26 @@ func take(dir, holder string, r Resource) (*os.File, error) {
 		_, err = f.WriteAt([]byte(rangeHeader(r)+holder+"\n"), 0)
 	}
 	return f, err
+}
+
+// sweepStale removes the claim files of processes that died without
+// releasing them (kill -9): nobody holds their lock. It runs under the
+// guard, so no claim is being taken meanwhile.
+func sweepStale(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Name() == ".lock" || e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if f, err := lockFile(path, unix.LOCK_EX|unix.LOCK_NB); err == nil {
+			_ = os.Remove(path)
+			f.Close()
+		}
+	}
 }
 
 // checkOverlaps refuses r when a live claim elsewhere holds a range that

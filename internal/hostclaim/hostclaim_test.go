@@ -77,17 +77,20 @@ func TestAKilledHolderHoldsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer holder.Process.Kill()
+	// Wait until the holder has the lock (a Take before that would sweep
+	// the file away as stale, which is right for a claim nobody holds).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := Take(dir, "me", []Resource{podCIDR("10.42.1.0/24")})
-		if errors.Is(err, ErrInUse) {
+		if _, live := liveHolder(path); live {
 			break
 		}
-		c.Release() // taken before the holder locked
 		if time.Now().After(deadline) {
-			t.Fatalf("the live holder's range was never refused: %v", err)
+			t.Fatal("the holder never locked its claim")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := Take(dir, "me", []Resource{podCIDR("10.42.1.0/24")}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("the live holder's range was not refused: %v", err)
 	}
 	holder.Process.Kill()
 	holder.Wait()
@@ -118,5 +121,26 @@ func TestOneErrorNamesEveryConflict(t *testing.T) {
 		t.Errorf("the refused Take kept free0: %v", err)
 	} else {
 		c.Release()
+	}
+}
+
+// TestStaleClaimFilesAreSwept: a claim file nobody holds (its process was
+// killed) is removed by the next Take.
+func TestStaleClaimFilesAreSwept(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "bridge-ordo7")
+	if err := os.WriteFile(stale, []byte("pid 99\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Take(dir, "me", []Resource{bridge("ordo8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale claim file is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bridge-ordo8")); err != nil {
+		t.Errorf("the live claim's file is gone: %v", err)
 	}
 }
