@@ -29,6 +29,10 @@ spec:
   capacity: {storage: 1Gi}
   accessModes: [ReadWriteOnce]
   hostPath: {path: `+dir+`, type: Directory}
+  # Reserved for backup-data, as Kubernetes advises for pre-binding: a
+  # claim's volumeName alone does not stop another claim (here "unbound",
+  # which fits the volume too) from binding it first.
+  claimRef: {namespace: default, name: backup-data}
 ---
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -64,6 +68,12 @@ spec:
     command: [sleep, "3600"]
     volumeMounts: [{name: data, mountPath: /data}]
 `, "apply", "-f", "-")
+	defer func() {
+		if t.Failed() {
+			t.Log(c.Run("get", "events", "-A"))
+			t.Log(c.Run("get", "pods,pvc,pv", "-o", "wide"))
+		}
+	}()
 	waitPhase(t, cs, "writer", corev1.PodSucceeded)
 	got, err := os.ReadFile(filepath.Join(dir, "all.sql"))
 	if err != nil || strings.TrimSpace(string(got)) != "dump" {
