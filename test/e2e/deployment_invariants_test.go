@@ -3,12 +3,16 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -50,14 +54,27 @@ func TestDeploymentRolloutsStayWithinSurgeAndUnavailable(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := watchRollout(ctx, t, cs)
+	hash := podTemplateHashes(t, cs)
+	var lastRestart time.Time
 	for i, step := range [][]string{
 		{"rollout", "restart", "deployment/roll"},
 		{"set", "env", "deployment/roll", "STEP=1"},
 		{"rollout", "restart", "deployment/roll"},
 		{"set", "env", "deployment/roll", "STEP=3"},
 	} {
+		if step[0] == "rollout" {
+			// kubectl stamps restartedAt to the second and refuses a
+			// restart that would not change it.
+			waitForNextSecond(lastRestart)
+			lastRestart = time.Now()
+		}
 		c.Run(step...)
 		c.Run("rollout", "status", "deployment/roll", "--timeout=120s")
+		next := podTemplateHashes(t, cs)
+		if len(next) != 1 || next[0] == hash[0] {
+			t.Fatalf("after rollout %d the pods' pod-template-hash values are %v (before: %v); want one new hash", i+1, next, hash)
+		}
+		hash = next
 		t.Logf("rollout %d done: at most %d live and at least %d Ready pods seen", i+1, w.maxLive(), w.minReady())
 	}
 	if v := w.violations(); len(v) > 0 {
@@ -65,6 +82,31 @@ func TestDeploymentRolloutsStayWithinSurgeAndUnavailable(t *testing.T) {
 	}
 	if w.maxLive() < 7 {
 		t.Errorf("never more than %d live pods: the rollouts did not surge, the test proves little", w.maxLive())
+	}
+}
+
+// podTemplateHashes lists the distinct pod-template-hash labels of the
+// Deployment's live pods.
+func podTemplateHashes(t *testing.T, cs kubernetes.Interface) []string {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=roll"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil {
+			seen[p.Labels["pod-template-hash"]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// waitForNextSecond sleeps until the wall clock's second differs from
+// the one of since.
+func waitForNextSecond(since time.Time) {
+	if d := time.Until(since.Truncate(time.Second).Add(time.Second)); d > 0 {
+		time.Sleep(d)
 	}
 }
 
