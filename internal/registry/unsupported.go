@@ -23,10 +23,6 @@ func podTemplateWarnings(obj runtime.Object) []string {
 		fields = unsupported.PodSpec(&o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec")
 	case *appsv1.StatefulSet:
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
-		// Updates go one pod at a time: a larger maxUnavailable is ignored.
-		if ru := o.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.MaxUnavailable != nil && ru.MaxUnavailable.String() != "1" {
-			fields = append(fields, "spec.updateStrategy.rollingUpdate.maxUnavailable")
-		}
 	case *appsv1.Deployment:
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
 	case *appsv1.ReplicaSet:

@@ -30,22 +30,19 @@ func TestCronJobTemplateFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	}
 }
 
-// A StatefulSet's template fields, and a maxUnavailable the controller
-// does not honour (updates go one pod at a time), are named on write.
+// A StatefulSet's template fields are named on write; maxUnavailable,
+// which the controller honours, is not.
 func TestStatefulSetFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	set := &appsv1.StatefulSet{}
 	set.Spec.Template.Spec.Containers = []corev1.Container{{Name: "db"}}
 	s := &strategy{res: resourceOfKind(appsResources(), "StatefulSet")}
+	half := intstr.FromString("50%")
+	set.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: &half}
 	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 0 {
-		t.Fatalf("a plain StatefulSet got warnings: %v", w)
+		t.Fatalf("a plain StatefulSet with maxUnavailable 50%% got warnings: %v", w)
 	}
-	one, two := intstr.FromInt32(1), intstr.FromString("50%")
-	set.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: &one}
-	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 0 {
-		t.Fatalf("maxUnavailable 1 got warnings: %v", w)
-	}
-	set.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable = &two
-	want := "ordo does not implement these fields yet and ignores them: spec.updateStrategy.rollingUpdate.maxUnavailable"
+	set.Spec.Template.Spec.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To[int64](1000)}
+	want := "ordo does not implement these fields yet and ignores them: spec.template.spec.securityContext.fsGroup"
 	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 1 || w[0] != want {
 		t.Errorf("warnings %v, want [%s]", w, want)
 	}

@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // actionKind is what one step does to one ordinal.
@@ -36,6 +37,7 @@ type view struct {
 	minReady         time.Duration
 	orderedReady     bool
 	rollingPartition int // -1: no rolling update (OnDelete)
+	maxUnavailable   int // pods of the range a rolling update may have unavailable at once
 }
 
 func newView(set *appsv1.StatefulSet, pods map[int]*corev1.Pod, current, update string, now time.Time) view {
@@ -44,14 +46,33 @@ func newView(set *appsv1.StatefulSet, pods map[int]*corev1.Pod, current, update 
 		minReady:         time.Duration(set.Spec.MinReadySeconds) * time.Second,
 		orderedReady:     set.Spec.PodManagementPolicy != appsv1.ParallelPodManagement,
 		rollingPartition: -1,
+		maxUnavailable:   1,
 	}
 	if s := set.Spec.UpdateStrategy; s.Type != appsv1.OnDeleteStatefulSetStrategyType {
 		v.rollingPartition = 0
 		if s.RollingUpdate != nil && s.RollingUpdate.Partition != nil {
 			v.rollingPartition = int(*s.RollingUpdate.Partition)
 		}
+		if s.RollingUpdate != nil {
+			v.maxUnavailable = resolveMaxUnavailable(s.RollingUpdate.MaxUnavailable, set)
+		}
 	}
 	return v
+}
+
+// resolveMaxUnavailable is rollingUpdate.maxUnavailable as Kubernetes
+// reads it: 1 when unset, a percentage of replicas rounded up, never
+// below 1.
+func resolveMaxUnavailable(mu *intstr.IntOrString, set *appsv1.StatefulSet) int {
+	if mu == nil {
+		return 1
+	}
+	start, end := ordinals(set)
+	n, err := intstr.GetScaledValueFromIntOrPercent(mu, end-start, true)
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
 }
 
 // plan decides the next steps, as Kubernetes' StatefulSet controller does:
@@ -64,9 +85,10 @@ func newView(set *appsv1.StatefulSet, pods map[int]*corev1.Pod, current, update 
 //  2. pods beyond the wanted range, highest first, are deleted; with
 //     OrderedReady one at a time, and only once every wanted pod is Ready.
 //  3. with RollingUpdate, once nothing else is pending: from the highest
-//     ordinal down to the partition, the first pod not at the update
-//     revision is deleted (to be created at it), and the plan waits for
-//     each updated pod to be Ready before the next.
+//     ordinal down to the partition, pods not at the update revision are
+//     deleted (to be created at it), at most maxUnavailable (default 1)
+//     unavailable at once. OrderedReady, by step 1, waits for a whole
+//     batch to be Ready; Parallel refills the window as pods come up.
 //
 // Better than Kubernetes (kubernetes/kubernetes#67250): a pod that is not
 // Ready and is not at the update revision, at or above the partition, is
@@ -93,19 +115,41 @@ func plan(v view) []action {
 	if len(acts) > 0 || v.rollingPartition < 0 {
 		return acts
 	}
-	for ord := end - 1; ord-start >= v.rollingPartition; ord-- {
-		p := v.pods[ord]
-		if v.revisionOf(p) != v.update {
-			if p.DeletionTimestamp == nil {
-				acts = append(acts, action{kind: deletePod, ordinal: ord, pod: p, why: "update to revision " + v.update})
-			}
-			return acts
+	return v.rollingUpdate(start, end)
+}
+
+// rollingUpdate deletes, from the highest ordinal down to the partition,
+// pods not at the update revision (they are created again at it), as
+// many as maxUnavailable leaves room for: every unavailable pod of the
+// range, updated or not, counts against it, as in Kubernetes.
+func (v view) rollingUpdate(start, end int) []action {
+	room := v.maxUnavailable
+	for ord := start; ord < end; ord++ {
+		if !v.available(v.pods[ord]) {
+			room--
 		}
-		if !runningAndReady(p) {
-			return acts
+	}
+	var acts []action
+	for ord := end - 1; ord-start >= v.rollingPartition && room > 0; ord-- {
+		p := v.pods[ord]
+		if v.revisionOf(p) == v.update || p.DeletionTimestamp != nil {
+			continue
+		}
+		acts = append(acts, action{kind: deletePod, ordinal: ord, pod: p, why: "update to revision " + v.update})
+		if v.available(p) {
+			room--
 		}
 	}
 	return acts
+}
+
+// available is Running and Ready for minReadySeconds.
+func (v view) available(p *corev1.Pod) bool {
+	if p == nil || !runningAndReady(p) {
+		return false
+	}
+	_, since := readySince(p)
+	return !v.now.Before(since.Add(v.minReady))
 }
 
 // wanted is the step for one wanted ordinal (index idx in the range), and

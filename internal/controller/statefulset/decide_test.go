@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
 
@@ -31,7 +32,21 @@ func onDelete(s *appsv1.StatefulSet) {
 }
 func partition(n int32) func(*appsv1.StatefulSet) {
 	return func(s *appsv1.StatefulSet) {
-		s.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To(n)}
+		if s.Spec.UpdateStrategy.RollingUpdate == nil {
+			s.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{}
+		}
+		s.Spec.UpdateStrategy.RollingUpdate.Partition = ptr.To(n)
+	}
+}
+
+// maxUnavailable keeps any partition already set.
+func maxUnavailable(v string) func(*appsv1.StatefulSet) {
+	return func(s *appsv1.StatefulSet) {
+		if s.Spec.UpdateStrategy.RollingUpdate == nil {
+			s.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{}
+		}
+		mu := intstr.Parse(v)
+		s.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable = &mu
 	}
 }
 
@@ -107,6 +122,13 @@ func TestPlan(t *testing.T) {
 		{"broken outdated pod replaced, not waited for", testSet(3), []string{"r", "p:old"}, "delete 1"},
 		{"broken updated pod waited for", testSet(3), []string{"r", "p"}, ""},
 		{"broken pod below the partition waited for", testSet(3, partition(2)), []string{"p:old"}, ""},
+		{"maxUnavailable 2: two at once, highest first", testSet(4, maxUnavailable("2")), []string{"r:old", "r:old", "r:old", "r:old"}, "delete 3, delete 2"},
+		{"maxUnavailable 2, ordered: a batch is Ready before the next", testSet(4, maxUnavailable("2")), []string{"r:old", "r:old", "r:old", "p"}, ""},
+		{"maxUnavailable 2, parallel: one more while one is updating", testSet(4, maxUnavailable("2"), parallel), []string{"r:old", "r:old", "r:old", "p"}, "delete 2"},
+		{"maxUnavailable 2: an unready pod below the partition counts", testSet(4, maxUnavailable("2"), partition(1), parallel), []string{"p:old", "r:old", "r:old", "p"}, ""},
+		{"maxUnavailable 50% of 3 rounds up to 2", testSet(3, maxUnavailable("50%")), []string{"r:old", "r:old", "r:old"}, "delete 2, delete 1"},
+		{"maxUnavailable 3 keeps the partition", testSet(4, maxUnavailable("3"), partition(2)), []string{"r:old", "r:old", "r:old", "r:old"}, "delete 3, delete 2"},
+		{"maxUnavailable skips terminating pods", testSet(3, maxUnavailable("2"), parallel), []string{"r:old", "r:old", "t:old"}, "delete 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
