@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
@@ -16,8 +17,8 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/podowner"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
@@ -67,7 +68,7 @@ func New(c Config) *Controller {
 		broadcaster: b, recorder: events.Recorder(b, component),
 		queue: queue.New[string]("deployment", c.Clock),
 	}
-	if err := podowner.AddIndex(ctl.pods); err != nil {
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		klog.Errorf("deployment: pod index: %v", err)
 	}
 	ctl.addHandlers()
@@ -100,10 +101,15 @@ func (c *Controller) addHandlers() {
 		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 			obj = t.Obj
 		}
-		if m, ok := obj.(metav1.Object); ok {
-			if ref := metav1.GetControllerOf(m); ref != nil && ref.Kind == deploymentKind.Kind && ref.APIVersion == deploymentKind.GroupVersion().String() {
-				c.queue.Add(m.GetNamespace() + "/" + ref.Name)
-			}
+		rs, ok := obj.(*appsv1.ReplicaSet)
+		if !ok {
+			return
+		}
+		switch ref := metav1.GetControllerOf(rs); {
+		case ref == nil:
+			c.deploymentsSelecting(rs)
+		case ref.Kind == deploymentKind.Kind && ref.APIVersion == deploymentKind.GroupVersion().String():
+			c.queue.Add(rs.Namespace + "/" + ref.Name)
 		}
 	}
 	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -130,26 +136,58 @@ func (c *Controller) addHandlers() {
 	}
 }
 
-// ownedSets are the ReplicaSets d controls.
-func (c *Controller) ownedSets(d *appsv1.Deployment) ([]*appsv1.ReplicaSet, error) {
+// claimSets are the ReplicaSets d controls, after releasing those whose
+// labels stopped matching its selector and adopting matching orphans, as
+// Kubernetes' Deployment controller does.
+func (c *Controller) claimSets(ctx context.Context, d *appsv1.Deployment) ([]*appsv1.ReplicaSet, error) {
 	all, err := c.rsLister.ReplicaSets(d.Namespace).List(labels.Everything())
 	if err != nil {
 		return nil, err
 	}
-	var out []*appsv1.ReplicaSet
+	var owned, orphans []*appsv1.ReplicaSet
 	for _, rs := range all {
-		if ref := metav1.GetControllerOf(rs); ref != nil && ref.UID == d.UID {
-			out = append(out, rs)
+		switch ref := metav1.GetControllerOf(rs); {
+		case ref == nil:
+			orphans = append(orphans, rs)
+		case ref.UID == d.UID:
+			owned = append(owned, rs)
 		}
 	}
-	return out, nil
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return owned, nil // validation refuses such selectors
+	}
+	rsClient := c.client.AppsV1().ReplicaSets(d.Namespace)
+	return controllerref.ClaimObjects(ctx, controllerref.Owner{
+		Object: d, Kind: deploymentKind, Selector: sel,
+		Fresh: func(ctx context.Context) (metav1.Object, error) {
+			return c.client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+		},
+	}, owned, orphans, func(ctx context.Context, name string, patch []byte) (*appsv1.ReplicaSet, error) {
+		return rsClient.Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
+}
+
+// deploymentsSelecting enqueues the Deployments whose selector matches an
+// orphaned ReplicaSet, so one of them adopts it.
+func (c *Controller) deploymentsSelecting(rs *appsv1.ReplicaSet) {
+	ds, err := c.dLister.Deployments(rs.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, d := range ds {
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		if err == nil && !sel.Empty() && sel.Matches(labels.Set(rs.Labels)) {
+			c.queue.Add(d.Namespace + "/" + d.Name)
+		}
+	}
 }
 
 // podsOf counts the pods of ReplicaSets, for Recreate.
 func (c *Controller) podsOf(rss []*appsv1.ReplicaSet) int {
 	n := 0
 	for _, rs := range rss {
-		objs, _ := c.pods.GetIndexer().ByIndex(podowner.Index, podowner.ControllerKey(rs.UID))
+		objs, _ := c.pods.GetIndexer().ByIndex(controllerref.Index, controllerref.ControllerKey(rs.UID))
 		n += len(objs)
 	}
 	return n

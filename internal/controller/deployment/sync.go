@@ -28,7 +28,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
-	owned, err := c.ownedSets(d)
+	owned, err := c.claimSets(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +75,8 @@ func split(d *appsv1.Deployment, owned []*appsv1.ReplicaSet) sets {
 // (Recreate). It returns the ReplicaSets as they now are and the
 // Progressing reason of what it did ("" for nothing).
 func (c *Controller) rollout(ctx context.Context, d *appsv1.Deployment, s sets) (sets, string, error) {
-	if d.Spec.Paused {
-		if s.newRS != nil && specReplicas(s.old...) == 0 {
-			rs, err := c.scale(ctx, d, s.newRS, replicasOf(d.Spec.Replicas))
-			s.newRS = rs
-			return s, "", err
-		}
-		return s, "", nil
+	if d.Spec.Paused || isScalingEvent(d, s) {
+		return s, "", c.resize(ctx, d, &s)
 	}
 	progressed := ""
 	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
@@ -119,6 +114,22 @@ func (c *Controller) rollout(ctx context.Context, d *appsv1.Deployment, s sets) 
 		}
 	}
 	return s, progressed, c.annotateRevision(ctx, d, s.newRS)
+}
+
+// resize is the step of a paused Deployment or of one whose replicas
+// changed: the ReplicaSets take scaleSizes, and nothing rolls on.
+func (c *Controller) resize(ctx context.Context, d *appsv1.Deployment, s *sets) error {
+	sizes := scaleSizes(d, *s)
+	if s.newRS != nil {
+		if n, ok := sizes[s.newRS.Name]; ok {
+			rs, err := c.scale(ctx, d, s.newRS, n)
+			if err != nil {
+				return err
+			}
+			s.newRS = rs
+		}
+	}
+	return c.scaleOld(ctx, d, s, sizes)
 }
 
 func reasonRSUpdatedIf(b bool) string {
@@ -183,10 +194,11 @@ func (c *Controller) bumpRevision(ctx context.Context, d *appsv1.Deployment, s *
 	return err
 }
 
-// scale sets a ReplicaSet's replicas, with Kubernetes' event.
+// scale sets a ReplicaSet's replicas and its desired/max-replicas
+// annotations, with Kubernetes' event when the size changes.
 func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, rs *appsv1.ReplicaSet, n int32) (*appsv1.ReplicaSet, error) {
 	from := replicasOf(rs.Spec.Replicas)
-	if from == n {
+	if from == n && hasAnnotations(rs, scaleAnnotations(d)) {
 		return rs, nil
 	}
 	updated := rs.DeepCopy()
@@ -201,12 +213,24 @@ func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, rs *appsv1
 	if err != nil {
 		return rs, err
 	}
+	if from == n {
+		return got, nil
+	}
 	verb := "up"
 	if n < from {
 		verb = "down"
 	}
 	c.recorder.Eventf(d, corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", verb, rs.Name, from, n)
 	return got, nil
+}
+
+func hasAnnotations(rs *appsv1.ReplicaSet, want map[string]string) bool {
+	for k, v := range want {
+		if rs.Annotations[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Controller) scaleOld(ctx context.Context, d *appsv1.Deployment, s *sets, sizes map[string]int32) error {

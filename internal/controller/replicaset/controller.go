@@ -16,9 +16,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
-	"github.com/ordo-dev/ordo/internal/controller/podowner"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
@@ -71,7 +71,7 @@ func New(c Config) *Controller {
 		queue:       queue.New[string]("replicaset", c.Clock),
 		expect:      expectations.New(),
 	}
-	if err := podowner.AddIndex(ctl.pods); err != nil {
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		klog.Errorf("replicaset: pod index: %v", err)
 	}
 	ctl.addHandlers()

@@ -2,7 +2,7 @@
 // Kubernetes' replicaset-controller semantics:
 //
 //	ReplicaSet or pod event ─► queue (ns/name) ─► sync:
-//	  claim pods (podowner: own, release the unmatched, adopt orphans)
+//	  claim pods (controllerref: own, release the unmatched, adopt orphans)
 //	  expectations satisfied? (the cache shows our last creates/deletes)
 //	    manage (pure): active < replicas → create the difference, in
 //	      batches 1, 2, 4, … (slow start), at most 500 a sync;

@@ -13,7 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
-	"github.com/ordo-dev/ordo/internal/controller/podowner"
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 )
 
 // sync brings one ReplicaSet's pods to spec.replicas and writes its status.
@@ -35,7 +35,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		return nil, nil // validation refuses such selectors; nothing to do
 	}
 	now := c.clock.Now()
-	pods, err := podowner.Claim(ctx, c.client, c.pods.GetIndexer(), podowner.Owner{
+	pods, err := controllerref.ClaimPods(ctx, c.client, c.pods.GetIndexer(), controllerref.Owner{
 		Object: rs, Kind: rsKind, Selector: sel,
 		Fresh: func(ctx context.Context) (metav1.Object, error) {
 			return c.client.AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})

@@ -17,8 +17,8 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/podowner"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
@@ -71,7 +71,7 @@ func New(c Config) *Controller {
 		broadcaster: b, recorder: events.Recorder(b, component),
 		queue: queue.New[string]("statefulset", c.Clock),
 	}
-	if err := podowner.AddIndex(ctl.pods); err != nil {
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		klog.Errorf("statefulset: pod index: %v", err)
 	}
 	ctl.addHandlers()

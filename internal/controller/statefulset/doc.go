@@ -3,7 +3,7 @@
 // claims kept for life, revisions and rolling updates.
 //
 //	StatefulSet or pod event ─► queue (ns/name) ─► sync:
-//	  claim member pods (podowner; members are named <set>-<ordinal>)
+//	  claim member pods (controllerref; members are named <set>-<ordinal>)
 //	  settle revisions: update = the revision of spec.template (created or
 //	    renumbered newest); current = status.currentRevision while it exists
 //	  plan (pure, decide.go) ─► create pods (claims first) / delete pods

@@ -25,8 +25,11 @@ func podName(set *appsv1.StatefulSet, ordinal int) string {
 }
 
 // ordinalOf is the ordinal of a pod named after set, or -1.
-func ordinalOf(set *appsv1.StatefulSet, p *corev1.Pod) int {
-	rest, ok := strings.CutPrefix(p.Name, set.Name+"-")
+func ordinalOf(set *appsv1.StatefulSet, p *corev1.Pod) int { return ordinalOfName(set, p.Name) }
+
+// ordinalOfName is ordinalOf for a pod name.
+func ordinalOfName(set *appsv1.StatefulSet, name string) int {
+	rest, ok := strings.CutPrefix(name, set.Name+"-")
 	if !ok {
 		return -1
 	}

@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
-	"github.com/ordo-dev/ordo/internal/controller/podowner"
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 )
 
 // sync runs one StatefulSet: claim its pods, settle its revisions, carry
@@ -35,12 +35,12 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, nil // validation refuses such selectors
 	}
-	claimed, err := podowner.Claim(ctx, c.client, c.pods.GetIndexer(), podowner.Owner{
+	claimed, err := controllerref.ClaimPods(ctx, c.client, c.pods.GetIndexer(), controllerref.Owner{
 		Object: set, Kind: setKind, Selector: sel,
 		Fresh: func(ctx context.Context) (metav1.Object, error) {
 			return c.client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
 		},
-		Member: func(p *corev1.Pod) bool { return ordinalOf(set, p) >= 0 },
+		Member: func(p metav1.Object) bool { return ordinalOfName(set, p.GetName()) >= 0 },
 	})
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (c *Controller) prune(ctx context.Context, set *appsv1.StatefulSet, revs []
 }
 
 func (c *Controller) podsOf(set *appsv1.StatefulSet) []*corev1.Pod {
-	objs, _ := c.pods.GetIndexer().ByIndex(podowner.Index, podowner.ControllerKey(set.UID))
+	objs, _ := c.pods.GetIndexer().ByIndex(controllerref.Index, controllerref.ControllerKey(set.UID))
 	out := make([]*corev1.Pod, 0, len(objs))
 	for _, o := range objs {
 		out = append(out, o.(*corev1.Pod))
