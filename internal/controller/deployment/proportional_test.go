@@ -20,9 +20,9 @@ func sizedFor(r *appsv1.ReplicaSet, replicas, maxReplicas int) *appsv1.ReplicaSe
 // to 15 adds 3 to the old ReplicaSet and 2 to the new one.
 func TestProportionalScalingMidRollout(t *testing.T) {
 	cases := []struct {
-		name              string
-		replicas          int32
-		wantOld, wantNew  int32
+		name               string
+		replicas           int32
+		wantOld, wantNew   int32
 		surge, unavailable int
 	}{
 		{"up 10→15", 15, 11, 7, 3, 2},
