@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -103,4 +104,62 @@ func readyTime(p *corev1.Pod) (t metav1.Time) {
 		}
 	}
 	return t
+}
+
+// TestStatefulSetRetentionPolicyDeletesClaimsThroughOwners: with
+// whenScaled and whenDeleted Delete, the claims carry Kubernetes' owner
+// references (the set's; a scaled-away pod's), so the garbage collector
+// deletes a scaled-away ordinal's claim after its pod, and the rest with
+// the set.
+func TestStatefulSetRetentionPolicyDeletesClaimsThroughOwners(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(headlessSleep+"---\n"+statefulSet("apps/v1", "sleep-with-pvc", "data"), "apply", "-f", "-")
+	c.Run("patch", "sts", "sleep-with-pvc", "--type=merge", "-p", `{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete","whenDeleted":"Delete"}}}`)
+	c.Run("rollout", "status", "statefulset/sleep-with-pvc", "--timeout=120s")
+	setUID := c.Run("get", "sts", "sleep-with-pvc", "-o", "jsonpath={.metadata.uid}")
+	owners := func(claim string) string {
+		pvc, err := cs.CoreV1().PersistentVolumeClaims("default").Get(context.Background(), claim, metav1.GetOptions{})
+		if err != nil {
+			return "gone"
+		}
+		var out []string
+		for _, r := range pvc.OwnerReferences {
+			out = append(out, r.Kind+"/"+r.Name+"/"+string(r.UID))
+		}
+		return strings.Join(out, ",")
+	}
+	for _, claim := range []string{"data-sleep-with-pvc-0", "data-sleep-with-pvc-1"} {
+		claim := claim
+		waitFor(t, func() bool { return owners(claim) == "StatefulSet/sleep-with-pvc/"+setUID }, claim+" owned by the set (last: "+owners(claim)+")")
+	}
+	wctx, stop := context.WithTimeout(context.Background(), 60*time.Second)
+	defer stop()
+	w, err := cs.CoreV1().PersistentVolumeClaims("default").Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=data-sleep-with-pvc-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	c.Run("scale", "sts", "sleep-with-pvc", "--replicas=1")
+	podOwned := false
+	for ev := range w.ResultChan() {
+		pvc, ok := ev.Object.(*corev1.PersistentVolumeClaim)
+		if !ok {
+			t.Fatalf("watch: %v", ev.Object)
+		}
+		for _, r := range pvc.OwnerReferences {
+			podOwned = podOwned || (r.Kind == "Pod" && r.Name == "sleep-with-pvc-1")
+		}
+		if ev.Type == "DELETED" {
+			break
+		}
+	}
+	if !podOwned {
+		t.Error("the scaled-away claim was deleted without first being owned by its pod, as Kubernetes does it")
+	}
+	waitFor(t, func() bool { return owners("data-sleep-with-pvc-1") == "gone" }, "the scaled-away claim deleted after its pod")
+	if got := owners("data-sleep-with-pvc-0"); got != "StatefulSet/sleep-with-pvc/"+setUID {
+		t.Errorf("the kept claim's owners: %s", got)
+	}
+	c.Run("delete", "sts", "sleep-with-pvc")
+	waitFor(t, func() bool { return owners("data-sleep-with-pvc-0") == "gone" }, "the last claim deleted with the set")
 }

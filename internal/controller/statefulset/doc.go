@@ -6,16 +6,17 @@
 //	  claim member pods (controllerref; members are named <set>-<ordinal>)
 //	  settle revisions: update = the revision of spec.template (created or
 //	    renumbered newest); current = status.currentRevision while it exists
+//	  claims' owner references per retention policy (retention.go): the
+//	    set's (whenDeleted Delete), or a condemned pod's (whenScaled Delete)
 //	  plan (pure, decide.go) ─► create pods (claims first) / delete pods
-//	  whenScaled Delete: delete claims of ordinals scaled away
 //	  status: replicas, ready, current, updated, available, revisions
 //
 // The plan, in order: fill the wanted ordinals lowest first (OrderedReady
 // stops at the first one not Running and Ready; Parallel does not); delete
 // pods beyond the range highest first (OrderedReady: one at a time, once
 // all wanted pods are Ready); then roll the update from the highest
-// ordinal down to the partition, one pod at a time, each Ready before the
-// next. Unlike Kubernetes (kubernetes/kubernetes#67250), a pod that is not
+// ordinal down to the partition, maxUnavailable pods at a time (default
+// 1; OrderedReady waits for each batch to be Ready). Unlike Kubernetes (kubernetes/kubernetes#67250), a pod that is not
 // Ready and not at the update revision is replaced rather than waited
 // for, so fixing a broken template needs no manual pod deletion.
 //
@@ -27,7 +28,5 @@
 //     patch ({"spec":{"template":{..., "$patch":"replace"}}}), named
 //     <set>-<hash>; pods carry it in controller-revision-hash.
 //
-// Not yet: maxUnavailable above 1 (updates go one pod at a time), the
-// claims' owner references for whenScaled (claims scaled away are deleted
-// directly), the StatefulSet's status conditions.
+// Like Kubernetes' controller, it sets no status conditions.
 package statefulset

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
@@ -57,13 +56,13 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	}
 	v := newView(set, pods, current, update, c.clock.Now())
 	if set.DeletionTimestamp == nil {
+		if err := c.settleClaimOwners(ctx, set, pods); err != nil {
+			return nil, err
+		}
 		for _, a := range plan(v) {
 			if err := c.do(ctx, set, a, templates); err != nil {
 				return nil, err
 			}
-		}
-		if err := c.freeScaledClaims(ctx, set, pods); err != nil {
-			return nil, err
 		}
 	}
 	return c.writeStatus(ctx, v)
@@ -120,30 +119,6 @@ func (c *Controller) ensureClaims(ctx context.Context, set *appsv1.StatefulSet, 
 		if err == nil {
 			c.recorder.Eventf(set, corev1.EventTypeNormal, "SuccessfulCreate", "create Claim %s Pod %s in StatefulSet %s success",
 				claim.Name, podName(set, ordinal), set.Name)
-		}
-	}
-	return nil
-}
-
-// freeScaledClaims deletes, under whenScaled: Delete, the claims of
-// ordinals outside the wanted range whose pods are gone.
-func (c *Controller) freeScaledClaims(ctx context.Context, set *appsv1.StatefulSet, pods map[int]*corev1.Pod) error {
-	if !deleteOnScale(set) {
-		return nil
-	}
-	start, end := ordinals(set)
-	claims, err := c.claimLister.PersistentVolumeClaims(set.Namespace).List(labels.Everything())
-	if err != nil {
-		return err
-	}
-	for _, cl := range claims {
-		ord := claimOrdinal(set, cl.Name)
-		if ord < 0 || (ord >= start && ord < end) || pods[ord] != nil || cl.DeletionTimestamp != nil {
-			continue
-		}
-		err := c.client.CoreV1().PersistentVolumeClaims(set.Namespace).Delete(ctx, cl.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cl.UID}})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			return err
 		}
 	}
 	return nil
