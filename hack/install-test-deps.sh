@@ -17,13 +17,20 @@ command -v redis-cli >/dev/null || need+=(redis-tools)
 # CronJob's pod.
 { command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null; } || need+=(mariadb-server)
 command -v mysqldump >/dev/null || need+=(mariadb-client)
+# Seed 002's end-to-end tests run the host's PostgreSQL server (initdb and
+# postgres from /usr/lib/postgresql/<version>/bin) and psql in pods, nginx
+# in the lab's StatefulSet, and the chapter's nslookup in the sleep pod.
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+command -v psql >/dev/null || need+=(postgresql-client)
+command -v nginx >/dev/null || need+=(nginx)
+command -v nslookup >/dev/null || need+=(bind9-dnsutils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}; run as root or install them" >&2
     exit 1
   fi
-  # Debian's redis-server and mariadb-server packages start a system redis
-  # on port 6379 and a system MariaDB on 3306; the tests start their own,
+  # Debian's redis-server, mariadb-server, postgresql and nginx packages
+  # start system servers on 6379, 3306, 5432 and 80; the tests start their own,
   # inside pods. A policy-rc.d that answers 101 stops invoke-rc.d from
   # starting any service during the install (kept if the machine already
   # has one, e.g. a container image).
@@ -41,5 +48,11 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   if [[ " ${need[*]} " == *" mariadb-server "* ]] && [ -d /run/systemd/system ]; then
     systemctl disable --now mariadb.service
+  fi
+  if [[ " ${need[*]} " == *" postgresql "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now postgresql.service
+  fi
+  if [[ " ${need[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx.service
   fi
 fi
