@@ -122,7 +122,7 @@ type rolloutWatch struct {
 func watchRollout(ctx context.Context, t *testing.T, cs kubernetes.Interface) *rolloutWatch {
 	t.Helper()
 	rw := &rolloutWatch{live: map[types.UID]*corev1.Pod{}, least: 1 << 30}
-	watchPods(ctx, t, cs, "app=roll", rw.observe)
+	watchPods(ctx, t, cs, "app=roll", rw)
 	return rw
 }
 
@@ -151,6 +151,12 @@ func (rw *rolloutWatch) observe(typ watch.EventType, p *corev1.Pod, check bool) 
 	if ready < 5 {
 		rw.broken = append(rw.broken, fmt.Sprintf("%s Ready pods after %s of %s", strconv.Itoa(ready), typ, p.Name))
 	}
+}
+
+func (rw *rolloutWatch) reset() {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	rw.live = map[types.UID]*corev1.Pod{}
 }
 
 func (rw *rolloutWatch) violations() []string {

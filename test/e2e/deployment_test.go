@@ -88,7 +88,13 @@ func TestDeploymentRollsOutRestartsAndUndoes(t *testing.T) {
 // deploymentPods are the names of the sleep Deployment's live pods, sorted.
 func deploymentPods(t *testing.T, cs kubernetes.Interface) []string {
 	t.Helper()
-	l, err := cs.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=sleep"})
+	return deploymentPodsOf(t, cs, "app=sleep")
+}
+
+// deploymentPodsOf lists the names of the live pods matching selector.
+func deploymentPodsOf(t *testing.T, cs kubernetes.Interface, selector string) []string {
+	t.Helper()
+	l, err := cs.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -81,39 +82,80 @@ type checker struct {
 func startChecker(ctx context.Context, t *testing.T, cs kubernetes.Interface) *checker {
 	t.Helper()
 	chk := &checker{current: map[int]types.UID{}, readyOK: map[types.UID]bool{}}
-	watchPods(ctx, t, cs, "", chk.observe)
+	watchPods(ctx, t, cs, "", chk)
 	return chk
 }
 
-// watchPods lists the default namespace's pods matching selector, hands
-// each to on (live false), then every watch event (live true), resuming
-// the watch across server restarts, until ctx is done.
-func watchPods(ctx context.Context, t *testing.T, cs kubernetes.Interface, selector string, on func(watch.EventType, *corev1.Pod, bool)) {
+// podObserver is fed by watchPods: observe gets each pod event (check is
+// false while a list loads), reset comes before each list.
+type podObserver interface {
+	observe(typ watch.EventType, p *corev1.Pod, check bool)
+	reset()
+}
+
+// watchPods lists the default namespace's pods matching selector, then
+// follows every watch event, resuming across server restarts. A restarted
+// server's watch cache starts at its newest resourceVersion and answers an
+// older one with 410 Expired, as kube-apiserver does; watchPods then
+// relists, as an informer would, so the events of the restart's few
+// milliseconds between the last event seen and the relist go unchecked.
+func watchPods(ctx context.Context, t *testing.T, cs kubernetes.Interface, selector string, obs podObserver) {
 	t.Helper()
-	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: selector})
+	rv, err := relistPods(ctx, cs, selector, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range list.Items {
-		on(watch.Added, &list.Items[i], false)
+	go func() {
+		for ctx.Err() == nil {
+			followPods(ctx, cs, selector, rv, obs)
+			for ctx.Err() == nil {
+				if rv, err = relistPods(ctx, cs, selector, obs); err == nil {
+					break
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+}
+
+func relistPods(ctx context.Context, cs kubernetes.Interface, selector string, obs podObserver) (string, error) {
+	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return "", err
 	}
-	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
+	obs.reset()
+	for i := range list.Items {
+		obs.observe(watch.Added, &list.Items[i], false)
+	}
+	return list.ResourceVersion, nil
+}
+
+// followPods feeds watch events from rv until the watch expires or ctx
+// is done.
+func followPods(ctx context.Context, cs kubernetes.Interface, selector, rv string, obs podObserver) {
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			o.LabelSelector = selector
 			return cs.CoreV1().Pods("default").Watch(ctx, o)
 		},
 	})
 	if err != nil {
-		t.Fatal(err)
+		return
 	}
-	go func() {
-		defer w.Stop()
-		for ev := range w.ResultChan() {
-			if p, ok := ev.Object.(*corev1.Pod); ok {
-				on(ev.Type, p, true)
-			}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if p, ok := ev.Object.(*corev1.Pod); ok {
+			obs.observe(ev.Type, p, true)
+		} else if ev.Type == watch.Error {
+			return
 		}
-	}()
+	}
+}
+
+func (k *checker) reset() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.current = map[int]types.UID{}
 }
 
 func (k *checker) observe(typ watch.EventType, p *corev1.Pod, check bool) {
@@ -124,8 +166,8 @@ func (k *checker) observe(typ watch.EventType, p *corev1.Pod, check bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if typ == watch.Added {
-		k.adds++
 		if check {
+			k.adds++
 			k.checkCreation(p, ord)
 		}
 		k.current[ord] = p.UID
