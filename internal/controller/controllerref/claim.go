@@ -31,6 +31,10 @@ type Owner struct {
 	// Member, when set, limits adoption to objects it accepts (a
 	// StatefulSet adopts only pods named after it).
 	Member func(metav1.Object) bool
+	// Finalizer, when set, is one the owner keeps on what it controls (a
+	// Job's pod-tracking finalizer): the adoption patch adds it and the
+	// release patch removes it, each in the same write as the reference.
+	Finalizer string
 }
 
 // Patcher applies a strategic merge patch to one object of the claimed
@@ -95,6 +99,16 @@ func canAdopt(ctx context.Context, o Owner) error {
 type patchMeta struct {
 	OwnerReferences []any     `json:"ownerReferences"`
 	UID             types.UID `json:"uid"`
+	Finalizers      []string  `json:"finalizers,omitempty"`
+	DeleteFinalizer []string  `json:"$deleteFromPrimitiveList/finalizers,omitempty"`
+}
+
+// finalizers is o.Finalizer as a list, empty when unset.
+func (o Owner) finalizers() []string {
+	if o.Finalizer == "" {
+		return nil
+	}
+	return []string{o.Finalizer}
 }
 
 // adopt makes the owner the object's controller; ok is false when the
@@ -102,7 +116,7 @@ type patchMeta struct {
 // precondition).
 func adopt[T metav1.Object](ctx context.Context, o Owner, obj T, patch Patcher[T]) (T, bool, error) {
 	data, err := json.Marshal(map[string]patchMeta{"metadata": {
-		OwnerReferences: []any{metav1.NewControllerRef(o.Object, o.Kind)}, UID: obj.GetUID()}})
+		OwnerReferences: []any{metav1.NewControllerRef(o.Object, o.Kind)}, UID: obj.GetUID(), Finalizers: o.finalizers()}})
 	if err != nil {
 		return obj, false, err
 	}
@@ -120,7 +134,7 @@ func adopt[T metav1.Object](ctx context.Context, o Owner, obj T, patch Patcher[T
 // the object is left out either way, and the next sync tries again.
 func release[T metav1.Object](ctx context.Context, o Owner, obj T, patch Patcher[T]) {
 	data, err := json.Marshal(map[string]patchMeta{"metadata": {
-		OwnerReferences: []any{map[string]any{"$patch": "delete", "uid": o.Object.GetUID()}}, UID: obj.GetUID()}})
+		OwnerReferences: []any{map[string]any{"$patch": "delete", "uid": o.Object.GetUID()}}, UID: obj.GetUID(), DeleteFinalizer: o.finalizers()}})
 	if err != nil {
 		return
 	}

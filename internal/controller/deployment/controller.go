@@ -4,7 +4,6 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -87,29 +86,15 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 }
 
 func (c *Controller) addHandlers() {
-	enqueue := func(obj interface{}) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := c.deployments.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur interface{}) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
+	if _, err := c.deployments.AddEventHandler(queue.KeyHandler(c.queue)); err != nil {
 		klog.Errorf("deployment: event handler: %v", err)
 	}
 	owner := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		rs, ok := obj.(*appsv1.ReplicaSet)
-		if !ok {
-			return
-		}
-		switch ref := metav1.GetControllerOf(rs); {
-		case ref == nil:
+		m, key, orphan := controllerref.ControllerOf(obj, deploymentKind)
+		if key != "" {
+			c.queue.Add(key)
+		} else if rs, ok := m.(*appsv1.ReplicaSet); ok && orphan {
 			c.deploymentsSelecting(rs)
-		case ref.Kind == deploymentKind.Kind && ref.APIVersion == deploymentKind.GroupVersion().String():
-			c.queue.Add(rs.Namespace + "/" + ref.Name)
 		}
 	}
 	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -119,15 +104,9 @@ func (c *Controller) addHandlers() {
 	}
 	// A Recreate rollout waits for the old pods to be gone.
 	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		p, ok := obj.(*corev1.Pod)
-		if !ok {
-			return
-		}
-		if ref := metav1.GetControllerOf(p); ref != nil && ref.Kind == "ReplicaSet" {
-			if rs, err := c.rsLister.ReplicaSets(p.Namespace).Get(ref.Name); err == nil {
+		_, key, _ := controllerref.ControllerOf(obj, rsKind)
+		if ns, name, err := cache.SplitMetaNamespaceKey(key); err == nil && key != "" {
+			if rs, err := c.rsLister.ReplicaSets(ns).Get(name); err == nil {
 				owner(rs)
 			}
 		}

@@ -69,9 +69,25 @@ func availableReplicas(rss ...*appsv1.ReplicaSet) int32 {
 
 func (s sets) all() []*appsv1.ReplicaSet { return append([]*appsv1.ReplicaSet{s.newRS}, s.old...) }
 
+// liveReplicas counts, per ReplicaSet, the larger of the pods it wants
+// and the pods its status last counted: an old ReplicaSet just scaled
+// down still has its surplus pods until its controller deletes them.
+func liveReplicas(rss ...*appsv1.ReplicaSet) int32 {
+	var n int32
+	for _, rs := range rss {
+		if rs != nil {
+			n += max(replicasOf(rs.Spec.Replicas), rs.Status.Replicas)
+		}
+	}
+	return n
+}
+
 // newReplicas is the size the new ReplicaSet may grow (or must shrink)
 // to: up to the desired count, as long as all pods stay within
-// replicas + maxSurge.
+// replicas + maxSurge. Kubernetes counts only what the ReplicaSets want,
+// so for the moment between an old ReplicaSet's scale-down and its pods'
+// deletion it may run one pod too many; ordo also counts the pods they
+// still have, so the bound holds throughout.
 func newReplicas(d *appsv1.Deployment, s sets) int32 {
 	want := replicasOf(d.Spec.Replicas)
 	cur := specReplicas(s.newRS)
@@ -79,7 +95,7 @@ func newReplicas(d *appsv1.Deployment, s sets) int32 {
 		return want
 	}
 	surge, _ := surgeAndUnavailable(d)
-	room := want + surge - specReplicas(s.all()...)
+	room := want + surge - liveReplicas(s.all()...)
 	if room <= 0 {
 		return cur
 	}

@@ -70,8 +70,12 @@ func TestRollingSteps(t *testing.T) {
 		t.Fatalf("old scaled to %v, want 3 (3 available stay)", down)
 	}
 	old.Spec.Replicas, old.Status.AvailableReplicas = ptr.To[int32](3), 3
+	if got := newReplicas(d, s); got != 1 {
+		t.Fatalf("growth to %d while the old ReplicaSet still has 4 pods: 6 live, want to wait at 1", got)
+	}
+	old.Status.Replicas = 3
 	if got := newReplicas(d, s); got != 2 {
-		t.Fatalf("second growth to %d, want 2", got)
+		t.Fatalf("second growth to %d, want 2 once the old pod is gone", got)
 	}
 	s.newRS.Spec.Replicas = ptr.To[int32](2)
 	if down := scaleDownOld(d, s); len(down) != 0 {

@@ -14,7 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 )
 
-var deploymentKind = appsv1.SchemeGroupVersion.WithKind("Deployment")
+var (
+	deploymentKind = appsv1.SchemeGroupVersion.WithKind("Deployment")
+	rsKind         = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
+)
 
 // Kubernetes' annotations on a Deployment's ReplicaSets.
 const (

@@ -53,7 +53,7 @@ func (c *Controller) applyPods(ctx context.Context, key string, s *state, a podA
 // few requests, not hundreds, while a healthy one reaches 100 pods in
 // seven round trips.
 func (c *Controller) createPods(ctx context.Context, key string, s *state, a podActions, n int) (int32, error) {
-	c.expect.expectCreates(key, n, c.clock.Now())
+	c.expect.ExpectCreations(key, n, c.clock.Now())
 	base := podTemplate(s.job)
 	var created atomic.Int32
 	var errs []error
@@ -85,7 +85,7 @@ func (c *Controller) createPods(ctx context.Context, key string, s *state, a pod
 		next += batch
 		if failed {
 			for ; next < n; next++ {
-				c.expect.created(key) // skipped: the next sync retries
+				c.expect.CreationObserved(key) // skipped: the next sync retries
 			}
 		}
 	}
@@ -95,7 +95,7 @@ func (c *Controller) createPods(ctx context.Context, key string, s *state, a pod
 func (c *Controller) createPod(ctx context.Context, key string, job *batchv1.Job, pod *corev1.Pod) error {
 	got, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
-		c.expect.created(key)
+		c.expect.CreationObserved(key)
 		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 			return nil // every later creation fails too; the namespace is going
 		}
@@ -126,11 +126,11 @@ func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Jo
 	parallel(len(pods), func(i int) {
 		p := pods[i]
 		if mode == releaseFirst {
-			c.expect.expectDelete(key, p.UID, c.clock.Now())
+			c.expect.ExpectDeletion(key, p.UID, c.clock.Now())
 		}
 		if errs[i] = c.deletePod(ctx, job, p, mode); errs[i] != nil {
 			failed.Store(true)
-			c.expect.deleted(key, p.UID)
+			c.expect.DeletionObserved(key, p.UID)
 			return
 		}
 		deleted.Add(1)

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
@@ -86,7 +86,9 @@ func New(c Config) *Controller {
 		backoff:     newBackoffStore(),
 		written:     newWrittenStatus(),
 	}
-	addOwnerIndex(ctl.pods)
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
+		klog.Errorf("job: pod index: %v", err)
+	}
 	ctl.addHandlers()
 	return ctl
 }
@@ -107,34 +109,6 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	}()
 	queue.Run(ctx, c.queue, "job", workers, c.sync)
 	<-done
-}
-
-// ownerIndex finds a Job's pods without scanning the namespace: pods with
-// a Job controller are filed under the Job's UID, pods with no controller
-// under their namespace (candidates for adoption).
-const ownerIndex = "ordo.dev/job-owner"
-
-func ownerKey(uid string) string        { return "job/" + uid }
-func orphanKey(namespace string) string { return "orphan/" + namespace }
-
-func addOwnerIndex(pods cache.SharedIndexInformer) {
-	err := pods.AddIndexers(cache.Indexers{ownerIndex: func(obj interface{}) ([]string, error) {
-		p, ok := obj.(*corev1.Pod)
-		if !ok {
-			return nil, nil
-		}
-		ref := metav1.GetControllerOf(p)
-		switch {
-		case ref == nil:
-			return []string{orphanKey(p.Namespace)}, nil
-		case isJobRef(ref):
-			return []string{ownerKey(string(ref.UID))}, nil
-		}
-		return nil, nil
-	}})
-	if err != nil {
-		klog.Errorf("job: pod index: %v", err)
-	}
 }
 
 func isJobRef(ref *metav1.OwnerReference) bool {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,7 +79,7 @@ func (c *Controller) onJobDelete(obj interface{}) {
 }
 
 func (c *Controller) releaseFinalizers(job *batchv1.Job) {
-	objs, _ := c.pods.GetIndexer().ByIndex(ownerIndex, ownerKey(string(job.UID)))
+	objs, _ := c.pods.GetIndexer().ByIndex(controllerref.Index, controllerref.ControllerKey(job.UID))
 	for _, o := range objs {
 		if p := o.(*corev1.Pod); hasTrackingFinalizer(p) {
 			c.orphans.Add(cache.MetaObjectToName(p).String())
@@ -97,7 +98,7 @@ func (c *Controller) onPodAdd(obj interface{}) {
 	if ref := metav1.GetControllerOf(p); ref != nil {
 		if job := c.owner(p, ref); job != nil {
 			key := keyOf(job)
-			c.expect.created(key)
+			c.expect.CreationObserved(key)
 			c.enqueueBatched(key)
 		}
 		return
@@ -166,7 +167,7 @@ func (c *Controller) onPodGone(p *corev1.Pod, stage goneStage) {
 		return
 	}
 	key := keyOf(job)
-	c.expect.deleted(key, p.UID)
+	c.expect.DeletionObserved(key, p.UID)
 	if stage == podDeleted || !hasTrackingFinalizer(p) {
 		c.expect.finalizerRemoved(key, p.UID)
 	}

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
+
+	shared "github.com/ordo-dev/ordo/internal/controller/expectations"
 )
 
 // sync brings one Job forward: decide from the cache, act on pods, decide
@@ -41,7 +43,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	now := c.clock.Now()
 	// Expectations are read before the pods: a pod appearing in between
 	// makes this sync wait rather than count it twice.
-	satisfied := c.expect.satisfied(key, now)
+	satisfied := c.expect.Satisfied(key, now)
 	pods, err := c.claimPods(ctx, job)
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func requeueAfter(s *state, a podActions) *time.Duration {
 	}
 	earliest(a.retryAfter)
 	if !s.satisfied {
-		earliest(expectationsTTL)
+		earliest(shared.TTL)
 	}
 	return after
 }

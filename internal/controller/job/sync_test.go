@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clienttesting "k8s.io/client-go/testing"
+
+	shared "github.com/ordo-dev/ordo/internal/controller/expectations"
 )
 
 func TestSyncCreatesIndexedPods(t *testing.T) {
@@ -66,7 +68,7 @@ func TestSyncDoesNotCreateTwiceWithAStaleCache(t *testing.T) {
 	if n := len(f.created()); n != 0 {
 		t.Fatalf("created %d pods again", n)
 	}
-	if after == nil || *after != expectationsTTL {
+	if after == nil || *after != shared.TTL {
 		t.Errorf("requeue %v, want the expectations' expiry", after)
 	}
 	for _, p := range first[:2] { // the informer shows two of them

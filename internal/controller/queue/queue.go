@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -90,4 +91,18 @@ func New[K comparable](name string, clk clock.WithTicker) workqueue.TypedRateLim
 	}
 	return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[K](),
 		workqueue.TypedRateLimitingQueueConfig[K]{Name: name, Clock: clk})
+}
+
+// KeyHandler enqueues the namespace/name key of every object added,
+// updated or deleted (tombstones included): the handler of a controller's
+// own kind.
+func KeyHandler(q workqueue.TypedInterface[string]) cache.ResourceEventHandlerFuncs {
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			q.Add(key)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueue, UpdateFunc: func(_, cur interface{}) { enqueue(cur) }, DeleteFunc: enqueue,
+	}
 }

@@ -90,14 +90,10 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 }
 
 func (c *Controller) addHandlers() {
-	enqueue := func(obj interface{}) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
+	keys := queue.KeyHandler(c.queue)
 	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, cur interface{}) { enqueue(cur) },
+		AddFunc:    keys.AddFunc,
+		UpdateFunc: keys.UpdateFunc,
 		DeleteFunc: func(obj interface{}) {
 			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 				c.expect.Forget(key)
@@ -118,21 +114,8 @@ func (c *Controller) addHandlers() {
 
 // ownerKey is the key of the ReplicaSet controlling p, or "".
 func ownerKey(p *corev1.Pod) string {
-	ref := ownerRef(p)
-	if ref == nil {
-		return ""
-	}
-	return p.Namespace + "/" + ref.Name
-}
-
-func ownerRef(p *corev1.Pod) *metav1.OwnerReference {
-	for i := range p.OwnerReferences {
-		r := &p.OwnerReferences[i]
-		if r.Controller != nil && *r.Controller && r.Kind == rsKind.Kind && r.APIVersion == rsKind.GroupVersion().String() {
-			return r
-		}
-	}
-	return nil
+	_, key, _ := controllerref.ControllerOf(p, rsKind)
+	return key
 }
 
 func (c *Controller) onPodAdd(obj interface{}) {
@@ -172,15 +155,8 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 }
 
 func (c *Controller) onPodDelete(obj interface{}) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	p, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if key := ownerKey(p); key != "" {
-		c.expect.DeletionObserved(key, p.UID)
+	if m, key, _ := controllerref.ControllerOf(obj, rsKind); key != "" {
+		c.expect.DeletionObserved(key, m.GetUID())
 		c.queue.Add(key)
 	}
 }

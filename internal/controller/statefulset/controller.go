@@ -90,31 +90,16 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 }
 
 func (c *Controller) addHandlers() {
-	enqueue := func(obj interface{}) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur interface{}) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
+	if _, err := c.sets.AddEventHandler(queue.KeyHandler(c.queue)); err != nil {
 		klog.Errorf("statefulset: event handler: %v", err)
 	}
 	podEvent := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
+		m, key, orphan := controllerref.ControllerOf(obj, setKind)
+		if key != "" {
+			c.queue.Add(key)
+		} else if p, ok := m.(*corev1.Pod); ok && orphan {
+			c.enqueueMatching(p)
 		}
-		p, ok := obj.(*corev1.Pod)
-		if !ok {
-			return
-		}
-		if ref := metav1.GetControllerOf(p); ref != nil {
-			if ref.Kind == setKind.Kind && ref.APIVersion == setKind.GroupVersion().String() {
-				c.queue.Add(p.Namespace + "/" + ref.Name)
-			}
-			return
-		}
-		c.enqueueMatching(p)
 	}
 	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: podEvent, DeleteFunc: podEvent,
