@@ -5,6 +5,19 @@
 // Each pod is synced level-triggered from (pod object, what runs, now): plan
 // decides, apply acts, and the status is written once at the end.
 //
+// A container start is split as the controllers are:
+//
+//	plan.go         which containers to start or stop (pure)
+//	startplan.go    what a start needs: argv, env, mounts, user (pure)
+//	transitions.go  the container record's changes: cannot start, run
+//	                started, start failed, run exited, back-off (pure)
+//	launch.go       the I/O around them: sandbox, volumes, env sources,
+//	                log pipes, cgroups, the runtime, probes, events
+//	exit.go         a run's exit, recorded through runExited
+//
+// and the helpers live in files named for what they hold: sandbox.go,
+// stop.go, logfiles.go, cgroups.go, envsources.go, volumes.go.
+//
 // The container lifecycle, per container:
 //
 //	            start ok                 process exits

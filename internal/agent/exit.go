@@ -1,0 +1,22 @@
+package agent
+
+import "github.com/ordo-dev/ordo/internal/runtime"
+
+// watchExit records a container's exit and syncs its pod.
+func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Process) {
+	<-proc.Done()
+	st.mu.Lock()
+	if c.proc == proc {
+		c.stopProbes()
+		exit := proc.Exit()
+		oom := false
+		if c.cgroup != "" && a.cfg.Cgroups != nil {
+			oom = a.cfg.Cgroups.OOMKilled(c.cgroup)
+			a.cfg.Cgroups.Remove(c.cgroup)
+			c.cgroup = ""
+		}
+		c.runExited(int32(exit.Code), exitReason(exit.Code, oom), terminationMessage(c.termLog), exit.FinishedAt, st.restartPolicy)
+	}
+	st.mu.Unlock()
+	a.queue.Add(key)
+}

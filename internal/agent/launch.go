@@ -1,0 +1,84 @@
+package agent
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/agent/probe"
+	"github.com/ordo-dev/ordo/internal/runtime"
+)
+
+// start starts one container: the I/O around planStart and the container
+// transitions. False means it could not be configured and should be tried
+// again later (at the container's notUntil, or configErrorRetry).
+func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, name string) bool {
+	spec := findContainer(p, name)
+	c := st.container(name)
+	now := a.cfg.Clock.Now()
+	if st.sandbox == nil && !a.startSandbox(p, st) {
+		return false
+	}
+	if err := a.prepareMounts(ctx, p, st); err != nil {
+		c.mountRetry = mountRetryAfter(c.mountRetry)
+		c.cannotStart("ContainerCreating", "", now.Add(c.mountRetry))
+		a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
+		return false
+	}
+	c.mountRetry = 0
+	plan, err := a.resolveAndPlan(ctx, p, st, spec)
+	if err == nil {
+		plan.mounts, err = a.withTerminationLog(p, spec, c, plan.mounts)
+	}
+	if err != nil {
+		c.cannotStart("CreateContainerConfigError", err.Error(), now.Add(configErrorRetry))
+		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return false
+	}
+	out, err := a.openLog(p, name, c.runs)
+	if err != nil {
+		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
+		return false
+	}
+	cgroupID, cgroupDirs, err := a.cgroupFor(p, spec, c.runs)
+	if err != nil {
+		out.started()
+		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
+		return false
+	}
+	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
+		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
+		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
+		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges,
+		Mounts: plan.mounts, Cgroups: cgroupDirs,
+	})
+	out.started()
+	c.beginRun(cgroupID)
+	if err != nil {
+		c.startFailed(err, p.Spec.RestartPolicy, now)
+		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return true
+	}
+	c.runStarted(proc, plan.env, now)
+	a.startProbes(key, p, st, c, spec, c.env)
+	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
+	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
+	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
+	go a.watchExit(key, st, c, proc)
+	return true
+}
+
+// resolveAndPlan resolves the container's environment (reading the
+// ConfigMaps, Secrets and Services it names) and plans its start.
+func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container) (startPlan, error) {
+	resolved, err := podenv.Resolve(podenv.Input{
+		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
+		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
+		ServiceEnv: a.serviceLinks(p),
+	})
+	if err != nil {
+		return startPlan{}, err
+	}
+	return planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts})
+}

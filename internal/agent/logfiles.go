@@ -1,0 +1,73 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/agent/logs"
+)
+
+// podDir holds a pod's logs, /etc files and volumes:
+// <data-dir>/pods/<namespace>_<name>_<uid> (see poddirs.go).
+func (a *Agent) podDir(p *corev1.Pod) string {
+	return filepath.Join(a.podsDir(), podDirName(p.Namespace, p.Name, p.UID))
+}
+
+// logPath is run n of a container's log (Kubernetes keeps one file per
+// restart: <container>/<n>.log).
+func (a *Agent) logPath(p *corev1.Pod, name string, n int) string {
+	return filepath.Join(a.podDir(p), name, fmt.Sprintf("%d.log", n))
+}
+
+// containerOutput is the write ends of a run's stdout and stderr pipes.
+type containerOutput struct {
+	stdout, stderr *os.File
+	file           *logs.File
+	wait           []func()
+}
+
+// openLog opens the log of run n and the pipes that feed it.
+func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, error) {
+	path := a.logPath(p, name, n)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	lf, err := logs.Create(path, a.cfg.Clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	out := &containerOutput{file: lf}
+	for _, stream := range []string{"stdout", "stderr"} {
+		w, wait, err := lf.Pipe(stream)
+		if err != nil {
+			out.started()
+			return nil, err
+		}
+		if stream == "stdout" {
+			out.stdout = w
+		} else {
+			out.stderr = w
+		}
+		out.wait = append(out.wait, wait)
+	}
+	return out, nil
+}
+
+// started closes the agent's copies of the write ends (the process holds its
+// own) and closes the file once both streams are drained.
+func (o *containerOutput) started() {
+	for _, w := range []*os.File{o.stdout, o.stderr} {
+		if w != nil {
+			w.Close()
+		}
+	}
+	go func() {
+		for _, wait := range o.wait {
+			wait()
+		}
+		o.file.Close()
+	}()
+}

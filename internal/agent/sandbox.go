@@ -1,0 +1,84 @@
+package agent
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// prepareMounts prepares the pod's volumes and /etc files once; each
+// container's volumeMounts are then mapped onto them (containerMounts).
+func (a *Agent) prepareMounts(ctx context.Context, p *corev1.Pod, st *pod) error {
+	if st.volumes != nil {
+		return nil
+	}
+	vols, err := a.prepareVolumes(ctx, p)
+	if err != nil {
+		return err
+	}
+	etc, err := a.writeEtcFiles(p, a.podIP(p, st))
+	if err != nil {
+		return err
+	}
+	st.volumes, st.etcMounts = vols, etc
+	return nil
+}
+
+// podIP is the pod's own IP, the node's on the host network, or "" while a
+// pod with its own network has no sandbox yet.
+func (a *Agent) podIP(p *corev1.Pod, st *pod) string {
+	switch {
+	case st.ip != "":
+		return st.ip
+	case p.Spec.HostNetwork || a.cfg.Network == nil:
+		return a.cfg.NodeIP
+	}
+	return ""
+}
+
+// startSandbox starts the pod's sandbox and, unless the pod uses the host
+// network, gives its network namespace an IP. A node without pod networking
+// runs the pod on the host network and says so in a warning event.
+func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
+	cfg := sandboxConfig(p, a.cfg.Network != nil)
+	hostNet := cfg.HostNetwork
+	sb, err := a.cfg.Runtime.StartSandbox(cfg)
+	if err != nil {
+		a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+		return false
+	}
+	if !hostNet {
+		ip, err := a.cfg.Network.Setup(string(p.UID), sb.PID())
+		if err != nil {
+			sb.Stop()
+			a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to set up the pod network: %v", err)
+			return false
+		}
+		st.ip = ip.String()
+	}
+	st.sandbox = sb
+	if !st.warnedFields {
+		st.warnedFields = true
+		a.warnUnsupported(p)
+	}
+	if a.cfg.Network == nil && !p.Spec.HostNetwork && !st.warnedNetwork {
+		st.warnedNetwork = true
+		a.event(p, corev1.EventTypeWarning, "HostNetworkFallback",
+			"this node has no pod networking (not root, or the bridge could not be set up): the pod shares the host's network")
+	}
+	return true
+}
+
+// stopSandbox stops the sandbox and frees the pod's address.
+func (a *Agent) stopSandbox(st *pod) {
+	if st.sandbox == nil {
+		return
+	}
+	st.sandbox.Stop()
+	st.sandbox = nil
+	if st.ip != "" && a.cfg.Network != nil {
+		if err := a.cfg.Network.Teardown(st.uid); err != nil {
+			a.log("tear down network of pod %s: %v", st.uid, err)
+		}
+	}
+}

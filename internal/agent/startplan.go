@@ -1,0 +1,136 @@
+package agent
+
+import (
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/runtime"
+)
+
+// configErrorRetry is how soon a container whose configuration could not be
+// resolved (a missing Secret, say) is tried again.
+const configErrorRetry = 10 * time.Second
+
+// Volume mounts are retried sooner, with the kubelet volume manager's
+// doubling back-off: a pod made in a new namespace may start before the
+// namespace's kube-root-ca.crt, which its token volume projects, exists.
+const (
+	firstMountRetry = 500 * time.Millisecond
+	maxMountRetry   = 2*time.Minute + 2*time.Second
+)
+
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// startInput is everything a container start is decided from: the pod,
+// the container, its resolved environment and the pod's prepared volumes.
+type startInput struct {
+	pod       *corev1.Pod
+	spec      *corev1.Container
+	resolved  podenv.Resolved
+	volumes   map[string]string // volume name → host path
+	etcMounts []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
+}
+
+// startPlan is what the runtime is asked to run. The launcher adds what
+// needs I/O first: the termination-log mount, the log pipes, the cgroups.
+type startPlan struct {
+	argv            []string
+	env             []string
+	workingDir      string
+	uid, gid        *int64
+	groups          []int64
+	noNewPrivileges bool
+	mounts          []runtime.Mount
+}
+
+// planStart decides a container's start. An error is a configuration the
+// container cannot start with (CreateContainerConfigError).
+func planStart(in startInput) (startPlan, error) {
+	p, spec := in.pod, in.spec
+	// After the environment: subPathExpr expands from it.
+	mounts, err := containerMounts(p, spec, in.volumes, in.etcMounts, in.resolved.Env)
+	if err != nil {
+		return startPlan{}, err
+	}
+	uid, gid := runAs(p, spec)
+	if err := nonRootViolation(p, spec, uid); err != nil {
+		return startPlan{}, err
+	}
+	argv := in.resolved.Args
+	if len(in.resolved.Command) > 0 {
+		argv = append(append([]string{}, in.resolved.Command...), in.resolved.Args...)
+	}
+	return startPlan{
+		argv: argv, env: withDefaults(in.resolved.Env, hostname(p)), workingDir: spec.WorkingDir,
+		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec),
+		mounts: mounts,
+	}, nil
+}
+
+// mountRetryAfter is the next volume-mount back-off after one more
+// failure.
+func mountRetryAfter(previous time.Duration) time.Duration {
+	return min(max(2*previous, firstMountRetry), maxMountRetry)
+}
+
+func findContainer(p *corev1.Pod, name string) *corev1.Container {
+	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name {
+			return &p.Spec.InitContainers[i]
+		}
+	}
+	for i := range p.Spec.Containers {
+		if p.Spec.Containers[i].Name == name {
+			return &p.Spec.Containers[i]
+		}
+	}
+	return nil
+}
+
+// hostname is spec.hostname, else the pod's name, as in Kubernetes.
+func hostname(p *corev1.Pod) string {
+	h := p.Spec.Hostname
+	if h == "" {
+		h = p.Name
+	}
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
+	}
+	return h
+}
+
+// runAs is the container's user and group, falling back to the pod's.
+func runAs(p *corev1.Pod, c *corev1.Container) (uid, gid *int64) {
+	if sc := p.Spec.SecurityContext; sc != nil {
+		uid, gid = sc.RunAsUser, sc.RunAsGroup
+	}
+	if sc := c.SecurityContext; sc != nil {
+		if sc.RunAsUser != nil {
+			uid = sc.RunAsUser
+		}
+		if sc.RunAsGroup != nil {
+			gid = sc.RunAsGroup
+		}
+	}
+	return uid, gid
+}
+
+// withDefaults adds what a container runtime always sets: PATH when the
+// container has none, and HOSTNAME.
+func withDefaults(env []string, host string) []string {
+	out := make([]string, 0, len(env)+2)
+	hasPath := false
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			hasPath = true
+		}
+	}
+	if !hasPath {
+		out = append(out, defaultPath)
+	}
+	out = append(out, "HOSTNAME="+host)
+	return append(out, env...)
+}
