@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"time"
+
+	"github.com/ordo-dev/ordo/internal/cron"
+)
+
+// maxLookBack bounds the slots one claim looks back over individually, as
+// the CronJob controller bounds its catch-up.
+const maxLookBack = 100
+
+// Reasons a slot was not run, for events and metrics; the same as the
+// CronJob controller's.
+const (
+	MissedTooLate    = "TooLate"    // older than startingDeadlineSeconds
+	MissedSuperseded = "Superseded" // catch-up latest ran a newer slot
+	MissedTooMany    = "TooMany"    // beyond the newest maxLookBack slots
+	MissedHandedOff  = "HandedOff"  // the successor runs it
+)
+
+// Missed is one slot, or a run of slots, that will not run.
+type Missed struct {
+	// Slot is the newest slot of the run; for TooMany, the oldest slot
+	// looked at (the Count missed are all before it).
+	Slot   time.Time
+	Count  int
+	Reason string
+}
+
+// Policy is what a claim is decided under.
+type Policy struct {
+	Schedule         *cron.Schedule
+	StartingDeadline *time.Duration // startingDeadlineSeconds
+	CatchUp          cron.CatchUp
+}
+
+// Claim is what a holder does at now: run Run (oldest first), account for
+// Missed, and first make the claim durable by writing Token (last-slot
+// moved to the newest slot run or missed). Nothing is due when Run and
+// Missed are empty.
+type Claim struct {
+	Run    []time.Time
+	Missed []Missed
+	Token  Token
+}
+
+// Due decides the holder's claim at now from the token: the slots in
+// (last-slot, now], with startingDeadlineSeconds and the catch-up policy
+// applied as for ordinary CronJobs, and none at or after a hand-off's
+// first slot (they are the successor's). since is where a token that never
+// claimed starts (the CronJob's creation).
+func Due(t Token, p Policy, since, now time.Time) Claim {
+	from := t.LastSlot
+	if from.IsZero() {
+		from = since
+	}
+	until := now
+	if !t.HandAt.IsZero() && !t.HandAt.After(now) {
+		until = t.HandAt.Add(-time.Nanosecond) // the hand-off slot is the successor's
+	}
+	window := p.Schedule.Window(from, until, maxLookBack)
+	c := Claim{Token: t}
+	if window.Total > len(window.Recent) {
+		c.Missed = append(c.Missed, Missed{Slot: firstOrZero(window.Recent), Count: window.Total - len(window.Recent), Reason: MissedTooMany})
+	}
+	eligible := window.Recent
+	if p.StartingDeadline != nil {
+		cutoff := now.Add(-*p.StartingDeadline)
+		var late []time.Time
+		eligible, late = splitBefore(eligible, cutoff)
+		if len(late) > 0 {
+			c.Missed = append(c.Missed, Missed{Slot: late[len(late)-1], Count: len(late), Reason: MissedTooLate})
+		}
+	}
+	if p.CatchUp != cron.CatchUpAll && len(eligible) > 1 {
+		c.Missed = append(c.Missed, Missed{Slot: eligible[len(eligible)-2], Count: len(eligible) - 1, Reason: MissedSuperseded})
+		eligible = eligible[len(eligible)-1:]
+	}
+	c.Run = eligible
+	if newest := window.Latest(); !newest.IsZero() {
+		c.Token.LastSlot = newest
+	}
+	return c
+}
+
+// splitBefore splits slots (sorted) into those at or after cutoff and
+// those before it.
+func splitBefore(slots []time.Time, cutoff time.Time) (kept, before []time.Time) {
+	for _, s := range slots {
+		if s.Before(cutoff) {
+			before = append(before, s)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	return kept, before
+}
+
+func firstOrZero(slots []time.Time) time.Time {
+	if len(slots) == 0 {
+		return time.Time{}
+	}
+	return slots[0]
+}

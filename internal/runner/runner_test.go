@@ -1,0 +1,207 @@
+package runner
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+
+	"github.com/ordo-dev/ordo/internal/cron"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func everySecond(t *testing.T) *cron.Schedule {
+	t.Helper()
+	s, err := cron.Parse("* * * * * *", nil, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+
+func TestRoleOf(t *testing.T) {
+	held := Token{Holder: "a", Renewed: at(0), Duration: 10 * time.Second}
+	cases := []struct {
+		name string
+		tok  Token
+		me   string
+		now  time.Time
+		want Role
+	}{
+		{"the holder holds", held, "a", at(5), Hold},
+		{"another waits while the lease is live", held, "b", at(5), Wait},
+		{"an expired lease is taken over", held, "b", at(11), TakeOver},
+		{"a free token is taken", Token{}, "b", at(0), TakeOver},
+		{"the successor waits for its slot", held.Handing("b", at(8)), "b", at(7), Wait},
+		{"the successor takes it at its slot", held.Handing("b", at(8)), "b", at(8), TakeOver},
+		{"a third pod is not the successor", held.Handing("b", at(8)), "c", at(9), Wait},
+	}
+	for _, c := range cases {
+		if got := RoleOf(c.tok, c.me, c.now); got != c.want {
+			t.Errorf("%s: role %d, want %d", c.name, got, c.want)
+		}
+	}
+	taken := held.Handing("b", at(8)).Taken("b", at(8))
+	if taken.Holder != "b" || taken.HandTo != "" || !taken.HandAt.IsZero() || !taken.Renewed.Equal(at(8)) {
+		t.Errorf("taken %+v", taken)
+	}
+}
+
+func describeClaim(c Claim) string {
+	out := ""
+	for _, s := range c.Run {
+		out += fmt.Sprintf("run %d; ", int(s.Sub(t0)/time.Second))
+	}
+	for _, m := range c.Missed {
+		out += fmt.Sprintf("miss %d×%d %s; ", int(m.Slot.Sub(t0)/time.Second), m.Count, m.Reason)
+	}
+	return out + fmt.Sprintf("last %d", int(c.Token.LastSlot.Sub(t0)/time.Second))
+}
+
+func TestDue(t *testing.T) {
+	deadline := 3 * time.Second
+	cases := []struct {
+		name   string
+		tok    Token
+		policy Policy
+		now    time.Time
+		want   string
+	}{
+		{"the one slot due", Token{LastSlot: at(4)}, Policy{}, at(5), "run 5; last 5"},
+		{"nothing due within the second", Token{LastSlot: at(5)}, Policy{}, at(5).Add(900 * time.Millisecond), "last 5"},
+		{"a first claim starts from creation", Token{}, Policy{}, at(1), "run 1; last 1"},
+		{"catch-up latest after a gap", Token{LastSlot: at(1)}, Policy{}, at(5), "run 5; miss 4×3 Superseded; last 5"},
+		{"catch-up all after a gap", Token{LastSlot: at(1)}, Policy{CatchUp: cron.CatchUpAll}, at(4), "run 2; run 3; run 4; last 4"},
+		{"the deadline drops old slots", Token{LastSlot: at(1)}, Policy{CatchUp: cron.CatchUpAll, StartingDeadline: &deadline}, at(7),
+			"run 4; run 5; run 6; run 7; miss 3×2 TooLate; last 7"},
+		{"the hand-off slot is the successor's", Token{LastSlot: at(4), HandTo: "b", HandAt: at(6)}, Policy{CatchUp: cron.CatchUpAll}, at(6), "run 5; last 5"},
+		{"a far gap is bounded", Token{LastSlot: at(0)}, Policy{}, at(1000), "run 1000; miss 901×900 TooMany; miss 999×99 Superseded; last 1000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.policy.Schedule = everySecond(t)
+			if got := describeClaim(Due(c.tok, c.policy, t0, c.now)); got != c.want {
+				t.Errorf("claim %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// Claiming again and again, as a holder loop does, through a hand-off:
+// every slot runs exactly once, on one side or the other.
+func TestClaimsThroughAHandoffRunEachSlotOnce(t *testing.T) {
+	p := Policy{Schedule: everySecond(t), CatchUp: cron.CatchUpAll}
+	tok := Token{Holder: "a", Renewed: t0, Duration: time.Minute}
+	ran := map[time.Time]string{}
+	for ms := 0; ms <= 20000; ms += 250 {
+		now := t0.Add(time.Duration(ms) * time.Millisecond)
+		if ms == 7250 { // the successor is Ready: the controller arranges the hand-off
+			tok = tok.Handing("b", HandoffSlot(p.Schedule, now))
+		}
+		for _, me := range []string{"a", "b"} {
+			switch RoleOf(tok, me, now) {
+			case TakeOver:
+				tok = tok.Taken(me, now)
+			case Wait:
+				continue
+			}
+			c := Due(tok, p, t0, now)
+			tok = c.Token
+			for _, s := range c.Run {
+				if who, ok := ran[s]; ok {
+					t.Fatalf("slot %s ran twice: %s and %s", s, who, me)
+				}
+				ran[s] = me
+			}
+		}
+	}
+	for sec := 1; sec <= 20; sec++ {
+		want := "a"
+		if sec >= 8 {
+			want = "b"
+		}
+		if ran[at(sec)] != want {
+			t.Errorf("slot %d ran on %q, want %q", sec, ran[at(sec)], want)
+		}
+	}
+}
+
+func TestRotationStartIsSpreadAndStable(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for i := 0; i < 50; i++ {
+		name := fmt.Sprintf("backup-%d-runner-x", i)
+		start := RotationStart(name, t0, time.Hour)
+		early := t0.Add(time.Hour).Sub(start)
+		if early < 5*time.Minute || early > 11*time.Minute {
+			t.Fatalf("%s rotates %s before its end: want between the 5 min lead and lead + 6 min jitter", name, early)
+		}
+		if RotationStart(name, t0, time.Hour) != start {
+			t.Fatal("the same runner must get the same rotation time")
+		}
+		seen[early.Truncate(time.Minute)] = true
+	}
+	if len(seen) < 4 {
+		t.Errorf("50 runners rotate in only %d distinct minutes", len(seen))
+	}
+	if lead := t0.Add(20 * time.Second).Sub(RotationStart("x", t0, 20*time.Second)); lead < 2*time.Second || lead > 4*time.Second {
+		t.Errorf("a 20 s lifetime rotates %s early, want 2–4 s", lead)
+	}
+}
+
+func TestHandoffSlotLeavesAMargin(t *testing.T) {
+	s := everySecond(t)
+	if got := HandoffSlot(s, at(7).Add(300*time.Millisecond)); !got.Equal(at(8)) {
+		t.Errorf("hand-off at %s, want slot 8", got)
+	}
+	if got := HandoffSlot(s, at(7).Add(600*time.Millisecond)); !got.Equal(at(9)) {
+		t.Errorf("hand-off at %s, want slot 9: slot 8 is too close to read in time", got)
+	}
+}
+
+func TestAdmitAndLifetime(t *testing.T) {
+	for _, c := range []struct {
+		policy  batchv1.ConcurrencyPolicy
+		running int
+		want    Admission
+	}{
+		{batchv1.AllowConcurrent, 2, Start},
+		{batchv1.ForbidConcurrent, 1, Skip},
+		{batchv1.ForbidConcurrent, 0, Start},
+		{batchv1.ReplaceConcurrent, 1, ReplaceRunning},
+	} {
+		if got := Admit(c.policy, c.running); got != c.want {
+			t.Errorf("%s with %d running: %d, want %d", c.policy, c.running, got, c.want)
+		}
+	}
+	if d, err := LifetimeOf(nil); err != nil || d != time.Hour {
+		t.Errorf("default lifetime %s %v", d, err)
+	}
+	if _, err := LifetimeOf(map[string]string{LifetimeAnnotation: "5s"}); err == nil {
+		t.Error("5s is below the 10 s minimum")
+	}
+	if _, err := LifetimeOf(map[string]string{LifetimeAnnotation: "soon"}); err == nil {
+		t.Error("not a duration")
+	}
+}
+
+// A holder that dies after claiming slot 5: the next runner takes the
+// token once the lease expires and goes on after slot 5, never again at
+// or before it.
+func TestTakeoverAfterACrashNeverReruns(t *testing.T) {
+	p := Policy{Schedule: everySecond(t), CatchUp: cron.CatchUpAll}
+	tok := Token{Holder: "a", Renewed: at(5), Duration: 3 * time.Second, LastSlot: at(5)}
+	if RoleOf(tok, "b", at(7)) != Wait {
+		t.Fatal("the lease is still live at 7")
+	}
+	if RoleOf(tok, "b", at(9)) != TakeOver {
+		t.Fatal("the lease expired at 8")
+	}
+	c := Due(tok.Taken("b", at(9)), p, t0, at(9))
+	if got := describeClaim(c); got != "run 6; run 7; run 8; run 9; last 9" {
+		t.Errorf("after the takeover: %q", got)
+	}
+}
