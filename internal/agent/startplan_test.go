@@ -19,7 +19,7 @@ func TestPlanStart(t *testing.T) {
 			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data", SubPathExpr: "$(POD)"}}}
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-0"},
 			Spec: corev1.PodSpec{Containers: []corev1.Container{c},
-				Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+				Volumes:         []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
 				SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000), SupplementalGroups: []int64{5}}}}
 		return p, &p.Spec.Containers[0]
 	}

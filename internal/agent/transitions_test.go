@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-
 func TestContainerTransitions(t *testing.T) {
 	c := &container{name: "app"}
 	c.cannotStart("CreateContainerConfigError", "no secret", t0.Add(configErrorRetry))
