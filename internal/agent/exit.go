@@ -15,6 +15,9 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 			a.cfg.Cgroups.Remove(c.cgroup)
 			c.cgroup = ""
 		}
+		if st.warmContainer == c.name {
+			st.stopWarm() // the runner's container is gone: no slot can run in it
+		}
 		c.runExited(int32(exit.Code), exitReason(exit.Code, oom), terminationMessage(c.termLog), exit.FinishedAt, st.restartPolicy)
 	}
 	st.mu.Unlock()

@@ -47,8 +47,12 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
+	argv := plan.argv
+	if runnerOf(p) != "" {
+		argv = holdArgv // the command runs at each slot (warmrunner.go)
+	}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
-		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
+		Sandbox: st.sandbox, Argv: argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges,
 		Mounts: plan.mounts, Cgroups: cgroupDirs,
@@ -61,6 +65,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return true
 	}
 	c.runStarted(proc, plan.env, now)
+	a.startWarm(p, st, c, plan.argv, plan.uid, plan.gid)
 	a.startProbes(key, p, st, c, spec, c.env)
 	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)

@@ -70,6 +70,9 @@ type pod struct {
 	etcMounts      []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
 	volumesSynced  time.Time         // last refresh of configMap/secret volumes
 	memoryReleased bool              // tmpfs volumes unmounted: the pod has finished
+	// warmCancel ends a warm runner pod's slot loop (warmrunner.go).
+	warmCancel    func()
+	warmContainer string
 	// reported is the status the agent last wrote, nil until it has. The
 	// informer's copy can be older than that write (see statuswrite.go).
 	reported *corev1.PodStatus

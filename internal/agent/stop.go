@@ -15,6 +15,7 @@ func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 	now := a.cfg.Clock.Now()
 	if !st.killSent {
 		st.killSent = true
+		st.stopWarm()
 		st.killAt = now.Add(gracePeriod(p))
 		for _, c := range st.containers {
 			if c.running() {
@@ -46,6 +47,7 @@ func gracePeriod(p *corev1.Pod) time.Duration {
 
 // killNow kills everything of a pod at once and waits for the sandbox.
 func (a *Agent) killNow(st *pod) {
+	st.stopWarm()
 	for _, c := range st.containers {
 		if c.running() {
 			c.proc.Signal(syscall.SIGKILL)

@@ -7,7 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ordo-dev/ordo/internal/api/unsupported"
-	"github.com/ordo-dev/ordo/internal/runner"
 )
 
 // podTemplateWarnings names, at apply time, the pod fields of a Pod, Job,
@@ -22,11 +21,6 @@ func podTemplateWarnings(obj runtime.Object) []string {
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
 	case *batchv1.CronJob:
 		fields = unsupported.PodSpec(&o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec")
-		// Warm runners are not built yet (internal/runner holds their
-		// decisions): each slot still runs a Job.
-		if _, ok := o.Annotations[runner.RunnerAnnotation]; ok {
-			fields = append(fields, "metadata.annotations["+runner.RunnerAnnotation+"]")
-		}
 	case *appsv1.StatefulSet:
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
 	case *appsv1.Deployment:

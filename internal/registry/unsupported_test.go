@@ -48,15 +48,13 @@ func TestStatefulSetFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	}
 }
 
-// A CronJob asking for a warm runner is told that ordo still runs a Job
-// per slot.
-func TestWarmRunnerAnnotationIsWarnedAbout(t *testing.T) {
+// A CronJob asking for a warm runner gets one: no warning.
+func TestWarmRunnerAnnotationIsNotWarnedAbout(t *testing.T) {
 	cj := &batchv1.CronJob{}
 	cj.Annotations = map[string]string{"ordo.dev/runner": "warm"}
 	cj.Spec.JobTemplate.Spec.Template.Spec.Containers = []corev1.Container{{Name: "run"}}
 	s := &strategy{res: resourceOfKind(batchResources(), "CronJob")}
-	want := "ordo does not implement these fields yet and ignores them: metadata.annotations[ordo.dev/runner]"
-	if w := s.WarningsOnCreate(context.Background(), cj); len(w) != 1 || w[0] != want {
-		t.Errorf("warnings %v, want [%s]", w, want)
+	if w := s.WarningsOnCreate(context.Background(), cj); len(w) != 0 {
+		t.Errorf("warnings %v", w)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/cron"
+	"github.com/ordo-dev/ordo/internal/runner"
 	batchv1 "k8s.io/api/batch/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -35,6 +36,7 @@ func ValidateCronJob(cj *batchv1.CronJob) field.ErrorList {
 		errs = append(errs, field.Invalid(metadataPath.Child("name"), cj.Name, fmt.Sprintf("must be no more than %d characters", maxCronJobNameLength)))
 	}
 	errs = append(errs, validateCatchUp(cj.Annotations)...)
+	errs = append(errs, validateRunner(cj.Annotations)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, nil, field.NewPath("spec"))...)
 }
 
@@ -48,10 +50,25 @@ func validateCatchUp(annotations map[string]string) field.ErrorList {
 	return nil
 }
 
+// validateRunner checks the warm-runner annotations: only "warm" asks for
+// a runner, and its lifetime must be a duration of at least the minimum.
+func validateRunner(annotations map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	ann := metadataPath.Child("annotations")
+	if v, ok := annotations[runner.RunnerAnnotation]; ok && v != runner.WarmRunner {
+		errs = append(errs, field.NotSupported(ann.Key(runner.RunnerAnnotation), v, []string{runner.WarmRunner}))
+	}
+	if _, err := runner.LifetimeOf(annotations); err != nil {
+		errs = append(errs, field.Invalid(ann.Key(runner.LifetimeAnnotation), annotations[runner.LifetimeAnnotation], err.Error()))
+	}
+	return errs
+}
+
 // ValidateCronJobUpdate validates cj replacing old.
 func ValidateCronJobUpdate(cj, old *batchv1.CronJob) field.ErrorList {
 	errs := validateMetaUpdate(&cj.ObjectMeta, &old.ObjectMeta)
 	errs = append(errs, validateCatchUp(cj.Annotations)...)
+	errs = append(errs, validateRunner(cj.Annotations)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, &old.Spec, field.NewPath("spec"))...)
 }
 

@@ -24,6 +24,13 @@ func TestValidateCronJob(t *testing.T) {
 		{"catch-up all", func(c *batchv1.CronJob) { c.Annotations = map[string]string{cron.CatchUpAnnotation: "all"} }, nil},
 		{"catch-up typo", func(c *batchv1.CronJob) { c.Annotations = map[string]string{cron.CatchUpAnnotation: "every"} },
 			[]want{notSup("metadata.annotations[ordo.dev/catch-up]")}},
+		{"warm runner", func(c *batchv1.CronJob) {
+			c.Annotations = map[string]string{"ordo.dev/runner": "warm", "ordo.dev/runner-lifetime": "20s"}
+		}, nil},
+		{"runner typo", func(c *batchv1.CronJob) { c.Annotations = map[string]string{"ordo.dev/runner": "hot"} },
+			[]want{notSup("metadata.annotations[ordo.dev/runner]")}},
+		{"runner lifetime too short", func(c *batchv1.CronJob) { c.Annotations = map[string]string{"ordo.dev/runner-lifetime": "5s"} },
+			[]want{inv("metadata.annotations[ordo.dev/runner-lifetime]")}},
 		{"name 52 chars", func(c *batchv1.CronJob) { c.Name = strings.Repeat("a", 52) }, nil},
 		{"name 53 chars", func(c *batchv1.CronJob) { c.Name = strings.Repeat("a", 53) }, []want{inv("metadata.name")}},
 		{"schedule required", func(c *batchv1.CronJob) { c.Spec.Schedule = "" }, []want{req("spec.schedule")}},

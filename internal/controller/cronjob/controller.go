@@ -13,9 +13,11 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
+	"k8s.io/klog/v2"
 )
 
 // Config holds the controller's dependencies.
@@ -85,9 +87,12 @@ func New(c Config) *Controller {
 		queue:       queue.New[string]("cronjob", c.Clock),
 	}
 	addControllerIndex(ctl.jobs)
+	ctl.pods = c.Informers.Core().V1().Pods().Informer()
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
+		klog.Errorf("cronjob: pod index: %v", err)
+	}
 	ctl.addHandlers()
 	if c.Metrics != nil {
-		ctl.pods = c.Informers.Core().V1().Pods().Informer()
 		ctl.watchPodsForLag()
 	}
 	return ctl
@@ -98,10 +103,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
-	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced}
-	if c.pods != nil {
-		synced = append(synced, c.pods.HasSynced)
-	}
+	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced, c.pods.HasSynced}
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return
 	}

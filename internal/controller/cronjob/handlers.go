@@ -24,6 +24,13 @@ func (c *Controller) addHandlers() {
 	}); err != nil {
 		klog.Errorf("cronjob: job event handler: %v", err)
 	}
+	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.onRunnerPod,
+		UpdateFunc: func(_, cur interface{}) { c.onRunnerPod(cur) },
+		DeleteFunc: c.onRunnerPod,
+	}); err != nil {
+		klog.Errorf("cronjob: runner pod event handler: %v", err)
+	}
 }
 
 func (c *Controller) enqueue(obj interface{}) {

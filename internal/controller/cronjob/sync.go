@@ -37,6 +37,11 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		c.reportBadSchedule(cj, err)
 		return nil, nil
 	}
+	if isWarm(cj) {
+		// Manual Jobs of a warm CronJob need nothing from this controller:
+		// the Job controller runs them, the garbage collector removes them.
+		return c.syncWarm(ctx, cj, sched)
+	}
 	jobs, err := c.jobsOf(cj)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,207 @@
+// Package warm is the agent's side of warm runners (package runner holds
+// the decisions): in a runner pod, it claims the CronJob's slots through
+// the Lease token and runs each claimed slot's command in the pod.
+//
+// One loop per runner pod, in steps:
+//
+//	read the CronJob (suspended: wait) and the Lease
+//	Wait      ──▶ sleep until the next slot, the hand-off or the expiry
+//	TakeOver  ──▶ CAS the holder to this pod, then Hold
+//	Hold      ──▶ runner.Due; CAS last-slot (and renewTime) first, then
+//	              start the runs, concurrencyPolicy applied; sleep until
+//	              the next slot or the renewal
+//
+// A slot runs only after its CAS succeeded, so it runs at most once; a
+// conflict means someone else wrote the Lease, and the step starts over
+// from a fresh read. When the loop ends (the pod stops) it releases the
+// token, so a successor need not wait for the Lease to expire.
+package warm
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/cron"
+	"github.com/ordo-dev/ordo/internal/runner"
+)
+
+// Config is one runner pod's loop.
+type Config struct {
+	Client    kubernetes.Interface
+	Clock     clock.Clock
+	Local     *time.Location // the zone of schedules that name none
+	Namespace string
+	CronJob   string
+	Pod       string // this pod's name: the token's holderIdentity
+	// Run runs the command once for slot and returns its exit code.
+	Run func(ctx context.Context, slot time.Time) (int, error)
+	// Event records an event on the runner pod.
+	Event func(kind, reason, message string)
+}
+
+// Loop runs until ctx is done, then releases the token.
+func Loop(ctx context.Context, cfg Config) {
+	l := &loop{cfg: cfg, runs: map[time.Time]context.CancelFunc{}}
+	for ctx.Err() == nil {
+		wait := l.step(ctx)
+		select {
+		case <-ctx.Done():
+		case <-cfg.Clock.After(wait):
+		}
+	}
+	l.release()
+}
+
+type loop struct {
+	cfg  Config
+	mu   sync.Mutex
+	runs map[time.Time]context.CancelFunc // the runs going, by slot
+}
+
+// step does one round and says how long to sleep.
+func (l *loop) step(ctx context.Context) time.Duration {
+	now := l.cfg.Clock.Now()
+	cj, err := l.cfg.Client.BatchV1().CronJobs(l.cfg.Namespace).Get(ctx, l.cfg.CronJob, metav1.GetOptions{})
+	if err != nil || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
+		return time.Second
+	}
+	sched, err := cron.Parse(cj.Spec.Schedule, cj.Spec.TimeZone, l.cfg.Local)
+	if err != nil {
+		return 10 * time.Second
+	}
+	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
+	lease, err := leases.Get(ctx, l.cfg.CronJob+"-runner", metav1.GetOptions{})
+	if err != nil {
+		return 500 * time.Millisecond
+	}
+	tok := runner.TokenOf(lease)
+	switch runner.RoleOf(tok, l.cfg.Pod, now) {
+	case runner.Wait:
+		return waitFor(tok, sched, now)
+	case runner.TakeOver:
+		tok = tok.Taken(l.cfg.Pod, now)
+		if lease, err = leases.Update(ctx, tok.Onto(lease), metav1.UpdateOptions{}); err != nil {
+			return 100 * time.Millisecond
+		}
+		l.cfg.Event(corev1.EventTypeNormal, "RunnerTokenTaken", "Holding the runner token from slot after "+stamp(tok.LastSlot))
+	}
+	catchUp, _ := cron.CatchUpOf(cj.Annotations)
+	policy := runner.Policy{Schedule: sched, CatchUp: catchUp}
+	if s := cj.Spec.StartingDeadlineSeconds; s != nil {
+		d := time.Duration(*s) * time.Second
+		policy.StartingDeadline = &d
+	}
+	claim := runner.Due(tok, policy, cj.CreationTimestamp.Time, now)
+	if len(claim.Run)+len(claim.Missed) > 0 || now.Sub(tok.Renewed) > tok.Duration/3 {
+		next := claim.Token
+		next.Renewed = now
+		if _, err := leases.Update(ctx, next.Onto(lease), metav1.UpdateOptions{}); err != nil {
+			return 20 * time.Millisecond // nothing ran: read again
+		}
+	}
+	for _, m := range claim.Missed {
+		l.cfg.Event(corev1.EventTypeWarning, "MissSchedule", missMessage(m))
+	}
+	for _, slot := range claim.Run {
+		l.start(ctx, slot, cj.Spec.ConcurrencyPolicy, lease)
+	}
+	wake := tok.Duration / 3
+	if next := sched.Next(now); !next.IsZero() {
+		wake = min(wake, next.Sub(now))
+	}
+	return max(wake, time.Millisecond)
+}
+
+// waitFor is how long a runner that does not hold the token sleeps: until
+// its hand-off slot, the holder's expiry, or the next slot, at most 1 s.
+func waitFor(tok runner.Token, sched *cron.Schedule, now time.Time) time.Duration {
+	wake := time.Second
+	for _, t := range []time.Time{tok.HandAt, tok.Renewed.Add(tok.Duration), sched.Next(now)} {
+		if t.After(now) {
+			wake = min(wake, t.Sub(now))
+		}
+	}
+	return max(wake, time.Millisecond)
+}
+
+// start runs one claimed slot under concurrencyPolicy.
+func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.ConcurrencyPolicy, lease *coordinationv1.Lease) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch runner.Admit(policy, len(l.runs)) {
+	case runner.Skip:
+		l.cfg.Event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
+		return
+	case runner.ReplaceRunning:
+		for s, cancel := range l.runs {
+			cancel()
+			l.cfg.Event(corev1.EventTypeNormal, "SuccessfulDelete", "Stopped the run of slot "+stamp(s)+" (concurrencyPolicy Replace)")
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	l.runs[slot] = cancel
+	go func() {
+		defer cancel()
+		code, err := l.cfg.Run(runCtx, slot)
+		l.mu.Lock()
+		delete(l.runs, slot)
+		l.mu.Unlock()
+		l.finished(slot, code, err)
+	}()
+}
+
+// finished records a run's outcome: an event for a failure, the Lease's
+// last success for a success.
+func (l *loop) finished(slot time.Time, code int, err error) {
+	switch {
+	case err != nil:
+		l.cfg.Event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" could not start: "+err.Error())
+		return
+	case code != 0:
+		l.cfg.Event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" exited with code "+itoa(code))
+		return
+	}
+	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
+	for i := 0; i < 5; i++ {
+		lease, err := leases.Get(context.Background(), l.cfg.CronJob+"-runner", metav1.GetOptions{})
+		if err != nil {
+			return
+		}
+		if last := lease.Annotations[runner.LastSuccessAnnotation]; last != "" && last >= stamp(slot) {
+			return
+		}
+		if lease.Annotations == nil {
+			lease.Annotations = map[string]string{}
+		}
+		lease.Annotations[runner.LastSuccessAnnotation] = stamp(slot)
+		if _, err = leases.Update(context.Background(), lease, metav1.UpdateOptions{}); !apierrors.IsConflict(err) {
+			return
+		}
+	}
+}
+
+// release gives the token back if this pod holds it.
+func (l *loop) release() {
+	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	lease, err := leases.Get(ctx, l.cfg.CronJob+"-runner", metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	tok := runner.TokenOf(lease)
+	if tok.Holder != l.cfg.Pod {
+		return
+	}
+	tok.Holder = ""
+	_, _ = leases.Update(ctx, tok.Onto(lease), metav1.UpdateOptions{})
+}

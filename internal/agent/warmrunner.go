@@ -1,0 +1,107 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/agent/logs"
+	"github.com/ordo-dev/ordo/internal/agent/warm"
+	"github.com/ordo-dev/ordo/internal/runner"
+)
+
+// holdArgv is what a runner pod's container runs between slots: nothing,
+// cheaply, so that its namespaces, mounts, env and cgroup stay warm.
+var holdArgv = []string{"sleep", "infinity"}
+
+// runnerOf is the CronJob a warm runner pod runs slots for, or "".
+func runnerOf(p *corev1.Pod) string { return p.Labels[runner.RunnerLabel] }
+
+// startWarm starts the slot loop of a runner pod whose container (the
+// first app container: it runs the slots) just started. The caller holds
+// st.mu.
+func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, argv []string, uid, gid *int64) {
+	if runnerOf(p) == "" || c.name != p.Spec.Containers[0].Name {
+		return
+	}
+	st.stopWarm()
+	ctx, cancel := context.WithCancel(a.ctx)
+	st.warmCancel, st.warmContainer = cancel, c.name
+	go warm.Loop(ctx, warm.Config{
+		Client: a.cfg.Client, Clock: a.cfg.Clock, Local: time.Local,
+		Namespace: p.Namespace, CronJob: runnerOf(p), Pod: p.Name,
+		Run:   a.slotRunner(p, st, c, argv, uid, gid),
+		Event: func(kind, reason, message string) { a.event(p, kind, reason, "%s", message) },
+	})
+}
+
+// stopWarm ends the pod's slot loop, if any; the loop releases the token.
+func (st *pod) stopWarm() {
+	if st.warmCancel != nil {
+		st.warmCancel()
+		st.warmCancel = nil
+	}
+}
+
+// slotRunner runs the container's command once per slot inside the warm
+// container, as kubectl exec does (its namespaces, root, working
+// directory and environment, as its user), with ORDO_SCHEDULED_TIME set;
+// the output goes to the container's log.
+func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, uid, gid *int64) func(context.Context, time.Time) (int, error) {
+	return func(ctx context.Context, slot time.Time) (int, error) {
+		st.mu.Lock()
+		proc, env, logPath := c.proc, c.env, a.logPath(p, c.name, c.runs-1)
+		st.mu.Unlock()
+		if proc == nil {
+			return 0, errors.New("the runner's container is not running")
+		}
+		args := []string{"-t", strconv.Itoa(proc.PID()), "-m", "-u", "-i", "-n", "-p", "-r", "-w"}
+		if uid != nil {
+			args = append(args, "-S", strconv.FormatInt(*uid, 10))
+		}
+		if gid != nil {
+			args = append(args, "-G", strconv.FormatInt(*gid, 10))
+		}
+		cmd := exec.CommandContext(ctx, "nsenter", append(append(args, "--"), argv...)...)
+		cmd.Env = append(append([]string{}, env...), "ORDO_SCHEDULED_TIME="+slot.UTC().Format(time.RFC3339))
+		return runLogged(cmd, logPath, a.cfg.Clock.Now)
+	}
+}
+
+// runLogged runs cmd with its stdout and stderr appended to a container
+// log, and returns its exit code.
+func runLogged(cmd *exec.Cmd, logPath string, now func() time.Time) (int, error) {
+	lf, err := logs.Create(logPath, now)
+	if err != nil {
+		return 0, err
+	}
+	defer lf.Close()
+	stdout, waitOut, err := lf.Pipe("stdout")
+	if err != nil {
+		return 0, err
+	}
+	stderr, waitErr, err := lf.Pipe("stderr")
+	if err != nil {
+		stdout.Close()
+		waitOut()
+		return 0, err
+	}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err = cmd.Start()
+	stdout.Close()
+	stderr.Close()
+	if err == nil {
+		err = cmd.Wait()
+	}
+	waitOut()
+	waitErr()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.ExitCode(), nil
+	}
+	return 0, err
+}

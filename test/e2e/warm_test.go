@@ -1,0 +1,219 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// warmTick is an every-second warm CronJob whose runs append their slot
+// and runner pod to a file on the host.
+const warmTick = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: tick
+  annotations: {ordo.dev/runner: warm, ordo.dev/runner-lifetime: 20s}
+spec:
+  schedule: "* * * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          terminationGracePeriodSeconds: 2
+          containers:
+          - name: tick
+            image: busybox
+            env: [{name: VERSION, value: "VERSIONVALUE"}]
+            command: [sh, -c, 'echo "$ORDO_SCHEDULED_TIME $HOSTNAME $VERSION" >> /out/runs; echo ran $ORDO_SCHEDULED_TIME']
+            volumeMounts: [{name: out, mountPath: /out}]
+          volumes:
+          - name: out
+            hostPath: {path: OUTDIR, type: Directory}
+`
+
+// runsOf reads the runs file: slot → lines.
+func runsOf(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			out[f[0]] = append(out[f[0]], line)
+		}
+	}
+	return out
+}
+
+// TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss runs an
+// every-second warm CronJob (runner-lifetime 20s) for over a minute
+// through rotations, a jobTemplate change, a manual run and a
+// force-deleted runner pod: every slot ran at most once, every slot
+// between the first and the last run that did not run is named by a
+// MissSchedule event, no Job was made but the manual one, runs after the
+// change use the new template, and fewer than 10 pods were created in all.
+func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runs")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pods := &podCounter{seen: map[types.UID]string{}}
+	watchPods(ctx, t, cs, "", pods)
+	c.RunIn(strings.NewReplacer("OUTDIR", dir, "VERSIONVALUE", "v1").Replace(warmTick), "apply", "-f", "-")
+	waitFor(t, func() bool { return len(runsOf(t, path)) >= 3 }, "the first runs")
+	start := time.Now()
+	at := func(d time.Duration) { time.Sleep(time.Until(start.Add(d))) }
+
+	at(25 * time.Second)
+	c.RunIn(strings.NewReplacer("OUTDIR", dir, "VERSIONVALUE", "v2").Replace(warmTick), "apply", "-f", "-")
+	changed := time.Now().UTC()
+	at(32 * time.Second)
+	c.Run("create", "job", "manual", "--from=cronjob/tick")
+	at(40 * time.Second)
+	holder := c.Run("get", "lease", "tick-runner", "-o", "jsonpath={.spec.holderIdentity}")
+	c.Run("delete", "pod", holder, "--grace-period=0", "--force")
+	at(70 * time.Second)
+	c.Run("wait", "--for=condition=Complete", "job/manual", "--timeout=60s")
+	c.Run("patch", "cronjob", "tick", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
+	time.Sleep(2 * time.Second) // runs going finish; no new ones start
+
+	runs := runsOf(t, path)
+	slots, runners := checkRunsOnce(t, runs)
+	t.Logf("%d slots run by %d runner pods, %s .. %s", len(slots), len(runners), slots[0], slots[len(slots)-1])
+	checkMissedAreNamed(t, c, slots)
+	for slot, lines := range runs {
+		ts, _ := time.Parse(time.RFC3339, slot)
+		if ts.After(changed.Add(5*time.Second)) && !strings.HasSuffix(lines[0], " v2") {
+			t.Errorf("slot %s, over 5 s after the change, ran the old template: %s", slot, lines[0])
+		}
+	}
+	if len(runners) < 4 {
+		t.Errorf("runs came from %d runner pods %v: two rotations, a change and a replacement make at least 4", len(runners), runners)
+	}
+	if jobs := strings.Fields(c.Run("get", "jobs", "-o", "name")); len(jobs) != 1 || jobs[0] != "job.batch/manual" {
+		t.Errorf("jobs %v: only the manual one may exist", jobs)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), " manual-") {
+		t.Error("the manual Job's run is not in the runs file")
+	}
+	if n := pods.count(); n >= 10 {
+		t.Errorf("%d pods were created: %v", n, pods.names())
+	}
+	if got := c.Run("get", "cronjob", "tick", "-o", "jsonpath={.status.lastScheduleTime} {.status.lastSuccessfulTime}"); len(strings.Fields(got)) != 2 {
+		t.Errorf("lastScheduleTime and lastSuccessfulTime: %q", got)
+	}
+}
+
+// TestWarmRunnerNeverRunsASlotTwiceAcrossKill9: the server (and its agent,
+// and so the runner's processes) killed with -9 mid-runs and started
+// again: the runner pod goes on from the token's last slot.
+func TestWarmRunnerNeverRunsASlotTwiceAcrossKill9(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runs")
+	manifest := strings.NewReplacer("OUTDIR", dir, "VERSIONVALUE", "v1", "runner-lifetime: 20s", "runner-lifetime: 1h").Replace(warmTick)
+	c.RunIn(manifest, "apply", "-f", "-")
+	waitFor(t, func() bool { return len(runsOf(t, path)) >= 4 }, "four runs")
+	c.Kill9()
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	before := len(runsOf(t, path))
+	waitFor(t, func() bool { return len(runsOf(t, path)) >= before+4 }, "four runs after the restart")
+	slots, _ := checkRunsOnce(t, runsOf(t, path))
+	t.Logf("%d slots, %s .. %s", len(slots), slots[0], slots[len(slots)-1])
+}
+
+// checkRunsOnce fails for a slot that ran more than once, and returns the
+// slots run, sorted, and the runner pods that ran them.
+func checkRunsOnce(t *testing.T, runs map[string][]string) ([]string, map[string]bool) {
+	t.Helper()
+	var slots []string
+	runners := map[string]bool{}
+	for s, lines := range runs {
+		slots = append(slots, s)
+		if len(lines) > 1 {
+			t.Errorf("slot %s ran %d times: %v", s, len(lines), lines)
+		}
+		runners[strings.Fields(lines[0])[1]] = true
+	}
+	sort.Strings(slots)
+	if len(slots) == 0 {
+		t.Fatal("no runs")
+	}
+	return slots, runners
+}
+
+var missedEvent = regexp.MustCompile(`Missed scheduled time (\S+)(?: and (\d+) earlier)?`)
+
+// checkMissedAreNamed: every second between the first and the last slot
+// run either ran or is covered by a MissSchedule event.
+func checkMissedAreNamed(t *testing.T, c *testcluster.T, slots []string) {
+	t.Helper()
+	covered := map[string]bool{}
+	for _, s := range slots {
+		covered[s] = true
+	}
+	for _, m := range missedEvent.FindAllStringSubmatch(c.Run("get", "events", "--field-selector=reason=MissSchedule", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"), -1) {
+		newest, _ := time.Parse(time.RFC3339, m[1])
+		n, _ := strconv.Atoi(m[2])
+		for i := 0; i <= n; i++ {
+			covered[newest.Add(-time.Duration(i)*time.Second).UTC().Format(time.RFC3339)] = true
+		}
+	}
+	first, _ := time.Parse(time.RFC3339, slots[0])
+	last, _ := time.Parse(time.RFC3339, slots[len(slots)-1])
+	var lost []string
+	for s := first; !s.After(last); s = s.Add(time.Second) {
+		if k := s.UTC().Format(time.RFC3339); !covered[k] {
+			lost = append(lost, k)
+		}
+	}
+	if len(lost) > 0 {
+		t.Errorf("%d slots neither ran nor were reported missed: %v", len(lost), lost)
+	}
+}
+
+// podCounter counts the pods ever created.
+type podCounter struct {
+	mu   sync.Mutex
+	seen map[types.UID]string
+}
+
+func (k *podCounter) observe(_ watch.EventType, p *corev1.Pod, _ bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.seen[p.UID] = p.Name
+}
+
+func (k *podCounter) reset() {}
+
+func (k *podCounter) count() int { k.mu.Lock(); defer k.mu.Unlock(); return len(k.seen) }
+
+func (k *podCounter) names() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []string
+	for _, n := range k.seen {
+		out = append(out, n)
+	}
+	return out
+}
