@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/agent/logs"
 	"github.com/ordo-dev/ordo/internal/agent/warm"
+	"github.com/ordo-dev/ordo/internal/metrics"
 	"github.com/ordo-dev/ordo/internal/runner"
 )
 
@@ -34,8 +36,13 @@ func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, argv []string, u
 	go warm.Loop(ctx, warm.Config{
 		Client: a.cfg.Client, Clock: a.cfg.Clock, Local: time.Local,
 		Namespace: p.Namespace, CronJob: runnerOf(p), Pod: p.Name,
-		Run:   a.slotRunner(p, st, c, argv, uid, gid),
-		Event: func(kind, reason, message string) { a.event(p, kind, reason, "%s", message) },
+		Run: a.slotRunner(p, st, c, argv, uid, gid),
+		Event: func(cj *batchv1.CronJob, kind, reason, message string) {
+			if a.recorder != nil {
+				a.recorder.Event(cj, kind, reason, message)
+			}
+		},
+		Metrics: metrics.Default(),
 	})
 }
 
@@ -51,8 +58,8 @@ func (st *pod) stopWarm() {
 // container, as kubectl exec does (its namespaces, root, working
 // directory and environment, as its user), with ORDO_SCHEDULED_TIME set;
 // the output goes to the container's log.
-func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, uid, gid *int64) func(context.Context, time.Time) (int, error) {
-	return func(ctx context.Context, slot time.Time) (int, error) {
+func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, uid, gid *int64) func(context.Context, time.Time, func()) (int, error) {
+	return func(ctx context.Context, slot time.Time, started func()) (int, error) {
 		st.mu.Lock()
 		proc, env, logPath := c.proc, c.env, a.logPath(p, c.name, c.runs-1)
 		st.mu.Unlock()
@@ -68,13 +75,13 @@ func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, 
 		}
 		cmd := exec.CommandContext(ctx, "nsenter", append(append(args, "--"), argv...)...)
 		cmd.Env = append(append([]string{}, env...), "ORDO_SCHEDULED_TIME="+slot.UTC().Format(time.RFC3339))
-		return runLogged(cmd, logPath, a.cfg.Clock.Now)
+		return runLogged(cmd, logPath, a.cfg.Clock.Now, started)
 	}
 }
 
 // runLogged runs cmd with its stdout and stderr appended to a container
 // log, and returns its exit code.
-func runLogged(cmd *exec.Cmd, logPath string, now func() time.Time) (int, error) {
+func runLogged(cmd *exec.Cmd, logPath string, now func() time.Time, started func()) (int, error) {
 	lf, err := logs.Create(logPath, now)
 	if err != nil {
 		return 0, err
@@ -95,6 +102,7 @@ func runLogged(cmd *exec.Cmd, logPath string, now func() time.Time) (int, error)
 	stdout.Close()
 	stderr.Close()
 	if err == nil {
+		started()
 		err = cmd.Wait()
 	}
 	waitOut()

@@ -11,16 +11,42 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
 )
 
-// Stages of a CronJob run whose lag behind the scheduled instant is measured.
+// Stages of a CronJob run whose lag behind the scheduled instant is
+// measured, and the modes a CronJob runs in: a Job per slot, or a warm
+// runner pod (ordo.dev/runner: warm).
 const (
 	StageJobCreated = "job_created"
 	StagePodRunning = "pod_running"
+	StageRunStarted = "run_started"
+	ModeJob         = "job"
+	ModeWarm        = "warm"
 )
+
+var (
+	defaultOnce  sync.Once
+	defaultBatch *Batch
+)
+
+// Default is the process's Batch, registered on the API server's /metrics
+// on first use, so the controllers and an agent running in the same
+// process share one set of collectors.
+func Default() *Batch {
+	defaultOnce.Do(func() {
+		defaultBatch = NewBatch()
+		if err := defaultBatch.Register(legacyregistry.Registerer()); err != nil {
+			klog.Errorf("metrics: %v", err)
+		}
+	})
+	return defaultBatch
+}
 
 // lagBuckets reach from 1 ms to about 65 s: ordo aims at milliseconds, and
 // the upper buckets still tell a late run from a very late one.
@@ -33,6 +59,8 @@ type Batch struct {
 	missedRuns   *prometheus.CounterVec
 	skippedRuns  *prometheus.CounterVec
 	jobsFinished *prometheus.CounterVec
+	warmRuns     *prometheus.CounterVec
+	handoffs     prometheus.Counter
 }
 
 // NewBatch creates the collectors; Register exposes them.
@@ -46,9 +74,9 @@ func NewBatch() *Batch {
 		}, nil),
 		fireLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ordo_cronjob_fire_lag_seconds",
-			Help:    "Time from a CronJob run's scheduled instant to a stage of that run: its Job created, or its first pod running.",
+			Help:    "Time from a CronJob run's scheduled instant to a stage of that run: its Job created or its first pod running (mode job), its command started in the runner pod (mode warm).",
 			Buckets: lagBuckets,
-		}, []string{"stage"}),
+		}, []string{"stage", "mode"}),
 		missedRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ordo_cronjob_missed_runs_total",
 			Help: "Scheduled CronJob runs that never started, by reason.",
@@ -62,12 +90,20 @@ func NewBatch() *Batch {
 			Name:      "jobs_finished_total",
 			Help:      "The number of finished jobs",
 		}, []string{"completion_mode", "result", "reason"}),
+		warmRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ordo_cronjob_warm_runs_total",
+			Help: "Runs of warm CronJobs' slots in their runner pods, by outcome (succeeded, failed, start_error).",
+		}, []string{"outcome"}),
+		handoffs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ordo_cronjob_warm_handoffs_total",
+			Help: "Runner tokens taken over by a warm CronJob's next runner pod (rotation, template change, or a lost runner).",
+		}),
 	}
 }
 
 // Register adds every collector to r.
 func (b *Batch) Register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{b.creationSkew, b.fireLag, b.missedRuns, b.skippedRuns, b.jobsFinished} {
+	for _, c := range []prometheus.Collector{b.creationSkew, b.fireLag, b.missedRuns, b.skippedRuns, b.jobsFinished, b.warmRuns, b.handoffs} {
 		if err := r.Register(c); err != nil {
 			return err
 		}
@@ -83,7 +119,7 @@ func (b *Batch) JobCreated(scheduled, now time.Time) {
 	}
 	lag := now.Sub(scheduled).Seconds()
 	b.creationSkew.WithLabelValues().Observe(lag)
-	b.fireLag.WithLabelValues(StageJobCreated).Observe(lag)
+	b.fireLag.WithLabelValues(StageJobCreated, ModeJob).Observe(lag)
 }
 
 // PodRunning records that the first pod of a run scheduled at scheduled
@@ -92,7 +128,7 @@ func (b *Batch) PodRunning(scheduled, now time.Time) {
 	if b == nil {
 		return
 	}
-	b.fireLag.WithLabelValues(StagePodRunning).Observe(now.Sub(scheduled).Seconds())
+	b.fireLag.WithLabelValues(StagePodRunning, ModeJob).Observe(now.Sub(scheduled).Seconds())
 }
 
 // Missed counts runs that did not start, for reason (e.g. "TooLate").
@@ -119,4 +155,29 @@ func (b *Batch) JobFinished(completionMode, result, reason string) {
 		return
 	}
 	b.jobsFinished.WithLabelValues(completionMode, result, reason).Inc()
+}
+
+// WarmRunStarted records that a warm runner started the command of the
+// slot scheduled at scheduled at now.
+func (b *Batch) WarmRunStarted(scheduled, now time.Time) {
+	if b == nil {
+		return
+	}
+	b.fireLag.WithLabelValues(StageRunStarted, ModeWarm).Observe(now.Sub(scheduled).Seconds())
+}
+
+// WarmRunFinished counts a warm run by outcome.
+func (b *Batch) WarmRunFinished(outcome string) {
+	if b == nil {
+		return
+	}
+	b.warmRuns.WithLabelValues(outcome).Inc()
+}
+
+// WarmHandoff counts a runner token taken over.
+func (b *Batch) WarmHandoff() {
+	if b == nil {
+		return
+	}
+	b.handoffs.Inc()
 }

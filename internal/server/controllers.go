@@ -12,7 +12,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
-	"k8s.io/component-base/metrics/legacyregistry"
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
@@ -74,10 +73,7 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string,
 		<-ctx.Done()
 		return
 	}
-	batchMetrics := metrics.NewBatch()
-	if err := batchMetrics.Register(legacyregistry.Registerer()); err != nil {
-		klog.Errorf("controllers: metrics: %v", err)
-	}
+	batchMetrics := metrics.Default()
 	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics, in) })
 }
 

@@ -120,6 +120,33 @@ func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) 
 	if got := c.Run("get", "cronjob", "tick", "-o", "jsonpath={.status.lastScheduleTime} {.status.lastSuccessfulTime}"); len(strings.Fields(got)) != 2 {
 		t.Errorf("lastScheduleTime and lastSuccessfulTime: %q", got)
 	}
+	if desc := c.Run("describe", "cronjob", "tick"); !strings.Contains(desc, "RunnerTokenTaken") || !strings.Contains(desc, "RunnerHandoff") {
+		t.Errorf("kubectl describe cronjob shows no runner or token holder:\n%s", desc)
+	}
+	m := c.Run("get", "--raw", "/metrics")
+	for _, series := range []string{
+		`ordo_cronjob_fire_lag_seconds_count{mode="warm",stage="run_started"}`,
+		`ordo_cronjob_warm_runs_total{outcome="succeeded"}`,
+		`ordo_cronjob_warm_handoffs_total`,
+	} {
+		if n := metricValue(m, series); n < 1 {
+			t.Errorf("metric %s is %v", series, n)
+		}
+	}
+}
+
+// metricValue is the value of one series in a Prometheus text exposition,
+// or -1 when absent.
+func metricValue(text, series string) float64 {
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return -1
 }
 
 // TestWarmRunnerNeverRunsASlotTwiceAcrossKill9: the server (and its agent,

@@ -31,6 +31,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/ordo-dev/ordo/internal/cron"
+	"github.com/ordo-dev/ordo/internal/metrics"
 	"github.com/ordo-dev/ordo/internal/runner"
 )
 
@@ -42,10 +43,14 @@ type Config struct {
 	Namespace string
 	CronJob   string
 	Pod       string // this pod's name: the token's holderIdentity
-	// Run runs the command once for slot and returns its exit code.
-	Run func(ctx context.Context, slot time.Time) (int, error)
-	// Event records an event on the runner pod.
-	Event func(kind, reason, message string)
+	// Run runs the command once for slot and returns its exit code; it
+	// calls started once the command's process runs.
+	Run func(ctx context.Context, slot time.Time, started func()) (int, error)
+	// Event records an event on the CronJob, where kubectl describe
+	// cronjob shows it.
+	Event func(cj *batchv1.CronJob, kind, reason, message string)
+	// Metrics, when set, gets fire lags, outcomes, hand-offs and misses.
+	Metrics *metrics.Batch
 }
 
 // Loop runs until ctx is done, then releases the token.
@@ -63,8 +68,15 @@ func Loop(ctx context.Context, cfg Config) {
 
 type loop struct {
 	cfg  Config
+	cj   *batchv1.CronJob // as last read, for events
 	mu   sync.Mutex
 	runs map[time.Time]context.CancelFunc // the runs going, by slot
+}
+
+func (l *loop) event(kind, reason, message string) {
+	if l.cj != nil {
+		l.cfg.Event(l.cj, kind, reason, message)
+	}
 }
 
 // step does one round and says how long to sleep.
@@ -74,6 +86,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	if err != nil || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 		return time.Second
 	}
+	l.cj = cj
 	sched, err := cron.Parse(cj.Spec.Schedule, cj.Spec.TimeZone, l.cfg.Local)
 	if err != nil {
 		return 10 * time.Second
@@ -88,11 +101,15 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	case runner.Wait:
 		return waitFor(tok, sched, now)
 	case runner.TakeOver:
+		previous := tok.Holder
 		tok = tok.Taken(l.cfg.Pod, now)
 		if lease, err = leases.Update(ctx, tok.Onto(lease), metav1.UpdateOptions{}); err != nil {
 			return 100 * time.Millisecond
 		}
-		l.cfg.Event(corev1.EventTypeNormal, "RunnerTokenTaken", "Holding the runner token from slot after "+stamp(tok.LastSlot))
+		if previous != "" {
+			l.cfg.Metrics.WarmHandoff()
+		}
+		l.event(corev1.EventTypeNormal, "RunnerTokenTaken", "Runner pod "+l.cfg.Pod+" holds the token, from the slot after "+stamp(tok.LastSlot))
 	}
 	catchUp, _ := cron.CatchUpOf(cj.Annotations)
 	policy := runner.Policy{Schedule: sched, CatchUp: catchUp}
@@ -109,7 +126,8 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		}
 	}
 	for _, m := range claim.Missed {
-		l.cfg.Event(corev1.EventTypeWarning, "MissSchedule", missMessage(m))
+		l.event(corev1.EventTypeWarning, "MissSchedule", missMessage(m))
+		l.cfg.Metrics.Missed(m.Reason, m.Count)
 	}
 	for _, slot := range claim.Run {
 		l.start(ctx, slot, cj.Spec.ConcurrencyPolicy, lease)
@@ -139,19 +157,20 @@ func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.Concurr
 	defer l.mu.Unlock()
 	switch runner.Admit(policy, len(l.runs)) {
 	case runner.Skip:
-		l.cfg.Event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
+		l.event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
+		l.cfg.Metrics.Skipped("ConcurrencyPolicyForbid")
 		return
 	case runner.ReplaceRunning:
 		for s, cancel := range l.runs {
 			cancel()
-			l.cfg.Event(corev1.EventTypeNormal, "SuccessfulDelete", "Stopped the run of slot "+stamp(s)+" (concurrencyPolicy Replace)")
+			l.event(corev1.EventTypeNormal, "SuccessfulDelete", "Stopped the run of slot "+stamp(s)+" (concurrencyPolicy Replace)")
 		}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	l.runs[slot] = cancel
 	go func() {
 		defer cancel()
-		code, err := l.cfg.Run(runCtx, slot)
+		code, err := l.cfg.Run(runCtx, slot, func() { l.cfg.Metrics.WarmRunStarted(slot, l.cfg.Clock.Now()) })
 		l.mu.Lock()
 		delete(l.runs, slot)
 		l.mu.Unlock()
@@ -164,12 +183,15 @@ func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.Concurr
 func (l *loop) finished(slot time.Time, code int, err error) {
 	switch {
 	case err != nil:
-		l.cfg.Event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" could not start: "+err.Error())
+		l.cfg.Metrics.WarmRunFinished("start_error")
+		l.event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" in runner pod "+l.cfg.Pod+" could not start: "+err.Error())
 		return
 	case code != 0:
-		l.cfg.Event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" exited with code "+itoa(code))
+		l.cfg.Metrics.WarmRunFinished("failed")
+		l.event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" in runner pod "+l.cfg.Pod+" exited with code "+itoa(code))
 		return
 	}
+	l.cfg.Metrics.WarmRunFinished("succeeded")
 	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
 	for i := 0; i < 5; i++ {
 		lease, err := leases.Get(context.Background(), l.cfg.CronJob+"-runner", metav1.GetOptions{})
