@@ -103,3 +103,26 @@ func firstOrZero(slots []time.Time) time.Time {
 	}
 	return slots[0]
 }
+
+// ClaimAhead is how long before a slot a holder claims it (see Ahead).
+// It is shorter than the hand-off margin, so a holder never claims ahead
+// a slot a hand-off arranged meanwhile gives to its successor.
+const ClaimAhead = 300 * time.Millisecond
+
+// Ahead is the next slot the holder may claim before it is due: the first
+// slot after now and after the last claimed, if it is due within lead
+// and is not the successor's. Claiming it ahead (the CAS of last-slot
+// happens before the slot) lets the run start at the slot itself with no
+// API round trip on the way; a crash between the claim and the slot loses
+// that one run, never doubles it.
+func Ahead(t Token, s *cron.Schedule, now time.Time, lead time.Duration) (time.Time, bool) {
+	from := now
+	if t.LastSlot.After(from) {
+		from = t.LastSlot
+	}
+	next := s.Next(from)
+	if next.IsZero() || next.Sub(now) > lead || (!t.HandAt.IsZero() && !next.Before(t.HandAt)) {
+		return time.Time{}, false
+	}
+	return next, true
+}

@@ -205,3 +205,32 @@ func TestTakeoverAfterACrashNeverReruns(t *testing.T) {
 		t.Errorf("after the takeover: %q", got)
 	}
 }
+
+func TestAhead(t *testing.T) {
+	s := everySecond(t)
+	lead := 250 * time.Millisecond
+	cases := []struct {
+		name string
+		tok  Token
+		now  time.Time
+		want int // slot second, -1 for none
+	}{
+		{"far from the next slot", Token{LastSlot: at(4)}, at(4).Add(500 * time.Millisecond), -1},
+		{"within the lead", Token{LastSlot: at(4)}, at(4).Add(800 * time.Millisecond), 5},
+		{"already claimed ahead", Token{LastSlot: at(5)}, at(4).Add(900 * time.Millisecond), -1},
+		{"the successor's slot", Token{LastSlot: at(4), HandTo: "b", HandAt: at(5)}, at(4).Add(900 * time.Millisecond), -1},
+		{"before the successor's slot", Token{LastSlot: at(4), HandTo: "b", HandAt: at(6)}, at(4).Add(900 * time.Millisecond), 5},
+	}
+	for _, c := range cases {
+		got, ok := Ahead(c.tok, s, c.now, lead)
+		if (c.want < 0) == ok || (ok && !got.Equal(at(c.want))) {
+			t.Errorf("%s: %v %v, want slot %d", c.name, got, ok, c.want)
+		}
+	}
+}
+
+func TestClaimAheadIsInsideTheHandoffMargin(t *testing.T) {
+	if ClaimAhead >= handoffMargin {
+		t.Fatalf("ClaimAhead %s must be below the hand-off margin %s", ClaimAhead, handoffMargin)
+	}
+}

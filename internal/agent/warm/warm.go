@@ -7,9 +7,11 @@
 //	read the CronJob (suspended: wait) and the Lease
 //	Wait      ──▶ sleep until the next slot, the hand-off or the expiry
 //	TakeOver  ──▶ CAS the holder to this pod, then Hold
-//	Hold      ──▶ runner.Due; CAS last-slot (and renewTime) first, then
-//	              start the runs, concurrencyPolicy applied; sleep until
-//	              the next slot or the renewal
+//	Hold      ──▶ runner.Due (slots overdue) and runner.Ahead (the next
+//	              slot, if due within claimAhead); CAS last-slot (and
+//	              renewTime) first, then start the overdue runs, and the
+//	              next one at its instant, concurrencyPolicy applied;
+//	              sleep until just before the next slot, or the renewal
 //
 // A slot runs only after its CAS succeeded, so it runs at most once; a
 // conflict means someone else wrote the Lease, and the step starts over
@@ -23,7 +25,6 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -118,9 +119,13 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		policy.StartingDeadline = &d
 	}
 	claim := runner.Due(tok, policy, cj.CreationTimestamp.Time, now)
-	if len(claim.Run)+len(claim.Missed) > 0 || now.Sub(tok.Renewed) > tok.Duration/3 {
+	ahead, early := runner.Ahead(claim.Token, sched, now, claimAhead)
+	if len(claim.Run)+len(claim.Missed) > 0 || early || now.Sub(tok.Renewed) > tok.Duration/3 {
 		next := claim.Token
 		next.Renewed = now
+		if early {
+			next.LastSlot = ahead
+		}
 		if _, err := leases.Update(ctx, next.Onto(lease), metav1.UpdateOptions{}); err != nil {
 			return 20 * time.Millisecond // nothing ran: read again
 		}
@@ -130,14 +135,27 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		l.cfg.Metrics.Missed(m.Reason, m.Count)
 	}
 	for _, slot := range claim.Run {
-		l.start(ctx, slot, cj.Spec.ConcurrencyPolicy, lease)
+		l.start(ctx, slot, cj.Spec.ConcurrencyPolicy)
+	}
+	if early {
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-l.cfg.Clock.After(ahead.Sub(l.cfg.Clock.Now())):
+		}
+		l.start(ctx, ahead, cj.Spec.ConcurrencyPolicy)
+		return time.Millisecond
 	}
 	wake := tok.Duration / 3
 	if next := sched.Next(now); !next.IsZero() {
-		wake = min(wake, next.Sub(now))
+		wake = min(wake, next.Sub(now)-claimAhead)
 	}
 	return max(wake, time.Millisecond)
 }
+
+// claimAhead is how long before a slot the holder claims it, so that the
+// claim's write is done when the slot comes.
+const claimAhead = runner.ClaimAhead
 
 // waitFor is how long a runner that does not hold the token sleeps: until
 // its hand-off slot, the holder's expiry, or the next slot, at most 1 s.
@@ -152,7 +170,7 @@ func waitFor(tok runner.Token, sched *cron.Schedule, now time.Time) time.Duratio
 }
 
 // start runs one claimed slot under concurrencyPolicy.
-func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.ConcurrencyPolicy, lease *coordinationv1.Lease) {
+func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch runner.Admit(policy, len(l.runs)) {

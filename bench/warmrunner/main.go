@@ -1,0 +1,162 @@
+// Command warmrunner measures warm runners (ordo.dev/runner: warm): the
+// lag from a slot to its command running, for one warm CronJob firing
+// every second and for many due in the same second; the server's CPU per
+// run; the memory of an idle runner pod; and, for the ratio, the same many
+// CronJobs without the annotation (a Job and a pod per slot).
+//
+// Each run's command is `date +%s%N` into a file named after its slot, on
+// a hostPath, so "run started" is when the command itself ran: it includes
+// entering the pod (nsenter), sh and date. It starts its own `ordo server`
+// (testcluster, $ORDO_BIN) in a temporary directory and removes it at the
+// end. It never judges the figures; it exits 1 only when something broke.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+type options struct {
+	single  time.Duration
+	burst   int
+	slots   int
+	timeout time.Duration
+}
+
+func main() {
+	var o options
+	flag.DurationVar(&o.single, "single", 30*time.Second, "how long one every-second warm CronJob is observed")
+	flag.IntVar(&o.burst, "burst", 500, "CronJobs all due in the same second (warm, then as Jobs)")
+	flag.IntVar(&o.slots, "slots", 3, "burst slots measured")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long a phase may wait")
+	flag.Parse()
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "warmrunner needs root: runner pods are real pods")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Printf("ordo warm runner benchmark  %s\nmachine: %+v loadavg=%s\n", time.Now().UTC().Format(time.RFC3339), benchutil.DescribeMachine(), benchutil.LoadAvg())
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.single > 0 {
+		if err := withServer(func(s *session) error { return measureSingle(ctx, s, o) }); err != nil {
+			return err
+		}
+	}
+	if o.burst > 0 {
+		var warm, jobs burstResult
+		if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, true, &warm) }); err != nil {
+			return err
+		}
+		if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, false, &jobs) }); err != nil {
+			return err
+		}
+		printRatio(o.burst, warm, jobs)
+	}
+	return nil
+}
+
+// session is one server and the directory the runs write to.
+type session struct {
+	srv *testcluster.Server
+	out string
+}
+
+func withServer(fn func(*session) error) error {
+	dir, err := os.MkdirTemp("", "ordo-warmrunner-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "runs")
+	if err := os.MkdirAll(out, 0o777); err != nil {
+		return err
+	}
+	srv, err := testcluster.Start(filepath.Join(dir, "server"), "--max-pods", "20000")
+	if err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	defer srv.RemoveBridge()
+	defer benchutil.StopServer(srv)
+	return fn(&session{srv: srv, out: out})
+}
+
+// cronJob is a CronJob whose runs write their start time into
+// <out>/<name>_<slot>.
+func cronJob(name, schedule, out string, warm bool) string {
+	annotations := ""
+	if warm {
+		annotations = "\n  annotations: {ordo.dev/runner: warm}"
+	}
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: %s%s
+spec:
+  schedule: %q
+  concurrencyPolicy: Allow
+  successfulJobsHistoryLimit: 1
+  failedJobsHistoryLimit: 1
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: run
+            image: busybox
+            env: [{name: NAME, value: %s}]
+            command: [sh, -c, 'date +%%s%%N > /out/${NAME}_${ORDO_SCHEDULED_TIME:-$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)}']
+            volumeMounts: [{name: out, mountPath: /out}]
+          volumes:
+          - {name: out, hostPath: {path: %s, type: Directory}}
+`, name, annotations, schedule, name, out)
+}
+
+// starts reads every run's start time: "<name>_<slot>" → start.
+func starts(out string) (map[string]time.Time, error) {
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return nil, err
+	}
+	got := map[string]time.Time{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(out, e.Name()))
+		if err != nil {
+			continue
+		}
+		ns, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		if err == nil {
+			got[e.Name()] = time.Unix(0, ns)
+		}
+	}
+	return got, nil
+}
+
+// lag is a run's start after its slot, from its file name.
+func lag(name string, start time.Time) (time.Duration, bool) {
+	i := strings.LastIndex(name, "_")
+	slot, err := time.Parse(time.RFC3339, name[i+1:])
+	if err != nil {
+		return 0, false
+	}
+	return start.Sub(slot), true
+}
