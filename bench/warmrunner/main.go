@@ -32,6 +32,7 @@ type options struct {
 	burst   int
 	slots   int
 	timeout time.Duration
+	modes   string
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	flag.IntVar(&o.burst, "burst", 500, "CronJobs all due in the same second (warm, then as Jobs)")
 	flag.IntVar(&o.slots, "slots", 3, "burst slots measured")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long a phase may wait")
+	flag.StringVar(&o.modes, "burst-modes", "warm,jobs", "which bursts to run: warm, jobs, or both")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "warmrunner needs root: runner pods are real pods")
@@ -62,11 +64,15 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.burst > 0 {
 		var warm, jobs burstResult
-		if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, true, &warm) }); err != nil {
-			return err
+		if strings.Contains(o.modes, "warm") {
+			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, true, &warm) }); err != nil {
+				return err
+			}
 		}
-		if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, false, &jobs) }); err != nil {
-			return err
+		if strings.Contains(o.modes, "jobs") {
+			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, false, &jobs) }); err != nil {
+				return err
+			}
 		}
 		printRatio(o.burst, warm, jobs)
 	}
@@ -123,8 +129,11 @@ spec:
           containers:
           - name: run
             image: busybox
-            env: [{name: NAME, value: %s}]
-            command: [sh, -c, 'date +%%s%%N > /out/${NAME}_${ORDO_SCHEDULED_TIME:-$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)}']
+            env:
+            - {name: NAME, value: %s}
+            - name: JOB
+              valueFrom: {fieldRef: {fieldPath: "metadata.labels['batch.kubernetes.io/job-name']"}}
+            command: [sh, -c, 'date +%%s%%N > /out/${NAME}_${ORDO_SCHEDULED_TIME:-u${JOB##*-}}']
             volumeMounts: [{name: out, mountPath: /out}]
           volumes:
           - {name: out, hostPath: {path: %s, type: Directory}}
@@ -151,10 +160,19 @@ func starts(out string) (map[string]time.Time, error) {
 	return got, nil
 }
 
-// lag is a run's start after its slot, from its file name.
+// lag is a run's start after its slot, from its file name: the slot is
+// ORDO_SCHEDULED_TIME for a warm run, and for a Job's pod u<unix seconds>
+// from the Job's name (<cronjob>-<unix seconds> for sub-minute schedules).
 func lag(name string, start time.Time) (time.Duration, bool) {
-	i := strings.LastIndex(name, "_")
-	slot, err := time.Parse(time.RFC3339, name[i+1:])
+	suffix := name[strings.LastIndex(name, "_")+1:]
+	if unix, ok := strings.CutPrefix(suffix, "u"); ok {
+		sec, err := strconv.ParseInt(unix, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		return start.Sub(time.Unix(sec, 0)), true
+	}
+	slot, err := time.Parse(time.RFC3339, suffix)
 	if err != nil {
 		return 0, false
 	}

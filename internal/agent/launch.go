@@ -59,6 +59,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	})
 	out.started()
 	c.beginRun(cgroupID)
+	c.cgroupDirs = cgroupDirs
 	if err != nil {
 		c.startFailed(err, p.Spec.RestartPolicy, now)
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)

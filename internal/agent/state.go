@@ -24,6 +24,7 @@ type container struct {
 	// on each failure and is cleared once the volumes mount.
 	mountRetry time.Duration
 	cgroup     string   // this run's cgroup id, when limits are enforced
+	cgroupDirs []string // and its directories, one per hierarchy
 	termLog    string   // this run's terminationMessagePath file on the host
 	env        []string // this run's environment, for exec
 	ready      bool     // readiness (true when there is no readiness probe)

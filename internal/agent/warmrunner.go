@@ -61,7 +61,7 @@ func (st *pod) stopWarm() {
 func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, uid, gid *int64) func(context.Context, time.Time, func()) (int, error) {
 	return func(ctx context.Context, slot time.Time, started func()) (int, error) {
 		st.mu.Lock()
-		proc, env, logPath := c.proc, c.env, a.logPath(p, c.name, c.runs-1)
+		proc, env, logPath, cgroups := c.proc, c.env, a.logPath(p, c.name, c.runs-1), c.cgroupDirs
 		st.mu.Unlock()
 		if proc == nil {
 			return 0, errors.New("the runner's container is not running")
@@ -74,9 +74,25 @@ func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, 
 			args = append(args, "-G", strconv.FormatInt(*gid, 10))
 		}
 		cmd := exec.CommandContext(ctx, "nsenter", append(append(args, "--"), argv...)...)
+		if len(cgroups) > 0 {
+			cmd = intoCgroups(ctx, cgroups, cmd.Args[1:])
+		}
 		cmd.Env = append(append([]string{}, env...), "ORDO_SCHEDULED_TIME="+slot.UTC().Format(time.RFC3339))
 		return runLogged(cmd, logPath, a.cfg.Clock.Now, started)
 	}
+}
+
+// joinThenExec is a host shell that moves itself into each cgroup
+// directory given before "--", then becomes nsenter with the rest: the run
+// and everything it forks start inside the warm container's cgroups (its
+// limits), on cgroup v1 and v2 alike, with no window in which a child
+// could be forked outside them.
+const joinThenExec = `while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec nsenter "$@"`
+
+func intoCgroups(ctx context.Context, dirs, nsenterArgs []string) *exec.Cmd {
+	args := append([]string{"-c", joinThenExec, "sh"}, dirs...)
+	args = append(append(args, "--"), nsenterArgs...)
+	return exec.CommandContext(ctx, "/bin/sh", args...)
 }
 
 // runLogged runs cmd with its stdout and stderr appended to a container

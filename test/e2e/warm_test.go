@@ -244,3 +244,69 @@ func (k *podCounter) names() []string {
 	}
 	return out
 }
+
+const warmOddFails = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: odd
+  annotations: {ordo.dev/runner: warm}
+spec:
+  schedule: "* * * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: odd
+            image: busybox
+            resources: {limits: {memory: 64Mi}}
+            command: [sh, -c]
+            args:
+            - |
+              echo "run $ORDO_SCHEDULED_TIME cgroup $(cat /proc/self/cgroup | tr '\n' ' ')| pid1 $(cat /proc/1/cgroup | tr '\n' ' ')"
+              s=${ORDO_SCHEDULED_TIME%Z}; s=${s##*:}
+              [ $((1${s} % 2)) -eq 0 ]
+`
+
+// TestWarmRunnerLogsRunsAndRecordsFailures: each run's output is in
+// kubectl logs of the runner pod, the run is in the warm container's
+// cgroup, a non-zero exit is an event naming the slot and the code, and
+// lastSuccessfulTime only moves on success.
+func TestWarmRunnerLogsRunsAndRecordsFailures(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	c.RunIn(warmOddFails, "apply", "-f", "-")
+	var pod string
+	waitFor(t, func() bool {
+		pod = strings.TrimSpace(c.Run("get", "pods", "-l", "ordo.dev/runner-for=odd", "-o", "jsonpath={.items[0].metadata.name}"))
+		return pod != "" && strings.Count(c.Run("logs", pod), "run ") >= 4
+	}, "four runs in the runner's log")
+	logs := c.Run("logs", pod)
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		own, pid1, ok := strings.Cut(strings.TrimPrefix(line[strings.Index(line, "cgroup "):], "cgroup "), "| pid1 ")
+		if !ok || strings.TrimSpace(own) != strings.TrimSpace(pid1) {
+			t.Errorf("a run outside its container's cgroup: %q", line)
+		}
+	}
+	waitFor(t, func() bool {
+		return strings.Contains(c.Run("get", "events", "--field-selector=reason=RunFailed", "-o", "jsonpath={.items[*].message}"), "exited with code 1")
+	}, "a RunFailed event")
+	msgs := c.Run("get", "events", "--field-selector=reason=RunFailed", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}")
+	for _, m := range strings.Split(strings.TrimSpace(msgs), "\n") {
+		slot := regexp.MustCompile(`slot (\S+) in`).FindStringSubmatch(m)
+		if slot == nil {
+			t.Errorf("RunFailed names no slot: %q", m)
+			continue
+		}
+		if ts, _ := time.Parse(time.RFC3339, slot[1]); ts.Second()%2 == 0 {
+			t.Errorf("an even slot failed: %q", m)
+		}
+	}
+	waitFor(t, func() bool {
+		return c.Run("get", "cronjob", "odd", "-o", "jsonpath={.status.lastSuccessfulTime}") != ""
+	}, "lastSuccessfulTime")
+	last, _ := time.Parse(time.RFC3339, c.Run("get", "cronjob", "odd", "-o", "jsonpath={.status.lastSuccessfulTime}"))
+	if last.Second()%2 != 0 {
+		t.Errorf("lastSuccessfulTime %s is an odd (failing) slot", last)
+	}
+}
