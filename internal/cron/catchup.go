@@ -33,3 +33,11 @@ func CatchUpOf(annotations map[string]string) (CatchUp, error) {
 	}
 	return CatchUpLatest, fmt.Errorf("unsupported value %q: supported values: %q, %q", v, CatchUpLatest, CatchUpAll)
 }
+
+// Reasons a due slot does not run, shared by the CronJob controller and
+// warm runners for their events and metrics.
+const (
+	MissedTooLate    = "TooLate"    // older than startingDeadlineSeconds
+	MissedSuperseded = "Superseded" // catch-up latest ran a newer slot
+	MissedTooMany    = "TooMany"    // beyond the newest slots looked at one by one
+)

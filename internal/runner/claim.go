@@ -10,13 +10,12 @@ import (
 // the CronJob controller bounds its catch-up.
 const maxLookBack = 100
 
-// Reasons a slot was not run, for events and metrics; the same as the
-// CronJob controller's.
+// Reasons a slot was not run, for events and metrics: the CronJob
+// controller's.
 const (
-	MissedTooLate    = "TooLate"    // older than startingDeadlineSeconds
-	MissedSuperseded = "Superseded" // catch-up latest ran a newer slot
-	MissedTooMany    = "TooMany"    // beyond the newest maxLookBack slots
-	MissedHandedOff  = "HandedOff"  // the successor runs it
+	MissedTooLate    = cron.MissedTooLate
+	MissedSuperseded = cron.MissedSuperseded
+	MissedTooMany    = cron.MissedTooMany
 )
 
 // Missed is one slot, or a run of slots, that will not run.

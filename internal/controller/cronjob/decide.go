@@ -17,9 +17,9 @@ const maxCatchUp = 100
 
 // Reasons a slot did not run, for events and metrics.
 const (
-	missedTooLate    = "TooLate"    // older than startingDeadlineSeconds
-	missedSuperseded = "Superseded" // catch-up latest ran a newer slot
-	missedTooMany    = "TooMany"    // beyond the maxCatchUp newest slots
+	missedTooLate    = cron.MissedTooLate
+	missedSuperseded = cron.MissedSuperseded
+	missedTooMany    = cron.MissedTooMany
 	skippedForbid    = "ConcurrencyPolicyForbid"
 )
 
