@@ -17,6 +17,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
+	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
 	"k8s.io/klog/v2"
 )
 
@@ -46,6 +47,8 @@ type Controller struct {
 	cronJobs    cache.SharedIndexInformer
 	jobs        cache.SharedIndexInformer
 	pods        cache.SharedIndexInformer
+	leases      cache.SharedIndexInformer // warm runners' tokens
+	leaseLister coordinationlisters.LeaseLister
 	cjLister    batchlisters.CronJobLister
 	jobLister   batchlisters.JobLister
 	broadcaster record.EventBroadcaster
@@ -88,6 +91,8 @@ func New(c Config) *Controller {
 	}
 	addControllerIndex(ctl.jobs)
 	ctl.pods = c.Informers.Core().V1().Pods().Informer()
+	ctl.leases = c.Informers.Coordination().V1().Leases().Informer()
+	ctl.leaseLister = c.Informers.Coordination().V1().Leases().Lister()
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		klog.Errorf("cronjob: pod index: %v", err)
 	}
@@ -103,7 +108,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
-	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced, c.pods.HasSynced}
+	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced, c.pods.HasSynced, c.leases.HasSynced}
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return
 	}

@@ -31,6 +31,12 @@ func (c *Controller) addHandlers() {
 	}); err != nil {
 		klog.Errorf("cronjob: runner pod event handler: %v", err)
 	}
+	if _, err := c.leases.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.onRunnerLease,
+		UpdateFunc: func(_, cur interface{}) { c.onRunnerLease(cur) },
+	}); err != nil {
+		klog.Errorf("cronjob: lease event handler: %v", err)
+	}
 }
 
 func (c *Controller) enqueue(obj interface{}) {

@@ -25,7 +25,7 @@ func (c *Controller) syncWarm(ctx context.Context, cj *batchv1.CronJob, sched *c
 		c.recorder.Eventf(cj, corev1.EventTypeWarning, "InvalidRunnerLifetime", "annotation %s: %v", runner.LifetimeAnnotation, err)
 		return nil, nil
 	}
-	lease, err := c.client.CoordinationV1().Leases(cj.Namespace).Get(ctx, leaseName(cj), metav1.GetOptions{})
+	lease, err := c.leaseLister.Leases(cj.Namespace).Get(leaseName(cj))
 	if err != nil && !apierrors.IsNotFound(err) {
 		return nil, err
 	}
@@ -138,6 +138,14 @@ func (c *Controller) runnersOf(cj *batchv1.CronJob) []*corev1.Pod {
 		}
 	}
 	return out
+}
+
+// onRunnerLease syncs, at most once a second, the CronJob whose token
+// changed: a claim or a success moves its status.
+func (c *Controller) onRunnerLease(obj interface{}) {
+	if _, key, _ := controllerref.ControllerOf(obj, cronJobKind); key != "" {
+		c.queue.AddAfter(key, time.Second)
+	}
 }
 
 // onRunnerPod syncs the CronJob a runner pod belongs to.
