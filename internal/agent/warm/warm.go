@@ -110,7 +110,11 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		if previous != "" {
 			l.cfg.Metrics.WarmHandoff()
 		}
-		l.event(corev1.EventTypeNormal, "RunnerTokenTaken", "Runner pod "+l.cfg.Pod+" holds the token, from the slot after "+stamp(tok.LastSlot))
+		msg := "Runner pod " + l.cfg.Pod + " holds the token"
+		if !tok.LastSlot.IsZero() {
+			msg += ", from the slot after " + stamp(tok.LastSlot)
+		}
+		l.event(corev1.EventTypeNormal, "RunnerTokenTaken", msg)
 	}
 	catchUp, _ := cron.CatchUpOf(cj.Annotations)
 	policy := runner.Policy{Schedule: sched, CatchUp: catchUp}
