@@ -16,7 +16,7 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 			c.cgroup = ""
 		}
 		if st.warmContainer == c.name {
-			st.stopWarm() // the runner's container is gone: no slot can run in it
+			st.killWarm() // the runner's container is gone: no slot can run in it
 		}
 		c.runExited(int32(exit.Code), exitReason(exit.Code, oom), terminationMessage(c.termLog), exit.FinishedAt, st.restartPolicy)
 	}

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ordo-dev/ordo/internal/agent/warm"
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
@@ -71,8 +72,8 @@ type pod struct {
 	etcMounts      []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
 	volumesSynced  time.Time         // last refresh of configMap/secret volumes
 	memoryReleased bool              // tmpfs volumes unmounted: the pod has finished
-	// warmCancel ends a warm runner pod's slot loop (warmrunner.go).
-	warmCancel    func()
+	// warm is a warm runner pod's slot loop (warmrunner.go).
+	warm          *warm.Handle
 	warmContainer string
 	// reported is the status the agent last wrote, nil until it has. The
 	// informer's copy can be older than that write (see statuswrite.go).

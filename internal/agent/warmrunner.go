@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -30,10 +31,9 @@ func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, argv []string, u
 	if runnerOf(p) == "" || c.name != p.Spec.Containers[0].Name {
 		return
 	}
-	st.stopWarm()
-	ctx, cancel := context.WithCancel(a.ctx)
-	st.warmCancel, st.warmContainer = cancel, c.name
-	go warm.Loop(ctx, warm.Config{
+	st.killWarm()
+	st.warmContainer = c.name
+	st.warm = warm.Start(a.ctx, warm.Config{
 		Client: a.cfg.Client, Clock: a.cfg.Clock, Local: time.Local,
 		Namespace: p.Namespace, CronJob: runnerOf(p), Pod: p.Name,
 		Run: a.slotRunner(p, st, c, argv, uid, gid),
@@ -46,13 +46,24 @@ func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, argv []string, u
 	})
 }
 
-// stopWarm ends the pod's slot loop, if any; the loop releases the token.
+// stopWarm ends the claiming of the pod's slot loop, if any, which
+// releases the token; the runs going go on (warmBusy).
 func (st *pod) stopWarm() {
-	if st.warmCancel != nil {
-		st.warmCancel()
-		st.warmCancel = nil
+	if st.warm != nil {
+		st.warm.Stop()
 	}
 }
+
+// killWarm ends the pod's slot loop and kills its runs.
+func (st *pod) killWarm() {
+	if st.warm != nil {
+		st.warm.Kill()
+		st.warm = nil
+	}
+}
+
+// warmBusy says whether a slot of the pod is running or about to.
+func (st *pod) warmBusy() bool { return st.warm != nil && st.warm.Busy() }
 
 // slotRunner runs the container's command once per slot inside the warm
 // container, as kubectl exec does (its namespaces, root, working
@@ -78,6 +89,7 @@ func (a *Agent) slotRunner(p *corev1.Pod, st *pod, c *container, argv []string, 
 			cmd = intoCgroups(ctx, cgroups, cmd.Args[1:])
 		}
 		cmd.Env = append(append([]string{}, env...), "ORDO_SCHEDULED_TIME="+slot.UTC().Format(time.RFC3339))
+		killGroupOnCancel(cmd)
 		return runLogged(cmd, logPath, a.cfg.Clock.Now, started)
 	}
 }
@@ -93,6 +105,15 @@ func intoCgroups(ctx context.Context, dirs, nsenterArgs []string) *exec.Cmd {
 	args := append([]string{"-c", joinThenExec, "sh"}, dirs...)
 	args = append(append(args, "--"), nsenterArgs...)
 	return exec.CommandContext(ctx, "/bin/sh", args...)
+}
+
+// killGroupOnCancel makes cancelling a run kill its whole process group:
+// nsenter forks to enter the PID namespace, so killing nsenter alone
+// would leave the run itself going (concurrencyPolicy Replace, a runner's
+// grace period running out).
+func killGroupOnCancel(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
 
 // runLogged runs cmd with its stdout and stderr appended to a container

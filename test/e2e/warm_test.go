@@ -310,3 +310,94 @@ func TestWarmRunnerLogsRunsAndRecordsFailures(t *testing.T) {
 		t.Errorf("lastSuccessfulTime %s is an odd (failing) slot", last)
 	}
 }
+
+// warmSlow is an every-second warm CronJob whose runs take 2 s, so that
+// at each hand-off the retiring runner has runs going.
+const warmSlow = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: slow
+  annotations: {ordo.dev/runner: warm, ordo.dev/runner-lifetime: 10s}
+spec:
+  schedule: "* * * * * *"
+  concurrencyPolicy: Allow
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          terminationGracePeriodSeconds: 10
+          containers:
+          - name: slow
+            image: busybox
+            command: [sh, -c, 'echo "start $ORDO_SCHEDULED_TIME $HOSTNAME" >> /out/runs; sleep 2; echo "end $ORDO_SCHEDULED_TIME $HOSTNAME" >> /out/runs']
+            volumeMounts: [{name: out, mountPath: /out}]
+          volumes:
+          - name: out
+            hostPath: {path: OUTDIR, type: Directory}
+`
+
+// TestWarmRunnerFinishesItsRunningSlotsWhenRetired: runs of 2 s every
+// second through rotations; a retired runner stops claiming but its runs
+// go on to their end, so every run that started also ended, in the pod
+// that started it.
+func TestWarmRunnerFinishesItsRunningSlotsWhenRetired(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runs")
+	c.RunIn(strings.ReplaceAll(warmSlow, "OUTDIR", dir), "apply", "-f", "-")
+	started := func() (map[string]string, map[string]string) {
+		data, _ := os.ReadFile(path)
+		starts, ends := map[string]string{}, map[string]string{}
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 3 {
+				continue
+			}
+			if f[0] == "start" {
+				starts[f[1]] = f[2]
+			} else {
+				ends[f[1]] = f[2]
+			}
+		}
+		return starts, ends
+	}
+	runners := func() map[string]bool {
+		starts, _ := started()
+		seen := map[string]bool{}
+		for _, pod := range starts {
+			seen[pod] = true
+		}
+		return seen
+	}
+	waitFor(t, func() bool { return len(runners()) >= 3 }, "runs in three runner pods (two hand-offs)")
+	c.Run("delete", "cronjob", "slow", "--wait=false")
+	time.Sleep(4 * time.Second) // the last runs end
+	starts, ends := started()
+	for slot, pod := range starts {
+		if ends[slot] != pod {
+			t.Errorf("the run of slot %s started in %s but did not end there (ended in %q)", slot, pod, ends[slot])
+		}
+	}
+	t.Logf("%d runs in %d runner pods", len(starts), len(runners()))
+}
+
+// TestWarmRunnerReplaceKillsThePreviousRun: runs of 5 s every 2 s under
+// concurrencyPolicy Replace: each run is killed by the next slot's, so no
+// run ever reaches its end, and none lives on past its replacement.
+func TestWarmRunnerReplaceKillsThePreviousRun(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runs")
+	manifest := strings.NewReplacer("OUTDIR", dir, "name: slow", "name: replace", "concurrencyPolicy: Allow", "concurrencyPolicy: Replace",
+		`"* * * * * *"`, `"*/2 * * * * *"`, "runner-lifetime: 10s", "runner-lifetime: 1h", "sleep 2", "sleep 5").Replace(warmSlow)
+	c.RunIn(manifest, "apply", "-f", "-")
+	count := func(word string) int { data, _ := os.ReadFile(path); return strings.Count(string(data), word+" ") }
+	waitFor(t, func() bool { return count("start") >= 5 }, "five runs started")
+	if ends := count("end"); ends > 0 {
+		t.Errorf("%d runs reached their end under Replace; each should have been killed by the next", ends)
+	}
+	if out := c.Run("get", "events", "--field-selector", "involvedObject.name=replace", "-o", "jsonpath={.items[*].message}"); !strings.Contains(out, "concurrencyPolicy Replace") {
+		t.Errorf("no event of a replaced run: %s", out)
+	}
+}

@@ -15,8 +15,9 @@
 //
 // A slot runs only after its CAS succeeded, so it runs at most once; a
 // conflict means someone else wrote the Lease, and the step starts over
-// from a fresh read. When the loop ends (the pod stops) it releases the
-// token, so a successor need not wait for the Lease to expire.
+// from a fresh read. When the claiming stops (the pod stops) the loop
+// releases the token, so a successor need not wait for the Lease to
+// expire, while the runs going finish: see Handle.
 package warm
 
 import (
@@ -54,24 +55,56 @@ type Config struct {
 	Metrics *metrics.Batch
 }
 
-// Loop runs until ctx is done, then releases the token.
-func Loop(ctx context.Context, cfg Config) {
-	l := &loop{cfg: cfg, runs: map[time.Time]context.CancelFunc{}}
+// Handle is one runner pod's running loop. Stopping it is in two steps,
+// so that a runner being retired finishes the slot it is running: Stop
+// ends the claiming (and releases the token), Kill ends the runs.
+type Handle struct {
+	stop, kill context.CancelFunc
+	l          *loop
+}
+
+// Start starts the loop; ctx bounds the runs as well as the claiming.
+func Start(ctx context.Context, cfg Config) *Handle {
+	runCtx, kill := context.WithCancel(ctx)
+	claimCtx, stop := context.WithCancel(runCtx)
+	l := &loop{cfg: cfg, runs: map[time.Time]context.CancelFunc{}, runCtx: runCtx}
+	go l.claim(claimCtx)
+	return &Handle{stop: stop, kill: kill, l: l}
+}
+
+// Stop ends the claiming: no slot is claimed after it, and the token is
+// released. A slot already claimed still runs, and runs going go on.
+func (h *Handle) Stop() { h.stop() }
+
+// Kill stops the claiming and kills the runs going.
+func (h *Handle) Kill() { h.kill() }
+
+// Busy says whether a run is going or a claimed slot is about to start.
+func (h *Handle) Busy() bool {
+	h.l.mu.Lock()
+	defer h.l.mu.Unlock()
+	return len(h.l.runs) > 0 || h.l.pending > 0
+}
+
+type loop struct {
+	cfg     Config
+	cj      *batchv1.CronJob // as last read, for events
+	runCtx  context.Context  // the runs' context: Kill cancels it
+	mu      sync.Mutex
+	runs    map[time.Time]context.CancelFunc // the runs going, by slot
+	pending int                              // slots claimed ahead, not yet started
+}
+
+// claim runs steps until ctx is done, then releases the token.
+func (l *loop) claim(ctx context.Context) {
 	for ctx.Err() == nil {
 		wait := l.step(ctx)
 		select {
 		case <-ctx.Done():
-		case <-cfg.Clock.After(wait):
+		case <-l.cfg.Clock.After(wait):
 		}
 	}
 	l.release()
-}
-
-type loop struct {
-	cfg  Config
-	cj   *batchv1.CronJob // as last read, for events
-	mu   sync.Mutex
-	runs map[time.Time]context.CancelFunc // the runs going, by slot
 }
 
 func (l *loop) event(kind, reason, message string) {
@@ -139,15 +172,10 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		l.cfg.Metrics.Missed(m.Reason, m.Count)
 	}
 	for _, slot := range claim.Run {
-		l.start(ctx, slot, cj.Spec.ConcurrencyPolicy)
+		l.start(slot, cj.Spec.ConcurrencyPolicy)
 	}
 	if early {
-		select {
-		case <-ctx.Done():
-			return 0
-		case <-l.cfg.Clock.After(ahead.Sub(l.cfg.Clock.Now())):
-		}
-		l.start(ctx, ahead, cj.Spec.ConcurrencyPolicy)
+		l.startAt(ahead, cj.Spec.ConcurrencyPolicy)
 		return time.Millisecond
 	}
 	wake := tok.Duration / 3
@@ -173,8 +201,28 @@ func waitFor(tok runner.Token, sched *cron.Schedule, now time.Time) time.Duratio
 	return max(wake, time.Millisecond)
 }
 
+// startAt waits for a slot claimed ahead and starts its run. Stop does not
+// cancel it, since the slot is claimed and nobody else will run it; Kill
+// does.
+func (l *loop) startAt(slot time.Time, policy batchv1.ConcurrencyPolicy) {
+	l.mu.Lock()
+	l.pending++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.pending--
+		l.mu.Unlock()
+	}()
+	select {
+	case <-l.runCtx.Done():
+		return
+	case <-l.cfg.Clock.After(slot.Sub(l.cfg.Clock.Now())):
+	}
+	l.start(slot, policy)
+}
+
 // start runs one claimed slot under concurrencyPolicy.
-func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.ConcurrencyPolicy) {
+func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch runner.Admit(policy, len(l.runs)) {
@@ -188,7 +236,7 @@ func (l *loop) start(ctx context.Context, slot time.Time, policy batchv1.Concurr
 			l.event(corev1.EventTypeNormal, "SuccessfulDelete", "Stopped the run of slot "+stamp(s)+" (concurrencyPolicy Replace)")
 		}
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(l.runCtx)
 	l.runs[slot] = cancel
 	go func() {
 		defer cancel()
