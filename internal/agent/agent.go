@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/agent/warm"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/runtime"
@@ -74,7 +75,9 @@ type Agent struct {
 	queue    workqueue.TypedRateLimitingInterface[string]
 	pods     corelisters.PodLister
 	services corelisters.ServiceLister // for pods' service-link variables
-	recorder record.EventRecorder
+	// warmListers serve warm runner pods' reads (warmrunner.go).
+	warmListers warm.Listers
+	recorder    record.EventRecorder
 
 	url string          // where serve listens, published on the Node
 	ctx context.Context // the agent\'s lifetime, for probe workers
@@ -162,6 +165,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	// holds the links of its namespace's Services and of the API's.
 	all := informers.NewSharedInformerFactory(a.cfg.Client, 0)
 	a.services = all.Core().V1().Services().Lister()
+	// Every CronJob and Lease, for warm runner pods' slot loops: a step
+	// reads them from here, so a slot costs only its writes.
+	a.warmListers = warm.Listers{
+		CronJobs: all.Batch().V1().CronJobs().Lister(),
+		Leases:   all.Coordination().V1().Leases().Lister(),
+	}
 	factory.Start(ctx.Done())
 	all.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())

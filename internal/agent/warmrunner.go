@@ -43,6 +43,7 @@ func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, argv []string, u
 			}
 		},
 		Metrics: metrics.Default(),
+		Listers: a.warmListers,
 	})
 }
 

@@ -28,7 +28,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
@@ -53,6 +52,8 @@ type Config struct {
 	Event func(cj *batchv1.CronJob, kind, reason, message string)
 	// Metrics, when set, gets fire lags, outcomes, hand-offs and misses.
 	Metrics *metrics.Batch
+	// Listers, when set, serve the loop's reads.
+	Listers Listers
 }
 
 // Handle is one runner pod's running loop. Stopping it is in two steps,
@@ -93,6 +94,7 @@ type loop struct {
 	mu      sync.Mutex
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
+	own     ownWrites                        // the Lease as last written here
 }
 
 // claim runs steps until ctx is done, then releases the token.
@@ -116,7 +118,7 @@ func (l *loop) event(kind, reason, message string) {
 // step does one round and says how long to sleep.
 func (l *loop) step(ctx context.Context) time.Duration {
 	now := l.cfg.Clock.Now()
-	cj, err := l.cfg.Client.BatchV1().CronJobs(l.cfg.Namespace).Get(ctx, l.cfg.CronJob, metav1.GetOptions{})
+	cj, err := l.readCronJob(ctx)
 	if err != nil || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 		return time.Second
 	}
@@ -125,8 +127,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	if err != nil {
 		return 10 * time.Second
 	}
-	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
-	lease, err := leases.Get(ctx, l.cfg.CronJob+"-runner", metav1.GetOptions{})
+	lease, err := l.readLease(ctx, false)
 	if err != nil {
 		return 500 * time.Millisecond
 	}
@@ -137,7 +138,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	case runner.TakeOver:
 		previous := tok.Holder
 		tok = tok.Taken(l.cfg.Pod, now)
-		if lease, err = leases.Update(ctx, tok.Onto(lease), metav1.UpdateOptions{}); err != nil {
+		if lease, err = l.writeLease(ctx, tok.Onto(lease)); err != nil {
 			return 100 * time.Millisecond
 		}
 		if previous != "" {
@@ -163,7 +164,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		if early {
 			next.LastSlot = ahead
 		}
-		if _, err := leases.Update(ctx, next.Onto(lease), metav1.UpdateOptions{}); err != nil {
+		if _, err := l.writeLease(ctx, next.Onto(lease)); err != nil {
 			return 20 * time.Millisecond // nothing ran: read again
 		}
 	}
@@ -262,9 +263,8 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 		return
 	}
 	l.cfg.Metrics.WarmRunFinished("succeeded")
-	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
 	for i := 0; i < 5; i++ {
-		lease, err := leases.Get(context.Background(), l.cfg.CronJob+"-runner", metav1.GetOptions{})
+		lease, err := l.readLease(context.Background(), i > 0)
 		if err != nil {
 			return
 		}
@@ -275,7 +275,7 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 			lease.Annotations = map[string]string{}
 		}
 		lease.Annotations[runner.LastSuccessAnnotation] = stamp(slot)
-		if _, err = leases.Update(context.Background(), lease, metav1.UpdateOptions{}); !apierrors.IsConflict(err) {
+		if _, err = l.writeLease(context.Background(), lease); !apierrors.IsConflict(err) {
 			return
 		}
 	}
@@ -283,10 +283,9 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 
 // release gives the token back if this pod holds it.
 func (l *loop) release() {
-	leases := l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	lease, err := leases.Get(ctx, l.cfg.CronJob+"-runner", metav1.GetOptions{})
+	lease, err := l.readLease(ctx, true)
 	if err != nil {
 		return
 	}
@@ -295,5 +294,5 @@ func (l *loop) release() {
 		return
 	}
 	tok.Holder = ""
-	_, _ = leases.Update(ctx, tok.Onto(lease), metav1.UpdateOptions{})
+	_, _ = l.writeLease(ctx, tok.Onto(lease))
 }
