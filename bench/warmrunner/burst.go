@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ func measureBurst(ctx context.Context, s *session, o options, warm bool, r *burs
 	before := meter.Sample()
 	from := next.Add(10 * time.Second)
 	until := from.Add(time.Duration(o.slots-1) * 10 * time.Second)
+	if o.profile != "" {
+		go profile(ctx, s, o.profile+"."+mode, time.Until(until.Add(5*time.Second)))
+	}
 	if err := benchutil.Sleep(ctx, time.Until(until.Add(5*time.Second))); err != nil {
 		return err
 	}
@@ -96,6 +100,17 @@ func measureBurst(ctx context.Context, s *session, o options, warm bool, r *burs
 	fmt.Printf("\n%d CronJobs (%s) due in the same second, %d slots, %d runs (want %d): slot → command running p50 %.1f ms p99 %.1f ms; last run of a slot %v; server CPU %.2f ms/run (%.2f s from the first slot to the last run, idle time between slots included); set-up %.1f s\n",
 		o.burst, mode, len(r.spread), r.runs, o.burst*o.slots, r.p50, r.p99, r.spread, r.cpuPerRun, cpu.Server, r.setupSecs)
 	return nil
+}
+
+// profile writes the server's CPU profile over d to path.
+func profile(ctx context.Context, s *session, path string, d time.Duration) {
+	out, stderr, err := s.srv.Kubectl(ctx, "", "get", "--raw", fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())))
+	if err == nil {
+		err = os.WriteFile(path, []byte(out), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cpu profile: %v: %s\n", err, stderr)
+	}
 }
 
 func printRatio(n int, warm, jobs burstResult) {

@@ -33,6 +33,7 @@ type options struct {
 	slots   int
 	timeout time.Duration
 	modes   string
+	profile string
 }
 
 func main() {
@@ -42,6 +43,7 @@ func main() {
 	flag.IntVar(&o.slots, "slots", 3, "burst slots measured")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long a phase may wait")
 	flag.StringVar(&o.modes, "burst-modes", "warm,jobs", "which bursts to run: warm, jobs, or both")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile (from its /debug/pprof) over the measured burst slots to this file, suffixed with the mode")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "warmrunner needs root: runner pods are real pods")

@@ -40,14 +40,8 @@ func ensureTmpfs(c tmpfsConfig) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	mounts, err := mountsUnder(c.dir)
-	if err != nil {
+	if mounted, err := isTmpfsMount(c.dir); err != nil || mounted {
 		return err
-	}
-	for _, m := range mounts {
-		if m.point == c.dir && m.fstype == "tmpfs" {
-			return nil
-		}
 	}
 	opts := fmt.Sprintf("mode=%o", c.mode)
 	if c.size > 0 {
@@ -57,6 +51,28 @@ func ensureTmpfs(c tmpfsConfig) error {
 		return fmt.Errorf("mount tmpfs at %s: %w", c.dir, err)
 	}
 	return nil
+}
+
+// isTmpfsMount says whether a tmpfs is mounted at dir itself. It asks the
+// kernel about dir and its parent (a mount point has a device of its own)
+// rather than reading mountinfo, which is called for every memory volume
+// of every pod at each refresh and grows with the number of pods.
+func isTmpfsMount(dir string) (bool, error) {
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		return false, err
+	}
+	if fs.Type != unix.TMPFS_MAGIC {
+		return false, nil
+	}
+	var self, parent unix.Stat_t
+	if err := unix.Stat(dir, &self); err != nil {
+		return false, err
+	}
+	if err := unix.Stat(filepath.Dir(dir), &parent); err != nil {
+		return false, err
+	}
+	return self.Dev != parent.Dev, nil
 }
 
 // mount is one line of /proc/self/mountinfo.

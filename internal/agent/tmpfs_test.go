@@ -54,3 +54,24 @@ func mountOptions(t *testing.T, dir string) string {
 	}
 	return ""
 }
+
+// TestTmpfsUnderATmpfsIsMountedItsOwn: a volume directory whose parent is
+// itself a tmpfs (a data directory on /tmp, say) is not taken for a mount.
+func TestTmpfsUnderATmpfsIsMountedItsOwn(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	outer := filepath.Join(t.TempDir(), "outer")
+	inner := filepath.Join(outer, "volumes", "token")
+	t.Cleanup(func() { _ = unmountUnder(outer) })
+	if err := ensureTmpfs(tmpfsConfig{dir: outer, mode: 0o755}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureTmpfs(tmpfsConfig{dir: inner, mode: apiDataTmpfsMode, size: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	mounts, err := mountsUnder(inner)
+	if err != nil || len(mounts) != 1 || mounts[0].point != inner {
+		t.Fatalf("mounts at the inner dir: %v %v", mounts, err)
+	}
+}

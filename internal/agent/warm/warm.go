@@ -158,7 +158,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	}
 	claim := runner.Due(tok, policy, cj.CreationTimestamp.Time, now)
 	ahead, early := runner.Ahead(claim.Token, sched, now, claimAhead)
-	if len(claim.Run)+len(claim.Missed) > 0 || early || now.Sub(tok.Renewed) > tok.Duration/3 {
+	if len(claim.Run)+len(claim.Missed) > 0 || early || now.Sub(tok.Renewed) > renewAfter(tok) {
 		next := claim.Token
 		next.Renewed = now
 		if early {
@@ -179,12 +179,19 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		l.startAt(ahead, cj.Spec.ConcurrencyPolicy)
 		return time.Millisecond
 	}
-	wake := tok.Duration / 3
+	wake := renewAfter(tok)
 	if next := sched.Next(now); !next.IsZero() {
 		wake = min(wake, next.Sub(now)-claimAhead)
 	}
 	return max(wake, time.Millisecond)
 }
+
+// renewAfter is how long after its last write the holder renews the
+// Lease when no claim has: half its duration, as a leader-election
+// client's renew deadline is, which leaves the other half for a slow
+// write before the token could be taken over. A claim renews it too, so
+// a CronJob due more often than that writes only its claims.
+func renewAfter(tok runner.Token) time.Duration { return tok.Duration / 2 }
 
 // claimAhead is how long before a slot the holder claims it, so that the
 // claim's write is done when the slot comes.

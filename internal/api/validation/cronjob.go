@@ -36,7 +36,7 @@ func ValidateCronJob(cj *batchv1.CronJob) field.ErrorList {
 		errs = append(errs, field.Invalid(metadataPath.Child("name"), cj.Name, fmt.Sprintf("must be no more than %d characters", maxCronJobNameLength)))
 	}
 	errs = append(errs, validateCatchUp(cj.Annotations)...)
-	errs = append(errs, validateRunner(cj.Annotations)...)
+	errs = append(errs, validateRunner(cj.Annotations, &cj.Spec)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, nil, field.NewPath("spec"))...)
 }
 
@@ -52,9 +52,18 @@ func validateCatchUp(annotations map[string]string) field.ErrorList {
 
 // validateRunner checks the warm-runner annotations: only "warm" asks for
 // a runner, and its lifetime must be a duration of at least the minimum.
-func validateRunner(annotations map[string]string) field.ErrorList {
+func validateRunner(annotations map[string]string, spec *batchv1.CronJobSpec) field.ErrorList {
 	var errs field.ErrorList
 	ann := metadataPath.Child("annotations")
+	// A runner pod runs one command per slot: a second container would be
+	// started once and never run at a slot, so it is refused by name.
+	if annotations[runner.RunnerAnnotation] == runner.WarmRunner {
+		if n := len(spec.JobTemplate.Spec.Template.Spec.Containers); n > 1 {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeTooMany, BadValue: n,
+				Field:  "spec.jobTemplate.spec.template.spec.containers",
+				Detail: "must have at most 1 item: a warm runner (" + runner.RunnerAnnotation + ": " + runner.WarmRunner + ") runs one container at each slot"})
+		}
+	}
 	if v, ok := annotations[runner.RunnerAnnotation]; ok && v != runner.WarmRunner {
 		errs = append(errs, field.NotSupported(ann.Key(runner.RunnerAnnotation), v, []string{runner.WarmRunner}))
 	}
@@ -68,7 +77,7 @@ func validateRunner(annotations map[string]string) field.ErrorList {
 func ValidateCronJobUpdate(cj, old *batchv1.CronJob) field.ErrorList {
 	errs := validateMetaUpdate(&cj.ObjectMeta, &old.ObjectMeta)
 	errs = append(errs, validateCatchUp(cj.Annotations)...)
-	errs = append(errs, validateRunner(cj.Annotations)...)
+	errs = append(errs, validateRunner(cj.Annotations, &cj.Spec)...)
 	return append(errs, ValidateCronJobSpec(&cj.Spec, &old.Spec, field.NewPath("spec"))...)
 }
 

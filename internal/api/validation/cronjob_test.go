@@ -8,6 +8,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 )
 
@@ -26,6 +27,17 @@ func TestValidateCronJob(t *testing.T) {
 			[]want{notSup("metadata.annotations[ordo.dev/catch-up]")}},
 		{"warm runner", func(c *batchv1.CronJob) {
 			c.Annotations = map[string]string{"ordo.dev/runner": "warm", "ordo.dev/runner-lifetime": "20s"}
+		}, nil},
+		{"warm runner with two containers", func(c *batchv1.CronJob) {
+			c.Annotations = map[string]string{"ordo.dev/runner": "warm"}
+			spec := &c.Spec.JobTemplate.Spec.Template.Spec
+			spec.Containers = append(spec.Containers, corev1.Container{Name: "second", Image: "busybox", Command: []string{"true"},
+				ImagePullPolicy: corev1.PullIfNotPresent, TerminationMessagePolicy: corev1.TerminationMessageReadFile})
+		}, []want{{field.ErrorTypeTooMany, "spec.jobTemplate.spec.template.spec.containers"}}},
+		{"two containers without a warm runner", func(c *batchv1.CronJob) {
+			spec := &c.Spec.JobTemplate.Spec.Template.Spec
+			spec.Containers = append(spec.Containers, corev1.Container{Name: "second", Image: "busybox", Command: []string{"true"},
+				ImagePullPolicy: corev1.PullIfNotPresent, TerminationMessagePolicy: corev1.TerminationMessageReadFile})
 		}, nil},
 		{"runner typo", func(c *batchv1.CronJob) { c.Annotations = map[string]string{"ordo.dev/runner": "hot"} },
 			[]want{notSup("metadata.annotations[ordo.dev/runner]")}},
