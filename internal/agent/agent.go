@@ -11,6 +11,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/agent/warm"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -26,7 +27,10 @@ import (
 
 // Config is what an agent needs.
 type Config struct {
-	Client   kubernetes.Interface
+	Client kubernetes.Interface
+	// Images says what a container runs when it names no command (see
+	// package images); nil knows no image.
+	Images   *images.Table
 	NodeName string
 	// NodeIP is the node's InternalIP: status.hostIP, and the podIP of
 	// hostNetwork pods (other pods get their own address on the bridge).

@@ -32,7 +32,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		plan.mounts, err = a.withTerminationLog(p, spec, c, plan.mounts)
 	}
 	if err != nil {
-		c.cannotStart("CreateContainerConfigError", err.Error(), now.Add(configErrorRetry))
+		c.cannotStart(startErrorReason(err), err.Error(), now.Add(configErrorRetry))
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return false
 	}
@@ -86,5 +86,5 @@ func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec
 	if err != nil {
 		return startPlan{}, err
 	}
-	return planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts})
+	return planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts, images: a.cfg.Images})
 }

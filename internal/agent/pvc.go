@@ -15,22 +15,25 @@ import (
 // can serve: hostPath or local. The pvbinder controller binds claims
 // (to volumes the local provisioner makes, for one); an unbound claim
 // fails the mount and the agent tries again.
-func (a *Agent) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *corev1.PersistentVolumeClaimVolumeSource) (string, error) {
+// persistentVolumePath is the node path of a claim's volume, and whether
+// ordo manages its ownership (fsgroup.go).
+func (a *Agent) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *corev1.PersistentVolumeClaimVolumeSource) (string, bool, error) {
 	pvc, err := a.cfg.Client.CoreV1().PersistentVolumeClaims(p.Namespace).Get(ctx, src.ClaimName, metav1.GetOptions{})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if pvc.Spec.VolumeName == "" {
-		return "", fmt.Errorf("persistentvolumeclaim %q is not bound", src.ClaimName)
+		return "", false, fmt.Errorf("persistentvolumeclaim %q is not bound", src.ClaimName)
 	}
 	pv, err := a.cfg.Client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if ref := pv.Spec.ClaimRef; ref != nil && (ref.Namespace != pvc.Namespace || ref.Name != pvc.Name || (ref.UID != "" && ref.UID != pvc.UID)) {
-		return "", fmt.Errorf("persistentvolume %q is bound to another claim (%s/%s)", pv.Name, ref.Namespace, ref.Name)
+		return "", false, fmt.Errorf("persistentvolume %q is bound to another claim (%s/%s)", pv.Name, ref.Namespace, ref.Name)
 	}
-	return volumeSourcePath(pv)
+	path, err := volumeSourcePath(pv)
+	return path, ownsVolumeOwnership(pv), err
 }
 
 // volumeSourcePath is the node path of a PersistentVolume ordo can mount.

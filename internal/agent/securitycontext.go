@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -34,10 +35,15 @@ func nonRootViolation(p *corev1.Pod, c *corev1.Container, uid *int64) error {
 // supplementalGroups are the pod's supplementalGroups, which every
 // container's process gets.
 func supplementalGroups(p *corev1.Pod) []int64 {
-	if sc := p.Spec.SecurityContext; sc != nil {
-		return sc.SupplementalGroups
+	sc := p.Spec.SecurityContext
+	if sc == nil {
+		return nil
 	}
-	return nil
+	groups := append([]int64{}, sc.SupplementalGroups...)
+	if sc.FSGroup != nil && !slices.Contains(groups, *sc.FSGroup) {
+		groups = append(groups, *sc.FSGroup) // the volumes' group (fsgroup.go)
+	}
+	return groups
 }
 
 // noNewPrivileges is allowPrivilegeEscalation: false.

@@ -1,12 +1,14 @@
 package agent
 
 import (
+	"errors"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
@@ -32,6 +34,7 @@ type startInput struct {
 	resolved  podenv.Resolved
 	volumes   map[string]string // volume name → host path
 	etcMounts []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
+	images    *images.Table     // what an image runs when no command is given
 }
 
 // startPlan is what the runtime is asked to run. The launcher adds what
@@ -59,15 +62,51 @@ func planStart(in startInput) (startPlan, error) {
 	if err := nonRootViolation(p, spec, uid); err != nil {
 		return startPlan{}, err
 	}
-	argv := in.resolved.Args
-	if len(in.resolved.Command) > 0 {
-		argv = append(append([]string{}, in.resolved.Command...), in.resolved.Args...)
+	image, err := in.images.Resolve(spec.Image, in.resolved.Command, in.resolved.Args)
+	if err != nil {
+		return startPlan{}, err
+	}
+	var files []runtime.Mount
+	for _, f := range image.Files {
+		files = append(files, runtime.Mount{Source: f.Host, Target: f.Container, ReadOnly: true})
 	}
 	return startPlan{
-		argv: argv, env: withDefaults(in.resolved.Env, hostname(p)), workingDir: spec.WorkingDir,
+		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec),
-		mounts: mounts,
+		mounts: append(files, mounts...), // the pod's volumes go over the image's files
 	}, nil
+}
+
+// underImageEnv is the image's env defaults with the container's env over
+// them, as a container runtime merges an image's ENV.
+func underImageEnv(image, container []string) []string {
+	if len(image) == 0 {
+		return container
+	}
+	set := map[string]bool{}
+	for _, kv := range container {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	var out []string
+	for _, kv := range image {
+		if k, _, _ := strings.Cut(kv, "="); !set[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, container...)
+}
+
+// startErrorReason is the waiting reason of a start that could not be
+// planned: an image with nothing to run is a CreateContainerError, as a
+// runtime's failure to create the container is; the rest is
+// configuration (CreateContainerConfigError).
+func startErrorReason(err error) string {
+	var none *images.NoCommandError
+	if errors.As(err, &none) {
+		return "CreateContainerError"
+	}
+	return "CreateContainerConfigError"
 }
 
 // mountRetryAfter is the next volume-mount back-off after one more

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
@@ -63,6 +65,23 @@ func TestPlanStart(t *testing.T) {
 				t.Errorf("mounts %+v", s.mounts)
 			}
 		}},
+		{name: "an image's entrypoint, env under the container's, files under the volumes", edit: func(p *corev1.Pod, c *corev1.Container, r *podenv.Resolved) {
+			c.Image, r.Args = "postgres:11.6-alpine", nil
+			r.Env = append(r.Env, "PGDATA=/data/pg")
+		}, check: func(t *testing.T, s startPlan) {
+			if !slices.Equal(s.argv, []string{"/e.sh", "postgres"}) {
+				t.Errorf("argv %q", s.argv)
+			}
+			if !slices.Contains(s.env, "PGDATA=/data/pg") || slices.Contains(s.env, "PGDATA=/img") || !slices.Contains(s.env, "PATH=/img/bin") || slices.Contains(s.env, defaultPath) {
+				t.Errorf("env %q: the image's PGDATA is overridden, its PATH kept", s.env)
+			}
+			if s.mounts[0] != (runtime.Mount{Source: "/host/e.sh", Target: "/e.sh", ReadOnly: true}) {
+				t.Errorf("mounts %+v: the image's file first", s.mounts)
+			}
+		}},
+		{name: "an unknown image with no command", edit: func(_ *corev1.Pod, c *corev1.Container, r *podenv.Resolved) {
+			c.Image, r.Args = "example.com/thing:1", nil
+		}, wantErr: `image "example.com/thing:1" is in no entry`},
 		{name: "runAsNonRoot with uid 0", edit: func(p *corev1.Pod, _ *corev1.Container, _ *podenv.Resolved) {
 			p.Spec.SecurityContext.RunAsUser = ptr.To[int64](0)
 			p.Spec.SecurityContext.RunAsNonRoot = ptr.To(true)
@@ -74,9 +93,9 @@ func TestPlanStart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p, c := base()
-			r := podenv.Resolved{Env: []string{"POD=web-0"}}
+			r := podenv.Resolved{Env: []string{"POD=web-0"}, Args: []string{"true"}}
 			tc.edit(p, c, &r)
-			plan, err := planStart(startInput{pod: p, spec: c, resolved: r,
+			plan, err := planStart(startInput{pod: p, spec: c, resolved: r, images: testImages,
 				volumes:   map[string]string{"data": "/agent/vol"},
 				etcMounts: []runtime.Mount{{Source: "/agent/hosts", Target: "/etc/hosts"}}})
 			if tc.wantErr != "" {
@@ -90,5 +109,18 @@ func TestPlanStart(t *testing.T) {
 			}
 			tc.check(t, plan)
 		})
+	}
+}
+
+var testImages = &images.Table{Entries: []images.Entry{{Match: []string{"postgres"}, Entrypoint: []string{"/e.sh"}, Cmd: []string{"postgres"},
+	Env: []string{"PGDATA=/img", "PATH=/img/bin"}, Files: map[string]string{"/e.sh": "/host/e.sh"}}}}
+
+func TestStartErrorReason(t *testing.T) {
+	_, err := testImages.Resolve("nothing", nil, nil)
+	if got := startErrorReason(err); got != "CreateContainerError" {
+		t.Errorf("no command: %s", got)
+	}
+	if got := startErrorReason(errors.New(`secret "x" not found`)); got != "CreateContainerConfigError" {
+		t.Errorf("configuration: %s", got)
 	}
 }

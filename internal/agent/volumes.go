@@ -47,22 +47,34 @@ func (a *Agent) prepareVolume(ctx context.Context, p *corev1.Pod, v *corev1.Volu
 	dir := a.volumeDir(p, v.Name)
 	switch {
 	case v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory:
-		return dir, a.ensureMemoryVolume(p, dir, scratchTmpfsMode, v.EmptyDir.SizeLimit)
+		return dir, firstErr(a.ensureMemoryVolume(p, dir, scratchTmpfsMode, v.EmptyDir.SizeLimit), func() error { return applyFSGroup(p, dir, false) })
 	case v.EmptyDir != nil:
-		return dir, makeScratchDir(dir)
+		return dir, firstErr(makeScratchDir(dir), func() error { return applyFSGroup(p, dir, false) })
 	case v.HostPath != nil:
 		return v.HostPath.Path, checkHostPath(v.HostPath)
 	case v.ConfigMap != nil:
-		return dir, a.writeConfigMap(ctx, p, dir, v.ConfigMap)
+		return dir, firstErr(a.writeConfigMap(ctx, p, dir, v.ConfigMap), func() error { return applyFSGroup(p, dir, true) })
 	case v.Secret != nil, v.DownwardAPI != nil, v.Projected != nil:
 		if err := a.ensureMemoryVolume(p, dir, apiDataTmpfsMode, nil); err != nil {
 			return "", err
 		}
-		return dir, a.writeAPIData(ctx, p, dir, v)
+		return dir, firstErr(a.writeAPIData(ctx, p, dir, v), func() error { return applyFSGroup(p, dir, true) })
 	case v.PersistentVolumeClaim != nil:
-		return a.persistentVolumePath(ctx, p, v.PersistentVolumeClaim)
+		path, managed, err := a.persistentVolumePath(ctx, p, v.PersistentVolumeClaim)
+		if err == nil && managed && !v.PersistentVolumeClaim.ReadOnly {
+			err = applyFSGroup(p, path, false)
+		}
+		return path, err
 	}
 	return "", fmt.Errorf("this volume type is not supported by ordo yet")
+}
+
+// firstErr is err, or then's when err is nil.
+func firstErr(err error, then func() error) error {
+	if err != nil {
+		return err
+	}
+	return then()
 }
 
 // makeScratchDir makes an on-disk emptyDir writable by any container user,

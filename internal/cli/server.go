@@ -33,6 +33,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often the API server compacts old etcd revisions (as kube-apiserver's flag)")
 	f.DurationVar(&o.SyncFrequency, "sync-frequency", time.Minute, "how often running pods' configMap, secret and downwardAPI volumes are refreshed")
 	f.IntVar(&o.MaxPods, "max-pods", o.MaxPods, "how many pods the node runs at most, as the kubelet's --max-pods (the scheduler counts it against the node's allocatable)")
+	f.StringVar(&o.ImageTable, "image-table", "", "a file of image entries (what an image runs when a container gives no command), read before the built-in table (default <data-dir>/images.yaml when present)")
 	f.BoolVar(&o.NoAgent, "no-agent", false, "run no pods on this machine (API, etcd and controllers only)")
 	f.StringVar(&o.NodeName, "node-name", "", "name of this machine's Node (default: the host name)")
 	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for pod IPs")

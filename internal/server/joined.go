@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
@@ -28,6 +29,8 @@ type AgentOptions struct {
 	Listen string
 	// SyncFrequency is the volume refresh period.
 	SyncFrequency time.Duration
+	// ImageTable is the user's image table file (see package images).
+	ImageTable string
 	// MaxPods is the pods the node offers (--max-pods).
 	MaxPods int
 }
@@ -75,6 +78,9 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Runtime: agentRuntime(self, dir), DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
 		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
+	}
+	if c.Images, err = images.Load(o.ImageTable, dir); err != nil {
+		return err
 	}
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n

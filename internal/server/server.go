@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/images"
 	"net"
 	"os"
 	"strings"
@@ -51,6 +52,9 @@ type Options struct {
 	ServiceInterface string
 	// SyncFrequency is the agent's volume refresh period.
 	SyncFrequency time.Duration
+	// ImageTable is the user's image table file (see package images);
+	// empty reads <data-dir>/images.yaml when present.
+	ImageTable string
 	// MaxPods is the pods the local agent's node offers (--max-pods).
 	MaxPods int
 }
@@ -170,6 +174,9 @@ func Run(ctx context.Context, o Options) error {
 			agentCfg.Network = podNet
 		}
 		agentCfg.SyncFrequency = o.SyncFrequency
+		if agentCfg.Images, err = images.Load(o.ImageTable, dir); err != nil {
+			return err
+		}
 		agentCfg.MaxPods = o.MaxPods
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)

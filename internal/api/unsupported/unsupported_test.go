@@ -32,11 +32,10 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 	s.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(2000)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
 	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
 	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")
-	// Implemented: allowPrivilegeEscalation false.
+	// Implemented: allowPrivilegeEscalation false, fsGroup.
 	s.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)}
 	want := []string{
 		"spec.template.spec.affinity.podAntiAffinity",
-		"spec.template.spec.securityContext.fsGroup",
 		"spec.template.spec.securityContext.seccompProfile",
 		"spec.template.spec.initContainers[init].securityContext.privileged",
 		"spec.template.spec.containers[app].ports.hostPort",

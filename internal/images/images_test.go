@@ -1,0 +1,136 @@
+package images
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestRepository(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres":                                     "postgres",
+		"postgres:11.6-alpine":                         "postgres",
+		"docker.io/library/postgres:11.6-alpine":       "postgres",
+		"library/redis@sha256:abc":                     "redis",
+		"kiamol/ch03-sleep":                            "kiamol/ch03-sleep",
+		"registry.k8s.io/e2e-test-images/agnhost:2.39": "e2e-test-images/agnhost",
+		"localhost:5000/team/app:1":                    "team/app",
+		"localhost/app":                                "app",
+	} {
+		if got := Repository(in); got != want {
+			t.Errorf("Repository(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func loaded(t *testing.T, user string) *Table {
+	t.Helper()
+	dir := t.TempDir()
+	if user != "" {
+		if err := os.WriteFile(filepath.Join(dir, "images.yaml"), []byte(user), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab, err := Load("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func TestResolveFollowsKubernetesCommandAndArgsRules(t *testing.T) {
+	tab := loaded(t, "")
+	entry := "/usr/local/bin/docker-entrypoint.sh"
+	cases := []struct {
+		name, image   string
+		command, args []string
+		want          []string
+	}{
+		{"image's entrypoint and cmd", "postgres:11.6-alpine", nil, nil, []string{entry, "postgres"}},
+		{"args replace cmd", "postgres", nil, []string{"-c", "fsync=off"}, []string{entry, "-c", "fsync=off"}},
+		{"command replaces both", "postgres", []string{"psql"}, []string{"-c", "select 1"}, []string{"psql", "-c", "select 1"}},
+		{"cmd only", "nginx:1.25", nil, nil, []string{"nginx", "-g", "daemon off;"}},
+		{"no entrypoint, args run as given", "busybox", nil, []string{"echo", "hi"}, []string{"echo", "hi"}},
+		{"unknown image, args run as given", "example.com/x/y:1", nil, []string{"true"}, []string{"true"}},
+		{"unknown image, command", "example.com/x/y:1", []string{"sh"}, nil, []string{"sh"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := tab.Resolve(c.image, c.command, c.args)
+			if err != nil || !reflect.DeepEqual(got.Argv, c.want) {
+				t.Fatalf("argv %q, %v; want %q", got.Argv, err, c.want)
+			}
+		})
+	}
+}
+
+func TestResolveMountsShippedScriptsAndImageEnv(t *testing.T) {
+	tab := loaded(t, "")
+	got, err := tab.Resolve("postgres", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Files) != 1 || got.Files[0].Container != "/usr/local/bin/docker-entrypoint.sh" {
+		t.Fatalf("files %v", got.Files)
+	}
+	data, err := os.ReadFile(got.Files[0].Host)
+	if err != nil || !strings.Contains(string(data), "initdb") {
+		t.Fatalf("the shipped postgres entrypoint at %s: %v", got.Files[0].Host, err)
+	}
+	if info, _ := os.Stat(got.Files[0].Host); info.Mode()&0o111 == 0 {
+		t.Errorf("entrypoint not executable: %v", info.Mode())
+	}
+	if !reflect.DeepEqual(got.Env, []string{"PGDATA=/var/lib/postgresql/data"}) {
+		t.Errorf("env %v", got.Env)
+	}
+}
+
+func TestNoCommandNamesTheImageAndTheTables(t *testing.T) {
+	tab := loaded(t, "- match: [team/*]\n  cmd: [app]\n")
+	_, err := tab.Resolve("quay.io/other/thing:2", nil, nil)
+	var none *NoCommandError
+	if !errors.As(err, &none) {
+		t.Fatalf("err %v", err)
+	}
+	for _, want := range []string{`"quay.io/other/thing:2"`, "images.yaml", "built-in"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %s", err, want)
+		}
+	}
+	var nilTable *Table
+	if _, err := nilTable.Resolve("postgres", nil, nil); !errors.As(err, &none) {
+		t.Errorf("a nil table knows no image: %v", err)
+	}
+}
+
+func TestUserEntriesComeBeforeBuiltIns(t *testing.T) {
+	tab := loaded(t, "- match: [postgres, team/*]\n  cmd: [my-postgres]\n  env: [A=1]\n")
+	for image, want := range map[string]string{"postgres:16": "my-postgres", "registry.example/team/app:1": "my-postgres", "redis": "/usr/local/bin/docker-entrypoint.sh"} {
+		got, err := tab.Resolve(image, nil, nil)
+		if err != nil || got.Argv[0] != want {
+			t.Errorf("%s: %v %v, want %s", image, got.Argv, err, want)
+		}
+	}
+}
+
+func TestBadTablesAreRefusedWithWhere(t *testing.T) {
+	for name, text := range map[string]string{
+		"unknown field":   "- match: [a]\n  command: [x]\n",
+		"no match":        "- cmd: [x]\n",
+		"bad glob":        "- match: ['[']\n",
+		"relative file":   "- match: [a]\n  files: {bin/x: /y}\n",
+		"env without '='": "- match: [a]\n  env: [A]\n",
+	} {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "mine.yaml")
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(file, dir); err == nil || !strings.Contains(err.Error(), file) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

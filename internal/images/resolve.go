@@ -1,0 +1,82 @@
+package images
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Start is what a container runs, as its image would have it.
+type Start struct {
+	Argv []string
+	// Env are the image's defaults; the container's own env overrides them.
+	Env []string
+	// Files are mounted read-only into the container.
+	Files []File
+}
+
+// File is one host file at a path in the container.
+type File struct{ Host, Container string }
+
+// NoCommandError is a container that names no command and whose image
+// has no entry: there is nothing to run.
+type NoCommandError struct {
+	Image   string
+	Sources []string
+}
+
+func (e *NoCommandError) Error() string {
+	return fmt.Sprintf("image %q is in no entry of the image table (%s) and the container gives no command: "+
+		"give it a command, or add the image to a table (--image-table, or images.yaml in the data directory)",
+		e.Image, strings.Join(e.Sources, ", "))
+}
+
+// Resolve is the container's start under Kubernetes' command/args rules
+// (see the package doc). A nil table knows no image.
+func (t *Table) Resolve(image string, command, args []string) (Start, error) {
+	if len(command) > 0 {
+		return Start{Argv: concat(command, args), Files: t.files(t.lookup(image))}, nil
+	}
+	e := t.lookup(image)
+	switch {
+	case e != nil && len(args) > 0:
+		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e)}, nil
+	case e != nil && len(e.Entrypoint)+len(e.Cmd) > 0:
+		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e)}, nil
+	case len(args) > 0:
+		return Start{Argv: concat(nil, args)}, nil
+	}
+	var sources []string
+	if t != nil {
+		sources = t.Sources
+	}
+	return Start{}, &NoCommandError{Image: image, Sources: sources}
+}
+
+func (t *Table) lookup(image string) *Entry {
+	if t == nil {
+		return nil
+	}
+	return t.Lookup(image)
+}
+
+// files are an entry's files on the host, in container-path order. They
+// are mounted even when the container's command replaces the entrypoint:
+// an image's files stay in it whatever runs.
+func (t *Table) files(e *Entry) []File {
+	if e == nil {
+		return nil
+	}
+	var out []File
+	for target, source := range e.Files {
+		if name, ok := strings.CutPrefix(source, "builtin:"); ok {
+			source = filepath.Join(t.builtinDir, name)
+		}
+		out = append(out, File{Host: source, Container: target})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Container < out[j].Container })
+	return out
+}
+
+func concat(a, b []string) []string { return append(append([]string{}, a...), b...) }
