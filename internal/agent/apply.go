@@ -11,6 +11,10 @@ import (
 // sync again.
 func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) time.Duration {
 	st.restartPolicy = p.Spec.RestartPolicy
+	st.initNames = map[string]bool{}
+	for _, c := range p.Spec.InitContainers {
+		st.initNames[c.Name] = true
+	}
 	requeue := d.requeue
 	wake := func(after time.Duration) {
 		if after > 0 && (requeue == 0 || after < requeue) {

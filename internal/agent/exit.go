@@ -18,7 +18,7 @@ func (a *Agent) watchExit(key string, st *pod, c *container, proc *runtime.Proce
 		if st.warmContainer == c.name {
 			st.killWarm() // the runner's container is gone: no slot can run in it
 		}
-		c.runExited(int32(exit.Code), exitReason(exit.Code, oom), terminationMessage(c.termLog), exit.FinishedAt, st.restartPolicy)
+		c.runExited(int32(exit.Code), exitReason(exit.Code, oom), terminationMessage(c.termLog), exit.FinishedAt, st.policyFor(c.name))
 	}
 	st.mu.Unlock()
 	a.queue.Add(key)

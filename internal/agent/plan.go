@@ -99,6 +99,26 @@ func (d *decision) wake(after time.Duration) {
 }
 
 // shouldRestart applies the pod's restart policy to an exit code.
+// initPolicy is the policy an init container restarts under: one that
+// exited 0 has done its work, so the pod's Always means OnFailure for it,
+// as in the kubelet.
+func initPolicy(pod corev1.RestartPolicy) corev1.RestartPolicy {
+	if pod == corev1.RestartPolicyNever {
+		return pod
+	}
+	return corev1.RestartPolicyOnFailure
+}
+
+// restartPolicyOf is the policy container name restarts under.
+func restartPolicyOf(p *corev1.Pod, name string) corev1.RestartPolicy {
+	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name {
+			return initPolicy(p.Spec.RestartPolicy)
+		}
+	}
+	return p.Spec.RestartPolicy
+}
+
 func shouldRestart(policy corev1.RestartPolicy, code int32) bool {
 	switch policy {
 	case corev1.RestartPolicyNever:

@@ -134,3 +134,32 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestACompletedInitContainerOfAnAlwaysPodIsDone: under restartPolicy
+// Always an init container that exited 0 has done its work: its state is
+// Terminated Completed, with no crash-loop back-off, as in the kubelet
+// (a StatefulSet's init containers showed Init:CrashLoopBackOff).
+func TestACompletedInitContainerOfAnAlwaysPodIsDone(t *testing.T) {
+	p := testPod(corev1.RestartPolicyAlways, []string{"init"}, "app")
+	st := &pod{containers: map[string]*container{}}
+	st.restartPolicy, st.initNames = p.Spec.RestartPolicy, map[string]bool{"init": true}
+	c := st.container("init")
+	c.started = t0
+	c.runExited(0, "Completed", "", t0.Add(time.Second), st.policyFor("init"))
+	if !c.notUntil.IsZero() {
+		t.Errorf("a completed init container got a back-off until %s", c.notUntil)
+	}
+	cs := containerStatus(p, st, p.Spec.InitContainers[0], false)
+	if cs.State.Terminated == nil || cs.State.Terminated.Reason != "Completed" || cs.State.Waiting != nil {
+		t.Errorf("status %+v, want Terminated Completed", cs.State)
+	}
+	// A failed one is restarted with the back-off (Always acts as OnFailure).
+	c.started = t0
+	c.runExited(1, "Error", "", t0.Add(time.Second), st.policyFor("init"))
+	if c.notUntil.IsZero() {
+		t.Error("a failed init container under Always must be retried after a back-off")
+	}
+	if cs := containerStatus(p, st, p.Spec.InitContainers[0], false); cs.State.Waiting == nil || cs.State.Waiting.Reason != "CrashLoopBackOff" {
+		t.Errorf("failed init status %+v, want CrashLoopBackOff", cs.State)
+	}
+}

@@ -60,6 +60,7 @@ type pod struct {
 	killSent                    bool      // SIGTERM sent for the current stop
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
+	initNames                   map[string]bool // the pod's init containers
 	warnedNetwork               bool
 	warnedFields                bool
 	// lostToRestart: the status showed containers running when this agent
@@ -96,4 +97,12 @@ func (p *pod) anyRunning() bool {
 		}
 	}
 	return false
+}
+
+// policyFor is the restart policy of container name (restartPolicyOf).
+func (p *pod) policyFor(name string) corev1.RestartPolicy {
+	if p.initNames[name] {
+		return initPolicy(p.restartPolicy)
+	}
+	return p.restartPolicy
 }

@@ -154,7 +154,7 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, waitingForIn
 		cs.Ready = started && c.ready
 	case c.waiting != "":
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.waiting, Message: c.waitingMsg}
-	case c.exited && !shouldRestart(p.Spec.RestartPolicy, c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil:
+	case c.exited && !shouldRestart(restartPolicyOf(p, spec.Name), c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil:
 		cs.ContainerID = containerID(p, c)
 		cs.State.Terminated = terminated(c)
 		cs.LastTerminationState = corev1.ContainerState{}

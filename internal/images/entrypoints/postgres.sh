@@ -34,6 +34,10 @@ if [ "$(id -u)" = 0 ]; then
 	exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
 
+# PostgreSQL refuses a data directory the group may write, which an
+# fsGroup (or a restore) can leave: the image tightens it at every start.
+mkdir -p "$PGDATA"
+chmod 700 "$PGDATA" 2>/dev/null || :
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	user=${POSTGRES_USER:-postgres}
 	db=${POSTGRES_DB:-$user}
@@ -46,14 +50,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		MSG
 		exit 1
 	fi
-	mkdir -p "$PGDATA"
-	chmod 700 "$PGDATA"
 	pwfile=$(mktemp)
 	printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
 	# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of options
 	initdb --username="$user" --pwfile="$pwfile" ${POSTGRES_INITDB_ARGS:-} -D "$PGDATA"
 	rm -f "$pwfile"
 	printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
+	# The image's sample configuration listens on every address.
+	printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
 	pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=/var/run/postgresql" -w start
 	psql_init() { psql -v ON_ERROR_STOP=1 --username "$user" --no-password --dbname "$db" "$@"; }
 	if [ "$db" != postgres ]; then
