@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/agent"
-	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/datadir"
+	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"k8s.io/client-go/kubernetes"
