@@ -158,8 +158,13 @@ func nothingLeft(t *testing.T, cs kubernetes.Interface) bool {
 // earlier became Ready (OrderedReady), to the second the API keeps.
 func assertStartedAfterReady(t *testing.T, cs kubernetes.Interface, earlier, later string) {
 	t.Helper()
+	assertStartedAfterReadyIn(t, cs, "default", earlier, later)
+}
+
+func assertStartedAfterReadyIn(t *testing.T, cs kubernetes.Interface, ns, earlier, later string) {
+	t.Helper()
 	get := func(name string) *corev1.Pod {
-		p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
+		p, err := cs.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,9 +178,5 @@ func assertStartedAfterReady(t *testing.T, cs kubernetes.Interface, earlier, lat
 
 func podIP(t *testing.T, cs kubernetes.Interface, name string) string {
 	t.Helper()
-	p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
-	if err != nil || p.Status.PodIP == "" {
-		t.Fatalf("pod %s has no IP: %v", name, err)
-	}
-	return p.Status.PodIP
+	return podIPIn(t, cs, "default", name)
 }
