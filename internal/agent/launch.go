@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -86,5 +88,12 @@ func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec
 	if err != nil {
 		return startPlan{}, err
 	}
-	return planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts, images: a.cfg.Images})
+	plan, err := planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts,
+		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name)})
+	for _, dir := range plan.imageVolumes {
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+	}
+	return plan, err
 }

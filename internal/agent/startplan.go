@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type startInput struct {
 	volumes   map[string]string // volume name → host path
 	etcMounts []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
 	images    *images.Table     // what an image runs when no command is given
+	// imageVolumes is where the container's image volumes live (a
+	// directory of the pod's, per container).
+	imageVolumes string
 }
 
 // startPlan is what the runtime is asked to run. The launcher adds what
@@ -47,6 +51,9 @@ type startPlan struct {
 	groups          []int64
 	noNewPrivileges bool
 	mounts          []runtime.Mount
+	// imageVolumes are the host directories of the image's volumes, which
+	// the launcher makes before the start.
+	imageVolumes []string
 }
 
 // planStart decides a container's start. An error is a configuration the
@@ -66,14 +73,21 @@ func planStart(in startInput) (startPlan, error) {
 	if err != nil {
 		return startPlan{}, err
 	}
-	var files []runtime.Mount
+	var imageMounts []runtime.Mount
+	var volumeDirs []string
 	for _, f := range image.Files {
-		files = append(files, runtime.Mount{Source: f.Host, Target: f.Container, ReadOnly: true})
+		imageMounts = append(imageMounts, runtime.Mount{Source: f.Host, Target: f.Container, ReadOnly: true})
+	}
+	for _, v := range image.Volumes {
+		dir := filepath.Join(in.imageVolumes, strings.ReplaceAll(strings.Trim(v, "/"), "/", "_"))
+		volumeDirs = append(volumeDirs, dir)
+		imageMounts = append(imageMounts, runtime.Mount{Source: dir, Target: v})
 	}
 	return startPlan{
 		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec),
-		mounts: append(files, mounts...), // the pod's volumes go over the image's files
+		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
+		imageVolumes: volumeDirs,
 	}, nil
 }
 

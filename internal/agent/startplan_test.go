@@ -78,6 +78,9 @@ func TestPlanStart(t *testing.T) {
 			if s.mounts[0] != (runtime.Mount{Source: "/host/e.sh", Target: "/e.sh", ReadOnly: true}) {
 				t.Errorf("mounts %+v: the image's file first", s.mounts)
 			}
+			if s.mounts[1] != (runtime.Mount{Source: "/pod/image-volumes/app/var_lib_pg", Target: "/var/lib/pg"}) || !slices.Equal(s.imageVolumes, []string{"/pod/image-volumes/app/var_lib_pg"}) {
+				t.Errorf("mounts %+v, image volumes %v: the image's volume second, under the container's directory", s.mounts, s.imageVolumes)
+			}
 		}},
 		{name: "an unknown image with no command", edit: func(_ *corev1.Pod, c *corev1.Container, r *podenv.Resolved) {
 			c.Image, r.Args = "example.com/thing:1", nil
@@ -95,7 +98,7 @@ func TestPlanStart(t *testing.T) {
 			p, c := base()
 			r := podenv.Resolved{Env: []string{"POD=web-0"}, Args: []string{"true"}}
 			tc.edit(p, c, &r)
-			plan, err := planStart(startInput{pod: p, spec: c, resolved: r, images: testImages,
+			plan, err := planStart(startInput{pod: p, spec: c, resolved: r, images: testImages, imageVolumes: "/pod/image-volumes/app",
 				volumes:   map[string]string{"data": "/agent/vol"},
 				etcMounts: []runtime.Mount{{Source: "/agent/hosts", Target: "/etc/hosts"}}})
 			if tc.wantErr != "" {
@@ -113,7 +116,7 @@ func TestPlanStart(t *testing.T) {
 }
 
 var testImages = &images.Table{Entries: []images.Entry{{Match: []string{"postgres"}, Entrypoint: []string{"/e.sh"}, Cmd: []string{"postgres"},
-	Env: []string{"PGDATA=/img", "PATH=/img/bin"}, Files: map[string]string{"/e.sh": "/host/e.sh"}}}}
+	Env: []string{"PGDATA=/img", "PATH=/img/bin"}, Files: map[string]string{"/e.sh": "/host/e.sh"}, Volumes: []string{"/var/lib/pg"}}}}
 
 func TestStartErrorReason(t *testing.T) {
 	_, err := testImages.Resolve("nothing", nil, nil)

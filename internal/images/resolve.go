@@ -14,6 +14,8 @@ type Start struct {
 	Env []string
 	// Files are mounted read-only into the container.
 	Files []File
+	// Volumes are container paths that get an empty directory each.
+	Volumes []string
 }
 
 // File is one host file at a path in the container.
@@ -36,14 +38,19 @@ func (e *NoCommandError) Error() string {
 // (see the package doc). A nil table knows no image.
 func (t *Table) Resolve(image string, command, args []string) (Start, error) {
 	if len(command) > 0 {
-		return Start{Argv: concat(command, args), Files: t.files(t.lookup(image))}, nil
+		e := t.lookup(image)
+		var volumes []string
+		if e != nil {
+			volumes = e.Volumes
+		}
+		return Start{Argv: concat(command, args), Files: t.files(e), Volumes: volumes}, nil
 	}
 	e := t.lookup(image)
 	switch {
 	case e != nil && len(args) > 0:
-		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e)}, nil
+		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e), Volumes: e.Volumes}, nil
 	case e != nil && len(e.Entrypoint)+len(e.Cmd) > 0:
-		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e)}, nil
+		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e), Volumes: e.Volumes}, nil
 	case len(args) > 0:
 		return Start{Argv: concat(nil, args)}, nil
 	}

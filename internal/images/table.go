@@ -24,6 +24,11 @@ type Entry struct {
 	Env []string `json:"env,omitempty"`
 	// Files maps a path in the container to "builtin:NAME" or a host file.
 	Files map[string]string `json:"files,omitempty"`
+	// Volumes are the image's VOLUME paths: each gets an empty directory
+	// of the container's own, as a runtime gives an image's volumes, so
+	// the container never starts on the host's files there (the host's
+	// own /var/lib/mysql, say). A pod volume mounted there wins.
+	Volumes []string `json:"volumes,omitempty"`
 }
 
 // Table is a list of entries, the first match winning.
@@ -97,6 +102,11 @@ func parse(data []byte, source string) ([]Entry, error) {
 		for target := range e.Files {
 			if !path.IsAbs(target) {
 				return nil, fmt.Errorf("image table %s: entry %d: file %q is not an absolute container path", source, i, target)
+			}
+		}
+		for _, v := range e.Volumes {
+			if !path.IsAbs(v) {
+				return nil, fmt.Errorf("image table %s: entry %d: volume %q is not an absolute container path", source, i, v)
 			}
 		}
 		for _, kv := range e.Env {

@@ -34,7 +34,9 @@ if [ ! -d "$datadir/mysql" ]; then
 	dbuser=${MARIADB_USER:-${MYSQL_USER:-}}
 	dbpw=${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}
 	{
-		echo "DELETE FROM mysql.user WHERE user='';"
+		# The anonymous accounts mariadb-install-db makes would match
+		# before 'user'@'%' for local connections, as the images drop them.
+		echo "DROP USER IF EXISTS ''@'localhost', ''@'$(hostname)';"
 		echo "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '$root_pw'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
 		echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$root_pw';"
 		[ -z "$db" ] || echo "CREATE DATABASE IF NOT EXISTS \`$db\`;"
@@ -55,4 +57,6 @@ if [ ! -d "$datadir/mysql" ]; then
 	wait "$pid" || true
 	echo "MariaDB init process done. Ready for start up."
 fi
-exec mariadbd $user --datadir="$datadir" --socket="$socket" "$@"
+# The images listen on every address (the host's configuration may bind
+# 127.0.0.1 only).
+exec mariadbd $user --datadir="$datadir" --socket="$socket" --bind-address='*' "$@"

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// imagePods name images and no command: ordo's image table says what
+// each runs, as the image's ENTRYPOINT and CMD would.
+const imagePods = `apiVersion: v1
+kind: Pod
+metadata: {name: mariadb}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: db
+    image: mariadb:10.11
+    env:
+    - {name: MYSQL_ROOT_PASSWORD, value: "kiamol"}
+    - {name: MYSQL_DATABASE, value: todo}
+    - {name: MYSQL_USER, value: app}
+    - {name: MYSQL_PASSWORD, value: "app-pw"}
+    readinessProbe:
+      exec: {command: [mariadb-admin, ping, -uroot, -pkiamol]}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: redis}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: redis
+    image: docker.io/library/redis:7
+    args: ["--port", "6380"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: sleep}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: sleep
+    image: kiamol/ch03-sleep
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unknown}
+spec:
+  containers:
+  - name: app
+    image: registry.example.com/team/app:1.0
+`
+
+// TestImagesImplyTheirCommand: containers that name only an image run
+// what the image would: MariaDB initialised from MYSQL_* (a user that can
+// log in to its database), redis-server with args that start with an
+// option, the kiamol sleep image sleeping; an image in no entry is a
+// CreateContainerError naming the image and the table.
+func TestImagesImplyTheirCommand(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	c.RunIn(imagePods, "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/mariadb", "pod/redis", "pod/sleep", "--timeout=120s")
+	if got := c.Run("exec", "mariadb", "--", "mariadb", "-uapp", "-papp-pw", "-h", "127.0.0.1", "todo", "-Nse", "SELECT DATABASE(), CURRENT_USER()"); !strings.Contains(got, "todo\tapp@%") {
+		t.Errorf("MYSQL_USER in MYSQL_DATABASE: %q", got)
+	}
+	if got := strings.TrimSpace(c.Run("exec", "redis", "--", "redis-cli", "-p", "6380", "ping")); got != "PONG" {
+		t.Errorf("redis-server with --port 6380: %q", got)
+	}
+	if got := c.Run("exec", "sleep", "--", "cat", "/proc/1/cmdline"); !strings.HasPrefix(got, "sleep\x00") {
+		t.Errorf("kiamol/ch03-sleep runs %q", got)
+	}
+	waitFor(t, func() bool {
+		return strings.Contains(c.Run("get", "pod", "unknown", "--no-headers"), "CreateContainerError")
+	}, "CreateContainerError for an image in no entry")
+	if got := c.Run("describe", "pod", "unknown"); !strings.Contains(got, `image "registry.example.com/team/app:1.0" is in no entry of the image table`) {
+		t.Errorf("describe pod unknown lacks the image error:\n%s", got)
+	}
+}
