@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -45,6 +48,18 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: nginx}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: nginx:1.25-alpine
+    readinessProbe:
+      httpGet: {path: /, port: 80}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: unknown}
 spec:
   containers:
@@ -54,13 +69,22 @@ spec:
 
 // TestImagesImplyTheirCommand: containers that name only an image run
 // what the image would: MariaDB initialised from MYSQL_* (a user that can
-// log in to its database), redis-server with args that start with an
+// log in to its database), nginx serving its default site, redis-server with args that start with an
 // option, the kiamol sleep image sleeping; an image in no entry is a
 // CreateContainerError naming the image and the table.
 func TestImagesImplyTheirCommand(t *testing.T) {
-	c, _, _ := startWithAgent(t)
+	c, cs, _ := startWithAgent(t)
 	c.RunIn(imagePods, "apply", "-f", "-")
-	c.Run("wait", "--for=condition=Ready", "pod/mariadb", "pod/redis", "pod/sleep", "--timeout=120s")
+	c.Run("wait", "--for=condition=Ready", "pod/mariadb", "pod/redis", "pod/sleep", "pod/nginx", "--timeout=120s")
+	resp, err := http.Get("http://" + net.JoinHostPort(podIP(t, cs, "nginx"), "80") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "nginx") {
+		t.Errorf("nginx with no command: %d %q", resp.StatusCode, body)
+	}
 	if got := c.Run("exec", "mariadb", "--", "mariadb", "-uapp", "-papp-pw", "-h", "127.0.0.1", "todo", "-Nse", "SELECT DATABASE(), CURRENT_USER()"); !strings.Contains(got, "todo\tapp@%") {
 		t.Errorf("MYSQL_USER in MYSQL_DATABASE: %q", got)
 	}
