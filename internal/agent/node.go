@@ -100,7 +100,9 @@ func (a *Agent) updateNodeStatus(ctx context.Context, existing *corev1.Node) err
 }
 
 // heartbeat renews the node lease every 10 s and the node status every
-// minute, until ctx is done.
+// minute, or at once when the Node's Ready condition is not True (the node
+// lifecycle controller marked it Unknown while this agent was cut off),
+// until ctx is done.
 func (a *Agent) heartbeat(ctx context.Context) {
 	ticker := a.cfg.Clock.NewTicker(leaseRenewInterval)
 	defer ticker.Stop()
@@ -109,11 +111,10 @@ func (a *Agent) heartbeat(ctx context.Context) {
 		if err := a.renewLease(ctx); err != nil && ctx.Err() == nil {
 			a.log("renew node lease: %v", err)
 		}
-		if a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval {
-			if n, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil {
-				if err := a.updateNodeStatus(ctx, n); err == nil {
-					lastStatus = a.cfg.Clock.Now()
-				}
+		if n, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil &&
+			(a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval || readyOf(n.Status.Conditions) != readyOf(a.nodeStatus().Conditions)) {
+			if err := a.updateNodeStatus(ctx, n); err == nil {
+				lastStatus = a.cfg.Clock.Now()
 			}
 		}
 		select {
@@ -192,4 +193,14 @@ func osImage() string {
 		}
 	}
 	return "Linux"
+}
+
+// readyOf is the status of the Ready condition among conds.
+func readyOf(conds []corev1.NodeCondition) corev1.ConditionStatus {
+	for _, c := range conds {
+		if c.Type == corev1.NodeReady {
+			return c.Status
+		}
+	}
+	return corev1.ConditionUnknown
 }

@@ -79,6 +79,8 @@ type pod struct {
 	// reported is the status the agent last wrote, nil until it has. The
 	// informer's copy can be older than that write (see statuswrite.go).
 	reported *corev1.PodStatus
+	// reportedVersion is the pod's resourceVersion after that write.
+	reportedVersion string
 }
 
 func (p *pod) container(name string) *container {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -19,6 +20,10 @@ import (
 //     copy of the pod often lags behind that write (a sync triggered by the
 //     Job controller's finalizer patch sees it), and comparing with the copy
 //     turned every such sync into a write that changed nothing.
+//   - unless the pod was written after that (the informer's copy is newer
+//     than the agent's write: the node lifecycle controller marked it not
+//     Ready while the agent was away, say), when it is compared with the
+//     copy, so the agent puts back what it knows.
 //   - as a strategic merge patch of status with the pod's UID as its only
 //     precondition, not an update carrying a resourceVersion: a write by
 //     someone else in between (scheduler, Job controller) is no conflict to
@@ -26,7 +31,7 @@ import (
 func (a *Agent) reportStatus(ctx context.Context, p *corev1.Pod, st *pod, status corev1.PodStatus) error {
 	st.mu.Lock()
 	base := p.Status
-	if st.reported != nil {
+	if st.reported != nil && !newerThan(p.ResourceVersion, st.reportedVersion) {
 		base = *st.reported
 	}
 	st.mu.Unlock()
@@ -37,7 +42,7 @@ func (a *Agent) reportStatus(ctx context.Context, p *corev1.Pod, st *pod, status
 	if err != nil {
 		return err
 	}
-	_, err = a.cfg.Client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	written, err := a.cfg.Client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -46,7 +51,7 @@ func (a *Agent) reportStatus(ctx context.Context, p *corev1.Pod, st *pod, status
 	}
 	st.mu.Lock()
 	if st.uid == string(p.UID) {
-		st.reported = &status
+		st.reported, st.reportedVersion = &status, written.ResourceVersion
 	}
 	st.mu.Unlock()
 	return nil
@@ -75,4 +80,13 @@ func statusPatch(uid types.UID, old, new corev1.PodStatus) ([]byte, error) {
 	}
 	m["metadata"] = map[string]interface{}{"uid": string(uid)}
 	return json.Marshal(m)
+}
+
+// newerThan says whether resourceVersion a is later than b. ordo's
+// resourceVersions are etcd revisions, so they order as numbers; a
+// version that is not one is never taken as newer.
+func newerThan(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	return errA == nil && errB == nil && x > y
 }

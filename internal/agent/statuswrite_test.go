@@ -1,12 +1,14 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestStatusPatchCarriesUIDAndMergesConditionsByType(t *testing.T) {
@@ -92,5 +94,39 @@ func TestDeletedPodWithNothingRunningIsTerminal(t *testing.T) {
 		if got := phase(p, &pod{containers: tc.containers}); got != tc.want {
 			t.Errorf("%s: phase %s, want %s", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestReportStatusPutsBackWhatOthersChangedAfterItsWrite: the agent
+// compares with what it last wrote while the informer's copy is older than
+// that write, and with the copy once it is newer (the node lifecycle
+// controller marked the pod not Ready while the agent was cut off).
+func TestReportStatusPutsBackWhatOthersChangedAfterItsWrite(t *testing.T) {
+	ready := corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}
+	notReady := corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}
+	for _, c := range []struct {
+		name, copyVersion string
+		wantWrite         bool
+	}{
+		{"the copy predates the agent's write", "9", false},
+		{"the copy is the agent's write", "10", false},
+		{"someone wrote after the agent", "12", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			obj := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default", UID: "u", ResourceVersion: c.copyVersion}, Status: notReady}
+			client := fake.NewClientset(obj.DeepCopy())
+			a := &Agent{cfg: Config{Client: client}}
+			st := &pod{uid: "u", reported: ready.DeepCopy(), reportedVersion: "10"}
+			if err := a.reportStatus(context.Background(), obj, st, ready); err != nil {
+				t.Fatal(err)
+			}
+			wrote := false
+			for _, action := range client.Actions() {
+				wrote = wrote || action.GetVerb() == "patch"
+			}
+			if wrote != c.wantWrite {
+				t.Errorf("patched: %v, want %v", wrote, c.wantWrite)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -23,6 +24,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
+	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
@@ -50,6 +52,8 @@ type controllerInputs struct {
 	// serviceIPs and nodePorts are the allocators the repair controller
 	// keeps in line with the Services.
 	serviceIPs, nodePorts *alloc.Allocator
+	// nodeGrace is --node-monitor-grace-period.
+	nodeGrace time.Duration
 }
 
 // runControllers runs the controllers until ctx is done, while this server
@@ -108,6 +112,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
+	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -123,6 +128,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
 		repair.Run,
+		nodes.Run,
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },

@@ -52,6 +52,9 @@ type Options struct {
 	ServiceInterface string
 	// SyncFrequency is the agent's volume refresh period.
 	SyncFrequency time.Duration
+	// NodeMonitorGracePeriod is how long a node's agent may go without a
+	// heartbeat before its Node is Unknown (package nodelifecycle).
+	NodeMonitorGracePeriod time.Duration
 	// ImageTable is the user's image table file (see package images);
 	// empty reads <data-dir>/images.yaml when present.
 	ImageTable string
@@ -162,7 +165,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
 		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
-			serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts})
+			serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
 		return nil
 	})
 	if !o.NoAgent {

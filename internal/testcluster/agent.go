@@ -94,3 +94,10 @@ func (a *Agent) Stop() {
 	}
 	(&Server{Bridge: a.Bridge, ServiceInterface: a.ServiceInterface}).RemoveBridge()
 }
+
+// Pause stops the agent process (SIGSTOP), as a hung or cut-off agent: its
+// pods' processes go on, its heartbeats stop.
+func (a *Agent) Pause() { _ = syscall.Kill(a.cmd.Process.Pid, syscall.SIGSTOP) }
+
+// Resume lets a paused agent go on (SIGCONT).
+func (a *Agent) Resume() { _ = syscall.Kill(a.cmd.Process.Pid, syscall.SIGCONT) }

@@ -19,12 +19,12 @@ import (
 )
 
 // These tests run real pods: they need root for namespaces.
-func startWithAgent(t *testing.T) (*testcluster.T, *kubernetes.Clientset, string) {
+func startWithAgent(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, "--node-name", "node-1")
+	c := testcluster.StartT(t, append([]string{"--node-name", "node-1"}, serverArgs...)...)
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,213 @@
+package nodelifecycle
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/events"
+)
+
+// DefaultGracePeriod is kube-controller-manager's --node-monitor-grace-period.
+const DefaultGracePeriod = 50 * time.Second
+
+// monitorPeriod is how often every node is looked at
+// (--node-monitor-period).
+const monitorPeriod = 5 * time.Second
+
+// Config holds the controller's dependencies.
+type Config struct {
+	Client    kubernetes.Interface
+	Informers informers.SharedInformerFactory
+	// GracePeriod is how long a node may be quiet; DefaultGracePeriod when 0.
+	GracePeriod time.Duration
+	Clock       clock.WithTicker
+}
+
+// Controller watches nodes' heartbeats (see the package doc).
+type Controller struct {
+	cfg         Config
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+	nodes       corelisters.NodeLister
+	leases      coordinationlisters.LeaseLister
+	pods        cache.Indexer
+	synced      []cache.InformerSynced
+
+	mu    sync.Mutex
+	heard map[string]sighting // by node name
+}
+
+// sighting is the last heartbeat value seen and when this controller saw
+// it change.
+type sighting struct {
+	value, at time.Time
+}
+
+const byNode = "spec.nodeName"
+
+// New builds a Controller; Run starts it.
+func New(c Config) *Controller {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.GracePeriod == 0 {
+		c.GracePeriod = DefaultGracePeriod
+	}
+	pods := c.Informers.Core().V1().Pods().Informer()
+	if err := pods.AddIndexers(cache.Indexers{byNode: func(obj interface{}) ([]string, error) {
+		if p, ok := obj.(*corev1.Pod); ok && p.Spec.NodeName != "" {
+			return []string{p.Spec.NodeName}, nil
+		}
+		return nil, nil
+	}}); err != nil {
+		klog.Errorf("node lifecycle: pod index: %v", err)
+	}
+	nodes, leases := c.Informers.Core().V1().Nodes(), c.Informers.Coordination().V1().Leases()
+	b := events.NewBroadcaster(c.Clock)
+	return &Controller{cfg: c, broadcaster: b, recorder: events.Recorder(b, "node-controller"), nodes: nodes.Lister(), leases: leases.Lister(), pods: pods.GetIndexer(),
+		synced: []cache.InformerSynced{pods.HasSynced, nodes.Informer().HasSynced, leases.Informer().HasSynced},
+		heard:  map[string]sighting{}}
+}
+
+// Run looks at every node each monitor period until ctx is done.
+func (c *Controller) Run(ctx context.Context) {
+	defer events.Start(c.broadcaster, c.cfg.Client)()
+	c.cfg.Informers.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	tick := c.cfg.Clock.NewTicker(monitorPeriod)
+	defer tick.Stop()
+	for {
+		c.monitor(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C():
+		}
+	}
+}
+
+// monitor syncs every node once.
+func (c *Controller) monitor(ctx context.Context) {
+	nodes, err := c.nodes.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, n := range nodes {
+		if err := c.syncNode(ctx, n); err != nil && ctx.Err() == nil {
+			klog.Errorf("node lifecycle: node %s: %v", n.Name, err)
+		}
+	}
+}
+
+// heardFrom is when this controller saw node n's heartbeat last change.
+func (c *Controller) heardFrom(n *corev1.Node) time.Time {
+	var renew *metav1.MicroTime
+	if l, err := c.leases.Leases(corev1.NamespaceNodeLease).Get(n.Name); err == nil {
+		renew = l.Spec.RenewTime
+	}
+	beat, now := heartbeat(n, renew), c.cfg.Clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.heard[n.Name]
+	if !ok || !beat.Equal(s.value) {
+		s = sighting{value: beat, at: now}
+		c.heard[n.Name] = s
+	}
+	return s.at
+}
+
+func (c *Controller) syncNode(ctx context.Context, n *corev1.Node) error {
+	now := c.cfg.Clock.Now()
+	p := decide(n, c.heardFrom(n), now, c.cfg.GracePeriod)
+	if p.conditions != nil {
+		updated := n.DeepCopy()
+		updated.Status.Conditions = p.conditions
+		var err error
+		if n, err = c.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return ignoreConflict(err)
+		}
+		if p.becameUnknown {
+			c.event(n, corev1.EventTypeNormal, "NodeNotReady", "Node "+n.Name+" status is now: NodeNotReady")
+		}
+	}
+	if p.taint || p.untaint {
+		if err := c.setTaint(ctx, n, p.taint); err != nil {
+			return err
+		}
+	}
+	if p.podsNotReady {
+		return c.markPodsNotReady(ctx, n.Name, now)
+	}
+	return nil
+}
+
+func (c *Controller) setTaint(ctx context.Context, n *corev1.Node, on bool) error {
+	updated := n.DeepCopy()
+	updated.Spec.Taints = nil
+	for _, t := range n.Spec.Taints {
+		if !t.MatchTaint(&unreachable) {
+			updated.Spec.Taints = append(updated.Spec.Taints, t)
+		}
+	}
+	if on {
+		added := unreachable
+		added.TimeAdded = &metav1.Time{Time: c.cfg.Clock.Now()}
+		updated.Spec.Taints = append(updated.Spec.Taints, added)
+	}
+	_, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, updated, metav1.UpdateOptions{})
+	return ignoreConflict(err)
+}
+
+// markPodsNotReady turns Ready False on every pod of the node that has it
+// True, with a NodeNotReady event each, as Kubernetes does.
+func (c *Controller) markPodsNotReady(ctx context.Context, node string, now time.Time) error {
+	objs, err := c.pods.ByIndex(byNode, node)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		pod := o.(*corev1.Pod)
+		st := podNotReady(pod, now)
+		if st == nil {
+			continue
+		}
+		updated := pod.DeepCopy()
+		updated.Status = *st
+		if _, err := c.cfg.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			if err = ignoreConflict(err); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+			continue
+		}
+		c.event(pod, corev1.EventTypeWarning, "NodeNotReady", "Node is not ready")
+	}
+	return nil
+}
+
+func (c *Controller) event(obj runtime.Object, kind, reason, msg string) {
+	c.recorder.Event(obj, kind, reason, msg)
+}
+
+func ignoreConflict(err error) error {
+	if apierrors.IsConflict(err) {
+		return nil // the next round reads the new version
+	}
+	return err
+}
