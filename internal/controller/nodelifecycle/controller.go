@@ -109,9 +109,18 @@ func (c *Controller) monitor(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	live := map[string]bool{}
 	for _, n := range nodes {
+		live[n.Name] = true
 		if err := c.syncNode(ctx, n); err != nil && ctx.Err() == nil {
 			klog.Errorf("node lifecycle: node %s: %v", n.Name, err)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name := range c.heard {
+		if !live[name] {
+			delete(c.heard, name) // a deleted Node: a new one of that name starts afresh
 		}
 	}
 }
