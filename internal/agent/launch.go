@@ -49,17 +49,25 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
-	argv := plan.argv
-	if runnerOf(p) != "" {
-		argv = holdArgv // the command runs at each slot (warmrunner.go)
+	hold, holdEnd, err := a.holdFor(p, name)
+	if err != nil {
+		out.started()
+		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
+		return false
 	}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
-		Sandbox: st.sandbox, Argv: argv, Env: plan.env,
+		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges,
-		Mounts: plan.mounts, Cgroups: cgroupDirs,
+		Mounts: plan.mounts, Cgroups: cgroupDirs, Hold: holdEnd,
 	})
 	out.started()
+	if holdEnd != nil {
+		holdEnd.Close() // the container has its copy
+		if err != nil {
+			hold.Close()
+		}
+	}
 	c.beginRun(cgroupID)
 	c.cgroupDirs = cgroupDirs
 	if err != nil {
@@ -68,7 +76,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return true
 	}
 	c.runStarted(proc, plan.env, now)
-	a.startWarm(p, st, c, plan.argv, plan.uid, plan.gid)
+	a.startWarm(p, st, c, hold)
 	a.startProbes(key, p, st, c, spec, c.env)
 	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)

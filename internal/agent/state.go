@@ -75,6 +75,7 @@ type pod struct {
 	memoryReleased bool              // tmpfs volumes unmounted: the pod has finished
 	// warm is a warm runner pod's slot loop (warmrunner.go).
 	warm          *warm.Handle
+	warmHold      *runtime.Hold // its container's hold (runtime.Hold)
 	warmContainer string
 	// reported is the status the agent last wrote, nil until it has. The
 	// informer's copy can be older than that write (see statuswrite.go).

@@ -177,7 +177,10 @@ static void ordo_hide(const char *dir) {
 // ordo_spec is the parsed command line. Its lists have no fixed limit:
 // each is sized from argc, which bounds how many entries it can hold, so
 // no --cgroup, --hide or --mount is ever dropped.
+void ordo_hold(int fd, const char *path, char **argv, char **envp);
+
 struct ordo_spec {
+	int hold; // a warm runner's hold: serve runs on fd 4 (hold_c.go)
 	const char *sandbox, *workdir, *uid, *gid;
 	const char **cgroups;
 	int ncgroups;
@@ -217,6 +220,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
 		if (strcmp(a, "--host-ipc") == 0) { s->host_ipc = 1; continue; }
 		if (strcmp(a, "--no-new-privs") == 0) { s->no_new_privs = 1; continue; }
+		if (strcmp(a, "--hold") == 0) { s->hold = 1; continue; }
 		if (i + 1 >= argc) break;
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
 		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
@@ -400,6 +404,12 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	if (s.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		ordo_fail("set no_new_privs: %s", strerror(errno), NULL);
 	ordo_die_with_agent();
+	if (s.hold) {
+		// The status pipe's close says the container started; fd 4 is the
+		// agent's end of the runs.
+		close(3);
+		ordo_hold(4, path, s.argv, envp);
+	}
 	// Only stdin, stdout and stderr cross into the container.
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(path, s.argv, envp);

@@ -117,6 +117,9 @@ type ContainerConfig struct {
 	Mounts []Mount
 	// Cgroups are the cgroup directories (from Cgroups.Create) to run in.
 	Cgroups []string
+	// Hold, when set (from NewHold), makes the container a warm runner's
+	// hold: its command runs only when the agent's Hold asks.
+	Hold *os.File
 }
 
 // StartError is a failure before the container's command ran.
@@ -157,6 +160,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if c.NoNewPrivileges {
 		args = append(args, "--no-new-privs")
 	}
+	if c.Hold != nil {
+		args = append(args, "--hold")
+	}
 	if c.Sandbox.hostIPC {
 		args = append(args, "--host-ipc")
 	}
@@ -176,6 +182,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	cmd := exec.Command(r.Binary, append(append(args, "--"), c.Argv...)...)
 	cmd.Env = c.Env
 	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
+	if c.Hold != nil {
+		cmd.ExtraFiles = []*os.File{c.Hold} // fd 4, after the status pipe
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: cloneFlags(c.Sandbox.pid),
 		Setpgid:    true,
@@ -201,7 +210,7 @@ func startReporting(cmd *exec.Cmd) (<-chan string, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.ExtraFiles = []*os.File{w}
+	cmd.ExtraFiles = append([]*os.File{w}, cmd.ExtraFiles...)
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

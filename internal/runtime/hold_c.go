@@ -1,0 +1,124 @@
+package runtime
+
+/*
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// ordo_hold_send writes one message to the agent; a lost agent ends the
+// hold (its container goes with it, as every container does).
+static void ordo_hold_send(int fd, const char *msg) {
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0) _exit(0);
+}
+
+// ordo_hold_run forks one run of the command: in its own process group
+// (so that a kill reaches what it forks), with the given stdout and
+// stderr and ORDO_SCHEDULED_TIME set; it returns the pid, or -errno.
+static int ordo_hold_run(const char *path, char **argv, char **envp, const char *slot, int out, int err) {
+	int n = 0;
+	while (envp[n]) n++;
+	char **env = calloc((size_t)n + 2, sizeof *env);
+	if (env == NULL) return -ENOMEM;
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (strncmp(envp[i], "ORDO_SCHEDULED_TIME=", 20) != 0) env[k++] = envp[i];
+	char *when = malloc(strlen(slot) + 21);
+	if (when == NULL) { free(env); return -ENOMEM; }
+	sprintf(when, "ORDO_SCHEDULED_TIME=%s", slot);
+	env[k++] = when;
+	env[k] = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		for (int fd = 3; fd < 1024; fd++) close(fd);
+		execve(path, argv, env);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	free(when);
+	free(env);
+	return pid < 0 ? -errno : pid;
+}
+
+// ordo_hold_request handles one message: "run ID SLOT" with the run's
+// stdout and stderr as rights, or "kill PID".
+static void ordo_hold_request(int fd, const char *path, char **argv, char **envp) {
+	char buf[512];
+	char ctl[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = {buf, sizeof buf - 1};
+	struct msghdr m = {0};
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof ctl;
+	ssize_t n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0) _exit(0); // the agent is gone
+	buf[n] = 0;
+	int fds[2] = {-1, -1};
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+			memcpy(fds, CMSG_DATA(c), sizeof fds);
+	char reply[128], slot[128];
+	long id, pid;
+	if (sscanf(buf, "run %ld %127s", &id, slot) == 2 && fds[0] >= 0) {
+		int r = ordo_hold_run(path, argv, envp, slot, fds[0], fds[1]);
+		snprintf(reply, sizeof reply, r > 0 ? "started %ld %d" : "failed %ld %d", id, r > 0 ? r : -r);
+		ordo_hold_send(fd, reply);
+	} else if (sscanf(buf, "kill %ld", &pid) == 1 && pid > 1) {
+		kill((pid_t)-pid, SIGKILL);
+	}
+	if (fds[0] >= 0) close(fds[0]);
+	if (fds[1] >= 0) close(fds[1]);
+}
+
+// ordo_hold is a warm runner's hold process, in place of its command: it
+// sits in the container (its namespaces, root, user, cgroups and
+// environment), forks a run of the command whenever the agent asks on fd,
+// and reports each run's start and exit ("started ID PID", "failed ID
+// ERRNO", "exited PID STATUS"). As the container's PID 1 it also reaps
+// orphans. SIGTERM ends it.
+void ordo_hold(int fd, const char *path, char **argv, char **envp) {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) _exit(126);
+	for (;;) {
+		struct pollfd p[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR) continue;
+			_exit(126);
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) == sizeof si && (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)) _exit(0);
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				char msg[64];
+				int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+				snprintf(msg, sizeof msg, "exited %d %d", pid, code);
+				ordo_hold_send(fd, msg);
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) ordo_hold_request(fd, path, argv, envp);
+	}
+}
+*/
+import "C"
