@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// runnerMemory finds a runner pod's hold process (sleep infinity) and
+// runnerMemory finds a runner pod's hold process (the container's
+// `ordo internal-exec --hold`, which forks each run) and
 // sums the resident memory of every process in its network namespace
 // (the pod's sandbox and its warm container): what an idle runner pod
 // costs beyond what its command uses while it runs.
@@ -18,7 +19,7 @@ func runnerMemory() (string, error) {
 	var hold string
 	for _, p := range procs {
 		cmd, err := os.ReadFile(p)
-		if err == nil && bytes.Equal(cmd, []byte("sleep\x00infinity\x00")) {
+		if err == nil && bytes.HasPrefix(cmd, []byte("/")) && bytes.Contains(cmd, []byte("\x00internal-exec\x00")) && bytes.Contains(cmd, []byte("\x00--hold\x00")) {
 			hold = filepath.Base(filepath.Dir(p))
 			break
 		}
@@ -27,7 +28,7 @@ func runnerMemory() (string, error) {
 		return "", fmt.Errorf("no runner pod's hold process found")
 	}
 	netns, _ := os.Readlink("/proc/" + hold + "/ns/net")
-	var total int64
+	var total, totalPss int64
 	var parts []string
 	for _, p := range procs {
 		pid := filepath.Base(filepath.Dir(p))
@@ -39,11 +40,31 @@ func runnerMemory() (string, error) {
 		name := "?"
 		if f := strings.Fields(strings.ReplaceAll(string(cmd), "\x00", " ")); len(f) > 0 {
 			name = filepath.Base(f[0])
+			if pid == hold {
+				name = "hold"
+			} else if len(f) > 1 && f[1] == "internal-sandbox" {
+				name = "sandbox"
+			}
 		}
+		pss := pssOf(pid)
 		total += rss
-		parts = append(parts, fmt.Sprintf("%s %d KiB", name, rss))
+		totalPss += pss
+		parts = append(parts, fmt.Sprintf("%s %d KiB RSS / %d KiB PSS", name, rss, pss))
 	}
-	return fmt.Sprintf("%.2f MiB RSS in the pod's namespaces (%s)", float64(total)/1024, strings.Join(parts, ", ")), nil
+	return fmt.Sprintf("%.2f MiB RSS, %.2f MiB PSS in the pod's namespaces (%s); PSS shares the pages of the ordo binary and libc with the processes that map them too",
+		float64(total)/1024, float64(totalPss)/1024, strings.Join(parts, ", ")), nil
+}
+
+// pssOf is a process's proportional set size (KiB), from smaps_rollup.
+func pssOf(pid string) int64 {
+	data, _ := os.ReadFile("/proc/" + pid + "/smaps_rollup")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // status reads VmRSS (KiB) and PPid of a process.

@@ -17,7 +17,10 @@ package runtime
 // namespace has a non-zero si_pid): the pod's processes live only as long as
 // the sandbox, so one `kill 1` in a container must not end them all. The
 // agent stops sandboxes with SIGKILL.
+void ordo_drop_clean_pages(void); // hold_c.go
+
 static void ordo_sandbox_wait(void) {
+	ordo_drop_clean_pages();
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
