@@ -51,4 +51,11 @@
 // overlay, with its own /dev (the standard devices only), /proc, /tmp and
 // /dev/shm, and the pod's volumes and /etc files bound in (see ordo_root
 // in exec_c.go). Limits are set on a cgroup per container run (cgroup.go).
+//
+// A warm runner's container (ContainerConfig.Hold) is set up the same way
+// but runs a hold process in place of its command (hold_c.go): it forks
+// the command whenever the agent's Hold asks over a socket (hold.go), so a
+// run starts inside the container with no namespace to enter and no
+// cgroup to join. Sandboxes and holds give back their clean read-only
+// pages once set up (ordo_drop_clean_pages).
 package runtime
