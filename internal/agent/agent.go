@@ -64,6 +64,10 @@ type Config struct {
 	// logs to the API server (nil ServeTLS: not at all).
 	ServeAddr string
 	ServeTLS  *tls.Config
+	// StopPodsOnExit stops every pod when Run ends. By default the pods
+	// outlive the agent, under their shims, for the next agent to adopt
+	// (adopt.go).
+	StopPodsOnExit bool
 }
 
 // PodNetwork wires a pod's network namespace (package network).
@@ -91,6 +95,9 @@ type Agent struct {
 	// network, volumes) does not hold up the others.
 	mu    sync.Mutex
 	state map[string]*pod // by namespace/name
+	// adoptions are the pods an earlier agent left running, until their
+	// first sync takes them (adopt.go).
+	adoptions map[string]*adoption
 
 	tokens tokenCache // pods' service-account tokens
 }
@@ -145,15 +152,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer events.Start(broadcaster, a.cfg.Client)()
 	a.recorder = events.RecorderOnHost(broadcaster, "kubelet", a.cfg.NodeName)
 
-	if a.cfg.Cgroups != nil {
-		a.cfg.Cgroups.Sweep()
-	}
-	if a.cfg.Network != nil {
-		// Every pod of an earlier run died with it: free their addresses.
-		if err := a.cfg.Network.Sweep(nil); err != nil {
-			a.log("sweep pod network: %v", err)
-		}
-	}
 	factory := informers.NewSharedInformerFactoryWithOptions(a.cfg.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", a.cfg.NodeName).String()
@@ -179,14 +177,21 @@ func (a *Agent) Run(ctx context.Context) error {
 	all.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
 	all.WaitForCacheSync(ctx.Done())
+	adopted := a.findShims()
+	a.mu.Lock()
+	a.adoptions = adopted
+	a.mu.Unlock()
+	a.sweepAllBut(adopted)
 	a.sweepPodDirs()
 	go a.heartbeat(ctx)
 
 	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
 	factory.Shutdown()
 	all.Shutdown()
-	a.stopEverything()
-	a.unmountPodVolumes()
+	if a.cfg.StopPodsOnExit {
+		a.stopEverything()
+		a.unmountPodVolumes()
+	}
 	return nil
 }
 
@@ -197,12 +202,18 @@ func (a *Agent) enqueue(obj interface{}) {
 	}
 }
 
-// stopEverything kills every pod's processes at shutdown.
+// stopEverything kills every pod's processes at shutdown
+// (StopPodsOnExit), adopted or not yet.
 func (a *Agent) stopEverything() {
 	a.mu.Lock()
 	all := a.state
 	a.state = map[string]*pod{}
+	left := a.adoptions
+	a.adoptions = nil
 	a.mu.Unlock()
+	for _, ad := range left {
+		ad.sandbox.Stop()
+	}
 	for _, st := range all {
 		st.mu.Lock()
 		a.killNow(st)

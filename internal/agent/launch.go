@@ -55,13 +55,20 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
+	run := c.runs
+	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, TermLog: c.termLog,
+		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges,
 		Mounts: plan.mounts, Cgroups: cgroupDirs, Hold: holdEnd,
+		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep,
 	})
 	out.started()
+	if run > 0 {
+		st.sandbox.Forget(runTag(name, run-1)) // its exit is recorded
+	}
 	if holdEnd != nil {
 		holdEnd.Close() // the container has its copy
 		if err != nil {

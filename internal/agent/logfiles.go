@@ -22,9 +22,11 @@ func (a *Agent) logPath(p *corev1.Pod, name string, n int) string {
 	return filepath.Join(a.podDir(p), name, fmt.Sprintf("%d.log", n))
 }
 
-// containerOutput is the write ends of a run's stdout and stderr pipes.
+// containerOutput is the write ends of a run's stdout and stderr pipes,
+// and their read ends for the pod's shim to keep (runtime.ContainerConfig.Keep).
 type containerOutput struct {
 	stdout, stderr *os.File
+	keep           []*os.File
 	file           *logs.File
 	wait           []func()
 }
@@ -41,7 +43,7 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 	}
 	out := &containerOutput{file: lf}
 	for _, stream := range []string{"stdout", "stderr"} {
-		w, wait, err := lf.Pipe(stream)
+		w, r, wait, err := lf.Pipe(stream)
 		if err != nil {
 			out.started()
 			return nil, err
@@ -52,8 +54,33 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 			out.stderr = w
 		}
 		out.wait = append(out.wait, wait)
+		out.keep = append(out.keep, r)
 	}
 	return out, nil
+}
+
+// adoptLog reopens the log of run n for the pipes an earlier agent made
+// (stdout's and stderr's read ends, as the pod's shim kept them) and
+// copies what they hold and what follows.
+func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) {
+	if len(pipes) < 2 {
+		for _, f := range pipes {
+			f.Close()
+		}
+		return
+	}
+	lf, err := logs.Create(a.logPath(p, name, n), a.cfg.Clock.Now)
+	if err != nil {
+		a.log("reopen the log of %s/%s %s: %v", p.Namespace, p.Name, name, err)
+		pipes[0].Close()
+		pipes[1].Close()
+		return
+	}
+	out := &containerOutput{file: lf}
+	for i, stream := range []string{"stdout", "stderr"} {
+		out.wait = append(out.wait, lf.Adopt(stream, pipes[i]))
+	}
+	out.started()
 }
 
 // started closes the agent's copies of the write ends (the process holds its

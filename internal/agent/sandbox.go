@@ -2,8 +2,12 @@ package agent
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
 // prepareMounts prepares the pod's volumes and /etc files once; each
@@ -40,8 +44,12 @@ func (a *Agent) podIP(p *corev1.Pod, st *pod) string {
 // network, gives its network namespace an IP. A node without pod networking
 // runs the pod on the host network and says so in a warning event.
 func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
-	cfg := sandboxConfig(p, a.cfg.Network != nil)
+	cfg := a.sandboxConfigOf(p)
 	hostNet := cfg.HostNetwork
+	if err := os.MkdirAll(filepath.Dir(cfg.ShimSocket), 0o755); err != nil {
+		a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+		return false
+	}
 	sb, err := a.cfg.Runtime.StartSandbox(cfg)
 	if err != nil {
 		a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
@@ -68,6 +76,19 @@ func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
 	}
 	return true
 }
+
+// sandboxConfigOf is the pod's sandbox, with its shim's socket in the pod's
+// directory, where a restarted agent looks for it (adopt.go).
+func (a *Agent) sandboxConfigOf(p *corev1.Pod) runtime.SandboxConfig {
+	cfg := sandboxConfig(p, a.cfg.Network != nil)
+	cfg.ShimSocket = a.shimSocket(p)
+	return cfg
+}
+
+func (a *Agent) shimSocket(p *corev1.Pod) string { return filepath.Join(a.podDir(p), shimSocketName) }
+
+// shimSocketName is the pod's shim's socket in the pod's directory.
+const shimSocketName = "shim.sock"
 
 // stopSandbox stops the sandbox and frees the pod's address.
 func (a *Agent) stopSandbox(st *pod) {

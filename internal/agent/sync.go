@@ -66,11 +66,19 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 	if st != nil && st.uid != string(p.UID) {
 		old, st = st, nil
 	}
-	if st == nil {
+	fresh := st == nil
+	if fresh {
 		st = restore(p, a.cfg.Clock.Now())
 		a.state[key] = st
 	}
 	a.mu.Unlock()
+	if ad := a.takeAdoption(key); ad != nil && fresh {
+		st.mu.Lock()
+		a.adoptPod(key, p, st, ad)
+		st.mu.Unlock()
+	} else if ad != nil {
+		ad.sandbox.Stop()
+	}
 	if st.lostToRestart {
 		st.lostToRestart = false
 		a.event(p, corev1.EventTypeNormal, "SandboxChanged", "%s", sandboxChangedMessage(p, st.lostIP))

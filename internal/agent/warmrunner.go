@@ -98,11 +98,11 @@ func runLogged(logPath string, now func() time.Time, run func(stdout, stderr *os
 		return 0, err
 	}
 	defer lf.Close()
-	stdout, waitOut, err := lf.Pipe("stdout")
+	stdout, _, waitOut, err := lf.Pipe("stdout")
 	if err != nil {
 		return 0, err
 	}
-	stderr, waitErr, err := lf.Pipe("stderr")
+	stderr, _, waitErr, err := lf.Pipe("stderr")
 	if err != nil {
 		stdout.Close()
 		waitOut()

@@ -134,12 +134,13 @@ func (c *Cgroups) Remove(id string) {
 	}
 }
 
-// Sweep removes every container cgroup left by an earlier agent.
-func (c *Cgroups) Sweep() {
+// Sweep removes every container cgroup left by an earlier agent, except
+// those keep (when set) says belong to a pod that lives on.
+func (c *Cgroups) Sweep(keep func(id string) bool) {
 	for _, parent := range c.dirs {
 		entries, _ := os.ReadDir(parent)
 		for _, e := range entries {
-			if e.IsDir() {
+			if e.IsDir() && (keep == nil || !keep(e.Name())) {
 				removeCgroup(filepath.Join(parent, e.Name()))
 			}
 		}
@@ -178,7 +179,7 @@ func enterCgroups(dirs []string) error {
 
 // RemoveParent deletes the (empty) parent cgroups, at shutdown.
 func (c *Cgroups) RemoveParent() {
-	c.Sweep()
+	c.Sweep(nil)
 	for _, parent := range c.dirs {
 		_ = os.Remove(parent)
 	}

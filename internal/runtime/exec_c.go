@@ -357,11 +357,11 @@ static const char *ordo_exec_path(const char *name, char *buf, size_t len) {
 	return NULL;
 }
 
-// ordo_die_with_agent (re)arms SIGKILL for when the agent dies, as late as
-// possible: a change of user clears the parent-death signal Go set, and a
-// child started in the pod's PID namespace has none from Go (see
-// parentDeathSignal). If the agent died already, the read end of the status
-// pipe is closed, which poll reports as an error on fd 3.
+// ordo_die_with_agent (re)arms SIGKILL for when the pod's shim (the
+// parent) dies, as late as possible: a change of user clears the
+// parent-death signal the shim set. If the agent died during the start,
+// the read end of the status pipe is closed, which poll reports as an
+// error on fd 3: a start nobody saw finish is not left running.
 static void ordo_die_with_agent(void) {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ordo_fail("set parent death signal: %s", strerror(errno), NULL);
 	struct pollfd status = {3, POLLOUT, 0};

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -42,10 +42,15 @@ type SandboxConfig struct {
 	HostIPC bool
 	// PID is the PID namespace the pod's containers run in.
 	PID PIDNamespace
+	// ShimSocket is where the pod's shim listens, so that a restarted agent
+	// finds it again (AdoptSandbox). Empty: a temporary socket, for a pod
+	// no later agent adopts.
+	ShimSocket string
 }
 
-// Sandbox is a running pod sandbox.
+// Sandbox is a running pod sandbox: its shim and the sandbox process.
 type Sandbox struct {
+	shim    *shim
 	proc    *Process
 	pid     PIDNamespace
 	hostIPC bool
@@ -54,32 +59,103 @@ type Sandbox struct {
 // PID is the sandbox process, whose namespaces containers join.
 func (s *Sandbox) PID() int { return s.proc.PID() }
 
-// Stop kills the sandbox and waits for it.
+// Stop kills the sandbox and everything else the pod's shim started, and
+// ends the shim.
 func (s *Sandbox) Stop() {
 	s.proc.Signal(syscall.SIGKILL)
+	s.shim.exit()
 	<-s.proc.Done()
 }
 
-// StartSandbox starts a pod's sandbox and waits until its hostname is set.
+// Forget drops the shim's record of an exited container run (tag), whose
+// exit the agent has reported.
+func (s *Sandbox) Forget(tag string) { s.shim.forget(tag) }
+
+// sandboxTag is the shim's name for the sandbox process.
+const sandboxTag = "sandbox"
+
+// StartSandbox starts a pod's shim and, under it, the sandbox, and waits
+// until the sandbox's hostname is set.
 func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
-	cmd := exec.Command(r.Binary, "internal-sandbox", "--hostname", c.Hostname)
-	cmd.Env = []string{sandboxEnv + "=" + c.Hostname}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: sandboxFlags(c),
-		Setpgid:    true,
-		Pdeathsig:  syscall.SIGKILL,
-	}
-	ready, err := startReporting(cmd)
+	sh, err := r.startShim(c.ShimSocket)
 	if err != nil {
 		return nil, err
 	}
-	p := watch(cmd, nil)
-	if msg := <-ready; msg != "" {
-		p.Signal(syscall.SIGKILL)
-		<-p.Done()
-		return nil, fmt.Errorf("sandbox: %s", msg)
+	status, err := newStatusPipe()
+	if err != nil {
+		sh.exit()
+		return nil, err
 	}
-	return &Sandbox{proc: p, pid: c.PID, hostIPC: c.HostIPC}, nil
+	p, err := sh.spawn(r.agentBinary(), spawnRequest{
+		tag: sandboxTag, cloneFlags: sandboxFlags(c),
+		argv:  []string{r.Binary, "internal-sandbox", "--hostname", c.Hostname},
+		env:   []string{sandboxEnv + "=" + c.Hostname},
+		child: []*os.File{devNull, devNull, status.w},
+	})
+	if msg := status.result(err); err != nil || msg != "" {
+		sh.exit()
+		if err == nil {
+			err = errors.New(msg)
+		}
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return &Sandbox{shim: sh, proc: p, pid: c.PID, hostIPC: c.HostIPC}, nil
+}
+
+// AdoptSandbox connects to the shim of a pod an earlier agent started and
+// returns its sandbox and every other record the shim keeps (container
+// runs, live or exited while no agent was connected). A shim whose sandbox
+// is gone, or that speaks a newer protocol, is ended with its processes
+// and reported as an error.
+func (r *Runtime) AdoptSandbox(c SandboxConfig) (*Sandbox, []Child, error) {
+	sh, err := dialShim(c.ShimSocket)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := sh.list()
+	if err == nil && l.version > shimVersion {
+		err = fmt.Errorf("the pod's shim speaks protocol %d, newer than this agent's %d", l.version, shimVersion)
+	}
+	var sb *Process
+	var rest []Child
+	for _, ch := range l.children {
+		if ch.Tag == sandboxTag {
+			sb = ch.Proc
+			continue
+		}
+		rest = append(rest, ch)
+	}
+	if err == nil && (sb == nil || isDone(sb)) {
+		err = errors.New("the pod's sandbox is not running")
+	}
+	if err != nil {
+		for _, ch := range rest {
+			closeAll(ch.Files)
+		}
+		sh.exit()
+		return nil, nil, err
+	}
+	return &Sandbox{shim: sh, proc: sb, pid: c.PID, hostIPC: c.HostIPC}, rest, nil
+}
+
+// EndShim ends the shim listening at socket and everything it started,
+// for a pod no agent will adopt. It returns false if no shim answered.
+func EndShim(socket string) bool {
+	sh, err := dialShim(socket)
+	if err != nil {
+		return false
+	}
+	sh.exit()
+	return true
+}
+
+func isDone(p *Process) bool {
+	select {
+	case <-p.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // sandboxFlags are the namespaces a sandbox creates. With a pod-wide PID
@@ -120,6 +196,12 @@ type ContainerConfig struct {
 	// Hold, when set (from NewHold), makes the container a warm runner's
 	// hold: its command runs only when the agent's Hold asks.
 	Hold *os.File
+	// Tag names the run to the pod's shim, unique within the pod; Meta is
+	// kept with it and Keep (the agent's ends of the output pipes, at most
+	// four) held open, all handed back by AdoptSandbox.
+	Tag  string
+	Meta []byte
+	Keep []*os.File
 }
 
 // StartError is a failure before the container's command ran.
@@ -179,59 +261,137 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		}
 		args = append(args, "--mount", m.Source, m.Target, mode)
 	}
-	cmd := exec.Command(r.Binary, append(append(args, "--"), c.Argv...)...)
-	cmd.Env = c.Env
-	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
-	if c.Hold != nil {
-		cmd.ExtraFiles = []*os.File{c.Hold} // fd 4, after the status pipe
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: cloneFlags(c.Sandbox.pid),
-		Setpgid:    true,
-		Pdeathsig:  parentDeathSignal(c.Sandbox.pid),
-	}
-	ready, err := startIn(c.Sandbox.pid, c.Sandbox, cmd)
+	out, err := outputFiles(c.Stdout, c.Stderr)
 	if err != nil {
 		return nil, err
 	}
-	p := watch(cmd, leftovers(c.Sandbox.pid, cmd))
-	if msg := <-ready; msg != "" {
+	status, err := newStatusPipe()
+	if err != nil {
+		out.close()
+		return nil, err
+	}
+	child := []*os.File{out.stdout, out.stderr, status.w}
+	if c.Hold != nil {
+		child = append(child, c.Hold) // fd 4
+	}
+	pidNS := 0
+	if c.Sandbox.pid == PIDPod {
+		pidNS = c.Sandbox.PID()
+	}
+	tag := c.Tag
+	if tag == "" {
+		tag = "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	p, err := c.Sandbox.shim.spawn(r.agentBinary(), spawnRequest{
+		tag: tag, cloneFlags: cloneFlags(c.Sandbox.pid), pidNSOf: pidNS,
+		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
+		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta,
+		onExit: leftovers(c.Sandbox.pid),
+	})
+	out.started(p)
+	if msg := status.result(err); err != nil {
+		return nil, err
+	} else if msg != "" {
 		<-p.Done()
 		return nil, &StartError{Msg: msg}
 	}
 	return p, nil
 }
 
-// startReporting starts cmd with a close-on-exec status pipe as fd 3. The
-// child writes an error there if it fails before exec; a clean close means
-// the final program is running. The returned channel yields "" or the error.
-func startReporting(cmd *exec.Cmd) (<-chan string, error) {
+// statusPipe is a start's status pipe: the child gets the write end as
+// fd 3 and writes an error there if it fails before its exec; a clean
+// close (on exec) means the final program is running.
+type statusPipe struct{ r, w *os.File }
+
+func newStatusPipe() (*statusPipe, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd.ExtraFiles = append([]*os.File{w}, cmd.ExtraFiles...)
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		r.Close()
-		return nil, err
-	}
-	out := make(chan string, 1)
-	go func() {
-		defer r.Close()
-		var buf bytes.Buffer
-		_, _ = io.Copy(&buf, r)
-		out <- buf.String()
-	}()
-	return out, nil
+	return &statusPipe{r: r, w: w}, nil
 }
 
-// Process is a started sandbox or container process.
+// result closes the agent's write end and reads what the child reported,
+// or nothing when the start itself failed (err).
+func (s *statusPipe) result(err error) string {
+	s.w.Close()
+	defer s.r.Close()
+	if err != nil {
+		return ""
+	}
+	var buf bytes.Buffer
+	_, _ = io.Copy(&buf, s.r)
+	return buf.String()
+}
+
+// devNull is the output of processes nobody reads.
+var devNull, _ = os.OpenFile(os.DevNull, os.O_RDWR, 0)
+
+// output is a container's stdout and stderr as files: the caller's, or
+// pipes copied into the caller's writers (a Process is done only once
+// they are drained).
+type output struct {
+	stdout, stderr *os.File
+	pipes          []*os.File // write ends to close once the child has them
+	copied         sync.WaitGroup
+}
+
+func outputFiles(stdout, stderr io.Writer) (*output, error) {
+	o := &output{}
+	var err error
+	if o.stdout, err = o.file(stdout); err == nil {
+		o.stderr, err = o.file(stderr)
+	}
+	if err != nil {
+		o.close()
+	}
+	return o, err
+}
+
+func (o *output) file(w io.Writer) (*os.File, error) {
+	switch f := w.(type) {
+	case nil:
+		return devNull, nil
+	case *os.File:
+		return f, nil
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	o.pipes = append(o.pipes, pw)
+	o.copied.Add(1)
+	go func() {
+		defer o.copied.Done()
+		defer r.Close()
+		_, _ = io.Copy(w, r)
+	}()
+	return pw, nil
+}
+
+func (o *output) close() {
+	for _, p := range o.pipes {
+		p.Close()
+	}
+}
+
+// started closes the agent's write ends; p (nil if the start failed) is
+// done only once the copies are complete.
+func (o *output) started(p *Process) {
+	o.close()
+	if p != nil && len(o.pipes) > 0 {
+		p.drained = &o.copied
+	}
+}
+
+// Process is a process a pod's shim started: a sandbox or a container.
 type Process struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	exit Exit
+	pid     int
+	done    chan struct{}
+	exit    Exit
+	onExit  func(pid int)
+	once    sync.Once
+	drained *sync.WaitGroup // output still being copied, if any
 }
 
 // Exit is how a process ended.
@@ -241,19 +401,25 @@ type Exit struct {
 	FinishedAt time.Time
 }
 
-// watch waits for cmd in the background; onExit, when set, runs after the
-// process is reaped and before Done is closed.
-func watch(cmd *exec.Cmd, onExit func()) *Process {
-	p := &Process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		err := cmd.Wait()
-		p.exit = exitOf(cmd, err)
-		if onExit != nil {
-			onExit()
+func newProcess(pid int, onExit func(int)) *Process {
+	return &Process{pid: pid, done: make(chan struct{}), onExit: onExit}
+}
+
+// finish records the exit the shim reported; onExit, when set, runs
+// before Done is closed.
+func (p *Process) finish(ws syscall.WaitStatus, at time.Time) {
+	p.once.Do(func() {
+		p.exit = exitOf(ws, at)
+		if p.onExit != nil {
+			p.onExit(p.pid)
 		}
-		close(p.done)
-	}()
-	return p
+		go func() {
+			if p.drained != nil {
+				p.drained.Wait()
+			}
+			close(p.done)
+		}()
+	})
 }
 
 // leftovers is what to do when a container's command exits. In a PID
@@ -261,44 +427,31 @@ func watch(cmd *exec.Cmd, onExit func()) *Process {
 // with its PID 1. Without one, its process group is killed, as runc kills a
 // container's leftovers when the container has no PID namespace of its own.
 // (Cgroups.Remove catches processes that left the group.)
-func leftovers(mode PIDNamespace, cmd *exec.Cmd) func() {
+func leftovers(mode PIDNamespace) func(int) {
 	if mode == PIDPerContainer {
 		return nil
 	}
-	return func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return func(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 }
 
-// exitOf maps a wait result to Kubernetes' exit code: the code, or 128+signal.
-func exitOf(cmd *exec.Cmd, err error) Exit {
-	e := Exit{FinishedAt: time.Now()}
-	st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	switch {
-	case ok && st.Signaled():
+// exitOf maps a wait status to Kubernetes' exit code: the code, or
+// 128+signal.
+func exitOf(st syscall.WaitStatus, at time.Time) Exit {
+	e := Exit{FinishedAt: at}
+	if st.Signaled() {
 		e.Signal = st.Signal()
 		e.Code = 128 + int(st.Signal())
-	case ok:
+	} else {
 		e.Code = st.ExitStatus()
-	default:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			e.Code = ee.ExitCode()
-		}
 	}
 	return e
 }
 
 // exited reports whether the sandbox process is gone.
-func (s *Sandbox) exited() bool {
-	select {
-	case <-s.proc.Done():
-		return true
-	default:
-		return false
-	}
-}
+func (s *Sandbox) exited() bool { return isDone(s.proc) }
 
 // PID is the process id in the agent's PID namespace.
-func (p *Process) PID() int { return p.cmd.Process.Pid }
+func (p *Process) PID() int { return p.pid }
 
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -308,5 +461,7 @@ func (p *Process) Exit() Exit { return p.exit }
 
 // Signal sends sig to the process's whole group.
 func (p *Process) Signal(sig syscall.Signal) {
-	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	if p.pid > 0 && !isDone(p) {
+		_ = syscall.Kill(-p.pid, sig)
+	}
 }

@@ -68,9 +68,10 @@ func podNetwork(o Options, dataDir string) *network.Network {
 }
 
 // runAgent runs the agent, and with pod networking its cluster DNS server
-// and service proxy (on serviceInterface), until ctx ends; then it removes
-// the pod bridge and cgroups: every pod has been stopped, so nothing is
-// left attached to them.
+// and service proxy (on serviceInterface), until ctx ends. With
+// StopPodsOnExit it then removes the pod bridge and cgroups: every pod has
+// been stopped, so nothing is left attached to them. Otherwise both stay
+// for the pods that outlive the agent.
 func runAgent(ctx context.Context, c agent.Config, serviceInterface string) {
 	servicesDone := make(chan struct{})
 	if n, ok := c.Network.(*network.Network); ok && n != nil {
@@ -84,6 +85,9 @@ func runAgent(ctx context.Context, c agent.Config, serviceInterface string) {
 		klog.Errorf("agent: %v", err)
 	}
 	<-servicesDone
+	if !c.StopPodsOnExit {
+		return
+	}
 	if n, ok := c.Network.(*network.Network); ok && n != nil {
 		if err := n.Remove(); err != nil {
 			klog.Warningf("agent: remove pod bridge: %v", err)

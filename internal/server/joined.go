@@ -33,6 +33,8 @@ type AgentOptions struct {
 	ImageTable string
 	// MaxPods is the pods the node offers (--max-pods).
 	MaxPods int
+	// StopPodsOnExit stops the pods when the agent stops.
+	StopPodsOnExit bool
 }
 
 // DefaultAgentOptions are the defaults of `ordo agent`.
@@ -78,6 +80,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Runtime: agentRuntime(self, dir), DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
 		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
+		StopPodsOnExit: o.StopPodsOnExit,
 	}
 	if c.Images, err = images.Load(o.ImageTable, dir); err != nil {
 		return err

@@ -41,6 +41,9 @@ type Options struct {
 	ServiceCIDR            string
 	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
 	NodePorts alloc.PortRange
+	// StopPodsOnExit stops the local agent's pods when the server stops
+	// (--stop-pods-on-exit); by default they outlive it.
+	StopPodsOnExit bool
 	// NoAgent runs no local agent: this server schedules pods to others.
 	NoAgent bool
 	// NodeName names the local agent's Node (default: the host name).
@@ -181,6 +184,7 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		agentCfg.MaxPods = o.MaxPods
+		agentCfg.StopPodsOnExit = o.StopPodsOnExit
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		var agentDone sync.WaitGroup

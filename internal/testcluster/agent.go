@@ -51,7 +51,7 @@ func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 	a.cmd = exec.Command(s.Bin, "agent", "--server", "https://"+s.Listen, "--token", strings.TrimSpace(string(token)),
 		"--ca-cert", filepath.Join(s.DataDir, "pki", "ca.crt"), "--data-dir", dataDir, "--node-name", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", a.Bridge,
-		"--service-interface", a.ServiceInterface,
+		"--service-interface", a.ServiceInterface, "--stop-pods-on-exit",
 		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50))
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -92,6 +92,7 @@ func (a *Agent) Stop() {
 		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
 		<-a.done
 	}
+	endShims(a.DataDir)
 	(&Server{Bridge: a.Bridge, ServiceInterface: a.ServiceInterface}).RemoveBridge()
 }
 

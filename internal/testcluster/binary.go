@@ -34,21 +34,32 @@ func Binary() (string, error) {
 }
 
 func build() (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
 	dir, err := os.MkdirTemp("", "ordo-bin-")
 	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(dir, "ordo")
-	cmd := exec.Command("make", "-s", "--no-print-directory", out, "BIN="+out)
+	return out, BuildAs(out, "")
+}
+
+// BuildAs builds ordo to out with the release ldflags, stamped as commit
+// when that is not empty: another binary than Binary's, as an upgrade
+// brings.
+func BuildAs(out, commit string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	args := []string{"-s", "--no-print-directory", out, "BIN=" + out}
+	if commit != "" {
+		args = append(args, "GIT_COMMIT="+commit)
+	}
+	cmd := exec.Command("make", args...)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build ordo: %v\n%s", err, msg)
+		return fmt.Errorf("build ordo: %v\n%s", err, msg)
 	}
-	return out, nil
+	return nil
 }
 
 func moduleRoot() (string, error) {

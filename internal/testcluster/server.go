@@ -55,6 +55,11 @@ func Start(dataDir string, extraArgs ...string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return StartBinary(bin, dataDir, extraArgs...)
+}
+
+// StartBinary is Start with the ordo binary at bin.
+func StartBinary(bin, dataDir string, extraArgs ...string) (*Server, error) {
 	for attempt := 1; ; attempt++ {
 		s, err := newServer(bin, dataDir, extraArgs)
 		if err != nil {
@@ -86,7 +91,11 @@ func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	bridge, svcIface := fmt.Sprintf("ordo-t%d", port), fmt.Sprintf("ordo-s%d", port)
 	cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
 	svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
-	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR}, extraArgs...)
+	// Test servers stop their pods when they stop, so a test leaves no
+	// processes behind; a test of pods outliving the server passes
+	// --stop-pods-on-exit=false, which comes later and wins.
+	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR,
+		"--stop-pods-on-exit"}, extraArgs...)
 	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
 		Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
 }
@@ -235,6 +244,23 @@ func tail(path string) string {
 		data = data[len(data)-4000:]
 	}
 	return string(data)
+}
+
+// StopPods ends the pods a stopped server left running (after Kill9, or a
+// stop without --stop-pods-on-exit): it starts the server again with
+// --stop-pods-on-exit, which adopts them, and stops it, which stops them.
+// Whatever still runs then is ended through the shims; it returns how many
+// shims that took, which a test should take as a leak.
+func (s *Server) StopPods() int {
+	if ShimCount(s.DataDir) > 0 && s.cmd == nil {
+		args := s.ExtraArgs
+		s.ExtraArgs = append(append([]string{}, args...), "--stop-pods-on-exit")
+		if err := s.Restart(); err == nil {
+			s.Stop()
+		}
+		s.ExtraArgs = args
+	}
+	return endShims(s.DataDir)
 }
 
 // RemoveBridge deletes the server's pod bridge and service interface,

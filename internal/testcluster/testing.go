@@ -16,12 +16,26 @@ type T struct {
 // StartT starts a server for t in a temporary data directory.
 func StartT(t testing.TB, extraArgs ...string) *T {
 	t.Helper()
-	s, err := Start(t.TempDir(), extraArgs...)
+	bin, err := Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return StartBinaryT(t, bin, extraArgs...)
+}
+
+// StartBinaryT is StartT with the ordo binary at bin (a test of upgrades
+// changes Bin between restarts).
+func StartBinaryT(t testing.TB, bin string, extraArgs ...string) *T {
+	t.Helper()
+	s, err := StartBinary(bin, t.TempDir(), extraArgs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		s.Stop()
+		if n := s.StopPods(); n > 0 {
+			t.Errorf("%d pods' processes outlived the server's stop with --stop-pods-on-exit", n)
+		}
 		s.RemoveBridge()
 		if t.Failed() {
 			t.Logf("server log (%s):\n%s", s.LogPath(), tail(s.LogPath()))

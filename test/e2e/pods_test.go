@@ -174,55 +174,6 @@ spec:
 	}
 }
 
-func TestServerKill9LeavesNoPodProcesses(t *testing.T) {
-	c, cs, node := startWithAgent(t)
-	c.RunIn(`apiVersion: v1
-kind: Pod
-metadata: {name: sleeper}
-spec:
-  nodeName: `+node+`
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: busybox
-    command: [sleep, "3600"]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: keeper}
-spec:
-  nodeName: `+node+`
-  containers:
-  - name: c
-    image: busybox
-    command: [sleep, "3600"]
-`, "apply", "-f", "-")
-	waitPhase(t, cs, "sleeper", corev1.PodRunning)
-	waitPhase(t, cs, "keeper", corev1.PodRunning)
-	if len(ordoChildren(t, c.Bin)) == 0 {
-		t.Fatal("no sandbox or container process found")
-	}
-	c.Kill9()
-	waitFor(t, func() bool { return len(ordoChildren(t, c.Bin)) == 0 }, "pod processes die with the server")
-	if err := c.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	// The restarted agent reports the container it lost; restartPolicy Never
-	// makes the pod Failed, as Kubernetes does for a pod on a lost node.
-	p := waitPhase(t, cs, "sleeper", corev1.PodFailed)
-	if term := p.Status.ContainerStatuses[0].State.Terminated; term == nil || term.ExitCode != 137 {
-		t.Fatalf("container state after restart: %+v", p.Status.ContainerStatuses[0].State)
-	}
-	// Each pod says why: an event names the agent's restart.
-	waitEvent(t, cs, "sleeper", "SandboxChanged", "the ordo agent restarted, and the pod's processes (IP ")
-	waitEvent(t, cs, "sleeper", "SandboxChanged", "with restartPolicy Never it is not re-created")
-	waitEvent(t, cs, "keeper", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created: the ordo agent restarted")
-	waitPod(t, cs, "keeper", func(p *corev1.Pod) bool {
-		return p.Status.Phase == corev1.PodRunning && len(p.Status.ContainerStatuses) == 1 &&
-			p.Status.ContainerStatuses[0].RestartCount == 1 && p.Status.ContainerStatuses[0].State.Running != nil
-	}, "keeper running again after the restart")
-}
-
 // podProcesses lists the processes of a pod's containers: the agent sets
 // HOSTNAME to the pod's hostname in every container's environment.
 func podProcesses(t *testing.T, hostname string) []string {

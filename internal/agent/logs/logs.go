@@ -13,6 +13,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // File is one run's log file, shared by the stdout and stderr writers.
@@ -32,20 +34,37 @@ func Create(path string, now func() time.Time) (*File, error) {
 }
 
 // Pipe returns a writer for one stream ("stdout" or "stderr") to hand to the
-// container process, and a function that waits until everything written to
-// it is in the file. The copier ends when every holder of the pipe is gone.
-func (lf *File) Pipe(stream string) (*os.File, func(), error) {
-	r, w, err := os.Pipe()
+// container process, the pipe's read end (for the pod's shim to hold, so
+// the pipe outlives the agent: see Adopt), and a function that waits until
+// everything written to it is in the file. The copier ends when every
+// holder of the write end is gone. The pipe holds up to PipeBuffer bytes
+// the agent has not read; a container that writes more while no agent
+// reads waits.
+func (lf *File) Pipe(stream string) (w, r *os.File, wait func(), err error) {
+	r, w, err = os.Pipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	_, _ = unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, PipeBuffer)
+	return w, r, lf.Adopt(stream, r), nil
+}
+
+// PipeBuffer is the size each output pipe is given: what a container can
+// write while no agent reads it (the agent restarting) before it blocks.
+// Linux caps it at /proc/sys/fs/pipe-max-size (1 MiB by default).
+const PipeBuffer = 1 << 20
+
+// Adopt copies the lines of a pipe's read end into the file, for a pipe an
+// earlier agent opened and the pod's shim kept. The returned function
+// waits until the pipe is drained.
+func (lf *File) Adopt(stream string, r *os.File) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer r.Close()
 		lf.copyLines(stream, r)
 	}()
-	return w, func() { <-done }, nil
+	return func() { <-done }
 }
 
 // copyLines timestamps each line read from r.

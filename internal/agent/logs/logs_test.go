@@ -16,7 +16,7 @@ func TestWriteAndReadWithKubectlOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, wait, err := lf.Pipe("stdout")
+	w, _, wait, err := lf.Pipe("stdout")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestWriteAndReadWithKubectlOptions(t *testing.T) {
 func TestFollowSeesNewLinesUntilTheContainerStops(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "0.log")
 	lf, _ := Create(path, time.Now)
-	w, wait, _ := lf.Pipe("stdout")
+	w, _, wait, _ := lf.Pipe("stdout")
 	var out bytes.Buffer // read only after Write returns
 	running := make(chan bool, 1)
 	running <- true

@@ -1,0 +1,60 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// runMeta is what the agent leaves with a container run in the pod's shim
+// (runtime.ContainerConfig.Meta), for a later agent to adopt the run:
+// the shim hands it back with the run's process and log pipes. It is the
+// on-disk state of a running pod (held in the shim's memory, not a file),
+// so it is versioned: fields are only ever added, a reader ignores those
+// it does not know, and a version newer than runMetaVersion is not adopted.
+type runMeta struct {
+	Version   int       `json:"v"`
+	Container string    `json:"container"`
+	Run       int       `json:"run"` // 0 for the first run: c.runs before it
+	Started   time.Time `json:"started"`
+	Env       []string  `json:"env,omitempty"`
+	TermLog   string    `json:"termLog,omitempty"`
+	Cgroup    string    `json:"cgroup,omitempty"`
+	CgroupDir []string  `json:"cgroupDirs,omitempty"`
+	Warm      bool      `json:"warm,omitempty"`
+}
+
+const runMetaVersion = 1
+
+func (m runMeta) encode() []byte {
+	m.Version = runMetaVersion
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func decodeRunMeta(b []byte) (runMeta, error) {
+	var m runMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("run record: %w", err)
+	}
+	if m.Version > runMetaVersion {
+		return m, fmt.Errorf("run record version %d is newer than this agent's %d", m.Version, runMetaVersion)
+	}
+	return m, nil
+}
+
+// runTag names run n of a container to the pod's shim.
+func runTag(container string, n int) string { return "c/" + container + "/" + strconv.Itoa(n) }
+
+// parseRunTag is runTag's inverse.
+func parseRunTag(tag string) (container string, n int, ok bool) {
+	rest, ok := strings.CutPrefix(tag, "c/")
+	i := strings.LastIndexByte(rest, '/')
+	if !ok || i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	return rest[:i], n, err == nil
+}

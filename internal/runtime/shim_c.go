@@ -1,0 +1,369 @@
+package runtime
+
+/*
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+void ordo_drop_clean_pages(void); // hold_c.go
+
+#define ORDO_SHIM_VERSION "1"
+#define ORDO_SHIM_MAXFDS 8
+
+// ordo_kid is the shim's record of one process it started: kept until
+// the agent forgets it, so an exit that happens while no agent is
+// connected is reported when one comes back.
+struct ordo_kid {
+	char *tag, *meta;
+	pid_t pid;
+	int alive, status;
+	long long finished; // wall clock, nanoseconds
+	int nkeep, keep[ORDO_SHIM_MAXFDS];
+};
+
+static struct ordo_kid *kids;
+static int nkids, capkids;
+static int client = -1;
+
+static long long ordo_now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+// ordo_msg is a message being built: NUL-terminated fields.
+struct ordo_msg { char *b; size_t len, cap; };
+
+static void ordo_msg_add(struct ordo_msg *m, const char *s) {
+	size_t n = strlen(s) + 1;
+	if (m->len + n > m->cap) {
+		size_t cap = (m->cap + n) * 2;
+		char *b = realloc(m->b, cap);
+		if (b == NULL) _exit(125);
+		m->b = b;
+		m->cap = cap;
+	}
+	memcpy(m->b + m->len, s, n);
+	m->len += n;
+}
+
+static void ordo_msg_addnum(struct ordo_msg *m, long long v) {
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", v);
+	ordo_msg_add(m, buf);
+}
+
+// ordo_shim_send sends m (and fds) to the agent, if one is connected; a
+// failed send means it is gone, and the shim waits for the next.
+static void ordo_shim_send(struct ordo_msg *m, const int *fds, int nfds) {
+	if (client >= 0) {
+		struct iovec iov = {m->b, m->len};
+		struct msghdr h = {0};
+		char ctl[CMSG_SPACE(ORDO_SHIM_MAXFDS * sizeof(int))];
+		h.msg_iov = &iov;
+		h.msg_iovlen = 1;
+		if (nfds > 0) {
+			memset(ctl, 0, sizeof ctl);
+			h.msg_control = ctl;
+			h.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+			struct cmsghdr *c = CMSG_FIRSTHDR(&h);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+			memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+		}
+		if (sendmsg(client, &h, MSG_NOSIGNAL) < 0) {
+			close(client);
+			client = -1;
+		}
+	}
+	free(m->b);
+	m->b = NULL;
+	m->len = m->cap = 0;
+}
+
+static void ordo_kid_free(struct ordo_kid *k) {
+	for (int i = 0; i < k->nkeep; i++) close(k->keep[i]);
+	free(k->tag);
+	free(k->meta);
+	*k = kids[--nkids];
+}
+
+static struct ordo_kid *ordo_kid_find(const char *tag) {
+	for (int i = 0; i < nkids; i++)
+		if (strcmp(kids[i].tag, tag) == 0) return &kids[i];
+	return NULL;
+}
+
+// ordo_shim_child is the forked child: it becomes the requested program
+// with fds[0..nchild) as its descriptors 1, 2, 3 … and /dev/null as 0, in
+// its own process group, killed if the shim dies.
+static void ordo_shim_child(const char *path, char **argv, char **envp, int *fds, int nchild, pid_t shim) {
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != shim && getppid() != 0) _exit(137); // the shim died before the signal was armed
+	int moved[ORDO_SHIM_MAXFDS];
+	for (int i = 0; i < nchild; i++) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64);
+	int null = open("/dev/null", O_RDWR);
+	if (null != 0) { dup2(null, 0); close(null); }
+	for (int i = 0; i < nchild; i++) dup2(moved[i], i + 1);
+	syscall(SYS_close_range, nchild + 1, ~0U, 0);
+	execve(path, argv, envp);
+	dprintf(nchild >= 3 ? 3 : 2, "exec %s: %s", path, strerror(errno));
+	_exit(127);
+}
+
+// ordo_clone forks with namespace flags (a raw clone with no new stack
+// behaves as fork), in the PID namespace of process pidns when it is set.
+static pid_t ordo_clone(long flags, long pidns) {
+	int self = -1;
+	if (pidns > 0) {
+		char p[64];
+		snprintf(p, sizeof p, "/proc/%ld/ns/pid", pidns);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || self < 0 || setns(fd, CLONE_NEWPID) != 0) {
+			int e = errno;
+			if (fd >= 0) close(fd);
+			if (self >= 0) close(self);
+			errno = e;
+			return -1;
+		}
+		close(fd);
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	int e = errno;
+	if (self >= 0) {
+		if (pid != 0 && setns(self, CLONE_NEWPID) != 0) _exit(125); // never fork for another pod
+		close(self);
+	}
+	errno = e;
+	return pid;
+}
+
+// ordo_shim_spawn handles "spawn TAG FLAGS PIDNS NCHILD PATH ARGC argv…
+// ENVC env… META": the first NCHILD descriptors go to the child, the rest
+// are kept for the agent (its ends of the child's log pipes) and handed
+// back with the child's record on "list".
+static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
+	struct ordo_msg reply = {0};
+	int err = EINVAL;
+	if (nf < 8) goto fail;
+	long flags = atol(f[2]), pidns = atol(f[3]);
+	int nchild = atoi(f[4]);
+	int argc = atoi(f[6]);
+	if (nchild < 0 || nchild > nfds || argc < 1 || 7 + argc >= nf) goto fail;
+	int envc = atoi(f[7 + argc]);
+	if (envc < 0 || 8 + argc + envc >= nf) goto fail;
+	char **argv = calloc((size_t)argc + 1, sizeof *argv);
+	char **envp = calloc((size_t)envc + 1, sizeof *envp);
+	if (argv == NULL || envp == NULL) { err = ENOMEM; goto fail; }
+	memcpy(argv, f + 7, (size_t)argc * sizeof *argv);
+	memcpy(envp, f + 8 + argc, (size_t)envc * sizeof *envp);
+	if (nkids == capkids) {
+		capkids = capkids ? capkids * 2 : 8;
+		kids = realloc(kids, (size_t)capkids * sizeof *kids);
+		if (kids == NULL) _exit(125);
+	}
+	pid_t shim = getpid();
+	pid_t pid = ordo_clone(flags, pidns);
+	if (pid == 0) ordo_shim_child(f[5], argv, envp, fds, nchild, shim);
+	err = errno;
+	free(argv);
+	free(envp);
+	if (pid < 0) goto fail;
+	struct ordo_kid *k = &kids[nkids++];
+	memset(k, 0, sizeof *k);
+	k->tag = strdup(f[1]);
+	k->meta = strdup(f[8 + argc + envc]);
+	k->pid = pid;
+	k->alive = 1;
+	for (int i = 0; i < nchild; i++) close(fds[i]);
+	for (int i = nchild; i < nfds; i++) k->keep[k->nkeep++] = fds[i];
+	ordo_msg_add(&reply, "spawned");
+	ordo_msg_add(&reply, f[1]);
+	ordo_msg_addnum(&reply, pid);
+	ordo_shim_send(&reply, NULL, 0);
+	return;
+fail:
+	for (int i = 0; i < nfds; i++) close(fds[i]);
+	ordo_msg_add(&reply, "failed");
+	ordo_msg_add(&reply, nf > 1 ? f[1] : "");
+	ordo_msg_addnum(&reply, err);
+	ordo_shim_send(&reply, NULL, 0);
+}
+
+// ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META"
+// per record, with the record's kept descriptors, then "end VERSION".
+static void ordo_shim_list(void) {
+	for (int i = 0; i < nkids; i++) {
+		struct ordo_kid *k = &kids[i];
+		struct ordo_msg m = {0};
+		ordo_msg_add(&m, "child");
+		ordo_msg_add(&m, k->tag);
+		ordo_msg_addnum(&m, k->pid);
+		ordo_msg_addnum(&m, k->alive);
+		ordo_msg_addnum(&m, k->status);
+		ordo_msg_addnum(&m, k->finished);
+		ordo_msg_add(&m, k->meta);
+		ordo_shim_send(&m, k->keep, k->nkeep);
+	}
+	struct ordo_msg end = {0};
+	ordo_msg_add(&end, "end");
+	ordo_msg_add(&end, ORDO_SHIM_VERSION);
+	ordo_shim_send(&end, NULL, 0);
+}
+
+// ordo_shim_exit kills every process the shim started, with their process
+// groups, reaps them and ends the shim: the pod is being stopped.
+static void ordo_shim_exit(void) {
+	for (int i = 0; i < nkids; i++)
+		if (kids[i].alive) {
+			kill(-kids[i].pid, SIGKILL);
+			kill(kids[i].pid, SIGKILL);
+		}
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+	}
+	_exit(0);
+}
+
+// ordo_shim_request reads and handles one message from the agent.
+static void ordo_shim_request(void) {
+	ssize_t size = recv(client, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	if (size <= 0) {
+		close(client);
+		client = -1;
+		return;
+	}
+	char *buf = malloc((size_t)size + 1);
+	char ctl[CMSG_SPACE(ORDO_SHIM_MAXFDS * sizeof(int))];
+	struct iovec iov = {buf, (size_t)size};
+	struct msghdr h = {0};
+	h.msg_iov = &iov;
+	h.msg_iovlen = 1;
+	h.msg_control = ctl;
+	h.msg_controllen = sizeof ctl;
+	ssize_t n = buf ? recvmsg(client, &h, MSG_CMSG_CLOEXEC) : -1;
+	if (n <= 0) {
+		free(buf);
+		close(client);
+		client = -1;
+		return;
+	}
+	buf[n] = 0;
+	int fds[ORDO_SHIM_MAXFDS], nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			if (k > ORDO_SHIM_MAXFDS - nfds) k = ORDO_SHIM_MAXFDS - nfds;
+			memcpy(fds + nfds, CMSG_DATA(c), (size_t)k * sizeof(int));
+			nfds += k;
+		}
+	char *f[4096];
+	int nf = 0;
+	for (char *p = buf; p < buf + n && nf < 4096; p += strlen(p) + 1) f[nf++] = p;
+	if (nf > 0 && strcmp(f[0], "spawn") == 0) {
+		ordo_shim_spawn(f, nf, fds, nfds);
+		nfds = 0;
+	} else if (nf > 0 && strcmp(f[0], "list") == 0) {
+		ordo_shim_list();
+	} else if (nf > 1 && strcmp(f[0], "forget") == 0) {
+		struct ordo_kid *k = ordo_kid_find(f[1]);
+		if (k && !k->alive) ordo_kid_free(k);
+	} else if (nf > 0 && strcmp(f[0], "exit") == 0) {
+		ordo_shim_exit();
+	}
+	for (int i = 0; i < nfds; i++) close(fds[i]);
+	free(buf);
+}
+
+// ordo_shim_reap records the exits of the shim's children and tells the
+// agent, if one is connected.
+static void ordo_shim_reap(void) {
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < nkids; i++) {
+			struct ordo_kid *k = &kids[i];
+			if (k->pid != pid || !k->alive) continue;
+			k->alive = 0;
+			k->status = status;
+			k->finished = ordo_now_ns();
+			struct ordo_msg m = {0};
+			ordo_msg_add(&m, "exited");
+			ordo_msg_add(&m, k->tag);
+			ordo_msg_addnum(&m, pid);
+			ordo_msg_addnum(&m, status);
+			ordo_msg_addnum(&m, k->finished);
+			ordo_shim_send(&m, NULL, 0);
+		}
+	}
+}
+
+// ordo_shim is a pod's shim (ORDO_SHIM set; fd 3 is its listening socket):
+// the parent of the pod's sandbox and containers, which outlives the agent.
+// It serves one agent connection at a time; a new connection replaces the
+// old. SIGTERM, SIGINT and SIGHUP do not end it (a `pkill ordo` must not
+// take the pods with it): "exit" from the agent, or SIGKILL, does.
+__attribute__((constructor)) static void ordo_shim(void) {
+	if (getenv("ORDO_SHIM") == NULL) return;
+	int listener = 3;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+	if (sfd < 0 || chdir("/") != 0) _exit(126);
+	fcntl(listener, F_SETFD, FD_CLOEXEC);
+	ordo_drop_clean_pages();
+	for (;;) {
+		struct pollfd p[3] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}, {client, POLLIN, 0}};
+		if (poll(p, client >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR) continue;
+			_exit(126);
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			(void)!read(sfd, &si, sizeof si);
+			ordo_shim_reap();
+		}
+		if (p[1].revents & POLLIN) {
+			int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0) {
+				if (client >= 0) close(client);
+				client = c;
+			}
+			continue;
+		}
+		if (client >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) ordo_shim_request();
+	}
+}
+*/
+import "C"
