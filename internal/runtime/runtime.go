@@ -286,9 +286,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		tag: tag, cloneFlags: cloneFlags(c.Sandbox.pid), pidNSOf: pidNS,
 		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
 		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta,
-		onExit: leftovers(c.Sandbox.pid),
+		onExit: leftovers(c.Sandbox.pid), drained: out.drained(),
 	})
-	out.started(p)
+	out.close() // the agent's copies of the write ends
 	if msg := status.result(err); err != nil {
 		return nil, err
 	} else if msg != "" {
@@ -375,13 +375,13 @@ func (o *output) close() {
 	}
 }
 
-// started closes the agent's write ends; p (nil if the start failed) is
-// done only once the copies are complete.
-func (o *output) started(p *Process) {
-	o.close()
-	if p != nil && len(o.pipes) > 0 {
-		p.drained = &o.copied
+// drained is what a process writing to o waits for before it is done:
+// the copies of its pipes, if any.
+func (o *output) drained() *sync.WaitGroup {
+	if len(o.pipes) == 0 {
+		return nil
 	}
+	return &o.copied
 }
 
 // Process is a process a pod's shim started: a sandbox or a container.
@@ -413,10 +413,12 @@ func (p *Process) finish(ws syscall.WaitStatus, at time.Time) {
 		if p.onExit != nil {
 			p.onExit(p.pid)
 		}
+		if p.drained == nil {
+			close(p.done) // at once: AdoptSandbox tells exited records by Done
+			return
+		}
 		go func() {
-			if p.drained != nil {
-				p.drained.Wait()
-			}
+			p.drained.Wait()
 			close(p.done)
 		}()
 	})

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -37,6 +38,7 @@ type shim struct {
 	procs  map[string]*Process // live children, by tag
 	listed chan listed         // the reply to "list" being read
 	gone   chan struct{}       // closed when the connection ends
+	pid    int                 // the shim's process, from the socket's peer credentials
 }
 
 type spawnReply struct {
@@ -117,8 +119,9 @@ func (r *Runtime) launchShim(socket string) (*shim, error) {
 	// The socket's path in argv says which pod a shim serves (ps, and the
 	// test suite's sweep of a data directory).
 	cmd := exec.Command(r.agentBinary(), "internal-shim", socket)
-	if exe, err := os.Executable(); err == nil {
-		cmd.Args[0] = exe // for ps, not /proc/<agent pid>/exe
+	cmd.Args[0] = r.Binary // for ps, not /proc/<agent pid>/exe
+	if exe, err := os.Executable(); err == nil && strings.HasPrefix(r.Binary, "/proc/self/") {
+		cmd.Args[0] = exe
 	}
 	cmd.Env = []string{"ORDO_SHIM=1"}
 	cmd.ExtraFiles = []*os.File{lf}
@@ -153,6 +156,13 @@ func dialShim(socket string) (*shim, error) {
 		return nil, fmt.Errorf("connect to shim: %w", err)
 	}
 	s := &shim{conn: conn, spawns: map[string]chan spawnReply{}, procs: map[string]*Process{}, gone: make(chan struct{})}
+	if raw, err := conn.SyscallConn(); err == nil {
+		_ = raw.Control(func(fd uintptr) {
+			if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
+				s.pid = int(cred.Pid)
+			}
+		})
+	}
 	go s.read()
 	return s, nil
 }
@@ -167,6 +177,7 @@ type spawnRequest struct {
 	keep       []*os.File
 	meta       []byte
 	onExit     func(pid int)
+	drained    *sync.WaitGroup // see Process.drained
 }
 
 func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
@@ -185,6 +196,7 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 	}
 	reply := make(chan spawnReply, 1)
 	p := newProcess(0, q.onExit)
+	p.drained = q.drained
 	s.mu.Lock()
 	s.spawns[q.tag] = reply
 	s.procs[q.tag] = p
@@ -247,11 +259,13 @@ func (s *shim) list() (listed, error) {
 // pipes.
 func (s *shim) forget(tag string) { _ = s.send([]string{"forget", tag}, nil) }
 
-// exit asks the shim to kill everything it started and end, and waits.
+// exit asks the shim to kill everything it started and end, and waits
+// until its process has ended: its socket then no longer answers.
 func (s *shim) exit() {
 	if s.send([]string{"exit"}, nil) == nil {
 		select {
 		case <-s.gone:
+			waitExited(s.pid, 10*time.Second)
 		case <-time.After(10 * time.Second):
 		}
 	}
@@ -400,5 +414,23 @@ func (s *shim) receive() ([]string, []*os.File, error) {
 func closeAll(files []*os.File) {
 	for _, f := range files {
 		f.Close()
+	}
+}
+
+// waitExited waits up to limit until process pid has exited: it is gone,
+// or a zombie (an adopted shim's parent is init, or a subreaper, which may
+// not reap at once).
+func waitExited(pid int, limit time.Duration) {
+	if pid <= 0 {
+		return
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return
+		}
+		if i := bytes.LastIndexByte(data, ')'); i > 0 && len(data) > i+2 && data[i+2] == 'Z' {
+			return
+		}
 	}
 }

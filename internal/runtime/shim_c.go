@@ -213,9 +213,12 @@ fail:
 	ordo_shim_send(&reply, NULL, 0);
 }
 
+static void ordo_shim_reap(void);
+
 // ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META"
 // per record, with the record's kept descriptors, then "end VERSION".
 static void ordo_shim_list(void) {
+	ordo_shim_reap(); // a child that died just now is listed as exited
 	for (int i = 0; i < nkids; i++) {
 		struct ordo_kid *k = &kids[i];
 		struct ordo_msg m = {0};

@@ -3,16 +3,16 @@ package testcluster
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-
-	"github.com/ordo-dev/ordo/internal/runtime"
+	"syscall"
 )
 
 // shimSockets lists the sockets of the live pod shims (`ordo internal-shim
 // SOCKET`) whose socket lies under dir: the pods an agent with its data in
 // dir left running.
-func shimSockets(dir string) []string {
-	var out []string
+func shimSockets(dir string) map[int]string {
+	out := map[int]string{}
 	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, path := range cmdlines {
 		data, err := os.ReadFile(path)
@@ -21,7 +21,8 @@ func shimSockets(dir string) []string {
 		}
 		args := strings.Split(string(data), "\x00")
 		if len(args) > 2 && args[1] == "internal-shim" && strings.HasPrefix(args[2], dir+"/") {
-			out = append(out, args[2])
+			pid, _ := strconv.Atoi(strings.Split(path, "/")[2])
+			out[pid] = args[2]
 		}
 	}
 	return out
@@ -30,12 +31,13 @@ func shimSockets(dir string) []string {
 // ShimCount is how many pod shims under dir are alive.
 func ShimCount(dir string) int { return len(shimSockets(dir)) }
 
-// endShims ends every pod shim under dir with its processes, the last
-// resort of a test's cleanup, and returns how many it found.
+// endShims kills every pod shim under dir, the last resort of a test's
+// cleanup, and returns how many it found. Their sandboxes and containers
+// have the shim's death as their parent-death signal (SIGKILL).
 func endShims(dir string) int {
-	sockets := shimSockets(dir)
-	for _, s := range sockets {
-		runtime.EndShim(s)
+	shims := shimSockets(dir)
+	for pid := range shims {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	return len(sockets)
+	return len(shims)
 }

@@ -209,10 +209,23 @@ func podPIDs(t *testing.T, name, uid string) []string {
 			seen[strings.Split(path, "/")[2]] = true
 		}
 	}
-	// A container's own process, not what it forks (the logger's sleeps).
-	var out []string
+	var all []string
 	for pid := range seen {
-		if parent := parentOf(pid); parent != "" && !seen[parent] {
+		all = append(all, pid)
+	}
+	return roots(all)
+}
+
+// roots keeps the processes of pids whose parent is not among them: each
+// container's own process, not what it forks (the logger's sleeps).
+func roots(pids []string) []string {
+	in := map[string]bool{}
+	for _, pid := range pids {
+		in[pid] = true
+	}
+	var out []string
+	for _, pid := range pids {
+		if parent := parentOf(pid); parent != "" && !in[parent] {
 			out = append(out, pid)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
 // lookerScript reports whether the container sees a "sleep 3600" and what
@@ -114,31 +116,38 @@ func TestShareProcessNamespace(t *testing.T) {
 	}
 }
 
-// Pods die with their agent whatever their PID namespace: a pod-wide one,
-// whose containers get their parent-death signal from the C constructor, and
-// containers that changed user, which clears the one Go set.
-func TestShareProcessNamespaceDiesWithTheServer(t *testing.T) {
+// Pods outlive a killed server whatever their PID namespace (a pod-wide
+// one, or containers that changed user, which clears a parent-death
+// signal), are adopted by the next start, and all stop when a server with
+// --stop-pods-on-exit stops.
+func TestPodsOfEveryPIDNamespaceOutliveTheServerAndStopWithIt(t *testing.T) {
 	c, cs, node := startWithAgent(t)
 	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true")+"---\n"+
 		podWithLooker("nobody", node, "\n  securityContext: {runAsUser: 65534, runAsGroup: 65534}"), "apply", "-f", "-")
+	before := map[string][]string{}
 	for _, name := range []string{"shared", "nobody"} {
 		waitPhase(t, cs, name, corev1.PodRunning)
 		waitFor(t, func() bool { return len(podProcesses(t, name)) >= 2 }, name+": both containers' processes visible")
+		before[name] = roots(podProcesses(t, name))
 	}
 	c.Kill9()
-	waitFor(t, func() bool {
-		return len(podProcesses(t, "shared")) == 0 && len(podProcesses(t, "nobody")) == 0 && len(ordoChildren(t, c.Bin)) == 0
-	}, "the pods' processes die with the server")
 	if err := c.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"shared", "nobody"} {
-		p := waitPhase(t, cs, name, corev1.PodFailed)
+		p := waitPhase(t, cs, name, corev1.PodRunning)
+		if got := roots(podProcesses(t, name)); !sameSet(got, before[name]) {
+			t.Errorf("%s: processes %v after the restart, before %v", name, got, before[name])
+		}
 		for _, st := range p.Status.ContainerStatuses {
-			if st.State.Terminated == nil || st.State.Terminated.ExitCode != 137 {
-				t.Errorf("%s: container %s after restart: %+v", name, st.Name, st.State)
+			if st.RestartCount != 0 {
+				t.Errorf("%s: container %s restarted: %+v", name, st.Name, st)
 			}
 		}
+	}
+	c.Stop()
+	if left := len(podProcesses(t, "shared")) + len(podProcesses(t, "nobody")) + testcluster.ShimCount(c.DataDir); left > 0 {
+		t.Errorf("%d processes left after a stop with --stop-pods-on-exit", left)
 	}
 }
 

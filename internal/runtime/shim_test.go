@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// An agent that goes away (its connection to the shim closes, as when it
+// is killed) leaves the pod running; the next one adopts the sandbox and
+// its runs: the live container with its PID, record and log pipe (what it
+// wrote meanwhile still readable), and the exit another made while no
+// agent was there, with its code and time.
+func TestShimKeepsThePodForTheNextAgent(t *testing.T) {
+	r := testRuntime(t)
+	cfg := SandboxConfig{Hostname: "adopted", ShimSocket: filepath.Join(t.TempDir(), "shim.sock")}
+	sb, err := r.StartSandbox(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveR, liveW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := r.StartContainer(ContainerConfig{Sandbox: sb, Tag: "c/live/0", Meta: []byte("live-meta"), Keep: []*os.File{liveR},
+		Argv: []string{"sh", "-c", "echo before; sleep 1; echo while-away; exec sleep 60"}, Env: []string{"PATH=/usr/bin:/bin"},
+		Stdout: liveW, Stderr: liveW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveW.Close()
+	quitR, quitW, _ := os.Pipe()
+	quit, err := r.StartContainer(ContainerConfig{Sandbox: sb, Tag: "c/quit/0", Meta: []byte("quit-meta"), Keep: []*os.File{quitR},
+		Argv: []string{"sh", "-c", "sleep 1; exit 7"}, Env: []string{"PATH=/usr/bin:/bin"}, Stdout: quitW, Stderr: quitW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quitW.Close()
+	quitR.Close()
+	first := bufio.NewReader(liveR)
+	if line, _ := first.ReadString('\n'); line != "before\n" {
+		t.Fatalf("first line %q", line)
+	}
+	liveR.Close() // the agent's copy; the shim holds its own
+	sandboxPID, livePID, quitPID := sb.PID(), live.PID(), quit.PID()
+	sb.shim.conn.Close() // the agent dies
+	left := time.Now()
+	time.Sleep(2 * time.Second)
+
+	adopted, children, err := r.AdoptSandbox(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adopted.Stop()
+	if adopted.PID() != sandboxPID {
+		t.Errorf("sandbox pid %d, was %d", adopted.PID(), sandboxPID)
+	}
+	byTag := map[string]Child{}
+	for _, ch := range children {
+		byTag[ch.Tag] = ch
+	}
+	if len(byTag) != 2 {
+		t.Fatalf("children %+v", children)
+	}
+	l := byTag["c/live/0"]
+	if l.Proc.PID() != livePID || string(l.Meta) != "live-meta" || isDone(l.Proc) || len(l.Files) != 1 {
+		t.Fatalf("live run adopted as pid %d meta %q done %v files %d", l.Proc.PID(), l.Meta, isDone(l.Proc), len(l.Files))
+	}
+	if line, _ := bufio.NewReader(l.Files[0]).ReadString('\n'); line != "while-away\n" {
+		t.Errorf("line written while no agent was there: %q", line)
+	}
+	q := byTag["c/quit/0"]
+	if !isDone(q.Proc) || q.Proc.PID() != quitPID || q.Proc.Exit().Code != 7 || string(q.Meta) != "quit-meta" {
+		t.Errorf("quit run: pid %d done %v exit %+v meta %q", q.Proc.PID(), isDone(q.Proc), q.Proc.Exit(), q.Meta)
+	}
+	if at := q.Proc.Exit().FinishedAt; at.Before(left) || at.After(time.Now()) {
+		t.Errorf("quit run finished at %s, want after %s", at, left)
+	}
+	// The adopted run is the agent's again: it can be signalled and waited.
+	l.Proc.Signal(syscall.SIGKILL) // PID 1 of its namespace: TERM is ignored
+	select {
+	case <-l.Proc.Done():
+		if e := l.Proc.Exit(); e.Code != 137 {
+			t.Errorf("adopted run exit %+v, want 137", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("adopted run did not exit on SIGKILL")
+	}
+}
+
+// A shim whose sandbox died is not adopted: it is ended with what it ran.
+func TestShimWithoutItsSandboxIsEnded(t *testing.T) {
+	r := testRuntime(t)
+	cfg := SandboxConfig{Hostname: "orphan", ShimSocket: filepath.Join(t.TempDir(), "shim.sock")}
+	sb, err := r.StartSandbox(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.shim.conn.Close()
+	_ = syscall.Kill(sb.PID(), syscall.SIGKILL)
+	waitZombie(t, sb.PID())
+	if sb2, ch, err := r.AdoptSandbox(cfg); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("adopt a pod without its sandbox (pid %d): %v %+v %+v", sb.PID(), err, sb2.proc, ch)
+	}
+	if EndShim(cfg.ShimSocket) {
+		t.Error("the shim still answers after a refused adoption")
+	}
+}
+
+// waitZombie waits until process pid has exited (a zombie, or reaped).
+func waitZombie(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return
+		}
+		if f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return
+		}
+	}
+	t.Fatalf("process %d did not exit", pid)
+}
