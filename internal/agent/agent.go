@@ -98,6 +98,10 @@ type Agent struct {
 	// adoptions are the pods an earlier agent left running, until their
 	// first sync takes them (adopt.go).
 	adoptions map[string]*adoption
+	// started and adopting time the adoption, for the log line that says
+	// when every adopted pod has been taken over.
+	started  time.Time
+	adopting int
 
 	tokens tokenCache // pods' service-account tokens
 }
@@ -129,7 +133,7 @@ func New(c Config) *Agent {
 // Run registers the node, keeps its lease, and runs its pods until ctx is
 // done; then it stops every pod it started.
 func (a *Agent) Run(ctx context.Context) error {
-	a.ctx = ctx
+	a.ctx, a.started = ctx, time.Now()
 	if err := a.serve(ctx); err != nil {
 		return err
 	}
@@ -179,8 +183,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	all.WaitForCacheSync(ctx.Done())
 	adopted := a.findShims()
 	a.mu.Lock()
-	a.adoptions = adopted
+	a.adoptions, a.adopting = adopted, len(adopted)
 	a.mu.Unlock()
+	if len(adopted) > 0 {
+		a.log("found %d running pods to adopt, %s after start", len(adopted), time.Since(a.started).Round(time.Millisecond))
+	}
 	a.sweepAllBut(adopted)
 	a.sweepPodDirs()
 	go a.heartbeat(ctx)

@@ -40,7 +40,7 @@
 //	       deadline, then the pod object is removed (grace period 0)
 //
 // Stop and cleanup are idempotent: a pod whose processes are already gone is
-// simply finalized. If the agent dies its pods die with it (Pdeathsig); when it
-// starts again it reports the containers that were running as terminated
-// (exit 137) and applies the restart policy.
+// simply finalized. If the agent dies its pods live on, each in its shim;
+// when it starts again it adopts them (adopt.go), and reports as
+// terminated (exit 137) only the containers of pods it could not adopt.
 package agent

@@ -72,10 +72,13 @@ func (a *Agent) podState(key string, p *corev1.Pod) *pod {
 		a.state[key] = st
 	}
 	a.mu.Unlock()
-	if ad := a.takeAdoption(key); ad != nil && fresh {
+	if ad, last := a.takeAdoption(key); ad != nil && fresh {
 		st.mu.Lock()
 		a.adoptPod(key, p, st, ad)
 		st.mu.Unlock()
+		if last {
+			a.adopted()
+		}
 	} else if ad != nil {
 		ad.sandbox.Stop()
 	}
@@ -99,6 +102,10 @@ func (a *Agent) forget(key string) {
 	st := a.state[key]
 	delete(a.state, key)
 	a.mu.Unlock()
+	if ad, _ := a.takeAdoption(key); ad != nil {
+		// Deleted after the agent found its shim, before its first sync.
+		ad.sandbox.Stop()
+	}
 	if st != nil {
 		st.mu.Lock()
 		a.killNow(st)
@@ -125,16 +132,14 @@ func (a *Agent) finalize(ctx context.Context, key string, p *corev1.Pod) error {
 }
 
 // sandboxChangedMessage is the kubelet's SandboxChanged wording, with why:
-// in ordo a pod's processes do not yet outlive the agent that started
-// them, so an agent restart (a crash, kill -9 or restart of ordo) kills
-// them, and the pod starts again with a new sandbox and address unless its
-// restartPolicy is Never.
+// the restarted agent found the pod's processes gone, or could not adopt
+// them (adopt.go), so the pod starts again with a new sandbox and address
+// unless its restartPolicy is Never.
 func sandboxChangedMessage(p *corev1.Pod, lostIP string) string {
-	why := "the ordo agent restarted, and the pod's processes"
+	why := "the ordo agent restarted and could not adopt the pod's processes"
 	if lostIP != "" {
 		why += " (IP " + lostIP + ")"
 	}
-	why += " did not survive it"
 	if p.Spec.RestartPolicy == corev1.RestartPolicyNever {
 		return "Pod sandbox changed: " + why + "; with restartPolicy Never it is not re-created"
 	}
@@ -142,8 +147,9 @@ func sandboxChangedMessage(p *corev1.Pod, lostIP string) string {
 }
 
 // restore rebuilds a record from the pod's reported status. Containers the
-// status shows running died with the previous agent (Pdeathsig): they are
-// reported terminated with exit 137 and the restart policy applies.
+// status shows running are taken as lost (reported terminated with exit
+// 137, the restart policy applies) unless the pod's shim is adopted, which
+// then rebuilds them from what the shim kept (adoptPod).
 func restore(p *corev1.Pod, now time.Time) *pod {
 	st := &pod{uid: string(p.UID), containers: map[string]*container{}, startTime: now}
 	if p.Status.StartTime != nil {
@@ -159,7 +165,7 @@ func restore(p *corev1.Pod, now time.Time) *pod {
 			st.lostToRestart, st.lostIP = true, p.Status.PodIP
 			c.runs = int(cs.RestartCount) + 1
 			c.exited = true
-			c.last = termination{code: 137, reason: "Error", message: "the ordo agent restarted and its containers were stopped",
+			c.last = termination{code: 137, reason: "Error", message: "the ordo agent restarted and the container's process was gone",
 				started: cs.State.Running.StartedAt.Time, finished: now}
 			c.crashes = 1
 			c.notUntil = now

@@ -1,18 +1,43 @@
 // Package runtime starts a pod's processes in their own Linux namespaces.
 //
-// A pod is a sandbox plus containers:
+// A pod is a shim, a sandbox and containers:
 //
-//	agent ──exec──▶ ordo internal-sandbox   new UTS + IPC (+ network) namespaces;
+//	agent ──exec──▶ ordo internal-shim SOCKET  (C constructor, shim_c.go) its own
+//	                                          session; outlives the agent; the
+//	                                          parent of everything below, which
+//	                                          it starts when the agent asks
+//	shim ──clone──▶ ordo internal-sandbox   new UTS + IPC (+ network) namespaces;
 //	                                          sets the pod's hostname, then sleeps
 //	                                          (in a C constructor, before the Go
 //	                                          runtime starts: see sandbox_c.go)
-//	agent ──exec──▶ ordo internal-exec       (C constructor, see exec_c.go)
+//	shim ──clone──▶ ordo internal-exec       (C constructor, see exec_c.go)
 //	                                          new PID + mount namespaces; joins
 //	                 (one per container)      the sandbox's UTS, IPC and network
 //	                                          namespaces, mounts a
 //	                                          private /tmp and a fresh /proc,
 //	                                          then execs the container's command,
 //	                                          which becomes PID 1 of its namespace
+//
+// The shim and the agent speak over the pod's SOCK_SEQPACKET socket
+// (shim.go), one message per request, descriptors passed with SCM_RIGHTS.
+// A shim's record of each process (tag, PID, meta, kept descriptors) goes
+// through these states:
+//
+//	spawn ──▶ alive ──(waitpid)──▶ exited ──forget──▶ (dropped)
+//	            │                    │
+//	            └─ reported to the agent connected then ("exited TAG …"),
+//	               and listed, with its meta and descriptors, to the next
+//	               agent that connects ("list")
+//
+// and the shim itself:
+//
+//	serving one agent ──(connection closes: the agent died or stopped)──▶
+//	waiting, children running ──(a new agent connects)──▶ serving it
+//	any ──"exit"──▶ kills every process group it started, reaps, ends
+//	any ──SIGKILL──▶ its children get their parent-death signal (SIGKILL)
+//
+// SIGTERM, SIGINT and SIGHUP do not end a shim: `pkill ordo` or a
+// terminal's hang-up must not take the pods with it.
 //
 // Which PID namespace containers run in is the pod's choice (PIDNamespace):
 //
@@ -38,12 +63,12 @@
 // directory) travel back on a close-on-exec pipe, so the agent reports them as
 // the container's StartError instead of an exit code.
 //
-// Every process is started with Pdeathsig=SIGKILL and in its own process
-// group: if the agent dies, its pods die with it and nothing is orphaned; the
-// restarted agent reports their containers as terminated and restarts them as
-// the restart policy says. (A container re-arms its parent-death signal just
-// before the exec, since a change of user clears it and Go cannot arm it for
-// a child in a pod-wide PID namespace; see ordo_die_with_agent.)
+// Every process is started by the shim with a parent-death signal of
+// SIGKILL and in its own process group: if the shim dies, its pod dies with
+// it and nothing is orphaned. The agent is no process's parent: its death
+// leaves the pods running, and the next agent adopts them (AdoptSandbox).
+// (A container re-arms its parent-death signal just before the exec, since
+// a change of user clears it; see ordo_die_with_agent.)
 //
 // The network namespace gets its veth and IP from package network.
 //

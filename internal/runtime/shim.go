@@ -38,7 +38,10 @@ type shim struct {
 	procs  map[string]*Process // live children, by tag
 	listed chan listed         // the reply to "list" being read
 	gone   chan struct{}       // closed when the connection ends
-	pid    int                 // the shim's process, from the socket's peer credentials
+	// pid is the shim's process: the one the agent started, or as a
+	// "list" says (the socket's peer credentials name the agent that
+	// listened, not the shim).
+	pid int
 }
 
 type spawnReply struct {
@@ -130,7 +133,13 @@ func (r *Runtime) launchShim(socket string) (*shim, error) {
 		return nil, fmt.Errorf("start shim: %w", err)
 	}
 	go func() { _ = cmd.Wait() }() // the agent reaps the shims it started while it lives
-	return dialShim(socket)
+	s, err := dialShim(socket)
+	if err == nil {
+		s.mu.Lock()
+		s.pid = cmd.Process.Pid
+		s.mu.Unlock()
+	}
+	return s, err
 }
 
 // agentBinary is the ordo binary to execute. /proc/self/exe is taken as the
@@ -156,13 +165,6 @@ func dialShim(socket string) (*shim, error) {
 		return nil, fmt.Errorf("connect to shim: %w", err)
 	}
 	s := &shim{conn: conn, spawns: map[string]chan spawnReply{}, procs: map[string]*Process{}, gone: make(chan struct{})}
-	if raw, err := conn.SyscallConn(); err == nil {
-		_ = raw.Control(func(fd uintptr) {
-			if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
-				s.pid = int(cred.Pid)
-			}
-		})
-	}
 	go s.read()
 	return s, nil
 }
@@ -265,7 +267,10 @@ func (s *shim) exit() {
 	if s.send([]string{"exit"}, nil) == nil {
 		select {
 		case <-s.gone:
-			waitExited(s.pid, 10*time.Second)
+			s.mu.Lock()
+			pid := s.pid
+			s.mu.Unlock()
+			waitExited(pid, 10*time.Second)
 		case <-time.After(10 * time.Second):
 		}
 	}
@@ -324,6 +329,9 @@ func (s *shim) read() {
 		case len(f) >= 2 && f[0] == "end":
 			v, _ := strconv.Atoi(f[1])
 			s.mu.Lock()
+			if len(f) >= 3 {
+				s.pid, _ = strconv.Atoi(f[2])
+			}
 			if s.listed != nil {
 				s.listed <- listed{children: pending, version: v}
 				s.listed = nil

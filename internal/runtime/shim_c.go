@@ -216,7 +216,7 @@ fail:
 static void ordo_shim_reap(void);
 
 // ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META"
-// per record, with the record's kept descriptors, then "end VERSION".
+// per record, with the record's kept descriptors, then "end VERSION PID".
 static void ordo_shim_list(void) {
 	ordo_shim_reap(); // a child that died just now is listed as exited
 	for (int i = 0; i < nkids; i++) {
@@ -234,6 +234,7 @@ static void ordo_shim_list(void) {
 	struct ordo_msg end = {0};
 	ordo_msg_add(&end, "end");
 	ordo_msg_add(&end, ORDO_SHIM_VERSION);
+	ordo_msg_addnum(&end, getpid());
 	ordo_shim_send(&end, NULL, 0);
 }
 

@@ -20,6 +20,8 @@ type Agent struct {
 	NodeName, DataDir, Bridge string
 	ServiceInterface          string
 	cmd                       *exec.Cmd
+	args                      []string
+	bin                       string
 	log                       bytes.Buffer
 	done                      chan struct{}
 }
@@ -47,19 +49,35 @@ func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{NodeName: node, DataDir: dataDir, Bridge: fmt.Sprintf("ordo-a%d", port),
-		ServiceInterface: fmt.Sprintf("ordo-b%d", port), done: make(chan struct{})}
-	a.cmd = exec.Command(s.Bin, "agent", "--server", "https://"+s.Listen, "--token", strings.TrimSpace(string(token)),
+		ServiceInterface: fmt.Sprintf("ordo-b%d", port), bin: s.Bin}
+	a.args = []string{"agent", "--server", "https://" + s.Listen, "--token", strings.TrimSpace(string(token)),
 		"--ca-cert", filepath.Join(s.DataDir, "pki", "ca.crt"), "--data-dir", dataDir, "--node-name", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", a.Bridge,
 		"--service-interface", a.ServiceInterface, "--stop-pods-on-exit",
-		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50))
+		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50)}
+	return a, a.Restart(s)
+}
+
+// Restart starts the agent process (again, after Kill9) and waits until
+// its Node is Ready.
+func (a *Agent) Restart(s *Server) error {
+	a.cmd = exec.Command(a.bin, a.args...)
+	a.done = make(chan struct{})
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := a.cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	go func() { _ = a.cmd.Wait(); close(a.done) }()
-	return a, a.waitReady(s)
+	cmd, done := a.cmd, a.done
+	go func() { _ = cmd.Wait(); close(done) }()
+	return a.waitReady(s)
+}
+
+// Kill9 kills the agent's process group with SIGKILL and waits; its pods
+// live on, in their shims.
+func (a *Agent) Kill9() {
+	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+	<-a.done
 }
 
 func (a *Agent) waitReady(s *Server) error {

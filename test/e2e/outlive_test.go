@@ -353,3 +353,47 @@ func buildOtherOrdo(t *testing.T) string {
 	}
 	return path
 }
+
+// TestPodsOutliveAJoinedAgent kills -9 a joined `ordo agent`: its pod's
+// processes live on; the Node goes NotReady after the grace period and the
+// pod turns not Ready but stays Running (not Failed); the restarted agent
+// adopts it (same process, no restart) and both are Ready again.
+func TestPodsOutliveAJoinedAgent(t *testing.T) {
+	c, cs, _ := startWithAgent(t, "--node-monitor-grace-period=3s")
+	agent, err := c.StartAgent(t.TempDir(), "node-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(agent.Stop)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: steady}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node-2}
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+    readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+`, "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/steady", "--timeout=60s")
+	before := roots(podProcesses(t, "steady"))
+	ip := podOn(t, cs, "steady").Status.PodIP
+
+	agent.Kill9()
+	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, "node-2"); return cond.Status == corev1.ConditionUnknown }, "node-2 Ready Unknown")
+	waitFor(t, func() bool { return !podReady(podOn(t, cs, "steady")) }, "the pod not Ready")
+	if p := podOn(t, cs, "steady"); p.Status.Phase != corev1.PodRunning || !sameSet(roots(podProcesses(t, "steady")), before) {
+		t.Errorf("with the agent dead the pod is %s with processes %v (before %v)", p.Status.Phase, roots(podProcesses(t, "steady")), before)
+	}
+
+	if err := agent.Restart(c.Server); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return podReady(podOn(t, cs, "steady")) }, "the pod Ready again")
+	p := podOn(t, cs, "steady")
+	if p.Status.ContainerStatuses[0].RestartCount != 0 || p.Status.PodIP != ip || !sameSet(roots(podProcesses(t, "steady")), before) {
+		t.Errorf("after the agent's restart: restarts %d ip %s (was %s) processes %v (were %v)",
+			p.Status.ContainerStatuses[0].RestartCount, p.Status.PodIP, ip, roots(podProcesses(t, "steady")), before)
+	}
+}

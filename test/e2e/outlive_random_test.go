@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// TestServerKilledAtRandomPointsOfPodStartAndStop kills -9 the server at
+// random moments while pods are being created and deleted, and after each
+// restart expects: every pod in the API Running with exactly one process
+// (none lost, none doubled), the pods that were Running before the kill
+// with the same process, the deleted ones gone with their processes, and
+// one shim, one tmpfs token mount and one set of cgroups per live pod,
+// nothing for the others. ORDO_TEST_SEED replays a run.
+func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("pods need root for namespaces")
+	}
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("ORDO_TEST_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (ORDO_TEST_SEED=%d replays it)", seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	node := fmt.Sprintf("rnd-%d", os.Getpid())
+	c := testcluster.StartT(t, "--node-name", node)
+	cs, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return c.Run("get", "nodes", "--no-headers") != "" }, "the node registers")
+	live := map[string]bool{} // pods that should exist
+	next := 0
+	for round := 0; round < 6; round++ {
+		running := map[string][]string{} // Running before the kill: their processes
+		for name := range live {
+			if p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{}); err == nil && podReady(p) {
+				running[name] = roots(podProcesses(t, name))
+			}
+		}
+		var ops []string
+		for i := rng.Intn(4) + 1; i > 0; i-- {
+			name := fmt.Sprintf("r%d", next)
+			next++
+			c.RunIn(randomPod(name), "apply", "-f", "-")
+			live[name] = true
+			ops = append(ops, "+"+name)
+		}
+		for name := range live {
+			if rng.Intn(3) == 0 {
+				c.Run("delete", "pod", name, "--wait=false")
+				delete(live, name)
+				delete(running, name)
+				ops = append(ops, "-"+name)
+			}
+		}
+		delay := time.Duration(rng.Intn(1500)) * time.Millisecond
+		t.Logf("round %d: %v, kill -9 after %s", round, ops, delay)
+		time.Sleep(delay)
+		c.Kill9()
+		if err := c.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		checkConverged(t, c, cs, node, live, running)
+	}
+}
+
+func randomPod(name string) string {
+	return `apiVersion: v1
+kind: Pod
+metadata: {name: ` + name + `}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: busybox, command: [sleep, "3600"], readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}}]
+`
+}
+
+func checkConverged(t *testing.T, c *testcluster.T, cs kubernetes.Interface, node string, live map[string]bool, running map[string][]string) {
+	t.Helper()
+	uids := map[string]bool{}
+	waitFor(t, func() bool {
+		list, err := cs.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{})
+		if err != nil || len(list.Items) != len(live) {
+			return false
+		}
+		for _, p := range list.Items {
+			if !live[p.Name] || !podReady(&p) || len(roots(podProcesses(t, p.Name))) != 1 {
+				return false
+			}
+			uids[string(p.UID)] = true
+		}
+		return true
+	}, fmt.Sprintf("exactly the %d live pods Ready, each with one process", len(live)))
+	for name, before := range running {
+		if got := roots(podProcesses(t, name)); !sameSet(got, before) {
+			t.Errorf("pod %s was Running with %v before the kill, has %v after", name, before, got)
+		}
+	}
+	waitFor(t, func() bool {
+		return testcluster.ShimCount(c.DataDir) == len(live) && len(tmpfsUnder(t, c.DataDir)) == len(live) &&
+			len(strayCgroups(node, uids)) == 0
+	}, "one shim and one token mount per live pod, no cgroup of another pod")
+	for _, pid := range allPodProcesses(t) {
+		if name := hostnameOf(pid); strings.HasPrefix(name, "r") && !live[name] {
+			t.Errorf("process %s of deleted pod %s is still running", pid, name)
+		}
+	}
+}
+
+// strayCgroups lists the container cgroups under the node's parent that
+// belong to no pod in uids.
+func strayCgroups(node string, uids map[string]bool) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/ordo-" + node + "/*")
+	more, _ := filepath.Glob("/sys/fs/cgroup/ordo-" + node + "/*")
+	for _, d := range append(dirs, more...) {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			continue
+		}
+		uid, _, _ := strings.Cut(filepath.Base(d), "_")
+		if !uids[uid] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// allPodProcesses lists processes with a HOSTNAME in their environment.
+func allPodProcesses(t *testing.T) []string {
+	var out []string
+	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, path := range envs {
+		if data, err := os.ReadFile(path); err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME=") {
+			out = append(out, strings.Split(path, "/")[2])
+		}
+	}
+	return out
+}
+
+func hostnameOf(pid string) string {
+	data, _ := os.ReadFile("/proc/" + pid + "/environ")
+	for _, kv := range strings.Split(string(data), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "HOSTNAME="); ok {
+			return v
+		}
+	}
+	return ""
+}
