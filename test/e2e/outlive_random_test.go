@@ -43,7 +43,7 @@ func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 	waitFor(t, func() bool { return c.Run("get", "nodes", "--no-headers") != "" }, "the node registers")
 	live := map[string]bool{} // pods that should exist
 	next := 0
-	for round := 0; round < 6; round++ {
+	for round := 0; round < 10; round++ {
 		running := map[string][]string{} // Running before the kill: their processes
 		for name := range live {
 			if p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{}); err == nil && podReady(p) {

@@ -233,6 +233,24 @@ func roots(pids []string) []string {
 	return out
 }
 
+// stableRoots is roots of a pod's processes that are there in two looks
+// half a second apart: not the short-lived orphans a container leaves.
+func stableRoots(t *testing.T, name string) []string {
+	first := roots(podProcesses(t, name))
+	time.Sleep(500 * time.Millisecond)
+	again := map[string]bool{}
+	for _, pid := range roots(podProcesses(t, name)) {
+		again[pid] = true
+	}
+	var out []string
+	for _, pid := range first {
+		if again[pid] {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
 // parentOf is the parent PID of process pid ("" once it is gone).
 func parentOf(pid string) string {
 	data, err := os.ReadFile("/proc/" + pid + "/stat")

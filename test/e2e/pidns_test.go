@@ -128,7 +128,7 @@ func TestPodsOfEveryPIDNamespaceOutliveTheServerAndStopWithIt(t *testing.T) {
 	for _, name := range []string{"shared", "nobody"} {
 		waitPhase(t, cs, name, corev1.PodRunning)
 		waitFor(t, func() bool { return len(podProcesses(t, name)) >= 2 }, name+": both containers' processes visible")
-		before[name] = roots(podProcesses(t, name))
+		before[name] = stableRoots(t, name)
 	}
 	c.Kill9()
 	if err := c.Restart(); err != nil {
@@ -136,7 +136,7 @@ func TestPodsOfEveryPIDNamespaceOutliveTheServerAndStopWithIt(t *testing.T) {
 	}
 	for _, name := range []string{"shared", "nobody"} {
 		p := waitPhase(t, cs, name, corev1.PodRunning)
-		if got := roots(podProcesses(t, name)); !sameSet(got, before[name]) {
+		if got := stableRoots(t, name); !sameSet(got, before[name]) {
 			t.Errorf("%s: processes %v after the restart, before %v", name, got, before[name])
 		}
 		for _, st := range p.Status.ContainerStatuses {
