@@ -32,7 +32,7 @@ deps:
 # Every test: unit, integration and end-to-end (real server, real kubectl).
 test: deps $(BIN)
 	ORDO_BIN=$(abspath $(BIN)) go test -count=1 -timeout 30m ./...; rc=$$?; \
-	if pkill -KILL -f ' internal-shim $${TMPDIR:-/tmp}/'; then echo "make test: killed the pod shims a failed test left" >&2; rc=1; fi; \
+	if pkill -KILL -f " internal-shim $${TMPDIR:-/tmp}/"; then echo "make test: killed the pod shims a failed test left" >&2; rc=1; fi; \
 	exit $$rc
 
 bench: $(BIN)
