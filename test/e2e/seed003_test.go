@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,6 +181,39 @@ func TestSeed003RedisClusterAsTheSeedRunsIt(t *testing.T) {
 	waitFor(t, func() bool { return r.role(master) == "slave" }, master+" back as a replica")
 	r.waitClusterOK("cluster ok after the failover")
 	r.checkKeys(20)
+
+	// ordo killed under the running cluster: the six nodes live on and the
+	// restarted server adopts them, with their IPs and no restart.
+	before := redisPods(t, cs)
+	c.Kill9()
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitClusterOK("cluster ok after ordo's kill -9 and restart")
+	r.checkKeys(20)
+	for name, was := range before {
+		if now := redisPods(t, cs)[name]; now != was {
+			t.Errorf("%s after the restart: %s, before: %s", name, now, was)
+		}
+	}
+}
+
+// redisPods is each redis-app pod's IP, UID and restart count.
+func redisPods(t *testing.T, cs kubernetes.Interface) map[string]string {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods("dev").List(context.Background(), metav1.ListOptions{LabelSelector: "app=redis-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, p := range pods.Items {
+		restarts := int32(0)
+		for _, st := range p.Status.ContainerStatuses {
+			restarts += st.RestartCount
+		}
+		out[p.Name] = fmt.Sprintf("ip %s uid %s restarts %d", p.Status.PodIP, p.UID, restarts)
+	}
+	return out
 }
 
 // firstMaster is the lowest ordinal whose role is master.
