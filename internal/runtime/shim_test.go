@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -103,26 +102,11 @@ func TestShimWithoutItsSandboxIsEnded(t *testing.T) {
 	}
 	sb.shim.conn.Close()
 	_ = syscall.Kill(sb.PID(), syscall.SIGKILL)
-	waitZombie(t, sb.PID())
+	waitExited(sb.PID(), 10*time.Second)
 	if sb2, ch, err := r.AdoptSandbox(cfg); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Fatalf("adopt a pod without its sandbox (pid %d): %v %+v %+v", sb.PID(), err, sb2.proc, ch)
 	}
 	if EndShim(cfg.ShimSocket) {
 		t.Error("the shim still answers after a refused adoption")
 	}
-}
-
-// waitZombie waits until process pid has exited (a zombie, or reaped).
-func waitZombie(t *testing.T, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return
-		}
-		if f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:])); len(f) > 0 && f[0] == "Z" {
-			return
-		}
-	}
-	t.Fatalf("process %d did not exit", pid)
 }
