@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -49,19 +50,38 @@ func Listen(cfg Config) (*Server, error) {
 		cfg.Zone = DefaultZone
 	}
 	s := &Server{cfg: cfg, resolver: resolver{src: cfg.Source, zone: dns.Fqdn(strings.ToLower(cfg.Zone))}}
-	pc, err := net.ListenPacket("udp", cfg.Addr)
+	pc, l, err := listenPair(cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("dns: %w", err)
-	}
-	// Same port for tcp (matters with port 0).
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return nil, fmt.Errorf("dns: %w", err)
 	}
 	s.udp = &dns.Server{PacketConn: pc, Handler: s}
 	s.tcp = &dns.Server{Listener: l, Handler: s}
 	return s, nil
+}
+
+// pickAttempts bounds how often port 0 is tried again when the udp port
+// the kernel chose is already taken for tcp by someone else.
+const pickAttempts = 20
+
+// listenPair binds udp and then tcp on the same port. With port 0 the
+// kernel picks the udp port, and that port can be in use for tcp; then
+// both are closed and another port is picked, rather than failing.
+func listenPair(addr string) (net.PacketConn, net.Listener, error) {
+	_, port, _ := net.SplitHostPort(addr)
+	for attempt := 1; ; attempt++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l, nil
+		}
+		pc.Close()
+		if port != "0" || !errors.Is(err, syscall.EADDRINUSE) || attempt == pickAttempts {
+			return nil, nil, err
+		}
+	}
 }
 
 // Addr is the udp address served (useful with port 0 in tests).
