@@ -17,7 +17,7 @@ LDFLAGS      := -s -w -extldflags=-Wl,--no-export-dynamic \
 	-X $(PKG).gitCommit=$(GIT_COMMIT) -X $(PKG).gitTreeState=clean \
 	-X $(PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: all run test deps unit e2e bench $(BIN)
+.PHONY: all run test deps unit e2e bench conformance fuzz $(BIN)
 all: $(BIN)
 
 $(BIN):
@@ -37,3 +37,12 @@ test: deps $(BIN)
 
 bench: $(BIN)
 	ORDO_BIN=$(abspath $(BIN)) go run ./bench/apilatency
+
+# Kubernetes' own [Conformance] tests against a throwaway ordo, then every
+# fuzz target for FUZZTIME each. Not part of `make test`: it takes most of
+# an hour on 2 cores. See hack/conformance.sh.
+conformance:
+	./hack/conformance.sh
+
+fuzz:
+	./hack/fuzz.sh $(FUZZTIME)

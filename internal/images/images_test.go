@@ -134,3 +134,35 @@ func TestBadTablesAreRefusedWithWhere(t *testing.T) {
 		}
 	}
 }
+
+func TestE2EImagesRunAgnhostAndTheHostsPrograms(t *testing.T) {
+	dir := t.TempDir()
+	agnhost := filepath.Join(dir, "agnhost")
+	if err := os.WriteFile(agnhost, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tab := loaded(t, "- match: [e2e-test-images/agnhost]\n  entrypoint: [/agnhost]\n  cmd: [pause]\n  files: {/agnhost: "+agnhost+"}\n")
+	got, err := tab.Resolve("registry.k8s.io/e2e-test-images/agnhost:2.66.1", nil, []string{"netexec", "--http-port=8080"})
+	if err != nil || !reflect.DeepEqual(got.Argv, []string{"/agnhost", "netexec", "--http-port=8080"}) || len(got.Files) != 1 || got.Files[0].Host != agnhost {
+		t.Fatalf("agnhost: %+v %v", got, err)
+	}
+	for image, argv0 := range map[string]string{
+		"registry.k8s.io/e2e-test-images/busybox:1.37.0-2": "sh",
+		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2":   "nginx",
+		"registry.k8s.io/e2e-test-images/httpd:2.4.39-4":   "nginx",
+	} {
+		if got, err := tab.Resolve(image, nil, nil); err != nil || got.Argv[0] != argv0 {
+			t.Errorf("%s: %v %v, want %s", image, got.Argv, err, argv0)
+		}
+	}
+}
+
+func TestAnEntrysMissingHostFileIsNamed(t *testing.T) {
+	tab := loaded(t, "- match: [e2e-test-images/agnhost]\n  entrypoint: [/agnhost]\n  files: {/agnhost: /nonexistent/agnhost}\n")
+	for _, command := range [][]string{nil, {"/agnhost", "pause"}} {
+		_, err := tab.Resolve("registry.k8s.io/e2e-test-images/agnhost:2.66.1", command, []string{"pause"})
+		if err == nil || !strings.Contains(err.Error(), "/nonexistent/agnhost") {
+			t.Errorf("command %v: %v", command, err)
+		}
+	}
+}

@@ -39,6 +39,9 @@ func (e *NoCommandError) Error() string {
 func (t *Table) Resolve(image string, command, args []string) (Start, error) {
 	if len(command) > 0 {
 		e := t.lookup(image)
+		if err := t.missingFile(image, e); err != nil {
+			return Start{}, err
+		}
 		var volumes []string
 		if e != nil {
 			volumes = e.Volumes
@@ -46,6 +49,9 @@ func (t *Table) Resolve(image string, command, args []string) (Start, error) {
 		return Start{Argv: concat(command, args), Files: t.files(e), Volumes: volumes}, nil
 	}
 	e := t.lookup(image)
+	if err := t.missingFile(image, e); err != nil {
+		return Start{}, err
+	}
 	switch {
 	case e != nil && len(args) > 0:
 		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e), Volumes: e.Volumes}, nil
@@ -84,6 +90,18 @@ func (t *Table) files(e *Entry) []File {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Container < out[j].Container })
 	return out
+}
+
+// missingFile names a host file of the image's entry that is not there,
+// so the start fails with what to install rather than a failed mount.
+func (t *Table) missingFile(image string, e *Entry) error {
+	for _, f := range t.files(e) {
+		if !exists(f.Host) {
+			return fmt.Errorf("image %q runs the host file %s as %s, and the host has no %s: install it (for the e2e test images, hack/conformance.sh builds agnhost)",
+				image, f.Host, f.Container, f.Host)
+		}
+	}
+	return nil
 }
 
 func concat(a, b []string) []string { return append(append([]string{}, a...), b...) }

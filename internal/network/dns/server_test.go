@@ -20,6 +20,22 @@ import (
 // and one pod, served on loopback by a real server.
 func fixture(t *testing.T, upstreams ...string) string {
 	t.Helper()
+	s, err := Listen(Config{Addr: "127.0.0.1:0", Upstreams: upstreams, Source: testSource(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Serve(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s.Addr()
+}
+
+// testSource is a namespace "team" with a ClusterIP Service web, a
+// headless db with ready and not-ready endpoints, an ExternalName ext and
+// a pod p.
+func testSource(t testing.TB) Source {
+	t.Helper()
 	svcs := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	eps := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	pods := cache.NewIndexer(cache.MetaNamespaceKeyFunc, PodIPIndexers)
@@ -37,20 +53,10 @@ func fixture(t *testing.T, upstreams ...string) string {
 		Ports:             []corev1.EndpointPort{{Name: "pg", Port: 5433, Protocol: corev1.ProtocolTCP}},
 	}}}))
 	must(t, pods.Add(&corev1.Pod{ObjectMeta: meta("p"), Status: corev1.PodStatus{PodIP: "10.42.0.5"}}))
-	s, err := Listen(Config{Addr: "127.0.0.1:0", Upstreams: upstreams, Source: Source{
-		Services: corelisters.NewServiceLister(svcs), Endpoints: lookup(corelisters.NewEndpointsLister(eps)), Pods: pods,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { s.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return s.Addr()
+	return Source{Services: corelisters.NewServiceLister(svcs), Endpoints: lookup(corelisters.NewEndpointsLister(eps)), Pods: pods}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
