@@ -75,7 +75,7 @@ func TestPlanStart(t *testing.T) {
 			if !slices.Contains(s.env, "PGDATA=/data/pg") || slices.Contains(s.env, "PGDATA=/img") || !slices.Contains(s.env, "PATH=/img/bin") || slices.Contains(s.env, defaultPath) {
 				t.Errorf("env %q: the image's PGDATA is overridden, its PATH kept", s.env)
 			}
-			if s.mounts[0] != (runtime.Mount{Source: "/host/e.sh", Target: "/e.sh", ReadOnly: true}) {
+			if s.mounts[0] != (runtime.Mount{Source: "/bin/sh", Target: "/e.sh", ReadOnly: true}) {
 				t.Errorf("mounts %+v: the image's file first", s.mounts)
 			}
 			if s.mounts[1] != (runtime.Mount{Source: "/pod/image-volumes/app/var_lib_pg", Target: "/var/lib/pg"}) || !slices.Equal(s.imageVolumes, []string{"/pod/image-volumes/app/var_lib_pg"}) {
@@ -116,7 +116,7 @@ func TestPlanStart(t *testing.T) {
 }
 
 var testImages = &images.Table{Entries: []images.Entry{{Match: []string{"postgres"}, Entrypoint: []string{"/e.sh"}, Cmd: []string{"postgres"},
-	Env: []string{"PGDATA=/img", "PATH=/img/bin"}, Files: map[string]string{"/e.sh": "/host/e.sh"}, Volumes: []string{"/var/lib/pg"}}}}
+	Env: []string{"PGDATA=/img", "PATH=/img/bin"}, Files: map[string]string{"/e.sh": "/bin/sh"}, Volumes: []string{"/var/lib/pg"}}}}
 
 func TestStartErrorReason(t *testing.T) {
 	_, err := testImages.Resolve("nothing", nil, nil)
