@@ -149,7 +149,6 @@ func TestE2EImagesRunAgnhostAndTheHostsPrograms(t *testing.T) {
 	for image, argv0 := range map[string]string{
 		"registry.k8s.io/e2e-test-images/busybox:1.37.0-2": "sh",
 		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2":   "nginx",
-		"registry.k8s.io/e2e-test-images/httpd:2.4.39-4":   "nginx",
 	} {
 		if got, err := tab.Resolve(image, nil, nil); err != nil || got.Argv[0] != argv0 {
 			t.Errorf("%s: %v %v, want %s", image, got.Argv, err, argv0)
@@ -164,5 +163,33 @@ func TestAnEntrysMissingHostFileIsNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "/nonexistent/agnhost") {
 			t.Errorf("command %v: %v", command, err)
 		}
+	}
+}
+
+// TestBuiltinE2EImageEntries: the conformance tests' images as the
+// built-in table runs them. httpd is a script serving the image's
+// htdocs; e2e busybox's sh is bash, which keeps variables such as
+// data-1 that dash drops; agnhost is also /agnhost-2, as the tests that
+// override an image's command name it.
+func TestBuiltinE2EImageEntries(t *testing.T) {
+	tab := loaded(t, "")
+	httpd, err := tab.Resolve("registry.k8s.io/e2e-test-images/httpd:2.4.38-4", nil, nil)
+	if err != nil || !reflect.DeepEqual(httpd.Argv, []string{"/usr/local/bin/httpd-foreground"}) || len(httpd.Files) != 1 {
+		t.Fatalf("httpd: %+v %v", httpd, err)
+	}
+	script, err := os.ReadFile(httpd.Files[0].Host)
+	if err != nil || !strings.Contains(string(script), "/usr/local/apache2/htdocs") {
+		t.Errorf("httpd's script %s: %v %q", httpd.Files[0].Host, err, script)
+	}
+	busybox, err := tab.Resolve("registry.k8s.io/e2e-test-images/busybox:1.37.0-1", []string{"sh", "-c", "env"}, nil)
+	if err != nil || !reflect.DeepEqual(busybox.Files, []File{{Host: "/bin/bash", Container: "/bin/sh"}}) {
+		t.Errorf("e2e busybox: %+v %v", busybox, err)
+	}
+	if plain, err := tab.Resolve("busybox:1.36", []string{"sh"}, nil); err != nil || len(plain.Files) != 0 {
+		t.Errorf("plain busybox keeps the host's sh: %+v %v", plain, err)
+	}
+	agnhost := tab.Lookup("registry.k8s.io/e2e-test-images/agnhost:2.56")
+	if agnhost == nil || agnhost.Files["/agnhost"] != agnhost.Files["/agnhost-2"] || agnhost.Files["/agnhost"] == "" {
+		t.Errorf("agnhost entry: %+v", agnhost)
 	}
 }
