@@ -105,3 +105,21 @@ func deref(p *int32) any {
 	}
 	return *p
 }
+
+// TestLifecycleHookHTTPGetDefaults: a hook's httpGet gets the path and
+// scheme a probe's does, so a preStop httpGet without a scheme is valid
+// (the conformance lifecycle-hook tests send none).
+func TestLifecycleHookHTTPGetDefaults(t *testing.T) {
+	get := func() *corev1.LifecycleHandler {
+		return &corev1.LifecycleHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8080)}}
+	}
+	p := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+		Name: "c", Image: "busybox", Lifecycle: &corev1.Lifecycle{PostStart: get(), PreStop: get()},
+	}}}}
+	Pod(p)
+	for name, h := range map[string]*corev1.LifecycleHandler{"postStart": p.Spec.Containers[0].Lifecycle.PostStart, "preStop": p.Spec.Containers[0].Lifecycle.PreStop} {
+		if h.HTTPGet.Scheme != corev1.URISchemeHTTP || h.HTTPGet.Path != "/" {
+			t.Errorf("%s httpGet: %+v", name, h.HTTPGet)
+		}
+	}
+}

@@ -76,6 +76,18 @@ func container(c *corev1.Container, hostNetwork bool) {
 	probe(c.LivenessProbe)
 	probe(c.ReadinessProbe)
 	probe(c.StartupProbe)
+	if l := c.Lifecycle; l != nil {
+		lifecycleHandler(l.PostStart)
+		lifecycleHandler(l.PreStop)
+	}
+}
+
+// lifecycleHandler defaults a hook's httpGet as a probe's: Kubernetes
+// defaults every HTTPGetAction, wherever it appears.
+func lifecycleHandler(h *corev1.LifecycleHandler) {
+	if h != nil {
+		httpGet(h.HTTPGet)
+	}
 }
 
 // imagePullPolicy is Always for an untagged or :latest image, else IfNotPresent.
@@ -118,13 +130,18 @@ func probe(p *corev1.Probe) {
 	if p.FailureThreshold == 0 {
 		p.FailureThreshold = 3
 	}
-	if h := p.HTTPGet; h != nil {
-		if h.Path == "" {
-			h.Path = "/"
-		}
-		if h.Scheme == "" {
-			h.Scheme = corev1.URISchemeHTTP
-		}
+	httpGet(p.HTTPGet)
+}
+
+func httpGet(h *corev1.HTTPGetAction) {
+	if h == nil {
+		return
+	}
+	if h.Path == "" {
+		h.Path = "/"
+	}
+	if h.Scheme == "" {
+		h.Scheme = corev1.URISchemeHTTP
 	}
 }
 
