@@ -48,6 +48,7 @@ func hookServiceAllocation(store *genericregistry.Store, c Config) {
 	}
 	store.BeginUpdate = func(ctx context.Context, obj, old runtime.Object, options *metav1.UpdateOptions) (genericregistry.FinishFunc, error) {
 		svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)
+		dropTypeDependentFields(svc, oldSvc)
 		keepAllocations(svc, oldSvc)
 		if len(options.DryRun) > 0 {
 			return func(context.Context, bool) {}, nil

@@ -258,14 +258,26 @@ spec: {clusterIP: THE_IP, ports: [{port: 80}]}
 	// Type changes allocate and free as in Kubernetes: a NodePort Service
 	// made ClusterIP gives its node port back, and one made NodePort gets one.
 	c.Run("patch", "svc", "np", "-p", `{"spec":{"type":"ClusterIP","ports":[{"port":80,"targetPort":80,"nodePort":null}]}}`)
-	reuse := strings.NewReplacer("NAME", "reuse", "PORT", np).Replace(`apiVersion: v1
+	const nodePortSvc = `apiVersion: v1
 kind: Service
 metadata: {name: NAME}
 spec: {type: NodePort, ports: [{port: 80, nodePort: PORT}]}
-`)
+`
+	reuse := strings.NewReplacer("NAME", "reuse", "PORT", np).Replace(nodePortSvc)
 	c.RunIn(reuse, "create", "-f", "-")
 	c.Run("patch", "svc", "b", "-p", `{"spec":{"type":"NodePort"}}`)
 	if got := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.ports[0].nodePort}"); got < "30000" || got > "32767" || got == np {
 		t.Fatalf("ClusterIP made NodePort got nodePort %q", got)
 	}
+	// Made ExternalName with its cluster IP and node port sent back as
+	// read (a merge patch of the type alone), the Service drops both and
+	// frees them, as kube-apiserver does.
+	npB := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.ports[0].nodePort}")
+	c.Run("patch", "svc", "b", "-p", `{"spec":{"type":"ExternalName","externalName":"foo.example.com"}}`)
+	if got := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.clusterIP}|{.spec.clusterIPs}|{.spec.ports[0].nodePort}"); got != "||" {
+		t.Fatalf("ExternalName Service kept %q", got)
+	}
+	again := strings.NewReplacer("THE_IP", ipB, "NAME", "ip-again").Replace(fixed)
+	c.RunIn(again, "create", "-f", "-")
+	c.RunIn(strings.NewReplacer("NAME", "np-again", "PORT", npB).Replace(nodePortSvc), "create", "-f", "-")
 }
