@@ -179,14 +179,14 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 	c.crashes, c.notUntil, c.waiting, c.waitingMsg = 0, a.cfg.Clock.Now(), "", ""
 	c.started, c.env, c.termLog = m.Started, m.Env, m.TermLog
 	c.cgroup, c.cgroupDirs = m.Cgroup, m.CgroupDir
-	a.adoptLog(p, m.Container, m.Run, ch.Files)
+	out := a.adoptLog(p, m.Container, m.Run, ch.Files)
 	c.proc = ch.Proc
 	if m.Warm {
 		ch.Proc.Signal(syscall.SIGKILL)
 	} else if spec := findContainer(p, m.Container); spec != nil {
 		a.startProbes(key, p, st, c, spec, c.env)
 	}
-	go a.watchExit(key, st, c, ch.Proc)
+	go a.watchExit(key, st, c, ch.Proc, fallbackFor(findContainer(p, m.Container), out))
 }
 
 // earlierTermination is the last termination the status reports for a

@@ -88,7 +88,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
-	go a.watchExit(key, st, c, proc)
+	go a.watchExit(key, st, c, proc, fallbackFor(spec, out))
 	return true
 }
 

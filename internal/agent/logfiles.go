@@ -29,6 +29,8 @@ type containerOutput struct {
 	keep           []*os.File
 	file           *logs.File
 	wait           []func()
+	path           string
+	drained        chan struct{} // closed once every stream is in the file
 }
 
 // openLog opens the log of run n and the pipes that feed it.
@@ -41,7 +43,7 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 	if err != nil {
 		return nil, err
 	}
-	out := &containerOutput{file: lf}
+	out := &containerOutput{file: lf, path: path, drained: make(chan struct{})}
 	for _, stream := range []string{"stdout", "stderr"} {
 		w, r, wait, err := lf.Pipe(stream)
 		if err != nil {
@@ -62,25 +64,27 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 // adoptLog reopens the log of run n for the pipes an earlier agent made
 // (stdout's and stderr's read ends, as the pod's shim kept them) and
 // copies what they hold and what follows.
-func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) {
+func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) *containerOutput {
 	if len(pipes) < 2 {
 		for _, f := range pipes {
 			f.Close()
 		}
-		return
+		return nil
 	}
-	lf, err := logs.Create(a.logPath(p, name, n), a.cfg.Clock.Now)
+	path := a.logPath(p, name, n)
+	lf, err := logs.Create(path, a.cfg.Clock.Now)
 	if err != nil {
 		a.log("reopen the log of %s/%s %s: %v", p.Namespace, p.Name, name, err)
 		pipes[0].Close()
 		pipes[1].Close()
-		return
+		return nil
 	}
-	out := &containerOutput{file: lf}
+	out := &containerOutput{file: lf, path: path, drained: make(chan struct{})}
 	for i, stream := range []string{"stdout", "stderr"} {
 		out.wait = append(out.wait, lf.Adopt(stream, pipes[i]))
 	}
 	out.started()
+	return out
 }
 
 // started closes the agent's copies of the write ends (the process holds its
@@ -96,5 +100,6 @@ func (o *containerOutput) started() {
 			wait()
 		}
 		o.file.Close()
+		close(o.drained)
 	}()
 }

@@ -149,9 +149,9 @@ func TestACompletedInitContainerOfAnAlwaysPodIsDone(t *testing.T) {
 	if !c.notUntil.IsZero() {
 		t.Errorf("a completed init container got a back-off until %s", c.notUntil)
 	}
-	cs := containerStatus(p, st, p.Spec.InitContainers[0], false)
-	if cs.State.Terminated == nil || cs.State.Terminated.Reason != "Completed" || cs.State.Waiting != nil {
-		t.Errorf("status %+v, want Terminated Completed", cs.State)
+	cs := initContainerStatus(p, st, p.Spec.InitContainers[0])
+	if cs.State.Terminated == nil || cs.State.Terminated.Reason != "Completed" || cs.State.Waiting != nil || !cs.Ready {
+		t.Errorf("status %+v ready %v, want Terminated Completed and ready", cs.State, cs.Ready)
 	}
 	// A failed one is restarted with the back-off (Always acts as OnFailure).
 	c.started = t0
@@ -159,7 +159,22 @@ func TestACompletedInitContainerOfAnAlwaysPodIsDone(t *testing.T) {
 	if c.notUntil.IsZero() {
 		t.Error("a failed init container under Always must be retried after a back-off")
 	}
-	if cs := containerStatus(p, st, p.Spec.InitContainers[0], false); cs.State.Waiting == nil || cs.State.Waiting.Reason != "CrashLoopBackOff" {
-		t.Errorf("failed init status %+v, want CrashLoopBackOff", cs.State)
+	if cs := initContainerStatus(p, st, p.Spec.InitContainers[0]); cs.State.Waiting == nil || cs.State.Waiting.Reason != "CrashLoopBackOff" || cs.Ready {
+		t.Errorf("failed init status %+v ready %v, want CrashLoopBackOff, not ready", cs.State, cs.Ready)
+	}
+}
+
+// TestInitContainersNotStartedArePodInitializing: before it starts an
+// init container waits as PodInitializing, and so do the app containers
+// until every init container is done, as the kubelet reports them.
+func TestInitContainersNotStartedArePodInitializing(t *testing.T) {
+	p := testPod(corev1.RestartPolicyAlways, []string{"first", "second"}, "app")
+	st := &pod{containers: map[string]*container{}}
+	st.restartPolicy, st.initNames = p.Spec.RestartPolicy, map[string]bool{"first": true, "second": true}
+	s := podStatus(statusInput{pod: p, st: st, now: t0})
+	for _, cs := range append(s.InitContainerStatuses, s.ContainerStatuses...) {
+		if cs.State.Waiting == nil || cs.State.Waiting.Reason != "PodInitializing" || cs.Ready {
+			t.Errorf("%s: %+v, want waiting PodInitializing", cs.Name, cs.State)
+		}
 	}
 }

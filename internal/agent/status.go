@@ -43,10 +43,14 @@ func podStatus(in statusInput) corev1.PodStatus {
 	}
 	initPending := !initDone(p, st)
 	for _, c := range p.Spec.InitContainers {
-		s.InitContainerStatuses = append(s.InitContainerStatuses, containerStatus(p, st, c, false))
+		s.InitContainerStatuses = append(s.InitContainerStatuses, initContainerStatus(p, st, c))
+	}
+	appWaiting := "ContainerCreating"
+	if initPending {
+		appWaiting = "PodInitializing"
 	}
 	for _, c := range p.Spec.Containers {
-		s.ContainerStatuses = append(s.ContainerStatuses, containerStatus(p, st, c, initPending))
+		s.ContainerStatuses = append(s.ContainerStatuses, containerStatus(p, st, c, appWaiting))
 	}
 	s.Conditions = conditions(p, st, s, in.now)
 	return s
@@ -128,17 +132,25 @@ func initFailed(p *corev1.Pod, st *pod) bool {
 	return false
 }
 
-// containerStatus reports one container. waitingForInit marks app containers
-// that cannot start before the init containers finish.
-func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, waitingForInit bool) corev1.ContainerStatus {
+// initContainerStatus reports an init container as the kubelet does:
+// waiting as PodInitializing until it starts, and Ready once it has
+// exited 0 (its work is done).
+func initContainerStatus(p *corev1.Pod, st *pod, spec corev1.Container) corev1.ContainerStatus {
+	cs := containerStatus(p, st, spec, "PodInitializing")
+	if t := cs.State.Terminated; t != nil && t.ExitCode == 0 {
+		cs.Ready = true
+	}
+	return cs
+}
+
+// containerStatus reports one container. notStarted is the waiting
+// reason before its first start: ContainerCreating, or PodInitializing
+// for init containers and for app containers waiting for them.
+func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, notStarted string) corev1.ContainerStatus {
 	cs := corev1.ContainerStatus{Name: spec.Name, Image: spec.Image, ImageID: "", Started: new(bool)}
 	c := st.containers[spec.Name]
 	if c == nil {
-		reason := "ContainerCreating"
-		if waitingForInit {
-			reason = "PodInitializing"
-		}
-		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: reason}
+		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: notStarted}
 		return cs
 	}
 	cs.RestartCount = c.restarts
@@ -164,7 +176,7 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, waitingForIn
 			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", restartDelay(c.crashes), spec.Name, p.Name, p.Namespace, p.UID),
 		}
 	default:
-		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: notStarted}
 	}
 	return cs
 }

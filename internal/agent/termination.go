@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ordo-dev/ordo/internal/agent/logs"
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
@@ -51,4 +53,43 @@ func terminationMessage(path string) string {
 	defer f.Close()
 	b, _ := io.ReadAll(io.LimitReader(f, maxTerminationMessage))
 	return string(b)
+}
+
+// The kubelet's bounds on a message taken from the log.
+const (
+	fallbackLogLines = 80
+	fallbackLogBytes = 2048
+)
+
+// logFallback is where a failed run's message comes from under
+// terminationMessagePolicy FallbackToLogsOnError; nil under File.
+type logFallback struct {
+	path    string
+	drained <-chan struct{}
+}
+
+// fallbackFor is the run's log fallback, when its policy asks for one.
+func fallbackFor(spec *corev1.Container, out *containerOutput) *logFallback {
+	if spec == nil || out == nil || spec.TerminationMessagePolicy != corev1.TerminationMessageFallbackToLogsOnError {
+		return nil
+	}
+	return &logFallback{path: out.path, drained: out.drained}
+}
+
+// drainWait bounds the wait for a run's output to reach its log: a
+// child the container left behind may hold the pipe open.
+const drainWait = 2 * time.Second
+
+// message is the end of the run's log, for a run that failed with an
+// empty termination-message file, as the kubelet does: the last 80 lines,
+// at most 2 KiB. It waits (briefly) for the output to be in the file.
+func (f *logFallback) message(code int) string {
+	if f == nil || code == 0 {
+		return ""
+	}
+	select {
+	case <-f.drained:
+	case <-time.After(drainWait):
+	}
+	return logs.Last(f.path, fallbackLogLines, fallbackLogBytes)
 }

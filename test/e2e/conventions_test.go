@@ -240,11 +240,12 @@ func TestServiceIPsAreUniqueAndReleased(t *testing.T) {
 	if ipA == ipB || !svcRange.Contains(net.ParseIP(ipA)) || !svcRange.Contains(net.ParseIP(ipB)) {
 		t.Fatalf("cluster IPs %s and %s, want two in --service-cidr %s", ipA, ipB, c.ServiceCIDR)
 	}
-	fixed := strings.Replace(`apiVersion: v1
+	const fixedIPSvc = `apiVersion: v1
 kind: Service
 metadata: {name: NAME}
 spec: {clusterIP: THE_IP, ports: [{port: 80}]}
-`, "THE_IP", ipA, 1)
+`
+	fixed := strings.Replace(fixedIPSvc, "THE_IP", ipA, 1)
 	errOut := c.Fail(strings.Replace(fixed, "NAME", "c", 1), "create", "-f", "-")
 	if !strings.Contains(errOut, "provided IP is already allocated") {
 		t.Fatalf("duplicate IP: %s", errOut)
@@ -277,7 +278,7 @@ spec: {type: NodePort, ports: [{port: 80, nodePort: PORT}]}
 	if got := c.Run("get", "svc", "b", "-o", "jsonpath={.spec.clusterIP}|{.spec.clusterIPs}|{.spec.ports[0].nodePort}"); got != "||" {
 		t.Fatalf("ExternalName Service kept %q", got)
 	}
-	again := strings.NewReplacer("THE_IP", ipB, "NAME", "ip-again").Replace(fixed)
+	again := strings.NewReplacer("THE_IP", ipB, "NAME", "ip-again").Replace(fixedIPSvc)
 	c.RunIn(again, "create", "-f", "-")
 	c.RunIn(strings.NewReplacer("NAME", "np-again", "PORT", npB).Replace(nodePortSvc), "create", "-f", "-")
 }

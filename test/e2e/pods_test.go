@@ -655,6 +655,18 @@ spec:
     image: busybox
     terminationMessagePath: /var/log/app/done
     command: [sh, -c, 'echo all good > /var/log/app/done']
+  - name: from-log
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: [sh, -c, 'seq 1 100; echo -n DONE; exit 1']
+  - name: file-wins
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: [sh, -c, 'echo noise; echo from file > /dev/termination-log; exit 1']
+  - name: log-on-error-only
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: [sh, -c, 'echo fine']
 `, "apply", "-f", "-")
 	p := waitPhase(t, cs, "bye", corev1.PodFailed)
 	got := map[string]string{}
@@ -665,6 +677,19 @@ spec:
 	}
 	if got["default-path"] != "disk full\n" || got["own-path"] != "all good\n" {
 		t.Errorf("termination messages %q", got)
+	}
+	// FallbackToLogsOnError: a failed run with an empty file gets its
+	// log's last 80 lines (22..100 and the unterminated DONE).
+	var want strings.Builder
+	for i := 22; i <= 100; i++ {
+		fmt.Fprintf(&want, "%d\n", i)
+	}
+	want.WriteString("DONE")
+	if got["from-log"] != want.String() || got["file-wins"] != "from file\n" || got["log-on-error-only"] != "" {
+		t.Errorf("FallbackToLogsOnError messages %q", got)
+	}
+	if logs := c.Run("logs", "bye", "-c", "from-log", "--tail", "1"); logs != "DONE" {
+		t.Errorf("an unterminated last line reads back as %q", logs)
 	}
 	if _, err := os.Stat("/dev/termination-log"); err == nil {
 		t.Error("/dev/termination-log exists on the host")

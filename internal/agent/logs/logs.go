@@ -3,7 +3,9 @@
 // options (follow, tail, since, timestamps, limitBytes).
 //
 // A line on disk is "<RFC3339Nano time> <stdout|stderr> F <text>": the time
-// lets --timestamps and --since work after the fact; F marks a full line.
+// lets --timestamps and --since work after the fact; F marks a full line,
+// P the output's last bytes when they end without a newline (printed back
+// without one, as the kubelet does: `echo -n DONE` logs "DONE").
 package logs
 
 import (
@@ -73,7 +75,8 @@ func (lf *File) copyLines(stream string, r io.Reader) {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
-			lf.writeLine(stream, bytes.TrimSuffix(line, []byte("\n")))
+			text, full := bytes.CutSuffix(line, []byte("\n"))
+			lf.writeLine(stream, text, full)
 		}
 		if err != nil {
 			return
@@ -81,12 +84,16 @@ func (lf *File) copyLines(stream string, r io.Reader) {
 	}
 }
 
-func (lf *File) writeLine(stream string, text []byte) {
+func (lf *File) writeLine(stream string, text []byte, full bool) {
 	var b bytes.Buffer
 	b.WriteString(lf.now().UTC().Format(time.RFC3339Nano))
 	b.WriteByte(' ')
 	b.WriteString(stream)
-	b.WriteString(" F ")
+	if full {
+		b.WriteString(" F ")
+	} else {
+		b.WriteString(" P ")
+	}
 	b.Write(text)
 	b.WriteByte('\n')
 	lf.mu.Lock()

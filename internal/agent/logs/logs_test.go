@@ -87,3 +87,28 @@ func TestFollowSeesNewLinesUntilTheContainerStops(t *testing.T) {
 		t.Fatal("partial line")
 	}
 }
+
+// TestPartialLastLineAndLast: output ending without a newline reads back
+// without one (tag P), and Last keeps the last lines, then the last bytes.
+func TestPartialLastLineAndLast(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	lf, _ := Create(path, time.Now)
+	w, _, wait, _ := lf.Pipe("stdout")
+	w.WriteString("a\nbb\nccc\nDONE")
+	w.Close()
+	wait()
+	lf.Close()
+	var b bytes.Buffer
+	if err := Write(context.Background(), &b, path, Options{}, func() bool { return false }); err != nil || b.String() != "a\nbb\nccc\nDONE" {
+		t.Errorf("read back: %q %v", b.String(), err)
+	}
+	if got := Last(path, 2, 100); got != "ccc\nDONE" {
+		t.Errorf("last 2 lines: %q", got)
+	}
+	if got := Last(path, 80, 6); got != "c\nDONE" {
+		t.Errorf("last 6 bytes: %q", got)
+	}
+	if got := Last(filepath.Join(t.TempDir(), "none.log"), 80, 2048); got != "" {
+		t.Errorf("missing log: %q", got)
+	}
+}

@@ -20,8 +20,9 @@ type Options struct {
 
 // entry is one parsed log line.
 type entry struct {
-	at   time.Time
-	text []byte
+	at      time.Time
+	text    []byte
+	partial bool // tag P: no newline after text
 }
 
 // parse reads one CRI line; ok is false for a malformed one.
@@ -34,7 +35,7 @@ func parse(line []byte) (entry, bool) {
 	if err != nil {
 		return entry{}, false
 	}
-	e := entry{at: at}
+	e := entry{at: at, partial: string(fields[2]) == "P"}
 	if len(fields) == 4 {
 		e.text = fields[3]
 	}
@@ -49,7 +50,9 @@ func (e entry) format(timestamps bool) []byte {
 		b.WriteByte(' ')
 	}
 	b.Write(e.text)
-	b.WriteByte('\n')
+	if !e.partial {
+		b.WriteByte('\n')
+	}
 	return b.Bytes()
 }
 

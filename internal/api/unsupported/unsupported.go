@@ -97,7 +97,6 @@ func container(c *corev1.Container, hostNetwork bool) []string {
 	for _, port := range c.Ports {
 		add(port.HostPort != 0 && !hostNetwork, "ports.hostPort")
 	}
-	add(c.TerminationMessagePolicy == corev1.TerminationMessageFallbackToLogsOnError, "terminationMessagePolicy")
 	add(len(c.VolumeDevices) > 0, "volumeDevices")
 	add(len(c.ResizePolicy) > 0, "resizePolicy")
 	add(c.Lifecycle != nil && c.Lifecycle.StopSignal != nil, "lifecycle.stopSignal")
