@@ -27,13 +27,9 @@ var publicPaths = map[string]bool{
 // token and service-account JWTs (when saTokens is set). A request with no
 // valid credentials is anonymous only for publicPaths; everywhere else it
 // gets 401.
-func newAuthenticator(verify x509.VerifyOptionFunc, nodeToken string, saTokens authenticator.Token) authenticator.Request {
+func newAuthenticator(verify x509.VerifyOptionFunc, tokens authenticator.Token) authenticator.Request {
 	certs := x509.NewDynamic(verify, x509.CommonNameUserConversion)
-	tokens := []authenticator.Token{nodeTokenAuthenticator(nodeToken)}
-	if saTokens != nil {
-		tokens = append(tokens, saTokens)
-	}
-	inner := union.New(certs, bearertoken.New(tokenunion.New(tokens...)))
+	inner := union.New(certs, bearertoken.New(tokens))
 	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
 		resp, ok, err := inner.AuthenticateRequest(req)
 		if ok || !publicPaths[req.URL.Path] {
@@ -44,6 +40,17 @@ func newAuthenticator(verify x509.VerifyOptionFunc, nodeToken string, saTokens a
 			Groups: []string{user.AllUnauthenticated},
 		}}, true, nil
 	})
+}
+
+// bearerTokens are the API's token authenticators: the agents' join
+// token (audience-agnostic: it is good for the API's own audiences) and,
+// when saTokens is set, service-account JWTs. TokenReviews use the same.
+func bearerTokens(nodeToken string, saTokens authenticator.Token, apiAudiences authenticator.Audiences) authenticator.Token {
+	tokens := []authenticator.Token{authenticator.WrapAudienceAgnosticToken(apiAudiences, nodeTokenAuthenticator(nodeToken))}
+	if saTokens != nil {
+		tokens = append(tokens, saTokens)
+	}
+	return tokenunion.New(tokens...)
 }
 
 // nodeGroup is the group agents that joined with the node token are in.

@@ -62,7 +62,11 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 	reviews.VersionedResourcesStorageMap[authorizationv1.SchemeGroupVersion.Version] = registry.AccessReviewStorage(c.Registry.Authorizer)
 	groups[authorizationv1.GroupName] = &reviews
 	whoami := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
-	whoami.VersionedResourcesStorageMap[authenticationv1.SchemeGroupVersion.Version] = registry.SelfSubjectReviewStorage()
+	authn := registry.SelfSubjectReviewStorage()
+	for k, v := range registry.TokenReviewStorage(c.Registry.TokenAuthenticator, c.Registry.APIAudiences) {
+		authn[k] = v
+	}
+	whoami.VersionedResourcesStorageMap[authenticationv1.SchemeGroupVersion.Version] = authn
 	groups[authenticationv1.GroupName] = &whoami
 	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, groups[""]); err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -156,11 +157,15 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 	if err != nil {
 		return err
 	}
+	var saTokens authenticator.Token
 	if tokens != nil {
 		c.Registry.Tokens = tokens
 		cfg.Authentication.APIAudiences = tokens.Audiences()
+		saTokens = tokens
 	}
-	cfg.Authentication.Authenticator = newAuthenticator(verify, c.NodeToken, tokens)
+	bearer := bearerTokens(c.NodeToken, saTokens, cfg.Authentication.APIAudiences)
+	c.Registry.TokenAuthenticator, c.Registry.APIAudiences = bearer, cfg.Authentication.APIAudiences
+	cfg.Authentication.Authenticator = newAuthenticator(verify, bearer)
 	roles := rbac.New(cfg.SharedInformerFactory)
 	authz := ordoAuthorizer{rbac: roles}
 	cfg.Authorization.Authorizer = authz

@@ -74,6 +74,10 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 		clusterRole("system:basic-user", nil,
 			rule([]string{"authorization.k8s.io"}, []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, []string{"create"}),
 			rule([]string{"authentication.k8s.io"}, []string{"selfsubjectreviews"}, []string{"create"})),
+		// For webhooks and proxies that check who a caller is and what it may do.
+		clusterRole("system:auth-delegator", nil,
+			rule([]string{"authentication.k8s.io"}, []string{"tokenreviews"}, []string{"create"}),
+			rule([]string{"authorization.k8s.io"}, []string{"subjectaccessreviews"}, []string{"create"})),
 		aggregated("admin", nil, aggregateToAdmin),
 		aggregated("edit", map[string]string{aggregateToAdmin: "true"}, aggregateToEdit),
 		aggregated("view", map[string]string{aggregateToEdit: "true"}, aggregateToView),

@@ -10,6 +10,7 @@ package registry
 
 import (
 	"context"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -81,6 +82,11 @@ type Config struct {
 	// Tokens answers serviceaccounts/token (the TokenRequest API); nil
 	// answers 503.
 	Tokens TokenRequester
+	// TokenAuthenticator checks bearer tokens for tokenreviews, against
+	// APIAudiences when a review names none; nil answers every review
+	// unauthenticated.
+	TokenAuthenticator authenticator.Token
+	APIAudiences       []string
 	// Authorizer is the API server's, for the second check that streaming
 	// subresources make (see authorizeCreate).
 	Authorizer authorizer.Authorizer

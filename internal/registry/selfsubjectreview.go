@@ -45,14 +45,20 @@ func (selfSubjectReviewREST) Create(ctx context.Context, obj runtime.Object, cre
 		return nil, err
 	}
 	review := &authenticationv1.SelfSubjectReview{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.Now()}}
-	review.Status.UserInfo = authenticationv1.UserInfo{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups()}
-	for k, v := range u.GetExtra() {
-		if review.Status.UserInfo.Extra == nil {
-			review.Status.UserInfo.Extra = map[string]authenticationv1.ExtraValue{}
-		}
-		review.Status.UserInfo.Extra[k] = v
-	}
+	review.Status.UserInfo = userInfo(u)
 	return review, nil
+}
+
+// userInfo is an authenticated user as the authentication API shows it.
+func userInfo(u user.Info) authenticationv1.UserInfo {
+	info := authenticationv1.UserInfo{Username: u.GetName(), UID: u.GetUID(), Groups: u.GetGroups()}
+	for k, v := range u.GetExtra() {
+		if info.Extra == nil {
+			info.Extra = map[string]authenticationv1.ExtraValue{}
+		}
+		info.Extra[k] = v
+	}
+	return info
 }
 
 // validatedRequester runs the create's admission validation on a copy of

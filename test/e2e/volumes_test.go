@@ -123,9 +123,25 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 		if code, _ := getWithToken(t, c.Server, secretsURL, token+"x"); code != http.StatusUnauthorized {
 			t.Errorf("tampered token: %d, want 401", code)
 		}
-		vault := requestToken(t, cs, "vault")
-		if code, _ := getWithToken(t, c.Server, secretsURL, vault); code != http.StatusUnauthorized {
+		if code, _ := getWithToken(t, c.Server, secretsURL, vault(t, cs)); code != http.StatusUnauthorized {
 			t.Errorf("token for audience vault at the API server: %d, want 401", code)
+		}
+	})
+	t.Run("TokenReview answers as the API authenticates", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, token string
+			audiences   []string
+			want        bool
+		}{
+			{"pod's token", token, nil, true},
+			{"tampered", token + "x", nil, false},
+			{"vault's token for the API", vault(t, cs), nil, false},
+			{"vault's token for vault", vault(t, cs), []string{"vault"}, true},
+		} {
+			st := reviewToken(t, cs, tc.token, tc.audiences)
+			if st.Authenticated != tc.want || (tc.want && st.User.Username != "system:serviceaccount:default:builder") || (!tc.want && st.Error == "") {
+				t.Errorf("%s: %+v", tc.name, st)
+			}
 		}
 	})
 
@@ -139,6 +155,9 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 	}
 	if code, _ := getWithToken(t, c.Server, secretsURL, token); code != http.StatusUnauthorized {
 		t.Errorf("token of the deleted pod: %d, want 401", code)
+	}
+	if st := reviewToken(t, cs, token, nil); st.Authenticated || !strings.Contains(st.Error, "vols") {
+		t.Errorf("TokenReview of the deleted pod's token: %+v", st)
 	}
 }
 
@@ -246,6 +265,19 @@ func getWithToken(t *testing.T, s *testcluster.Server, url, token string) (int, 
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+func vault(t *testing.T, cs kubernetes.Interface) string { return requestToken(t, cs, "vault") }
+
+// reviewToken asks the TokenReview API about token.
+func reviewToken(t *testing.T, cs kubernetes.Interface, token string, audiences []string) authenticationv1.TokenReviewStatus {
+	t.Helper()
+	r, err := cs.AuthenticationV1().TokenReviews().Create(context.Background(),
+		&authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: audiences}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
 }
 
 // requestToken asks the TokenRequest API for an unbound token of builder.

@@ -76,7 +76,7 @@ func storageVersions() []storageVersion {
 		}},
 		// TokenRequest is served only as serviceaccounts/token.
 		{authenticationv1.SchemeGroupVersion, authenticationv1.AddToScheme, []runtime.Object{
-			&authenticationv1.TokenRequest{}, &authenticationv1.SelfSubjectReview{},
+			&authenticationv1.TokenRequest{}, &authenticationv1.SelfSubjectReview{}, &authenticationv1.TokenReview{},
 		}},
 		{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme, []runtime.Object{
 			&coordinationv1.Lease{}, &coordinationv1.LeaseList{},
