@@ -13,14 +13,15 @@
 #
 # Environment: CONFORMANCE_PROCS (parallel ginkgo processes, default 4),
 # CONFORMANCE_FOCUS (default '\[Conformance\]'), FUZZTIME (per fuzz target,
-# default 30s; 0 skips fuzzing), CONFORMANCE_OUT (default _output/conformance).
+# default 30s; 0 skips fuzzing), CONFORMANCE_OUT (default _output/conformance),
+# CONFORMANCE_SKIPS (default hack/conformance-skips.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=${CONFORMANCE_OUT:-$root/_output/conformance}
 procs=${CONFORMANCE_PROCS:-4}
 focus=${CONFORMANCE_FOCUS:-'\[Conformance\]'}
-skips=$root/hack/conformance-skips.txt
+skips=${CONFORMANCE_SKIPS:-$root/hack/conformance-skips.txt}
 mkdir -p "$out"
 start=$(date +%s)
 
