@@ -10,16 +10,15 @@
 package apiserver
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
 	"time"
 
-	"github.com/ordo-dev/ordo/internal/api/openapi"
-	"github.com/ordo-dev/ordo/internal/api/scheme"
-	"github.com/ordo-dev/ordo/internal/rbac"
-	"github.com/ordo-dev/ordo/internal/registry"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
@@ -32,6 +31,11 @@ import (
 	"k8s.io/apiserver/pkg/util/compatibility"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/ordo-dev/ordo/internal/api/openapi"
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/rbac"
+	"github.com/ordo-dev/ordo/internal/registry"
 )
 
 // Config is everything the API server needs to start.
@@ -106,6 +110,9 @@ func New(c Config) (*Server, error) {
 		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
 	}
 	c.Registry.Authorizer = cfg.Authorization.Authorizer
+	c.Registry.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
+		return loopback.CoreV1().Endpoints(namespace).Get(ctx, name, metav1.GetOptions{})
+	}
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ var (
 		"pods", "pods/log", "pods/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status"}
 	viewApps  = []string{"controllerrevisions", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
 	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
-	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "serviceaccounts"}
+	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "services/proxy", "serviceaccounts"}
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {

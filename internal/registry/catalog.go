@@ -42,11 +42,11 @@ func coreResources() []*Resource {
 			"ns", nil, func(r *Resource) { r.Subresources = []string{"status", "finalize"}; r.Hooks = namespaceHooks }),
 		with(r("pods", "Pod", true, func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} }),
 			"po", all, func(r *Resource) {
-				r.Subresources = []string{"status", "binding", "log", "exec", "portforward"}
+				r.Subresources = []string{"status", "binding", "log", "exec", "portforward", "proxy"}
 				r.Hooks = podHooks
 			}),
 		with(r("services", "Service", true, func() runtime.Object { return &corev1.Service{} }, func() runtime.Object { return &corev1.ServiceList{} }),
-			"svc", all, func(r *Resource) { r.Subresources = []string{"status"} }),
+			"svc", all, func(r *Resource) { r.Subresources = []string{"status", "proxy"} }),
 		with(r("endpoints", "Endpoints", true, func() runtime.Object { return &corev1.Endpoints{} }, func() runtime.Object { return &corev1.EndpointsList{} }),
 			"ep", nil, func(r *Resource) { r.Singular = "endpoints"; r.AllowCreateOnUpdate = true }),
 		with(r("configmaps", "ConfigMap", true, func() runtime.Object { return &corev1.ConfigMap{} }, func() runtime.Object { return &corev1.ConfigMapList{} }), "cm", nil, nil),

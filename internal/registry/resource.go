@@ -87,6 +87,9 @@ type Config struct {
 	// unauthenticated.
 	TokenAuthenticator authenticator.Token
 	APIAudiences       []string
+	// Endpoints reads Services' Endpoints for services/proxy; nil
+	// answers 503.
+	Endpoints EndpointsGetter
 	// Authorizer is the API server's, for the second check that streaming
 	// subresources make (see authorizeCreate).
 	Authorizer authorizer.Authorizer

@@ -78,6 +78,12 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = &execREST{store: store, agents: c.Agents}
 		case "portforward":
 			out[key] = &portForwardREST{store: store, agents: c.Agents, authz: c.Authorizer}
+		case "proxy":
+			if r.GroupResource.Resource == "services" {
+				out[key] = &serviceProxyREST{store: store, endpoints: c.Endpoints}
+			} else {
+				out[key] = &podProxyREST{store: store}
+			}
 		case "token":
 			out[key] = &tokenREST{store: store, tokens: c.Tokens}
 		case "finalize":

@@ -30,6 +30,20 @@ func addQueryConversions(s *runtime.Scheme) error {
 		}); err != nil {
 		return err
 	}
+	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodProxyOptions)(nil),
+		func(a, b interface{}, _ conversion.Scope) error {
+			b.(*corev1.PodProxyOptions).Path = a.(*url.Values).Get("path")
+			return nil
+		}); err != nil {
+		return err
+	}
+	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.ServiceProxyOptions)(nil),
+		func(a, b interface{}, _ conversion.Scope) error {
+			b.(*corev1.ServiceProxyOptions).Path = a.(*url.Values).Get("path")
+			return nil
+		}); err != nil {
+		return err
+	}
 	return s.AddConversionFunc((*url.Values)(nil), (*corev1.PodLogOptions)(nil),
 		func(a, b interface{}, _ conversion.Scope) error {
 			return podLogOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodLogOptions))

@@ -59,7 +59,7 @@ func storageVersions() []storageVersion {
 			&corev1.Node{}, &corev1.NodeList{},
 			&corev1.PodLogOptions{}, &corev1.PodExecOptions{},
 			&corev1.PodAttachOptions{}, &corev1.PodPortForwardOptions{},
-			&corev1.PodProxyOptions{}, &corev1.NodeProxyOptions{},
+			&corev1.PodProxyOptions{}, &corev1.NodeProxyOptions{}, &corev1.ServiceProxyOptions{},
 		}},
 		{appsv1.SchemeGroupVersion, appsv1.AddToScheme, []runtime.Object{
 			&appsv1.StatefulSet{}, &appsv1.StatefulSetList{},
