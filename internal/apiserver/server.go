@@ -36,6 +36,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/rbac"
 	"github.com/ordo-dev/ordo/internal/registry"
+	"github.com/ordo-dev/ordo/internal/serviceaccount"
 )
 
 // Config is everything the API server needs to start.
@@ -122,6 +123,10 @@ func New(c Config) (*Server, error) {
 	}
 	if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
 		return nil, err
+	}
+	if t, ok := c.Registry.Tokens.(*serviceaccount.Tokens); ok && t != nil {
+		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
+		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
 	}
 	return &Server{Generic: generic, Informers: cfg.SharedInformerFactory, Loopback: loopback}, nil
 }

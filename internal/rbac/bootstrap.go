@@ -3,6 +3,7 @@ package rbac
 import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 	"k8s.io/apiserver/pkg/authentication/user"
 )
 
@@ -26,6 +27,8 @@ var (
 	// discoveryURLs are what every authenticated client reads first.
 	discoveryURLs = []string{"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"}
 	publicURLs    = []string{"/healthz", "/livez", "/readyz", "/version", "/version/"}
+	// issuerDiscoveryURLs are the service-account issuer's OpenID documents.
+	issuerDiscoveryURLs = []string{"/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"}
 )
 
 // Of the kinds ordo serves, what the view, edit and admin roles cover, as
@@ -74,6 +77,7 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 		clusterRole("system:basic-user", nil,
 			rule([]string{"authorization.k8s.io"}, []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, []string{"create"}),
 			rule([]string{"authentication.k8s.io"}, []string{"selfsubjectreviews"}, []string{"create"})),
+		clusterRole("system:service-account-issuer-discovery", nil, urlRule(issuerDiscoveryURLs, "get")),
 		// For webhooks and proxies that check who a caller is and what it may do.
 		clusterRole("system:auth-delegator", nil,
 			rule([]string{"authentication.k8s.io"}, []string{"tokenreviews"}, []string{"create"}),
@@ -114,5 +118,6 @@ func BootstrapClusterRoleBindings() []*rbacv1.ClusterRoleBinding {
 		bind("system:discovery", user.AllAuthenticated),
 		bind("system:basic-user", user.AllAuthenticated),
 		bind("system:public-info-viewer", user.AllAuthenticated, user.AllUnauthenticated),
+		bind("system:service-account-issuer-discovery", serviceaccount.AllServiceAccountsGroup),
 	}
 }

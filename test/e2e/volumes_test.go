@@ -127,6 +127,16 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 			t.Errorf("token for audience vault at the API server: %d, want 401", code)
 		}
 	})
+	t.Run("a service account reads the issuer's OpenID documents", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/.well-known/openid-configuration": `"jwks_uri":"https://kubernetes.default.svc.cluster.local/openid/v1/jwks"`,
+			"/openid/v1/jwks":                   `"alg":"ES256"`,
+		} {
+			if code, body := getWithToken(t, c.Server, "https://"+c.Listen+path, token); code != http.StatusOK || !strings.Contains(body, want) {
+				t.Errorf("GET %s with the pod's token: %d %s", path, code, body)
+			}
+		}
+	})
 	t.Run("TokenReview answers as the API authenticates", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, token string
