@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,4 +36,49 @@ func TestRunAsNonRootIsEnforced(t *testing.T) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.wantErr)
 		}
 	}
+}
+
+// TestContainerCapabilities: the default set, add and drop (with or
+// without CAP_, ALL), privileged keeping all, and unknown names refused.
+func TestContainerCapabilities(t *testing.T) {
+	bit := func(names ...string) uint64 {
+		m, err := capabilityMask(names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	def := bit(defaultCapabilities...)
+	withCaps := func(add, drop []corev1.Capability, privileged *bool) *corev1.Container {
+		return &corev1.Container{SecurityContext: &corev1.SecurityContext{Privileged: privileged, Capabilities: &corev1.Capabilities{Add: add, Drop: drop}}}
+	}
+	yes := true
+	for _, tc := range []struct {
+		name string
+		c    *corev1.Container
+		want *uint64
+	}{
+		{"no security context", &corev1.Container{}, &def},
+		{"add NET_ADMIN, drop CAP_NET_RAW", withCaps([]corev1.Capability{"NET_ADMIN"}, []corev1.Capability{"CAP_NET_RAW"}, nil), ptr.To((def | bit("NET_ADMIN")) &^ bit("NET_RAW"))},
+		{"drop ALL, add NET_BIND_SERVICE", withCaps([]corev1.Capability{"NET_BIND_SERVICE"}, []corev1.Capability{"ALL"}, nil), ptr.To(bit("NET_BIND_SERVICE") &^ bit("ALL"))},
+		{"privileged", withCaps(nil, []corev1.Capability{"ALL"}, &yes), nil},
+	} {
+		got, err := containerCapabilities(tc.c)
+		if err != nil || (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+			t.Errorf("%s: %v %v, want %v", tc.name, fmtMask(got), err, fmtMask(tc.want))
+		}
+	}
+	if _, err := containerCapabilities(withCaps([]corev1.Capability{"NET_ADMN"}, nil, nil)); err == nil || !strings.Contains(err.Error(), `capabilities.add: unknown capability "NET_ADMN"`) {
+		t.Errorf("a misspelt capability: %v", err)
+	}
+	if bit("NET_ADMIN") != 1<<12 || bit("chown") != 1 {
+		t.Errorf("capability numbers: NET_ADMIN %x, chown %x", bit("NET_ADMIN"), bit("chown"))
+	}
+}
+
+func fmtMask(m *uint64) string {
+	if m == nil {
+		return "all"
+	}
+	return fmt.Sprintf("%x", *m)
 }

@@ -50,7 +50,9 @@ type startPlan struct {
 	uid, gid        *int64
 	groups          []int64
 	noNewPrivileges bool
-	mounts          []runtime.Mount
+	// capabilities is the mask the process keeps; nil keeps all (privileged).
+	capabilities *uint64
+	mounts       []runtime.Mount
 	// imageVolumes are the host directories of the image's volumes, which
 	// the launcher makes before the start.
 	imageVolumes []string
@@ -69,6 +71,10 @@ func planStart(in startInput) (startPlan, error) {
 	if err := nonRootViolation(p, spec, uid); err != nil {
 		return startPlan{}, err
 	}
+	caps, err := containerCapabilities(spec)
+	if err != nil {
+		return startPlan{}, err
+	}
 	image, err := in.images.Resolve(spec.Image, in.resolved.Command, in.resolved.Args)
 	if err != nil {
 		return startPlan{}, err
@@ -85,7 +91,7 @@ func planStart(in startInput) (startPlan, error) {
 	}
 	return startPlan{
 		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
-		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec),
+		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec), capabilities: caps,
 		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
 		imageVolumes: volumeDirs,
 	}, nil

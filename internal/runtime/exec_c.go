@@ -11,6 +11,7 @@ package runtime
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -192,6 +193,8 @@ struct ordo_spec {
 	gid_t *groups;
 	int ngroups;
 	int no_new_privs;
+	int limit_caps;
+	unsigned long long caps;
 	char **argv;
 };
 
@@ -205,6 +208,39 @@ static void ordo_groups(struct ordo_spec *s, const char *list) {
 	s->ngroups = 0;
 	for (char *g = strtok(buf, ","); g; g = strtok(NULL, ",")) s->groups[s->ngroups++] = (gid_t)atol(g);
 	free(buf);
+}
+
+// ordo_drop_bounding removes every capability outside keep from the
+// bounding set, so no exec (not even of a setuid or file-capability
+// binary) can regain it. It needs CAP_SETPCAP, so it runs before the user
+// changes.
+static void ordo_drop_bounding(unsigned long long keep) {
+	for (int cap = 0; cap <= 63; cap++) {
+		if (keep & (1ULL << cap)) continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; // past the kernel's last capability
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			char num[8];
+			snprintf(num, sizeof num, "%d", cap);
+			ordo_fail("drop capability %s from the bounding set: %s", num, strerror(errno));
+		}
+	}
+}
+
+// ordo_limit_caps leaves the process keep as its effective, permitted and
+// inheritable sets: what a root container process has, as with a
+// container runtime. A process that changed to another user has lost its
+// capabilities already, and gets none back at exec.
+static void ordo_limit_caps(unsigned long long keep) {
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) != 0) ordo_fail("capget: %s%s", strerror(errno), "");
+	for (int i = 0; i < 2; i++) {
+		unsigned int want = (unsigned int)(keep >> (32 * i));
+		data[i].effective &= want;
+		data[i].permitted &= want;
+		data[i].inheritable &= want;
+	}
+	if (syscall(SYS_capset, &hdr, data) != 0) ordo_fail("capset: %s%s", strerror(errno), "");
 }
 
 static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
@@ -227,6 +263,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
 		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
+		else if (strcmp(a, "--caps") == 0) { s->limit_caps = 1; s->caps = strtoull(argv[++i], NULL, 16); }
 		else if (strcmp(a, "--cgroup") == 0) s->cgroups[s->ncgroups++] = argv[++i];
 		else if (strcmp(a, "--hide") == 0) s->hide[s->nhide++] = argv[++i];
 		else if (strcmp(a, "--mount") == 0) {
@@ -391,12 +428,14 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 		ordo_fail("failed to change to working directory \"%s\": %s", s.workdir, strerror(errno));
 	// A container with a group or supplementalGroups gets exactly those
 	// groups; one without keeps the agent's.
+	if (s.limit_caps) ordo_drop_bounding(s.caps);
 	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
 		ordo_fail("setgroups: %s", strerror(errno), NULL);
 	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)
 		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
 	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
 		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
+	if (s.limit_caps) ordo_limit_caps(s.caps);
 	char buf[4096];
 	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
 	// allowPrivilegeEscalation: false. Set last: it also stops setuid

@@ -187,6 +187,11 @@ type ContainerConfig struct {
 	Groups []int64
 	// NoNewPrivileges is allowPrivilegeEscalation: false (PR_SET_NO_NEW_PRIVS).
 	NoNewPrivileges bool
+	// Capabilities, when set, is the mask of capabilities the process
+	// keeps (bit n is capability n): the rest leave its bounding,
+	// effective, permitted and inheritable sets before it execs. Nil keeps
+	// every capability (a privileged container).
+	Capabilities *uint64
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
 	// Mounts are bind-mounted into the container's root, in order.
@@ -241,6 +246,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	if c.NoNewPrivileges {
 		args = append(args, "--no-new-privs")
+	}
+	if c.Capabilities != nil {
+		args = append(args, "--caps", strconv.FormatUint(*c.Capabilities, 16))
 	}
 	if c.Hold != nil {
 		args = append(args, "--hold")

@@ -732,3 +732,47 @@ spec:
 		t.Errorf("waiting message %q", msg)
 	}
 }
+
+// TestContainerCapabilities: a container has the container runtimes'
+// default capabilities, so adding an address in its own network namespace is
+// refused; capabilities.add NET_ADMIN allows it, and drop ALL leaves even
+// root unable to chown.
+func TestContainerCapabilities(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: c, image: busybox, command: [sh, -c, 'ip addr add 127.0.0.2/8 dev lo && echo added || echo refused']}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: net-admin}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    securityContext: {capabilities: {add: [NET_ADMIN]}}
+    command: [sh, -c, 'ip addr add 127.0.0.2/8 dev lo && echo added || echo refused']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: no-caps}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    securityContext: {capabilities: {drop: [ALL]}}
+    command: [sh, -c, 'touch /tmp/f; chown 1000 /tmp/f && echo chowned || echo refused']
+`, "apply", "-f", "-")
+	for name, want := range map[string]string{"plain": "refused", "net-admin": "added", "no-caps": "refused"} {
+		waitPhase(t, cs, name, corev1.PodSucceeded)
+		if got := strings.TrimSpace(c.Run("logs", name, "--tail", "1")); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

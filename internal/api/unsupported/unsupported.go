@@ -109,7 +109,6 @@ func container(c *corev1.Container, hostNetwork bool) []string {
 	}
 	if sc := c.SecurityContext; sc != nil {
 		add(sc.Privileged != nil && *sc.Privileged, "securityContext.privileged")
-		add(sc.Capabilities != nil, "securityContext.capabilities")
 		add(sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem, "securityContext.readOnlyRootFilesystem")
 		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
 		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
