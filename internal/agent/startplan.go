@@ -53,6 +53,8 @@ type startPlan struct {
 	// capabilities is the mask the process keeps; nil keeps all (privileged).
 	capabilities *uint64
 	mounts       []runtime.Mount
+	// copies are the image's files copied into the container's root.
+	copies []runtime.Mount
 	// imageVolumes are the host directories of the image's volumes, which
 	// the launcher makes before the start.
 	imageVolumes []string
@@ -84,6 +86,10 @@ func planStart(in startInput) (startPlan, error) {
 	for _, f := range image.Files {
 		imageMounts = append(imageMounts, runtime.Mount{Source: f.Host, Target: f.Container, ReadOnly: true})
 	}
+	var copies []runtime.Mount
+	for _, f := range image.Copies {
+		copies = append(copies, runtime.Mount{Source: f.Host, Target: f.Container})
+	}
 	for _, v := range image.Volumes {
 		dir := filepath.Join(in.imageVolumes, strings.ReplaceAll(strings.Trim(v, "/"), "/", "_"))
 		volumeDirs = append(volumeDirs, dir)
@@ -93,6 +99,7 @@ func planStart(in startInput) (startPlan, error) {
 		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec), capabilities: caps,
 		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
+		copies:       copies,
 		imageVolumes: volumeDirs,
 	}, nil
 }

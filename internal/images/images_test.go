@@ -192,4 +192,13 @@ func TestBuiltinE2EImageEntries(t *testing.T) {
 	if agnhost == nil || agnhost.Files["/agnhost"] != agnhost.Files["/agnhost-2"] || agnhost.Files["/agnhost"] == "" {
 		t.Errorf("agnhost entry: %+v", agnhost)
 	}
+	// Its certificate pair is copied, not mounted: tests move it.
+	for _, f := range tab.copies(agnhost) {
+		if data, err := os.ReadFile(f.Host); err != nil || !strings.Contains(string(data), "-----BEGIN") {
+			t.Errorf("agnhost copy %s from %s: %v", f.Container, f.Host, err)
+		}
+	}
+	if got := len(tab.copies(agnhost)); got != 2 {
+		t.Errorf("agnhost copies: %d, want /localhost.crt and /localhost.key", got)
+	}
 }

@@ -14,6 +14,8 @@ type Start struct {
 	Env []string
 	// Files are mounted read-only into the container.
 	Files []File
+	// Copies are copied into the container's writable layer.
+	Copies []File
 	// Volumes are container paths that get an empty directory each.
 	Volumes []string
 }
@@ -46,7 +48,7 @@ func (t *Table) Resolve(image string, command, args []string) (Start, error) {
 		if e != nil {
 			volumes = e.Volumes
 		}
-		return Start{Argv: concat(command, args), Files: t.files(e), Volumes: volumes}, nil
+		return Start{Argv: concat(command, args), Files: t.files(e), Copies: t.copies(e), Volumes: volumes}, nil
 	}
 	e := t.lookup(image)
 	if err := t.missingFile(image, e); err != nil {
@@ -54,9 +56,9 @@ func (t *Table) Resolve(image string, command, args []string) (Start, error) {
 	}
 	switch {
 	case e != nil && len(args) > 0:
-		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e), Volumes: e.Volumes}, nil
+		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e), Copies: t.copies(e), Volumes: e.Volumes}, nil
 	case e != nil && len(e.Entrypoint)+len(e.Cmd) > 0:
-		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e), Volumes: e.Volumes}, nil
+		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e), Copies: t.copies(e), Volumes: e.Volumes}, nil
 	case len(args) > 0:
 		return Start{Argv: concat(nil, args)}, nil
 	}
@@ -81,8 +83,21 @@ func (t *Table) files(e *Entry) []File {
 	if e == nil {
 		return nil
 	}
+	return t.hostFiles(e.Files)
+}
+
+// copies are an entry's copies on the host, in container-path order.
+func (t *Table) copies(e *Entry) []File {
+	if e == nil {
+		return nil
+	}
+	return t.hostFiles(e.Copies)
+}
+
+// hostFiles resolves "builtin:" sources to the installed files.
+func (t *Table) hostFiles(m map[string]string) []File {
 	var out []File
-	for target, source := range e.Files {
+	for target, source := range m {
 		if name, ok := strings.CutPrefix(source, "builtin:"); ok {
 			source = filepath.Join(t.builtinDir, name)
 		}
@@ -95,7 +110,7 @@ func (t *Table) files(e *Entry) []File {
 // missingFile names a host file of the image's entry that is not there,
 // so the start fails with what to install rather than a failed mount.
 func (t *Table) missingFile(image string, e *Entry) error {
-	for _, f := range t.files(e) {
+	for _, f := range append(t.files(e), t.copies(e)...) {
 		if !exists(f.Host) {
 			return fmt.Errorf("image %q runs the host file %s as %s, and the host has no %s: install it (for the e2e test images, hack/conformance.sh builds agnhost)",
 				image, f.Host, f.Container, f.Host)

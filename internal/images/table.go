@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed builtin.yaml entrypoints/*.sh
+//go:embed builtin.yaml entrypoints/*
 var builtin embed.FS
 
 // Entry is what one image (or family of images) runs.
@@ -24,6 +24,11 @@ type Entry struct {
 	Env []string `json:"env,omitempty"`
 	// Files maps a path in the container to "builtin:NAME" or a host file.
 	Files map[string]string `json:"files,omitempty"`
+	// Copies are as Files, but copied into the container's writable
+	// layer at each start instead of mounted: files of the image that a
+	// program moves or rewrites (agnhost's /localhost.crt, which the
+	// StatefulSet conformance tests move away to fail a probe).
+	Copies map[string]string `json:"copies,omitempty"`
 	// Volumes are the image's VOLUME paths: each gets an empty directory
 	// of the container's own, as a runtime gives an image's volumes, so
 	// the container never starts on the host's files there (the host's
@@ -102,6 +107,11 @@ func parse(data []byte, source string) ([]Entry, error) {
 		for target := range e.Files {
 			if !path.IsAbs(target) {
 				return nil, fmt.Errorf("image table %s: entry %d: file %q is not an absolute container path", source, i, target)
+			}
+		}
+		for target := range e.Copies {
+			if !path.IsAbs(target) {
+				return nil, fmt.Errorf("image table %s: entry %d: copy %q is not an absolute container path", source, i, target)
 			}
 		}
 		for _, v := range e.Volumes {

@@ -187,6 +187,8 @@ struct ordo_spec {
 	int ncgroups;
 	const char **msrc, **mdst;
 	int *mro, nmounts;
+	const char **csrc, **cdst;
+	int ncopies;
 	int host_ipc;
 	const char **hide;
 	int nhide;
@@ -251,6 +253,8 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 	s->msrc = ordo_alloc(n, sizeof *s->msrc);
 	s->mdst = ordo_alloc(n, sizeof *s->mdst);
 	s->mro = ordo_alloc(n, sizeof *s->mro);
+	s->csrc = ordo_alloc(n, sizeof *s->csrc);
+	s->cdst = ordo_alloc(n, sizeof *s->cdst);
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
@@ -266,6 +270,11 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		else if (strcmp(a, "--caps") == 0) { s->limit_caps = 1; s->caps = strtoull(argv[++i], NULL, 16); }
 		else if (strcmp(a, "--cgroup") == 0) s->cgroups[s->ncgroups++] = argv[++i];
 		else if (strcmp(a, "--hide") == 0) s->hide[s->nhide++] = argv[++i];
+		else if (strcmp(a, "--copy") == 0) {
+			if (i + 2 >= argc) ordo_fail("internal-exec: --copy needs a source and a target%s%s", "", "");
+			s->csrc[s->ncopies] = argv[++i];
+			s->cdst[s->ncopies++] = argv[++i];
+		}
 		else if (strcmp(a, "--mount") == 0) {
 			if (i + 3 >= argc) ordo_fail("internal-exec: --mount needs a source, a target and ro or rw%s%s", "", "");
 			s->msrc[s->nmounts] = argv[++i];
@@ -337,6 +346,24 @@ static void ordo_dev(int host_ipc) {
 // the host), its own /dev, /proc, /tmp and /dev/shm, the host's /sys
 // read-only, the host's other mounts bound read-only except the hidden
 // directories, and then the pod's volumes.
+// ordo_copy copies the host file open at in (opened before the private
+// /tmp hides host paths under it) to dst under the new root, into the
+// overlay's writable layer, making dst's directories as needed.
+static void ordo_copy(int in, const char *src, const char *dst) {
+	char path[4096];
+	snprintf(path, sizeof path, "%s%s", NEWROOT, dst);
+	ordo_mkdirs(path, 1);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) ordo_fail("image file %s: %s", dst, strerror(errno));
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) ordo_fail("copy %s: %s", dst, strerror(errno));
+	if (n < 0) ordo_fail("copy %s: %s", src, strerror(errno));
+	close(in);
+	close(out);
+}
+
 static void ordo_root(struct ordo_spec *s) {
 	char **host;
 	int *fds = ordo_alloc((size_t)s->nmounts, sizeof *fds);
@@ -346,11 +373,17 @@ static void ordo_root(struct ordo_spec *s) {
 		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
 		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
 	}
+	int *cfds = ordo_alloc((size_t)s->ncopies, sizeof *cfds);
+	for (int i = 0; i < s->ncopies; i++) {
+		cfds[i] = open(s->csrc[i], O_RDONLY | O_CLOEXEC);
+		if (cfds[i] < 0) ordo_fail("image file %s: %s", s->csrc[i], strerror(errno));
+	}
 	ordo_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mkdir("/tmp/upper", 0755);
 	mkdir("/tmp/work", 0755);
 	mkdir(NEWROOT, 0755);
 	ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
+	for (int i = 0; i < s->ncopies; i++) ordo_copy(cfds[i], s->csrc[i], s->cdst[i]);
 	ordo_dev(s->host_ipc);
 	ordo_mkdirs(NEWROOT "/proc", 0);
 	ordo_mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);

@@ -196,6 +196,10 @@ type ContainerConfig struct {
 	Stdout, Stderr io.Writer
 	// Mounts are bind-mounted into the container's root, in order.
 	Mounts []Mount
+	// Copies are host files (Source) copied to Target in the container's
+	// writable layer before its volumes are mounted: the container may
+	// move or change them, and each start gets them afresh.
+	Copies []Mount
 	// Cgroups are the cgroup directories (from Cgroups.Create) to run in.
 	Cgroups []string
 	// Hold, when set (from NewHold), makes the container a warm runner's
@@ -261,6 +265,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	for _, d := range c.Cgroups {
 		args = append(args, "--cgroup", d)
+	}
+	for _, m := range c.Copies {
+		args = append(args, "--copy", m.Source, m.Target)
 	}
 	for _, m := range c.Mounts {
 		mode := "rw"
