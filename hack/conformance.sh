@@ -25,7 +25,7 @@ skips=${CONFORMANCE_SKIPS:-$root/hack/conformance-skips.txt}
 mkdir -p "$out"
 start=$(date +%s)
 
-./hack/install-test-deps.sh
+./hack/install-test-deps.sh --conformance
 make bin/ordo
 
 echo "conformance: building e2e.test, ginkgo, agnhost and tally (k8s.io/kubernetes $(grep -oP 'k8s.io/kubernetes \Kv\S+' hack/conformance/go.mod | head -1))"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, whatever the test suite needs and the machine lacks.
 # Safe to run repeatedly; does nothing when everything is present.
+# With --conformance, also what hack/conformance.sh's pods need.
 set -euo pipefail
 need=()
 command -v make >/dev/null || need+=(make)
@@ -24,6 +25,14 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v psql >/dev/null || need+=(postgresql-client)
 command -v nginx >/dev/null || need+=(nginx)
 command -v nslookup >/dev/null || need+=(bind9-dnsutils)
+# --conformance: the tools of the agnhost e2e image that Kubernetes'
+# conformance tests run in its pods (hack/conformance.sh), from the host.
+if [ "${1:-}" = --conformance ]; then
+  command -v nc >/dev/null || need+=(netcat-openbsd)
+  command -v socat >/dev/null || need+=(socat)
+  command -v curl >/dev/null || need+=(curl)
+  command -v ip >/dev/null || need+=(iproute2)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}; run as root or install them" >&2
