@@ -27,8 +27,13 @@ const (
 )
 
 // execProtocols are the remotecommand subprotocols kubectl offers over
-// WebSocket; v5 adds the stdin close signal, which wsstream handles.
-var execProtocols = []string{"v5.channel.k8s.io", "v4.channel.k8s.io"}
+// WebSocket (v5 adds the stdin close signal, which wsstream handles), and
+// the first one, channel.k8s.io, which other WebSocket clients (and
+// Kubernetes' conformance tests) speak: the same channels, with an error
+// written as plain text and nothing on success.
+var execProtocols = []string{"v5.channel.k8s.io", "v4.channel.k8s.io", channelV1}
+
+const channelV1 = "channel.k8s.io"
 
 // execRequest is a parsed /exec request.
 type execRequest struct {
@@ -69,12 +74,18 @@ func (a *Agent) execHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	conn := wsstream.NewConn(channelProtocols(req))
 	conn.SetIdleTimeout(4 * time.Hour)
-	_, streams, err := conn.Open(w, r)
+	protocol, streams, err := conn.Open(w, r)
 	if err != nil {
 		return
 	}
 	defer conn.Close()
 	runErr := runExec(r.Context(), pid, env, req, streams)
+	if protocol == channelV1 {
+		if runErr != nil {
+			_, _ = io.WriteString(streams[chanError], runErr.Error())
+		}
+		return
+	}
 	writeExecStatus(streams[chanError], runErr)
 }
 
