@@ -30,6 +30,8 @@ func podStatus(in statusInput) corev1.PodStatus {
 		QOSClass: p.Status.QOSClass,
 		// The scheduler's, not the agent's.
 		NominatedNodeName: p.Status.NominatedNodeName,
+		// The spec this status was computed from, as the kubelet reports it.
+		ObservedGeneration: p.Generation,
 	}
 	if in.podIP != "" {
 		s.PodIPs = []corev1.PodIP{{IP: in.podIP}}
@@ -213,7 +215,7 @@ func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []cor
 	terminal := s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed
 	var out []corev1.PodCondition
 	add := func(t corev1.PodConditionType, ok bool, reason, message string) {
-		c := corev1.PodCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, Message: message}
+		c := corev1.PodCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, Message: message, ObservedGeneration: p.Generation}
 		if ok {
 			c.Status, c.Reason, c.Message = corev1.ConditionTrue, "", ""
 		}

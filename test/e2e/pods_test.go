@@ -776,3 +776,27 @@ spec:
 		}
 	}
 }
+
+// TestPodObservedGeneration: a pod's generation starts at 1 and moves
+// with its spec, not its metadata; the agent reports the generation it
+// acted on in status.observedGeneration, as the kubelet does.
+func TestPodObservedGeneration(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: gen}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+`, "apply", "-f", "-")
+	c.Run("wait", "--for=jsonpath={.status.observedGeneration}=1", "pod/gen", "--timeout=60s")
+	c.Run("annotate", "pod", "gen", "k=v")
+	c.Run("patch", "pod", "gen", "-p", `{"spec":{"activeDeadlineSeconds":3600}}`)
+	if got := c.Run("get", "pod", "gen", "-o", "jsonpath={.metadata.generation}"); got != "2" {
+		t.Fatalf("generation after an annotation and a spec change: %s, want 2", got)
+	}
+	c.Run("wait", "--for=jsonpath={.status.observedGeneration}=2", "pod/gen", "--timeout=30s")
+	if got := c.Run("get", "pod", "gen", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].observedGeneration}`); got != "2" {
+		t.Errorf("Ready condition's observedGeneration %q, want 2", got)
+	}
+}
