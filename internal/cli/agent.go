@@ -38,6 +38,7 @@ exec to the API server on --listen.`,
 	f.StringVar(&o.ImageTable, "image-table", "", "a file of image entries (what an image runs when a container gives no command), read before the built-in table (default <data-dir>/images.yaml when present)")
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.ServiceInterface, "service-interface", o.ServiceInterface, "name of the interface that holds Service cluster IPs for the service proxy")
+	f.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", nil, "the addresses NodePort Services are served on, as kube-proxy's --nodeport-addresses (default: the node's InternalIP)")
 	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for this node's pod IPs")
 	return cmd
 }

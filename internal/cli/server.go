@@ -42,6 +42,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for pod IPs")
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.ServiceInterface, "service-interface", o.ServiceInterface, "name of the interface that holds Service cluster IPs for the service proxy")
+	f.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", nil, "the addresses NodePort Services are served on, as kube-proxy's --nodeport-addresses (default: the node's InternalIP)")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
 	return cmd
 }

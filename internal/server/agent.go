@@ -67,16 +67,26 @@ func podNetwork(o Options, dataDir string) *network.Network {
 	return n
 }
 
+// proxyOptions are where the agent's service proxy serves: the interface
+// holding ClusterIPs and the node-port addresses (the node's IP when none).
+type proxyOptions struct {
+	serviceInterface  string
+	nodePortAddresses []string
+}
+
 // runAgent runs the agent, and with pod networking its cluster DNS server
-// and service proxy (on serviceInterface), until ctx ends. With
+// and service proxy, until ctx ends. With
 // StopPodsOnExit it then removes the pod bridge and cgroups: every pod has
 // been stopped, so nothing is left attached to them. Otherwise both stay
 // for the pods that outlive the agent.
-func runAgent(ctx context.Context, c agent.Config, serviceInterface string) {
+func runAgent(ctx context.Context, c agent.Config, po proxyOptions) {
 	servicesDone := make(chan struct{})
 	if n, ok := c.Network.(*network.Network); ok && n != nil {
 		var svc *nodeServices
-		svc, c.ClusterDNS = newNodeServices(c.Client, n.Gateway(), serviceInterface)
+		if len(po.nodePortAddresses) == 0 {
+			po.nodePortAddresses = []string{c.NodeIP}
+		}
+		svc, c.ClusterDNS = newNodeServices(c.Client, n.Gateway(), po)
 		go func() { svc.run(ctx); close(servicesDone) }()
 	} else {
 		close(servicesDone)

@@ -25,6 +25,9 @@ type AgentOptions struct {
 	Bridge, PodCIDR       string
 	// ServiceInterface holds the ClusterIPs this agent proxies.
 	ServiceInterface string
+	// NodePortAddresses are where NodePort Services are served (the
+	// node's InternalIP when empty).
+	NodePortAddresses []string
 	// Listen is where the agent serves the API server (logs, exec).
 	Listen string
 	// SyncFrequency is the volume refresh period.
@@ -88,7 +91,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n
 	}
-	runAgent(ctx, c, o.ServiceInterface)
+	runAgent(ctx, c, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
 	return nil
 }
 

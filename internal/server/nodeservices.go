@@ -26,7 +26,7 @@ type nodeServices struct {
 // newNodeServices binds the DNS server to gateway:53 and creates the
 // service interface. clusterDNS is what ClusterFirst pods get as their
 // nameserver: the gateway, when the DNS server could bind there.
-func newNodeServices(client kubernetes.Interface, gateway net.IP, iface string) (s *nodeServices, clusterDNS []string) {
+func newNodeServices(client kubernetes.Interface, gateway net.IP, po proxyOptions) (s *nodeServices, clusterDNS []string) {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
 	core := f.Core().V1()
 	if err := core.Pods().Informer().AddIndexers(dns.PodIPIndexers); err != nil {
@@ -50,7 +50,8 @@ func newNodeServices(client kubernetes.Interface, gateway net.IP, iface string) 
 	} else {
 		s.dns, clusterDNS = d, []string{gateway.String()}
 	}
-	p, err := proxy.New(proxy.Config{Interface: iface, Services: core.Services().Lister(), Endpoints: endpoints.Get})
+	p, err := proxy.New(proxy.Config{Interface: po.serviceInterface, Services: core.Services().Lister(), Endpoints: endpoints.Get,
+		NodePortAddresses: po.nodePortAddresses})
 	if err == nil {
 		err = p.Watch(f)
 	}

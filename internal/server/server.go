@@ -53,6 +53,9 @@ type Options struct {
 	// ServiceInterface holds the Service ClusterIPs the local agent
 	// proxies (ordo-svc0).
 	ServiceInterface string
+	// NodePortAddresses are where NodePort Services are served (the
+	// node's InternalIP when empty).
+	NodePortAddresses []string
 	// SyncFrequency is the agent's volume refresh period.
 	SyncFrequency time.Duration
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
@@ -191,7 +194,10 @@ func Run(ctx context.Context, o Options) error {
 		defer agentDone.Wait() // the agent stops its pods before Run returns
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
 			agentDone.Add(1)
-			go func() { defer agentDone.Done(); runAgent(hctx, agentCfg, o.ServiceInterface) }()
+			go func() {
+				defer agentDone.Done()
+				runAgent(hctx, agentCfg, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
+			}()
 			return nil
 		})
 	}

@@ -53,7 +53,7 @@ func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 	a.args = []string{"agent", "--server", "https://" + s.Listen, "--token", strings.TrimSpace(string(token)),
 		"--ca-cert", filepath.Join(s.DataDir, "pki", "ca.crt"), "--data-dir", dataDir, "--node-name", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", a.Bridge,
-		"--service-interface", a.ServiceInterface, "--stop-pods-on-exit",
+		"--service-interface", a.ServiceInterface, "--nodeport-addresses", "127.0.0.1", "--stop-pods-on-exit",
 		"--pod-cidr", fmt.Sprintf("10.%d.0.0/16", 200+port%50)}
 	return a, a.Restart(s)
 }

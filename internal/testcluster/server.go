@@ -95,7 +95,7 @@ func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	// processes behind; a test of pods outliving the server passes
 	// --stop-pods-on-exit=false, which comes later and wins.
 	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR,
-		"--stop-pods-on-exit"}, extraArgs...)
+		"--nodeport-addresses", "127.0.0.1", "--stop-pods-on-exit"}, extraArgs...)
 	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
 		Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
 }

@@ -25,6 +25,10 @@ type Config struct {
 	Services  corelisters.ServiceLister
 	// Endpoints finds a Service's endpoints (see package svcendpoints).
 	Endpoints EndpointsGetter
+	// NodePortAddresses are the node's addresses NodePort Services are
+	// served on (kube-proxy's --nodeport-addresses); none serves no node
+	// ports.
+	NodePortAddresses []string
 }
 
 // Proxier keeps the interface's addresses and the listeners in step with
@@ -112,7 +116,7 @@ func (p *Proxier) sync() error {
 	if err != nil {
 		return err
 	}
-	t := desired(svcs, p.cfg.Endpoints)
+	t := desired(svcs, p.cfg.Endpoints, p.cfg.NodePortAddresses)
 	addrErr := syncAddresses(p.h, p.link, t.ips)
 	return errors.Join(addrErr, p.syncPorts(t))
 }
@@ -129,7 +133,7 @@ func (p *Proxier) syncPorts(t table) error {
 	var errs []error
 	for k, backends := range t.ports {
 		if op := p.ports[k]; op != nil {
-			op.rr.set(backends)
+			op.rr.set(backends.list, backends.affinity)
 			continue
 		}
 		op, err := p.open(k, backends)
@@ -142,9 +146,9 @@ func (p *Proxier) syncPorts(t table) error {
 	return errors.Join(errs...)
 }
 
-func (p *Proxier) open(k portKey, backends []string) (*openPort, error) {
+func (p *Proxier) open(k portKey, backends portBackends) (*openPort, error) {
 	rr := &roundRobin{}
-	rr.set(backends)
+	rr.set(backends.list, backends.affinity)
 	if k.proto == corev1.ProtocolUDP {
 		u, err := listenUDP(k.addr(), rr)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -18,10 +19,17 @@ type portKey struct {
 func (k portKey) addr() string { return net.JoinHostPort(k.ip, strconv.Itoa(int(k.port))) }
 
 // table is the wanted state: every ClusterIP to hold, and the backends
-// ("ip:port", ready endpoints only) of every Service port.
+// of every Service port, on its ClusterIP and on each node-port address.
 type table struct {
 	ips   map[string]bool
-	ports map[portKey][]string
+	ports map[portKey]portBackends
+}
+
+// portBackends are a port's ready endpoints ("ip:port") and its Service's
+// ClientIP session affinity timeout (0: none).
+type portBackends struct {
+	list     []string
+	affinity time.Duration
 }
 
 // EndpointsGetter finds a Service's Endpoints (nil when there are none).
@@ -29,9 +37,10 @@ type EndpointsGetter func(ns, name string) *corev1.Endpoints
 
 // desired computes the table from Services and their Endpoints. A Service
 // port's backends are the ready addresses of the subsets carrying an
-// endpoint port of the same name and protocol.
-func desired(services []*corev1.Service, endpoints EndpointsGetter) table {
-	t := table{ips: map[string]bool{}, ports: map[portKey][]string{}}
+// endpoint port of the same name and protocol. NodePort and LoadBalancer
+// Services are also served on each of nodePortIPs at their node ports.
+func desired(services []*corev1.Service, endpoints EndpointsGetter, nodePortIPs []string) table {
+	t := table{ips: map[string]bool{}, ports: map[portKey]portBackends{}}
 	for _, s := range services {
 		ip := net.ParseIP(s.Spec.ClusterIP).To4()
 		if ip == nil || s.Spec.Type == corev1.ServiceTypeExternalName {
@@ -40,16 +49,37 @@ func desired(services []*corev1.Service, endpoints EndpointsGetter) table {
 		t.ips[ip.String()] = true
 		ep := endpoints(s.Namespace, s.Name)
 		for _, sp := range s.Spec.Ports {
-			k := portKey{ip: ip.String(), port: sp.Port, proto: protocol(sp.Protocol)}
-			if k.proto != corev1.ProtocolTCP && k.proto != corev1.ProtocolUDP {
+			proto := protocol(sp.Protocol)
+			if proto != corev1.ProtocolTCP && proto != corev1.ProtocolUDP {
 				continue
 			}
-			if b := backends(ep, sp.Name, k.proto); len(b) > 0 {
-				t.ports[k] = b
+			b := backends(ep, sp.Name, proto)
+			if len(b) == 0 {
+				continue
+			}
+			pb := portBackends{list: b, affinity: affinityOf(s)}
+			t.ports[portKey{ip: ip.String(), port: sp.Port, proto: proto}] = pb
+			if sp.NodePort == 0 || (s.Spec.Type != corev1.ServiceTypeNodePort && s.Spec.Type != corev1.ServiceTypeLoadBalancer) {
+				continue
+			}
+			for _, nodeIP := range nodePortIPs {
+				t.ports[portKey{ip: nodeIP, port: sp.NodePort, proto: proto}] = pb
 			}
 		}
 	}
 	return t
+}
+
+// affinityOf is a Service's ClientIP session affinity timeout: 0 without
+// affinity, else timeoutSeconds, 10800 (3 hours) by default.
+func affinityOf(s *corev1.Service) time.Duration {
+	if s.Spec.SessionAffinity != corev1.ServiceAffinityClientIP {
+		return 0
+	}
+	if c := s.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+		return time.Duration(*c.ClientIP.TimeoutSeconds) * time.Second
+	}
+	return time.Duration(corev1.DefaultClientIPServiceAffinitySeconds) * time.Second
 }
 
 func backends(ep *corev1.Endpoints, portName string, proto corev1.Protocol) []string {

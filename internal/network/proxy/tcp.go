@@ -45,12 +45,14 @@ func (p *tcpPort) serve() {
 // handle connects the client to the first backend that accepts, trying
 // them in round-robin order, and splices the two connections.
 func (p *tcpPort) handle(client net.Conn) {
-	for _, addr := range p.rr.order() {
+	clientIP := client.RemoteAddr().(*net.TCPAddr).IP.String()
+	for _, addr := range p.rr.order(clientIP) {
 		backend, err := net.DialTimeout("tcp4", addr, dialTimeout)
 		if err != nil {
 			klog.V(2).Infof("proxy %s: backend %s: %v", p.ln.Addr(), addr, err)
 			continue
 		}
+		p.rr.used(clientIP, addr)
 		splice(client.(*net.TCPConn), backend.(*net.TCPConn), p.conns)
 		return
 	}

@@ -63,7 +63,7 @@ func (p *udpPort) session(client *net.UDPAddr) *net.UDPConn {
 	if s := p.sessions[client.String()]; s != nil {
 		return s
 	}
-	for _, addr := range p.rr.order() {
+	for _, addr := range p.rr.order(client.IP.String()) {
 		ba, err := net.ResolveUDPAddr("udp4", addr)
 		if err != nil {
 			continue
@@ -73,6 +73,7 @@ func (p *udpPort) session(client *net.UDPAddr) *net.UDPConn {
 			continue
 		}
 		p.sessions[client.String()] = s
+		p.rr.used(client.IP.String(), addr)
 		go p.replies(client, s)
 		return s
 	}
