@@ -56,7 +56,11 @@ func TestNodePortAndSessionAffinity(t *testing.T) {
 
 	stickyIP := c.Run("get", "svc", "sticky", "-o", "jsonpath={.spec.clusterIP}")
 	var first string
-	waitFor(t, func() bool { b, err := fetchFresh("http://" + stickyIP + "/"); first = b; return err == nil && strings.HasPrefix(b, "hello") }, "the sticky Service answers")
+	waitFor(t, func() bool {
+		b, err := fetchFresh("http://" + stickyIP + "/")
+		first = b
+		return err == nil && strings.HasPrefix(b, "hello")
+	}, "the sticky Service answers")
 	for range 10 {
 		if got, err := fetchFresh("http://" + stickyIP + "/"); err != nil || got != first {
 			t.Fatalf("ClientIP affinity: %q (%v) after %q", got, err, first)
