@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"golang.org/x/net/websocket"
-	"k8s.io/client-go/rest"
 )
 
 // TestExecOverTheFirstChannelProtocol: a WebSocket client speaking
@@ -25,26 +24,9 @@ spec:
   containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
 `, "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/ws", "--timeout=60s")
-	rc, err := c.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsConfig, err := rest.TLSConfigFor(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := func(command ...string) map[byte]string {
 		q := url.Values{"command": command, "stdout": {"true"}, "stderr": {"true"}}
-		u := "wss" + strings.TrimPrefix(rc.Host, "https") + "/api/v1/namespaces/default/pods/ws/exec?" + q.Encode()
-		wc, err := websocket.NewConfig(u, "https://localhost/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		wc.TlsConfig, wc.Protocol = tlsConfig, []string{"channel.k8s.io"}
-		ws, err := websocket.DialConfig(wc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := dialWebSocket(t, c, "/api/v1/namespaces/default/pods/ws/exec?"+q.Encode(), "channel.k8s.io")
 		defer ws.Close()
 		_ = ws.SetDeadline(time.Now().Add(30 * time.Second))
 		got := map[byte]string{}

@@ -90,24 +90,7 @@ func TestPortForward(t *testing.T) {
 // ?ports=8080, channel 0 carries port 8080's data, each channel's first frame
 // names its port.
 func portForwardBareWebSocket(t *testing.T, c *testcluster.T) {
-	rc, err := c.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsConfig, err := rest.TLSConfigFor(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "wss" + strings.TrimPrefix(rc.Host, "https") + "/api/v1/namespaces/default/pods/web/portforward?ports=8080"
-	wc, err := websocket.NewConfig(u, "https://localhost/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wc.TlsConfig, wc.Protocol = tlsConfig, []string{"v4.channel.k8s.io"}
-	ws, err := websocket.DialConfig(wc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := dialWebSocket(t, c, "/api/v1/namespaces/default/pods/web/portforward?ports=8080", "v4.channel.k8s.io")
 	defer ws.Close()
 	if err := websocket.Message.Send(ws, append([]byte{0}, "GET /index.html HTTP/1.0\r\n\r\n"...)); err != nil {
 		t.Fatal(err)
@@ -126,6 +109,30 @@ func portForwardBareWebSocket(t *testing.T, c *testcluster.T) {
 	if !strings.HasPrefix(data, "\x90\x1f") || !strings.HasSuffix(data, "\r\n\r\nhello from web\n") {
 		t.Fatalf("data channel: %q, want port 8080 (little-endian) and then the page", data)
 	}
+}
+
+// dialWebSocket opens a WebSocket to the API server's path with the
+// admin's credentials, offering protocol.
+func dialWebSocket(t *testing.T, c *testcluster.T, path, protocol string) *websocket.Conn {
+	t.Helper()
+	rc, err := c.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConfig, err := rest.TLSConfigFor(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wc, err := websocket.NewConfig("wss"+strings.TrimPrefix(rc.Host, "https")+path, "https://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wc.TlsConfig, wc.Protocol = tlsConfig, []string{protocol}
+	ws, err := websocket.DialConfig(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }
 
 // portForwardHostNetwork: a pod on the host network is reached on the
