@@ -19,6 +19,10 @@ type roundRobin struct {
 	now      func() time.Time
 }
 
+// pruneAt is how many clients a port remembers before a connection sweeps
+// out the expired ones: a sweep per connection would cost every connect.
+const pruneAt = 1024
+
 type stickyBackend struct {
 	addr string
 	last time.Time
@@ -68,6 +72,9 @@ func (r *roundRobin) used(clientIP, addr string) {
 	}
 	now := r.clock()
 	r.sticky[clientIP] = stickyBackend{addr: addr, last: now}
+	if len(r.sticky) < pruneAt {
+		return
+	}
 	for ip, s := range r.sticky { // forget the expired, so the map stays small
 		if now.Sub(s.last) >= r.affinity {
 			delete(r.sticky, ip)
