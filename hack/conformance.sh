@@ -72,7 +72,7 @@ rm -f "$out/report.json"
 set +e
 "$out/ginkgo" --procs="$procs" --timeout=55m --no-color --silence-skips \
   --focus="$focus" --skip="$("$out/tally" skip-regex "$skips")" \
-  --json-report="$out/report.json" \
+  --output-dir="$out" --json-report=report.json \
   "$out/e2e.test" -- \
   --kubeconfig="$KUBECONFIG" --provider=skeleton --kubectl-path="$out/path/kubectl" \
   --report-dir="$out" --e2e-output-dir="$out" --dump-logs-on-failure=false \

@@ -83,7 +83,10 @@ func resolveMaxUnavailable(mu *intstr.IntOrString, set *appsv1.StatefulSet) int 
 //     plan stops at the first ordinal that is missing, failed, terminating
 //     or not Running and Ready: pod N never starts before 0..N-1 are Ready.
 //  2. pods beyond the wanted range, highest first, are deleted; with
-//     OrderedReady one at a time, and only once every wanted pod is Ready.
+//     OrderedReady one at a time, only once every wanted pod is Ready, and
+//     not while a lower one is unavailable: an unavailable condemned pod
+//     is deleted only when it is the lowest unavailable one, so scale-down
+//     halts on an unhealthy pod as it does in Kubernetes.
 //  3. with RollingUpdate, once nothing else is pending: from the highest
 //     ordinal down to the partition, pods not at the update revision are
 //     deleted (to be created at it), at most maxUnavailable (default 1)
@@ -104,7 +107,12 @@ func plan(v view) []action {
 			return acts
 		}
 	}
-	for _, p := range v.condemned(start, end) {
+	condemned := v.condemned(start, end)
+	first := v.firstUnavailable(condemned)
+	for _, p := range condemned {
+		if v.orderedReady && p.DeletionTimestamp == nil && !v.available(p) && p != first {
+			return acts
+		}
 		if p.DeletionTimestamp == nil {
 			acts = append(acts, action{kind: deletePod, ordinal: ordinalOf(v.set, p), pod: p, why: "scale down"})
 		}
@@ -178,6 +186,19 @@ func (v view) revisionFor(idx int) string {
 		return v.current
 	}
 	return v.update
+}
+
+// firstUnavailable is the lowest-ordinal unavailable pod of condemned
+// (highest ordinal first): the one unavailable pod OrderedReady may still
+// delete, as Kubernetes' firstUnavailablePod. Step 1 has already waited
+// when a wanted pod is unavailable.
+func (v view) firstUnavailable(condemned []*corev1.Pod) *corev1.Pod {
+	for i := len(condemned) - 1; i >= 0; i-- {
+		if !v.available(condemned[i]) {
+			return condemned[i]
+		}
+	}
+	return nil
 }
 
 // condemned are the pods outside [start, end), highest ordinal first.
