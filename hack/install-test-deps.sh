@@ -32,6 +32,8 @@ if [ "${1:-}" = --conformance ]; then
   command -v socat >/dev/null || need+=(socat)
   command -v curl >/dev/null || need+=(curl)
   command -v ip >/dev/null || need+=(iproute2)
+  # The busybox image's /bin/sysctl is the host's (internal/images).
+  [ -x /usr/sbin/sysctl ] || need+=(procps)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -68,6 +68,10 @@ type Config struct {
 	// outlive the agent, under their shims, for the next agent to adopt
 	// (adopt.go).
 	StopPodsOnExit bool
+	// AllowedUnsafeSysctls are sysctls (or prefixes ending in "*") pods
+	// may set beyond the safe set (the kubelet's --allowed-unsafe-sysctls;
+	// CheckUnsafeSysctls validates them).
+	AllowedUnsafeSysctls []string
 }
 
 // PodNetwork wires a pod's network namespace (package network).

@@ -15,6 +15,7 @@ func sandboxConfig(p *corev1.Pod, nodeHasNetwork bool) runtime.SandboxConfig {
 		HostNetwork: p.Spec.HostNetwork || !nodeHasNetwork,
 		HostIPC:     p.Spec.HostIPC,
 		PID:         pidNamespace(p),
+		Sysctls:     podSysctls(p),
 	}
 }
 

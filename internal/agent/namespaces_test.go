@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/ordo-dev/ordo/internal/runtime"
@@ -26,10 +27,15 @@ func TestSandboxConfigFollowsThePodsNamespaceFields(t *testing.T) {
 			runtime.SandboxConfig{Hostname: "p", PID: runtime.PIDHost}},
 		{"hostIPC and hostNetwork", corev1.PodSpec{HostIPC: true, HostNetwork: true}, true,
 			runtime.SandboxConfig{Hostname: "p", HostIPC: true, HostNetwork: true}},
+		{"sysctls, either separator", corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{Sysctls: []corev1.Sysctl{
+			{Name: "kernel.shm_rmid_forced", Value: "1"}, {Name: "net/ipv4/conf/eth0.100/forwarding", Value: "0"},
+			{Name: "net.ipv4.conf.eth0/100.rp_filter", Value: "2"}}}}, true,
+			runtime.SandboxConfig{Hostname: "p", Sysctls: []runtime.Sysctl{{Path: "kernel/shm_rmid_forced", Value: "1"},
+				{Path: "net/ipv4/conf/eth0.100/forwarding", Value: "0"}, {Path: "net/ipv4/conf/eth0.100/rp_filter", Value: "2"}}}},
 	} {
 		p := &corev1.Pod{Spec: tc.spec}
 		p.Name = "p"
-		if got := sandboxConfig(p, tc.network); got != tc.want {
+		if got := sandboxConfig(p, tc.network); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

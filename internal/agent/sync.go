@@ -30,7 +30,10 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 
 	st := a.podState(key, p)
 	st.mu.Lock()
-	d := plan(p, st, a.cfg.Clock.Now())
+	d := a.admit(p, st)
+	if !d.fail {
+		d = plan(p, st, a.cfg.Clock.Now())
+	}
 	requeue := a.apply(ctx, p, st, d)
 	if st.volumes != nil && st.anyRunning() && hasLiveVolumes(p) && p.DeletionTimestamp == nil {
 		if after := a.syncLiveVolumes(ctx, p, st); requeue == 0 || after < requeue {

@@ -34,6 +34,7 @@ exec to the API server on --listen.`,
 	f.StringVar(&o.Listen, "listen", o.Listen, "address the agent serves logs and exec to the API server on")
 	f.DurationVar(&o.SyncFrequency, "sync-frequency", time.Minute, "how often running pods' configMap, secret and downwardAPI volumes are refreshed")
 	f.BoolVar(&o.StopPodsOnExit, "stop-pods-on-exit", false, "stop every pod when ordo stops (SIGTERM or Ctrl-C), as before pods outlived ordo; without it a stop leaves the pods running for the next start to adopt")
+	f.StringSliceVar(&o.AllowedUnsafeSysctls, "allowed-unsafe-sysctls", nil, "unsafe sysctls (or prefixes ending in *) pods may set, as the kubelet's flag: only namespaced ones (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*); the safe set is always allowed")
 	f.IntVar(&o.MaxPods, "max-pods", o.MaxPods, "how many pods the node runs at most, as the kubelet's --max-pods (the scheduler counts it against the node's allocatable)")
 	f.StringVar(&o.ImageTable, "image-table", "", "a file of image entries (what an image runs when a container gives no command), read before the built-in table (default <data-dir>/images.yaml when present)")
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")

@@ -20,10 +20,10 @@ func TestCronJobTemplateFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	if w := s.WarningsOnCreate(context.Background(), cj); len(w) != 0 {
 		t.Fatalf("a plain CronJob got warnings: %v", w)
 	}
-	// fsGroup is implemented (no warning); sysctls are not.
+	// fsGroup is implemented (no warning); seLinuxOptions are not.
 	cj.Spec.JobTemplate.Spec.Template.Spec.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(999)),
-		Sysctls: []corev1.Sysctl{{Name: "net.core.somaxconn", Value: "1024"}}}
-	want := "ordo does not implement these fields yet and ignores them: spec.jobTemplate.spec.template.spec.securityContext.sysctls"
+		SELinuxOptions: &corev1.SELinuxOptions{Level: "s0:c1"}}
+	want := "ordo does not implement these fields yet and ignores them: spec.jobTemplate.spec.template.spec.securityContext.seLinuxOptions"
 	if w := s.WarningsOnUpdate(context.Background(), cj, cj); len(w) != 1 || w[0] != want {
 		t.Errorf("warnings %v, want [%s]", w, want)
 	}
@@ -44,8 +44,8 @@ func TestStatefulSetFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 		t.Fatalf("a plain StatefulSet with maxUnavailable 50%% got warnings: %v", w)
 	}
 	set.Spec.Template.Spec.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To[int64](1000),
-		Sysctls: []corev1.Sysctl{{Name: "net.core.somaxconn", Value: "1024"}}}
-	want := "ordo does not implement these fields yet and ignores them: spec.template.spec.securityContext.sysctls"
+		SELinuxOptions: &corev1.SELinuxOptions{Level: "s0:c1"}}
+	want := "ordo does not implement these fields yet and ignores them: spec.template.spec.securityContext.seLinuxOptions"
 	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 1 || w[0] != want {
 		t.Errorf("warnings %v, want [%s]", w, want)
 	}

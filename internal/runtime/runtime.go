@@ -42,10 +42,31 @@ type SandboxConfig struct {
 	HostIPC bool
 	// PID is the PID namespace the pod's containers run in.
 	PID PIDNamespace
+	// Sysctls are written in the sandbox's namespaces before any
+	// container starts (spec.securityContext.sysctls).
+	Sysctls []Sysctl
 	// ShimSocket is where the pod's shim listens, so that a restarted agent
 	// finds it again (AdoptSandbox). Empty: a temporary socket, for a pod
 	// no later agent adopts.
 	ShimSocket string
+}
+
+// Sysctl is one kernel parameter: Path is relative to /proc/sys
+// ("kernel/shm_rmid_forced") and must not contain "..".
+type Sysctl struct {
+	Path, Value string
+}
+
+// sysctlEnv passes the sysctls to the C sandbox, one variable each.
+func sysctlEnv(sysctls []Sysctl) ([]string, error) {
+	var env []string
+	for i, s := range sysctls {
+		if s.Path == "" || strings.Contains(s.Path, "..") || strings.ContainsAny(s.Path, "=\x00") || strings.HasPrefix(s.Path, "/") {
+			return nil, fmt.Errorf("sysctl path %q", s.Path)
+		}
+		env = append(env, fmt.Sprintf("ORDO_SANDBOX_SYSCTL_%d=%s=%s", i, s.Path, s.Value))
+	}
+	return env, nil
 }
 
 // Sandbox is a running pod sandbox: its shim and the sandbox process.
@@ -81,6 +102,11 @@ func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	sysctls, err := sysctlEnv(c.Sysctls)
+	if err != nil {
+		sh.exit()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	status, err := newStatusPipe()
 	if err != nil {
 		sh.exit()
@@ -89,7 +115,7 @@ func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	p, err := sh.spawn(r.agentBinary(), spawnRequest{
 		tag: sandboxTag, cloneFlags: sandboxFlags(c),
 		argv:  []string{r.Binary, "internal-sandbox", "--hostname", c.Hostname},
-		env:   []string{sandboxEnv + "=" + c.Hostname},
+		env:   append([]string{sandboxEnv + "=" + c.Hostname}, sysctls...),
 		child: []*os.File{devNull, devNull, status.w},
 	})
 	if msg := status.result(err); err != nil || msg != "" {

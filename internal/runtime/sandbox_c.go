@@ -2,8 +2,10 @@ package runtime
 
 /*
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,9 +42,53 @@ static void ordo_sandbox_wait(void) {
 	}
 }
 
+extern char **environ;
+
+static void ordo_sandbox_fail(const char *what, const char *detail) {
+	const char *reason = strerror(errno);
+	(void)!write(3, what, strlen(what));
+	(void)!write(3, detail, strlen(detail));
+	(void)!write(3, ": ", 2);
+	(void)!write(3, reason, strlen(reason));
+	_exit(1);
+}
+
+// ordo_sandbox_sysctls writes the pod's sysctls, one variable
+// ORDO_SANDBOX_SYSCTL_<n>=<path under /proc/sys>=<value> each. The sandbox
+// is already in the pod's new network, IPC and UTS namespaces, and
+// /proc/sys/net, kernel.shm* and the like are those of the writer's
+// namespaces, so the host's values stay as they are. The agent has
+// checked the names (namespaced, allowed) and that no path climbs out.
+static void ordo_sandbox_sysctls(void) {
+	static const char prefix[] = "ORDO_SANDBOX_SYSCTL_";
+	for (char **e = environ; *e != NULL; e++) {
+		if (strncmp(*e, prefix, sizeof prefix - 1) != 0) {
+			continue;
+		}
+		char *spec = strchr(*e, '=');
+		char *value = spec == NULL ? NULL : strchr(spec + 1, '=');
+		if (value == NULL) {
+			continue;
+		}
+		char path[512];
+		int n = snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(value - spec - 1), spec + 1);
+		value++;
+		if (n <= 0 || (size_t)n >= sizeof path) {
+			errno = ENAMETOOLONG;
+			ordo_sandbox_fail("set sysctl ", spec + 1);
+		}
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+			ordo_sandbox_fail("set sysctl ", path + strlen("/proc/sys/"));
+		}
+		close(fd);
+	}
+}
+
 // ordo_sandbox turns the process into a pod sandbox before the Go runtime
 // starts, when the agent asked for one (ORDO_SANDBOX_HOSTNAME set): it sets
-// the hostname in the sandbox's new UTS namespace, reports on the status
+// the hostname in the sandbox's new UTS namespace and the pod's sysctls,
+// reports on the status
 // pipe (fd 3: an error message, or a clean close), and sleeps until
 // SIGTERM/SIGINT (or SIGKILL). Done in C, a sandbox costs a few hundred KB
 // and about a millisecond instead of the whole ordo binary's initialisation
@@ -53,12 +99,9 @@ __attribute__((constructor)) static void ordo_sandbox(void) {
 		return;
 	}
 	if (sethostname(name, strlen(name)) != 0) {
-		const char *prefix = "set hostname: ";
-		const char *reason = strerror(errno);
-		(void)!write(3, prefix, strlen(prefix));
-		(void)!write(3, reason, strlen(reason));
-		_exit(1);
+		ordo_sandbox_fail("set hostname", "");
 	}
+	ordo_sandbox_sysctls();
 	close(3);
 	ordo_sandbox_wait();
 }

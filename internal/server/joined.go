@@ -38,6 +38,8 @@ type AgentOptions struct {
 	MaxPods int
 	// StopPodsOnExit stops the pods when the agent stops.
 	StopPodsOnExit bool
+	// AllowedUnsafeSysctls are the unsafe sysctls pods may set.
+	AllowedUnsafeSysctls []string
 }
 
 // DefaultAgentOptions are the defaults of `ordo agent`.
@@ -52,6 +54,9 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 	trimOwnText()
 	if o.Server == "" || o.Token == "" || o.CACert == "" {
 		return fmt.Errorf("--server, --token and --ca-cert are required")
+	}
+	if err := agent.CheckUnsafeSysctls(o.AllowedUnsafeSysctls); err != nil {
+		return err
 	}
 	dir := datadir.Resolve(o.DataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -83,7 +88,7 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Runtime: agentRuntime(self, dir), DataDir: dir,
 		ServeAddr: o.Listen, ServeTLS: serveTLS,
 		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
-		StopPodsOnExit: o.StopPodsOnExit,
+		StopPodsOnExit: o.StopPodsOnExit, AllowedUnsafeSysctls: o.AllowedUnsafeSysctls,
 	}
 	if c.Images, err = images.Load(o.ImageTable, dir); err != nil {
 		return err

@@ -66,6 +66,9 @@ type Options struct {
 	ImageTable string
 	// MaxPods is the pods the local agent's node offers (--max-pods).
 	MaxPods int
+	// AllowedUnsafeSysctls are the unsafe sysctls pods may set (the
+	// kubelet's --allowed-unsafe-sysctls).
+	AllowedUnsafeSysctls []string
 }
 
 // DefaultOptions are the embedded defaults.
@@ -86,6 +89,9 @@ func DefaultOptions() Options {
 func Run(ctx context.Context, o Options) error {
 	started := time.Now()
 	trimOwnText()
+	if err := agent.CheckUnsafeSysctls(o.AllowedUnsafeSysctls); err != nil {
+		return err
+	}
 	dir := datadir.Resolve(o.DataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -187,6 +193,7 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		agentCfg.MaxPods = o.MaxPods
+		agentCfg.AllowedUnsafeSysctls = o.AllowedUnsafeSysctls
 		agentCfg.StopPodsOnExit = o.StopPodsOnExit
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)

@@ -51,7 +51,6 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 	}
 	add(len(s.TopologySpreadConstraints) > 0, "topologySpreadConstraints")
 	if sc := s.SecurityContext; sc != nil {
-		add(len(sc.Sysctls) > 0, "securityContext.sysctls")
 		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
 		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
 		add(sc.AppArmorProfile != nil && sc.AppArmorProfile.Type != corev1.AppArmorProfileTypeUnconfined, "securityContext.appArmorProfile")

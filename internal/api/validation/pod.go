@@ -67,6 +67,7 @@ func ValidatePodSpec(s *corev1.PodSpec, p *field.Path) field.ErrorList {
 	errs = append(errs, validateDNSPolicy(s, p)...)
 	errs = append(errs, metavalidation.ValidateLabels(s.NodeSelector, p.Child("nodeSelector"))...)
 	errs = append(errs, validatePodSecurityContext(s.SecurityContext, p.Child("securityContext"))...)
+	errs = append(errs, validateSysctls(s, p.Child("securityContext", "sysctls"))...)
 	errs = append(errs, validateTolerations(s.Tolerations, p.Child("tolerations"))...)
 	errs = append(errs, validatePodNames(s, p)...)
 	if g := s.TerminationGracePeriodSeconds; g != nil {
