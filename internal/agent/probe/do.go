@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// outcome is what one handler (exec, httpGet, tcpSocket) found. err means the
+// outcome is what one handler (exec, httpGet, tcpSocket, grpc) found. err means the
 // attempt could not be judged (Unknown); output explains a Failure, or is a
 // warning that accompanies a Success (an unfollowed redirect).
 type outcome struct {
@@ -22,17 +22,12 @@ func failed(output string) outcome  { return outcome{result: Failure, output: ou
 func errored(err error) outcome     { return outcome{result: Unknown, err: err} }
 func succeeded(warn string) outcome { return outcome{result: Success, output: warn} }
 
-// errUnsupportedGRPC is returned for grpc probes: ordo has no gRPC client, and
-// guessing would either restart healthy containers or hide sick ones, so the
-// probe stays Unknown (a readiness probe then never turns Ready).
-var errUnsupportedGRPC = errors.New("grpc probes are not supported by ordo; use exec, httpGet or tcpSocket")
-
 // Do runs one probe attempt (honouring TimeoutSeconds) and says whether it
 // passed, with a message for events, worded as the kubelet words them:
 //
 //	Success  ""  (or "Liveness probe warning: …" for an unfollowed redirect)
 //	Failure  "Liveness probe failed: HTTP probe failed with statuscode: 500"
-//	Unknown  "Liveness probe errored: …" (bad port, unsupported, cancelled)
+//	Unknown  "Liveness probe errored: …" (bad port, cancelled)
 //
 // Unknown results never count towards a threshold, so a probe that cannot
 // be run never restarts a container.
@@ -67,7 +62,7 @@ func dispatch(ctx context.Context, p *corev1.Probe, t Target) outcome {
 	case h.TCPSocket != nil:
 		return runTCP(ctx, h.TCPSocket, t)
 	case h.GRPC != nil:
-		return errored(errUnsupportedGRPC)
+		return runGRPC(ctx, h.GRPC, t)
 	}
 	return errored(errors.New("probe has no handler (exec, httpGet, tcpSocket or grpc)"))
 }

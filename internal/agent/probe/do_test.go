@@ -17,8 +17,6 @@ func TestDoUnjudgeable(t *testing.T) {
 		p    *corev1.Probe
 		msg  string
 	}{
-		{"grpc", context.Background(), &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
-			GRPC: &corev1.GRPCAction{Port: 9000}}}, "Readiness probe errored: grpc probes are not supported"},
 		{"no handler", context.Background(), &corev1.Probe{}, "no handler"},
 		{"nil probe", context.Background(), nil, "no probe"},
 		{"caller cancelled", cancelled, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{

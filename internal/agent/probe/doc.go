@@ -1,5 +1,5 @@
 // Package probe runs Kubernetes' liveness, readiness and startup probes
-// (exec, httpGet, tcpSocket) against a container that is a local process
+// (exec, httpGet, tcpSocket, grpc) against a container that is a local process
 // with its own network namespace, with the kubelet's timing and semantics,
 // so that manifests written for a real cluster behave the same here.
 //
@@ -7,7 +7,7 @@
 //
 //   - Do runs one attempt and judges it: Success, Failure, or Unknown when
 //     the attempt could not be judged (a port name that matches nothing, a
-//     grpc probe, the caller cancelling). Unknown never counts, so a probe
+//     pod without an IP yet, the caller cancelling). Unknown never counts, so a probe
 //     ordo cannot run never restarts a container.
 //   - Worker runs one probe of one container run on a clock. A pure tracker
 //     decides when an attempt is due (initialDelaySeconds from the container

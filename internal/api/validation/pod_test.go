@@ -107,6 +107,11 @@ func TestValidatePod(t *testing.T) {
 			}
 		}, []want{req(c0 + ".livenessProbe"), forbidden(c0 + ".readinessProbe.tcpSocket"), inv(c0 + ".readinessProbe.periodSeconds"),
 			inv(c0 + ".startupProbe.httpGet.port"), inv(c0 + ".startupProbe.successThreshold")}},
+		{"grpc probe mode", func(p *corev1.Pod) {
+			mode := corev1.GRPCProbeMode("h2c")
+			p.Spec.Containers[0].LivenessProbe = &corev1.Probe{SuccessThreshold: 1,
+				ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 5000, Mode: &mode}}}
+		}, []want{notSup(c0 + ".livenessProbe.grpc.mode")}},
 		{"init container probe", func(p *corev1.Pod) {
 			c := validContainer("init")
 			c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"x"}}}}

@@ -64,12 +64,20 @@ func validateHandler(h handlerSet, p *field.Path) field.ErrorList {
 	one(h.tcpSocket != nil, "tcpSocket", func() field.ErrorList {
 		return portNumOrName(h.tcpSocket.Port, p.Child("tcpSocket", "port"))
 	})
-	one(h.grpc != nil, "grpc", func() field.ErrorList { return portNum(h.grpc.Port, p.Child("grpc", "port")) })
+	one(h.grpc != nil, "grpc", func() field.ErrorList { return validateGRPC(h.grpc, p.Child("grpc")) })
 	one(h.sleep != nil, "sleep", func() field.ErrorList {
 		return nonNegative(h.sleep.Seconds, p.Child("sleep", "seconds"))
 	})
 	if n == 0 {
 		errs = append(errs, field.Required(p, "must specify a handler type"))
+	}
+	return errs
+}
+
+func validateGRPC(g *corev1.GRPCAction, p *field.Path) field.ErrorList {
+	errs := portNum(g.Port, p.Child("port"))
+	if m := g.Mode; m != nil && *m != corev1.GRPCProbeModePlaintext && *m != corev1.GRPCProbeModeTLS {
+		errs = append(errs, field.NotSupported(p.Child("mode"), *m, []corev1.GRPCProbeMode{corev1.GRPCProbeModePlaintext, corev1.GRPCProbeModeTLS}))
 	}
 	return errs
 }
