@@ -41,12 +41,16 @@ spec:
     command: [sh, -c, env]
     envFrom:
     - {prefix: p-, configMapRef: {name: env-data}}
+    - {prefix: 1-, configMapRef: {name: env-data}}
+    - {prefix: $_-, configMapRef: {name: env-data}}
+    - {prefix: "#@!", configMapRef: {name: env-data}}
 `
 
 // TestE2ETestImages: the httpd image serves /usr/local/apache2/htdocs, so
 // moving index.html away fails the readiness probe and moving it back
 // passes it (the StatefulSet conformance tests' way of breaking a pod);
-// the busybox image's sh keeps p-data-1 in the environment it passes on.
+// the busybox image's sh keeps p-data-1 in the environment it passes on,
+// and envFrom prefixes may start with a digit or a symbol.
 func TestE2ETestImages(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(testImagePods, "apply", "-f", "-")
@@ -66,7 +70,10 @@ func TestE2ETestImages(t *testing.T) {
 	c.Run("wait", "--for=condition=Ready", "pod/httpd", "--timeout=30s")
 
 	c.Run("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/busybox-env", "--timeout=60s")
-	if got := c.Run("logs", "busybox-env"); !strings.Contains(got, "p-data-1=value-1") {
-		t.Errorf("busybox sh dropped p-data-1:\n%s", got)
+	got := c.Run("logs", "busybox-env")
+	for _, want := range []string{"p-data-1=value-1", "1-data-1=value-1", "$_-data-1=value-1", "#@!data-1=value-1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the environment lacks %s (names are any printable ASCII but '=' since Kubernetes 1.34):\n%s", want, got)
+		}
 	}
 }

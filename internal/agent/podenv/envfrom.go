@@ -56,9 +56,12 @@ func (r *resolver) envFromData(src corev1.EnvFromSource) (map[string]string, err
 
 // addPrefixed sets prefix+key for every pair of data, in sorted key order so
 // the result does not depend on map iteration, and returns the names that are
-// not valid environment variable names. Those are skipped, not fatal: since
-// Kubernetes 1.6 the kubelet starts the container without them and reports
-// them in an event.
+// not environment variable names at all. Since Kubernetes 1.34 any printable
+// ASCII but '=' is a name ("1-data-1", "$_-x"), and the API's checks of
+// prefixes and keys leave nothing to skip; a name with '=' or a control
+// character, from an object written before those checks, would corrupt the
+// environment, so it is skipped and reported in an event, as the kubelet
+// reported invalid names from 1.6 to 1.33.
 func addPrefixed(env *envList, prefix string, data map[string]string) []string {
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -68,7 +71,7 @@ func addPrefixed(env *envList, prefix string, data map[string]string) []string {
 	var skipped []string
 	for _, k := range keys {
 		name := prefix + k
-		if len(validation.IsEnvVarName(name)) != 0 {
+		if len(validation.IsRelaxedEnvVarName(name)) != 0 {
 			skipped = append(skipped, name)
 			continue
 		}

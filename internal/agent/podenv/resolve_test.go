@@ -122,8 +122,8 @@ func TestResolvePrecedence(t *testing.T) {
 			container: corev1.Container{EnvFrom: []corev1.EnvFromSource{
 				cmFrom("app-config", "", nil), cmFrom("overrides", "", nil),
 			}},
-			wantEnv:     []string{"LOG_LEVEL=debug", "MODE=slow", "TEMPLATE=$(LOG_LEVEL)", "a.b-c=dotted"},
-			wantSkipped: []string{"..hidden", "1st"},
+			wantEnv:     []string{"..hidden=dot-dot", "1st=first", "LOG_LEVEL=debug", "MODE=slow", "TEMPLATE=$(LOG_LEVEL)", "a.b-c=dotted"},
+			wantSkipped: nil,
 		},
 		{
 			name:      "later env entry with the same name wins",
@@ -155,10 +155,10 @@ func TestResolvePrecedence(t *testing.T) {
 func TestResolveEnvFrom(t *testing.T) {
 	runResolveCases(t, []resolveCase{
 		{
-			name:        "configMapRef without prefix skips invalid keys",
+			name:        "configMapRef without prefix: every printable key is a name (Kubernetes 1.34+)",
 			container:   corev1.Container{EnvFrom: []corev1.EnvFromSource{cmFrom("app-config", "", nil)}},
-			wantEnv:     []string{"LOG_LEVEL=debug", "MODE=fast", "TEMPLATE=$(LOG_LEVEL)", "a.b-c=dotted"},
-			wantSkipped: []string{"..hidden", "1st"},
+			wantEnv:     []string{"..hidden=dot-dot", "1st=first", "LOG_LEVEL=debug", "MODE=fast", "TEMPLATE=$(LOG_LEVEL)", "a.b-c=dotted"},
+			wantSkipped: nil,
 		},
 		{
 			name:        "prefix applies to every key and can make a key valid",
@@ -167,10 +167,16 @@ func TestResolveEnvFrom(t *testing.T) {
 			wantSkipped: nil,
 		},
 		{
-			name:        "prefix that is itself invalid skips every key",
-			container:   corev1.Container{EnvFrom: []corev1.EnvFromSource{cmFrom("overrides", "9", nil)}},
+			name:        "a prefix with digits and symbols, as the conformance test's",
+			container:   corev1.Container{EnvFrom: []corev1.EnvFromSource{cmFrom("overrides", "9", nil), cmFrom("overrides", "$_-", nil), cmFrom("overrides", "#@!", nil)}},
+			wantEnv:     []string{"9MODE=slow", "$_-MODE=slow", "#@!MODE=slow"},
+			wantSkipped: nil,
+		},
+		{
+			name:        "a name with '=' (never valid) is skipped",
+			container:   corev1.Container{EnvFrom: []corev1.EnvFromSource{cmFrom("overrides", "A=", nil)}},
 			wantEnv:     nil,
-			wantSkipped: []string{"9MODE"},
+			wantSkipped: []string{"A=MODE"},
 		},
 		{
 			name:      "secretRef with prefix",

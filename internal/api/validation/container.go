@@ -242,7 +242,9 @@ func validateEnv(vars []corev1.EnvVar, p *field.Path) field.ErrorList {
 		if ev.Name == "" {
 			errs = append(errs, field.Required(ip.Child("name"), ""))
 		} else {
-			errs = append(errs, msgsToErrs(utilvalidation.IsEnvVarName(ev.Name), ev.Name, ip.Child("name"))...)
+			// Kubernetes 1.34+ (RelaxedEnvironmentVariableValidation, GA):
+			// any printable ASCII but '='.
+			errs = append(errs, msgsToErrs(utilvalidation.IsRelaxedEnvVarName(ev.Name), ev.Name, ip.Child("name"))...)
 		}
 		errs = append(errs, validateEnvValueFrom(&ev, ip.Child("valueFrom"))...)
 	}
@@ -346,6 +348,9 @@ func validateEnvFrom(srcs []corev1.EnvFromSource, p *field.Path) field.ErrorList
 	var errs field.ErrorList
 	for i, s := range srcs {
 		ip := p.Index(i)
+		if s.Prefix != "" {
+			errs = append(errs, msgsToErrs(utilvalidation.IsRelaxedEnvVarName(s.Prefix), s.Prefix, ip.Child("prefix"))...)
+		}
 		switch {
 		case s.ConfigMapRef != nil && s.SecretRef != nil:
 			errs = append(errs, field.Invalid(ip, "", "may not have more than one field specified at a time"))

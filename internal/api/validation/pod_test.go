@@ -48,7 +48,7 @@ func TestValidatePod(t *testing.T) {
 		{"env", func(p *corev1.Pod) {
 			p.Spec.Containers[0].Env = []corev1.EnvVar{
 				{Name: "OK", Value: "1"},
-				{Name: "1BAD", Value: "x"},
+				{Name: "NO=EQUALS", Value: "x"}, // 1BAD is valid since Kubernetes 1.34
 				{Name: "", Value: "x"},
 				{Name: "NONE", ValueFrom: &corev1.EnvVarSource{}},
 				{Name: "TWO", ValueFrom: &corev1.EnvVarSource{
