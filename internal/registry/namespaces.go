@@ -30,6 +30,16 @@ var namespaceHooks = Hooks{
 	},
 }
 
+// namespaceGoneDuringUpdate: an update of a Terminating namespace with no
+// metadata finalizers deletes it only once spec.finalizers are empty too.
+// The generic rule (deletionTimestamp set, no metadata.finalizers) would
+// delete it on the namespace controller's first status write, while its
+// pods are still going.
+func namespaceGoneDuringUpdate(ctx context.Context, key string, obj, existing runtime.Object) bool {
+	ns, ok := obj.(*corev1.Namespace)
+	return ok && len(ns.Spec.Finalizers) == 0 && registry.ShouldDeleteDuringUpdate(ctx, key, obj, existing)
+}
+
 // namespaceREST overrides Delete with the two-step deletion.
 type namespaceREST struct {
 	*mainREST

@@ -129,6 +129,9 @@ func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter) (*genericre
 	if r.GroupResource == (schema.GroupResource{Resource: "services"}) {
 		hookServiceAllocation(store, c)
 	}
+	if r.GroupResource == (schema.GroupResource{Resource: "namespaces"}) {
+		store.ShouldDeleteDuringUpdate = namespaceGoneDuringUpdate
+	}
 	err := store.CompleteWithOptions(&generic.StoreOptions{
 		RESTOptions: opts,
 		AttrFunc: func(obj runtime.Object) (labels.Set, fields.Set, error) {

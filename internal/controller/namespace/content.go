@@ -71,20 +71,41 @@ type contentDeleter struct {
 	client metadata.Interface
 }
 
+// podsGVR is deleted first (Kubernetes' ordered namespace deletion, GA in
+// 1.34): a pod's processes may still use the namespace's Secrets,
+// ConfigMaps and claims while they stop.
+var podsGVR = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+
 // deleteAll deletes every object of each resource in ns and reports what
 // remains afterwards (objects with finalizers or in graceful deletion).
+// Pods go first; while any remains, nothing else is deleted.
 func (d contentDeleter) deleteAll(ctx context.Context, ns string, rs []resource) contentResult {
 	res := contentResult{DeleteErrs: map[string]error{}, Remaining: map[string]int{}, Finalizers: map[string]int{}}
+	var rest []resource
 	for _, r := range rs {
-		key := resourceKey(r.GVR)
-		if err := d.deleteResource(ctx, ns, r); err != nil {
-			res.DeleteErrs[key] = err
-		}
-		if err := d.countRemaining(ctx, ns, r.GVR, &res); err != nil {
-			res.DeleteErrs[key] = err
+		if r.GVR == podsGVR {
+			d.deleteAndCount(ctx, ns, r, &res)
+		} else {
+			rest = append(rest, r)
 		}
 	}
+	if res.Remaining[resourceKey(podsGVR)] > 0 || res.DeleteErrs[resourceKey(podsGVR)] != nil {
+		return res
+	}
+	for _, r := range rest {
+		d.deleteAndCount(ctx, ns, r, &res)
+	}
 	return res
+}
+
+func (d contentDeleter) deleteAndCount(ctx context.Context, ns string, r resource, res *contentResult) {
+	key := resourceKey(r.GVR)
+	if err := d.deleteResource(ctx, ns, r); err != nil {
+		res.DeleteErrs[key] = err
+	}
+	if err := d.countRemaining(ctx, ns, r.GVR, res); err != nil {
+		res.DeleteErrs[key] = err
+	}
 }
 
 func (d contentDeleter) deleteResource(ctx context.Context, ns string, r resource) error {

@@ -25,6 +25,7 @@ func (c *Controller) sync(ctx context.Context, name string) (*time.Duration, err
 	case stepNone:
 		return nil, nil
 	case stepDelete:
+		klog.V(2).Infof("namespace %s: finalized, deleting the object", name)
 		return nil, c.deleteNamespace(ctx, cached)
 	}
 	ns := cached.DeepCopy()
@@ -33,6 +34,7 @@ func (c *Controller) sync(ctx context.Context, name string) (*time.Duration, err
 		return nil, err
 	}
 	ns = c.writeConditions(ctx, ns, res)
+	klog.V(2).Infof("namespace %s: remaining %v, finalizers %v, delete errors %v, discovery %v", name, res.Remaining, res.Finalizers, res.DeleteErrs, res.DiscoveryErr)
 	switch afterContent(res) {
 	case contentRetry:
 		return nil, fmt.Errorf("content not fully deleted (discovery: %v, resources: %d failing)", res.DiscoveryErr, len(res.DeleteErrs))
