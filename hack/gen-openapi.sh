@@ -21,6 +21,7 @@ pkgs=(
   k8s.io/api/storage/v1
   k8s.io/api/rbac/v1
   k8s.io/api/autoscaling/v1
+  k8s.io/api/policy/v1
   k8s.io/api/authentication/v1
   k8s.io/api/authorization/v1
   k8s.io/api/scheduling/v1alpha3

@@ -72,6 +72,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = newScaleREST(store, r)
 		case "binding":
 			out[key] = &bindingREST{store: store}
+		case "eviction":
+			out[key] = &evictionREST{store: store}
 		case "log":
 			out[key] = &logREST{store: store, agents: c.Agents}
 		case "exec":

@@ -23,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,6 +78,10 @@ func storageVersions() []storageVersion {
 		// TokenRequest is served only as serviceaccounts/token.
 		{authenticationv1.SchemeGroupVersion, authenticationv1.AddToScheme, []runtime.Object{
 			&authenticationv1.TokenRequest{}, &authenticationv1.SelfSubjectReview{}, &authenticationv1.TokenReview{},
+		}},
+		// Eviction is served only as pods/eviction.
+		{policyv1.SchemeGroupVersion, policyv1.AddToScheme, []runtime.Object{
+			&policyv1.Eviction{},
 		}},
 		{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme, []runtime.Object{
 			&coordinationv1.Lease{}, &coordinationv1.LeaseList{},
