@@ -11,9 +11,10 @@ import (
 // sync again.
 func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) time.Duration {
 	st.restartPolicy = p.Spec.RestartPolicy
-	st.initNames = map[string]bool{}
+	st.initNames, st.sidecarNames = map[string]bool{}, map[string]bool{}
 	for _, c := range p.Spec.InitContainers {
 		st.initNames[c.Name] = true
+		st.sidecarNames[c.Name] = isSidecar(&c)
 	}
 	requeue := d.requeue
 	wake := func(after time.Duration) {

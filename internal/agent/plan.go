@@ -44,6 +44,10 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 		}
 		d.wake(deadline.Sub(now))
 	}
+	if mainFinished(p, st) {
+		// Sidecars outlive the regular containers only while those run.
+		return decision{stop: st.anyRunning()}
+	}
 	if !planInit(p, st, now, &d) {
 		return d
 	}
@@ -65,10 +69,20 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 }
 
 // planInit runs init containers one at a time, in order. It returns true once
-// all have exited 0, so app containers may start.
+// all have exited 0, so app containers may start. A sidecar (restartPolicy
+// Always) does not exit: the next container starts once it runs and its
+// startup probe has passed, and it is restarted whenever it exits,
+// whatever the pod's restartPolicy.
 func planInit(p *corev1.Pod, st *pod, now time.Time, d *decision) bool {
-	for _, spec := range p.Spec.InitContainers {
+	for i := range p.Spec.InitContainers {
+		spec := &p.Spec.InitContainers[i]
 		c := st.containers[spec.Name]
+		if isSidecar(spec) {
+			if !planSidecar(spec.Name, c, now, d) {
+				return false
+			}
+			continue
+		}
 		switch {
 		case c != nil && c.running():
 			return false
@@ -81,11 +95,51 @@ func planInit(p *corev1.Pod, st *pod, now time.Time, d *decision) bool {
 			d.wake(c.notUntil.Sub(now))
 			return false
 		default:
-			d.start = []string{spec.Name}
+			d.start = append(d.start, spec.Name)
 			return false
 		}
 	}
 	return true
+}
+
+// planSidecar starts or restarts one sidecar and says whether the
+// containers after it may go on: once it is up (sidecarUp).
+func planSidecar(name string, c *container, now time.Time, d *decision) bool {
+	switch {
+	case c != nil && c.running():
+	case c != nil && now.Before(c.notUntil):
+		d.wake(c.notUntil.Sub(now))
+	default:
+		d.start = append(d.start, name)
+	}
+	return sidecarUp(c)
+}
+
+// isSidecar: an init container with restartPolicy Always.
+func isSidecar(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// sidecarUp: the sidecar runs and its startup probe has passed, or it has
+// run before (a restart after a crash does not hold the pod back again).
+func sidecarUp(c *container) bool {
+	if c == nil {
+		return false
+	}
+	return c.exited || c.running() && (c.probes == nil || c.probes.started.Load())
+}
+
+// mainFinished: every regular container has exited for good, so the pod's
+// work is done and its sidecars are to stop. Never true under
+// restartPolicy Always.
+func mainFinished(p *corev1.Pod, st *pod) bool {
+	for _, spec := range p.Spec.Containers {
+		c := st.containers[spec.Name]
+		if c == nil || c.running() || !c.exited || shouldRestart(p.Spec.RestartPolicy, c.last.code) {
+			return false
+		}
+	}
+	return len(p.Spec.Containers) > 0
 }
 
 // wake keeps the earliest requested re-sync.
@@ -112,6 +166,9 @@ func initPolicy(pod corev1.RestartPolicy) corev1.RestartPolicy {
 // restartPolicyOf is the policy container name restarts under.
 func restartPolicyOf(p *corev1.Pod, name string) corev1.RestartPolicy {
 	for i := range p.Spec.InitContainers {
+		if p.Spec.InitContainers[i].Name == name && isSidecar(&p.Spec.InitContainers[i]) {
+			return corev1.RestartPolicyAlways
+		}
 		if p.Spec.InitContainers[i].Name == name {
 			return initPolicy(p.Spec.RestartPolicy)
 		}

@@ -61,6 +61,7 @@ type pod struct {
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
 	initNames                   map[string]bool // the pod's init containers
+	sidecarNames                map[string]bool // those with restartPolicy Always
 	warnedNetwork               bool
 	warnedFields                bool
 	// lostToRestart: the status showed containers running when this agent
@@ -104,6 +105,9 @@ func (p *pod) anyRunning() bool {
 
 // policyFor is the restart policy of container name (restartPolicyOf).
 func (p *pod) policyFor(name string) corev1.RestartPolicy {
+	if p.sidecarNames[name] {
+		return corev1.RestartPolicyAlways
+	}
 	if p.initNames[name] {
 		return initPolicy(p.restartPolicy)
 	}

@@ -113,8 +113,14 @@ func deletedPhase(p *corev1.Pod, st *pod) corev1.PodPhase {
 }
 
 func initDone(p *corev1.Pod, st *pod) bool {
-	for _, spec := range p.Spec.InitContainers {
+	for i, spec := range p.Spec.InitContainers {
 		c := st.containers[spec.Name]
+		if isSidecar(&p.Spec.InitContainers[i]) {
+			if !sidecarUp(c) {
+				return false
+			}
+			continue
+		}
 		if c == nil || c.running() || !c.exited || c.last.code != 0 {
 			return false
 		}
@@ -126,7 +132,10 @@ func initFailed(p *corev1.Pod, st *pod) bool {
 	if p.Spec.RestartPolicy != corev1.RestartPolicyNever {
 		return false
 	}
-	for _, spec := range p.Spec.InitContainers {
+	for i, spec := range p.Spec.InitContainers {
+		if isSidecar(&p.Spec.InitContainers[i]) {
+			continue
+		}
 		if c := st.containers[spec.Name]; c != nil && c.exited && !c.running() && c.last.code != 0 {
 			return true
 		}
@@ -168,7 +177,8 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, notStarted s
 		cs.Ready = started && c.ready
 	case c.waiting != "":
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.waiting, Message: c.waitingMsg}
-	case c.exited && !shouldRestart(restartPolicyOf(p, spec.Name), c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil:
+	case c.exited && !shouldRestart(restartPolicyOf(p, spec.Name), c.last.code), c.exited && st.failedReason != "", c.exited && p.DeletionTimestamp != nil,
+		c.exited && isSidecar(&spec) && mainFinished(p, st):
 		cs.ContainerID = containerID(p, c)
 		cs.State.Terminated = terminated(c)
 		cs.LastTerminationState = corev1.ContainerState{}
@@ -232,7 +242,8 @@ func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []cor
 		return cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
 	})
 	add(corev1.PodInitialized, len(uninit) == 0 || terminal && s.Phase == corev1.PodSucceeded, "ContainersNotInitialized", names("containers with incomplete status", uninit))
-	unready := incomplete(s.ContainerStatuses, func(cs corev1.ContainerStatus) bool { return cs.Ready })
+	// Sidecars count towards readiness, as in Kubernetes.
+	unready := incomplete(append(sidecarStatuses(p, s), s.ContainerStatuses...), func(cs corev1.ContainerStatus) bool { return cs.Ready })
 	reason := "ContainersNotReady"
 	if terminal {
 		reason = "PodCompleted"
@@ -242,6 +253,17 @@ func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []cor
 	for _, c := range p.Status.Conditions {
 		if !agentConditions[c.Type] {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sidecarStatuses are the statuses of the pod's sidecar init containers.
+func sidecarStatuses(p *corev1.Pod, s corev1.PodStatus) []corev1.ContainerStatus {
+	var out []corev1.ContainerStatus
+	for i, cs := range s.InitContainerStatuses {
+		if i < len(p.Spec.InitContainers) && isSidecar(&p.Spec.InitContainers[i]) {
+			out = append(out, cs)
 		}
 	}
 	return out

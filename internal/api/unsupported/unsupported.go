@@ -60,7 +60,7 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 		if i < len(s.InitContainers) {
 			path = fmt.Sprintf("initContainers[%s]", c.Name)
 		}
-		for _, f := range container(&c, s.HostNetwork) {
+		for _, f := range container(&c, s.HostNetwork, i < len(s.InitContainers)) {
 			add(true, path+"."+f)
 		}
 	}
@@ -84,14 +84,18 @@ func termsUseUnsupported(required []corev1.PodAffinityTerm, preferred []corev1.W
 }
 
 // container lists one container's unsupported fields.
-func container(c *corev1.Container, hostNetwork bool) []string {
+func container(c *corev1.Container, hostNetwork, init bool) []string {
 	var out []string
 	add := func(cond bool, path string) {
 		if cond {
 			out = append(out, path)
 		}
 	}
-	add(c.RestartPolicy != nil, "restartPolicy")
+	// An init container's restartPolicy Always makes it a sidecar, which
+	// the agent runs; a regular container's (ContainerRestartRules) is not
+	// implemented.
+	add(c.RestartPolicy != nil && !init, "restartPolicy")
+	add(len(c.RestartPolicyRules) > 0, "restartPolicyRules")
 	add(c.Stdin || c.TTY, "stdin/tty")
 	for _, port := range c.Ports {
 		add(port.HostPort != 0 && !hostNetwork, "ports.hostPort")
