@@ -29,7 +29,7 @@ type evictionREST struct {
 }
 
 var (
-	_ rest.NamedCreater            = &evictionREST{}
+	_ rest.NamedCreater             = &evictionREST{}
 	_ rest.GroupVersionKindProvider = &evictionREST{}
 )
 
