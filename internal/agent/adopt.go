@@ -132,6 +132,9 @@ func (a *Agent) adoptPod(key string, p *corev1.Pod, st *pod, ad *adoption) {
 			return
 		}
 		st.ip = ip.String()
+		if err := a.publishHostPorts(p, st.ip); err != nil {
+			a.log("pod %s: host ports: %v", key, err)
+		}
 	}
 	st.sandbox = ad.sandbox
 	st.lostToRestart, st.lostIP = false, ""

@@ -12,6 +12,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/images"
+	"github.com/ordo-dev/ordo/internal/network/hostport"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -72,6 +73,16 @@ type Config struct {
 	// may set beyond the safe set (the kubelet's --allowed-unsafe-sysctls;
 	// CheckUnsafeSysctls validates them).
 	AllowedUnsafeSysctls []string
+	// HostPorts publishes pods' containers' hostPorts on the node; nil
+	// publishes none (with a warning event for each pod that asks).
+	HostPorts HostPortPublisher
+}
+
+// HostPortPublisher opens a pod's host ports towards its IP (package
+// proxy's HostPorts).
+type HostPortPublisher interface {
+	Publish(podUID, podIP string, ports []hostport.Port) error
+	Unpublish(podUID string)
 }
 
 // PodNetwork wires a pod's network namespace (package network).

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ordo-dev/ordo/internal/network/hostport"
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
@@ -63,6 +64,13 @@ func (a *Agent) startSandbox(p *corev1.Pod, st *pod) bool {
 			return false
 		}
 		st.ip = ip.String()
+		if err := a.publishHostPorts(p, st.ip); err != nil {
+			sb.Stop()
+			a.teardownNetwork(string(p.UID))
+			st.ip = ""
+			a.event(p, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to publish host ports: %v", err)
+			return false
+		}
 	}
 	st.sandbox = sb
 	if !st.warnedFields {
@@ -97,9 +105,29 @@ func (a *Agent) stopSandbox(st *pod) {
 	}
 	st.sandbox.Stop()
 	st.sandbox = nil
-	if st.ip != "" && a.cfg.Network != nil {
-		if err := a.cfg.Network.Teardown(st.uid); err != nil {
-			a.log("tear down network of pod %s: %v", st.uid, err)
-		}
+	if a.cfg.HostPorts != nil {
+		a.cfg.HostPorts.Unpublish(st.uid)
 	}
+	if st.ip != "" {
+		a.teardownNetwork(st.uid)
+	}
+}
+
+func (a *Agent) teardownNetwork(uid string) {
+	if a.cfg.Network == nil {
+		return
+	}
+	if err := a.cfg.Network.Teardown(uid); err != nil {
+		a.log("tear down network of pod %s: %v", uid, err)
+	}
+}
+
+// publishHostPorts opens the pod's hostPorts towards its IP. A pod on the
+// host network needs nothing: its container ports are the host's.
+func (a *Agent) publishHostPorts(p *corev1.Pod, ip string) error {
+	ports := hostport.Of(p)
+	if len(ports) == 0 || a.cfg.HostPorts == nil {
+		return nil
+	}
+	return a.cfg.HostPorts.Publish(string(p.UID), ip, ports)
 }

@@ -112,17 +112,3 @@ func podSysctls(p *corev1.Pod) []runtime.Sysctl {
 	return out
 }
 
-// admit is the kubelet's admission of a pod it has not started: a pod
-// whose sysctls the node does not allow fails for good, with reason
-// SysctlForbidden and a warning event, before any process of it runs.
-func (a *Agent) admit(p *corev1.Pod, st *pod) decision {
-	if st.sandbox != nil || len(st.containers) > 0 || st.failedReason != "" || p.DeletionTimestamp != nil || podFinished(p) {
-		return decision{}
-	}
-	msg := forbiddenSysctl(p, a.cfg.AllowedUnsafeSysctls)
-	if msg == "" {
-		return decision{}
-	}
-	a.event(p, corev1.EventTypeWarning, reasonSysctlForbidden, "%s", msg)
-	return decision{fail: true, failReason: reasonSysctlForbidden, failMessage: msg}
-}

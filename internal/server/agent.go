@@ -7,6 +7,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/network"
+	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -87,6 +88,7 @@ func runAgent(ctx context.Context, c agent.Config, po proxyOptions) {
 			po.nodePortAddresses = []string{c.NodeIP}
 		}
 		svc, c.ClusterDNS = newNodeServices(c.Client, n.Gateway(), po)
+		c.HostPorts = proxy.NewHostPorts()
 		go func() { svc.run(ctx); close(servicesDone) }()
 	} else {
 		close(servicesDone)

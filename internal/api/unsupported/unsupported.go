@@ -60,7 +60,7 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 		if i < len(s.InitContainers) {
 			path = fmt.Sprintf("initContainers[%s]", c.Name)
 		}
-		for _, f := range container(&c, s.HostNetwork, i < len(s.InitContainers)) {
+		for _, f := range container(&c, i < len(s.InitContainers)) {
 			add(true, path+"."+f)
 		}
 	}
@@ -84,7 +84,7 @@ func termsUseUnsupported(required []corev1.PodAffinityTerm, preferred []corev1.W
 }
 
 // container lists one container's unsupported fields.
-func container(c *corev1.Container, hostNetwork, init bool) []string {
+func container(c *corev1.Container, init bool) []string {
 	var out []string
 	add := func(cond bool, path string) {
 		if cond {
@@ -97,9 +97,6 @@ func container(c *corev1.Container, hostNetwork, init bool) []string {
 	add(c.RestartPolicy != nil && !init, "restartPolicy")
 	add(len(c.RestartPolicyRules) > 0, "restartPolicyRules")
 	add(c.Stdin || c.TTY, "stdin/tty")
-	for _, port := range c.Ports {
-		add(port.HostPort != 0 && !hostNetwork, "ports.hostPort")
-	}
 	add(len(c.VolumeDevices) > 0, "volumeDevices")
 	add(len(c.ResizePolicy) > 0, "resizePolicy")
 	add(c.Lifecycle != nil && c.Lifecycle.StopSignal != nil, "lifecycle.stopSignal")

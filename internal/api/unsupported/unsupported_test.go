@@ -30,7 +30,7 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 	s.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution = []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname",
 		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}}
 	s.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(2000)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
-	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
+	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}} // implemented: published by the agent
 	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")
 	// Implemented: allowPrivilegeEscalation false, fsGroup.
 	s.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)}
@@ -38,7 +38,6 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 		"spec.template.spec.affinity.podAntiAffinity",
 		"spec.template.spec.securityContext.seccompProfile",
 		"spec.template.spec.initContainers[init].securityContext.privileged",
-		"spec.template.spec.containers[app].ports.hostPort",
 		"spec.template.spec.containers[app].resources.limits[nvidia.com/gpu]",
 	}
 	if got := PodSpec(s, "spec.template.spec"); !reflect.DeepEqual(got, want) {

@@ -5,7 +5,28 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	resourcehelper "k8s.io/component-helpers/resource"
+
+	"github.com/ordo-dev/ordo/internal/network/hostport"
 )
+
+// errReasonNodePorts is the NodePorts filter's reason.
+const errReasonNodePorts = "node(s) didn't have free ports for the requested pod ports"
+
+// fitHostPorts is the NodePorts filter: no pod on the node may hold one of
+// the pod's host ports (same protocol and port, on the same address or
+// either on all of them).
+func fitHostPorts(p *corev1.Pod, placed []*corev1.Pod) string {
+	want := hostport.Of(p)
+	if len(want) == 0 {
+		return ""
+	}
+	for _, q := range placed {
+		if hostport.AnyConflict(want, hostport.Of(q)) {
+			return errReasonNodePorts
+		}
+	}
+	return ""
+}
 
 // requests is what a pod asks of a node, as Kubernetes' NodeResourcesFit
 // counts it: the larger of its containers' sum and any init container,

@@ -40,6 +40,9 @@ func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1
 			why = fitResources(pod, n, placed[n.Name])
 		}
 		if why == "" {
+			why = fitHostPorts(pod, placed[n.Name])
+		}
+		if why == "" {
 			why = interPodFilter(pod, n, c)
 		}
 		if why != "" {

@@ -119,3 +119,26 @@ func placedFromLoad(load map[string]int) map[string][]*corev1.Pod {
 	}
 	return placed
 }
+
+// The NodePorts filter: a node where another pod holds the host port
+// (on the same address, or on all of them) does not fit.
+func TestPickNodeHostPorts(t *testing.T) {
+	withPort := func(ip string, port int32, proto corev1.Protocol) podOpt {
+		return func(p *corev1.Pod) {
+			p.Spec.Containers[0].Ports = append(p.Spec.Containers[0].Ports, corev1.ContainerPort{ContainerPort: 80, HostPort: port, HostIP: ip, Protocol: proto})
+		}
+	}
+	nodes := []*corev1.Node{node("a"), node("b")}
+	placed := map[string][]*corev1.Pod{"a": {pod("holder", onNode("a"), withPort("", 8080, corev1.ProtocolTCP))},
+		"b": {pod("holder-b", onNode("b"), withPort("127.0.0.1", 8080, corev1.ProtocolTCP))}}
+	if got, reasons := pickNode(pod("p", withPort("10.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed); got != "b" {
+		t.Errorf("another address on b is free: got %q, %v", got, reasons)
+	}
+	got, reasons := pickNode(pod("p", withPort("127.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed)
+	if got != "" || reasons[errReasonNodePorts] != 2 {
+		t.Errorf("the port is taken on both: got %q, %v", got, reasons)
+	}
+	if got, _ := pickNode(pod("p", withPort("", 8080, corev1.ProtocolUDP)), nodes, placed); got == "" {
+		t.Error("UDP 8080 is free on both")
+	}
+}
