@@ -111,4 +111,3 @@ func podSysctls(p *corev1.Pod) []runtime.Sysctl {
 	}
 	return out
 }
-

@@ -7,7 +7,9 @@ import (
 )
 
 func TestConflict(t *testing.T) {
-	tcp := func(ip string, port int32) Port { return Port{Protocol: corev1.ProtocolTCP, HostIP: ip, HostPort: port} }
+	tcp := func(ip string, port int32) Port {
+		return Port{Protocol: corev1.ProtocolTCP, HostIP: ip, HostPort: port}
+	}
 	udp := Port{Protocol: corev1.ProtocolUDP, HostIP: "10.0.0.1", HostPort: 80}
 	for _, tc := range []struct {
 		name string
