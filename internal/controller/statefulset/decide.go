@@ -93,10 +93,10 @@ func resolveMaxUnavailable(mu *intstr.IntOrString, set *appsv1.StatefulSet) int 
 //     unavailable at once. OrderedReady, by step 1, waits for a whole
 //     batch to be Ready; Parallel refills the window as pods come up.
 //
-// Better than Kubernetes (kubernetes/kubernetes#67250): a pod that is not
-// Ready and is not at the update revision, at or above the partition, is
-// replaced at once instead of waited for, so fixing or reverting a broken
-// template rolls on without deleting the broken pod by hand.
+// As in Kubernetes (kubernetes/kubernetes#67250), a pod that is not Ready
+// holds an OrderedReady rollout up until it is Ready or deleted by hand:
+// Kubernetes' conformance tests check exactly that, and an earlier ordo
+// that replaced such a pod at once failed them.
 func plan(v view) []action {
 	start, end := ordinals(v.set)
 	var acts []action
@@ -172,9 +172,6 @@ func (v view) wanted(ord, idx int) ([]action, bool) {
 	case p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded:
 		return []action{{kind: deletePod, ordinal: ord, pod: p, why: "pod " + string(p.Status.Phase)}}, true
 	case !runningAndReady(p):
-		if v.rollingPartition >= 0 && idx >= v.rollingPartition && v.revisionOf(p) != v.update {
-			return []action{{kind: deletePod, ordinal: ord, pod: p, why: "not ready and not at revision " + v.update}}, true
-		}
 		return nil, true
 	}
 	return nil, false

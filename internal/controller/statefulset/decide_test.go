@@ -123,7 +123,7 @@ func TestPlan(t *testing.T) {
 		{"partition: a new low pod gets the current revision", testSet(3, partition(2)), []string{"-", "r:old", "r"}, "create 0@old"},
 		{"on delete: nothing updated", testSet(3, onDelete), []string{"r:old", "r:old", "r:old"}, ""},
 		{"on delete: a deleted pod comes back new", testSet(3, onDelete), []string{"r:old", "-", "r:old"}, "create 1@new"},
-		{"broken outdated pod replaced, not waited for", testSet(3), []string{"r", "p:old"}, "delete 1"},
+		{"broken outdated pod waited for, as in Kubernetes", testSet(3), []string{"r", "p:old"}, ""},
 		{"broken updated pod waited for", testSet(3), []string{"r", "p"}, ""},
 		{"broken pod below the partition waited for", testSet(3, partition(2)), []string{"p:old"}, ""},
 		{"maxUnavailable 2: two at once, highest first", testSet(4, maxUnavailable("2")), []string{"r:old", "r:old", "r:old", "r:old"}, "delete 3, delete 2"},

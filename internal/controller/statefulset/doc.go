@@ -16,9 +16,9 @@
 // pods beyond the range highest first (OrderedReady: one at a time, once
 // all wanted pods are Ready); then roll the update from the highest
 // ordinal down to the partition, maxUnavailable pods at a time (default
-// 1; OrderedReady waits for each batch to be Ready). Unlike Kubernetes (kubernetes/kubernetes#67250), a pod that is not
-// Ready and not at the update revision is replaced rather than waited
-// for, so fixing a broken template needs no manual pod deletion.
+// 1; OrderedReady waits for each batch to be Ready). As in Kubernetes
+// (kubernetes/kubernetes#67250), a pod that is not Ready holds an
+// OrderedReady rollout up until it is Ready or deleted.
 //
 // Glossary:
 //   - ordinal: the number in a pod's name; the range is
