@@ -11,7 +11,7 @@
 # that do not pass, are in hack/conformance-skips.txt with a reason each;
 # the run fails when any other test fails.
 #
-# Environment: CONFORMANCE_PROCS (parallel ginkgo processes, default 4),
+# Environment: CONFORMANCE_PROCS (parallel ginkgo processes, default 8: the tests mostly wait, so 2 cores keep up),
 # CONFORMANCE_FOCUS (default '\[Conformance\]'), FUZZTIME (per fuzz target,
 # default 30s; 0 skips fuzzing), CONFORMANCE_OUT (default _output/conformance),
 # CONFORMANCE_SKIPS (default hack/conformance-skips.txt).
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=${CONFORMANCE_OUT:-$root/_output/conformance}
-procs=${CONFORMANCE_PROCS:-4}
+procs=${CONFORMANCE_PROCS:-8}
 focus=${CONFORMANCE_FOCUS:-'\[Conformance\]'}
 skips=${CONFORMANCE_SKIPS:-$root/hack/conformance-skips.txt}
 mkdir -p "$out"

@@ -287,17 +287,27 @@ func hasLiveVolumes(p *corev1.Pod) bool {
 func (a *Agent) syncLiveVolumes(ctx context.Context, p *corev1.Pod, st *pod) time.Duration {
 	now := a.cfg.Clock.Now()
 	due := a.tokens.nextRefresh(p.UID)
-	if now.Sub(st.volumesSynced) >= a.cfg.SyncFrequency || (!due.IsZero() && !now.Before(due)) {
+	meta := podMetaKey(p)
+	// A change of the pod's own labels or annotations reaches its
+	// downwardAPI files at once, as the kubelet's sync on a pod update does.
+	metaChanged := st.volumesMeta != "" && meta != st.volumesMeta
+	if metaChanged || now.Sub(st.volumesSynced) >= a.cfg.SyncFrequency || (!due.IsZero() && !now.Before(due)) {
 		if !st.volumesSynced.IsZero() {
 			a.refreshVolumes(ctx, p)
 		}
 		st.volumesSynced = now
 	}
+	st.volumesMeta = meta
 	next := a.cfg.SyncFrequency
 	if due := a.tokens.nextRefresh(p.UID); !due.IsZero() && due.Sub(now) < next {
 		next = max(due.Sub(now), time.Second)
 	}
 	return next
+}
+
+// podMetaKey is what downwardAPI files may show of the pod's metadata.
+func podMetaKey(p *corev1.Pod) string {
+	return fmt.Sprintf("%v|%v", p.Labels, p.Annotations) // fmt sorts map keys
 }
 
 // refreshVolumes rewrites a running pod's configMap, secret, downwardAPI and

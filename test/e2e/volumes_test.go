@@ -305,3 +305,34 @@ func requestToken(t *testing.T, cs kubernetes.Interface, audience string) string
 }
 
 func unmountDetach(point string) error { return syscall.Unmount(point, syscall.MNT_DETACH) }
+
+// TestDownwardAPIFilesFollowAnnotations: a change of the pod's
+// annotations reaches its projected downwardAPI file without waiting for
+// the volume refresh period (an hour here), as the kubelet's sync on a
+// pod update does.
+func TestDownwardAPIFilesFollowAnnotations(t *testing.T) {
+	c, _, _ := startWithAgent(t, "--sync-frequency", "1h")
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: annotated, annotations: {builder: bar}}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: podinfo
+    projected:
+      sources: [{downwardAPI: {items: [{path: annotations, fieldRef: {fieldPath: metadata.annotations}}]}}]
+  containers:
+  - name: c
+    image: busybox
+    volumeMounts: [{name: podinfo, mountPath: /etc/podinfo}]
+    command: [sleep, "3600"]
+`, "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/annotated", "--timeout=60s")
+	if got := c.Run("exec", "annotated", "--", "cat", "/etc/podinfo/annotations"); !strings.Contains(got, `builder="bar"`) {
+		t.Fatalf("annotations file: %q", got)
+	}
+	c.Run("annotate", "pod", "annotated", "builder=foo", "--overwrite")
+	waitFor(t, func() bool {
+		return strings.Contains(c.Run("exec", "annotated", "--", "cat", "/etc/podinfo/annotations"), `builder="foo"`)
+	}, "the annotations file showing the new value")
+}
