@@ -89,10 +89,11 @@ func proxyTo(scheme, host, path string, responder rest.Responder) http.Handler {
 	if scheme == "" {
 		scheme = "http"
 	}
+	// An empty path stays empty: the handler then answers GET and HEAD
+	// with a 301 to the URL with a trailing '/', as kube-apiserver does
+	// (relative links in the answer resolve under it), and passes other
+	// methods on.
 	loc := &url.URL{Scheme: scheme, Host: host, Path: path}
-	if loc.Path == "" {
-		loc.Path = "/"
-	}
 	return proxy.NewUpgradeAwareHandler(loc, proxyTransport, true, false, proxy.NewErrorResponder(responder))
 }
 

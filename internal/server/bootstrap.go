@@ -7,10 +7,12 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 )
 
 // builtinNamespaces exist from the first start, as in Kubernetes.
@@ -73,8 +75,47 @@ func ensureKubernetesService(ctx context.Context, c kubernetes.Interface, servic
 			Ports:     []corev1.EndpointPort{{Name: "https", Port: int32(port), Protocol: corev1.ProtocolTCP}},
 		}},
 	}
-	if _, err := c.CoreV1().Endpoints("default").Create(ctx, ep, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create kubernetes endpoints: %w", err)
+	_, err = c.CoreV1().Endpoints("default").Create(ctx, ep, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// A restart on another address: the Endpoints follow it.
+		var old *corev1.Endpoints
+		if old, err = c.CoreV1().Endpoints("default").Get(ctx, "kubernetes", metav1.GetOptions{}); err == nil {
+			ep.ResourceVersion = old.ResourceVersion
+			_, err = c.CoreV1().Endpoints("default").Update(ctx, ep, metav1.UpdateOptions{})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kubernetes endpoints: %w", err)
+	}
+	return ensureKubernetesEndpointSlice(ctx, c, host, int32(port))
+}
+
+// ensureKubernetesEndpointSlice writes the "kubernetes" EndpointSlice, as
+// kube-apiserver's endpoint reconciler does beside the Endpoints: the
+// Service has no selector, so no controller makes it, and clients (kube-
+// proxy, the conformance tests) read slices, not Endpoints. A restart on
+// another address updates it.
+func ensureKubernetesEndpointSlice(ctx context.Context, c kubernetes.Interface, host string, port int32) error {
+	ready := true
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: "default", Labels: map[string]string{
+			discoveryv1.LabelServiceName: "kubernetes", discoveryv1.LabelManagedBy: "ordo-apiserver",
+		}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{host}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("https"), Port: &port, Protocol: ptr.To(corev1.ProtocolTCP)}},
+	}
+	slices := c.DiscoveryV1().EndpointSlices("default")
+	old, err := slices.Get(ctx, "kubernetes", metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = slices.Create(ctx, slice, metav1.CreateOptions{})
+	case err == nil:
+		slice.ResourceVersion = old.ResourceVersion
+		_, err = slices.Update(ctx, slice, metav1.UpdateOptions{})
+	}
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("kubernetes endpointslice: %w", err)
 	}
 	return nil
 }

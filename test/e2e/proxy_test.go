@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
 // proxyPods are a web server and its Service, reached through the API
@@ -54,5 +59,33 @@ func TestPodAndServiceProxy(t *testing.T) {
 	}
 	if out := c.Fail("", "get", "--raw", "/api/v1/namespaces/default/services/web:9999/proxy/"); !strings.Contains(out, `no service port "9999" found for service "web"`) {
 		t.Errorf("an unknown service port: %s", out)
+	}
+	checkProxyRootRedirect(t, c)
+}
+
+// checkProxyRootRedirect: without a path after /proxy, GET and HEAD get a
+// 301 to the URL with '/' (kube-apiserver's answer), other methods pass.
+func checkProxyRootRedirect(t *testing.T, c *testcluster.T) {
+	cfg, err := c.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := rest.TransportFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, base := range []string{"/api/v1/namespaces/default/pods/web/proxy", "/api/v1/namespaces/default/services/web/proxy"} {
+		for method, want := range map[string]int{http.MethodGet: 301, http.MethodHead: 301, http.MethodPost: 405} {
+			req, _ := http.NewRequest(method, cfg.Host+base+"?q=1", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want || (want == 301 && resp.Header.Get("Location") != base+"/?q=1") {
+				t.Errorf("%s %s: %d, Location %q; want %d", method, base, resp.StatusCode, resp.Header.Get("Location"), want)
+			}
+		}
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
@@ -335,5 +338,31 @@ func TestServiceInterfaceAfterKill9(t *testing.T) {
 	c.Stop()
 	if _, err := net.InterfaceByName(c.ServiceInterface); err == nil {
 		t.Errorf("%s left after the server stopped", c.ServiceInterface)
+	}
+}
+
+// TestKubernetesServiceHasAnEndpointSlice: the "kubernetes" Service has
+// no selector, so ordo writes its EndpointSlice beside its Endpoints, as
+// kube-apiserver does; both name the API server's address and port.
+func TestKubernetesServiceHasAnEndpointSlice(t *testing.T) {
+	c := testcluster.StartT(t, "--no-agent")
+	cs, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var ep *corev1.Endpoints
+	waitFor(t, func() bool {
+		ep, err = cs.CoreV1().Endpoints("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		return err == nil
+	}, "the kubernetes Endpoints")
+	slices, err := cs.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=kubernetes"})
+	if err != nil || len(slices.Items) != 1 {
+		t.Fatalf("kubernetes EndpointSlices: %v, %v", slices, err)
+	}
+	s := slices.Items[0]
+	want := ep.Subsets[0]
+	if len(s.Endpoints) != 1 || s.Endpoints[0].Addresses[0] != want.Addresses[0].IP || len(s.Ports) != 1 || *s.Ports[0].Port != want.Ports[0].Port || *s.Ports[0].Name != "https" {
+		t.Errorf("slice %+v does not match endpoints %+v", s, want)
 	}
 }
