@@ -366,3 +366,48 @@ func TestKubernetesServiceHasAnEndpointSlice(t *testing.T) {
 		t.Errorf("slice %+v does not match endpoints %+v", s, want)
 	}
 }
+
+// TestEndpointsOfASelectorlessServiceAreMirrored: a user's Endpoints of a
+// Service without a selector are mirrored into an EndpointSlice (managed
+// by Kubernetes' mirroring controller's name), updated with them, and
+// gone with them.
+func TestEndpointsOfASelectorlessServiceAreMirrored(t *testing.T) {
+	c := testcluster.StartT(t, "--no-agent")
+	cs, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	manifest := func(ip string) string {
+		return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata: {name: external}
+spec:
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: external}
+subsets:
+- addresses: [{ip: %s}]
+  ports: [{name: http, port: 80}]
+`, ip)
+	}
+	sliceAddress := func() string {
+		list, err := cs.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{
+			LabelSelector: "kubernetes.io/service-name=external,endpointslice.kubernetes.io/managed-by=endpointslicemirroring-controller.k8s.io"})
+		if err != nil || len(list.Items) != 1 || len(list.Items[0].Endpoints) != 1 || len(list.Items[0].Ports) != 1 || *list.Items[0].Ports[0].Port != 80 {
+			return ""
+		}
+		return list.Items[0].Endpoints[0].Addresses[0]
+	}
+	c.RunIn(manifest("10.1.2.3"), "apply", "-f", "-")
+	waitFor(t, func() bool { return sliceAddress() == "10.1.2.3" }, "the mirrored slice")
+	c.RunIn(manifest("10.2.3.4"), "apply", "-f", "-")
+	waitFor(t, func() bool { return sliceAddress() == "10.2.3.4" }, "the mirrored slice updated")
+	c.Run("delete", "endpoints", "external")
+	waitFor(t, func() bool {
+		list, err := cs.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=external"})
+		return err == nil && len(list.Items) == 0
+	}, "the mirrored slice gone with its Endpoints")
+}

@@ -76,7 +76,8 @@ func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInform
 		{svcs, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.onServiceDelete}},
 		{pods, cache.ResourceEventHandlerFuncs{AddFunc: c.onPod, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPod}},
 		// Someone deleting what the controller owns gets it back.
-		{eps, cache.ResourceEventHandlerFuncs{DeleteFunc: c.enqueue}},
+		// and a user's Endpoints of a selector-less Service are mirrored.
+		{eps, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.enqueue}},
 		{slices, cache.ResourceEventHandlerFuncs{DeleteFunc: c.onSlice}},
 	}
 	for _, h := range handlers {

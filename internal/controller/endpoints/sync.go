@@ -40,7 +40,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	c.warnUnsupported(svc)
 	sel := selectorOf(svc)
 	if sel == nil {
-		return nil, nil
+		return nil, c.mirror(ctx, svc)
 	}
 	pods, err := c.pods.Pods(ns).List(sel)
 	if err != nil {
@@ -51,7 +51,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		klog.V(2).Infof("endpoint: %v", p)
 	}
 	epErr := c.applyEndpoints(ctx, svc, want)
-	sliceErr := c.applySlices(ctx, svc, desiredSlices(svc, pods))
+	sliceErr := c.applySlices(ctx, svc, desiredSlices(svc, pods), ManagedBy)
 	return nil, errors.Join(epErr, sliceErr)
 }
 
@@ -88,8 +88,8 @@ func (c *Controller) applyEndpoints(ctx context.Context, svc *corev1.Service, wa
 
 // applySlices carries out planSlices against the slices this controller
 // manages for the Service.
-func (c *Controller) applySlices(ctx context.Context, svc *corev1.Service, want []*discoveryv1.EndpointSlice) error {
-	have, err := c.managedSlices(svc.Namespace, svc.Name)
+func (c *Controller) applySlices(ctx context.Context, svc *corev1.Service, want []*discoveryv1.EndpointSlice, managedBy string) error {
+	have, err := c.managedSlices(svc.Namespace, svc.Name, managedBy)
 	if err != nil {
 		return err
 	}
@@ -118,8 +118,23 @@ func (c *Controller) applySlices(ctx context.Context, svc *corev1.Service, want 
 	return nil
 }
 
-func (c *Controller) managedSlices(ns, service string) ([]*discoveryv1.EndpointSlice, error) {
-	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: service, discoveryv1.LabelManagedBy: ManagedBy})
+// mirror keeps a selector-less Service's mirrored slices in step with its
+// Endpoints (Kubernetes' EndpointSliceMirroring controller). ExternalName
+// Services have no endpoints to mirror.
+func (c *Controller) mirror(ctx context.Context, svc *corev1.Service) error {
+	var want []*discoveryv1.EndpointSlice
+	ep, err := c.endpoints.Endpoints(svc.Namespace).Get(svc.Name)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if err == nil && svc.Spec.Type != corev1.ServiceTypeExternalName && mirrored(ep) {
+		want = mirrorSlices(svc, ep)
+	}
+	return c.applySlices(ctx, svc, want, MirrorManagedBy)
+}
+
+func (c *Controller) managedSlices(ns, service, managedBy string) ([]*discoveryv1.EndpointSlice, error) {
+	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: service, discoveryv1.LabelManagedBy: managedBy})
 	return c.slices.EndpointSlices(ns).List(sel)
 }
 
@@ -129,7 +144,7 @@ func (c *Controller) removeAll(ctx context.Context, ns, name string) error {
 	if apierrors.IsNotFound(err) {
 		err = nil
 	}
-	have, lerr := c.managedSlices(ns, name)
+	have, lerr := c.managedSlices(ns, name, ManagedBy)
 	errs := []error{err, lerr}
 	for _, s := range have {
 		if err := c.client.DiscoveryV1().EndpointSlices(ns).Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
