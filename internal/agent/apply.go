@@ -16,6 +16,10 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 		st.initNames[c.Name] = true
 		st.sidecarNames[c.Name] = isSidecar(&c)
 	}
+	st.ephemeralNames = map[string]bool{}
+	for _, ec := range p.Spec.EphemeralContainers {
+		st.ephemeralNames[ec.Name] = true
+	}
 	requeue := d.requeue
 	wake := func(after time.Duration) {
 		if after > 0 && (requeue == 0 || after < requeue) {

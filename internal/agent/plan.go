@@ -65,6 +65,12 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 		}
 		d.start = append(d.start, spec.Name)
 	}
+	// Ephemeral containers (kubectl debug) start once and never restart.
+	for _, ec := range p.Spec.EphemeralContainers {
+		if st.containers[ec.Name] == nil {
+			d.start = append(d.start, ec.Name)
+		}
+	}
 	return d
 }
 
@@ -165,6 +171,11 @@ func initPolicy(pod corev1.RestartPolicy) corev1.RestartPolicy {
 
 // restartPolicyOf is the policy container name restarts under.
 func restartPolicyOf(p *corev1.Pod, name string) corev1.RestartPolicy {
+	for _, ec := range p.Spec.EphemeralContainers {
+		if ec.Name == name {
+			return corev1.RestartPolicyNever
+		}
+	}
 	for i := range p.Spec.InitContainers {
 		if p.Spec.InitContainers[i].Name == name && isSidecar(&p.Spec.InitContainers[i]) {
 			return corev1.RestartPolicyAlways

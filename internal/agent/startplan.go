@@ -153,7 +153,20 @@ func findContainer(p *corev1.Pod, name string) *corev1.Container {
 			return &p.Spec.Containers[i]
 		}
 	}
+	for i := range p.Spec.EphemeralContainers {
+		if p.Spec.EphemeralContainers[i].Name == name {
+			c := ephemeralAsContainer(&p.Spec.EphemeralContainers[i])
+			return &c
+		}
+	}
 	return nil
+}
+
+// ephemeralAsContainer is an ephemeral container as the container it runs
+// as (the two share their fields; validation has refused ports, probes,
+// lifecycle and resources).
+func ephemeralAsContainer(ec *corev1.EphemeralContainer) corev1.Container {
+	return corev1.Container(*ec.EphemeralContainerCommon.DeepCopy())
 }
 
 // hostname is spec.hostname, else the pod's name, as in Kubernetes.

@@ -62,6 +62,7 @@ type pod struct {
 	restartPolicy               corev1.RestartPolicy
 	initNames                   map[string]bool // the pod's init containers
 	sidecarNames                map[string]bool // those with restartPolicy Always
+	ephemeralNames              map[string]bool // ephemeral containers (never restarted)
 	warnedNetwork               bool
 	warnedFields                bool
 	// lostToRestart: the status showed containers running when this agent
@@ -106,6 +107,9 @@ func (p *pod) anyRunning() bool {
 
 // policyFor is the restart policy of container name (restartPolicyOf).
 func (p *pod) policyFor(name string) corev1.RestartPolicy {
+	if p.ephemeralNames[name] {
+		return corev1.RestartPolicyNever
+	}
 	if p.sidecarNames[name] {
 		return corev1.RestartPolicyAlways
 	}

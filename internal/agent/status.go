@@ -54,6 +54,10 @@ func podStatus(in statusInput) corev1.PodStatus {
 	for _, c := range p.Spec.Containers {
 		s.ContainerStatuses = append(s.ContainerStatuses, containerStatus(p, st, c, appWaiting))
 	}
+	for i := range p.Spec.EphemeralContainers {
+		s.EphemeralContainerStatuses = append(s.EphemeralContainerStatuses,
+			containerStatus(p, st, ephemeralAsContainer(&p.Spec.EphemeralContainers[i]), "ContainerCreating"))
+	}
 	s.Conditions = conditions(p, st, s, in.now)
 	return s
 }

@@ -115,6 +115,12 @@ func logContainer(pod *corev1.Pod, name string) (string, error) {
 		}
 		all = append(all, c.Name)
 	}
+	for _, ec := range pod.Spec.EphemeralContainers {
+		if ec.Name == name {
+			return name, nil
+		}
+		all = append(all, ec.Name)
+	}
 	if name != "" {
 		return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, pod.Name))
 	}

@@ -68,6 +68,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 		switch sub {
 		case "status":
 			out[key] = &statusREST{store: statusStore(store, newStrategy(r, c, true))}
+		case "ephemeralcontainers":
+			out[key] = &statusREST{store: ephemeralStore(store, newStrategy(r, c, false))}
 		case "scale":
 			out[key] = newScaleREST(store, r)
 		case "binding":

@@ -21,6 +21,9 @@ var (
 // namespaced) and its spec.
 func ValidatePod(pod *corev1.Pod) field.ErrorList {
 	errs := validateMeta(&pod.ObjectMeta, true, apivalidation.NameIsDNSSubdomain)
+	if len(pod.Spec.EphemeralContainers) > 0 {
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "ephemeralContainers"), "cannot be set on create"))
+	}
 	return append(errs, validatePodBody(pod)...)
 }
 

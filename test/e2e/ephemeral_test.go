@@ -1,0 +1,43 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestKubectlDebugAddsAnEphemeralContainer: kubectl debug adds an
+// ephemeral container through pods/ephemeralcontainers; it runs beside
+// the pod's container (exec and logs reach it), the generation moves to 2,
+// and an existing ephemeral container cannot be changed.
+func TestKubectlDebugAddsAnEphemeralContainer(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	ctx := context.Background()
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: target}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: app, image: busybox, command: [sleep, "3600"]}]
+`, "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/target", "--timeout=60s")
+	c.Run("debug", "target", "--image=busybox", "-c", "debugger", "--", "sh", "-c", "while true; do echo polo; sleep 1; done")
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, "target", metav1.GetOptions{})
+		return err == nil && len(p.Status.EphemeralContainerStatuses) == 1 && p.Status.EphemeralContainerStatuses[0].State.Running != nil
+	}, "the ephemeral container running")
+	if out := c.Run("exec", "target", "-c", "debugger", "--", "echo", "marco"); strings.TrimSpace(out) != "marco" {
+		t.Errorf("exec in the ephemeral container: %q", out)
+	}
+	waitFor(t, func() bool { return strings.Contains(c.Run("logs", "target", "-c", "debugger"), "polo") }, "the ephemeral container's logs")
+	p, err := cs.CoreV1().Pods("default").Get(ctx, "target", metav1.GetOptions{})
+	if err != nil || p.Generation != 2 {
+		t.Errorf("generation after adding an ephemeral container: %d, %v", p.Generation, err)
+	}
+	p.Spec.EphemeralContainers[0].Image = "alpine"
+	if _, err := cs.CoreV1().Pods("default").UpdateEphemeralContainers(ctx, "target", p, metav1.UpdateOptions{}); err == nil || !strings.Contains(err.Error(), `existing ephemeral containers "debugger" may not be changed`) {
+		t.Errorf("changing an ephemeral container: %v", err)
+	}
+}
