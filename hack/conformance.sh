@@ -70,7 +70,7 @@ kubectl get nodes
 
 rm -f "$out/report.json"
 set +e
-"$out/ginkgo" --procs="$procs" --timeout=55m --no-color --silence-skips \
+"$out/ginkgo" --procs="$procs" --timeout=50m --no-color --silence-skips \
   --focus="$focus" --skip="$("$out/tally" skip-regex "$skips")" \
   --output-dir="$out" --json-report=report.json \
   "$out/e2e.test" -- \
