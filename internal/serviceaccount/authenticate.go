@@ -111,6 +111,9 @@ func (t *Tokens) stillValid(ctx context.Context, c *claims) (user.Info, error) {
 		}
 		info.PodName, info.PodUID = pod.Name, string(pod.UID)
 	}
+	if n := k.Node; n != nil {
+		info.NodeName, info.NodeUID = n.Name, n.UID
+	}
 	u := info.UserInfo().(*user.DefaultInfo)
 	u.Groups = append(u.Groups, user.AllAuthenticated)
 	return u, nil

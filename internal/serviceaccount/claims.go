@@ -19,6 +19,9 @@ type kubernetesClaim struct {
 	Namespace      string `json:"namespace,omitempty"`
 	ServiceAccount ref    `json:"serviceaccount"`
 	Pod            *ref   `json:"pod,omitempty"`
+	// Node is the bound pod's node, as kube-apiserver adds it
+	// (ServiceAccountTokenPodNodeInfo); reviews report it as extra info.
+	Node *ref `json:"node,omitempty"`
 }
 
 // ref names an object by name and UID, so a recreated object of the same
@@ -32,7 +35,7 @@ type ref struct {
 type subject struct {
 	namespace       string
 	serviceAccount  ref
-	pod             *ref
+	pod, node       *ref
 	audiences       []string
 	expiration      time.Duration
 	issuedAt        time.Time
@@ -53,6 +56,6 @@ func newClaims(s subject) claims {
 			NotBefore: now,
 			ID:        s.tokenID,
 		},
-		Kubernetes: kubernetesClaim{Namespace: s.namespace, ServiceAccount: s.serviceAccount, Pod: s.pod},
+		Kubernetes: kubernetesClaim{Namespace: s.namespace, ServiceAccount: s.serviceAccount, Pod: s.pod, Node: s.node},
 	}
 }

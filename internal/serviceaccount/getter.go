@@ -34,6 +34,12 @@ func (g CachedGetter) ServiceAccount(ctx context.Context, namespace, name string
 	return g.Client().CoreV1().ServiceAccounts(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
+// Node implements Getter: a read through the API (tokens are issued per
+// pod start and renewal, not per request).
+func (g CachedGetter) Node(ctx context.Context, name string) (*corev1.Node, error) {
+	return g.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+}
+
 // Pod implements Getter.
 func (g CachedGetter) Pod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
 	if pod, err := g.Pods.Pods(namespace).Get(name); err == nil {

@@ -51,6 +51,11 @@ func (t *Tokens) Request(ctx context.Context, sa *corev1.ServiceAccount, req *au
 	}
 	if pod != nil {
 		s.pod = &ref{Name: pod.Name, UID: string(pod.UID)}
+		if pod.Spec.NodeName != "" {
+			if node, err := t.cfg.Getter.Node(ctx, pod.Spec.NodeName); err == nil {
+				s.node = &ref{Name: node.Name, UID: string(node.UID)}
+			}
+		}
 	}
 	token, err := t.sign(s)
 	if err != nil {

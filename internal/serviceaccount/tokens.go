@@ -29,6 +29,9 @@ type Getter interface {
 	// do not exist.
 	ServiceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error)
 	Pod(ctx context.Context, namespace, name string) (*corev1.Pod, error)
+	// Node is the node a bound pod runs on, whose name and UID its tokens
+	// carry.
+	Node(ctx context.Context, name string) (*corev1.Node, error)
 }
 
 // Config is what Tokens needs.

@@ -35,6 +35,10 @@ func (f *fakeGetter) ServiceAccount(_ context.Context, ns, name string) (*corev1
 	return nil, apierrors.NewNotFound(corev1.Resource("serviceaccounts"), name)
 }
 
+func (f *fakeGetter) Node(_ context.Context, name string) (*corev1.Node, error) {
+	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name)}}, nil
+}
+
 func (f *fakeGetter) Pod(_ context.Context, ns, name string) (*corev1.Pod, error) {
 	if p, ok := f.pods[ns+"/"+name]; ok {
 		return p, nil
@@ -58,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 		sas: map[string]*corev1.ServiceAccount{"ns1/builder": {ObjectMeta: metav1.ObjectMeta{Namespace: "ns1", Name: "builder", UID: "sa-uid"}}},
 		pods: map[string]*corev1.Pod{"ns1/web-0": {
 			ObjectMeta: metav1.ObjectMeta{Namespace: "ns1", Name: "web-0", UID: "pod-uid"},
-			Spec:       corev1.PodSpec{ServiceAccountName: "builder"},
+			Spec:       corev1.PodSpec{ServiceAccountName: "builder", NodeName: "node-1"},
 		}},
 	}}
 	f.tokens, err = New(Config{Key: key, Getter: f.get, Clock: f.clock})
@@ -110,7 +114,8 @@ func TestIssuedTokenAuthenticatesAsTheServiceAccount(t *testing.T) {
 		t.Errorf("groups %s", g)
 	}
 	if e := u.GetExtra(); e["authentication.kubernetes.io/pod-name"][0] != "web-0" || e["authentication.kubernetes.io/pod-uid"][0] != "pod-uid" ||
-		!strings.HasPrefix(e["authentication.kubernetes.io/credential-id"][0], "JTI=") {
+		!strings.HasPrefix(e["authentication.kubernetes.io/credential-id"][0], "JTI=") ||
+		e["authentication.kubernetes.io/node-name"][0] != "node-1" || e["authentication.kubernetes.io/node-uid"][0] != "uid-node-1" {
 		t.Errorf("extra %v", e)
 	}
 }
