@@ -50,6 +50,7 @@ type startPlan struct {
 	uid, gid        *int64
 	groups          []int64
 	noNewPrivileges bool
+	readOnlyRoot    bool // readOnlyRootFilesystem
 	// capabilities is the mask the process keeps; nil keeps all (privileged).
 	capabilities *uint64
 	mounts       []runtime.Mount
@@ -98,6 +99,7 @@ func planStart(in startInput) (startPlan, error) {
 	return startPlan{
 		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec), capabilities: caps,
+		readOnlyRoot: spec.SecurityContext != nil && spec.SecurityContext.ReadOnlyRootFilesystem != nil && *spec.SecurityContext.ReadOnlyRootFilesystem,
 		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
 		copies:       copies,
 		imageVolumes: volumeDirs,

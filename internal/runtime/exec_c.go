@@ -73,6 +73,14 @@ static void ordo_readonly(const char *path) {
 		ordo_fail("make %s read-only: %s", path, strerror(errno));
 }
 
+// ordo_readonly_mount makes the one mount at path read-only, not those
+// under it (readOnlyRootFilesystem: the root and its /tmp, not volumes).
+static void ordo_readonly_mount(const char *path) {
+	struct ordo_mount_attr attr = {ORDO_ATTR_RDONLY, 0, 0, 0};
+	if (syscall(SYS_mount_setattr, -1, path, 0, &attr, sizeof attr) != 0)
+		ordo_fail("make %s read-only: %s", path, strerror(errno));
+}
+
 static void ordo_mount(const char *src, const char *target, const char *fs, unsigned long flags, const char *data) {
 	if (mount(src, target, fs, flags, data) != 0)
 		ordo_fail("mount %s: %s", target, strerror(errno));
@@ -195,6 +203,7 @@ struct ordo_spec {
 	gid_t *groups;
 	int ngroups;
 	int no_new_privs;
+	int read_only_root; // securityContext.readOnlyRootFilesystem
 	int limit_caps;
 	unsigned long long caps;
 	char **argv;
@@ -260,6 +269,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
 		if (strcmp(a, "--host-ipc") == 0) { s->host_ipc = 1; continue; }
 		if (strcmp(a, "--no-new-privs") == 0) { s->no_new_privs = 1; continue; }
+		if (strcmp(a, "--read-only-root") == 0) { s->read_only_root = 1; continue; }
 		if (strcmp(a, "--hold") == 0) { s->hold = 1; continue; }
 		if (i + 1 >= argc) break;
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
@@ -409,6 +419,12 @@ static void ordo_root(struct ordo_spec *s) {
 	}
 	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
 	rmdir(OLDROOT);
+	if (s->read_only_root) {
+		// As an image's root with readOnlyRootFilesystem: /tmp is part of
+		// it; volumes, /dev, /dev/shm and /proc stay as they are.
+		ordo_readonly_mount("/");
+		ordo_readonly_mount("/tmp");
+	}
 }
 
 // ordo_exec_path finds argv[0] on the container's PATH, as a runtime does.

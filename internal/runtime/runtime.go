@@ -213,6 +213,9 @@ type ContainerConfig struct {
 	Groups []int64
 	// NoNewPrivileges is allowPrivilegeEscalation: false (PR_SET_NO_NEW_PRIVS).
 	NoNewPrivileges bool
+	// ReadOnlyRoot is readOnlyRootFilesystem: the container's root and its
+	// /tmp are mounted read-only (volumes are not).
+	ReadOnlyRoot bool
 	// Capabilities, when set, is the mask of capabilities the process
 	// keeps (bit n is capability n): the rest leave its bounding,
 	// effective, permitted and inheritable sets before it execs. Nil keeps
@@ -273,6 +276,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 			groups[i] = strconv.FormatInt(g, 10)
 		}
 		args = append(args, "--groups", strings.Join(groups, ","))
+	}
+	if c.ReadOnlyRoot {
+		args = append(args, "--read-only-root")
 	}
 	if c.NoNewPrivileges {
 		args = append(args, "--no-new-privs")

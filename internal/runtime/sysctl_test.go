@@ -56,3 +56,4 @@ func readProcSys(t *testing.T, path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+

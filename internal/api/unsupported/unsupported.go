@@ -108,7 +108,6 @@ func container(c *corev1.Container, init bool) []string {
 	}
 	if sc := c.SecurityContext; sc != nil {
 		add(sc.Privileged != nil && *sc.Privileged, "securityContext.privileged")
-		add(sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem, "securityContext.readOnlyRootFilesystem")
 		add(sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeUnconfined, "securityContext.seccompProfile")
 		add(sc.SELinuxOptions != nil, "securityContext.seLinuxOptions")
 		add(sc.AppArmorProfile != nil && sc.AppArmorProfile.Type != corev1.AppArmorProfileTypeUnconfined, "securityContext.appArmorProfile")
