@@ -56,4 +56,3 @@ func readProcSys(t *testing.T, path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
-
