@@ -370,7 +370,7 @@ func TestKubernetesServiceHasAnEndpointSlice(t *testing.T) {
 // TestEndpointsOfASelectorlessServiceAreMirrored: a user's Endpoints of a
 // Service without a selector are mirrored into an EndpointSlice (managed
 // by Kubernetes' mirroring controller's name), updated with them, and
-// gone with them.
+// gone with them; Endpoints of no Service are left alone.
 func TestEndpointsOfASelectorlessServiceAreMirrored(t *testing.T) {
 	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()
@@ -401,6 +401,12 @@ subsets:
 		}
 		return list.Items[0].Endpoints[0].Addresses[0]
 	}
+	// Endpoints without a Service are the user's: the controller keeps off.
+	c.RunIn(`apiVersion: v1
+kind: Endpoints
+metadata: {name: orphan}
+subsets: [{addresses: [{ip: 10.0.0.24}], ports: [{name: http, port: 80}]}]
+`, "apply", "-f", "-")
 	c.RunIn(manifest("10.1.2.3"), "apply", "-f", "-")
 	waitFor(t, func() bool { return sliceAddress() == "10.1.2.3" }, "the mirrored slice")
 	c.RunIn(manifest("10.2.3.4"), "apply", "-f", "-")
@@ -410,4 +416,7 @@ subsets:
 		list, err := cs.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=external"})
 		return err == nil && len(list.Items) == 0
 	}, "the mirrored slice gone with its Endpoints")
+	if _, err := cs.CoreV1().Endpoints("default").Get(ctx, "orphan", metav1.GetOptions{}); err != nil {
+		t.Errorf("Endpoints without a Service: %v", err)
+	}
 }

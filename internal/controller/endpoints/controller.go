@@ -77,13 +77,28 @@ func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInform
 		{pods, cache.ResourceEventHandlerFuncs{AddFunc: c.onPod, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPod}},
 		// Someone deleting what the controller owns gets it back.
 		// and a user's Endpoints of a selector-less Service are mirrored.
-		{eps, cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, o interface{}) { c.enqueue(o) }, DeleteFunc: c.enqueue}},
+		{eps, cache.ResourceEventHandlerFuncs{AddFunc: c.onUserEndpoints, UpdateFunc: func(_, o interface{}) { c.onUserEndpoints(o) }, DeleteFunc: c.enqueue}},
 		{slices, cache.ResourceEventHandlerFuncs{DeleteFunc: c.onSlice}},
 	}
 	for _, h := range handlers {
 		if _, err := h.inf.AddEventHandler(h.h); err != nil {
 			klog.Errorf("endpoint: event handler: %v", err)
 		}
+	}
+}
+
+// onUserEndpoints queues a written Endpoints object only when it belongs
+// to an existing Service without a selector (to be mirrored into slices).
+// Endpoints with no Service are the user's to keep: syncing them would
+// delete them as a vanished Service's.
+func (c *Controller) onUserEndpoints(obj interface{}) {
+	ep, ok := obj.(*corev1.Endpoints)
+	if !ok {
+		return
+	}
+	svc, err := c.services.Services(ep.Namespace).Get(ep.Name)
+	if err == nil && selectorOf(svc) == nil {
+		c.enqueue(obj)
 	}
 }
 
