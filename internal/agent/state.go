@@ -58,6 +58,7 @@ type pod struct {
 	// a failed init container with restartPolicy Never).
 	failedReason, failedMessage string
 	killSent                    bool      // SIGTERM sent for the current stop
+	sidecarsKillSent            bool      // and to the sidecars, once the others were gone
 	killAt                      time.Time // when SIGKILL follows
 	restartPolicy               corev1.RestartPolicy
 	initNames                   map[string]bool // the pod's init containers
@@ -94,6 +95,16 @@ func (p *pod) container(name string) *container {
 		p.containers[name] = c
 	}
 	return c
+}
+
+// runningBesidesSidecars: a container other than a sidecar runs.
+func (p *pod) runningBesidesSidecars() bool {
+	for _, c := range p.containers {
+		if c.running() && !p.sidecarNames[c.name] {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *pod) anyRunning() bool {

@@ -24,12 +24,13 @@ func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 	}
 	if !st.killSent {
 		st.killSent = true
-		for _, c := range st.containers {
-			if c.running() {
-				a.event(p, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.name)
-				a.preStopThenTerm(p, c, findContainer(p, c.name), st.killAt)
-			}
-		}
+		a.terminate(p, st, false)
+	}
+	// Sidecars stop after the containers they serve, as in Kubernetes: a
+	// preStop hook may still go through one.
+	if !st.sidecarsKillSent && !st.runningBesidesSidecars() {
+		st.sidecarsKillSent = true
+		a.terminate(p, st, true)
 	}
 	if !now.Before(st.killAt) {
 		st.killWarm()
@@ -41,6 +42,17 @@ func (a *Agent) stop(p *corev1.Pod, st *pod) time.Duration {
 		return time.Second
 	}
 	return st.killAt.Sub(now)
+}
+
+// terminate runs preStop hooks then SIGTERM for the running sidecars, or
+// for every other running container.
+func (a *Agent) terminate(p *corev1.Pod, st *pod, sidecars bool) {
+	for _, c := range st.containers {
+		if c.running() && st.sidecarNames[c.name] == sidecars {
+			a.event(p, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.name)
+			a.preStopThenTerm(p, c, findContainer(p, c.name), st.killAt)
+		}
+	}
 }
 
 // warmFinishPoll is how often a stopping runner pod looks whether its

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,5 +56,39 @@ spec:
 	}
 	if events := c.Run("get", "events", "--field-selector", "involvedObject.name=with-sidecar,reason=UnsupportedFields"); strings.Contains(events, "restartPolicy") {
 		t.Errorf("a sidecar's restartPolicy was warned about: %s", events)
+	}
+}
+
+// TestSidecarsStopAfterTheMainContainers: on deletion the main
+// container's preStop hook runs while the sidecar still serves (here the
+// hook is an httpGet the sidecar answers), and the sidecar is stopped
+// only after, as in Kubernetes.
+func TestSidecarsStopAfterTheMainContainers(t *testing.T) {
+	c, _, _ := startWithAgent(t)
+	out := t.TempDir()
+	c.RunIn(fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{name: out, hostPath: {path: %s}}]
+  initContainers:
+  - name: web
+    image: busybox
+    restartPolicy: Always
+    volumeMounts: [{name: out, mountPath: /out}]
+    command: [sh, -c, 'cd /tmp && exec python3 -m http.server 8080 2>> /out/requests']
+    startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, "3600"]
+    lifecycle: {preStop: {httpGet: {path: /prestop, port: 8080}}}
+`, out), "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/hooked", "--timeout=60s")
+	c.Run("delete", "pod", "hooked", "--timeout=60s")
+	b, err := os.ReadFile(filepath.Join(out, "requests"))
+	if err != nil || !strings.Contains(string(b), "GET /prestop") {
+		t.Errorf("the sidecar did not serve the main container's preStop hook: %q, %v", b, err)
 	}
 }
