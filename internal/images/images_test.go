@@ -182,8 +182,12 @@ func TestBuiltinE2EImageEntries(t *testing.T) {
 		t.Errorf("httpd's script %s: %v %q", httpd.Files[0].Host, err, script)
 	}
 	busybox, err := tab.Resolve("registry.k8s.io/e2e-test-images/busybox:1.37.0-1", []string{"sh", "-c", "env"}, nil)
-	if err != nil || !reflect.DeepEqual(busybox.Files, []File{{Host: "/bin/bash", Container: "/bin/sh"}}) {
+	if err != nil || !reflect.DeepEqual(busybox.Files, []File{{Host: "/bin/bash", Container: "/bin/sh"}, {Host: "/usr/sbin/sysctl", Container: "/bin/sysctl"}}) {
 		t.Errorf("e2e busybox: %+v %v", busybox, err)
+	}
+	nnp, err := tab.Resolve("registry.k8s.io/e2e-test-images/nonewprivs:1.3", nil, nil)
+	if err != nil || !reflect.DeepEqual(nnp.Argv, []string{"/usr/local/bin/nnp"}) {
+		t.Errorf("nonewprivs: %+v %v", nnp, err)
 	}
 	if plain, err := tab.Resolve("busybox:1.36", []string{"sh"}, nil); err != nil || len(plain.Files) != 0 {
 		t.Errorf("plain busybox keeps the host's sh: %+v %v", plain, err)
