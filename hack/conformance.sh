@@ -5,16 +5,18 @@
 #   hack/conformance.sh            (or: make conformance)
 #
 # Builds, from k8s.io/kubernetes at the version of ordo's client libraries
-# (hack/conformance/go.mod): e2e.test, the ginkgo runner and agnhost, the
-# program of the e2e test images, installed as /usr/local/bin/agnhost for
-# ordo's image table. Tests of APIs ordo does not serve, and the tests
+# (hack/conformance/go.mod): e2e.test, the ginkgo runner, agnhost (the
+# program of the e2e test images) and nnp (the nonewprivs image's, setuid
+# root), installed in /usr/local/bin for ordo's image table. Tests of APIs ordo does not serve, and the tests
 # that do not pass, are in hack/conformance-skips.txt with a reason each;
 # the run fails when any other test fails.
 #
 # Environment: CONFORMANCE_PROCS (parallel ginkgo processes, default 8: the tests mostly wait, so 2 cores keep up),
 # CONFORMANCE_FOCUS (default '\[Conformance\]'), FUZZTIME (per fuzz target,
 # default 30s; 0 skips fuzzing), CONFORMANCE_OUT (default _output/conformance),
-# CONFORMANCE_SKIPS (default hack/conformance-skips.txt).
+# CONFORMANCE_SKIPS (default hack/conformance-skips.txt), CONFORMANCE_GINKGO_FLAGS
+# (more ginkgo flags, e.g. --output-interceptor-mode=none to see a crashed
+# process's output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,9 +36,13 @@ echo "conformance: building e2e.test, ginkgo, agnhost and tally (k8s.io/kubernet
   go test -c -vet=off -o "$out/e2e.test" k8s.io/kubernetes/test/e2e
   go build -o "$out/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
   go build -o "$out/agnhost" k8s.io/kubernetes/test/images/agnhost
+  go build -o "$out/nnp" k8s.io/kubernetes/test/images/nonewprivs
   go build -o "$out/tally" ./tally
 )
 install -m 0755 "$out/agnhost" /usr/local/bin/agnhost
+# The nonewprivs image's nnp prints its effective uid; it is setuid root,
+# as in the image, so that allowPrivilegeEscalation decides what it prints.
+install -m 4755 -o root "$out/nnp" /usr/local/bin/nnp
 
 # A kubectl on PATH for the tests that run it: ordo is kubectl by that name.
 mkdir -p "$out/path"
@@ -70,7 +76,8 @@ kubectl get nodes
 
 rm -f "$out/report.json"
 set +e
-"$out/ginkgo" --procs="$procs" --timeout=50m --no-color --silence-skips \
+# shellcheck disable=SC2086 # CONFORMANCE_GINKGO_FLAGS is a list of flags
+"$out/ginkgo" --procs="$procs" --timeout=50m --no-color --silence-skips ${CONFORMANCE_GINKGO_FLAGS:-} \
   --focus="$focus" --skip="$("$out/tally" skip-regex "$skips")" \
   --output-dir="$out" --json-report=report.json \
   "$out/e2e.test" -- \
