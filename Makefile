@@ -39,8 +39,8 @@ bench: $(BIN)
 	ORDO_BIN=$(abspath $(BIN)) go run ./bench/apilatency
 
 # Kubernetes' own [Conformance] tests against a throwaway ordo, then every
-# fuzz target for FUZZTIME each. Not part of `make test`: it takes most of
-# an hour on 2 cores. See hack/conformance.sh.
+# fuzz target for FUZZTIME each. Not part of `make test`: it takes
+# about half an hour on 2 cores. See hack/conformance.sh.
 conformance:
 	./hack/conformance.sh
 
