@@ -60,11 +60,14 @@ func TestAllocateIsIdempotentAndDistinct(t *testing.T) {
 	if err != nil || !fresh1 || ip1.String() != "10.42.0.2" {
 		t.Fatalf("first: %s fresh=%v %v", ip1, fresh1, err)
 	}
-	again, fresh, _ := a.allocate("a")
-	if !again.Equal(ip1) || fresh {
-		t.Errorf("again: %s fresh=%v, want %s not fresh", again, fresh, ip1)
+	again, fresh, err := a.allocate("a")
+	if err != nil || !again.Equal(ip1) || fresh {
+		t.Errorf("again: %s fresh=%v %v, want %s not fresh", again, fresh, err, ip1)
 	}
-	ip2, _, _ := a.allocate("b")
+	ip2, _, err := a.allocate("b")
+	if err != nil {
+		t.Fatalf("b: %v", err)
+	}
 	if ip2.Equal(ip1) {
 		t.Errorf("b got a's %s", ip2)
 	}
@@ -76,12 +79,22 @@ func TestAllocateIsIdempotentAndDistinct(t *testing.T) {
 
 func TestLeasesSurviveRestart(t *testing.T) {
 	a := newTestIPAM(t, "10.42.0.0/16")
-	ip, _, _ := a.allocate("a")
-	restarted, _ := newIPAM(a.dir, a.subnet)
-	if got, fresh, _ := restarted.allocate("a"); !got.Equal(ip) || fresh {
-		t.Errorf("after restart a got %s fresh=%v, want %s", got, fresh, ip)
+	ip, _, err := a.allocate("a")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, _, _ := restarted.allocate("b"); got.Equal(ip) {
+	restarted, err := newIPAM(a.dir, a.subnet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, fresh, err := restarted.allocate("a"); err != nil || !got.Equal(ip) || fresh {
+		t.Errorf("after restart a got %s fresh=%v %v, want %s", got, fresh, err, ip)
+	}
+	got, _, err := restarted.allocate("b")
+	if err != nil {
+		t.Fatalf("after restart b: %v", err)
+	}
+	if got.Equal(ip) {
 		t.Errorf("after restart b got a's %s", got)
 	}
 }
@@ -121,7 +134,10 @@ func TestConcurrentAllocatorsNeverShareAnIP(t *testing.T) {
 	// Two allocators on one directory stand for two processes: only O_EXCL
 	// keeps them apart.
 	a := newTestIPAM(t, "10.42.0.0/24")
-	b, _ := newIPAM(a.dir, a.subnet)
+	b, err := newIPAM(a.dir, a.subnet)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const n = 100
 	ips := make([]string, 2*n)
 	var wg sync.WaitGroup
@@ -178,21 +194,27 @@ func TestLeaseWithoutIndexLinkIsFreedBySweepNotReused(t *testing.T) {
 	if err := a.release("a"); err != nil {
 		t.Fatal(err)
 	}
-	owners, _ := a.owners()
+	owners, err := a.owners()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !owners["a"] {
 		t.Fatalf("release freed only the linked lease, so the orphan %v must remain; owners %v", orphan, owners)
 	}
 	if err := a.releaseIf(func(owner string) bool { return owner == "a" }); err != nil {
 		t.Fatal(err)
 	}
-	if owners, _ := a.owners(); len(owners) != 0 {
-		t.Fatalf("sweep left leases: %v", owners)
+	if owners, err := a.owners(); err != nil || len(owners) != 0 {
+		t.Fatalf("sweep left leases: %v %v", owners, err)
 	}
 }
 
 func TestSweepDropsLinksOfFreedLeases(t *testing.T) {
 	a := newTestIPAM(t, "10.42.0.0/24")
-	ip, _, _ := a.allocate("a")
+	ip, _, err := a.allocate("a")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Remove(filepath.Join(a.dir, ip.String())); err != nil {
 		t.Fatal(err)
 	}
