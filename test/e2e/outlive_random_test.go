@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,12 +30,7 @@ func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("ORDO_TEST_SEED"); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	t.Logf("seed %d (ORDO_TEST_SEED=%d replays it)", seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rng := seededRand(t)
 	node := fmt.Sprintf("rnd-%d", os.Getpid())
 	c := testcluster.StartT(t, "--node-name", node)
 	cs, err := c.Clientset()
@@ -50,23 +47,21 @@ func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 				running[name] = roots(podProcesses(t, name))
 			}
 		}
+		r := drawRound(rng, live, next)
+		next += len(r.create)
 		var ops []string
-		for i := rng.Intn(4) + 1; i > 0; i-- {
-			name := fmt.Sprintf("r%d", next)
-			next++
+		for _, name := range r.create {
 			c.RunIn(randomPod(name), "apply", "-f", "-")
 			live[name] = true
 			ops = append(ops, "+"+name)
 		}
-		for name := range live {
-			if rng.Intn(3) == 0 {
-				c.Run("delete", "pod", name, "--wait=false")
-				delete(live, name)
-				delete(running, name)
-				ops = append(ops, "-"+name)
-			}
+		for _, name := range r.delete {
+			c.Run("delete", "pod", name, "--wait=false")
+			delete(live, name)
+			delete(running, name)
+			ops = append(ops, "-"+name)
 		}
-		delay := time.Duration(rng.Intn(1500)) * time.Millisecond
+		delay := r.killAfter
 		t.Logf("round %d: %v, kill -9 after %s", round, ops, delay)
 		time.Sleep(delay)
 		c.Kill9()
@@ -74,6 +69,76 @@ func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkConverged(t, c, cs, node, live, running)
+	}
+}
+
+// seededRand is the test's random source: seeded from $ORDO_TEST_SEED when
+// set, so that a failed run can be replayed, else from the clock.
+func seededRand(t *testing.T) *rand.Rand {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("ORDO_TEST_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			t.Fatalf("ORDO_TEST_SEED=%q: %v", s, err)
+		}
+	}
+	t.Logf("seed %d (ORDO_TEST_SEED=%d replays it)", seed, seed)
+	return rand.New(rand.NewSource(seed))
+}
+
+// round is one round's draw: the pods to create (named from r<next> on),
+// the pods to delete, and when to kill the server.
+type round struct {
+	create, delete []string
+	killAfter      time.Duration
+}
+
+// drawRound draws a round from rng. The live pods are visited in sorted
+// order: a map's iteration order is random in itself, so drawing while
+// ranging over live would make a seed replay a different run.
+func drawRound(rng *rand.Rand, live map[string]bool, next int) round {
+	var r round
+	for i := rng.Intn(4) + 1; i > 0; i-- {
+		r.create = append(r.create, fmt.Sprintf("r%d", next))
+		next++
+	}
+	candidates := append(slices.Sorted(maps.Keys(live)), r.create...)
+	for _, name := range candidates {
+		if rng.Intn(3) == 0 {
+			r.delete = append(r.delete, name)
+		}
+	}
+	r.killAfter = time.Duration(rng.Intn(1500)) * time.Millisecond
+	return r
+}
+
+// TestDrawRoundReplaysFromTheSeed: one seed draws the same rounds every
+// time, whatever order the live set's map happens to iterate in.
+func TestDrawRoundReplaysFromTheSeed(t *testing.T) {
+	draw := func() []round {
+		rng := rand.New(rand.NewSource(42))
+		live := map[string]bool{}
+		var rounds []round
+		next := 0
+		for range 20 {
+			r := drawRound(rng, live, next)
+			next += len(r.create)
+			for _, n := range r.create {
+				live[n] = true
+			}
+			for _, n := range r.delete {
+				delete(live, n)
+			}
+			rounds = append(rounds, r)
+		}
+		return rounds
+	}
+	first := draw()
+	for range 20 {
+		if again := draw(); fmt.Sprint(again) != fmt.Sprint(first) {
+			t.Fatalf("seed 42 drew\n%v\nthen\n%v", first, again)
+		}
 	}
 }
 
