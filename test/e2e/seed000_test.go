@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"net"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,9 +44,7 @@ spec:
 // Seed 000: the blog's CronJob, unchanged, rewrites a real redis's AOF
 // through the Service name, cluster DNS and the service proxy.
 func TestSeed000RedisAOFRewrite(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server is not installed (hack/install-test-deps.sh installs it)")
-	}
+	requirePrograms(t, "redis-server and redis-tools", "redis-server", "redis-cli")
 	cron := seedBlock000(t)
 	c, _, _ := startWithAgent(t)
 	c.Run("create", "namespace", "test")

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,11 +94,7 @@ provisioner: ordo.dev/local-path
 // service proxy, onto the provisioned volume; the job is started by hand,
 // as the seed does.
 func TestSeed004MySQLBackup(t *testing.T) {
-	for _, cmd := range []string{"mariadbd", "mariadb-install-db", "mysqldump"} {
-		if _, err := exec.LookPath(cmd); err != nil {
-			t.Skipf("%s is not installed (hack/install-test-deps.sh installs mariadb-server and mariadb-client)", cmd)
-		}
-	}
+	requirePrograms(t, "mariadb-server and mariadb-client", "mariadbd", "mariadb-install-db", "mysqldump")
 	backup := seedBlock004Backup(t)
 	// Registered before the cluster starts, so it runs after the cluster
 	// (and with it every pod) has been stopped.

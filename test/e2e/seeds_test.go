@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func loadSeedBlocks(t *testing.T) []seedBlock {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(seedsDir(), "*.txt"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no seed documents at %s (set ORDO_SEEDS)", seedsDir())
+		t.Fatalf("no seed documents at %s: the seeds live in ../shared/seeds next to the repository (or set ORDO_SEEDS)", seedsDir())
 	}
 	var blocks []seedBlock
 	for _, f := range files {
@@ -188,3 +189,38 @@ func TestSeed004RBACGrantsTheRestartCronJobItsRights(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// requirePrograms fails the test, naming the packages, when a host program
+// it runs in a pod is missing. `make test` installs them first
+// (hack/install-test-deps.sh), so a missing one is a broken setup to show,
+// not a reason to skip.
+func requirePrograms(t *testing.T, packages string, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Fatalf("%s is not installed: hack/install-test-deps.sh (run by make test) installs %s", p, packages)
+		}
+	}
+}
+
+// TestSeedTestsFailWithoutTheirInputs: with no seed documents, or without
+// the host programs they run, the seed tests fail with the reason instead
+// of skipping (which would let a broken setup pass `make test`). It runs
+// this test binary again on each, in an environment that lacks the input.
+func TestSeedTestsFailWithoutTheirInputs(t *testing.T) {
+	emptyDir := t.TempDir()
+	for _, tc := range []struct {
+		test, env, want string
+	}{
+		{"TestSeedManifestsApplyAsKubernetesWould", "ORDO_SEEDS=" + emptyDir, "no seed documents at " + emptyDir},
+		{"TestSeed000RedisAOFRewrite", "PATH=" + emptyDir, "redis-server is not installed"},
+		{"TestSeed004MySQLBackup", "PATH=" + emptyDir, "mariadbd is not installed"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^"+tc.test+"$", "-test.v")
+		cmd.Env = append(os.Environ(), tc.env)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--- FAIL: "+tc.test) || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s with %s: %v, want it to fail with %q:\n%s", tc.test, tc.env, err, tc.want, out)
+		}
+	}
+}
