@@ -25,15 +25,16 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v psql >/dev/null || need+=(postgresql-client)
 command -v nginx >/dev/null || need+=(nginx)
 command -v nslookup >/dev/null || need+=(bind9-dnsutils)
+# The busybox image's ip and sysctl are the host's (internal/images):
+# TestContainerCapabilities runs ip, TestPodSysctls /bin/sysctl.
+command -v ip >/dev/null || need+=(iproute2)
+[ -x /usr/sbin/sysctl ] || need+=(procps)
 # --conformance: the tools of the agnhost e2e image that Kubernetes'
 # conformance tests run in its pods (hack/conformance.sh), from the host.
 if [ "${1:-}" = --conformance ]; then
   command -v nc >/dev/null || need+=(netcat-openbsd)
   command -v socat >/dev/null || need+=(socat)
   command -v curl >/dev/null || need+=(curl)
-  command -v ip >/dev/null || need+=(iproute2)
-  # The busybox image's /bin/sysctl is the host's (internal/images).
-  [ -x /usr/sbin/sysctl ] || need+=(procps)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
