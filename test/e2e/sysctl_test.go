@@ -14,15 +14,21 @@ import (
 // host keeps its value); an unsafe one the node does not allow fails the
 // pod with SysctlForbidden before it runs, unless --allowed-unsafe-sysctls
 // names it; a malformed name is refused by the API with the field named.
+// The pod sets kernel.shm_rmid_forced to the value the host does not have,
+// so that a value leaked to the host shows.
 func TestPodSysctls(t *testing.T) {
 	c, cs, _ := startWithAgent(t, "--allowed-unsafe-sysctls", "kernel.msg*")
 	host := readHostSysctl(t, "kernel/shm_rmid_forced")
+	shm := "1"
+	if host == "1" {
+		shm = "0"
+	}
 	c.RunIn(`apiVersion: v1
 kind: Pod
 metadata: {name: safe}
 spec:
   restartPolicy: Never
-  securityContext: {sysctls: [{name: kernel.shm_rmid_forced, value: "1"}, {name: net/ipv4/ip_local_port_range, value: "20000 20999"}]}
+  securityContext: {sysctls: [{name: kernel.shm_rmid_forced, value: "`+shm+`"}, {name: net/ipv4/ip_local_port_range, value: "20000 20999"}]}
   containers:
   - {name: c, image: registry.k8s.io/e2e-test-images/busybox:1.37.0-1, command: [/bin/sysctl, kernel.shm_rmid_forced, net.ipv4.ip_local_port_range]}
 ---
@@ -46,7 +52,7 @@ spec:
 `, "apply", "-f", "-")
 	waitPhase(t, cs, "safe", corev1.PodSucceeded)
 	logs := c.Run("logs", "safe")
-	for _, want := range []string{"kernel.shm_rmid_forced = 1", "net.ipv4.ip_local_port_range = 20000\t20999"} {
+	for _, want := range []string{"kernel.shm_rmid_forced = " + shm, "net.ipv4.ip_local_port_range = 20000\t20999"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("safe pod's sysctl output %q lacks %q", logs, want)
 		}
