@@ -29,9 +29,9 @@ run: $(BIN)
 deps:
 	./hack/install-test-deps.sh
 
-# Every test: unit, integration and end-to-end (real server, real kubectl),
-# then the unit tests under the race detector, in a directory the run owns;
-# what a test leaves running there fails the run (hack/test.sh).
+# Every test: unit and integration (under the race detector) and end-to-end
+# (real server, real kubectl), in a directory the run owns; what a test
+# leaves running there fails the run (hack/test.sh).
 test: deps $(BIN)
 	./hack/test.sh $(abspath $(BIN))
 
