@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -127,11 +128,12 @@ func kubectlConfigFlags(streams genericiooptions.IOStreams) *genericclioptions.C
 // server (help, completion, version --client, create --dry-run=client)
 // make no request and run as kubectl runs them.
 func noServerGuard(flags *genericclioptions.ConfigFlags, missing error) func(*rest.Config) *rest.Config {
+	once := new(sync.Once)
 	return func(c *rest.Config) *rest.Config {
 		if set(flags.KubeConfig) || set(flags.APIServer) || os.Getenv("KUBERNETES_MASTER") != "" {
 			return c
 		}
-		c.Wrap(func(http.RoundTripper) http.RoundTripper { return exitTransport{err: missing, exit: os.Exit} })
+		c.Wrap(func(http.RoundTripper) http.RoundTripper { return exitTransport{err: missing, exit: os.Exit, once: once} })
 		return c
 	}
 }
@@ -140,14 +142,18 @@ func set(s *string) bool { return s != nil && *s != "" }
 
 // exitTransport ends kubectl at its first request with err, printed as
 // kubectl prints errors: returned instead, the error would come back
-// wrapped in each of discovery's retries.
+// wrapped in each of discovery's retries. Discovery's requests run in
+// parallel; once lets one of them print.
 type exitTransport struct {
 	err  error
 	exit func(int)
+	once *sync.Once
 }
 
 func (t exitTransport) RoundTrip(*http.Request) (*http.Response, error) {
-	fmt.Fprintf(os.Stderr, "error: %v\n", t.err)
-	t.exit(1)
+	t.once.Do(func() {
+		fmt.Fprintf(os.Stderr, "error: %v\n", t.err)
+		t.exit(1)
+	})
 	return nil, t.err
 }
