@@ -133,7 +133,9 @@ func noServerGuard(flags *genericclioptions.ConfigFlags, missing error) func(*re
 		if set(flags.KubeConfig) || set(flags.APIServer) || os.Getenv("KUBERNETES_MASTER") != "" {
 			return c
 		}
-		c.Wrap(func(http.RoundTripper) http.RoundTripper { return exitTransport{err: missing, exit: os.Exit, once: once} })
+		c.Wrap(func(http.RoundTripper) http.RoundTripper {
+			return exitTransport{err: missing, exit: os.Exit, once: once}
+		})
 		return c
 	}
 }
