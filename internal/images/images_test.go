@@ -52,7 +52,8 @@ func TestResolveFollowsKubernetesCommandAndArgsRules(t *testing.T) {
 		{"image's entrypoint and cmd", "postgres:11.6-alpine", nil, nil, []string{entry, "postgres"}},
 		{"args replace cmd", "postgres", nil, []string{"-c", "fsync=off"}, []string{entry, "-c", "fsync=off"}},
 		{"command replaces both", "postgres", []string{"psql"}, []string{"-c", "select 1"}, []string{"psql", "-c", "select 1"}},
-		{"cmd only", "nginx:1.25", nil, nil, []string{"nginx", "-g", "daemon off;"}},
+		{"cmd only", "registry.k8s.io/nginx-slim:0.8", nil, nil, []string{"nginx", "-g", "daemon off;"}},
+		{"nginx's entrypoint", "nginx:1.25", nil, nil, []string{"/docker-entrypoint.sh", "nginx", "-g", "daemon off;"}},
 		{"no entrypoint, args run as given", "busybox", nil, []string{"echo", "hi"}, []string{"echo", "hi"}},
 		{"unknown image, args run as given", "example.com/x/y:1", nil, []string{"true"}, []string{"true"}},
 		{"unknown image, command", "example.com/x/y:1", []string{"sh"}, nil, []string{"sh"}},
@@ -148,7 +149,8 @@ func TestE2EImagesRunAgnhostAndTheHostsPrograms(t *testing.T) {
 	}
 	for image, argv0 := range map[string]string{
 		"registry.k8s.io/e2e-test-images/busybox:1.37.0-2": "sh",
-		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2":   "nginx",
+		// Built on the official nginx image, with its entrypoint.
+		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2": "/docker-entrypoint.sh",
 	} {
 		if got, err := tab.Resolve(image, nil, nil); err != nil || got.Argv[0] != argv0 {
 			t.Errorf("%s: %v %v, want %s", image, got.Argv, err, argv0)
