@@ -12,7 +12,8 @@ import (
 // standInPods run the image table's stand-ins the way manifests written
 // for the official images use them: nginx's document root written by
 // the pod, its default.conf replaced by a ConfigMap, the StatefulSet
-// tutorial's nginx-slim serving a volume, redis reached from another pod
+// tutorial's nginx-slim serving a volume, nginx-unprivileged on 8080 as
+// uid 101 (the image's user), redis reached from another pod
 // through a Service, and MariaDB starting on data an init container
 // wrote as root (the MySQL StatefulSet tutorial's clone).
 const standInPods = `apiVersion: v1
@@ -73,6 +74,19 @@ spec:
     emptyDir: {}
 ---
 apiVersion: v1
+kind: Pod
+metadata: {name: unprivileged}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 101, runAsGroup: 101}
+  containers:
+  - name: web
+    image: nginxinc/nginx-unprivileged:1.27
+    readinessProbe:
+      httpGet: {path: /, port: 8080}
+      periodSeconds: 1
+---
+apiVersion: v1
 kind: Service
 metadata: {name: redis}
 spec:
@@ -129,10 +143,10 @@ spec:
 func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(standInPods, "apply", "-f", "-")
-	c.Run("wait", "--for=condition=Ready", "pod/nginx", "pod/nginx-conf", "pod/web-0", "pod/redis", "pod/client", "--timeout=120s")
-	get := func(pod, path string) string {
+	c.Run("wait", "--for=condition=Ready", "pod/nginx", "pod/nginx-conf", "pod/web-0", "pod/unprivileged", "pod/redis", "pod/client", "--timeout=120s")
+	getPort := func(pod, port, path string) string {
 		t.Helper()
-		resp, err := http.Get("http://" + net.JoinHostPort(podIP(t, cs, pod), "80") + path)
+		resp, err := http.Get("http://" + net.JoinHostPort(podIP(t, cs, pod), port) + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,6 +154,7 @@ func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return string(body)
 	}
+	get := func(pod, path string) string { t.Helper(); return getPort(pod, "80", path) }
 
 	t.Run("nginx serves /usr/share/nginx/html", func(t *testing.T) {
 		if got := get("nginx", "/"); !strings.Contains(got, "<h1>Welcome to nginx!</h1>") {
@@ -165,6 +180,11 @@ func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 		c.Run("exec", "web-0", "--", "sh", "-c", `echo "$(hostname)" >/usr/share/nginx/html/index.html`)
 		if got := get("web-0", "/"); got != "web-0\n" {
 			t.Errorf("nginx-slim: %q", got)
+		}
+	})
+	t.Run("nginx-unprivileged serves on 8080 as any user", func(t *testing.T) {
+		if got := getPort("unprivileged", "8080", "/"); !strings.Contains(got, "<h1>Welcome to nginx!</h1>") {
+			t.Errorf("nginx-unprivileged's default page: %q", got)
 		}
 	})
 	t.Run("redis answers another pod", func(t *testing.T) {
