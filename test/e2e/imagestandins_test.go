@@ -182,7 +182,7 @@ func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 			t.Errorf("nginx-slim: %q", got)
 		}
 	})
-	t.Run("nginx-unprivileged serves on 8080 as any user", func(t *testing.T) {
+	t.Run("nginx-unprivileged serves on 8080 as uid 101", func(t *testing.T) {
 		if got := getPort("unprivileged", "8080", "/"); !strings.Contains(got, "<h1>Welcome to nginx!</h1>") {
 			t.Errorf("nginx-unprivileged's default page: %q", got)
 		}
