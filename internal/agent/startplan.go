@@ -97,13 +97,22 @@ func planStart(in startInput) (startPlan, error) {
 		imageMounts = append(imageMounts, runtime.Mount{Source: dir, Target: v})
 	}
 	return startPlan{
-		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: spec.WorkingDir,
+		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: workingDir(spec.WorkingDir, image.WorkingDir),
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec), capabilities: caps,
 		readOnlyRoot: spec.SecurityContext != nil && spec.SecurityContext.ReadOnlyRootFilesystem != nil && *spec.SecurityContext.ReadOnlyRootFilesystem,
 		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
 		copies:       copies,
 		imageVolumes: volumeDirs,
 	}, nil
+}
+
+// workingDir is the container's own, else its image's WORKDIR, as a
+// runtime applies an image's config.
+func workingDir(container, image string) string {
+	if container != "" {
+		return container
+	}
+	return image
 }
 
 // underImageEnv is the image's env defaults with the container's env over

@@ -28,4 +28,12 @@
 // mounted read-only into the container at the path the image would have
 // them (/usr/local/bin/docker-entrypoint.sh), so `kubectl exec` and the
 // container's own scripts find them where the image's documentation says.
+// An image's own configuration (nginx's nginx.conf, conf.d/default.conf
+// and index.html) comes as copies instead, written into the container's
+// writable layer at each start, since users and scripts edit them in the
+// image; a pod volume mounted over one wins, as over an image's file.
+//
+// The image's env and working directory apply whatever the container
+// runs, as a runtime keeps an image's ENV and WORKDIR when the pod gives
+// a command.
 package images

@@ -52,7 +52,8 @@ func TestResolveFollowsKubernetesCommandAndArgsRules(t *testing.T) {
 		{"image's entrypoint and cmd", "postgres:11.6-alpine", nil, nil, []string{entry, "postgres"}},
 		{"args replace cmd", "postgres", nil, []string{"-c", "fsync=off"}, []string{entry, "-c", "fsync=off"}},
 		{"command replaces both", "postgres", []string{"psql"}, []string{"-c", "select 1"}, []string{"psql", "-c", "select 1"}},
-		{"cmd only", "nginx:1.25", nil, nil, []string{"nginx", "-g", "daemon off;"}},
+		{"cmd only", "registry.k8s.io/nginx-slim:0.8", nil, nil, []string{"nginx", "-g", "daemon off;"}},
+		{"nginx's entrypoint", "nginx:1.25", nil, nil, []string{"/docker-entrypoint.sh", "nginx", "-g", "daemon off;"}},
 		{"no entrypoint, args run as given", "busybox", nil, []string{"echo", "hi"}, []string{"echo", "hi"}},
 		{"unknown image, args run as given", "example.com/x/y:1", nil, []string{"true"}, []string{"true"}},
 		{"unknown image, command", "example.com/x/y:1", []string{"sh"}, nil, []string{"sh"}},
@@ -148,7 +149,8 @@ func TestE2EImagesRunAgnhostAndTheHostsPrograms(t *testing.T) {
 	}
 	for image, argv0 := range map[string]string{
 		"registry.k8s.io/e2e-test-images/busybox:1.37.0-2": "sh",
-		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2":   "nginx",
+		// Built on the official nginx image, with its entrypoint.
+		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2": "/docker-entrypoint.sh",
 	} {
 		if got, err := tab.Resolve(image, nil, nil); err != nil || got.Argv[0] != argv0 {
 			t.Errorf("%s: %v %v, want %s", image, got.Argv, err, argv0)
@@ -204,5 +206,59 @@ func TestBuiltinE2EImageEntries(t *testing.T) {
 	}
 	if got := len(tab.copies(agnhost)); got != 2 {
 		t.Errorf("agnhost copies: %d, want /localhost.crt and /localhost.key", got)
+	}
+}
+
+// TestNginxImagesCarryTheOfficialLayout: nginx and the StatefulSet
+// tutorial's nginx-slim get the official image's nginx.conf (conf.d
+// included, logs to stdout), default.conf and index.html.
+func TestNginxImagesCarryTheOfficialLayout(t *testing.T) {
+	tab := loaded(t, "")
+	for _, image := range []string{"nginx:1.25-alpine", "registry.k8s.io/nginx-slim:0.8", "registry.k8s.io/nginx-slim:0.24"} {
+		got, err := tab.Resolve(image, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", image, err)
+		}
+		copies := map[string]string{}
+		for _, c := range got.Copies {
+			data, err := os.ReadFile(c.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copies[c.Container] = string(data)
+		}
+		for path, want := range map[string]string{
+			"/etc/nginx/nginx.conf":            "include /etc/nginx/conf.d/*.conf;",
+			"/etc/nginx/conf.d/default.conf":   "root   /usr/share/nginx/html;",
+			"/usr/share/nginx/html/index.html": "<h1>Welcome to nginx!</h1>",
+		} {
+			if !strings.Contains(copies[path], want) {
+				t.Errorf("%s: %s lacks %q:\n%s", image, path, want, copies[path])
+			}
+		}
+		if !strings.Contains(copies["/etc/nginx/nginx.conf"], "access_log  /dev/stdout") {
+			t.Errorf("%s: the access log does not go to stdout", image)
+		}
+		if want := []string{"nginx", "-g", "daemon off;"}; !reflect.DeepEqual(got.Argv[len(got.Argv)-3:], want) {
+			t.Errorf("%s runs %q", image, got.Argv)
+		}
+	}
+}
+
+// TestImageConfigStaysWithACommand: the image's env and working
+// directory apply whatever the container runs, as a runtime keeps an
+// image's ENV and WORKDIR when the pod gives a command.
+func TestImageConfigStaysWithACommand(t *testing.T) {
+	tab := loaded(t, "")
+	got, err := tab.Resolve("redis:7", []string{"redis-cli"}, []string{"ping"})
+	if err != nil || got.WorkingDir != "/data" || len(got.Files) != 1 {
+		t.Errorf("redis with a command: %+v, %v", got, err)
+	}
+	got, err = tab.Resolve("postgres:16", []string{"psql"}, nil)
+	if err != nil || !reflect.DeepEqual(got.Env, []string{"PGDATA=/var/lib/postgresql/data"}) {
+		t.Errorf("postgres with a command: env %v, %v", got.Env, err)
+	}
+	if _, err := parse([]byte("- match: [a]\n  workingDir: data\n"), "t"); err == nil || !strings.Contains(err.Error(), `workingDir "data" is not an absolute container path`) {
+		t.Errorf("a relative workingDir: %v", err)
 	}
 }

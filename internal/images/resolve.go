@@ -12,6 +12,8 @@ type Start struct {
 	Argv []string
 	// Env are the image's defaults; the container's own env overrides them.
 	Env []string
+	// WorkingDir is the image's, for a container that gives none.
+	WorkingDir string
 	// Files are mounted read-only into the container.
 	Files []File
 	// Copies are copied into the container's writable layer.
@@ -37,36 +39,37 @@ func (e *NoCommandError) Error() string {
 }
 
 // Resolve is the container's start under Kubernetes' command/args rules
-// (see the package doc). A nil table knows no image.
+// (see the package doc). A nil table knows no image. The image's env,
+// working directory, files and volumes stay whatever runs, as a runtime
+// keeps an image's config when the pod replaces its command.
 func (t *Table) Resolve(image string, command, args []string) (Start, error) {
-	if len(command) > 0 {
-		e := t.lookup(image)
-		if err := t.missingFile(image, e); err != nil {
-			return Start{}, err
-		}
-		var volumes []string
-		if e != nil {
-			volumes = e.Volumes
-		}
-		return Start{Argv: concat(command, args), Files: t.files(e), Copies: t.copies(e), Volumes: volumes}, nil
-	}
 	e := t.lookup(image)
 	if err := t.missingFile(image, e); err != nil {
 		return Start{}, err
 	}
+	var argv []string
 	switch {
+	case len(command) > 0:
+		argv = concat(command, args)
 	case e != nil && len(args) > 0:
-		return Start{Argv: concat(e.Entrypoint, args), Env: e.Env, Files: t.files(e), Copies: t.copies(e), Volumes: e.Volumes}, nil
+		argv = concat(e.Entrypoint, args)
 	case e != nil && len(e.Entrypoint)+len(e.Cmd) > 0:
-		return Start{Argv: concat(e.Entrypoint, e.Cmd), Env: e.Env, Files: t.files(e), Copies: t.copies(e), Volumes: e.Volumes}, nil
+		argv = concat(e.Entrypoint, e.Cmd)
 	case len(args) > 0:
-		return Start{Argv: concat(nil, args)}, nil
+		argv = concat(nil, args)
+	default:
+		var sources []string
+		if t != nil {
+			sources = t.Sources
+		}
+		return Start{}, &NoCommandError{Image: image, Sources: sources}
 	}
-	var sources []string
-	if t != nil {
-		sources = t.Sources
+	start := Start{Argv: argv}
+	if e != nil {
+		start.Env, start.WorkingDir, start.Volumes = e.Env, e.WorkingDir, e.Volumes
+		start.Files, start.Copies = t.files(e), t.copies(e)
 	}
-	return Start{}, &NoCommandError{Image: image, Sources: sources}
+	return start, nil
 }
 
 func (t *Table) lookup(image string) *Entry {

@@ -22,6 +22,10 @@ type Entry struct {
 	Cmd        []string `json:"cmd,omitempty"`
 	// Env are the image's KEY=VALUE defaults; the container's env wins.
 	Env []string `json:"env,omitempty"`
+	// WorkingDir is the image's WORKDIR, where the container starts
+	// unless it gives a workingDir of its own (redis's /data, where it
+	// saves its dump).
+	WorkingDir string `json:"workingDir,omitempty"`
 	// Files maps a path in the container to "builtin:NAME" or a host file.
 	Files map[string]string `json:"files,omitempty"`
 	// Copies are as Files, but copied into the container's writable
@@ -113,6 +117,9 @@ func parse(data []byte, source string) ([]Entry, error) {
 			if !path.IsAbs(target) {
 				return nil, fmt.Errorf("image table %s: entry %d: copy %q is not an absolute container path", source, i, target)
 			}
+		}
+		if e.WorkingDir != "" && !path.IsAbs(e.WorkingDir) {
+			return nil, fmt.Errorf("image table %s: entry %d: workingDir %q is not an absolute container path", source, i, e.WorkingDir)
 		}
 		for _, v := range e.Volumes {
 			if !path.IsAbs(v) {

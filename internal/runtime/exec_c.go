@@ -454,6 +454,22 @@ static void ordo_die_with_agent(void) {
 	if (poll(&status, 1, 0) == 1 && (status.revents & POLLERR)) _exit(137);
 }
 
+// ordo_stdio_owner gives the container's stdin, stdout and stderr pipes to
+// its user, as runc does, so a process that reopens them by name
+// (/dev/stdout, which nginx's access_log names) may: the pipes are the
+// agent's, root's and mode 0600. Devices (/dev/null, a terminal) are left
+// alone.
+static void ordo_stdio_owner(const char *uid, const char *gid) {
+	if (!uid) return;
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) != 0 || S_ISCHR(st.st_mode)) continue;
+		// Best effort: without it the process still writes to the fds
+		// it was given.
+		if (fchown(fd, (uid_t)atol(uid), gid ? (gid_t)atol(gid) : (gid_t)-1) != 0) continue;
+	}
+}
+
 // ordo_exec turns the process into a container before the Go runtime starts
 // ("ordo internal-exec ... -- COMMAND"): it joins the sandbox's UTS, IPC and
 // network namespaces and its cgroups, builds the root in its own mount
@@ -478,6 +494,7 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	// A container with a group or supplementalGroups gets exactly those
 	// groups; one without keeps the agent's.
 	if (s.limit_caps) ordo_drop_bounding(s.caps);
+	ordo_stdio_owner(s.uid, s.gid);
 	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
 		ordo_fail("setgroups: %s", strerror(errno), NULL);
 	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)

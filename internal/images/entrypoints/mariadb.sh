@@ -7,7 +7,8 @@
 # to go without), MYSQL_DATABASE, MYSQL_USER/MYSQL_PASSWORD and the
 # scripts of /docker-entrypoint-initdb.d (*.sh, *.sql, *.sql.gz) are
 # applied through a server on the socket only; then the server runs in
-# the foreground, as the mysql user when started as root.
+# the foreground, as the mysql user when started as root (the datadir and
+# everything in it handed to that user first).
 set -eu
 case "${1:-}" in -*) set -- mysqld "$@" ;; esac
 case "${1:-}" in mysqld | mariadbd) ;; *) exec "$@" ;; esac
@@ -17,7 +18,12 @@ socket=/run/mysqld/mysqld.sock
 user=
 [ "$(id -u)" = 0 ] && user=--user=mysql
 mkdir -p /run/mysqld "$datadir"
-[ -z "$user" ] || chown mysql:mysql /run/mysqld "$datadir"
+if [ -n "$user" ]; then
+	# Everything below the datadir, as the images do: data an init
+	# container cloned or restored as root is the server's to write.
+	chown mysql:mysql /run/mysqld
+	find "$datadir" ! -user mysql -exec chown mysql:mysql '{}' +
+fi
 root_pw=${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}
 if [ ! -d "$datadir/mysql" ]; then
 	if [ -z "$root_pw" ] && [ -z "${MYSQL_ALLOW_EMPTY_PASSWORD:-}${MARIADB_ALLOW_EMPTY_ROOT_PASSWORD:-}" ]; then
