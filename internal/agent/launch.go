@@ -104,7 +104,7 @@ func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec
 		return startPlan{}, err
 	}
 	plan, err := planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts,
-		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name)})
+		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name), passwd: hostPasswd})
 	for _, dir := range plan.imageVolumes {
 		if err == nil {
 			err = os.MkdirAll(dir, 0o755)
