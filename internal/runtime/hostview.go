@@ -45,9 +45,9 @@ var privateTrees = []string{"etc", "var"}
 var wholeVar = []string{"var/tmp", "var/backups", "var/mail", "var/spool"}
 
 // HostSecrets lists the paths under root (normally "/") that containers on
-// the host's root must not see, as absolute paths inside root. Paths in
-// skip (such as the agent's data directory, hidden anyway) are not
-// searched.
+// the host's root must not see, as absolute paths inside root. The
+// directories in skip (full paths, such as the agent's data directory,
+// hidden anyway) are not searched.
 func HostSecrets(root string, skip []string) []string {
 	var hide []string
 	add := func(path string) {
@@ -68,7 +68,10 @@ func HostSecrets(root string, skip []string) []string {
 		}
 	}
 	skipped := map[string]bool{}
-	for _, d := range append(skip, wholeVar...) {
+	for _, d := range skip {
+		skipped[filepath.Clean(d)] = true
+	}
+	for _, d := range wholeVar {
 		skipped[filepath.Join(root, d)] = true
 	}
 	for _, t := range privateTrees {
