@@ -65,7 +65,7 @@ spec:
   containers:
   - name: c
     image: busybox
-    command: [sh, -c, '`+strings.ReplaceAll(script, "'", "''")+`']
+    command: [sh, -c, '`+strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(script), "\n", "; "), "'", "''")+`']
     volumeMounts:
     - {name: home, mountPath: /mnt/home}
     - {name: home, mountPath: `+home+`}

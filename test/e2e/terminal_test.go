@@ -43,7 +43,7 @@ func TestKubectlExecTerminalIsAWholeTerminal(t *testing.T) {
 	term.Close()
 	<-done
 	got := out.String()
-	for _, want := range []string{"\n/dev/pts/", "TERM=xterm HOME=/root", "SIZE=33 101"} {
+	for _, want := range []string{"/dev/pts/", "TERM=xterm HOME=/root", "SIZE=33 101"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %q in the terminal's output:\n%s", want, got)
 		}
