@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/creack/pty"
@@ -127,12 +129,11 @@ func (a *Agent) runningProcess(key, container string) (int, []string, error) {
 // (a Go process cannot join a mount namespace itself), on a terminal when
 // asked for one.
 func runExec(ctx context.Context, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
-	args := append([]string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"}, req.command...)
-	cmd := exec.CommandContext(ctx, "nsenter", args...)
-	cmd.Env = env
 	if req.tty {
-		return runOnTerminal(cmd, req, streams)
+		return runOnTerminal(ctx, pid, env, req, streams)
 	}
+	cmd := exec.CommandContext(ctx, "nsenter", nsenterArgs(pid, req.command)...)
+	cmd.Env = env
 	if req.stdin {
 		cmd.Stdin = streams[chanStdin]
 	}
@@ -145,12 +146,39 @@ func runExec(ctx context.Context, pid int, env []string, req execRequest, stream
 	return cmd.Run()
 }
 
-func runOnTerminal(cmd *exec.Cmd, req execRequest, streams []io.ReadWriteCloser) error {
-	term, err := pty.Start(cmd)
+// nsenterArgs enter every namespace of the container's process pid, its
+// root and its working directory, and run command there.
+func nsenterArgs(pid int, command []string) []string {
+	return append([]string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"}, command...)
+}
+
+// runOnTerminal runs the command as a container runtime runs `exec -t`:
+// on a terminal of the container's own devpts (so `tty` names its
+// /dev/pts/N), as the leader of a new session inside the container's PID
+// namespace with that terminal as its controlling terminal (so a shell
+// can run job control; nsenter itself stays outside the namespace, where
+// a shell could not see it), and with TERM=xterm unless the container
+// sets TERM.
+func runOnTerminal(ctx context.Context, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
+	term, tty, err := containerPTY(pid)
 	if err != nil {
 		return err
 	}
 	defer term.Close()
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		tty.Close()
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "nsenter", nsenterArgs(pid, append([]string{setsid, "--ctty", "--wait"}, req.command...))...)
+	cmd.Env = withEnvDefault(env, "TERM", "xterm")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	tty.Close()
+	if err != nil {
+		return err
+	}
 	go resizeFrom(streams[chanResize], term)
 	if req.stdin {
 		go func() { _, _ = io.Copy(term, streams[chanStdin]) }()
@@ -159,6 +187,16 @@ func runOnTerminal(cmd *exec.Cmd, req execRequest, streams []io.ReadWriteCloser)
 		go func() { _, _ = io.Copy(streams[chanStdout], term) }()
 	}
 	return cmd.Wait()
+}
+
+// withEnvDefault is env with name=value added when env does not set name.
+func withEnvDefault(env []string, name, value string) []string {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == name {
+			return env
+		}
+	}
+	return append(append([]string(nil), env...), name+"="+value)
 }
 
 // resizeFrom applies the terminal sizes kubectl sends as JSON.

@@ -38,6 +38,12 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return false
 	}
+	target, err := targetProcess(p, st, name)
+	if err != nil {
+		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
+		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return false
+	}
 	out, err := a.openLog(p, name, c.runs)
 	if err != nil {
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
@@ -63,7 +69,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
 		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
-		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep,
+		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep, Target: target,
 	})
 	out.started()
 	if run > 0 {
@@ -104,7 +110,7 @@ func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec
 		return startPlan{}, err
 	}
 	plan, err := planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts,
-		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name)})
+		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name), passwd: hostPasswd})
 	for _, dir := range plan.imageVolumes {
 		if err == nil {
 			err = os.MkdirAll(dir, 0o755)

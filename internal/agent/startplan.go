@@ -39,6 +39,8 @@ type startInput struct {
 	// imageVolumes is where the container's image volumes live (a
 	// directory of the pod's, per container).
 	imageVolumes string
+	// passwd is the passwd file the container sees, for its user's HOME.
+	passwd string
 }
 
 // startPlan is what the runtime is asked to run. The launcher adds what
@@ -97,7 +99,7 @@ func planStart(in startInput) (startPlan, error) {
 		imageMounts = append(imageMounts, runtime.Mount{Source: dir, Target: v})
 	}
 	return startPlan{
-		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p)), workingDir: workingDir(spec.WorkingDir, image.WorkingDir),
+		argv: image.Argv, env: withDefaults(underImageEnv(image.Env, in.resolved.Env), hostname(p), passwdHome(in.passwd, uid)), workingDir: workingDir(spec.WorkingDir, image.WorkingDir),
 		uid: uid, gid: gid, groups: supplementalGroups(p), noNewPrivileges: noNewPrivileges(spec), capabilities: caps,
 		readOnlyRoot: spec.SecurityContext != nil && spec.SecurityContext.ReadOnlyRootFilesystem != nil && *spec.SecurityContext.ReadOnlyRootFilesystem,
 		mounts:       append(imageMounts, mounts...), // the pod's volumes go over the image's
@@ -209,18 +211,22 @@ func runAs(p *corev1.Pod, c *corev1.Container) (uid, gid *int64) {
 }
 
 // withDefaults adds what a container runtime always sets: PATH when the
-// container has none, and HOSTNAME.
-func withDefaults(env []string, host string) []string {
-	out := make([]string, 0, len(env)+2)
-	hasPath := false
+// container has none, HOSTNAME, and HOME when the container has none (as
+// runc sets it, from the user's passwd entry).
+func withDefaults(env []string, host, home string) []string {
+	out := make([]string, 0, len(env)+3)
+	hasPath, hasHome := false, false
 	for _, e := range env {
-		if strings.HasPrefix(e, "PATH=") {
-			hasPath = true
-		}
+		hasPath = hasPath || strings.HasPrefix(e, "PATH=")
+		hasHome = hasHome || strings.HasPrefix(e, "HOME=")
 	}
 	if !hasPath {
 		out = append(out, defaultPath)
 	}
 	out = append(out, "HOSTNAME="+host)
-	return append(out, env...)
+	out = append(out, env...)
+	if !hasHome {
+		out = append(out, "HOME="+home)
+	}
+	return out
 }

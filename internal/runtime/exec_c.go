@@ -3,6 +3,7 @@ package runtime
 /*
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -172,15 +173,69 @@ static void ordo_bind(const char *root, const char *src, const char *target, int
 	if (ro) ordo_readonly(dst);
 }
 
-// ordo_hide covers a host directory with an empty read-only tmpfs: the
-// agent's data directory holds keys and every pod's volumes, which no
-// container may read.
-static void ordo_hide(const char *dir) {
-	char dst[4096];
+// ordo_hide covers a host path the container must not read (hostview.go
+// says which): a directory with an empty tmpfs of the same owner and
+// mode, writable and thrown away like the rest of the root (so a volume
+// may still be mounted inside it, and a program whose HOME is /root may
+// write there); a file with an empty read-only file of the same owner and
+// mode. It reports whether it mounted a directory, which
+// readOnlyRootFilesystem makes read-only too.
+static int ordo_hide(const char *path, int n) {
+	char dst[4096], opts[128];
+	struct stat host, st;
+	snprintf(dst, sizeof dst, NEWROOT "%s", path);
+	if (lstat(path, &host) != 0 || lstat(dst, &st) != 0) return 0;
+	if (S_ISDIR(host.st_mode) && S_ISDIR(st.st_mode)) {
+		snprintf(opts, sizeof opts, "mode=%o,uid=%u,gid=%u", (unsigned)(host.st_mode & 07777),
+			(unsigned)host.st_uid, (unsigned)host.st_gid);
+		ordo_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+		return 1;
+	}
+	if (!S_ISREG(host.st_mode) || !S_ISREG(st.st_mode)) return 0;
+	char empty[64];
+	snprintf(empty, sizeof empty, "/tmp/hidden-%d", n);
+	int fd = open(empty, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, host.st_mode & 07777);
+	if (fd < 0 || fchown(fd, host.st_uid, host.st_gid) != 0 || fchmod(fd, host.st_mode & 07777) != 0)
+		ordo_fail("hide %s: %s", path, strerror(errno));
+	close(fd);
+	if (mount(empty, dst, NULL, MS_BIND, NULL) != 0) ordo_fail("hide %s: %s", path, strerror(errno));
+	ordo_readonly(dst);
+	return 0;
+}
+
+// ordo_run gives the container a /run of its own, as an image's is: a
+// tmpfs holding the host's /run directories, empty, with their owners and
+// modes (so /run/postgresql or /run/mysqld is there for the server that
+// expects it), and its links, but none of the host's sockets, pid files
+// or state. It reports whether it mounted one.
+static int ordo_run(void) {
 	struct stat st;
-	snprintf(dst, sizeof dst, NEWROOT "%s", dir);
-	if (lstat(dst, &st) != 0 || !S_ISDIR(st.st_mode)) return;
-	ordo_mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755");
+	char opts[128], path[4096], link[4096];
+	if (lstat("/run", &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+	DIR *d = opendir("/run");
+	if (!d) ordo_fail("read /run: %s", strerror(errno), NULL);
+	snprintf(opts, sizeof opts, "mode=%o", (unsigned)(st.st_mode & 07777));
+	ordo_mkdirs(NEWROOT "/run", 0);
+	ordo_mount("tmpfs", NEWROOT "/run", "tmpfs", MS_NOSUID | MS_NODEV, opts);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		snprintf(path, sizeof path, "/run/%s", e->d_name);
+		if (lstat(path, &st) != 0) continue;
+		snprintf(path, sizeof path, NEWROOT "/run/%s", e->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(path, 0700) != 0 || chown(path, st.st_uid, st.st_gid) != 0 || chmod(path, st.st_mode & 07777) != 0)
+				ordo_fail("make %s: %s", path, strerror(errno));
+		} else if (S_ISLNK(st.st_mode)) {
+			char src[4096];
+			snprintf(src, sizeof src, "/run/%s", e->d_name);
+			ssize_t n = readlink(src, link, sizeof link - 1);
+			if (n < 0) continue;
+			link[n] = 0;
+			if (symlink(link, path) != 0) ordo_fail("link %s: %s", path, strerror(errno));
+		}
+	}
+	closedir(d);
+	return 1;
 }
 
 // ordo_spec is the parsed command line. Its lists have no fixed limit:
@@ -350,12 +405,6 @@ static void ordo_dev(int host_ipc) {
 	}
 }
 
-// ordo_root assembles the container's root and pivots into it: the host's
-// root as the read-only lower layer of an overlay whose upper layer is a
-// private tmpfs (so the container may write anywhere, and nothing reaches
-// the host), its own /dev, /proc, /tmp and /dev/shm, the host's /sys
-// read-only, the host's other mounts bound read-only except the hidden
-// directories, and then the pod's volumes.
 // ordo_copy copies the host file open at in (opened before the private
 // /tmp hides host paths under it) to dst under the new root, into the
 // overlay's writable layer, making dst's directories as needed.
@@ -374,6 +423,13 @@ static void ordo_copy(int in, const char *src, const char *dst) {
 	close(out);
 }
 
+// ordo_root assembles the container's root and pivots into it: the host's
+// root as the read-only lower layer of an overlay whose upper layer is a
+// private tmpfs (so the container may write anywhere, and nothing reaches
+// the host), its own /dev, /proc, /tmp, /run and /dev/shm, the host's /sys
+// read-only, the host's other mounts bound read-only except those under
+// hidden paths, the hidden paths covered, and then the pod's volumes
+// (which may lie under a hidden path: the pod asked for them).
 static void ordo_root(struct ordo_spec *s) {
 	char **host;
 	int *fds = ordo_alloc((size_t)s->nmounts, sizeof *fds);
@@ -403,7 +459,9 @@ static void ordo_root(struct ordo_spec *s) {
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
-	for (int i = 0; i < s->nhide; i++) ordo_hide(s->hide[i]);
+	int *hidden_dir = ordo_alloc((size_t)s->nhide, sizeof *hidden_dir);
+	for (int i = 0; i < s->nhide; i++) hidden_dir[i] = ordo_hide(s->hide[i], i);
+	int own_run = ordo_run();
 	mkdir(NEWROOT OLDROOT, 0700);
 	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
 	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
@@ -424,6 +482,8 @@ static void ordo_root(struct ordo_spec *s) {
 		// it; volumes, /dev, /dev/shm and /proc stay as they are.
 		ordo_readonly_mount("/");
 		ordo_readonly_mount("/tmp");
+		if (own_run) ordo_readonly_mount("/run");
+		for (int i = 0; i < s->nhide; i++) if (hidden_dir[i]) ordo_readonly_mount(s->hide[i]);
 	}
 }
 

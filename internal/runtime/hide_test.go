@@ -72,3 +72,42 @@ func TestVolumeTargetThroughAnAbsoluteSymlink(t *testing.T) {
 		t.Error("the mount point was created in the host's /run")
 	}
 }
+
+// TestHiddenFilesDirectoriesAndTheHostsRun: a hidden file reads empty, a
+// hidden directory is empty yet writable and takes a volume mounted inside
+// it, and the container's /run has the host's directories but none of its
+// files.
+func TestHiddenFilesDirectoriesAndTheHostsRun(t *testing.T) {
+	r := testRuntime(t)
+	dir, err := os.MkdirTemp("/var/tmp", "ordo-secrets-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.WriteFile(filepath.Join(dir, "shadow"), []byte("root:hash"), 0o640)
+	os.MkdirAll(filepath.Join(dir, "home", "alice"), 0o700)
+	os.WriteFile(filepath.Join(dir, "home", "alice", "notes"), []byte("private"), 0o600)
+	vol := t.TempDir()
+	os.WriteFile(filepath.Join(vol, "f"), []byte("volume"), 0o644)
+	run := filepath.Join("/run", filepath.Base(dir))
+	os.WriteFile(run+".sock", []byte("host"), 0o644)
+	defer os.Remove(run + ".sock")
+	os.Mkdir(run, 0o750)
+	defer os.Remove(run)
+	r.Hide = []string{filepath.Join(dir, "shadow"), filepath.Join(dir, "home")}
+	got := runIn(t, r, []Mount{{Source: vol, Target: dir + "/home/alice/vol"}}, nil, strings.NewReplacer("DIR", dir, "RUN", run).Replace(`
+echo "shadow=[$(cat DIR/shadow)] $(stat -c %a DIR/shadow)"
+echo "home=[$(ls DIR/home/alice)] [$(cat DIR/home/alice/notes 2>/dev/null)]"
+echo "volume=[$(cat DIR/home/alice/vol/f)]"
+touch DIR/home/new && echo writable
+echo "run=[$(cat RUN.sock 2>/dev/null)] $(stat -c %a RUN)"
+`))
+	for _, want := range []string{"shadow=[] 640\n", "home=[vol] []\n", "volume=[volume]\n", "writable\n", "run=[] 750\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in:\n%s", want, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "home", "new")); err == nil {
+		t.Error("a write to a hidden directory reached the host")
+	}
+}

@@ -27,3 +27,20 @@ func cloneFlags(mode PIDNamespace) uintptr {
 	}
 	return unix.CLONE_NEWNS
 }
+
+// pidNamespace is how a container's process is created: its namespaces,
+// the process whose PID namespace it joins (0: none) and what to do with
+// its leftovers when it exits. A container that targets another joins
+// that one's namespace, as a runtime does for an ephemeral container with
+// targetContainerName; it is not that namespace's PID 1, so its own
+// leftovers are its process group, as with a pod-wide namespace.
+func (c ContainerConfig) pidNamespace() (flags uintptr, joinPID int, onExit func(int)) {
+	mode := c.Sandbox.pid
+	switch {
+	case mode == PIDPod:
+		joinPID = c.Sandbox.PID()
+	case mode == PIDPerContainer && c.Target != nil:
+		joinPID, mode = c.Target.PID(), PIDPod
+	}
+	return cloneFlags(mode), joinPID, leftovers(mode)
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -186,5 +187,37 @@ func TestHostIPCNamespaceAndShm(t *testing.T) {
 		if (lines[0] == host) != hostIPC || (lines[1] == "host-shm") != hostIPC {
 			t.Errorf("hostIPC %v: container sees ipc %s (host %s) and %s", hostIPC, lines[0], host, lines[1])
 		}
+	}
+}
+
+// A container that targets another (an ephemeral container's
+// targetContainerName) runs in that one's PID namespace, whose PID 1 is
+// the target's command; a target that has exited is refused.
+func TestContainerJoinsItsTargetsPIDNamespace(t *testing.T) {
+	r := testRuntime(t)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "target", HostNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	target, err := r.StartContainer(ContainerConfig{Sandbox: sb, Argv: []string{"sleep", "61"}, Env: []string{"PATH=/usr/bin:/bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out buffer
+	p, err := r.StartContainer(ContainerConfig{Sandbox: sb, Target: target, Env: []string{"PATH=/usr/bin:/bin"}, Stdout: &out, Stderr: &out,
+		Argv: []string{"sh", "-c", `tr '\0' ' ' < /proc/1/cmdline; echo; echo pid=$$`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || lines[0] != "sleep 61 " || lines[1] == "pid=1" {
+		t.Errorf("the targeting container saw %q, want the target's sleep as PID 1", out.String())
+	}
+	target.Signal(syscall.SIGKILL)
+	<-target.Done()
+	_, err = r.StartContainer(ContainerConfig{Sandbox: sb, Target: target, Argv: []string{"true"}, Env: []string{"PATH=/usr/bin:/bin"}})
+	if se := (*StartError)(nil); !errors.As(err, &se) {
+		t.Errorf("a start targeting an exited container: %v", err)
 	}
 }

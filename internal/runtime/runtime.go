@@ -240,6 +240,10 @@ type ContainerConfig struct {
 	Tag  string
 	Meta []byte
 	Keep []*os.File
+	// Target, when set, is the process of the container whose PID
+	// namespace this one joins (an ephemeral container's
+	// targetContainerName), in a pod whose containers have one each.
+	Target *Process
 }
 
 // StartError is a failure before the container's command ran.
@@ -256,6 +260,10 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if c.Sandbox.exited() {
 		// Its PID may already belong to another process.
 		return nil, &StartError{Msg: "the pod sandbox is not running"}
+	}
+	if c.Target != nil && isDone(c.Target) {
+		// Its PID may already belong to another process.
+		return nil, &StartError{Msg: "the target container is not running"}
 	}
 	// Without a workingDir a container starts in "/", as an image without
 	// WORKDIR does, never in the agent's own directory.
@@ -321,19 +329,16 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if c.Hold != nil {
 		child = append(child, c.Hold) // fd 4
 	}
-	pidNS := 0
-	if c.Sandbox.pid == PIDPod {
-		pidNS = c.Sandbox.PID()
-	}
+	flags, pidNS, onExit := c.pidNamespace()
 	tag := c.Tag
 	if tag == "" {
 		tag = "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
 	p, err := c.Sandbox.shim.spawn(r.agentBinary(), spawnRequest{
-		tag: tag, cloneFlags: cloneFlags(c.Sandbox.pid), pidNSOf: pidNS,
+		tag: tag, cloneFlags: flags, pidNSOf: pidNS,
 		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
 		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta,
-		onExit: leftovers(c.Sandbox.pid), drained: out.drained(),
+		onExit: onExit, drained: out.drained(),
 	})
 	out.close() // the agent's copies of the write ends
 	if msg := status.result(err); err != nil {

@@ -37,11 +37,13 @@ func localAgentConfig(o Options, dataDir string, files pki.Files, client kuberne
 	}, nil
 }
 
-// agentRuntime re-executes self for pods and hides the data directory from
-// their containers: it holds the cluster's keys and every pod's volumes, and
-// containers otherwise see the host's file system.
+// agentRuntime re-executes self for pods and hides from their containers,
+// which otherwise see the host's file system, the data directory (the
+// cluster's keys and every pod's volumes) and the host's secrets
+// (runtime.HostSecrets).
 func agentRuntime(self, dataDir string) *runtime.Runtime {
-	return &runtime.Runtime{Binary: self, Hide: []string{absDir(dataDir)}}
+	data := absDir(dataDir)
+	return &runtime.Runtime{Binary: self, Hide: append([]string{data}, runtime.HostSecrets("/", []string{data})...)}
 }
 
 // absDir is dir absolute and without symlinks, as far as that can be found:

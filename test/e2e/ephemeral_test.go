@@ -41,3 +41,29 @@ spec:
 		t.Errorf("changing an ephemeral container: %v", err)
 	}
 }
+
+// TestKubectlDebugTargetSharesTheTargetsProcesses: kubectl debug
+// --target=app runs the ephemeral container in app's PID namespace, whose
+// PID 1 is app's command, not the debugger's own.
+func TestKubectlDebugTargetSharesTheTargetsProcesses(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	ctx := context.Background()
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: target}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: app, image: busybox, command: [sleep, "3517"]}]
+`, "apply", "-f", "-")
+	c.Run("wait", "--for=condition=Ready", "pod/target", "--timeout=60s")
+	c.Run("debug", "target", "--image=busybox", "-c", "debugger", "--target=app", "--",
+		"sh", "-c", `echo "pid1=$(tr '\0' ' ' </proc/1/cmdline)"; echo "own=$$"`)
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, "target", metav1.GetOptions{})
+		return err == nil && len(p.Status.EphemeralContainerStatuses) == 1 && p.Status.EphemeralContainerStatuses[0].State.Terminated != nil
+	}, "the ephemeral container finished")
+	got := c.Run("logs", "target", "-c", "debugger")
+	if !strings.Contains(got, "pid1=sleep 3517 \n") || strings.Contains(got, "own=1\n") {
+		t.Errorf("the debugger does not see app's processes:\n%s", got)
+	}
+}
