@@ -55,7 +55,9 @@ func (w *work) stopAndWait() {
 // serverContext is the API server's context: it ends once ctx has ended
 // and the work has stopped, so the API server still serves the work's
 // last requests (a released lease, flushed events, final pod statuses).
-func (w *work) serverContext(ctx context.Context) context.Context {
+// Before the API server's context ends, beforeServer runs (the server
+// stops its own informers).
+func (w *work) serverContext(ctx context.Context, beforeServer func()) context.Context {
 	serverCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
 		<-ctx.Done()
@@ -63,6 +65,7 @@ func (w *work) serverContext(ctx context.Context) context.Context {
 		logger.Info("Stopping: controllers and agent first, then the API server, then etcd")
 		w.stopAndWait()
 		logger.Info("Controllers and agent stopped; stopping the API server")
+		beforeServer()
 		stopServer()
 	}()
 	return serverCtx
