@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,9 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 	if d.stop {
 		wake(a.stop(p, st))
 	}
+	for _, name := range d.backOff {
+		a.event(p, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s", name, formatPod(p))
+	}
 	key := p.Namespace + "/" + p.Name
 	for _, name := range d.start {
 		if !a.start(ctx, key, p, st, name) {
@@ -47,6 +51,11 @@ func (a *Agent) apply(ctx context.Context, p *corev1.Pod, st *pod, d decision) t
 		a.releaseMemoryVolumes(p, st)
 	}
 	return requeue
+}
+
+// formatPod names a pod in the kubelet's messages: name_namespace(uid).
+func formatPod(p *corev1.Pod) string {
+	return fmt.Sprintf("%s_%s(%s)", p.Name, p.Namespace, p.UID)
 }
 
 func (a *Agent) event(p *corev1.Pod, kind, reason, format string, args ...interface{}) {

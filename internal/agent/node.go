@@ -12,10 +12,10 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/component-base/version"
 	"k8s.io/utils/ptr"
+
+	"github.com/ordo-dev/ordo/internal/agent/pressure"
 )
 
 // Kubernetes' kubelet timings: a lease renewed every 10 s that lasts 40 s,
@@ -42,29 +42,28 @@ func (a *Agent) nodeObject() *corev1.Node {
 	return n
 }
 
+// nodeStatus is the node's status as measured now: MemoryPressure,
+// DiskPressure and PIDPressure from the machine against the kubelet's
+// default hard eviction thresholds, then Ready, in the kubelet's order.
 func (a *Agent) nodeStatus() corev1.NodeStatus {
 	now := metav1.NewTime(a.cfg.Clock.Now())
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
-		corev1.ResourceMemory: *resource.NewQuantity(memTotal(), resource.BinarySI),
-		corev1.ResourcePods:   *resource.NewQuantity(int64(a.cfg.MaxPods), resource.DecimalSI),
-	}
-	ready := corev1.NodeCondition{
+	signals := pressure.Sample(a.cfg.DataDir)
+	capacity, allocatable := nodeResources(signals, a.cfg.MaxPods)
+	conds := append(pressure.Conditions(signals, pressure.DefaultThresholds()), corev1.NodeCondition{
 		Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-		Message: "ordo agent is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
+		Message: "ordo agent is posting ready status",
+	})
+	for i := range conds {
+		conds[i].LastHeartbeatTime, conds[i].LastTransitionTime = now, now
 	}
 	return corev1.NodeStatus{
-		Capacity: capacity, Allocatable: capacity.DeepCopy(),
-		Conditions: []corev1.NodeCondition{ready},
+		Capacity: capacity, Allocatable: allocatable,
+		Conditions: conds,
 		Addresses: []corev1.NodeAddress{
 			{Type: corev1.NodeInternalIP, Address: a.cfg.NodeIP},
 			{Type: corev1.NodeHostName, Address: a.cfg.NodeName},
 		},
-		NodeInfo: corev1.NodeSystemInfo{
-			KernelVersion: kernel(), OSImage: osImage(), OperatingSystem: goruntime.GOOS, Architecture: goruntime.GOARCH,
-			ContainerRuntimeVersion: "ordo://" + version.Get().GitVersion,
-			KubeletVersion:          version.Get().GitVersion,
-		},
+		NodeInfo: nodeInfo(),
 	}
 }
 
@@ -100,9 +99,8 @@ func (a *Agent) updateNodeStatus(ctx context.Context, existing *corev1.Node) err
 }
 
 // heartbeat renews the node lease every 10 s and the node status every
-// minute, or at once when the Node's Ready condition is not True (the node
-// lifecycle controller marked it Unknown while this agent was cut off),
-// until ctx is done.
+// minute, or at once when a condition's status differs from the Node's
+// (see conditionsChanged), until ctx is done.
 func (a *Agent) heartbeat(ctx context.Context) {
 	ticker := a.cfg.Clock.NewTicker(leaseRenewInterval)
 	defer ticker.Stop()
@@ -112,7 +110,7 @@ func (a *Agent) heartbeat(ctx context.Context) {
 			a.log("renew node lease: %v", err)
 		}
 		if n, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil &&
-			(a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval || readyOf(n.Status.Conditions) != readyOf(a.nodeStatus().Conditions)) {
+			(a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval || conditionsChanged(n.Status.Conditions, a.nodeStatus().Conditions)) {
 			if err := a.updateNodeStatus(ctx, n); err == nil {
 				lastStatus = a.cfg.Clock.Now()
 			}
@@ -195,10 +193,22 @@ func osImage() string {
 	return "Linux"
 }
 
-// readyOf is the status of the Ready condition among conds.
-func readyOf(conds []corev1.NodeCondition) corev1.ConditionStatus {
+// conditionsChanged says whether a condition of want has another status
+// in have (or is missing there): the node lifecycle controller marked the
+// node Unknown while this agent was cut off, or a pressure began or ended.
+func conditionsChanged(have, want []corev1.NodeCondition) bool {
+	for _, w := range want {
+		if statusOf(have, w.Type) != w.Status {
+			return true
+		}
+	}
+	return false
+}
+
+// statusOf is the status of condition typ among conds.
+func statusOf(conds []corev1.NodeCondition, typ corev1.NodeConditionType) corev1.ConditionStatus {
 	for _, c := range conds {
-		if c.Type == corev1.NodeReady {
+		if c.Type == typ {
 			return c.Status
 		}
 	}

@@ -20,6 +20,9 @@ type decision struct {
 	failReason, failMessage string
 	// requeue asks for another sync after this long (0: only on events).
 	requeue time.Duration
+	// backOff names the containers whose restart the crash-loop back-off
+	// holds back, for the kubelet's BackOff event.
+	backOff []string
 }
 
 // DeadlineExceeded is Kubernetes' reason for a pod past activeDeadlineSeconds.
@@ -60,7 +63,7 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 			continue
 		}
 		if c != nil && now.Before(c.notUntil) {
-			d.wake(c.notUntil.Sub(now))
+			d.held(c, now)
 			continue
 		}
 		d.start = append(d.start, spec.Name)
@@ -72,6 +75,16 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 		}
 	}
 	return d
+}
+
+// held notes a container that may not start before c.notUntil: a wake-up
+// then, and, when it is the crash-loop back-off after an exit (not the
+// retry of a start that could not happen), a BackOff event.
+func (d *decision) held(c *container, now time.Time) {
+	d.wake(c.notUntil.Sub(now))
+	if c.exited && c.waiting == "" {
+		d.backOff = append(d.backOff, c.name)
+	}
 }
 
 // planInit runs init containers one at a time, in order. It returns true once
@@ -98,7 +111,7 @@ func planInit(p *corev1.Pod, st *pod, now time.Time, d *decision) bool {
 			d.fail = true
 			return false
 		case c != nil && now.Before(c.notUntil):
-			d.wake(c.notUntil.Sub(now))
+			d.held(c, now)
 			return false
 		default:
 			d.start = append(d.start, spec.Name)
@@ -114,7 +127,7 @@ func planSidecar(name string, c *container, now time.Time, d *decision) bool {
 	switch {
 	case c != nil && c.running():
 	case c != nil && now.Before(c.notUntil):
-		d.wake(c.notUntil.Sub(now))
+		d.held(c, now)
 	default:
 		d.start = append(d.start, name)
 	}

@@ -17,6 +17,9 @@ type statusInput struct {
 	hostIP string
 	podIP  string
 	now    time.Time
+	// imageID is the imageID of a container of an image, reported once
+	// the container has run.
+	imageID func(image string) string
 }
 
 // podStatus computes the pod's status as the kubelet would report it.
@@ -57,6 +60,15 @@ func podStatus(in statusInput) corev1.PodStatus {
 	for i := range p.Spec.EphemeralContainers {
 		s.EphemeralContainerStatuses = append(s.EphemeralContainerStatuses,
 			containerStatus(p, st, ephemeralAsContainer(&p.Spec.EphemeralContainers[i]), "ContainerCreating"))
+	}
+	if in.imageID != nil {
+		for _, list := range [][]corev1.ContainerStatus{s.InitContainerStatuses, s.ContainerStatuses, s.EphemeralContainerStatuses} {
+			for i := range list {
+				if list[i].ContainerID != "" {
+					list[i].ImageID = in.imageID(list[i].Image)
+				}
+			}
+		}
 	}
 	s.Conditions = conditions(p, st, s, in.now)
 	return s
@@ -171,6 +183,7 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, notStarted s
 	cs.RestartCount = c.restarts
 	if c.exited {
 		cs.LastTerminationState.Terminated = terminated(c)
+		cs.LastTerminationState.Terminated.ContainerID = lastRunID(p, c)
 	}
 	switch {
 	case c.running():
@@ -185,12 +198,16 @@ func containerStatus(p *corev1.Pod, st *pod, spec corev1.Container, notStarted s
 		c.exited && isSidecar(&spec) && mainFinished(p, st):
 		cs.ContainerID = containerID(p, c)
 		cs.State.Terminated = terminated(c)
+		cs.State.Terminated.ContainerID = cs.ContainerID
 		cs.LastTerminationState = corev1.ContainerState{}
 	case c.exited:
 		cs.State.Waiting = &corev1.ContainerStateWaiting{
 			Reason:  "CrashLoopBackOff",
-			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", restartDelay(c.crashes), spec.Name, p.Name, p.Namespace, p.UID),
+			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", restartDelay(c.crashes), spec.Name, formatPod(p)),
 		}
+		// The run that crashed is still the container's, as the kubelet
+		// reports it while it backs off.
+		cs.ContainerID = containerID(p, c)
 	default:
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: notStarted}
 	}
@@ -204,8 +221,24 @@ func terminated(c *container) *corev1.ContainerStateTerminated {
 	}
 }
 
+// containerID names one run of a container: the pod's UID, the
+// container's name and the run's number, so it is unique per run and the
+// same after an agent restart (the run number is the restart count).
 func containerID(p *corev1.Pod, c *container) string {
-	return fmt.Sprintf("ordo://%s-%s-%d", p.UID, c.name, c.restarts)
+	return runID(p, c.name, c.restarts)
+}
+
+// lastRunID is the ID of the run that ended last: the one before the
+// current run while the container runs, else the latest.
+func lastRunID(p *corev1.Pod, c *container) string {
+	if c.running() {
+		return runID(p, c.name, c.restarts-1)
+	}
+	return containerID(p, c)
+}
+
+func runID(p *corev1.Pod, name string, run int32) string {
+	return fmt.Sprintf("ordo://%s-%s-%d", p.UID, name, run)
 }
 
 // agentConditions are the pod conditions the agent owns, as the kubelet

@@ -40,7 +40,8 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 			requeue = after
 		}
 	}
-	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now()})
+	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now(),
+		imageID: func(image string) string { return imageID(a.cfg.Images, image) }})
 	st.mu.Unlock()
 
 	if d.finalize {

@@ -72,6 +72,9 @@ type Server struct {
 	Informers informers.SharedInformerFactory
 	// Loopback is a client with the server's own full privileges.
 	Loopback kubernetes.Interface
+	// StopInformers ends Informers' watches and waits for them: call it
+	// at a stop before the server's own context ends (see ownInformers).
+	StopInformers func()
 }
 
 // New builds the server; Run it with Generic.PrepareRun().RunWithContext.
@@ -101,7 +104,8 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.SharedInformerFactory = informers.NewSharedInformerFactory(loopback, 10*time.Minute)
+	own := newOwnInformers(informers.NewSharedInformerFactory(loopback, 10*time.Minute))
+	cfg.SharedInformerFactory = own
 	// Authentication comes after the informers: service-account tokens are
 	// checked against the ServiceAccounts and pods they cache.
 	if err := applyAuth(cfg, &c, loopback); err != nil {
@@ -128,7 +132,7 @@ func New(c Config) (*Server, error) {
 		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
 		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
 	}
-	return &Server{Generic: generic, Informers: cfg.SharedInformerFactory, Loopback: loopback}, nil
+	return &Server{Generic: generic, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
 }
 
 func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/api/scheme"
@@ -84,8 +83,9 @@ func DefaultOptions() Options {
 	}
 }
 
-// Run serves until ctx is cancelled, then shuts down in order: API server
-// first (draining requests), then etcd.
+// Run serves until ctx is cancelled, then shuts down in order: the work
+// inside the process (controllers, agent) first, then the API server
+// (draining requests, ending watches), then etcd.
 func Run(ctx context.Context, o Options) error {
 	started := time.Now()
 	trimOwnText()
@@ -152,14 +152,23 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
 	}
+	// The controllers, the agent (which stops its pods before Run returns)
+	// and the kubernetes Service loop stop first, then the API server.
+	w := newWork(ctx)
+	defer w.stopAndWait()
 	kubeconfig := datadir.Kubeconfig(dir)
 	if err := pki.WriteAdminKubeconfig(files, "https://"+clientAddress(o.Listen), kubeconfig); err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
 	srv.Generic.AddPostStartHookOrDie("ordo-bootstrap", func(hctx genericapiserver.PostStartHookContext) error {
-		if err := bootstrap(hctx, srv.Loopback, regCfg.ServiceIPFirst, o.Listen); err != nil {
+		apiService, err := newKubernetesService(srv.Loopback, regCfg.ServiceIPFirst, o.Listen)
+		if err != nil {
 			return err
 		}
+		if err := bootstrap(hctx, srv.Loopback, apiService); err != nil {
+			return err
+		}
+		w.goRun(apiService.run)
 		klog.Infof("ordo ready in %s: API https://%s, data %s, kubeconfig %s", time.Since(started).Round(time.Millisecond), clientAddress(o.Listen), dir, kubeconfig)
 		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\n", clientAddress(o.Listen), dir)
 		fmt.Fprintf(os.Stderr, "ordo: join another machine with: ordo agent --server https://%s --token $(cat %s) --ca-cert %s\n",
@@ -175,9 +184,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(hctx genericapiserver.PostStartHookContext) error {
-		go runControllers(hctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
-			serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
+	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(genericapiserver.PostStartHookContext) error {
+		w.goRun(func(ctx context.Context) {
+			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
+				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
+		})
 		return nil
 	})
 	if !o.NoAgent {
@@ -197,18 +208,14 @@ func Run(ctx context.Context, o Options) error {
 		agentCfg.StopPodsOnExit = o.StopPodsOnExit
 		// Each server (tests run several) keeps its pods' cgroups apart.
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
-		var agentDone sync.WaitGroup
-		defer agentDone.Wait() // the agent stops its pods before Run returns
-		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(hctx genericapiserver.PostStartHookContext) error {
-			agentDone.Add(1)
-			go func() {
-				defer agentDone.Done()
-				runAgent(hctx, agentCfg, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
-			}()
+		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(genericapiserver.PostStartHookContext) error {
+			w.goRun(func(ctx context.Context) {
+				runAgent(ctx, agentCfg, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
+			})
 			return nil
 		})
 	}
-	return srv.Generic.PrepareRun().RunWithContext(ctx)
+	return srv.Generic.PrepareRun().RunWithContext(w.serverContext(ctx, srv.StopInformers))
 }
 
 // ensurePKI makes the certificates. The serving certificate names the

@@ -80,6 +80,17 @@ func (a *Agent) Kill9() {
 	<-a.done
 }
 
+// NodeReady says whether n's Ready condition is True (the kubelet lists
+// it after the pressure conditions).
+func NodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 func (a *Agent) waitReady(s *Server) error {
 	cs, err := s.Clientset()
 	if err != nil {
@@ -88,7 +99,7 @@ func (a *Agent) waitReady(s *Server) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		n, err := cs.CoreV1().Nodes().Get(context.Background(), a.NodeName, metav1.GetOptions{})
-		if err == nil && len(n.Status.Conditions) > 0 && n.Status.Conditions[0].Status == corev1.ConditionTrue {
+		if err == nil && NodeReady(n) {
 			return nil
 		}
 		select {

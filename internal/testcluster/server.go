@@ -38,9 +38,10 @@ type Server struct {
 	// servers running side by side never meet on the machine.
 	ServiceCIDR string
 
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited and its log is flushed
-	logFile *os.File
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited and its log is flushed
+	exitCode int           // the last run's, once done is closed (-1: killed by a signal)
+	logFile  *os.File
 }
 
 // startAttempts bounds how often Start picks another port when the one it
@@ -136,7 +137,7 @@ func (s *Server) Restart() error {
 	ready, pumped := make(chan struct{}), make(chan struct{})
 	go func() { s.pumpLog(stderr, ready, logFile); close(pumped) }()
 	done := s.done
-	go func() { <-pumped; _ = cmd.Wait(); close(done) }()
+	go func() { <-pumped; _ = cmd.Wait(); s.exitCode = cmd.ProcessState.ExitCode(); close(done) }()
 	select {
 	case <-ready:
 		return nil
@@ -180,6 +181,15 @@ func (s *Server) Stop() {
 	if !s.signal(syscall.SIGTERM, 30*time.Second) {
 		s.signal(syscall.SIGKILL, 10*time.Second)
 	}
+}
+
+// Terminate sends SIGTERM and waits up to wait for the server to exit; it
+// returns the exit code, or false if the server still runs.
+func (s *Server) Terminate(wait time.Duration) (exitCode int, exited bool) {
+	if !s.signal(syscall.SIGTERM, wait) {
+		return 0, false
+	}
+	return s.exitCode, true
 }
 
 func (s *Server) signal(sig syscall.Signal, wait time.Duration) bool {

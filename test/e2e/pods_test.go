@@ -32,7 +32,7 @@ func startWithAgent(t *testing.T, serverArgs ...string) (*testcluster.T, *kubern
 	}
 	waitFor(t, func() bool {
 		n, err := cs.CoreV1().Nodes().Get(context.Background(), "node-1", metav1.GetOptions{})
-		return err == nil && len(n.Status.Conditions) > 0 && n.Status.Conditions[0].Status == corev1.ConditionTrue
+		return err == nil && testcluster.NodeReady(n)
 	}, "node-1 registers Ready")
 	return c, cs, "node-1"
 }
