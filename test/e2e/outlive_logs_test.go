@@ -12,7 +12,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
-// fastLogger prints "line N" on stdout, in bursts of 20 with a
+// fastLogger prints "line N" on stdout, in bursts of 200 with a
 // millisecond's sleep between, and every tenth one on stderr too ("err
 // N"), forever.
 const fastLogger = `apiVersion: v1
@@ -22,7 +22,7 @@ spec:
   containers:
   - name: c
     image: busybox
-    command: [sh, -c, 'i=0; while true; do j=0; while [ $j -lt 20 ]; do echo "line $i"; [ $((i % 10)) = 0 ] && echo "err $i" >&2; i=$((i+1)); j=$((j+1)); done; sleep 0.001; done']
+    command: [sh, -c, 'i=0; while true; do j=0; while [ $j -lt 200 ]; do echo "line $i"; [ $((i % 10)) = 0 ] && echo "err $i" >&2; i=$((i+1)); j=$((j+1)); done; sleep 0.001; done']
 `
 
 // TestServerKilledWhileAPodLogsFast kills -9 the server at seeded random
