@@ -411,6 +411,7 @@ type output struct {
 	stdout, stderr *os.File
 	pipes          []*os.File // write ends to close once the child has them
 	copied         sync.WaitGroup
+	copiers        int // pipes copied into the caller's writers
 }
 
 func outputFiles(stdout, stderr io.Writer) (*output, error) {
@@ -437,6 +438,7 @@ func (o *output) file(w io.Writer) (*os.File, error) {
 		return nil, err
 	}
 	o.pipes = append(o.pipes, pw)
+	o.copiers++
 	o.copied.Add(1)
 	go func() {
 		defer o.copied.Done()
@@ -478,7 +480,7 @@ func (o *output) close() {
 // drained is what a process writing to o waits for before it is done:
 // the copies of its pipes, if any.
 func (o *output) drained() *sync.WaitGroup {
-	if len(o.pipes) == 0 {
+	if o.copiers == 0 {
 		return nil
 	}
 	return &o.copied
