@@ -15,7 +15,7 @@ import (
 
 // A pod's processes outlive the agent: each pod has a shim (package
 // runtime), the parent of its sandbox and containers, which keeps their
-// exit statuses and the agent's ends of their log pipes. A starting agent
+// exit statuses and writes their logs. A starting agent
 // adopts them, before it sweeps anything:
 //
 //	findShims       every pod directory's shim.sock: the pod still in the
@@ -182,7 +182,7 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 	c.crashes, c.notUntil, c.waiting, c.waitingMsg = 0, a.cfg.Clock.Now(), "", ""
 	c.started, c.env, c.termLog = m.Started, m.Env, m.TermLog
 	c.cgroup, c.cgroupDirs = m.Cgroup, m.CgroupDir
-	out := a.adoptLog(p, m.Container, m.Run, ch.Files)
+	out := a.adoptLog(p, m.Container, m.Run, st.sandbox, ch)
 	c.proc = ch.Proc
 	if m.Warm {
 		ch.Proc.Signal(syscall.SIGKILL)

@@ -44,20 +44,20 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return false
 	}
-	out, err := a.openLog(p, name, c.runs)
+	out, err := a.openLog(p, name, c.runs, st.sandbox)
 	if err != nil {
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
 	cgroupID, cgroupDirs, err := a.cgroupFor(p, spec, c.runs)
 	if err != nil {
-		out.started()
+		out.started(nil)
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
 	hold, holdEnd, err := a.holdFor(p, name)
 	if err != nil {
-		out.started()
+		out.started(nil)
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
@@ -69,9 +69,9 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
 		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
-		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep, Target: target,
+		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep, Target: target, LogTo: out.logTo,
 	})
-	out.started()
+	out.started(proc)
 	if run > 0 {
 		st.sandbox.Forget(runTag(name, run-1)) // its exit is recorded
 	}

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/agent/logs"
+	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
 // podDir holds a pod's logs, /etc files and volumes:
@@ -22,9 +23,14 @@ func (a *Agent) logPath(p *corev1.Pod, name string, n int) string {
 	return filepath.Join(a.podDir(p), name, fmt.Sprintf("%d.log", n))
 }
 
-// containerOutput is the write ends of a run's stdout and stderr pipes,
-// and their read ends for the pod's shim to keep (runtime.ContainerConfig.Keep).
+// containerOutput is where a run's output goes. Under a shim that writes
+// logs (protocol 2) it is only the log file, for the shim (logTo): the
+// agent then never holds output it has read but not written. Under an
+// older shim it is the write ends of the run's stdout and stderr pipes,
+// their read ends for the shim to keep (runtime.ContainerConfig.Keep),
+// and the agent's copiers.
 type containerOutput struct {
+	logTo          *os.File
 	stdout, stderr *os.File
 	keep           []*os.File
 	file           *logs.File
@@ -33,11 +39,19 @@ type containerOutput struct {
 	drained        chan struct{} // closed once every stream is in the file
 }
 
-// openLog opens the log of run n and the pipes that feed it.
-func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, error) {
+// openLog opens the log of run n, and the pipes that feed it unless the
+// pod's shim writes the log itself.
+func (a *Agent) openLog(p *corev1.Pod, name string, n int, sb *runtime.Sandbox) (*containerOutput, error) {
 	path := a.logPath(p, name, n)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
+	}
+	if sb.WritesLogs() {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		return &containerOutput{logTo: f, path: path, drained: make(chan struct{})}, nil
 	}
 	lf, err := logs.Create(path, a.cfg.Clock.Now)
 	if err != nil {
@@ -47,7 +61,7 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 	for _, stream := range []string{"stdout", "stderr"} {
 		w, r, wait, err := lf.Pipe(stream)
 		if err != nil {
-			out.started()
+			out.started(nil)
 			return nil, err
 		}
 		if stream == "stdout" {
@@ -61,10 +75,20 @@ func (a *Agent) openLog(p *corev1.Pod, name string, n int) (*containerOutput, er
 	return out, nil
 }
 
-// adoptLog reopens the log of run n for the pipes an earlier agent made
-// (stdout's and stderr's read ends, as the pod's shim kept them) and
-// copies what they hold and what follows.
-func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) *containerOutput {
+// adoptLog takes over the log of an adopted run n. Under a shim that
+// writes logs there is nothing to copy: the run's output is all in the
+// file once the shim says so (Process.Logged). Under an older shim it
+// reopens the log for the pipes an earlier agent made (stdout's and
+// stderr's read ends, as the shim kept them) and copies what they hold
+// and what follows.
+func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, sb *runtime.Sandbox, ch runtime.Child) *containerOutput {
+	pipes := ch.Files
+	if sb.WritesLogs() {
+		closeFiles(pipes)
+		out := &containerOutput{path: a.logPath(p, name, n), drained: make(chan struct{})}
+		out.started(ch.Proc)
+		return out
+	}
 	if len(pipes) < 2 {
 		for _, f := range pipes {
 			f.Close()
@@ -83,17 +107,29 @@ func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) *c
 	for i, stream := range []string{"stdout", "stderr"} {
 		out.wait = append(out.wait, lf.Adopt(stream, pipes[i]))
 	}
-	out.started()
+	out.started(nil)
 	return out
 }
 
-// started closes the agent's copies of the write ends (the process holds its
-// own) and closes the file once both streams are drained.
-func (o *containerOutput) started() {
-	for _, w := range []*os.File{o.stdout, o.stderr} {
+// started closes the agent's copies of the log file and of the pipes'
+// write ends (the shim and the process hold their own) and closes drained
+// once the run's output is all in the file: when the shim says so
+// (proc.Logged), or when the agent's copiers are done. proc is nil when
+// the run did not start.
+func (o *containerOutput) started(proc *runtime.Process) {
+	for _, w := range []*os.File{o.stdout, o.stderr, o.logTo} {
 		if w != nil {
 			w.Close()
 		}
+	}
+	if o.file == nil {
+		go func() {
+			if proc != nil {
+				<-proc.Logged()
+			}
+			close(o.drained)
+		}()
+		return
 	}
 	go func() {
 		for _, wait := range o.wait {

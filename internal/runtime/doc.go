@@ -18,12 +18,19 @@
 //	                                          then execs the container's command,
 //	                                          which becomes PID 1 of its namespace
 //
+// The shim writes each container run's log (its stdout and stderr pipes,
+// as CRI lines, in the file the agent opened), so what a container prints
+// while no agent runs, or as one is killed, is not lost.
+//
 // The shim and the agent speak over the pod's SOCK_SEQPACKET socket
 // (shim.go), one message per request, descriptors passed with SCM_RIGHTS.
 // A shim's record of each process (tag, PID, meta, kept descriptors) goes
 // through these states:
 //
-//	spawn ──▶ alive ──(waitpid)──▶ exited ──forget──▶ (dropped)
+//	spawn ──▶ alive ──(waitpid)──▶ exited ──forget──▶ (dropped, once its
+//	                                                    pipes have ended
+//	                                                    and its log is
+//	                                                    written: "drained")
 //	            │                    │
 //	            └─ reported to the agent connected then ("exited TAG …"),
 //	               and listed, with its meta and descriptors, to the next

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Runtime starts sandboxes and containers by re-executing the ordo binary.
@@ -86,6 +88,16 @@ func (s *Sandbox) Stop() {
 	s.proc.Signal(syscall.SIGKILL)
 	s.shim.exit()
 	<-s.proc.Done()
+}
+
+// WritesLogs reports whether the pod's shim writes its containers' logs
+// itself (ContainerConfig.LogTo): a shim started by an ordo older than
+// protocol 2 leaves the copying to the agent, through the pipes it keeps
+// (ContainerConfig.Keep).
+func (s *Sandbox) WritesLogs() bool {
+	s.shim.mu.Lock()
+	defer s.shim.mu.Unlock()
+	return s.shim.version >= 2
 }
 
 // Forget drops the shim's record of an exited container run (tag), whose
@@ -223,6 +235,12 @@ type ContainerConfig struct {
 	Capabilities *uint64
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
+	// LogTo, in place of Stdout and Stderr, is the run's log file (open
+	// for appending): the pod's shim writes the container's output there
+	// itself, in the CRI format, so that output survives the agent
+	// (Sandbox.WritesLogs must be true). Process.Logged tells when all of
+	// it is written.
+	LogTo *os.File
 	// Mounts are bind-mounted into the container's root, in order.
 	Mounts []Mount
 	// Copies are host files (Source) copied to Target in the container's
@@ -320,6 +338,18 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	var log []*os.File
+	if c.LogTo != nil {
+		if !c.Sandbox.WritesLogs() {
+			out.close()
+			return nil, errors.New("the pod's shim does not write logs (protocol 1)")
+		}
+		if log, err = out.shimPipes(c.LogTo); err != nil {
+			out.close()
+			return nil, err
+		}
+		defer closeAll(log[1:]) // the shim has its copies
+	}
 	status, err := newStatusPipe()
 	if err != nil {
 		out.close()
@@ -337,7 +367,7 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	p, err := c.Sandbox.shim.spawn(r.agentBinary(), spawnRequest{
 		tag: tag, cloneFlags: flags, pidNSOf: pidNS,
 		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
-		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta,
+		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta, log: log,
 		onExit: onExit, drained: out.drained(),
 	})
 	out.close() // the agent's copies of the write ends
@@ -386,6 +416,7 @@ type output struct {
 	stdout, stderr *os.File
 	pipes          []*os.File // write ends to close once the child has them
 	copied         sync.WaitGroup
+	copiers        int // pipes copied into the caller's writers
 }
 
 func outputFiles(stdout, stderr io.Writer) (*output, error) {
@@ -412,6 +443,7 @@ func (o *output) file(w io.Writer) (*os.File, error) {
 		return nil, err
 	}
 	o.pipes = append(o.pipes, pw)
+	o.copiers++
 	o.copied.Add(1)
 	go func() {
 		defer o.copied.Done()
@@ -420,6 +452,29 @@ func (o *output) file(w io.Writer) (*os.File, error) {
 	}()
 	return pw, nil
 }
+
+// shimPipes makes the stdout and stderr pipes whose read ends the shim
+// copies into logTo, and returns logTo and those read ends. Each pipe
+// holds up to logPipeBuffer bytes the shim has not read yet.
+func (o *output) shimPipes(logTo *os.File) ([]*os.File, error) {
+	log := []*os.File{logTo}
+	for _, w := range []**os.File{&o.stdout, &o.stderr} {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			closeAll(log[1:])
+			return nil, err
+		}
+		_, _ = unix.FcntlInt(pw.Fd(), unix.F_SETPIPE_SZ, logPipeBuffer)
+		o.pipes = append(o.pipes, pw)
+		*w = pw
+		log = append(log, r)
+	}
+	return log, nil
+}
+
+// logPipeBuffer is the size of each output pipe the shim reads: room for
+// bursts while the shim is busy with the pod's other pipes.
+const logPipeBuffer = 1 << 20
 
 func (o *output) close() {
 	for _, p := range o.pipes {
@@ -430,7 +485,7 @@ func (o *output) close() {
 // drained is what a process writing to o waits for before it is done:
 // the copies of its pipes, if any.
 func (o *output) drained() *sync.WaitGroup {
-	if len(o.pipes) == 0 {
+	if o.copiers == 0 {
 		return nil
 	}
 	return &o.copied
@@ -444,6 +499,7 @@ type Process struct {
 	onExit  func(pid int)
 	once    sync.Once
 	drained *sync.WaitGroup // output still being copied, if any
+	logged  chan struct{}   // see Logged; nil when nothing is left to write
 }
 
 // Exit is how a process ended.
@@ -509,6 +565,19 @@ func (p *Process) PID() int { return p.pid }
 
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Logged is closed once the pod's shim has written all of the run's
+// output to its log (ContainerConfig.LogTo), or is gone: the pipes have
+// ended, so the log holds the whole output. For a run whose log the shim
+// does not write it is closed already.
+func (p *Process) Logged() <-chan struct{} {
+	if p.logged == nil {
+		return closedChan
+	}
+	return p.logged
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Exit is valid after Done is closed.
 func (p *Process) Exit() Exit { return p.exit }

@@ -21,12 +21,18 @@ import (
 // version at the end of every "list"; a newer agent reads older shims'
 // replies (fields are only ever appended), and refuses a shim newer than
 // itself, whose pod it then cannot adopt.
-const shimVersion = 1
+//
+// Protocol 2 has the shim write each run's log itself (a run spawned
+// with a log): what it reads from the container's pipes is in the file
+// before it reads more, so a killed agent loses none of it. Under a
+// protocol 1 shim (a pod an older ordo started) the agent still copies
+// the pipes, whose read ends the shim keeps for it (Sandbox.WritesLogs).
+const shimVersion = 2
 
 // shim is the agent's connection to one pod's shim process (shim_c.go),
 // the parent of the pod's sandbox and containers. The shim outlives the
-// agent: it keeps its children's exit statuses and the agent's ends of
-// their log pipes until an agent connects again.
+// agent: it keeps its children's exit statuses until an agent connects
+// again, and writes their logs meanwhile.
 type shim struct {
 	conn *net.UnixConn
 	// dir is a temporary directory for the socket, removed at exit, when
@@ -42,6 +48,12 @@ type shim struct {
 	// "list" says (the socket's peer credentials name the agent that
 	// listened, not the shim).
 	pid int
+	// version is the protocol the shim speaks: this build's for a shim
+	// it started, as "list" says for one it adopted.
+	version int
+	// logging are the runs whose output the shim is still writing to
+	// their logs, by tag.
+	logging map[string]*Process
 }
 
 type spawnReply struct {
@@ -164,7 +176,8 @@ func dialShim(socket string) (*shim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to shim: %w", err)
 	}
-	s := &shim{conn: conn, spawns: map[string]chan spawnReply{}, procs: map[string]*Process{}, gone: make(chan struct{})}
+	s := &shim{conn: conn, spawns: map[string]chan spawnReply{}, procs: map[string]*Process{},
+		logging: map[string]*Process{}, gone: make(chan struct{}), version: shimVersion}
 	go s.read()
 	return s, nil
 }
@@ -177,13 +190,16 @@ type spawnRequest struct {
 	argv, env  []string
 	child      []*os.File // the child's fds 1, 2, 3 …
 	keep       []*os.File
-	meta       []byte
-	onExit     func(pid int)
-	drained    *sync.WaitGroup // see Process.drained
+	// log, when set, is the run's log file and its stdout's and stderr's
+	// read ends: the shim writes the log (protocol 2).
+	log     []*os.File
+	meta    []byte
+	onExit  func(pid int)
+	drained *sync.WaitGroup // see Process.drained
 }
 
 func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
-	if len(q.child)+len(q.keep) > 8 {
+	if len(q.child)+len(q.log)+len(q.keep) > 8 {
 		return nil, errors.New("shim: too many descriptors")
 	}
 	fields := []string{"spawn", q.tag, strconv.FormatUint(uint64(q.cloneFlags), 10), strconv.Itoa(q.pidNSOf),
@@ -193,7 +209,16 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 	fields = append(fields, q.env...)
 	fields = append(fields, string(q.meta))
 	fds := []int{}
-	for _, f := range append(append([]*os.File{}, q.child...), q.keep...) {
+	for _, f := range q.child {
+		fds = append(fds, int(f.Fd()))
+	}
+	if len(q.log) == 3 {
+		fields = append(fields, "1")
+		for _, f := range q.log {
+			fds = append(fds, int(f.Fd()))
+		}
+	}
+	for _, f := range q.keep {
 		fds = append(fds, int(f.Fd()))
 	}
 	reply := make(chan spawnReply, 1)
@@ -202,6 +227,10 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 	s.mu.Lock()
 	s.spawns[q.tag] = reply
 	s.procs[q.tag] = p
+	if len(q.log) == 3 {
+		p.logged = make(chan struct{})
+		s.logging[q.tag] = p
+	}
 	s.mu.Unlock()
 	defer func() { s.mu.Lock(); delete(s.spawns, q.tag); s.mu.Unlock() }()
 	if err := s.send(fields, fds); err != nil {
@@ -223,7 +252,19 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 func (s *shim) drop(tag string) {
 	s.mu.Lock()
 	delete(s.procs, tag)
+	delete(s.logging, tag)
 	s.mu.Unlock()
+}
+
+// logDone records that the shim has written all of run tag's output.
+func (s *shim) logDone(tag string) {
+	s.mu.Lock()
+	p := s.logging[tag]
+	delete(s.logging, tag)
+	s.mu.Unlock()
+	if p != nil {
+		close(p.logged)
+	}
 }
 
 func (s *shim) send(fields []string, fds []int) error {
@@ -287,12 +328,15 @@ func (s *shim) read() {
 	var pending []Child
 	defer func() {
 		s.mu.Lock()
-		procs := s.procs
-		s.procs = map[string]*Process{}
+		procs, logging := s.procs, s.logging
+		s.procs, s.logging = map[string]*Process{}, map[string]*Process{}
 		s.mu.Unlock()
 		close(s.gone)
 		for _, p := range procs {
 			p.finish(syscall.WaitStatus(syscall.SIGKILL), time.Now())
+		}
+		for _, p := range logging {
+			close(p.logged) // no one writes the log any more
 		}
 		for _, c := range pending {
 			closeAll(c.Files)
@@ -323,6 +367,8 @@ func (s *shim) read() {
 			s.mu.Unlock()
 		case len(f) >= 5 && f[0] == "exited":
 			s.exited(f[1], f[3], f[4])
+		case len(f) >= 2 && f[0] == "drained":
+			s.logDone(f[1])
 		case len(f) >= 7 && f[0] == "child":
 			pending = append(pending, s.child(f, files))
 			files = nil
@@ -332,6 +378,7 @@ func (s *shim) read() {
 			if len(f) >= 3 {
 				s.pid, _ = strconv.Atoi(f[2])
 			}
+			s.version = v
 			if s.listed != nil {
 				s.listed <- listed{children: pending, version: v}
 				s.listed = nil
@@ -356,17 +403,23 @@ func (s *shim) exited(tag, status, finished string) {
 }
 
 // child turns a "child" record into a Child, registering a live one so
-// that its exit is reported.
+// that its exit is reported, and one whose log the shim still writes so
+// that its "drained" is.
 func (s *shim) child(f []string, files []*os.File) Child {
 	pid, _ := strconv.Atoi(f[2])
 	ws, _ := strconv.Atoi(f[4])
 	ns, _ := strconv.ParseInt(f[5], 10, 64)
 	p := newProcess(pid, nil)
+	s.mu.Lock()
 	if f[3] == "1" {
-		s.mu.Lock()
 		s.procs[f[1]] = p
-		s.mu.Unlock()
-	} else {
+	}
+	if len(f) >= 8 && f[7] == "0" { // protocol 2: the shim still writes its log
+		p.logged = make(chan struct{})
+		s.logging[f[1]] = p
+	}
+	s.mu.Unlock()
+	if f[3] != "1" {
 		p.finish(syscall.WaitStatus(ws), time.Unix(0, ns))
 	}
 	return Child{Tag: f[1], Meta: []byte(f[6]), Proc: p, Files: files}

@@ -24,8 +24,25 @@ package runtime
 
 void ordo_drop_clean_pages(void); // hold_c.go
 
-#define ORDO_SHIM_VERSION "1"
+// Protocol 2: the shim writes the log of a run spawned with LOG "1"
+// itself (its output pipes' read ends and its log file are passed in
+// place of kept descriptors), says "drained TAG" once all of it is
+// written, and lists DRAINED after META.
+#define ORDO_SHIM_VERSION "2"
 #define ORDO_SHIM_MAXFDS 8
+
+// ORDO_LOG_MAX is the longest text of one log line, the kubelet's 16 KiB:
+// a longer line is written as P (partial) lines of this size, then the
+// rest.
+#define ORDO_LOG_MAX 16384
+
+// ordo_stream is one output pipe of a run whose log the shim writes.
+struct ordo_stream {
+	int fd; // the pipe's read end, -1 once it reached its end
+	const char *name;
+	char *buf; // a line not yet complete, ORDO_LOG_MAX bytes
+	size_t len;
+};
 
 // ordo_kid is the shim's record of one process it started: kept until
 // the agent forgets it, so an exit that happens while no agent is
@@ -36,6 +53,11 @@ struct ordo_kid {
 	int alive, status;
 	long long finished; // wall clock, nanoseconds
 	int nkeep, keep[ORDO_SHIM_MAXFDS];
+	// logfd is the run's log file while the shim still copies its
+	// output there, else -1 (drained, or the agent copies: protocol 1).
+	int logfd;
+	struct ordo_stream out[2];
+	int forgotten; // the agent is done with the record once drained
 };
 
 static struct ordo_kid *kids;
@@ -101,6 +123,11 @@ static void ordo_shim_send(struct ordo_msg *m, const int *fds, int nfds) {
 
 static void ordo_kid_free(struct ordo_kid *k) {
 	for (int i = 0; i < k->nkeep; i++) close(k->keep[i]);
+	for (int i = 0; i < 2; i++) {
+		if (k->out[i].fd >= 0) close(k->out[i].fd);
+		free(k->out[i].buf);
+	}
+	if (k->logfd >= 0) close(k->logfd);
 	free(k->tag);
 	free(k->meta);
 	*k = kids[--nkids];
@@ -110,6 +137,70 @@ static struct ordo_kid *ordo_kid_find(const char *tag) {
 	for (int i = 0; i < nkids; i++)
 		if (strcmp(kids[i].tag, tag) == 0) return &kids[i];
 	return NULL;
+}
+
+// ordo_log_time writes the time now as Go's RFC3339Nano in UTC (trailing
+// zeros of the fraction dropped), as CRI log lines carry it.
+static size_t ordo_log_time(char *b, size_t n) {
+	struct timespec t;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	size_t k = strftime(b, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (t.tv_nsec != 0) {
+		k += (size_t)snprintf(b + k, n - k, ".%09ld", t.tv_nsec);
+		while (b[k - 1] == '0') k--;
+	}
+	b[k++] = 'Z';
+	return k;
+}
+
+// ordo_log_line appends one CRI line, "<time> <stream> F|P <text>", to
+// the log in a single write (an O_APPEND file): F ends a line, P is a
+// part of one that goes on in the next, or the output's last bytes when
+// they end without a newline.
+static void ordo_log_line(int logfd, const char *stream, const char *text, size_t n, int full) {
+	static char line[ORDO_LOG_MAX + 128];
+	size_t k = ordo_log_time(line, 64);
+	k += (size_t)snprintf(line + k, 64, " %s %c ", stream, full ? 'F' : 'P');
+	memcpy(line + k, text, n);
+	k += n;
+	line[k++] = '\n';
+	for (size_t done = 0; done < k;) {
+		ssize_t w = write(logfd, line + done, k - done);
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return; // the disk is full: the line is lost, as the kubelet's would be
+		done += (size_t)w;
+	}
+}
+
+// ordo_stream_read reads what s's pipe holds and writes its complete
+// lines to the log at once, keeping a line's start until its end comes:
+// only the shim's death (which is the pod's) can lose what it has read.
+// It returns > 0 after reading, 0 at the pipe's end (the rest written as
+// P, the pipe closed) and < 0 when nothing was there.
+static ssize_t ordo_stream_read(int logfd, struct ordo_stream *s) {
+	ssize_t n = read(s->fd, s->buf + s->len, ORDO_LOG_MAX - s->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
+	if (n > 0) {
+		char *start = s->buf, *end = s->buf + s->len + n, *nl;
+		while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
+			ordo_log_line(logfd, s->name, start, (size_t)(nl - start), 1);
+			start = nl + 1;
+		}
+		s->len = (size_t)(end - start);
+		memmove(s->buf, start, s->len);
+		if (s->len == ORDO_LOG_MAX) {
+			ordo_log_line(logfd, s->name, s->buf, s->len, 0);
+			s->len = 0;
+		}
+		return n;
+	}
+	if (s->len > 0) ordo_log_line(logfd, s->name, s->buf, s->len, 0);
+	s->len = 0;
+	close(s->fd);
+	s->fd = -1;
+	return 0;
 }
 
 // ordo_shim_child is the forked child: it becomes the requested program
@@ -162,9 +253,11 @@ static pid_t ordo_clone(long flags, long pidns) {
 }
 
 // ordo_shim_spawn handles "spawn TAG FLAGS PIDNS NCHILD PATH ARGC argv…
-// ENVC env… META": the first NCHILD descriptors go to the child, the rest
-// are kept for the agent (its ends of the child's log pipes) and handed
-// back with the child's record on "list".
+// ENVC env… META [LOG]": the first NCHILD descriptors go to the child;
+// with LOG "1" the next three are the run's log file and its stdout's
+// and stderr's read ends, which the shim copies into the log itself; the
+// rest are kept for the agent and handed back with the child's record on
+// "list".
 static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 	struct ordo_msg reply = {0};
 	int err = EINVAL;
@@ -198,8 +291,21 @@ static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 	k->meta = strdup(f[8 + argc + envc]);
 	k->pid = pid;
 	k->alive = 1;
+	k->logfd = k->out[0].fd = k->out[1].fd = -1;
 	for (int i = 0; i < nchild; i++) close(fds[i]);
-	for (int i = nchild; i < nfds; i++) k->keep[k->nkeep++] = fds[i];
+	int kept = nchild;
+	if (nf > 9 + argc + envc && strcmp(f[9 + argc + envc], "1") == 0 && nfds - nchild >= 3) {
+		k->logfd = fds[nchild];
+		for (int i = 0; i < 2; i++) {
+			k->out[i].fd = fds[nchild + 1 + i];
+			k->out[i].name = i == 0 ? "stdout" : "stderr";
+			k->out[i].buf = malloc(ORDO_LOG_MAX);
+			if (k->out[i].buf == NULL) _exit(125);
+			fcntl(k->out[i].fd, F_SETFL, fcntl(k->out[i].fd, F_GETFL) | O_NONBLOCK);
+		}
+		kept += 3;
+	}
+	for (int i = kept; i < nfds; i++) k->keep[k->nkeep++] = fds[i];
 	ordo_msg_add(&reply, "spawned");
 	ordo_msg_add(&reply, f[1]);
 	ordo_msg_addnum(&reply, pid);
@@ -215,8 +321,10 @@ fail:
 
 static void ordo_shim_reap(void);
 
-// ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META"
-// per record, with the record's kept descriptors, then "end VERSION PID".
+// ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META
+// DRAINED" per record, with the record's kept descriptors, then "end
+// VERSION PID". DRAINED is 0 while the shim still copies the run's output
+// to its log.
 static void ordo_shim_list(void) {
 	ordo_shim_reap(); // a child that died just now is listed as exited
 	for (int i = 0; i < nkids; i++) {
@@ -229,6 +337,7 @@ static void ordo_shim_list(void) {
 		ordo_msg_addnum(&m, k->status);
 		ordo_msg_addnum(&m, k->finished);
 		ordo_msg_add(&m, k->meta);
+		ordo_msg_addnum(&m, k->logfd < 0);
 		ordo_shim_send(&m, k->keep, k->nkeep);
 	}
 	struct ordo_msg end = {0};
@@ -248,7 +357,35 @@ static void ordo_shim_exit(void) {
 		}
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
 	}
+	for (int i = 0; i < nkids; i++) // what the pipes still hold goes to the logs
+		for (int j = 0; j < 2; j++)
+			while (kids[i].out[j].fd >= 0 && ordo_stream_read(kids[i].logfd, &kids[i].out[j]) > 0) {
+			}
 	_exit(0);
+}
+
+// ordo_kid_gc drops the records the agent forgot, once their logs are
+// written.
+static void ordo_kid_gc(void) {
+	for (int i = 0; i < nkids;) {
+		if (kids[i].forgotten && kids[i].logfd < 0) ordo_kid_free(&kids[i]);
+		else i++;
+	}
+}
+
+// ordo_kid_logs copies what a run's pipes hold (those poll found ready,
+// ready[0] and ready[1]) into its log; once both have ended it closes the
+// log and tells the agent "drained TAG".
+static void ordo_kid_logs(struct ordo_kid *k, const int *ready) {
+	for (int j = 0; j < 2; j++)
+		if (ready[j] && k->out[j].fd >= 0) ordo_stream_read(k->logfd, &k->out[j]);
+	if (k->logfd < 0 || k->out[0].fd >= 0 || k->out[1].fd >= 0) return;
+	close(k->logfd);
+	k->logfd = -1;
+	struct ordo_msg m = {0};
+	ordo_msg_add(&m, "drained");
+	ordo_msg_add(&m, k->tag);
+	ordo_shim_send(&m, NULL, 0);
 }
 
 // ordo_shim_request reads and handles one message from the agent.
@@ -293,7 +430,8 @@ static void ordo_shim_request(void) {
 		ordo_shim_list();
 	} else if (nf > 1 && strcmp(f[0], "forget") == 0) {
 		struct ordo_kid *k = ordo_kid_find(f[1]);
-		if (k && !k->alive) ordo_kid_free(k);
+		if (k && !k->alive) k->forgotten = 1;
+		ordo_kid_gc();
 	} else if (nf > 0 && strcmp(f[0], "exit") == 0) {
 		ordo_shim_exit();
 	}
@@ -347,12 +485,31 @@ __attribute__((constructor)) static void ordo_shim(void) {
 	if (sfd < 0 || chdir("/") != 0) _exit(126);
 	fcntl(listener, F_SETFD, FD_CLOEXEC);
 	ordo_drop_clean_pages();
+	struct pollfd *p = NULL;
+	int cap = 0;
 	for (;;) {
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}, {client, POLLIN, 0}};
-		if (poll(p, client >= 0 ? 3 : 2, -1) < 0) {
+		if (cap < 3 + 2 * nkids) {
+			cap = 3 + 2 * nkids + 16;
+			p = realloc(p, (size_t)cap * sizeof *p);
+			if (p == NULL) _exit(125);
+		}
+		// sfd, listener, client (or an fd poll ignores), then each run's
+		// open output pipes.
+		int n = 0;
+		p[n++] = (struct pollfd){sfd, POLLIN, 0};
+		p[n++] = (struct pollfd){listener, POLLIN, 0};
+		p[n++] = (struct pollfd){client, POLLIN, 0};
+		for (int i = 0; i < nkids; i++)
+			for (int j = 0; j < 2; j++) p[n++] = (struct pollfd){kids[i].out[j].fd, POLLIN, 0};
+		if (poll(p, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR) continue;
 			_exit(126);
 		}
+		for (int i = 0; i < nkids; i++) { // first: nothing below drops a record before
+			int ready[2] = {p[3 + 2 * i].revents != 0, p[4 + 2 * i].revents != 0};
+			if (ready[0] || ready[1]) ordo_kid_logs(&kids[i], ready);
+		}
+		ordo_kid_gc();
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			(void)!read(sfd, &si, sizeof si);

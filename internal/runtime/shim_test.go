@@ -110,3 +110,72 @@ func TestShimWithoutItsSandboxIsEnded(t *testing.T) {
 		t.Error("the shim still answers after a refused adoption")
 	}
 }
+
+// A shim writes the log of a run started with LogTo itself, in the CRI
+// format, with or without an agent connected: lines longer than 16 KiB
+// split into P parts, the last bytes without a newline as P, and Logged
+// closed once the pipes have ended.
+func TestShimWritesTheLog(t *testing.T) {
+	r := testRuntime(t)
+	cfg := SandboxConfig{Hostname: "logged", ShimSocket: filepath.Join(t.TempDir(), "shim.sock")}
+	sb, err := r.StartSandbox(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sb.WritesLogs() {
+		t.Fatal("a new shim does not write logs")
+	}
+	path := filepath.Join(t.TempDir(), "0.log")
+	logTo, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := r.StartContainer(ContainerConfig{Sandbox: sb, Tag: "c/logged/0", LogTo: logTo, Env: []string{"PATH=/usr/bin:/bin"},
+		Argv: []string{"sh", "-c", "echo before; echo while-away; echo oops >&2; head -c 20000 /dev/zero | tr '\\0' x; echo; printf tail"}})
+	logTo.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.shim.conn.Close() // the agent dies
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(readFile(t, path), "P tail\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	adopted, children, err := r.AdoptSandbox(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adopted.Stop()
+	if len(children) != 1 || children[0].Proc.PID() != proc.PID() || len(children[0].Files) != 0 {
+		t.Fatalf("children %+v", children)
+	}
+	select {
+	case <-children[0].Proc.Logged():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run's log is not reported written")
+	}
+	want := []string{"stdout F before", "stdout F while-away", "stderr F oops",
+		"stdout P " + strings.Repeat("x", 16384), "stdout F " + strings.Repeat("x", 20000-16384), "stdout P tail"}
+	lines := strings.Split(strings.TrimSuffix(readFile(t, path), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("log has %d lines, want %d:\n%s", len(lines), len(want), readFile(t, path))
+	}
+	for i, l := range lines {
+		at, rest, _ := strings.Cut(l, " ")
+		if _, err := time.Parse(time.RFC3339Nano, at); err != nil || !strings.HasSuffix(at, "Z") {
+			t.Errorf("line %d: time %q: %v", i, at, err)
+		}
+		if rest != want[i] {
+			t.Errorf("line %d is %.40q…, want %.40q…", i, rest, want[i])
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -5,7 +5,12 @@
 // A line on disk is "<RFC3339Nano time> <stdout|stderr> F <text>": the time
 // lets --timestamps and --since work after the fact; F marks a full line,
 // P the output's last bytes when they end without a newline (printed back
-// without one, as the kubelet does: `echo -n DONE` logs "DONE").
+// without one, as the kubelet does: `echo -n DONE` logs "DONE"), or a part
+// of a line over 16 KiB that goes on in the next.
+//
+// A container's log is written by its pod's shim (package runtime); the
+// writer here serves warm runs and pods whose shim is older than that
+// (protocol 1), whose pipes the agent copies.
 package logs
 
 import (
