@@ -174,12 +174,13 @@ static void ordo_bind(const char *root, const char *src, const char *target, int
 }
 
 // ordo_hide covers a host path the container must not read (hostview.go
-// says which): a directory with an empty tmpfs of the same owner and
-// mode, writable and thrown away like the rest of the root (so a volume
-// may still be mounted inside it, and a program whose HOME is /root may
-// write there); a file with an empty read-only file of the same owner and
-// mode. It reports whether it mounted a directory, which
-// readOnlyRootFilesystem makes read-only too.
+// says which), with something empty of the same owner and mode, writable
+// and thrown away like the rest of the root: a directory with a tmpfs (so
+// a volume may still be mounted inside it, and a program whose HOME is
+// /root may write there), a file with a file of the container's (so
+// nginx still appends to its /var/log/nginx/error.log). It reports
+// whether it covered the path, which readOnlyRootFilesystem makes
+// read-only too.
 static int ordo_hide(const char *path, int n) {
 	char dst[4096], opts[128];
 	struct stat host, st;
@@ -199,8 +200,7 @@ static int ordo_hide(const char *path, int n) {
 		ordo_fail("hide %s: %s", path, strerror(errno));
 	close(fd);
 	if (mount(empty, dst, NULL, MS_BIND, NULL) != 0) ordo_fail("hide %s: %s", path, strerror(errno));
-	ordo_readonly(dst);
-	return 0;
+	return 1;
 }
 
 // ordo_run gives the container a /run of its own, as an image's is: a
@@ -459,8 +459,8 @@ static void ordo_root(struct ordo_spec *s) {
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
-	int *hidden_dir = ordo_alloc((size_t)s->nhide, sizeof *hidden_dir);
-	for (int i = 0; i < s->nhide; i++) hidden_dir[i] = ordo_hide(s->hide[i], i);
+	int *covered = ordo_alloc((size_t)s->nhide, sizeof *covered);
+	for (int i = 0; i < s->nhide; i++) covered[i] = ordo_hide(s->hide[i], i);
 	int own_run = ordo_run();
 	mkdir(NEWROOT OLDROOT, 0700);
 	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
@@ -483,7 +483,7 @@ static void ordo_root(struct ordo_spec *s) {
 		ordo_readonly_mount("/");
 		ordo_readonly_mount("/tmp");
 		if (own_run) ordo_readonly_mount("/run");
-		for (int i = 0; i < s->nhide; i++) if (hidden_dir[i]) ordo_readonly_mount(s->hide[i]);
+		for (int i = 0; i < s->nhide; i++) if (covered[i]) ordo_readonly_mount(s->hide[i]);
 	}
 }
 

@@ -73,8 +73,9 @@ func TestVolumeTargetThroughAnAbsoluteSymlink(t *testing.T) {
 	}
 }
 
-// TestHiddenFilesDirectoriesAndTheHostsRun: a hidden file reads empty, a
-// hidden directory is empty yet writable and takes a volume mounted inside
+// TestHiddenFilesDirectoriesAndTheHostsRun: a hidden file reads empty and
+// takes writes of the container's own (a log), a hidden directory is
+// empty yet writable and takes a volume mounted inside
 // it, and the container's /run has the host's directories but none of its
 // files.
 func TestHiddenFilesDirectoriesAndTheHostsRun(t *testing.T) {
@@ -100,14 +101,18 @@ echo "shadow=[$(cat DIR/shadow)] $(stat -c %a DIR/shadow)"
 echo "home=[$(ls DIR/home/alice)] [$(cat DIR/home/alice/notes 2>/dev/null)]"
 echo "volume=[$(cat DIR/home/alice/vol/f)]"
 touch DIR/home/new && echo writable
+echo log >> DIR/shadow && echo "file=[$(cat DIR/shadow)]"
 echo "run=[$(cat RUN.sock 2>/dev/null)] $(stat -c %a RUN)"
 `))
-	for _, want := range []string{"shadow=[] 640\n", "home=[vol] []\n", "volume=[volume]\n", "writable\n", "run=[] 750\n"} {
+	for _, want := range []string{"shadow=[] 640\n", "home=[vol] []\n", "volume=[volume]\n", "writable\n", "file=[log]\n", "run=[] 750\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %q in:\n%s", want, got)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "home", "new")); err == nil {
 		t.Error("a write to a hidden directory reached the host")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "shadow")); string(b) != "root:hash" {
+		t.Errorf("a write to a hidden file reached the host: %q", b)
 	}
 }
