@@ -11,7 +11,8 @@ import (
 
 // standInPods run the image table's stand-ins the way manifests written
 // for the official images use them: nginx's document root written by
-// the pod, its default.conf replaced by a ConfigMap, the StatefulSet
+// the pod, its default.conf replaced by a ConfigMap or written from a
+// template with the environment's values, the StatefulSet
 // tutorial's nginx-slim serving a volume, nginx-unprivileged on 8080 as
 // uid 101 (the image's user), redis reached from another pod
 // through a Service, and MariaDB starting on data an init container
@@ -57,6 +58,39 @@ spec:
   volumes:
   - name: conf
     configMap: {name: nginx-conf}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: nginx-templates}
+data:
+  default.conf.template: |
+    server {
+      listen ${NGINX_PORT};
+      location / {
+        default_type text/plain;
+        return 200 "${GREETING} from $host\n";
+      }
+    }
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nginx-templates}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: nginx:1.27
+    env:
+    - {name: NGINX_PORT, value: "80"}
+    - {name: GREETING, value: hello}
+    volumeMounts:
+    - {name: templates, mountPath: /etc/nginx/templates}
+    readinessProbe:
+      httpGet: {path: /, port: 80}
+      periodSeconds: 1
+  volumes:
+  - name: templates
+    configMap: {name: nginx-templates}
 ---
 apiVersion: v1
 kind: Pod
@@ -143,7 +177,7 @@ spec:
 func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(standInPods, "apply", "-f", "-")
-	c.Run("wait", "--for=condition=Ready", "pod/nginx", "pod/nginx-conf", "pod/web-0", "pod/unprivileged", "pod/redis", "pod/client", "--timeout=120s")
+	c.Run("wait", "--for=condition=Ready", "pod/nginx", "pod/nginx-conf", "pod/nginx-templates", "pod/web-0", "pod/unprivileged", "pod/redis", "pod/client", "--timeout=120s")
 	getPort := func(pod, port, path string) string {
 		t.Helper()
 		resp, err := http.Get("http://" + net.JoinHostPort(podIP(t, cs, pod), port) + path)
@@ -174,6 +208,12 @@ func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
 	t.Run("a ConfigMap's default.conf takes effect", func(t *testing.T) {
 		if got := get("nginx-conf", "/"); got != "served by the ConfigMap's default.conf\n" {
 			t.Errorf("nginx with a ConfigMap at /etc/nginx/conf.d/default.conf: %q", got)
+		}
+	})
+	t.Run("nginx fills in its templates from the environment", func(t *testing.T) {
+		// Only variables the environment defines: nginx's $host stays.
+		if got := get("nginx-templates", "/"); !strings.HasPrefix(got, "hello from ") || strings.Contains(got, "$") {
+			t.Errorf("nginx with /etc/nginx/templates/default.conf.template: %q", got)
 		}
 	})
 	t.Run("nginx-slim serves its volume", func(t *testing.T) {
