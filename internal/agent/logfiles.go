@@ -88,11 +88,12 @@ func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, pipes []*os.File) *c
 }
 
 // started closes the agent's copies of the write ends (the process holds its
-// own) and closes the file once both streams are drained.
+// own) and of the read ends it gave the shim (which holds its own), and
+// closes the file once both streams are drained.
 func (o *containerOutput) started() {
-	for _, w := range []*os.File{o.stdout, o.stderr} {
-		if w != nil {
-			w.Close()
+	for _, f := range append([]*os.File{o.stdout, o.stderr}, o.keep...) {
+		if f != nil {
+			f.Close()
 		}
 	}
 	go func() {
