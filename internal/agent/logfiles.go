@@ -111,15 +111,15 @@ func (a *Agent) adoptLog(p *corev1.Pod, name string, n int, sb *runtime.Sandbox,
 	return out
 }
 
-// started closes the agent's copies of the log file and of the pipes'
-// write ends (the shim and the process hold their own) and closes drained
-// once the run's output is all in the file: when the shim says so
-// (proc.Logged), or when the agent's copiers are done. proc is nil when
-// the run did not start.
+// started closes the agent's copies of the log file, of the pipes' write
+// ends (the process holds its own) and of the read ends it gave the shim
+// (which holds its own), and closes drained once the run's output is all
+// in the file: when the shim says so (proc.Logged), or when the agent's
+// copiers are done. proc is nil when the run did not start.
 func (o *containerOutput) started(proc *runtime.Process) {
-	for _, w := range []*os.File{o.stdout, o.stderr, o.logTo} {
-		if w != nil {
-			w.Close()
+	for _, f := range append([]*os.File{o.stdout, o.stderr, o.logTo}, o.keep...) {
+		if f != nil {
+			f.Close()
 		}
 	}
 	if o.file == nil {

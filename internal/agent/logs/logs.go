@@ -41,19 +41,46 @@ func Create(path string, now func() time.Time) (*File, error) {
 }
 
 // Pipe returns a writer for one stream ("stdout" or "stderr") to hand to the
-// container process, the pipe's read end (for the pod's shim to hold, so
+// container process, a read end of the pipe for the pod's shim to hold (so
 // the pipe outlives the agent: see Adopt), and a function that waits until
 // everything written to it is in the file. The copier ends when every
 // holder of the write end is gone. The pipe holds up to PipeBuffer bytes
 // the agent has not read; a container that writes more while no agent
 // reads waits.
-func (lf *File) Pipe(stream string) (w, r *os.File, wait func(), err error) {
-	r, w, err = os.Pipe()
+//
+// The read end returned is a duplicate the caller owns and closes once the
+// shim has its copy: the copier closes its own at EOF, and handing the
+// shim that same *os.File raced with that close (go build -race: the
+// copier's Close against the runtime's Fd()).
+func (lf *File) Pipe(stream string) (w, keep *os.File, wait func(), err error) {
+	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	_, _ = unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, PipeBuffer)
-	return w, r, lf.Adopt(stream, r), nil
+	if keep, err = dup(r); err != nil {
+		r.Close()
+		w.Close()
+		return nil, nil, nil, err
+	}
+	return w, keep, lf.Adopt(stream, r), nil
+}
+
+// dup is a second descriptor (close-on-exec) for f's open file.
+func dup(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var dupErr error
+	if err := rc.Control(func(fd uintptr) { nfd, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if dupErr != nil {
+		return nil, dupErr
+	}
+	return os.NewFile(uintptr(nfd), f.Name()), nil
 }
 
 // PipeBuffer is the size each output pipe is given: what a container can

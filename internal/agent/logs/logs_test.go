@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestWriteAndReadWithKubectlOptions(t *testing.T) {
@@ -110,5 +112,30 @@ func TestPartialLastLineAndLast(t *testing.T) {
 	}
 	if got := Last(filepath.Join(t.TempDir(), "none.log"), 80, 2048); got != "" {
 		t.Errorf("missing log: %q", got)
+	}
+}
+
+// TestPipeKeepOutlivesTheCopier: the read end Pipe returns for the shim is
+// the caller's own descriptor, still open after the copier reached EOF and
+// closed its end (the copier closing the very file handed to the shim was
+// a data race, and left the caller a closed file).
+func TestPipeKeepOutlivesTheCopier(t *testing.T) {
+	lf, err := Create(filepath.Join(t.TempDir(), "0.log"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	w, keep, wait, err := lf.Pipe("stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	wait()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(keep.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("the kept read end after the copier's EOF: fd %d, %v, mode %o; want an open pipe", int(keep.Fd()), err, st.Mode)
+	}
+	if err := keep.Close(); err != nil {
+		t.Errorf("close the kept read end: %v", err)
 	}
 }

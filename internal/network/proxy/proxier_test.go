@@ -46,6 +46,11 @@ func newFixture(t *testing.T) *fixture {
 		}
 	})
 	f.p = f.newProxier()
+	// The proxier's listeners stay bound to the ClusterIP after its
+	// address is gone: unclosed, they would hold the next test's port
+	// in this process (go test -count=2: "address already in use").
+	// Stopping twice is harmless.
+	t.Cleanup(func() { f.p.stop() })
 	return f
 }
 
@@ -258,6 +263,8 @@ func TestNewRemovesLeftovers(t *testing.T) {
 	if !f.holds(clusterIP) {
 		t.Fatal("sync did not add the ClusterIP")
 	}
+	killed := f.p
+	t.Cleanup(killed.stop) // its listeners, in this process
 	f.p = f.newProxier()
 	if f.holds(clusterIP) {
 		t.Error("stale ClusterIP survived a restart")
