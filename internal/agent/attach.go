@@ -49,7 +49,9 @@ func (a *Agent) attachHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "ordo's agent speaks the WebSocket remotecommand protocol (v4/v5.channel.k8s.io) only", http.StatusBadRequest)
 		return
 	}
-	req.tty = false // no container has a terminal: stderr stays apart
+	if req.tty {
+		req.stderr = false // a terminal's client reads one stream
+	}
 	conn := wsstream.NewConn(channelProtocols(req))
 	conn.SetIdleTimeout(4 * time.Hour)
 	protocol, streams, err := conn.Open(w, r)
@@ -105,6 +107,12 @@ func (a *Agent) attach(ctx context.Context, t *attachment, req execRequest, stre
 	}
 	if req.stderr {
 		stderr = streams[chanStderr]
+	}
+	if req.tty {
+		// No container has a terminal (tty: true is reported unsupported):
+		// its stderr joins stdout, as on a terminal, and sizes are dropped.
+		stderr = stdout
+		go func() { _, _ = io.Copy(io.Discard, streams[chanResize]) }()
 	}
 	done := func() bool { return isClosed(t.proc.Done()) && isClosed(t.proc.Logged()) }
 	return logs.Attach(ctx, t.path, stdout, stderr, done)

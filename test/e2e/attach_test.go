@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/creack/pty"
+
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
@@ -150,5 +152,55 @@ func TestKubectlAttachRefusesStdinWithoutStdin(t *testing.T) {
 	}
 	if errOut := c.Fail("", "attach", "nostdin", "-c", "nope"); !strings.Contains(errOut, "container nope is not valid for pod nostdin") {
 		t.Errorf("kubectl attach -c nope: %s", errOut)
+	}
+}
+
+// TestKubectlRunInteractiveOnATerminal is `kubectl run -it --rm` from a
+// user's terminal: the container (whose tty: true is not implemented, so
+// it reads a pipe) gets the typed line and its output reaches the
+// terminal, stderr included, and the pod is deleted after.
+func TestKubectlRunInteractiveOnATerminal(t *testing.T) {
+	c, cs := startAttachCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Bin, "kubectl", "run", "-it", "--rm", "--restart=Never", "--image=busybox", "t",
+		"--", "sh", "-c", "read l; echo got $l; echo err $l >&2")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig())
+	term, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	var out strings.Builder
+	done := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		typed := false
+		for {
+			n, err := term.Read(buf)
+			out.Write(buf[:n])
+			if !typed && strings.Contains(out.String(), "If you don't see a command prompt") {
+				typed = true
+				_, _ = term.Write([]byte("typed\n"))
+			}
+			if err != nil {
+				close(done)
+				return
+			}
+		}
+	}()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("kubectl run -it: %v", err)
+	}
+	term.Close()
+	<-done
+	for _, want := range []string{"got typed", "err typed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("want %q on the terminal:\n%s", want, out.String())
+		}
+	}
+	_, err = cs.CoreV1().Pods("default").Get(context.Background(), "t", metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("pod t after kubectl run --rm: %v, want NotFound", err)
 	}
 }
