@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
-
-	"k8s.io/streaming/pkg/httpstream/wsstream"
 
 	"github.com/ordo-dev/ordo/internal/agent/logs"
 	"github.com/ordo-dev/ordo/internal/runtime"
@@ -45,22 +42,28 @@ func (a *Agent) attachHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if !wsstream.IsWebSocketRequest(r) {
-		http.Error(w, "ordo's agent speaks the WebSocket remotecommand protocol (v4/v5.channel.k8s.io) only", http.StatusBadRequest)
-		return
-	}
 	if req.tty {
 		req.stderr = false // a terminal's client reads one stream
 	}
-	conn := wsstream.NewConn(channelProtocols(req))
-	conn.SetIdleTimeout(4 * time.Hour)
-	protocol, streams, err := conn.Open(w, r)
-	if err != nil {
+	sess, ok := openSession(w, r, req)
+	if !ok {
 		return
 	}
-	defer conn.Close()
-	runErr := a.attach(r.Context(), t, req, streams)
-	if protocol == channelV1 {
+	defer sess.close()
+	streams := sess.streams
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	if sess.gone != nil {
+		go func() {
+			select {
+			case <-sess.gone:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	runErr := a.attach(ctx, t, req, streams)
+	if sess.protocol == channelV1 {
 		if runErr != nil {
 			_, _ = io.WriteString(streams[chanError], runErr.Error())
 		}
@@ -112,7 +115,9 @@ func (a *Agent) attach(ctx context.Context, t *attachment, req execRequest, stre
 		// No container has a terminal (tty: true is reported unsupported):
 		// its stderr joins stdout, as on a terminal, and sizes are dropped.
 		stderr = stdout
-		go func() { _, _ = io.Copy(io.Discard, streams[chanResize]) }()
+		if streams[chanResize] != nil {
+			go func() { _, _ = io.Copy(io.Discard, streams[chanResize]) }()
+		}
 	}
 	done := func() bool { return isClosed(t.proc.Done()) && isClosed(t.proc.Logged()) }
 	return logs.Attach(ctx, t.path, stdout, stderr, done)

@@ -204,3 +204,22 @@ func TestKubectlRunInteractiveOnATerminal(t *testing.T) {
 		t.Errorf("pod t after kubectl run --rm: %v, want NotFound", err)
 	}
 }
+
+// TestKubectlAttachAndExecOverSPDY: clients that speak SPDY (kubectl with
+// WebSockets turned off, client-go's SPDY executor, kubectl before 1.30)
+// attach and exec too.
+func TestKubectlAttachAndExecOverSPDY(t *testing.T) {
+	t.Setenv("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")
+	c, cs := startAttachCluster(t)
+	c.RunIn(stdinPod("spdy", "stdin: true\n    stdinOnce: true", "cat; echo EOF-SEEN; echo to-stderr >&2"), "apply", "-f", "-")
+	waitPhase(t, cs, "spdy", corev1.PodRunning)
+	if got := c.RunIn("piped\n", "exec", "-i", "spdy", "--", "cat"); got != "piped\n" {
+		t.Errorf("kubectl exec -i over SPDY printed %q", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, errOut, err := c.Kubectl(ctx, "line\n", "attach", "-i", "spdy")
+	if err != nil || !strings.Contains(out, "line\nEOF-SEEN\n") || !strings.Contains(errOut, "to-stderr") {
+		t.Errorf("kubectl attach -i over SPDY: %v\nstdout %q\nstderr %q", err, out, errOut)
+	}
+}
