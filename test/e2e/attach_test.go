@@ -21,12 +21,12 @@ import (
 )
 
 // startAttachCluster is a server with its agent on a node of its own name.
-func startAttachCluster(t *testing.T) (*testcluster.T, *kubernetes.Clientset) {
+func startAttachCluster(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, "--node-name", "node-attach")
+	c := testcluster.StartT(t, append([]string{"--node-name", "node-attach"}, serverArgs...)...)
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
@@ -221,5 +221,28 @@ func TestKubectlAttachAndExecOverSPDY(t *testing.T) {
 	out, errOut, err := c.Kubectl(ctx, "line\n", "attach", "-i", "spdy")
 	if err != nil || !strings.Contains(out, "line\nEOF-SEEN\n") || !strings.Contains(errOut, "to-stderr") {
 		t.Errorf("kubectl attach -i over SPDY: %v\nstdout %q\nstderr %q", err, out, errOut)
+	}
+}
+
+// TestKubectlAttachAfterTheAgentRestarts: a container's stdin pipe, kept
+// by the pod's shim, is the next agent's: input sent after ordo was killed
+// and started again still reaches the container, whose stdin stayed open.
+func TestKubectlAttachAfterTheAgentRestarts(t *testing.T) {
+	c, cs := startAttachCluster(t, "--stop-pods-on-exit=false")
+	c.RunIn(stdinPod("echo", "stdin: true", `while read l; do echo "echo: $l"; echo "err: $l" >&2; done; echo stdin-closed`), "apply", "-f", "-")
+	waitPhase(t, cs, "echo", corev1.PodRunning)
+	attachUntil(t, c, "one\n", "echo: one")
+	c.Kill9()
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _, err := c.Kubectl(ctx, "", "exec", "echo", "--", "true")
+		return err == nil
+	}, "the restarted agent adopts the pod")
+	if got := attachUntil(t, c, "two\n", "echo: two"); strings.Contains(got, "stdin-closed") {
+		t.Errorf("the container's stdin closed across the restart:\n%s", got)
 	}
 }
