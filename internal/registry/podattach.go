@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/proxy"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 )
@@ -21,6 +22,7 @@ import (
 type attachREST struct {
 	store  *genericregistry.Store
 	agents Agents
+	authz  authorizer.Authorizer
 }
 
 var _ rest.Connecter = &attachREST{}
@@ -39,6 +41,11 @@ func (r *attachREST) Connect(ctx context.Context, name string, opts runtime.Obje
 	}
 	if !o.Stdin && !o.Stdout && !o.Stderr {
 		return nil, apierrors.NewBadRequest("you must specify at least one of stdin, stdout, stderr")
+	}
+	// Kubernetes (1.35) asks for "create" on pods/attach, whichever the
+	// method, as for port-forward.
+	if err := authorizeCreate(ctx, r.authz); err != nil {
+		return nil, err
 	}
 	t, err := locateContainer(ctx, r.store, r.agents, name, o.Container)
 	if err != nil {

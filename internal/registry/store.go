@@ -81,7 +81,7 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 		case "exec":
 			out[key] = &execREST{store: store, agents: c.Agents}
 		case "attach":
-			out[key] = &attachREST{store: store, agents: c.Agents}
+			out[key] = &attachREST{store: store, agents: c.Agents, authz: c.Authorizer}
 		case "portforward":
 			out[key] = &portForwardREST{store: store, agents: c.Agents, authz: c.Authorizer}
 		case "proxy":
