@@ -182,6 +182,9 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 	c.crashes, c.notUntil, c.waiting, c.waitingMsg = 0, a.cfg.Clock.Now(), "", ""
 	c.started, c.env, c.termLog = m.Started, m.Env, m.TermLog
 	c.cgroup, c.cgroupDirs = m.Cgroup, m.CgroupDir
+	if m.Creds != nil {
+		c.creds = *m.Creds
+	}
 	out := a.adoptLog(p, m.Container, m.Run, st.sandbox, ch)
 	c.proc = ch.Proc
 	if m.Warm {
