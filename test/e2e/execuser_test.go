@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
@@ -57,6 +62,9 @@ spec:
 	if got := strings.TrimSpace(c.Run("exec", "as-user", "--", "sh", "-c", `echo "$(id -u) $(id -g) $(id -G)"`)); got != "1000 3000 3000 4000" {
 		t.Errorf("exec's uid, gid and groups are %q, want %q", got, "1000 3000 3000 4000")
 	}
+	if got := terminalExec(t, c, "as-user", `tty; echo "U""ID=$(id -u)"`); !strings.Contains(got, "/dev/pts/") || !strings.Contains(got, "UID=1000") {
+		t.Errorf("kubectl exec -it as the container's user printed %q, want its /dev/pts and UID=1000", got)
+	}
 	if got := postStartUID(t, c); got != "1000" {
 		t.Errorf("the postStart hook ran as uid %q, want 1000", got)
 	}
@@ -84,4 +92,29 @@ func postStartUID(t *testing.T, c *testcluster.T) string {
 	}
 	t.Fatal("the postStart hook wrote no /tmp/post-start-uid")
 	return ""
+}
+
+// terminalExec runs script in pod with kubectl exec -it on a terminal of
+// the test's own, and is what the terminal showed.
+func terminalExec(t *testing.T, c *testcluster.T, pod, script string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Bin, "kubectl", "exec", "-it", pod, "--", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig())
+	term, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, term); close(done) }()
+	// The terminal reads to its end (EIO) once kubectl, the only holder
+	// of its other side, exits.
+	<-done
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("kubectl exec -it: %v", err)
+	}
+	return out.String()
 }
