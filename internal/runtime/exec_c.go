@@ -589,6 +589,10 @@ __attribute__((constructor)) static void ordo_setcred(int argc, char **argv, cha
 	if (argc < 2 || strcmp(argv[1], "internal-setcred") != 0) return;
 	struct ordo_spec s;
 	ordo_parse(argc, argv, &s);
+	// The terminal of an exec -t is its user's, as a runtime gives an
+	// exec's console to the process's user, so a program that reopens it
+	// by name ($(tty)) may. Best effort, while the process may still chown.
+	if (s.uid && isatty(0)) (void)!fchown(0, (uid_t)atol(s.uid), (gid_t)-1);
 	if (s.limit_caps) ordo_drop_bounding(s.caps);
 	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
 		ordo_fail("setgroups: %s", strerror(errno), NULL);
