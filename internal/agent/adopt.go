@@ -187,6 +187,9 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 		c.stdin = &containerStdin{w: ch.Files[n-1]}
 		ch.Files = ch.Files[:n-1]
 	}
+	if m.Creds != nil {
+		c.creds = *m.Creds
+	}
 	out := a.adoptLog(p, m.Container, m.Run, st.sandbox, ch)
 	c.proc = ch.Proc
 	if m.Warm {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	"github.com/ordo-dev/ordo/internal/runtime"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
@@ -64,7 +65,7 @@ func (a *Agent) execHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	pid, env, err := a.runningProcess(ns+"/"+name, container)
+	pid, env, creds, err := a.runningProcess(ns+"/"+name, container)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -75,7 +76,7 @@ func (a *Agent) execHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	defer sess.close()
 	streams := sess.streams
-	runErr := runExec(r.Context(), pid, env, req, streams)
+	runErr := runExec(r.Context(), a.enterer(pid, creds), pid, env, req, streams)
 	if sess.protocol == channelV1 {
 		if runErr != nil {
 			_, _ = io.WriteString(streams[chanError], runErr.Error())
@@ -103,30 +104,33 @@ func channelProtocols(req execRequest) map[string]wsstream.ChannelProtocolConfig
 	return out
 }
 
-// runningProcess is the PID and environment of a container's current run.
-func (a *Agent) runningProcess(key, container string) (int, []string, error) {
+// runningProcess is the PID, environment and credentials of a container's
+// current run.
+func (a *Agent) runningProcess(key, container string) (int, []string, runtime.Credentials, error) {
 	st := a.lockPod(key)
 	if st != nil {
 		defer st.mu.Unlock()
 	}
 	if st == nil {
-		return 0, nil, fmt.Errorf("pod %s is not running on this node", key)
+		return 0, nil, runtime.Credentials{}, fmt.Errorf("pod %s is not running on this node", key)
 	}
 	c := st.containers[container]
 	if c == nil || !c.running() {
-		return 0, nil, fmt.Errorf("container %s is not running", container)
+		return 0, nil, runtime.Credentials{}, fmt.Errorf("container %s is not running", container)
 	}
-	return c.proc.PID(), c.env, nil
+	return c.proc.PID(), c.env, c.creds, nil
 }
 
-// runExec runs the command in the container's namespaces through nsenter
-// (a Go process cannot join a mount namespace itself), on a terminal when
-// asked for one.
-func runExec(ctx context.Context, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
+// runExec runs the command in the container (see enterer), on a terminal
+// when asked for one.
+func runExec(ctx context.Context, enter enterFunc, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
 	if req.tty {
-		return runOnTerminal(ctx, pid, env, req, streams)
+		return runOnTerminal(ctx, enter, pid, env, req, streams)
 	}
-	cmd := exec.CommandContext(ctx, "nsenter", nsenterArgs(pid, req.command)...)
+	cmd, err := enter(ctx, req.command)
+	if err != nil {
+		return err
+	}
 	cmd.Env = env
 	if req.stdin {
 		cmd.Stdin = streams[chanStdin]
@@ -140,12 +144,6 @@ func runExec(ctx context.Context, pid int, env []string, req execRequest, stream
 	return cmd.Run()
 }
 
-// nsenterArgs enter every namespace of the container's process pid, its
-// root and its working directory, and run command there.
-func nsenterArgs(pid int, command []string) []string {
-	return append([]string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"}, command...)
-}
-
 // runOnTerminal runs the command as a container runtime runs `exec -t`:
 // on a terminal of the container's own devpts (so `tty` names its
 // /dev/pts/N), as the leader of a new session inside the container's PID
@@ -153,7 +151,7 @@ func nsenterArgs(pid int, command []string) []string {
 // can run job control; nsenter itself stays outside the namespace, where
 // a shell could not see it), and with TERM=xterm unless the container
 // sets TERM.
-func runOnTerminal(ctx context.Context, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
+func runOnTerminal(ctx context.Context, enter enterFunc, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
 	term, tty, err := containerPTY(pid)
 	if err != nil {
 		return err
@@ -164,7 +162,11 @@ func runOnTerminal(ctx context.Context, pid int, env []string, req execRequest, 
 		tty.Close()
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "nsenter", nsenterArgs(pid, append([]string{setsid, "--ctty", "--wait"}, req.command...))...)
+	cmd, err := enter(ctx, append([]string{setsid, "--ctty", "--wait"}, req.command...))
+	if err != nil {
+		tty.Close()
+		return err
+	}
 	cmd.Env = withEnvDefault(env, "TERM", "xterm")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -60,12 +60,12 @@ func (a *Agent) postStart(p *corev1.Pod, spec *corev1.Container, proc *runtime.P
 // preStopThenTerm runs the container's preStop hook, then sends SIGTERM; the
 // caller's SIGKILL at the end of the grace period still applies.
 func (a *Agent) preStopThenTerm(p *corev1.Pod, c *container, spec *corev1.Container, deadline time.Time) {
-	proc, env := c.proc, c.env
+	proc := c.proc
 	if spec == nil || spec.Lifecycle == nil || spec.Lifecycle.PreStop == nil {
 		proc.Signal(syscall.SIGTERM)
 		return
 	}
-	t := probe.Target{PodIP: p.Status.PodIP, Container: spec, Exec: execIn(proc, env)}
+	t := probe.Target{PodIP: p.Status.PodIP, Container: spec, Exec: a.execIn(c)}
 	go func() {
 		ctx, cancel := context.WithDeadline(a.ctx, deadline)
 		defer cancel()

@@ -76,7 +76,8 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		keep = append(append([]*os.File(nil), keep...), stdinKeep)
 	}
 	run := c.runs
-	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, TermLog: c.termLog,
+	creds := plan.credentials()
+	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, Creds: &creds, TermLog: c.termLog,
 		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
@@ -108,9 +109,10 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	}
 	c.runStarted(proc, plan.env, now)
 	c.stdin = stdin
+	c.creds = creds
 	a.startWarm(p, st, c, hold)
 	a.startProbes(key, p, st, c, spec, c.env)
-	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})
+	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: a.execIn(c)})
 	a.event(p, corev1.EventTypeNormal, "Created", "Created container: %s", name)
 	a.event(p, corev1.EventTypeNormal, "Started", "Started container %s", name)
 	go a.watchExit(key, st, c, proc, fallbackFor(spec, out))

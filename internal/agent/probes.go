@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"os/exec"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,7 +31,7 @@ func (a *Agent) startProbes(key string, p *corev1.Pod, st *pod, c *container, sp
 	pr := &probes{cancel: cancel}
 	pr.started.Store(spec.StartupProbe == nil)
 	c.probes = pr
-	target := probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(c.proc, env)}
+	target := probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: a.execIn(c)}
 	proc := c.proc
 	run := func(kind probe.Kind, pb *corev1.Probe) *probe.Worker {
 		cfg := probe.WorkerConfig{
@@ -115,13 +114,15 @@ func (c *container) stopProbes() {
 	}
 }
 
-// execIn runs a command in the container's namespaces with its environment,
-// through util-linux nsenter (a Go process cannot join a mount namespace).
-func execIn(proc *runtime.Process, env []string) probe.ExecFunc {
-	pid := strconv.Itoa(proc.PID())
+// execIn runs a command in the container's current run with its
+// environment and credentials (see enterer).
+func (a *Agent) execIn(ctr *container) probe.ExecFunc {
+	enter, env := a.enterer(ctr.proc.PID(), ctr.creds), ctr.env
 	return func(ctx context.Context, cmd []string) (int, []byte, error) {
-		args := append([]string{"-t", pid, "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"}, cmd...)
-		c := exec.CommandContext(ctx, "nsenter", args...)
+		c, err := enter(ctx, cmd)
+		if err != nil {
+			return -1, nil, err
+		}
 		c.Env = env
 		out, err := c.CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); ok {

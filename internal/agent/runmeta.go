@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
 // runMeta is what the agent leaves with a container run in the pod's shim
@@ -20,10 +22,13 @@ type runMeta struct {
 	Run       int       `json:"run"` // 0 for the first run: c.runs before it
 	Started   time.Time `json:"started"`
 	Env       []string  `json:"env,omitempty"`
-	TermLog   string    `json:"termLog,omitempty"`
-	Cgroup    string    `json:"cgroup,omitempty"`
-	CgroupDir []string  `json:"cgroupDirs,omitempty"`
-	Warm      bool      `json:"warm,omitempty"`
+	// Creds are who the run's process runs as, for exec (a run recorded
+	// before they were added execs as the agent's user).
+	Creds     *runtime.Credentials `json:"creds,omitempty"`
+	TermLog   string               `json:"termLog,omitempty"`
+	Cgroup    string               `json:"cgroup,omitempty"`
+	CgroupDir []string             `json:"cgroupDirs,omitempty"`
+	Warm      bool                 `json:"warm,omitempty"`
 	// Stdin says the last of the run's kept descriptors is the write end
 	// of its stdin pipe (see newStdin).
 	Stdin bool `json:"stdin,omitempty"`

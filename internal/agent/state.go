@@ -29,8 +29,10 @@ type container struct {
 	termLog    string          // this run's terminationMessagePath file on the host
 	env        []string        // this run's environment, for exec
 	stdin      *containerStdin // this run's stdin pipe (stdin: true), for attach
-	ready      bool            // readiness (true when there is no readiness probe)
-	probes     *probes         // this run's probe workers
+	// creds are who this run's process runs as, for exec.
+	creds  runtime.Credentials
+	ready  bool    // readiness (true when there is no readiness probe)
+	probes *probes // this run's probe workers
 	// waiting is a reason to report while not running (for example
 	// CreateContainerConfigError), with its message.
 	waiting, waitingMsg string

@@ -586,5 +586,35 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	execve(path, s.argv, envp);
 	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
 }
+
+// ordo_setcred gives a command exec'd in a container (through nsenter, see
+// enter.go) the container's credentials, in the order ordo_exec applies
+// them ("ordo internal-setcred [--uid U] [--gid G] [--groups L] [--caps
+// MASK] [--no-new-privs] -- COMMAND"), then execs the command.
+__attribute__((constructor)) static void ordo_setcred(int argc, char **argv, char **envp) {
+	if (argc < 2 || strcmp(argv[1], "internal-setcred") != 0) return;
+	struct ordo_spec s;
+	ordo_parse(argc, argv, &s);
+	// The terminal of an exec -t is its user's, as a runtime gives an
+	// exec's console to the process's user, so a program that reopens it
+	// by name ($(tty)) may. Best effort, while the process may still chown.
+	if (s.uid && isatty(0)) (void)!fchown(0, (uid_t)atol(s.uid), (gid_t)-1);
+	if (s.limit_caps) ordo_drop_bounding(s.caps);
+	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
+		ordo_fail("setgroups: %s", strerror(errno), NULL);
+	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)
+		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
+	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
+		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
+	if (s.limit_caps) ordo_limit_caps(s.caps);
+	char buf[4096];
+	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
+	if (s.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		ordo_fail("set no_new_privs: %s", strerror(errno), NULL);
+	// The ordo binary (fd 3) does not cross into the command.
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(path, s.argv, envp);
+	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
+}
 */
 import "C"

@@ -294,27 +294,9 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		workdir = "/"
 	}
 	args := []string{"internal-exec", "--sandbox-pid", strconv.Itoa(c.Sandbox.PID()), "--workdir", workdir}
-	if c.UID != nil {
-		args = append(args, "--uid", strconv.FormatInt(*c.UID, 10))
-	}
-	if c.GID != nil {
-		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
-	}
-	if len(c.Groups) > 0 {
-		groups := make([]string, len(c.Groups))
-		for i, g := range c.Groups {
-			groups[i] = strconv.FormatInt(g, 10)
-		}
-		args = append(args, "--groups", strings.Join(groups, ","))
-	}
+	args = append(args, Credentials{UID: c.UID, GID: c.GID, Groups: c.Groups, NoNewPrivileges: c.NoNewPrivileges, Capabilities: c.Capabilities}.args()...)
 	if c.ReadOnlyRoot {
 		args = append(args, "--read-only-root")
-	}
-	if c.NoNewPrivileges {
-		args = append(args, "--no-new-privs")
-	}
-	if c.Capabilities != nil {
-		args = append(args, "--caps", strconv.FormatUint(*c.Capabilities, 16))
 	}
 	if c.Hold != nil {
 		args = append(args, "--hold")
