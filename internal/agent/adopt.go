@@ -182,6 +182,11 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 	c.crashes, c.notUntil, c.waiting, c.waitingMsg = 0, a.cfg.Clock.Now(), "", ""
 	c.started, c.env, c.termLog = m.Started, m.Env, m.TermLog
 	c.cgroup, c.cgroupDirs = m.Cgroup, m.CgroupDir
+	c.stdin = nil
+	if n := len(ch.Files); m.Stdin && n > 0 {
+		c.stdin = &containerStdin{w: ch.Files[n-1]}
+		ch.Files = ch.Files[:n-1]
+	}
 	out := a.adoptLog(p, m.Container, m.Run, st.sandbox, ch)
 	c.proc = ch.Proc
 	if m.Warm {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/creack/pty"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -70,19 +69,14 @@ func (a *Agent) execHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if !wsstream.IsWebSocketRequest(r) {
-		http.Error(w, "ordo's agent speaks the WebSocket remotecommand protocol (v4/v5.channel.k8s.io) only", http.StatusBadRequest)
+	sess, ok := openSession(w, r, req)
+	if !ok {
 		return
 	}
-	conn := wsstream.NewConn(channelProtocols(req))
-	conn.SetIdleTimeout(4 * time.Hour)
-	protocol, streams, err := conn.Open(w, r)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
+	defer sess.close()
+	streams := sess.streams
 	runErr := runExec(r.Context(), pid, env, req, streams)
-	if protocol == channelV1 {
+	if sess.protocol == channelV1 {
 		if runErr != nil {
 			_, _ = io.WriteString(streams[chanError], runErr.Error())
 		}
@@ -179,7 +173,9 @@ func runOnTerminal(ctx context.Context, pid int, env []string, req execRequest, 
 	if err != nil {
 		return err
 	}
-	go resizeFrom(streams[chanResize], term)
+	if streams[chanResize] != nil {
+		go resizeFrom(streams[chanResize], term)
+	}
 	if req.stdin {
 		go func() { _, _ = io.Copy(term, streams[chanStdin]) }()
 	}

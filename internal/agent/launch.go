@@ -61,17 +61,34 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
+	stdinR, stdin, stdinKeep, err := newStdin(spec)
+	if err != nil {
+		out.started(nil)
+		if holdEnd != nil {
+			holdEnd.Close()
+			hold.Close()
+		}
+		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
+		return false
+	}
+	keep := out.keep
+	if stdinKeep != nil {
+		keep = append(append([]*os.File(nil), keep...), stdinKeep)
+	}
 	run := c.runs
 	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, TermLog: c.termLog,
-		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil}
+		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
 		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
-		Tag: runTag(name, run), Meta: meta.encode(), Keep: out.keep, Target: target, LogTo: out.logTo,
+		Tag: runTag(name, run), Meta: meta.encode(), Keep: keep, Target: target, LogTo: out.logTo, Stdin: stdinR,
 	})
 	out.started(proc)
+	if stdinR != nil {
+		stdinR.Close() // the container has its copy
+	}
 	if run > 0 {
 		st.sandbox.Forget(runTag(name, run-1)) // its exit is recorded
 	}
@@ -84,11 +101,13 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	c.beginRun(cgroupID)
 	c.cgroupDirs = cgroupDirs
 	if err != nil {
+		stdin.close()
 		c.startFailed(err, p.Spec.RestartPolicy, now)
 		a.event(p, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return true
 	}
 	c.runStarted(proc, plan.env, now)
+	c.stdin = stdin
 	a.startWarm(p, st, c, hold)
 	a.startProbes(key, p, st, c, spec, c.env)
 	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: execIn(proc, c.env)})

@@ -35,6 +35,7 @@ func (a *Agent) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", a.containerLogs)
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.execHandler)
+	mux.HandleFunc("/attach/{namespace}/{pod}/{container}", a.attachHandler)
 	mux.HandleFunc("/portForward/{namespace}/{pod}", a.portForwardHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

@@ -24,6 +24,9 @@ type runMeta struct {
 	Cgroup    string    `json:"cgroup,omitempty"`
 	CgroupDir []string  `json:"cgroupDirs,omitempty"`
 	Warm      bool      `json:"warm,omitempty"`
+	// Stdin says the last of the run's kept descriptors is the write end
+	// of its stdin pipe (see newStdin).
+	Stdin bool `json:"stdin,omitempty"`
 }
 
 const runMetaVersion = 1

@@ -24,12 +24,13 @@ type container struct {
 	// mountRetry is the wait after the last failed volume mount; it doubles
 	// on each failure and is cleared once the volumes mount.
 	mountRetry time.Duration
-	cgroup     string   // this run's cgroup id, when limits are enforced
-	cgroupDirs []string // and its directories, one per hierarchy
-	termLog    string   // this run's terminationMessagePath file on the host
-	env        []string // this run's environment, for exec
-	ready      bool     // readiness (true when there is no readiness probe)
-	probes     *probes  // this run's probe workers
+	cgroup     string          // this run's cgroup id, when limits are enforced
+	cgroupDirs []string        // and its directories, one per hierarchy
+	termLog    string          // this run's terminationMessagePath file on the host
+	env        []string        // this run's environment, for exec
+	stdin      *containerStdin // this run's stdin pipe (stdin: true), for attach
+	ready      bool            // readiness (true when there is no readiness probe)
+	probes     *probes         // this run's probe workers
 	// waiting is a reason to report while not running (for example
 	// CreateContainerConfigError), with its message.
 	waiting, waitingMsg string

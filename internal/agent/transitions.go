@@ -47,6 +47,8 @@ func (c *container) startFailed(err error, policy corev1.RestartPolicy, now time
 // OOMKilled.
 func (c *container) runExited(code int32, reason, message string, finished time.Time, policy corev1.RestartPolicy) {
 	c.proc, c.exited = nil, true
+	c.stdin.close()
+	c.stdin = nil
 	c.last = termination{code: code, reason: reason, message: message, started: c.started, finished: finished}
 	c.backOff(policy)
 }

@@ -42,7 +42,7 @@ func coreResources() []*Resource {
 			"ns", nil, func(r *Resource) { r.Subresources = []string{"status", "finalize"}; r.Hooks = namespaceHooks }),
 		with(r("pods", "Pod", true, func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} }),
 			"po", all, func(r *Resource) {
-				r.Subresources = []string{"status", "binding", "eviction", "ephemeralcontainers", "log", "exec", "portforward", "proxy"}
+				r.Subresources = []string{"status", "binding", "eviction", "ephemeralcontainers", "log", "exec", "attach", "portforward", "proxy"}
 				r.Hooks = podHooks
 			}),
 		with(r("services", "Service", true, func() runtime.Object { return &corev1.Service{} }, func() runtime.Object { return &corev1.ServiceList{} }),

@@ -80,6 +80,8 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 			out[key] = &logREST{store: store, agents: c.Agents}
 		case "exec":
 			out[key] = &execREST{store: store, agents: c.Agents}
+		case "attach":
+			out[key] = &attachREST{store: store, agents: c.Agents, authz: c.Authorizer}
 		case "portforward":
 			out[key] = &portForwardREST{store: store, agents: c.Agents, authz: c.Authorizer}
 		case "proxy":

@@ -245,6 +245,7 @@ void ordo_hold(int fd, const char *path, char **argv, char **envp);
 
 struct ordo_spec {
 	int hold; // a warm runner's hold: serve runs on fd 4 (hold_c.go)
+	int stdin_fd; // the container's stdin pipe (stdin: true), or 0: /dev/null
 	const char *sandbox, *workdir, *uid, *gid;
 	const char **cgroups;
 	int ncgroups;
@@ -329,6 +330,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		if (i + 1 >= argc) break;
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
 		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
+		else if (strcmp(a, "--stdin-fd") == 0) s->stdin_fd = atoi(argv[++i]);
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
 		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
@@ -542,6 +544,10 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	if (argc < 2 || strcmp(argv[1], "internal-exec") != 0) return;
 	struct ordo_spec s;
 	ordo_parse(argc, argv, &s);
+	// A container with stdin: true reads the pipe the agent writes what
+	// kubectl attach sends into, in place of /dev/null.
+	if (s.stdin_fd > 3 && (dup2(s.stdin_fd, 0) != 0 || close(s.stdin_fd) != 0))
+		ordo_fail("stdin: %s", strerror(errno), NULL);
 	ordo_cgroups(&s);
 	if (s.sandbox) {
 		ordo_join(s.sandbox, "uts");

@@ -233,6 +233,10 @@ type ContainerConfig struct {
 	// effective, permitted and inheritable sets before it execs. Nil keeps
 	// every capability (a privileged container).
 	Capabilities *uint64
+	// Stdin, when set, is the read end of the container's stdin pipe
+	// (stdin: true): the container's fd 0 in place of /dev/null. The
+	// caller keeps the write end, and closes Stdin after the start.
+	Stdin *os.File
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
 	// LogTo, in place of Stdout and Stderr, is the run's log file (open
@@ -358,6 +362,11 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	child := []*os.File{out.stdout, out.stderr, status.w}
 	if c.Hold != nil {
 		child = append(child, c.Hold) // fd 4
+	}
+	if c.Stdin != nil {
+		// child[i] is the process's fd i+1 (see ordo_shim_child).
+		child = append(child, c.Stdin)
+		args = append(args, "--stdin-fd", strconv.Itoa(len(child)))
 	}
 	flags, pidNS, onExit := c.pidNamespace()
 	tag := c.Tag

@@ -21,6 +21,7 @@ type Options struct {
 // entry is one parsed log line.
 type entry struct {
 	at      time.Time
+	stream  string // stdout or stderr
 	text    []byte
 	partial bool // tag P: no newline after text
 }
@@ -35,7 +36,7 @@ func parse(line []byte) (entry, bool) {
 	if err != nil {
 		return entry{}, false
 	}
-	e := entry{at: at, partial: string(fields[2]) == "P"}
+	e := entry{at: at, stream: string(fields[1]), partial: string(fields[2]) == "P"}
 	if len(fields) == 4 {
 		e.text = fields[3]
 	}

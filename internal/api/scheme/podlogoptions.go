@@ -21,6 +21,12 @@ func addQueryConversions(s *runtime.Scheme) error {
 		}); err != nil {
 		return err
 	}
+	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodAttachOptions)(nil),
+		func(a, b interface{}, _ conversion.Scope) error {
+			return podAttachOptionsFromQuery(*a.(*url.Values), b.(*corev1.PodAttachOptions))
+		}); err != nil {
+		return err
+	}
 	if err := s.AddConversionFunc((*url.Values)(nil), (*corev1.PodPortForwardOptions)(nil),
 		func(a, b interface{}, scope conversion.Scope) error {
 			// ?ports=8080&ports=9090 or ?ports=8080,9090, each in 0–65535.
@@ -52,6 +58,20 @@ func addQueryConversions(s *runtime.Scheme) error {
 
 func podExecOptionsFromQuery(q url.Values, o *corev1.PodExecOptions) error {
 	o.Container, o.Command = q.Get("container"), q["command"]
+	for key, dst := range map[string]*bool{"stdin": &o.Stdin, "stdout": &o.Stdout, "stderr": &o.Stderr, "tty": &o.TTY} {
+		if v := q.Get(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return err
+			}
+			*dst = b
+		}
+	}
+	return nil
+}
+
+func podAttachOptionsFromQuery(q url.Values, o *corev1.PodAttachOptions) error {
+	o.Container = q.Get("container")
 	for key, dst := range map[string]*bool{"stdin": &o.Stdin, "stdout": &o.Stdout, "stderr": &o.Stderr, "tty": &o.TTY} {
 		if v := q.Get(key); v != "" {
 			b, err := strconv.ParseBool(v)
