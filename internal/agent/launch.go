@@ -62,7 +62,10 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
-	stdinR, stdin, stdinKeep, err := newStdin(spec)
+	// A pod whose shim predates terminals (protocol 2) runs a tty: true
+	// container as before them, reading a stdin pipe.
+	tty := spec.TTY && st.sandbox.GivesTerminals()
+	stdinR, stdin, stdinKeep, err := newStdin(spec, tty)
 	if err != nil {
 		out.started(nil)
 		if holdEnd != nil {
@@ -78,14 +81,14 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	}
 	run := c.runs
 	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, TermLog: c.termLog,
-		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil, TTY: spec.TTY}
+		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil, TTY: tty}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
 		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
 		Tag: runTag(name, run), Meta: meta.encode(), Keep: keep, Target: target, LogTo: out.logTo, Stdin: stdinR,
-		TTY: spec.TTY,
+		TTY: tty,
 	})
 	out.started(proc)
 	if stdinR != nil {
@@ -110,7 +113,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	}
 	c.runStarted(proc, plan.env, now)
 	c.stdin = stdin
-	if spec.TTY {
+	if tty {
 		if c.stdin, err = terminalOf(proc); err != nil {
 			klog.FromContext(ctx).Error(err, "No terminal for attach", "pod", key, "container", name)
 		}

@@ -34,8 +34,8 @@ type containerStdin struct {
 // closes its end, and the shim cannot be asked to close a descriptor it
 // keeps; a restart of the agent therefore closes such a container's stdin,
 // as the end of its attach session would.
-func newStdin(spec *corev1.Container) (r *os.File, in *containerStdin, keep *os.File, err error) {
-	if spec == nil || !spec.Stdin || spec.TTY { // a terminal is its own stdin (terminalOf)
+func newStdin(spec *corev1.Container, tty bool) (r *os.File, in *containerStdin, keep *os.File, err error) {
+	if spec == nil || !spec.Stdin || tty { // a terminal is its own stdin (terminalOf)
 		return nil, nil, nil, nil
 	}
 	r, w, err := os.Pipe()

@@ -100,6 +100,15 @@ func (s *Sandbox) WritesLogs() bool {
 	return s.shim.version >= 2
 }
 
+// GivesTerminals reports whether the pod's shim gives containers a
+// terminal (ContainerConfig.TTY): one started by an ordo older than
+// protocol 3 does not.
+func (s *Sandbox) GivesTerminals() bool {
+	s.shim.mu.Lock()
+	defer s.shim.mu.Unlock()
+	return s.shim.version >= 3
+}
+
 // Forget drops the shim's record of an exited container run (tag), whose
 // exit the agent has reported.
 func (s *Sandbox) Forget(tag string) { s.shim.forget(tag) }
