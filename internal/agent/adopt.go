@@ -186,6 +186,9 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 	if n := len(ch.Files); m.Stdin && n > 0 {
 		c.stdin = &containerStdin{w: ch.Files[n-1]}
 		ch.Files = ch.Files[:n-1]
+	} else if m.TTY && n > 0 {
+		c.stdin = &containerStdin{w: ch.Files[n-1], tty: true}
+		ch.Files = ch.Files[:n-1]
 	}
 	if m.Creds != nil {
 		c.creds = *m.Creds

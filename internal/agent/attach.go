@@ -112,11 +112,17 @@ func (a *Agent) attach(ctx context.Context, t *attachment, req execRequest, stre
 		stderr = streams[chanStderr]
 	}
 	if req.tty {
-		// No container has a terminal (tty: true is reported unsupported):
-		// its stderr joins stdout, as on a terminal, and sizes are dropped.
+		// A container with a terminal (tty: true) prints everything there,
+		// logged as stdout, and the client's sizes are the terminal's; one
+		// without has its stderr join stdout, as on a terminal, and the
+		// sizes are dropped.
 		stderr = stdout
 		if streams[chanResize] != nil {
-			go func() { _, _ = io.Copy(io.Discard, streams[chanResize]) }()
+			if t.stdin != nil && t.stdin.tty {
+				go resizeFrom(streams[chanResize], t.stdin.w)
+			} else {
+				go func() { _, _ = io.Copy(io.Discard, streams[chanResize]) }()
+			}
 		}
 	}
 	done := func() bool { return isClosed(t.proc.Done()) && isClosed(t.proc.Logged()) }

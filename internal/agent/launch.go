@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
 
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
 	"github.com/ordo-dev/ordo/internal/agent/probe"
@@ -61,7 +62,10 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		c.cannotStart("CreateContainerError", err.Error(), now.Add(configErrorRetry))
 		return false
 	}
-	stdinR, stdin, stdinKeep, err := newStdin(spec)
+	// A pod whose shim predates terminals (protocol 2) runs a tty: true
+	// container as before them, reading a stdin pipe.
+	tty := spec.TTY && st.sandbox.GivesTerminals()
+	stdinR, stdin, stdinKeep, err := newStdin(spec, tty)
 	if err != nil {
 		out.started(nil)
 		if holdEnd != nil {
@@ -78,13 +82,14 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	run := c.runs
 	creds := plan.credentials()
 	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, Creds: &creds, TermLog: c.termLog,
-		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil}
+		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil, TTY: tty}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
 		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
 		Tag: runTag(name, run), Meta: meta.encode(), Keep: keep, Target: target, LogTo: out.logTo, Stdin: stdinR,
+		TTY: tty,
 	})
 	out.started(proc)
 	if stdinR != nil {
@@ -110,6 +115,11 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	c.runStarted(proc, plan.env, now)
 	c.stdin = stdin
 	c.creds = creds
+	if tty {
+		if c.stdin, err = terminalOf(proc); err != nil {
+			klog.FromContext(ctx).Error(err, "No terminal for attach", "pod", key, "container", name)
+		}
+	}
 	a.startWarm(p, st, c, hold)
 	a.startProbes(key, p, st, c, spec, c.env)
 	a.postStart(p, spec, proc, probe.Target{PodIP: a.podIP(p, st), Container: spec, Exec: a.execIn(c)})

@@ -32,6 +32,10 @@ type runMeta struct {
 	// Stdin says the last of the run's kept descriptors is the write end
 	// of its stdin pipe (see newStdin).
 	Stdin bool `json:"stdin,omitempty"`
+	// TTY says the run has a terminal (tty: true), and the last of its
+	// kept descriptors, when there is one, is its master (the shim keeps
+	// it: see runtime.ContainerConfig.TTY).
+	TTY bool `json:"tty,omitempty"`
 }
 
 const runMetaVersion = 1

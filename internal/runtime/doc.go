@@ -20,7 +20,11 @@
 //
 // The shim writes each container run's log (its stdout and stderr pipes,
 // as CRI lines, in the file the agent opened), so what a container prints
-// while no agent runs, or as one is killed, is not lost.
+// while no agent runs, or as one is killed, is not lost. A container with
+// a terminal (tty: true) opens a pty of its own devpts before its exec and
+// sends the master over a console socket (SCM_RIGHTS, as runc's console
+// socket): the shim logs the master as the run's stdout and hands the
+// agent a copy for input and resizes (protocol 3).
 //
 // The shim and the agent speak over the pod's SOCK_SEQPACKET socket
 // (shim.go), one message per request, descriptors passed with SCM_RIGHTS.

@@ -13,7 +13,9 @@ package runtime
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -246,6 +248,7 @@ void ordo_hold(int fd, const char *path, char **argv, char **envp);
 struct ordo_spec {
 	int hold; // a warm runner's hold: serve runs on fd 4 (hold_c.go)
 	int stdin_fd; // the container's stdin pipe (stdin: true), or 0: /dev/null
+	int console_fd; // the socket for its terminal's master (tty: true), or 0: none
 	const char *sandbox, *workdir, *uid, *gid;
 	const char **cgroups;
 	int ncgroups;
@@ -331,6 +334,7 @@ static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
 		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
 		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
 		else if (strcmp(a, "--stdin-fd") == 0) s->stdin_fd = atoi(argv[++i]);
+		else if (strcmp(a, "--console-fd") == 0) s->console_fd = atoi(argv[++i]);
 		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
 		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
 		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
@@ -532,6 +536,50 @@ static void ordo_stdio_owner(const char *uid, const char *gid) {
 	}
 }
 
+// ordo_console gives the process a terminal (tty: true) as runc does with
+// a console socket: a pty of the container's own devpts (so `tty` names
+// /dev/pts/N inside it), whose slave becomes fds 0-2 and the controlling
+// terminal of the process's session, and whose master goes over fd
+// (SCM_RIGHTS) to the shim, which logs what it reads and hands a copy to
+// the agent for attach's input and resizes. The shim started the process
+// as a session leader (ordo_shim_child), so TIOCSCTTY may take the slave.
+static void ordo_console(int fd, const char *uid, const char *gid) {
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0) ordo_fail("open /dev/ptmx: %s%s", strerror(errno), "");
+	int unlock = 0, n = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) != 0 || ioctl(master, TIOCGPTN, &n) != 0)
+		ordo_fail("unlock the terminal: %s%s", strerror(errno), "");
+	char path[64];
+	snprintf(path, sizeof path, "/dev/pts/%d", n);
+	int slave = open(path, O_RDWR | O_NOCTTY);
+	if (slave < 0) ordo_fail("open %s: %s", path, strerror(errno));
+	// The terminal is the container user's, as its pipes are (best effort).
+	if (uid && fchown(slave, (uid_t)atol(uid), gid ? (gid_t)atol(gid) : (gid_t)-1) != 0) {
+	}
+	if (getsid(0) != getpid() && setsid() < 0) ordo_fail("setsid: %s%s", strerror(errno), "");
+	if (ioctl(slave, TIOCSCTTY, 0) != 0) ordo_fail("set the controlling terminal: %s%s", strerror(errno), "");
+	for (int i = 0; i <= 2; i++)
+		if (dup2(slave, i) != i) ordo_fail("terminal: %s%s", strerror(errno), "");
+	if (slave > 2) close(slave);
+	char byte = 'c', ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr h = {0};
+	memset(ctl, 0, sizeof ctl);
+	h.msg_iov = &iov;
+	h.msg_iovlen = 1;
+	h.msg_control = ctl;
+	h.msg_controllen = sizeof ctl;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&h);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(fd, &h, MSG_NOSIGNAL) != 1) ordo_fail("send the terminal: %s%s", strerror(errno), "");
+	close(master);
+	close(fd);
+	setenv("TERM", "xterm", 0); // as the kubelet's runtimes set it for a terminal
+}
+
 // ordo_exec turns the process into a container before the Go runtime starts
 // ("ordo internal-exec ... -- COMMAND"): it joins the sandbox's UTS, IPC and
 // network namespaces and its cgroups, builds the root in its own mount
@@ -557,6 +605,7 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	ordo_root(&s);
 	if (s.workdir && chdir(s.workdir) != 0)
 		ordo_fail("failed to change to working directory \"%s\": %s", s.workdir, strerror(errno));
+	if (s.console_fd > 3) ordo_console(s.console_fd, s.uid, s.gid);
 	// A container with a group or supplementalGroups gets exactly those
 	// groups; one without keeps the agent's.
 	if (s.limit_caps) ordo_drop_bounding(s.caps);
@@ -583,7 +632,7 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	}
 	// Only stdin, stdout and stderr cross into the container.
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(path, s.argv, envp);
+	execve(path, s.argv, s.console_fd > 3 ? environ : envp);
 	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
 }
 

@@ -100,6 +100,15 @@ func (s *Sandbox) WritesLogs() bool {
 	return s.shim.version >= 2
 }
 
+// GivesTerminals reports whether the pod's shim gives containers a
+// terminal (ContainerConfig.TTY): one started by an ordo older than
+// protocol 3 does not.
+func (s *Sandbox) GivesTerminals() bool {
+	s.shim.mu.Lock()
+	defer s.shim.mu.Unlock()
+	return s.shim.version >= 3
+}
+
 // Forget drops the shim's record of an exited container run (tag), whose
 // exit the agent has reported.
 func (s *Sandbox) Forget(tag string) { s.shim.forget(tag) }
@@ -237,6 +246,10 @@ type ContainerConfig struct {
 	// (stdin: true): the container's fd 0 in place of /dev/null. The
 	// caller keeps the write end, and closes Stdin after the start.
 	Stdin *os.File
+	// TTY gives the container a terminal (tty: true) in place of Stdin,
+	// stdout and stderr: its own devpts's pty, whose master the shim logs
+	// as the run's stdout (LogTo is needed) and Process.Console returns.
+	TTY bool
 	// Stdout and Stderr receive the container's output.
 	Stdout, Stderr io.Writer
 	// LogTo, in place of Stdout and Stderr, is the run's log file (open
@@ -336,6 +349,14 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		}
 		defer closeAll(log[1:]) // the shim has its copies
 	}
+	var console *os.File
+	if c.TTY {
+		if console, err = c.consoleSocket(log); err != nil {
+			out.close()
+			return nil, err
+		}
+		defer console.Close() // the container's end; the shim has its copy
+	}
 	status, err := newStatusPipe()
 	if err != nil {
 		out.close()
@@ -350,6 +371,10 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		child = append(child, c.Stdin)
 		args = append(args, "--stdin-fd", strconv.Itoa(len(child)))
 	}
+	if console != nil {
+		child = append(child, console)
+		args = append(args, "--console-fd", strconv.Itoa(len(child)))
+	}
 	flags, pidNS, onExit := c.pidNamespace()
 	tag := c.Tag
 	if tag == "" {
@@ -358,7 +383,7 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	p, err := c.Sandbox.shim.spawn(r.agentBinary(), spawnRequest{
 		tag: tag, cloneFlags: flags, pidNSOf: pidNS,
 		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
-		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta, log: log,
+		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta, log: log, tty: c.TTY,
 		onExit: onExit, drained: out.drained(),
 	})
 	out.close() // the agent's copies of the write ends
@@ -369,6 +394,32 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		return nil, &StartError{Msg: msg}
 	}
 	return p, nil
+}
+
+// consoleSocket checks that a terminal can be given (the shim writes the
+// log and speaks protocol 3) and makes the socket on which the container
+// sends its terminal's master to the shim: the shim's end replaces the
+// stdout pipe's read end in log (the container's end of that pipe is
+// replaced by the terminal), the container's is returned.
+func (c *ContainerConfig) consoleSocket(log []*os.File) (*os.File, error) {
+	c.Sandbox.shim.mu.Lock()
+	version := c.Sandbox.shim.version
+	c.Sandbox.shim.mu.Unlock()
+	switch {
+	case log == nil:
+		return nil, errors.New("a terminal needs the shim to write the log")
+	case version < 3:
+		return nil, fmt.Errorf("the pod's shim does not give terminals (protocol %d)", version)
+	case c.Hold != nil:
+		return nil, errors.New("a warm runner's container cannot have a terminal")
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
+	log[1].Close()
+	log[1] = os.NewFile(uintptr(fds[0]), "console-shim")
+	return os.NewFile(uintptr(fds[1]), "console"), nil
 }
 
 // statusPipe is a start's status pipe: the child gets the write end as
@@ -491,6 +542,49 @@ type Process struct {
 	once    sync.Once
 	drained *sync.WaitGroup // output still being copied, if any
 	logged  chan struct{}   // see Logged; nil when nothing is left to write
+	// consoleSet is closed once console, the run's terminal master
+	// (ContainerConfig.TTY), has come from the shim; nil without one.
+	consoleSet chan struct{}
+	console    *os.File
+}
+
+// setConsole records the terminal master the shim sent, once; it reports
+// whether it took f.
+func (p *Process) setConsole(f *os.File) bool {
+	if p.consoleSet == nil || isClosed(p.consoleSet) {
+		return false
+	}
+	p.console = f
+	close(p.consoleSet)
+	return true
+}
+
+// Console waits for the run's terminal master (ContainerConfig.TTY), into
+// which a terminal's input is written and whose size is set: nil for a
+// run with none, or one that ended before it had one. The caller must not
+// close it.
+func (p *Process) Console() *os.File {
+	if p.consoleSet == nil {
+		return nil
+	}
+	select {
+	case <-p.consoleSet:
+		return p.console
+	case <-p.done:
+	}
+	if isClosed(p.consoleSet) {
+		return p.console
+	}
+	return nil
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // Exit is how a process ended.

@@ -27,7 +27,11 @@ import (
 // before it reads more, so a killed agent loses none of it. Under a
 // protocol 1 shim (a pod an older ordo started) the agent still copies
 // the pipes, whose read ends the shim keeps for it (Sandbox.WritesLogs).
-const shimVersion = 2
+//
+// Protocol 3 gives a run a terminal (ContainerConfig.TTY): the shim logs
+// the terminal's master as the run's stdout and sends the agent a copy
+// ("console"), which it also keeps with the run's descriptors.
+const shimVersion = 3
 
 // shim is the agent's connection to one pod's shim process (shim_c.go),
 // the parent of the pod's sandbox and containers. The shim outlives the
@@ -192,7 +196,10 @@ type spawnRequest struct {
 	keep       []*os.File
 	// log, when set, is the run's log file and its stdout's and stderr's
 	// read ends: the shim writes the log (protocol 2).
-	log     []*os.File
+	log []*os.File
+	// tty says log's stdout is the console socket on which the container
+	// sends its terminal's master (protocol 3).
+	tty     bool
 	meta    []byte
 	onExit  func(pid int)
 	drained *sync.WaitGroup // see Process.drained
@@ -213,7 +220,7 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 		fds = append(fds, int(f.Fd()))
 	}
 	if len(q.log) == 3 {
-		fields = append(fields, "1")
+		fields = append(fields, map[bool]string{false: "1", true: "2"}[q.tty])
 		for _, f := range q.log {
 			fds = append(fds, int(f.Fd()))
 		}
@@ -224,6 +231,9 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 	reply := make(chan spawnReply, 1)
 	p := newProcess(0, q.onExit)
 	p.drained = q.drained
+	if q.tty {
+		p.consoleSet = make(chan struct{})
+	}
 	s.mu.Lock()
 	s.spawns[q.tag] = reply
 	s.procs[q.tag] = p
@@ -367,6 +377,13 @@ func (s *shim) read() {
 			s.mu.Unlock()
 		case len(f) >= 5 && f[0] == "exited":
 			s.exited(f[1], f[3], f[4])
+		case len(f) >= 2 && f[0] == "console" && len(files) > 0:
+			s.mu.Lock()
+			p := s.procs[f[1]]
+			s.mu.Unlock()
+			if p != nil && p.setConsole(files[0]) {
+				files = files[1:]
+			}
 		case len(f) >= 2 && f[0] == "drained":
 			s.logDone(f[1])
 		case len(f) >= 7 && f[0] == "child":

@@ -28,7 +28,13 @@ void ordo_drop_clean_pages(void); // hold_c.go
 // itself (its output pipes' read ends and its log file are passed in
 // place of kept descriptors), says "drained TAG" once all of it is
 // written, and lists DRAINED after META.
-#define ORDO_SHIM_VERSION "2"
+//
+// Protocol 3: LOG "2" is a run with a terminal (tty: true): in place of
+// its stdout's read end comes a socket on which the container sends its
+// terminal's master (ordo_console in exec_c.go). The shim logs the master
+// as the run's stdout, keeps a copy with the record's kept descriptors and
+// sends one to the agent: "console TAG" with the descriptor.
+#define ORDO_SHIM_VERSION "3"
 #define ORDO_SHIM_MAXFDS 8
 
 // ORDO_LOG_MAX is the longest text of one log line, the kubelet's 16 KiB:
@@ -40,6 +46,7 @@ void ordo_drop_clean_pages(void); // hold_c.go
 struct ordo_stream {
 	int fd; // the pipe's read end, -1 once it reached its end
 	const char *name;
+	int console; // fd is the console socket, until the terminal's master comes
 	char *buf; // a line not yet complete, ORDO_LOG_MAX bytes
 	size_t len;
 };
@@ -210,7 +217,10 @@ static void ordo_shim_child(const char *path, char **argv, char **envp, int *fds
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	setpgid(0, 0);
+	// A session of its own (so also its own process group, which the
+	// shim kills): a container with a terminal makes it its controlling
+	// one, which only a session leader may.
+	setsid();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != shim && getppid() != 0) _exit(137); // the shim died before the signal was armed
 	int moved[ORDO_SHIM_MAXFDS];
@@ -294,8 +304,10 @@ static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 	k->logfd = k->out[0].fd = k->out[1].fd = -1;
 	for (int i = 0; i < nchild; i++) close(fds[i]);
 	int kept = nchild;
-	if (nf > 9 + argc + envc && strcmp(f[9 + argc + envc], "1") == 0 && nfds - nchild >= 3) {
+	const char *log = nf > 9 + argc + envc ? f[9 + argc + envc] : "0";
+	if ((strcmp(log, "1") == 0 || strcmp(log, "2") == 0) && nfds - nchild >= 3) {
 		k->logfd = fds[nchild];
+		k->out[0].console = strcmp(log, "2") == 0;
 		for (int i = 0; i < 2; i++) {
 			k->out[i].fd = fds[nchild + 1 + i];
 			k->out[i].name = i == 0 ? "stdout" : "stderr";
@@ -359,7 +371,7 @@ static void ordo_shim_exit(void) {
 	}
 	for (int i = 0; i < nkids; i++) // what the pipes still hold goes to the logs
 		for (int j = 0; j < 2; j++)
-			while (kids[i].out[j].fd >= 0 && ordo_stream_read(kids[i].logfd, &kids[i].out[j]) > 0) {
+			while (kids[i].out[j].fd >= 0 && !kids[i].out[j].console && ordo_stream_read(kids[i].logfd, &kids[i].out[j]) > 0) {
 			}
 	_exit(0);
 }
@@ -373,12 +385,46 @@ static void ordo_kid_gc(void) {
 	}
 }
 
+// ordo_kid_console receives a run's terminal master on its console socket:
+// from then on the master is the run's stdout, a copy is kept for the
+// next agent and one goes to this one. A socket that ends with none (the
+// start failed) ends the stream.
+static void ordo_kid_console(struct ordo_kid *k) {
+	struct ordo_stream *s = &k->out[0];
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr h = {0};
+	h.msg_iov = &iov;
+	h.msg_iovlen = 1;
+	h.msg_control = ctl;
+	h.msg_controllen = sizeof ctl;
+	ssize_t n = recvmsg(s->fd, &h, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+	int master = -1;
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&h) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(c), sizeof(int));
+	close(s->fd);
+	s->fd = master;
+	s->console = 0;
+	if (master < 0) return;
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	int agent = fcntl(master, F_DUPFD_CLOEXEC, 0);
+	if (agent < 0) return;
+	if (k->nkeep < ORDO_SHIM_MAXFDS) k->keep[k->nkeep++] = fcntl(master, F_DUPFD_CLOEXEC, 0);
+	struct ordo_msg m = {0};
+	ordo_msg_add(&m, "console");
+	ordo_msg_add(&m, k->tag);
+	ordo_shim_send(&m, &agent, 1);
+	close(agent);
+}
+
 // ordo_kid_logs copies what a run's pipes hold (those poll found ready,
 // ready[0] and ready[1]) into its log; once both have ended it closes the
 // log and tells the agent "drained TAG".
 static void ordo_kid_logs(struct ordo_kid *k, const int *ready) {
-	for (int j = 0; j < 2; j++)
-		if (ready[j] && k->out[j].fd >= 0) ordo_stream_read(k->logfd, &k->out[j]);
+	if (ready[0] && k->out[0].console) ordo_kid_console(k);
+	else if (ready[0] && k->out[0].fd >= 0) ordo_stream_read(k->logfd, &k->out[0]);
+	if (ready[1] && k->out[1].fd >= 0) ordo_stream_read(k->logfd, &k->out[1]);
 	if (k->logfd < 0 || k->out[0].fd >= 0 || k->out[1].fd >= 0) return;
 	close(k->logfd);
 	k->logfd = -1;

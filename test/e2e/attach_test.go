@@ -246,3 +246,48 @@ func TestKubectlAttachAfterTheAgentRestarts(t *testing.T) {
 		t.Errorf("the container's stdin closed across the restart:\n%s", got)
 	}
 }
+
+// TestKubectlRunWithATerminal: kubectl run -it gives the container a
+// terminal (tty: true): `tty` names one of the container's own
+// /dev/pts, and kubectl's terminal size reaches it.
+func TestKubectlRunWithATerminal(t *testing.T) {
+	c, _ := startAttachCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Bin, "kubectl", "run", "-it", "--rm", "--restart=Never", "--image=busybox", "tt",
+		"--", "sh", "-c", `read l; tty; [ -t 0 ] && echo "stdin is a terminal"; while [ "$(stty size)" = "0 0" ]; do sleep 0.1; done; stty size`)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig())
+	term, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 33, Cols: 111})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	var out strings.Builder
+	done := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		typed := false
+		for {
+			n, err := term.Read(buf)
+			out.Write(buf[:n])
+			if !typed && strings.Contains(out.String(), "If you don't see a command prompt") {
+				typed = true
+				_, _ = term.Write([]byte("go\n"))
+			}
+			if err != nil {
+				close(done)
+				return
+			}
+		}
+	}()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("kubectl run -it: %v", err)
+	}
+	term.Close()
+	<-done
+	for _, want := range []string{"/dev/pts/0", "stdin is a terminal", "33 111"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("want %q on the terminal:\n%s", want, out.String())
+		}
+	}
+}

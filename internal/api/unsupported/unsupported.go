@@ -95,7 +95,6 @@ func container(c *corev1.Container, init bool) []string {
 	// implemented.
 	add(c.RestartPolicy != nil && !init, "restartPolicy")
 	add(len(c.RestartPolicyRules) > 0, "restartPolicyRules")
-	add(c.TTY, "tty")
 	add(len(c.VolumeDevices) > 0, "volumeDevices")
 	add(len(c.ResizePolicy) > 0, "resizePolicy")
 	add(c.Lifecycle != nil && c.Lifecycle.StopSignal != nil, "lifecycle.stopSignal")
