@@ -31,6 +31,7 @@ import (
 	"k8s.io/apiserver/pkg/util/compatibility"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
@@ -96,6 +97,10 @@ func New(c Config) (*Server, error) {
 	// Job that was 3% of the server's CPU, spent compressing bytes that
 	// never leave the machine.
 	cfg.LoopbackClientConfig.DisableCompression = true
+	// Deprecation warnings (v1 Endpoints, which the kubernetes Service
+	// loop keeps every 10 s) are for users; on the server's own loopback
+	// they only fill its log.
+	cfg.LoopbackClientConfig.WarningHandler = rest.NoWarnings{}
 	if err := applyStorage(cfg, c.Scheme, c); err != nil {
 		return nil, err
 	}

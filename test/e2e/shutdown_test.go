@@ -85,6 +85,12 @@ spec:
 	if len(bad) > 0 {
 		t.Errorf("after the stop signal the server logged %d error lines:\n%s", len(bad), strings.Join(bad, "\n"))
 	}
+	// The server's own clients (the kubernetes Service loop keeps a v1
+	// Endpoints) must not log the API's deprecation warnings, meant for
+	// users, every time they write.
+	if strings.Contains(log, "is deprecated") {
+		t.Errorf("the server logged an API deprecation warning to itself:\n%s", log)
+	}
 }
 
 type writerFunc func([]byte) (int, error)
