@@ -67,3 +67,24 @@ spec:
 		t.Errorf("the debugger does not see app's processes:\n%s", got)
 	}
 }
+
+// TestKubectlDebugDocumentationExample runs the kubectl debug example of
+// Kubernetes' documentation ("Debugging with an ephemeral debug
+// container") as written: a pod of registry.k8s.io/pause:3.1, then a
+// busybox debugger targeting it, which sees /pause as its PID 1. The pause
+// image needs nothing but the host's /bin/sh (no e2e images).
+func TestKubectlDebugDocumentationExample(t *testing.T) {
+	c, cs, _ := startWithAgent(t)
+	ctx := context.Background()
+	c.Run("run", "ephemeral-demo", "--image=registry.k8s.io/pause:3.1", "--restart=Never")
+	c.Run("wait", "--for=condition=Ready", "pod/ephemeral-demo", "--timeout=60s")
+	c.Run("debug", "ephemeral-demo", "--image=busybox:1.28", "-c", "debugger", "--target=ephemeral-demo", "--",
+		"sh", "-c", `echo "pid1=$(tr '\0' ' ' </proc/1/cmdline)"`)
+	waitFor(t, func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, "ephemeral-demo", metav1.GetOptions{})
+		return err == nil && len(p.Status.EphemeralContainerStatuses) == 1 && p.Status.EphemeralContainerStatuses[0].State.Terminated != nil
+	}, "the ephemeral container finished")
+	if got := c.Run("logs", "ephemeral-demo", "-c", "debugger"); !strings.Contains(got, "pid1=/bin/sh /pause") {
+		t.Errorf("the debugger does not see the pause process as PID 1:\n%s", got)
+	}
+}
