@@ -52,7 +52,7 @@ trap 'rc=130; exit' INT TERM
 go test -race -p 1 -count=1 -timeout 20m ./internal/... > >(sed -u 's/^/race: /') 2>&1 &
 race=$!
 if pkgs=$(go list ./... | grep -v '/internal/'); then
-  go test -count=1 -timeout 30m $pkgs || rc=1
+  go test -count=1 -timeout 45m $pkgs || rc=1
 else
   rc=1
 fi

@@ -262,3 +262,37 @@ func TestImageConfigStaysWithACommand(t *testing.T) {
 		t.Errorf("a relative workingDir: %v", err)
 	}
 }
+
+// TestKubectlImagesRunOrdosKubectl: a kubectl image (seed 004's
+// dotbalo/kubectl, bitnami/kubectl, registry.k8s.io/kubectl) gets the
+// running ordo binary, kubectl when invoked by that name, at the paths
+// those images keep kubectl.
+func TestKubectlImagesRunOrdosKubectl(t *testing.T) {
+	tab, err := Load("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, image := range []string{"registry.cn-beijing.aliyuncs.com/dotbalo/kubectl:latest", "bitnami/kubectl:1.31", "registry.k8s.io/kubectl:v1.37.2"} {
+		start, err := tab.Resolve(image, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", image, err)
+		}
+		if len(start.Argv) != 1 || start.Argv[0] != "kubectl" {
+			t.Errorf("%s runs %q, want kubectl", image, start.Argv)
+		}
+		want := map[string]bool{"/usr/local/bin/kubectl": true, "/opt/bitnami/kubectl/bin/kubectl": true}
+		for _, f := range start.Files {
+			if f.Host != self {
+				t.Errorf("%s: %s comes from %s, want the running binary %s", image, f.Container, f.Host, self)
+			}
+			delete(want, f.Container)
+		}
+		if len(want) > 0 {
+			t.Errorf("%s lacks %v", image, want)
+		}
+	}
+}

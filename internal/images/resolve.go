@@ -97,12 +97,16 @@ func (t *Table) copies(e *Entry) []File {
 	return t.hostFiles(e.Copies)
 }
 
-// hostFiles resolves "builtin:" sources to the installed files.
+// hostFiles resolves "builtin:" sources to the installed files, and
+// "ordo:kubectl" to the running ordo binary (kubectl when invoked as
+// kubectl).
 func (t *Table) hostFiles(m map[string]string) []File {
 	var out []File
 	for target, source := range m {
 		if name, ok := strings.CutPrefix(source, "builtin:"); ok {
 			source = filepath.Join(t.builtinDir, name)
+		} else if source == "ordo:kubectl" && t.self != "" {
+			source = t.self
 		}
 		out = append(out, File{Host: source, Container: target})
 	}

@@ -47,6 +47,8 @@ type Table struct {
 	Sources []string
 	// builtinDir is where the shipped scripts were written (Install).
 	builtinDir string
+	// self is the running ordo binary, where "ordo:kubectl" files point.
+	self string
 }
 
 // Builtin is the built-in table alone.
@@ -155,6 +157,10 @@ func (t *Table) install(dir string) error {
 		}
 	}
 	t.builtinDir = dir
+	// ordo invoked as kubectl is kubectl: kubectl images get it.
+	if self, err := os.Executable(); err == nil {
+		t.self = self
+	}
 	return nil
 }
 

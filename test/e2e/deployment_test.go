@@ -109,8 +109,8 @@ func deploymentPodsOf(t *testing.T, cs kubernetes.Interface, selector string) []
 }
 
 // TestSeed004RestartCronJobReplacesTheDeploymentsPods: seed 004's restart
-// CronJob (its command mended, and ordo's kubectl standing in for the
-// image's), run by hand with kubectl create job --from, restarts the
+// CronJob (its command's YAML mended, and ordo's kubectl standing in for
+// the image's, as the image table gives kubectl images), run by hand with kubectl create job --from, restarts the
 // Deployment under the RBAC the seed grants, and every pod is replaced.
 func TestSeed004RestartCronJobReplacesTheDeploymentsPods(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
@@ -139,7 +139,7 @@ spec:
           containers:
           - name: restart
             image: registry.cn-beijing.aliyuncs.com/dotbalo/kubectl:latest
-            command: ['`+c.Bin+`', kubectl, rollout, restart, deploy, mysql, -n, default]
+            command: [/bin/bash, -c, kubectl rollout restart deploy mysql -n default]
 `, "apply", "-f", "-")
 	c.Run("create", "job", "--from=cronjob/default-restart", "manual", "-n", "cronjob")
 	c.Run("wait", "--for=condition=Complete", "job/manual", "-n", "cronjob", "--timeout=120s")

@@ -45,8 +45,8 @@ spec:
 		t.Fatalf("the API through the kubernetes Service's ClusterIP: %v", err)
 	}
 
-	// A pod's kubectl (here ordo's, as a container image would bring its
-	// own) uses the token volume the ServiceAccount admission mounted, and
+	// A pod's kubectl (the image table gives kubectl images ordo's own)
+	// uses the token volume the ServiceAccount admission mounted, and
 	// RBAC applies to it as to any service account.
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -57,8 +57,8 @@ spec:
   - name: c
     image: bitnami/kubectl
     command: [sh, -c, 'ls /var/run/secrets/kubernetes.io/serviceaccount; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo;
-      `+c.Bin+` kubectl auth whoami -o jsonpath={.status.userInfo.username}; echo;
-      `+c.Bin+` kubectl get pods 2>&1 | grep -o Forbidden']
+      kubectl auth whoami -o jsonpath={.status.userInfo.username}; echo;
+      kubectl get pods 2>&1 | grep -o Forbidden']
 `, "apply", "-f", "-")
 	waitFor(t, func() bool {
 		return c.Run("get", "pod", "whoami", "-o", "jsonpath={.status.phase}") == "Succeeded"
