@@ -5,6 +5,11 @@
 package tools
 
 import (
+	_ "github.com/google/go-containerregistry/pkg/registry"
+	_ "github.com/google/go-containerregistry/pkg/v1/layout"
+	_ "github.com/google/go-containerregistry/pkg/v1/remote"
+	_ "github.com/google/go-containerregistry/pkg/v1/tarball"
+	_ "github.com/klauspost/compress/zstd"
 	_ "github.com/robfig/cron/v3"
 	_ "github.com/spf13/cobra"
 	_ "github.com/vishvananda/netlink"
