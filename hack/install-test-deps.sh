@@ -29,6 +29,9 @@ command -v nslookup >/dev/null || need+=(bind9-dnsutils)
 # TestContainerCapabilities runs ip, TestPodSysctls /bin/sysctl.
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/sbin/sysctl ] || need+=(procps)
+# Image tests (internal/image, test/e2e) build their images from Debian's
+# statically linked busybox, so a pod's root has nothing of the host's.
+[ -x /bin/busybox ] || need+=(busybox-static)
 # --conformance: the tools of the agnhost e2e image that Kubernetes'
 # conformance tests run in its pods (hack/conformance.sh), from the host.
 if [ "${1:-}" = --conformance ]; then
