@@ -42,6 +42,22 @@ func (a *Agent) writeEtcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, err
 	return mounts, nil
 }
 
+// writeFile writes a file whole, through a temporary file and a rename, so
+// a container reading it never sees half of it.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 // hostsFile is the kubelet's managed hosts file: localhost entries, the pod's
 // own name (fully qualified under its subdomain when it has one), and
 // hostAliases.

@@ -11,13 +11,14 @@ import (
 	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
-// prepareMounts prepares the pod's volumes and /etc files once; each
-// container's volumeMounts are then mapped onto them (containerMounts).
+// prepareMounts prepares the pod's volumes (package volume) and /etc files
+// once; each container's volumeMounts are then mapped onto them
+// (volume.ContainerMounts, in planStart).
 func (a *Agent) prepareMounts(ctx context.Context, p *corev1.Pod, st *pod) error {
 	if st.volumes != nil {
 		return nil
 	}
-	vols, err := a.prepareVolumes(ctx, p)
+	vols, err := a.volumes.Prepare(ctx, p)
 	if err != nil {
 		return err
 	}
