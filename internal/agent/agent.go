@@ -123,6 +123,8 @@ type Agent struct {
 	// volumes prepares the pods' volumes and keeps their API-data volumes
 	// up to date (package volume).
 	volumes *volume.Manager
+	// sandboxes starts, adopts and stops the pods' sandboxes (sandbox.go).
+	sandboxes *sandboxes
 }
 
 // New returns an agent; Run starts it.
@@ -155,6 +157,15 @@ func New(c Config) *Agent {
 		SyncFrequency: c.SyncFrequency,
 		Clock:         c.Clock,
 	})
+	a.sandboxes = &sandboxes{
+		runtime:    c.Runtime,
+		network:    c.Network,
+		hostPorts:  c.HostPorts,
+		clusterDNS: c.ClusterDNS,
+		resolvConf: c.ResolvConf,
+		podDir:     a.podDir,
+		log:        a.log,
+	}
 	return a
 }
 
