@@ -68,7 +68,7 @@ func (a *Agent) findShims() map[string]*adoption {
 			}
 			continue
 		}
-		sb, children, err := a.cfg.Runtime.AdoptSandbox(a.sandboxConfigOf(p))
+		sb, children, err := a.sandboxes.find(p)
 		if err != nil {
 			a.log("cannot adopt pod %s/%s: %v", p.Namespace, p.Name, err)
 			continue
@@ -94,11 +94,7 @@ func (a *Agent) sweepAllBut(adopted map[string]*adoption) {
 			return uids[uid]
 		})
 	}
-	if a.cfg.Network != nil {
-		if err := a.cfg.Network.Sweep(uids); err != nil {
-			a.log("sweep pod network: %v", err)
-		}
-	}
+	a.sandboxes.sweepNetwork(uids)
 }
 
 // takeAdoption returns and forgets what key's shim handed back, if any,
@@ -121,20 +117,17 @@ func (a *Agent) adopted() {
 // the pod's shim. On failure it ends the shim and leaves st as restore
 // made it: the pod's runs are reported lost.
 func (a *Agent) adoptPod(key string, p *corev1.Pod, st *pod, ad *adoption) {
-	if !p.Spec.HostNetwork && a.cfg.Network != nil {
-		ip, err := a.cfg.Network.Setup(string(p.UID), ad.sandbox.PID())
-		if err != nil {
-			a.log("cannot adopt pod %s: %v", key, err)
-			for _, ch := range ad.children {
-				closeFiles(ch.Files)
-			}
-			ad.sandbox.Stop()
-			return
+	ip, err := a.sandboxes.reconnect(p, ad.sandbox)
+	if err != nil {
+		a.log("cannot adopt pod %s: %v", key, err)
+		for _, ch := range ad.children {
+			closeFiles(ch.Files)
 		}
-		st.ip = ip.String()
-		if err := a.publishHostPorts(p, st.ip); err != nil {
-			a.log("pod %s: host ports: %v", key, err)
-		}
+		ad.sandbox.Stop()
+		return
+	}
+	if ip != "" {
+		st.ip = ip
 	}
 	st.sandbox = ad.sandbox
 	st.lostToRestart, st.lostIP = false, ""

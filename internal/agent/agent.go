@@ -14,6 +14,8 @@ import (
 	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/network/hostport"
 	"github.com/ordo-dev/ordo/internal/runtime"
+	"github.com/ordo-dev/ordo/internal/volume"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/informers"
@@ -118,7 +120,11 @@ type Agent struct {
 	started  time.Time
 	adopting int
 
-	tokens tokenCache // pods' service-account tokens
+	// volumes prepares the pods' volumes and keeps their API-data volumes
+	// up to date (package volume).
+	volumes *volume.Manager
+	// sandboxes starts, adopts and stops the pods' sandboxes (sandbox.go).
+	sandboxes *sandboxes
 }
 
 // New returns an agent; Run starts it.
@@ -138,11 +144,29 @@ func New(c Config) *Agent {
 	if c.MaxPods == 0 {
 		c.MaxPods = DefaultMaxPods
 	}
-	return &Agent{
+	a := &Agent{
 		cfg:   c,
 		queue: queue.New[string]("agent", c.Clock),
 		state: map[string]*pod{},
 	}
+	a.volumes = volume.New(volume.Config{
+		Client:        c.Client,
+		PodDir:        a.podDir,
+		Allocatable:   func() corev1.ResourceList { return a.nodeStatus().Allocatable },
+		MemTotal:      memTotal,
+		SyncFrequency: c.SyncFrequency,
+		Clock:         c.Clock,
+	})
+	a.sandboxes = &sandboxes{
+		runtime:    c.Runtime,
+		network:    c.Network,
+		hostPorts:  c.HostPorts,
+		clusterDNS: c.ClusterDNS,
+		resolvConf: c.ResolvConf,
+		podDir:     a.podDir,
+		log:        a.log,
+	}
+	return a
 }
 
 // Run registers the node, keeps its lease, and runs its pods until ctx is

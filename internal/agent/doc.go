@@ -11,12 +11,16 @@
 //	startplan.go    what a start needs: argv, env, mounts, user (pure)
 //	transitions.go  the container record's changes: cannot start, run
 //	                started, start failed, run exited, back-off (pure)
-//	launch.go       the I/O around them: sandbox, volumes, env sources,
-//	                log pipes, cgroups, the runtime, probes, events
+//	launch.go       the I/O around them: sandbox and volumes (setup.go),
+//	                env sources, log pipes, cgroups, the runtime, probes,
+//	                events
 //	exit.go         a run's exit, recorded through runExited
 //
-// and the helpers live in files named for what they hold: sandbox.go,
-// stop.go, logfiles.go, cgroups.go, envsources.go, volumes.go.
+// and the helpers live in files named for what they hold: setup.go and
+// sandbox.go (the pod's sandbox, /etc files and volumes before its first
+// container), stop.go, logfiles.go, cgroups.go, envsources.go. Volumes are
+// package volume's (a volume.Manager). README.md maps the files onto the
+// flow sync → sandbox → volumes → start plan → runtime.
 //
 // The container lifecycle, per container:
 //

@@ -13,23 +13,23 @@ import (
 // clusterDomain is Kubernetes' default cluster domain.
 const clusterDomain = "cluster.local"
 
-// writeEtcFiles writes the pod's /etc/hosts, /etc/hostname and
+// etcFiles writes the pod's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf into its directory and returns them as mounts. Pods on
 // the host network see the host's own files, as in Kubernetes, except for
 // a resolv.conf their dnsPolicy or dnsConfig asks for.
-func (a *Agent) writeEtcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, error) {
+func (s *sandboxes) etcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, error) {
 	names := []string{"hosts", "hostname", "resolv.conf"}
 	if p.Spec.HostNetwork {
-		if !managesHostNetworkResolvConf(p, a.cfg.ClusterDNS) {
+		if !managesHostNetworkResolvConf(p, s.clusterDNS) {
 			return nil, nil
 		}
 		names = []string{"resolv.conf"}
 	}
-	dir := filepath.Join(a.podDir(p), "etc")
+	dir := filepath.Join(s.podDir(p), "etc")
 	files := map[string]string{
 		"hosts":       hostsFile(p, podIP),
 		"hostname":    hostname(p) + "\n",
-		"resolv.conf": a.resolvConf(p),
+		"resolv.conf": s.podResolvConf(p),
 	}
 	var mounts []runtime.Mount
 	for _, name := range names {
@@ -40,6 +40,22 @@ func (a *Agent) writeEtcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, err
 		mounts = append(mounts, runtime.Mount{Source: path, Target: "/etc/" + name})
 	}
 	return mounts, nil
+}
+
+// writeFile writes a file whole, through a temporary file and a rename, so
+// a container reading it never sees half of it.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // hostsFile is the kubelet's managed hosts file: localhost entries, the pod's
@@ -64,12 +80,12 @@ func hostsFile(p *corev1.Pod, podIP string) string {
 	return b.String()
 }
 
-// resolvConf is the pod's /etc/resolv.conf (see podResolver), from the
+// podResolvConf is the pod's /etc/resolv.conf (see podResolver), from the
 // node's resolv.conf (the kubelet's --resolv-conf) and cluster DNS address.
-func (a *Agent) resolvConf(p *corev1.Pod) string {
-	host, err := os.ReadFile(a.cfg.ResolvConf)
+func (s *sandboxes) podResolvConf(p *corev1.Pod) string {
+	host, err := os.ReadFile(s.resolvConf)
 	if err != nil && !os.IsNotExist(err) {
-		a.log("read %s: %v", a.cfg.ResolvConf, err)
+		s.log("read %s: %v", s.resolvConf, err)
 	}
-	return podResolver(p, parseResolvConf(host), a.cfg.ClusterDNS).String()
+	return podResolver(p, parseResolvConf(host), s.clusterDNS).String()
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ordo-dev/ordo/internal/volume"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -27,12 +28,12 @@ func podDirName(namespace, name string, uid types.UID) string {
 	return namespace + "_" + name + "_" + string(uid)
 }
 
-// dropPod removes what the agent keeps for a pod that is gone: its tokens
-// and its directory (tmpfs mounts first).
+// dropPod removes what the agent keeps for a pod that is gone: its volume
+// manager's state (tokens) and its directory (tmpfs mounts first).
 func (a *Agent) dropPod(namespace, name string, uid types.UID) {
-	a.tokens.forget(uid)
+	a.volumes.Forget(uid)
 	dir := filepath.Join(a.podsDir(), podDirName(namespace, name, uid))
-	if err := removePodDir(dir); err != nil {
+	if err := volume.RemovePodDir(dir); err != nil {
 		a.log("remove %s: %v", dir, err)
 	}
 }
@@ -59,7 +60,7 @@ func (a *Agent) sweepPodDirs() {
 			continue
 		}
 		dir := filepath.Join(a.podsDir(), e.Name())
-		if err := removePodDir(dir); err != nil {
+		if err := volume.RemovePodDir(dir); err != nil {
 			a.log("sweep %s: %v", dir, err)
 		}
 	}
@@ -72,7 +73,7 @@ func (a *Agent) releaseMemoryVolumes(p *corev1.Pod, st *pod) {
 		return
 	}
 	st.memoryReleased = true
-	if err := unmountUnder(filepath.Join(a.podDir(p), "volumes")); err != nil {
+	if err := a.volumes.Release(p); err != nil {
 		a.log("release memory volumes of %s/%s: %v", p.Namespace, p.Name, err)
 	}
 }
@@ -80,7 +81,7 @@ func (a *Agent) releaseMemoryVolumes(p *corev1.Pod, st *pod) {
 // unmountPodVolumes unmounts every pod's tmpfs volumes when the agent stops:
 // their pods have been stopped, and a restarted agent mounts them afresh.
 func (a *Agent) unmountPodVolumes() {
-	if err := unmountUnder(a.podsDir()); err != nil {
+	if err := volume.UnmountUnder(a.podsDir()); err != nil {
 		a.log("unmount pod volumes: %v", err)
 	}
 }

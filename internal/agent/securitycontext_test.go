@@ -82,3 +82,14 @@ func fmtMask(m *uint64) string {
 	}
 	return fmt.Sprintf("%x", *m)
 }
+
+func TestFSGroupIsASupplementalGroup(t *testing.T) {
+	p := &corev1.Pod{Spec: corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{SupplementalGroups: []int64{5, 7}, FSGroup: ptr.To[int64](7)}}}
+	if got := supplementalGroups(p); len(got) != 2 {
+		t.Errorf("groups %v: fsGroup already listed is not added twice", got)
+	}
+	p.Spec.SecurityContext.FSGroup = ptr.To[int64](9)
+	if got := supplementalGroups(p); len(got) != 3 || got[2] != 9 {
+		t.Errorf("groups %v, want fsGroup 9 added", got)
+	}
+}

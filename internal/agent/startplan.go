@@ -11,6 +11,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
 	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/runtime"
+	"github.com/ordo-dev/ordo/internal/volume"
 )
 
 // configErrorRetry is how soon a container whose configuration could not be
@@ -68,7 +69,7 @@ type startPlan struct {
 func planStart(in startInput) (startPlan, error) {
 	p, spec := in.pod, in.spec
 	// After the environment: subPathExpr expands from it.
-	mounts, err := containerMounts(p, spec, in.volumes, in.etcMounts, in.resolved.Env)
+	mounts, err := volume.ContainerMounts(p, spec, in.volumes, in.etcMounts, in.resolved.Env)
 	if err != nil {
 		return startPlan{}, err
 	}

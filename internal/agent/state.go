@@ -77,8 +77,6 @@ type pod struct {
 	ip             string            // the pod's own IP; empty on the host network
 	volumes        map[string]string // volume name → host path, once prepared
 	etcMounts      []runtime.Mount   // the pod's /etc/hosts, hostname, resolv.conf
-	volumesSynced  time.Time         // last refresh of configMap/secret volumes
-	volumesMeta    string            // the labels and annotations the downwardAPI files show
 	memoryReleased bool              // tmpfs volumes unmounted: the pod has finished
 	// warm is a warm runner pod's slot loop (warmrunner.go).
 	warm          *warm.Handle

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/volume"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,8 +36,12 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 		d = plan(p, st, a.cfg.Clock.Now())
 	}
 	requeue := a.apply(ctx, p, st, d)
-	if st.volumes != nil && st.anyRunning() && hasLiveVolumes(p) && p.DeletionTimestamp == nil {
-		if after := a.syncLiveVolumes(ctx, p, st); requeue == 0 || after < requeue {
+	if st.volumes != nil && st.anyRunning() && volume.HasLive(p) && p.DeletionTimestamp == nil {
+		after, failed := a.volumes.Refresh(ctx, p)
+		for _, err := range failed {
+			a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
+		}
+		if requeue == 0 || after < requeue {
 			requeue = after
 		}
 	}

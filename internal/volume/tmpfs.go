@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"bufio"
@@ -134,9 +134,9 @@ func isOctal(s string) bool {
 	return true
 }
 
-// unmountUnder unmounts everything mounted at dir or below it. A busy mount
+// UnmountUnder unmounts everything mounted at dir or below it. A busy mount
 // is detached (it goes once the last user lets go).
-func unmountUnder(dir string) error {
+func UnmountUnder(dir string) error {
 	mounts, err := mountsUnder(dir)
 	if err != nil {
 		return err
@@ -154,11 +154,12 @@ func unmountUnder(dir string) error {
 	return errors.Join(errs...)
 }
 
-// removePodDir unmounts the pod's memory volumes and deletes its directory.
+// RemovePodDir unmounts the pod's memory volumes and deletes its directory
+// (all of it, whatever else the caller keeps there).
 // If something stays mounted the directory is kept: deleting through a
 // mount would delete what it shows.
-func removePodDir(dir string) error {
-	if err := unmountUnder(dir); err != nil {
+func RemovePodDir(dir string) error {
+	if err := UnmountUnder(dir); err != nil {
 		return err
 	}
 	if left, err := mountsUnder(dir); err != nil || len(left) > 0 {
@@ -205,9 +206,4 @@ func podMemoryLimit(p *corev1.Pod) int64 {
 		sum = max(sum, v)
 	}
 	return sum
-}
-
-// volumeDir is where a pod's volume lives on the node.
-func (a *Agent) volumeDir(p *corev1.Pod, name string) string {
-	return filepath.Join(a.podDir(p), "volumes", name)
 }

@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"context"
@@ -136,7 +136,7 @@ func (r *tokenReactor) react(action clienttesting.Action) (bool, runtime.Object,
 	return true, req, nil
 }
 
-func newVolumeTestAgent(t *testing.T, objects ...runtime.Object) (*Agent, *tokenReactor) {
+func newTestManager(t *testing.T, objects ...runtime.Object) (*Manager, *tokenReactor) {
 	t.Helper()
 	clock := clocktesting.NewFakeClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	client := fake.NewSimpleClientset(objects...)
@@ -147,7 +147,8 @@ func newVolumeTestAgent(t *testing.T, objects ...runtime.Object) (*Agent, *token
 		}
 		return r.react(action)
 	})
-	return New(Config{Client: client, Clock: clock, DataDir: t.TempDir(), NodeName: "n1"}), r
+	pods := t.TempDir()
+	return New(Config{Client: client, Clock: clock, PodDir: func(p *corev1.Pod) string { return filepath.Join(pods, string(p.UID)) }}), r
 }
 
 func projectedPod() *corev1.Pod {
@@ -158,7 +159,7 @@ func projectedPod() *corev1.Pod {
 }
 
 func TestProjectedPayloadGathersEverySource(t *testing.T) {
-	a, tokens := newVolumeTestAgent(t,
+	a, tokens := newTestManager(t,
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns1", Name: "cfg"}, Data: map[string]string{"ca.crt": "CA"}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns1", Name: "creds"}, Data: map[string][]byte{"password": []byte("hunter2")}})
 	src := &corev1.ProjectedVolumeSource{DefaultMode: ptr.To[int32](0o440), Sources: []corev1.VolumeProjection{
@@ -193,7 +194,7 @@ func TestProjectedPayloadGathersEverySource(t *testing.T) {
 }
 
 func TestProjectedVolumeNamesUnsupportedAndFailingSources(t *testing.T) {
-	a, _ := newVolumeTestAgent(t)
+	a, _ := newTestManager(t)
 	src := &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
 		{ClusterTrustBundle: &corev1.ClusterTrustBundleProjection{Name: ptr.To("bundle"), Path: "ca.pem"}},
 		{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "missing"}}},
@@ -205,7 +206,7 @@ func TestProjectedVolumeNamesUnsupportedAndFailingSources(t *testing.T) {
 }
 
 func TestTokensRenewAfter80PercentOfTheirLife(t *testing.T) {
-	a, tokens := newVolumeTestAgent(t)
+	a, tokens := newTestManager(t)
 	clock := tokens.clock
 	p := projectedPod()
 	src := &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To[int64](1000)}

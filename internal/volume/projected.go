@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 // the kubelet does: each source with the volume's defaultMode unless its
 // items say otherwise. Every source is tried, so the FailedMount event names
 // every one that failed.
-func (a *Agent) projectedPayload(ctx context.Context, p *corev1.Pod, src *corev1.ProjectedVolumeSource) (payload, error) {
+func (m *Manager) projectedPayload(ctx context.Context, p *corev1.Pod, src *corev1.ProjectedVolumeSource) (payload, error) {
 	out := payload{}
 	var errs []error
 	for i := range src.Sources {
-		part, err := a.projectionPayload(ctx, p, &src.Sources[i], src.DefaultMode)
+		part, err := m.projectionPayload(ctx, p, &src.Sources[i], src.DefaultMode)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -32,16 +32,16 @@ func (a *Agent) projectedPayload(ctx context.Context, p *corev1.Pod, src *corev1
 
 // projectionPayload is one source of a projected volume. Sources ordo cannot
 // provide fail the volume, naming the source, rather than being left out.
-func (a *Agent) projectionPayload(ctx context.Context, p *corev1.Pod, s *corev1.VolumeProjection, mode *int32) (payload, error) {
+func (m *Manager) projectionPayload(ctx context.Context, p *corev1.Pod, s *corev1.VolumeProjection, mode *int32) (payload, error) {
 	switch {
 	case s.ConfigMap != nil:
-		return a.configMapPayload(ctx, p.Namespace, s.ConfigMap.Name, s.ConfigMap.Items, mode, s.ConfigMap.Optional)
+		return m.configMapPayload(ctx, p.Namespace, s.ConfigMap.Name, s.ConfigMap.Items, mode, s.ConfigMap.Optional)
 	case s.Secret != nil:
-		return a.secretPayload(ctx, p.Namespace, s.Secret.Name, s.Secret.Items, mode, s.Secret.Optional)
+		return m.secretPayload(ctx, p.Namespace, s.Secret.Name, s.Secret.Items, mode, s.Secret.Optional)
 	case s.DownwardAPI != nil:
-		return downwardPayload(p, s.DownwardAPI.Items, mode, a.nodeStatus().Allocatable)
+		return downwardPayload(p, s.DownwardAPI.Items, mode, m.cfg.Allocatable())
 	case s.ServiceAccountToken != nil:
-		token, err := a.podToken(ctx, p, s.ServiceAccountToken)
+		token, err := m.podToken(ctx, p, s.ServiceAccountToken)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"os"
@@ -13,7 +13,7 @@ func TestTmpfsMountIsIdempotentAndRemovedWithThePodDir(t *testing.T) {
 	}
 	pod := filepath.Join(t.TempDir(), "pods", "ns_p_uid")
 	dir := filepath.Join(pod, "volumes", "secret")
-	t.Cleanup(func() { _ = unmountUnder(pod) })
+	t.Cleanup(func() { _ = UnmountUnder(pod) })
 	for i := 0; i < 2; i++ {
 		if err := ensureTmpfs(tmpfsConfig{dir: dir, mode: apiDataTmpfsMode, size: 1 << 20}); err != nil {
 			t.Fatal(err)
@@ -29,7 +29,7 @@ func TestTmpfsMountIsIdempotentAndRemovedWithThePodDir(t *testing.T) {
 			t.Errorf("mount options %q lack %s", opts, want)
 		}
 	}
-	if err := removePodDir(pod); err != nil {
+	if err := RemovePodDir(pod); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(pod); !os.IsNotExist(err) {
@@ -63,7 +63,7 @@ func TestTmpfsUnderATmpfsIsMountedItsOwn(t *testing.T) {
 	}
 	outer := filepath.Join(t.TempDir(), "outer")
 	inner := filepath.Join(outer, "volumes", "token")
-	t.Cleanup(func() { _ = unmountUnder(outer) })
+	t.Cleanup(func() { _ = UnmountUnder(outer) })
 	if err := ensureTmpfs(tmpfsConfig{dir: outer, mode: 0o755}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"context"
@@ -17,15 +17,15 @@ import (
 // fails the mount and the agent tries again.
 // persistentVolumePath is the node path of a claim's volume, and whether
 // ordo manages its ownership (fsgroup.go).
-func (a *Agent) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *corev1.PersistentVolumeClaimVolumeSource) (string, bool, error) {
-	pvc, err := a.cfg.Client.CoreV1().PersistentVolumeClaims(p.Namespace).Get(ctx, src.ClaimName, metav1.GetOptions{})
+func (m *Manager) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *corev1.PersistentVolumeClaimVolumeSource) (string, bool, error) {
+	pvc, err := m.cfg.Client.CoreV1().PersistentVolumeClaims(p.Namespace).Get(ctx, src.ClaimName, metav1.GetOptions{})
 	if err != nil {
 		return "", false, err
 	}
 	if pvc.Spec.VolumeName == "" {
 		return "", false, fmt.Errorf("persistentvolumeclaim %q is not bound", src.ClaimName)
 	}
-	pv, err := a.cfg.Client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
+	pv, err := m.cfg.Client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
 	if err != nil {
 		return "", false, err
 	}

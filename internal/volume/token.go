@@ -1,4 +1,4 @@
-package agent
+package volume
 
 import (
 	"context"
@@ -10,11 +10,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 )
 
 // maxTokenAge renews any token older than a day, whatever its lifetime, as
 // the kubelet does.
 const maxTokenAge = 24 * time.Hour
+
+// tokenRenewRetry is how soon a failed renewal is tried again while the
+// current token still serves (the agent's retry of a container it could
+// not configure).
+const tokenRenewRetry = 10 * time.Second
 
 // tokenKey is one token a pod uses: the same pod, account, audience and
 // lifetime share one token, as in the kubelet's token manager.
@@ -41,24 +47,25 @@ type tokenCache struct {
 // cached one until 80% of its life has passed, then a new one from the
 // TokenRequest API, bound to the pod so it dies with it. If renewal fails,
 // the old token serves until it expires.
-func (a *Agent) podToken(ctx context.Context, p *corev1.Pod, src *corev1.ServiceAccountTokenProjection) (string, error) {
+func (m *Manager) podToken(ctx context.Context, p *corev1.Pod, src *corev1.ServiceAccountTokenProjection) (string, error) {
 	key := tokenKey{pod: p.UID, serviceAccount: p.Spec.ServiceAccountName, audience: src.Audience, expiration: expirationOf(src)}
-	now := a.cfg.Clock.Now()
-	cached, ok := a.tokens.get(key)
+	now := m.cfg.Clock.Now()
+	cached, ok := m.tokens.get(key)
 	if ok && now.Before(cached.refreshAt) {
 		return cached.token, nil
 	}
-	fresh, err := a.requestToken(ctx, p, key)
+	fresh, err := m.requestToken(ctx, p, key)
 	if err != nil {
 		if ok && now.Before(cached.expires) {
-			a.log("renew token of pod %s/%s: %v (the current one serves until %s)", p.Namespace, p.Name, err, cached.expires)
-			cached.refreshAt = now.Add(configErrorRetry)
-			a.tokens.put(key, cached)
+			klog.FromContext(ctx).Info("Could not renew a service account token; the current one serves until it expires",
+				"pod", klog.KObj(p), "err", err, "expires", cached.expires)
+			cached.refreshAt = now.Add(tokenRenewRetry)
+			m.tokens.put(key, cached)
 			return cached.token, nil
 		}
 		return "", fmt.Errorf("get service account token: %w", err)
 	}
-	a.tokens.put(key, fresh)
+	m.tokens.put(key, fresh)
 	return fresh.token, nil
 }
 
@@ -70,7 +77,7 @@ func expirationOf(src *corev1.ServiceAccountTokenProjection) int64 {
 }
 
 // requestToken asks the API for a token bound to p.
-func (a *Agent) requestToken(ctx context.Context, p *corev1.Pod, key tokenKey) (cachedToken, error) {
+func (m *Manager) requestToken(ctx context.Context, p *corev1.Pod, key tokenKey) (cachedToken, error) {
 	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
 		ExpirationSeconds: &key.expiration,
 		BoundObjectRef:    &authenticationv1.BoundObjectReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID},
@@ -78,7 +85,7 @@ func (a *Agent) requestToken(ctx context.Context, p *corev1.Pod, key tokenKey) (
 	if key.audience != "" {
 		req.Spec.Audiences = []string{key.audience}
 	}
-	tr, err := a.cfg.Client.CoreV1().ServiceAccounts(p.Namespace).CreateToken(ctx, key.serviceAccount, req, metav1.CreateOptions{})
+	tr, err := m.cfg.Client.CoreV1().ServiceAccounts(p.Namespace).CreateToken(ctx, key.serviceAccount, req, metav1.CreateOptions{})
 	if err != nil {
 		return cachedToken{}, err
 	}
