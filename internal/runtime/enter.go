@@ -24,27 +24,27 @@ type Credentials struct {
 }
 
 // args are the flags that apply c in ordo's internal-exec and
-// internal-setcred (see exec_c.go).
+// internal-setcred (ordo_proto.h).
 func (c Credentials) args() []string {
 	var args []string
 	if c.UID != nil {
-		args = append(args, "--uid", strconv.FormatInt(*c.UID, 10))
+		args = append(args, flagUID, strconv.FormatInt(*c.UID, 10))
 	}
 	if c.GID != nil {
-		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+		args = append(args, flagGID, strconv.FormatInt(*c.GID, 10))
 	}
 	if len(c.Groups) > 0 {
 		groups := make([]string, len(c.Groups))
 		for i, g := range c.Groups {
 			groups[i] = strconv.FormatInt(g, 10)
 		}
-		args = append(args, "--groups", strings.Join(groups, ","))
+		args = append(args, flagGroups, strings.Join(groups, ","))
 	}
 	if c.NoNewPrivileges {
-		args = append(args, "--no-new-privs")
+		args = append(args, flagNoNewPrivs)
 	}
 	if c.Capabilities != nil {
-		args = append(args, "--caps", strconv.FormatUint(*c.Capabilities, 16))
+		args = append(args, flagCaps, strconv.FormatUint(*c.Capabilities, 16))
 	}
 	return args
 }
@@ -70,8 +70,8 @@ func (r *Runtime) EnterCommand(ctx context.Context, pid int, creds Credentials, 
 	if enterBinary.err != nil {
 		return nil, enterBinary.err
 	}
-	args := []string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--", "/proc/self/fd/3", "internal-setcred"}
-	args = append(append(append(args, creds.args()...), "--"), command...)
+	args := []string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--", "/proc/self/fd/3", cmdSetcred}
+	args = append(append(append(args, creds.args()...), flagEnd), command...)
 	cmd := exec.CommandContext(ctx, "nsenter", args...)
 	cmd.ExtraFiles = []*os.File{enterBinary.f}
 	return cmd, nil
