@@ -22,7 +22,7 @@ type parsedArgs struct {
 	NoNewPrivs, ReadOnlyRoot   bool
 	Hold, HostIPC              bool
 	StdinFD, ConsoleFD         int
-	Cgroups, Hide              []string
+	Cgroups, Hide, Layers      []string
 	Copies, Mounts             []Mount
 	Argv                       []string
 }
@@ -67,7 +67,7 @@ func parseArgsInC(args []string) (parsedArgs, error) {
 		Sandbox: str(s.sandbox), Workdir: str(s.workdir), UID: str(s.uid), GID: str(s.gid),
 		NoNewPrivs: s.no_new_privs != 0, ReadOnlyRoot: s.read_only_root != 0, Hold: s.hold != 0, HostIPC: s.host_ipc != 0,
 		StdinFD: int(s.stdin_fd), ConsoleFD: int(s.console_fd),
-		Cgroups: strs(s.cgroups, s.ncgroups), Hide: strs(s.hide, s.nhide),
+		Cgroups: strs(s.cgroups, s.ncgroups), Hide: strs(s.hide, s.nhide), Layers: strs(s.layers, s.nlayers),
 	}
 	if s.ngroups > 0 {
 		for _, g := range unsafe.Slice(s.groups, int(s.ngroups)) {
@@ -98,7 +98,7 @@ func parseArgsInC(args []string) (parsedArgs, error) {
 // never free them: they exec).
 func freeSpec(s *C.struct_ordo_spec) {
 	for _, p := range []unsafe.Pointer{unsafe.Pointer(s.cgroups), unsafe.Pointer(s.hide), unsafe.Pointer(s.msrc),
-		unsafe.Pointer(s.mdst), unsafe.Pointer(s.mro), unsafe.Pointer(s.csrc), unsafe.Pointer(s.cdst), unsafe.Pointer(s.groups)} {
+		unsafe.Pointer(s.mdst), unsafe.Pointer(s.mro), unsafe.Pointer(s.csrc), unsafe.Pointer(s.cdst), unsafe.Pointer(s.groups), unsafe.Pointer(s.layers)} {
 		C.free(p)
 	}
 }

@@ -297,60 +297,128 @@ static void ordo_copy(int in, const char *src, const char *dst) {
 	close(out);
 }
 
-// ordo_root assembles the container's root and pivots into it: the host's
-// root as the read-only lower layer of an overlay whose upper layer is a
-// private tmpfs (so the container may write anywhere, and nothing reaches
-// the host), its own /dev, /proc, /tmp, /run and /dev/shm, the host's /sys
-// read-only, the host's other mounts bound read-only except those under
-// hidden paths, the hidden paths covered, and then the pod's volumes
-// (which may lie under a hidden path: the pod asked for them).
-static void ordo_root(struct ordo_spec *s) {
-	char **host;
-	int *fds = ordo_alloc((size_t)s->nmounts, sizeof *fds);
-	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	int nhost = ordo_host_mounts(&host, s->hide, s->nhide);
+// ordo_sources are the host files a root takes in, opened before the
+// private /tmp covers the host's (a volume or a layer may lie under /tmp).
+struct ordo_sources { int *mounts, *copies, *layers; };
+
+static void ordo_open_sources(const struct ordo_spec *s, struct ordo_sources *o) {
+	o->mounts = ordo_alloc((size_t)s->nmounts, sizeof *o->mounts);
 	for (int i = 0; i < s->nmounts; i++) {
-		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
-		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
+		o->mounts[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
+		if (o->mounts[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
 	}
-	int *cfds = ordo_alloc((size_t)s->ncopies, sizeof *cfds);
+	o->copies = ordo_alloc((size_t)s->ncopies, sizeof *o->copies);
 	for (int i = 0; i < s->ncopies; i++) {
-		cfds[i] = open(s->csrc[i], O_RDONLY | O_CLOEXEC);
-		if (cfds[i] < 0) ordo_fail("image file %s: %s", s->csrc[i], strerror(errno));
+		o->copies[i] = open(s->csrc[i], O_RDONLY | O_CLOEXEC);
+		if (o->copies[i] < 0) ordo_fail("image file %s: %s", s->csrc[i], strerror(errno));
 	}
+	o->layers = ordo_alloc((size_t)s->nlayers, sizeof *o->layers);
+	for (int i = 0; i < s->nlayers; i++) {
+		o->layers[i] = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (o->layers[i] < 0) ordo_fail("image layer %s: %s", s->layers[i], strerror(errno));
+	}
+}
+
+// ordo_overlay mounts the container's root at NEWROOT: an overlay of the
+// lower layers under a writable layer on a private tmpfs at /tmp, thrown
+// away with the container's mount namespace (so the container may write
+// anywhere, nothing reaches the lower layers, and each start begins
+// afresh). The lower layers are the host's root, or the image's layers.
+//
+// overlayfs takes its options in one page, which a few dozen layers
+// under long paths would overflow: the layers are named by their open
+// descriptors, relative to /proc/self/fd ("lowerdir=12:11:10", the topmost
+// first, as overlayfs wants them), a few bytes each whatever their paths,
+// as Docker's overlay2 names its layers by short links relative to its
+// directory.
+static void ordo_overlay(const struct ordo_spec *s, const struct ordo_sources *o) {
 	ordo_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mkdir("/tmp/upper", 0755);
 	mkdir("/tmp/work", 0755);
 	mkdir(NEWROOT, 0755);
-	ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
-	for (int i = 0; i < s->ncopies; i++) ordo_copy(cfds[i], s->csrc[i], s->cdst[i]);
+	if (s->nlayers == 0) {
+		ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
+		return;
+	}
+	size_t size = 64 + (size_t)s->nlayers * 12;
+	char *opts = ordo_alloc(size, 1);
+	size_t n = (size_t)snprintf(opts, size, "lowerdir=");
+	for (int i = s->nlayers - 1; i >= 0; i--)
+		n += (size_t)snprintf(opts + n, size - n, "%d%s", o->layers[i], i > 0 ? ":" : "");
+	snprintf(opts + n, size - n, ",upperdir=/tmp/upper,workdir=/tmp/work");
+	if (strlen(opts) >= 4096) {
+		char count[16];
+		snprintf(count, sizeof count, "%d", s->nlayers);
+		ordo_fail("image root: %s layers, more than overlayfs takes%s", count, "");
+	}
+	if (chdir("/proc/self/fd") != 0) ordo_fail("chdir /proc/self/fd: %s%s", strerror(errno), "");
+	if (mount("overlay", NEWROOT, "overlay", 0, opts) != 0) {
+		int e = errno;
+		// Name the layers overlayfs refused (it says which in the
+		// kernel log only).
+		char msg[8192];
+		size_t k = (size_t)snprintf(msg, sizeof msg, "%s", strerror(e));
+		for (int i = 0; i < s->nlayers && k < sizeof msg; i++)
+			k += (size_t)snprintf(msg + k, sizeof msg - k, "%s%s", i == 0 ? "; layers: " : ", ", s->layers[i]);
+		ordo_fail("mount the image root: %s%s", msg, "");
+	}
+	if (chdir("/") != 0) ordo_fail("chdir /: %s%s", strerror(errno), "");
+	for (int i = 0; i < s->nlayers; i++) close(o->layers[i]);
+	free(opts);
+}
+
+// ordo_system_mounts gives the root its own /dev and /dev/shm, a /proc of
+// its PID namespace and the host's /sys read-only, on either kind of
+// root.
+static void ordo_system_mounts(const struct ordo_spec *s) {
 	ordo_dev(s->host_ipc);
 	ordo_mkdirs(NEWROOT "/proc", 0);
 	ordo_mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	ordo_mkdirs(NEWROOT "/sys", 0);
 	ordo_mount("/sys", NEWROOT "/sys", NULL, MS_BIND | MS_REC, NULL);
 	ordo_readonly(NEWROOT "/sys");
+}
+
+// ordo_pivot makes NEWROOT the root, binds the pod's volumes and lets go
+// of the host's root. Volumes are bound after the pivot, from the
+// descriptors opened before, so their targets resolve inside the
+// container's root: through /var/run -> /run a service-account token must
+// land in the container's /run, not the host's.
+static void ordo_pivot(const struct ordo_spec *s, const struct ordo_sources *o) {
+	mkdir(NEWROOT OLDROOT, 0700);
+	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
+	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
+	for (int i = 0; i < s->nmounts; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", o->mounts[i]);
+		ordo_bind("", src, s->mdst[i], s->mro[i], 1);
+		close(o->mounts[i]);
+	}
+	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
+	rmdir(OLDROOT);
+}
+
+// ordo_host_root assembles a root from the host's: the host's root as the
+// overlay's lower layer, its own /tmp and /run, the host's other mounts
+// bound read-only except those under hidden paths, the hidden paths
+// covered, and then the pod's volumes (which may lie under a hidden path:
+// the pod asked for them).
+static void ordo_host_root(struct ordo_spec *s) {
+	char **host;
+	struct ordo_sources o;
+	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	int nhost = ordo_host_mounts(&host, s->hide, s->nhide);
+	ordo_open_sources(s, &o);
+	ordo_overlay(s, &o);
+	for (int i = 0; i < s->ncopies; i++) ordo_copy(o.copies[i], s->csrc[i], s->cdst[i]);
+	ordo_system_mounts(s);
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
 	int *covered = ordo_alloc((size_t)s->nhide, sizeof *covered);
 	for (int i = 0; i < s->nhide; i++) covered[i] = ordo_hide(s->hide[i], i);
 	int own_run = ordo_run();
-	mkdir(NEWROOT OLDROOT, 0700);
-	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
-	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
-	// Volumes are bound after the pivot, from the descriptors opened above,
-	// so their targets resolve inside the container's root: through
-	// /var/run -> /run a service-account token must land in the container's
-	// /run, not the host's.
-	for (int i = 0; i < s->nmounts; i++) {
-		char src[64];
-		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-		ordo_bind("", src, s->mdst[i], s->mro[i], 1);
-		close(fds[i]);
-	}
-	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
-	rmdir(OLDROOT);
+	ordo_pivot(s, &o);
 	if (s->read_only_root) {
 		// As an image's root with readOnlyRootFilesystem: /tmp is part of
 		// it; volumes, /dev, /dev/shm and /proc stay as they are.
@@ -359,6 +427,29 @@ static void ordo_root(struct ordo_spec *s) {
 		if (own_run) ordo_readonly_mount("/run");
 		for (int i = 0; i < s->nhide; i++) if (covered[i]) ordo_readonly_mount(s->hide[i]);
 	}
+}
+
+// ordo_image_root assembles a root from an image's layers (--layer):
+// nothing of the host's is in it but /dev's standard devices and /sys, so
+// no host mount is bound and no path hidden; its /tmp and /run are the
+// image's, as under runc. A missing working directory is made, as runc
+// makes it, before readOnlyRootFilesystem applies.
+static void ordo_image_root(struct ordo_spec *s) {
+	struct ordo_sources o;
+	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	ordo_open_sources(s, &o);
+	ordo_overlay(s, &o);
+	for (int i = 0; i < s->ncopies; i++) ordo_copy(o.copies[i], s->csrc[i], s->cdst[i]);
+	ordo_system_mounts(s);
+	ordo_pivot(s, &o);
+	if (s->workdir) ordo_mkdirs(s->workdir, 0);
+	if (s->read_only_root) ordo_readonly_mount("/");
+}
+
+// ordo_root assembles the container's root and pivots into it.
+static void ordo_root(struct ordo_spec *s) {
+	if (s->nlayers > 0) ordo_image_root(s);
+	else ordo_host_root(s);
 }
 
 // ordo_die_with_agent (re)arms SIGKILL for when the pod's shim (the

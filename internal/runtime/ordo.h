@@ -27,6 +27,8 @@ struct ordo_spec {
 	int host_ipc;
 	const char **hide;
 	int nhide;
+	const char **layers; // an image's layers, base first: an image root
+	int nlayers;
 	gid_t *groups;
 	int ngroups;
 	int no_new_privs;

@@ -57,6 +57,7 @@
 #define ORDO_FLAG_HOLD "--hold" // a warm runner's hold: serve runs on fd 4 (ORDO_HOLD_*)
 #define ORDO_FLAG_HOST_IPC "--host-ipc" // bind the host's /dev/shm
 #define ORDO_FLAG_HIDE "--hide" // --hide DIR: cover a host path (host root only)
+#define ORDO_FLAG_LAYER "--layer" // --layer DIR: an image layer, base first: an image root
 #define ORDO_FLAG_CGROUP "--cgroup" // --cgroup DIR: write the pid to DIR/cgroup.procs
 #define ORDO_FLAG_COPY "--copy" // --copy SRC DST: copy a host file into the writable layer
 #define ORDO_FLAG_MOUNT "--mount" // --mount SRC DST ro|rw: bind after the pivot

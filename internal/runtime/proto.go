@@ -24,6 +24,7 @@ const (
 	flagHold         = C.ORDO_FLAG_HOLD
 	flagHostIPC      = C.ORDO_FLAG_HOST_IPC
 	flagHide         = C.ORDO_FLAG_HIDE
+	flagLayer        = C.ORDO_FLAG_LAYER
 	flagCgroup       = C.ORDO_FLAG_CGROUP
 	flagCopy         = C.ORDO_FLAG_COPY
 	flagMount        = C.ORDO_FLAG_MOUNT

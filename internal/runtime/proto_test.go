@@ -129,3 +129,19 @@ func TestShimMessagesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestImageRootArgsParsedByC: an image root's layers reach the C side in
+// order, base first, and the host's hidden paths do not (nothing of the
+// host's is in an image root).
+func TestImageRootArgsParsedByC(t *testing.T) {
+	r := &Runtime{Hide: []string{"/var/lib/ordo"}}
+	layers := []string{"/images/layers/base", "/images/layers/mid", "/images/layers/top"}
+	args := append(r.execArgs(ContainerConfig{Layers: layers}, 1, false, "/"), flagEnd, "sh")
+	got, err := parseArgsInC(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Layers, layers) || got.Hide != nil {
+		t.Errorf("C parsed layers %q and hidden paths %q, want %q and none", got.Layers, got.Hide, layers)
+	}
+}

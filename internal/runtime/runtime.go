@@ -258,6 +258,14 @@ type ContainerConfig struct {
 	// (Sandbox.WritesLogs must be true). Process.Logged tells when all of
 	// it is written.
 	LogTo *os.File
+	// Layers, when set, are the directories of the container's image, base
+	// first, in overlayfs format (whiteouts are 0/0 character devices,
+	// opaque directories have trusted.overlay.opaque=y): the container's
+	// root is an overlay of them under a writable layer thrown away at
+	// every start, with nothing of the host's in it (no host mounts, no
+	// Runtime.Hide, the image's own /tmp and /run). Empty: the root is the
+	// host's, read-only, under such a layer (see README.md).
+	Layers []string
 	// Mounts are bind-mounted into the container's root, in order.
 	Mounts []Mount
 	// Copies are host files (Source) copied to Target in the container's
@@ -384,8 +392,13 @@ func (r *Runtime) execArgs(c ContainerConfig, sandboxPID int, hostIPC bool, work
 	if hostIPC {
 		args = append(args, flagHostIPC)
 	}
-	for _, d := range r.Hide {
-		args = append(args, flagHide, d)
+	if len(c.Layers) == 0 {
+		for _, d := range r.Hide {
+			args = append(args, flagHide, d)
+		}
+	}
+	for _, d := range c.Layers {
+		args = append(args, flagLayer, d)
 	}
 	for _, d := range c.Cgroups {
 		args = append(args, flagCgroup, d)

@@ -56,6 +56,7 @@ int ordo_parse_args(int argc, char **argv, struct ordo_spec *s, char *err, size_
 	s->mro = ordo_alloc(n, sizeof *s->mro);
 	s->csrc = ordo_alloc(n, sizeof *s->csrc);
 	s->cdst = ordo_alloc(n, sizeof *s->cdst);
+	s->layers = ordo_alloc(n, sizeof *s->layers);
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, ORDO_FLAG_END) == 0) {
@@ -78,6 +79,7 @@ int ordo_parse_args(int argc, char **argv, struct ordo_spec *s, char *err, size_
 		else if (strcmp(a, ORDO_FLAG_CAPS) == 0) { s->limit_caps = 1; s->caps = strtoull(argv[++i], NULL, 16); }
 		else if (strcmp(a, ORDO_FLAG_CGROUP) == 0) s->cgroups[s->ncgroups++] = argv[++i];
 		else if (strcmp(a, ORDO_FLAG_HIDE) == 0) s->hide[s->nhide++] = argv[++i];
+		else if (strcmp(a, ORDO_FLAG_LAYER) == 0) s->layers[s->nlayers++] = argv[++i];
 		else if (strcmp(a, ORDO_FLAG_COPY) == 0) {
 			if (i + 2 >= argc) return ordo_parse_error(err, errlen, "%s: %s needs a source and a target", cmd, a);
 			s->csrc[s->ncopies] = argv[++i];
