@@ -12,11 +12,12 @@ import (
 	"unsafe"
 )
 
-// parsedArgs is what the C parser of internal-exec and internal-setcred
+// parsedArgs is what the C parser of internal-exec and internal-enter
 // (spec.c) made of a command line: the Go side of the tests that check
 // Go's flags (runtime.go, enter.go) against C's parser, without root.
 type parsedArgs struct {
 	Sandbox, Workdir, UID, GID string
+	EnterPID                   string
 	Groups                     []int64
 	Caps                       *uint64
 	NoNewPrivs, ReadOnlyRoot   bool
@@ -64,7 +65,7 @@ func parseArgsInC(args []string) (parsedArgs, error) {
 		return out
 	}
 	p := parsedArgs{
-		Sandbox: str(s.sandbox), Workdir: str(s.workdir), UID: str(s.uid), GID: str(s.gid),
+		Sandbox: str(s.sandbox), EnterPID: str(s.enter_pid), Workdir: str(s.workdir), UID: str(s.uid), GID: str(s.gid),
 		NoNewPrivs: s.no_new_privs != 0, ReadOnlyRoot: s.read_only_root != 0, Hold: s.hold != 0, HostIPC: s.host_ipc != 0,
 		StdinFD: int(s.stdin_fd), ConsoleFD: int(s.console_fd),
 		Cgroups: strs(s.cgroups, s.ncgroups), Hide: strs(s.hide, s.nhide), Layers: strs(s.layers, s.nlayers),

@@ -1,6 +1,5 @@
-// The credentials a container's process and a command exec'd in the
-// container run with (ordo_apply_creds), and internal-setcred, which
-// applies them to a command nsenter started in the container.
+// The credentials a container's process (exec.c) and a command exec'd in
+// the container (enter.c) run with, applied by the same code.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
@@ -88,25 +87,4 @@ const char *ordo_exec_path(const char *name, char *buf, size_t len) {
 	}
 	ordo_fail("exec: \"%s\": executable file not found in $PATH", name, NULL);
 	return NULL;
-}
-
-// ordo_setcred gives a command exec'd in a container (through nsenter, see
-// enter.go) the container's credentials, in the order ordo_exec applies
-// them, then execs the command (ORDO_CMD_SETCRED in ordo_proto.h).
-__attribute__((constructor)) static void ordo_setcred(int argc, char **argv, char **envp) {
-	if (argc < 2 || strcmp(argv[1], ORDO_CMD_SETCRED) != 0) return;
-	struct ordo_spec s;
-	ordo_parse(argc, argv, &s);
-	// The terminal of an exec -t is its user's, as a runtime gives an
-	// exec's console to the process's user, so a program that reopens it
-	// by name ($(tty)) may. Best effort, while the process may still chown.
-	if (s.uid && isatty(0)) (void)!fchown(0, (uid_t)atol(s.uid), (gid_t)-1);
-	ordo_apply_creds(&s);
-	char buf[4096];
-	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
-	ordo_no_new_privs(&s);
-	// The ordo binary (fd 3) does not cross into the command.
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(path, s.argv, envp);
-	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
 }

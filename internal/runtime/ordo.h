@@ -1,5 +1,5 @@
 // ordo.h declares what the C files of package runtime share: the parsed
-// command line of internal-exec and internal-setcred (spec.c) and the
+// command line of internal-exec and internal-enter (spec.c) and the
 // steps both take (creds.c). Names on the command line and sockets are in
 // ordo_proto.h.
 #ifndef ORDO_H
@@ -18,6 +18,7 @@ struct ordo_spec {
 	int stdin_fd; // the container's stdin pipe (stdin: true), or 0: /dev/null
 	int console_fd; // the socket for its terminal's master (tty: true), or 0: none
 	const char *sandbox, *workdir, *uid, *gid;
+	const char *enter_pid; // internal-enter: the container process to enter
 	const char **cgroups;
 	int ncgroups;
 	const char **msrc, **mdst;

@@ -19,11 +19,15 @@
 //   exec, or a clean close on it), 4 the hold socket (--hold).
 #define ORDO_CMD_EXEC "internal-exec"
 
-// ordo internal-setcred [credential flags] -- COMMAND...
-//   A command in a running container (creds.c; kubectl exec, exec probes
-//   and hooks), run by nsenter inside the container: takes the
-//   credentials and execs COMMAND found on the PATH of its environment.
-#define ORDO_CMD_SETCRED "internal-setcred"
+// ordo internal-enter --pid PID [credential flags] -- COMMAND...
+//   A command in a running container (enter.c; kubectl exec, exec probes
+//   and hooks): from the host's root, joins the ipc, uts, net, pid and
+//   mnt namespaces, root, working directory and cgroups of process PID,
+//   forks into the PID namespace, takes the credentials and execs COMMAND
+//   found on the PATH of its environment. It forwards the signals it gets
+//   and exits as COMMAND does (its code, or 128+signal). With a terminal
+//   as stdin, COMMAND leads a new session with it as controlling terminal.
+#define ORDO_CMD_ENTER "internal-enter"
 
 // ordo internal-sandbox --hostname NAME
 //   A pod's sandbox (sandbox.c), selected by ORDO_ENV_SANDBOX_HOSTNAME (the
@@ -37,7 +41,7 @@
 #define ORDO_CMD_SHIM "internal-shim"
 
 // ---------------------------------------------------------------------------
-// Flags of internal-exec (and, for the credential flags, internal-setcred).
+// Flags of internal-exec (and, for the credential flags, internal-enter).
 // Every flag comes before "--"; the list flags repeat, in order.
 // ---------------------------------------------------------------------------
 
@@ -63,6 +67,7 @@
 #define ORDO_FLAG_MOUNT "--mount" // --mount SRC DST ro|rw: bind after the pivot
 #define ORDO_FLAG_STDIN_FD "--stdin-fd" // --stdin-fd N: dup N to 0 (stdin: true)
 #define ORDO_FLAG_CONSOLE_FD "--console-fd" // --console-fd N: send the pty master over N (tty: true)
+#define ORDO_FLAG_PID "--pid" // --pid PID: the container process to enter (internal-enter)
 #define ORDO_MOUNT_RO "ro"
 #define ORDO_MOUNT_RW "rw"
 

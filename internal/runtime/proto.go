@@ -10,7 +10,7 @@ const (
 	cmdExec    = C.ORDO_CMD_EXEC
 	cmdSandbox = C.ORDO_CMD_SANDBOX
 	cmdShim    = C.ORDO_CMD_SHIM
-	cmdSetcred = C.ORDO_CMD_SETCRED
+	cmdEnter   = C.ORDO_CMD_ENTER
 
 	flagEnd          = C.ORDO_FLAG_END
 	flagUID          = C.ORDO_FLAG_UID
@@ -18,6 +18,7 @@ const (
 	flagGroups       = C.ORDO_FLAG_GROUPS
 	flagCaps         = C.ORDO_FLAG_CAPS
 	flagNoNewPrivs   = C.ORDO_FLAG_NO_NEW_PRIVS
+	flagPID          = C.ORDO_FLAG_PID
 	flagSandboxPID   = C.ORDO_FLAG_SANDBOX_PID
 	flagWorkdir      = C.ORDO_FLAG_WORKDIR
 	flagReadOnlyRoot = C.ORDO_FLAG_READ_ONLY_ROOT

@@ -39,18 +39,18 @@ func TestExecArgsParsedByC(t *testing.T) {
 	}
 }
 
-// TestCredentialArgsParsedByC: Credentials.args, as internal-setcred reads
+// TestCredentialArgsParsedByC: Credentials.args, as internal-enter reads
 // them; no credentials leave everything unset.
 func TestCredentialArgsParsedByC(t *testing.T) {
 	uid, none := int64(0), uint64(0)
-	got, err := parseArgsInC(append(append([]string{cmdSetcred}, Credentials{UID: &uid, Capabilities: &none}.args()...), flagEnd, "id"))
+	got, err := parseArgsInC(append(append([]string{cmdEnter, flagPID, "42"}, Credentials{UID: &uid, Capabilities: &none}.args()...), flagEnd, "id"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.UID != "0" || got.GID != "" || got.Groups != nil || got.Caps == nil || *got.Caps != 0 || got.NoNewPrivs || !reflect.DeepEqual(got.Argv, []string{"id"}) {
+	if got.EnterPID != "42" || got.UID != "0" || got.GID != "" || got.Groups != nil || got.Caps == nil || *got.Caps != 0 || got.NoNewPrivs || !reflect.DeepEqual(got.Argv, []string{"id"}) {
 		t.Errorf("C parsed %+v", got)
 	}
-	got, err = parseArgsInC(append(append([]string{cmdSetcred}, Credentials{}.args()...), flagEnd, "id"))
+	got, err = parseArgsInC(append(append([]string{cmdEnter}, Credentials{}.args()...), flagEnd, "id"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestCParserRejectsBadCommandLines(t *testing.T) {
 		{[]string{cmdExec, flagWorkdir, "/"}, "internal-exec: no command given"},
 		{[]string{cmdExec, flagWorkdir, "/", flagEnd}, "internal-exec: no command given"},
 		{[]string{cmdExec, flagMount, "/a", "/b", flagEnd}, "internal-exec: --mount needs a source, a target and ro or rw"},
-		{[]string{cmdSetcred, flagCopy, "/a"}, "internal-setcred: --copy needs a source and a target"},
+		{[]string{cmdEnter, flagCopy, "/a"}, "internal-enter: --copy needs a source and a target"},
 	} {
 		_, err := parseArgsInC(tc.args)
 		if err == nil || err.Error() != tc.want {

@@ -1,4 +1,4 @@
-// The command line of internal-exec and internal-setcred (ordo_proto.h),
+// The command line of internal-exec and internal-enter (ordo_proto.h),
 // parsed into an ordo_spec without touching the process, so a Go test can
 // run the parser (cparse.go).
 #define _GNU_SOURCE
@@ -70,6 +70,7 @@ int ordo_parse_args(int argc, char **argv, struct ordo_spec *s, char *err, size_
 		if (strcmp(a, ORDO_FLAG_HOLD) == 0) { s->hold = 1; continue; }
 		if (i + 1 >= argc) break;
 		if (strcmp(a, ORDO_FLAG_SANDBOX_PID) == 0) s->sandbox = argv[++i];
+		else if (strcmp(a, ORDO_FLAG_PID) == 0) s->enter_pid = argv[++i];
 		else if (strcmp(a, ORDO_FLAG_WORKDIR) == 0) s->workdir = argv[++i];
 		else if (strcmp(a, ORDO_FLAG_STDIN_FD) == 0) s->stdin_fd = atoi(argv[++i]);
 		else if (strcmp(a, ORDO_FLAG_CONSOLE_FD) == 0) s->console_fd = atoi(argv[++i]);
