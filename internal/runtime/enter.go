@@ -62,7 +62,5 @@ func (r *Runtime) EnterCommand(ctx context.Context, pid int, creds Credentials, 
 	}
 	args := []string{cmdEnter, flagPID, strconv.Itoa(pid)}
 	args = append(append(append(args, creds.args()...), flagEnd), command...)
-	cmd := exec.CommandContext(ctx, r.agentBinary(), args...)
-	cmd.Args[0] = r.Binary // for ps, not /proc/<agent pid>/exe
-	return cmd, nil
+	return exec.CommandContext(ctx, r.agentBinary(), args...), nil
 }

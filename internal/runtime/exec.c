@@ -353,14 +353,12 @@ static void ordo_overlay(const struct ordo_spec *s, const struct ordo_sources *o
 	}
 	if (chdir("/proc/self/fd") != 0) ordo_fail("chdir /proc/self/fd: %s%s", strerror(errno), "");
 	if (mount("overlay", NEWROOT, "overlay", 0, opts) != 0) {
+		// overlayfs says why only in the kernel log (such as more than
+		// its 500 lower layers).
 		int e = errno;
-		// Name the layers overlayfs refused (it says which in the
-		// kernel log only).
-		char msg[8192];
-		size_t k = (size_t)snprintf(msg, sizeof msg, "%s", strerror(e));
-		for (int i = 0; i < s->nlayers && k < sizeof msg; i++)
-			k += (size_t)snprintf(msg + k, sizeof msg - k, "%s%s", i == 0 ? "; layers: " : ", ", s->layers[i]);
-		ordo_fail("mount the image root: %s%s", msg, "");
+		char count[16];
+		snprintf(count, sizeof count, "%d", s->nlayers);
+		ordo_fail("mount the image root (%s layers): %s", count, strerror(e));
 	}
 	if (chdir("/") != 0) ordo_fail("chdir /: %s%s", strerror(errno), "");
 	for (int i = 0; i < s->nlayers; i++) close(o->layers[i]);

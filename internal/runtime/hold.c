@@ -86,8 +86,8 @@ static int ordo_hold_run(const char *path, char **argv, char **envp, const char 
 	return pid < 0 ? -errno : pid;
 }
 
-// ordo_hold_request handles one message: "run ID SLOT" with the run's
-// stdout and stderr as rights, or "kill PID".
+// ordo_hold_request handles one message from the agent (ORDO_HOLD_RUN,
+// ORDO_HOLD_KILL).
 static void ordo_hold_request(int fd, const char *path, char **argv, char **envp) {
 	char buf[512];
 	char ctl[CMSG_SPACE(2 * sizeof(int))];
@@ -120,9 +120,9 @@ static void ordo_hold_request(int fd, const char *path, char **argv, char **envp
 // ordo_hold is a warm runner's hold process, in place of its command: it
 // sits in the container (its namespaces, root, user, cgroups and
 // environment), forks a run of the command whenever the agent asks on fd,
-// and reports each run's start and exit ("started ID PID", "failed ID
-// ERRNO", "exited PID STATUS"). As the container's PID 1 it also reaps
-// orphans. SIGTERM ends it.
+// and reports each run's start and exit (ORDO_HOLD_STARTED, _FAILED,
+// _EXITED). As the container's PID 1 it also reaps orphans. SIGTERM ends
+// it.
 void ordo_hold(int fd, const char *path, char **argv, char **envp) {
 	sigset_t set;
 	sigemptyset(&set);

@@ -100,7 +100,7 @@ func TestImageRootMergesLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, exit := runImage(t, r, ContainerConfig{Sandbox: sb, Layers: []string{base, top}, WorkingDir: "/app/sub",
-		Argv: []string{"sh", "-c", `pwd; cat /etc/a /keep/b; ls /opq; ls /tmp; for f in /etc/gone /etc/shadow /work /usr/bin/env /etc/passwd; do test -e $f && echo host $f; done; echo end`}})
+		Argv: []string{"sh", "-c", `pwd; cat /etc/a /keep/b; ls /opq; ls /tmp; for f in /etc/gone /etc/shadow /work /usr/bin/env /etc/passwd /run; do test -e $f && echo host $f; done; echo end`}})
 	if want := "/app/sub\ntop\nb\nnew\nfrom-image\nend\n"; exit.Code != 0 || out != want {
 		t.Errorf("container printed %q (exit %d), want %q", out, exit.Code, want)
 	}
@@ -216,5 +216,33 @@ func TestImageRootUserAndHold(t *testing.T) {
 	rd.Close()
 	if err != nil || code != 3 || string(got) != "slot-1 1000 from the image\n" {
 		t.Errorf("hold run: code %d, err %v, output %q", code, err, got)
+	}
+}
+
+// TestImageRootTerminal: a container on an image root gets a terminal of
+// its own devpts (tty: true), as on the host's root.
+func TestImageRootTerminal(t *testing.T) {
+	r := testRuntime(t)
+	sb, err := r.StartSandbox(SandboxConfig{Hostname: "image-tty", ShimSocket: filepath.Join(t.TempDir(), "shim.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Stop()
+	base := busyboxLayer(t, filepath.Join(t.TempDir(), "base"), "tty")
+	path := filepath.Join(t.TempDir(), "0.log")
+	logTo, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := r.StartContainer(ContainerConfig{Sandbox: sb, Tag: "c/tty/0", LogTo: logTo, TTY: true, Layers: []string{base},
+		Env: []string{"PATH=/bin"}, Argv: []string{"sh", "-c", "tty"}})
+	logTo.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-proc.Logged()
+	<-proc.Done()
+	if log := readFile(t, path); !strings.Contains(log, "stdout F /dev/pts/0\r\n") || proc.Exit().Code != 0 {
+		t.Errorf("exit %d, log:\n%s", proc.Exit().Code, log)
 	}
 }

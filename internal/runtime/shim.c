@@ -337,10 +337,8 @@ fail:
 
 static void ordo_shim_reap(void);
 
-// ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META
-// DRAINED" per record, with the record's kept descriptors, then "end
-// VERSION PID". DRAINED is 0 while the shim still copies the run's output
-// to its log.
+// ordo_shim_list answers "list": a "child" per record, with the record's
+// kept descriptors, then "end" (ORDO_SHIM_CHILD, ORDO_SHIM_END).
 static void ordo_shim_list(void) {
 	ordo_shim_reap(); // a child that died just now is listed as exited
 	for (int i = 0; i < nkids; i++) {
@@ -424,7 +422,7 @@ static void ordo_kid_console(struct ordo_kid *k) {
 
 // ordo_kid_logs copies what a run's pipes hold (those poll found ready,
 // ready[0] and ready[1]) into its log; once both have ended it closes the
-// log and tells the agent "drained TAG".
+// log and tells the agent (ORDO_SHIM_DRAINED).
 static void ordo_kid_logs(struct ordo_kid *k, const int *ready) {
 	if (ready[0] && k->out[0].console) ordo_kid_console(k);
 	else if (ready[0] && k->out[0].fd >= 0) ordo_stream_read(k->logfd, &k->out[0]);

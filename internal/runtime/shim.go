@@ -430,7 +430,7 @@ func (s *shim) child(f []string, files []*os.File) Child {
 	if f[3] == "1" {
 		s.procs[f[1]] = p
 	}
-	if len(f) >= 8 && f[7] == "0" { // protocol 2: the shim still writes its log
+	if len(f) >= 8 && f[7] == "0" { // DRAINED (protocol 2): the shim still writes its log
 		p.logged = make(chan struct{})
 		s.logging[f[1]] = p
 	}
