@@ -86,7 +86,7 @@ func imageSandbox(t *testing.T) (*Runtime, *Sandbox) {
 // directory hiding the lower directory's entries; the image's own /tmp
 // is there; the host's files (its /etc/shadow, /work) are not; the
 // command is found on the container's PATH; a missing working directory
-// is made.
+// is made; a copied file lands in the writable layer.
 func TestImageRootMergesLayers(t *testing.T) {
 	r, sb := imageSandbox(t)
 	base := busyboxLayer(t, filepath.Join(t.TempDir(), "base"), "cat", "ls", "pwd", "test")
@@ -99,9 +99,12 @@ func TestImageRootMergesLayers(t *testing.T) {
 	if err := unix.Setxattr(filepath.Join(top, "opq"), "trusted.overlay.opaque", []byte("y"), 0); err != nil {
 		t.Fatal(err)
 	}
+	copied := filepath.Join(t.TempDir(), "copied")
+	writeFiles(t, filepath.Dir(copied), map[string]string{"copied": "copied in\n"})
 	out, exit := runImage(t, r, ContainerConfig{Sandbox: sb, Layers: []string{base, top}, WorkingDir: "/app/sub",
-		Argv: []string{"sh", "-c", `pwd; cat /etc/a /keep/b; ls /opq; ls /tmp; for f in /etc/gone /etc/shadow /work /usr/bin/env /etc/passwd /run; do test -e $f && echo host $f; done; echo end`}})
-	if want := "/app/sub\ntop\nb\nnew\nfrom-image\nend\n"; exit.Code != 0 || out != want {
+		Copies: []Mount{{Source: copied, Target: "/etc/new/copied"}},
+		Argv:   []string{"sh", "-c", `pwd; cat /etc/a /keep/b /etc/new/copied; ls /opq; ls /tmp; for f in /etc/gone /etc/shadow /work /usr/bin/env /etc/passwd /run; do test -e $f && echo host $f; done; echo end`}})
+	if want := "/app/sub\ntop\nb\ncopied in\nnew\nfrom-image\nend\n"; exit.Code != 0 || out != want {
 		t.Errorf("container printed %q (exit %d), want %q", out, exit.Code, want)
 	}
 }
