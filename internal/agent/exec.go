@@ -148,21 +148,16 @@ func runExec(ctx context.Context, enter enterFunc, pid int, env []string, req ex
 // on a terminal of the container's own devpts (so `tty` names its
 // /dev/pts/N), as the leader of a new session inside the container's PID
 // namespace with that terminal as its controlling terminal (so a shell
-// can run job control; nsenter itself stays outside the namespace, where
-// a shell could not see it), and with TERM=xterm unless the container
-// sets TERM.
+// can run job control; the runtime's enter command, given a terminal,
+// makes it so, while it stays outside the namespace itself), and with
+// TERM=xterm unless the container sets TERM.
 func runOnTerminal(ctx context.Context, enter enterFunc, pid int, env []string, req execRequest, streams []io.ReadWriteCloser) error {
 	term, tty, err := containerPTY(pid)
 	if err != nil {
 		return err
 	}
 	defer term.Close()
-	setsid, err := exec.LookPath("setsid")
-	if err != nil {
-		tty.Close()
-		return err
-	}
-	cmd, err := enter(ctx, append([]string{setsid, "--ctty", "--wait"}, req.command...))
+	cmd, err := enter(ctx, req.command)
 	if err != nil {
 		tty.Close()
 		return err

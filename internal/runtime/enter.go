@@ -2,11 +2,10 @@ package runtime
 
 import (
 	"context"
-	"os"
+	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Credentials are who a container's process runs as: its user, group and
@@ -24,55 +23,44 @@ type Credentials struct {
 }
 
 // args are the flags that apply c in ordo's internal-exec and
-// internal-setcred (see exec_c.go).
+// internal-enter (ordo_proto.h).
 func (c Credentials) args() []string {
 	var args []string
 	if c.UID != nil {
-		args = append(args, "--uid", strconv.FormatInt(*c.UID, 10))
+		args = append(args, flagUID, strconv.FormatInt(*c.UID, 10))
 	}
 	if c.GID != nil {
-		args = append(args, "--gid", strconv.FormatInt(*c.GID, 10))
+		args = append(args, flagGID, strconv.FormatInt(*c.GID, 10))
 	}
 	if len(c.Groups) > 0 {
 		groups := make([]string, len(c.Groups))
 		for i, g := range c.Groups {
 			groups[i] = strconv.FormatInt(g, 10)
 		}
-		args = append(args, "--groups", strings.Join(groups, ","))
+		args = append(args, flagGroups, strings.Join(groups, ","))
 	}
 	if c.NoNewPrivileges {
-		args = append(args, "--no-new-privs")
+		args = append(args, flagNoNewPrivs)
 	}
 	if c.Capabilities != nil {
-		args = append(args, "--caps", strconv.FormatUint(*c.Capabilities, 16))
+		args = append(args, flagCaps, strconv.FormatUint(*c.Capabilities, 16))
 	}
 	return args
 }
 
-// enterBinary is the ordo executable, open for the lifetime of the agent:
-// a command entering a container runs it as /proc/self/fd/3 to take on the
-// container's credentials, since the agent's path to it need not exist in
-// the container's root.
-var enterBinary struct {
-	once sync.Once
-	f    *os.File
-	err  error
-}
-
-// EnterCommand is command run in the namespaces, root and working
-// directory of the container process pid, with creds. util-linux nsenter
-// joins the namespaces (a Go process cannot join a mount namespace); in
-// there, ordo's internal-setcred drops to creds (nsenter's -S and -G
-// would drop the supplementary groups and keep every capability) and
-// execs command, found on the PATH of cmd.Env.
+// EnterCommand is command run in the namespaces, cgroups, root and
+// working directory of the container process pid, with creds: ordo's
+// internal-enter (enter.c) joins them from the host's root, so the
+// container's root needs none of the host's files, forks the command into
+// the container's PID namespace and exits as it does (128+signal when a
+// signal ended it). The command is found on the PATH of cmd.Env. With a
+// terminal as stdin the command leads a session of its own with that
+// terminal as its controlling one, as a runtime's exec -t does.
 func (r *Runtime) EnterCommand(ctx context.Context, pid int, creds Credentials, command []string) (*exec.Cmd, error) {
-	enterBinary.once.Do(func() { enterBinary.f, enterBinary.err = os.Open(r.agentBinary()) })
-	if enterBinary.err != nil {
-		return nil, enterBinary.err
+	if len(command) == 0 {
+		return nil, errors.New("no command specified")
 	}
-	args := []string{"-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--", "/proc/self/fd/3", "internal-setcred"}
-	args = append(append(append(args, creds.args()...), "--"), command...)
-	cmd := exec.CommandContext(ctx, "nsenter", args...)
-	cmd.ExtraFiles = []*os.File{enterBinary.f}
-	return cmd, nil
+	args := []string{cmdEnter, flagPID, strconv.Itoa(pid)}
+	args = append(append(append(args, creds.args()...), flagEnd), command...)
+	return exec.CommandContext(ctx, r.agentBinary(), args...), nil
 }

@@ -11,7 +11,8 @@ import (
 	"syscall"
 )
 
-// Hold is the agent's end of a warm runner's hold process (hold_c.go): the
+// Hold is the agent's end of a warm runner's hold process (hold.c; its
+// messages are ORDO_HOLD_* in ordo_proto.h): the
 // container runs it in place of its command, and each Run forks the
 // command once inside the container, with no namespace to enter and no
 // cgroup to join, since the hold is already in them.
@@ -63,18 +64,18 @@ func (h *Hold) read() {
 		b, _ := strconv.Atoi(f[2])
 		h.mu.Lock()
 		switch f[0] {
-		case "started":
+		case holdStarted:
 			// Registered before the hold's exit message can come: it
 			// sends "started" before it handles the run's SIGCHLD.
 			h.exits[b] = make(chan int, 1)
 			if ch := h.starts[a]; ch != nil {
 				ch <- holdStart{pid: b}
 			}
-		case "failed":
+		case holdFailed:
 			if ch := h.starts[a]; ch != nil {
 				ch <- holdStart{err: syscall.Errno(b)}
 			}
-		case "exited":
+		case holdExited:
 			if ch := h.exits[int(a)]; ch != nil {
 				ch <- b
 			}
@@ -103,7 +104,7 @@ func (h *Hold) Run(ctx context.Context, slot string, stdout, stderr *os.File, st
 	}
 	var sendErr error
 	if err := raw.Write(func(fd uintptr) bool {
-		sendErr = syscall.Sendmsg(int(fd), []byte(fmt.Sprintf("run %d %s", id, slot)), rights, nil, 0)
+		sendErr = syscall.Sendmsg(int(fd), []byte(fmt.Sprintf("%s %d %s", holdRun, id, slot)), rights, nil, 0)
 		return sendErr != syscall.EAGAIN
 	}); err != nil {
 		return 0, err
@@ -129,7 +130,7 @@ func (h *Hold) Run(ctx context.Context, slot string, stdout, stderr *os.File, st
 	case code := <-exit:
 		return code, nil
 	case <-ctx.Done():
-		_, _ = h.conn.Write([]byte(fmt.Sprintf("kill %d 0", st.pid)))
+		_, _ = h.conn.Write([]byte(fmt.Sprintf("%s %d 0", holdKill, st.pid)))
 	case <-h.gone:
 		return 0, errHoldGone
 	}

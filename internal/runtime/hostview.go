@@ -23,7 +23,7 @@ import (
 //   - the host's scratch and user data under /var (wholeVar): /var/tmp,
 //     /var/backups, /var/mail, /var/spool.
 //
-// The container's /tmp, /dev, /proc and /run are its own (exec_c.go).
+// The container's /tmp, /dev, /proc and /run are its own (exec.c).
 // Programs keep running: /usr, /etc's readable configuration and /var/lib
 // stay. A hidden directory is an empty, throwaway tmpfs and a hidden file
 // an empty one, so a volume (a hostPath under /home) still mounts where the

@@ -66,7 +66,7 @@ func sysctlEnv(sysctls []Sysctl) ([]string, error) {
 		if s.Path == "" || strings.Contains(s.Path, "..") || strings.ContainsAny(s.Path, "=\x00") || strings.HasPrefix(s.Path, "/") {
 			return nil, fmt.Errorf("sysctl path %q", s.Path)
 		}
-		env = append(env, fmt.Sprintf("ORDO_SANDBOX_SYSCTL_%d=%s=%s", i, s.Path, s.Value))
+		env = append(env, fmt.Sprintf("%s%d=%s=%s", envSandboxSysctl, i, s.Path, s.Value))
 	}
 	return env, nil
 }
@@ -135,8 +135,8 @@ func (r *Runtime) StartSandbox(c SandboxConfig) (*Sandbox, error) {
 	}
 	p, err := sh.spawn(r.agentBinary(), spawnRequest{
 		tag: sandboxTag, cloneFlags: sandboxFlags(c),
-		argv:  []string{r.Binary, "internal-sandbox", "--hostname", c.Hostname},
-		env:   append([]string{sandboxEnv + "=" + c.Hostname}, sysctls...),
+		argv:  []string{r.Binary, cmdSandbox, "--hostname", c.Hostname},
+		env:   append([]string{envSandboxHostname + "=" + c.Hostname}, sysctls...),
 		child: []*os.File{devNull, devNull, status.w},
 	})
 	if msg := status.result(err); err != nil || msg != "" {
@@ -258,6 +258,14 @@ type ContainerConfig struct {
 	// (Sandbox.WritesLogs must be true). Process.Logged tells when all of
 	// it is written.
 	LogTo *os.File
+	// Layers, when set, are the directories of the container's image, base
+	// first, in overlayfs format (whiteouts are 0/0 character devices,
+	// opaque directories have trusted.overlay.opaque=y): the container's
+	// root is an overlay of them under a writable layer thrown away at
+	// every start, with nothing of the host's in it (no host mounts, no
+	// Runtime.Hide, the image's own /tmp and /run). Empty: the root is the
+	// host's, read-only, under such a layer (see README.md).
+	Layers []string
 	// Mounts are bind-mounted into the container's root, in order.
 	Mounts []Mount
 	// Copies are host files (Source) copied to Target in the container's
@@ -306,33 +314,7 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if workdir == "" {
 		workdir = "/"
 	}
-	args := []string{"internal-exec", "--sandbox-pid", strconv.Itoa(c.Sandbox.PID()), "--workdir", workdir}
-	args = append(args, Credentials{UID: c.UID, GID: c.GID, Groups: c.Groups, NoNewPrivileges: c.NoNewPrivileges, Capabilities: c.Capabilities}.args()...)
-	if c.ReadOnlyRoot {
-		args = append(args, "--read-only-root")
-	}
-	if c.Hold != nil {
-		args = append(args, "--hold")
-	}
-	if c.Sandbox.hostIPC {
-		args = append(args, "--host-ipc")
-	}
-	for _, d := range r.Hide {
-		args = append(args, "--hide", d)
-	}
-	for _, d := range c.Cgroups {
-		args = append(args, "--cgroup", d)
-	}
-	for _, m := range c.Copies {
-		args = append(args, "--copy", m.Source, m.Target)
-	}
-	for _, m := range c.Mounts {
-		mode := "rw"
-		if m.ReadOnly {
-			mode = "ro"
-		}
-		args = append(args, "--mount", m.Source, m.Target, mode)
-	}
+	args := r.execArgs(c, c.Sandbox.PID(), c.Sandbox.hostIPC, workdir)
 	out, err := outputFiles(c.Stdout, c.Stderr)
 	if err != nil {
 		return nil, err
@@ -369,11 +351,11 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	if c.Stdin != nil {
 		// child[i] is the process's fd i+1 (see ordo_shim_child).
 		child = append(child, c.Stdin)
-		args = append(args, "--stdin-fd", strconv.Itoa(len(child)))
+		args = append(args, flagStdinFD, strconv.Itoa(len(child)))
 	}
 	if console != nil {
 		child = append(child, console)
-		args = append(args, "--console-fd", strconv.Itoa(len(child)))
+		args = append(args, flagConsoleFD, strconv.Itoa(len(child)))
 	}
 	flags, pidNS, onExit := c.pidNamespace()
 	tag := c.Tag
@@ -382,7 +364,7 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 	}
 	p, err := c.Sandbox.shim.spawn(r.agentBinary(), spawnRequest{
 		tag: tag, cloneFlags: flags, pidNSOf: pidNS,
-		argv: append(append(append([]string{r.Binary}, args...), "--"), c.Argv...),
+		argv: append(append(append([]string{r.Binary}, args...), flagEnd), c.Argv...),
 		env:  c.Env, child: child, keep: c.Keep, meta: c.Meta, log: log, tty: c.TTY,
 		onExit: onExit, drained: out.drained(),
 	})
@@ -394,6 +376,44 @@ func (r *Runtime) StartContainer(c ContainerConfig) (*Process, error) {
 		return nil, &StartError{Msg: msg}
 	}
 	return p, nil
+}
+
+// execArgs are the flags of internal-exec (ordo_proto.h) for c, up to
+// the descriptors: all but --stdin-fd and --console-fd.
+func (r *Runtime) execArgs(c ContainerConfig, sandboxPID int, hostIPC bool, workdir string) []string {
+	args := []string{cmdExec, flagSandboxPID, strconv.Itoa(sandboxPID), flagWorkdir, workdir}
+	args = append(args, Credentials{UID: c.UID, GID: c.GID, Groups: c.Groups, NoNewPrivileges: c.NoNewPrivileges, Capabilities: c.Capabilities}.args()...)
+	if c.ReadOnlyRoot {
+		args = append(args, flagReadOnlyRoot)
+	}
+	if c.Hold != nil {
+		args = append(args, flagHold)
+	}
+	if hostIPC {
+		args = append(args, flagHostIPC)
+	}
+	if len(c.Layers) == 0 {
+		for _, d := range r.Hide {
+			args = append(args, flagHide, d)
+		}
+	}
+	for _, d := range c.Layers {
+		args = append(args, flagLayer, d)
+	}
+	for _, d := range c.Cgroups {
+		args = append(args, flagCgroup, d)
+	}
+	for _, m := range c.Copies {
+		args = append(args, flagCopy, m.Source, m.Target)
+	}
+	for _, m := range c.Mounts {
+		mode := mountRW
+		if m.ReadOnly {
+			mode = mountRO
+		}
+		args = append(args, flagMount, m.Source, m.Target, mode)
+	}
+	return args
 }
 
 // consoleSocket checks that a terminal can be given (the shim writes the

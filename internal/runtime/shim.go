@@ -17,23 +17,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shimVersion is the shim protocol this build speaks. A shim says its
-// version at the end of every "list"; a newer agent reads older shims'
-// replies (fields are only ever appended), and refuses a shim newer than
-// itself, whose pod it then cannot adopt.
-//
-// Protocol 2 has the shim write each run's log itself (a run spawned
-// with a log): what it reads from the container's pipes is in the file
-// before it reads more, so a killed agent loses none of it. Under a
-// protocol 1 shim (a pod an older ordo started) the agent still copies
-// the pipes, whose read ends the shim keeps for it (Sandbox.WritesLogs).
-//
-// Protocol 3 gives a run a terminal (ContainerConfig.TTY): the shim logs
-// the terminal's master as the run's stdout and sends the agent a copy
-// ("console"), which it also keeps with the run's descriptors.
-const shimVersion = 3
+// The shim's protocol (its messages and versions) is described in
+// ordo_proto.h (ORDO_SHIM_*). A shim says its version at the end of every
+// "list"; a newer agent reads older shims' replies (fields are only ever
+// appended), and refuses a shim newer than itself (shimVersion), whose pod
+// it then cannot adopt. Under a protocol 1 shim (a pod an older ordo
+// started) the agent still copies the pipes, whose read ends the shim
+// keeps for it (Sandbox.WritesLogs).
 
-// shim is the agent's connection to one pod's shim process (shim_c.go),
+// shim is the agent's connection to one pod's shim process (shim.c),
 // the parent of the pod's sandbox and containers. The shim outlives the
 // agent: it keeps its children's exit statuses until an agent connects
 // again, and writes their logs meanwhile.
@@ -137,12 +129,12 @@ func (r *Runtime) launchShim(socket string) (*shim, error) {
 	defer lf.Close()
 	// The socket's path in argv says which pod a shim serves (ps, and the
 	// test suite's sweep of a data directory).
-	cmd := exec.Command(r.agentBinary(), "internal-shim", socket)
+	cmd := exec.Command(r.agentBinary(), cmdShim, socket)
 	cmd.Args[0] = r.Binary // for ps, not /proc/<agent pid>/exe
 	if exe, err := os.Executable(); err == nil && strings.HasPrefix(r.Binary, "/proc/self/") {
 		cmd.Args[0] = exe
 	}
-	cmd.Env = []string{"ORDO_SHIM=1"}
+	cmd.Env = []string{envShim + "=1"}
 	cmd.ExtraFiles = []*os.File{lf}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -206,28 +198,10 @@ type spawnRequest struct {
 }
 
 func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
-	if len(q.child)+len(q.log)+len(q.keep) > 8 {
+	if len(q.child)+len(q.log)+len(q.keep) > shimMaxFDs {
 		return nil, errors.New("shim: too many descriptors")
 	}
-	fields := []string{"spawn", q.tag, strconv.FormatUint(uint64(q.cloneFlags), 10), strconv.Itoa(q.pidNSOf),
-		strconv.Itoa(len(q.child)), path, strconv.Itoa(len(q.argv))}
-	fields = append(fields, q.argv...)
-	fields = append(fields, strconv.Itoa(len(q.env)))
-	fields = append(fields, q.env...)
-	fields = append(fields, string(q.meta))
-	fds := []int{}
-	for _, f := range q.child {
-		fds = append(fds, int(f.Fd()))
-	}
-	if len(q.log) == 3 {
-		fields = append(fields, map[bool]string{false: "1", true: "2"}[q.tty])
-		for _, f := range q.log {
-			fds = append(fds, int(f.Fd()))
-		}
-	}
-	for _, f := range q.keep {
-		fds = append(fds, int(f.Fd()))
-	}
+	fields, fds := spawnMessage(path, q)
 	reply := make(chan spawnReply, 1)
 	p := newProcess(0, q.onExit)
 	p.drained = q.drained
@@ -259,6 +233,31 @@ func (s *shim) spawn(path string, q spawnRequest) (*Process, error) {
 	}
 }
 
+// spawnMessage is the "spawn" message for q (ORDO_SHIM_SPAWN) and the
+// descriptors that go with it.
+func spawnMessage(path string, q spawnRequest) ([]string, []int) {
+	fields := []string{shimSpawn, q.tag, strconv.FormatUint(uint64(q.cloneFlags), 10), strconv.Itoa(q.pidNSOf),
+		strconv.Itoa(len(q.child)), path, strconv.Itoa(len(q.argv))}
+	fields = append(fields, q.argv...)
+	fields = append(fields, strconv.Itoa(len(q.env)))
+	fields = append(fields, q.env...)
+	fields = append(fields, string(q.meta))
+	fds := []int{}
+	for _, f := range q.child {
+		fds = append(fds, int(f.Fd()))
+	}
+	if len(q.log) == 3 {
+		fields = append(fields, map[bool]string{false: shimLogPipes, true: shimLogTTY}[q.tty])
+		for _, f := range q.log {
+			fds = append(fds, int(f.Fd()))
+		}
+	}
+	for _, f := range q.keep {
+		fds = append(fds, int(f.Fd()))
+	}
+	return fields, fds
+}
+
 func (s *shim) drop(tag string) {
 	s.mu.Lock()
 	delete(s.procs, tag)
@@ -278,7 +277,7 @@ func (s *shim) logDone(tag string) {
 }
 
 func (s *shim) send(fields []string, fds []int) error {
-	msg := []byte(strings.Join(fields, "\x00") + "\x00")
+	msg := encodeMessage(fields)
 	var oob []byte
 	if len(fds) > 0 {
 		oob = syscall.UnixRights(fds...)
@@ -295,7 +294,7 @@ func (s *shim) list() (listed, error) {
 	s.mu.Lock()
 	s.listed = ch
 	s.mu.Unlock()
-	if err := s.send([]string{"list"}, nil); err != nil {
+	if err := s.send([]string{shimList}, nil); err != nil {
 		return listed{}, err
 	}
 	select {
@@ -310,12 +309,12 @@ func (s *shim) list() (listed, error) {
 
 // forget drops an exited child's record, and the shim's copies of its
 // pipes.
-func (s *shim) forget(tag string) { _ = s.send([]string{"forget", tag}, nil) }
+func (s *shim) forget(tag string) { _ = s.send([]string{shimForget, tag}, nil) }
 
 // exit asks the shim to kill everything it started and end, and waits
 // until its process has ended: its socket then no longer answers.
 func (s *shim) exit() {
-	if s.send([]string{"exit"}, nil) == nil {
+	if s.send([]string{shimExit}, nil) == nil {
 		select {
 		case <-s.gone:
 			s.mu.Lock()
@@ -358,7 +357,7 @@ func (s *shim) read() {
 			return
 		}
 		switch {
-		case len(f) >= 3 && f[0] == "spawned":
+		case len(f) >= 3 && f[0] == shimSpawned:
 			pid, _ := strconv.Atoi(f[2])
 			s.mu.Lock()
 			if p := s.procs[f[1]]; p != nil {
@@ -368,28 +367,28 @@ func (s *shim) read() {
 				ch <- spawnReply{pid: pid}
 			}
 			s.mu.Unlock()
-		case len(f) >= 3 && f[0] == "failed":
+		case len(f) >= 3 && f[0] == shimFailed:
 			errno, _ := strconv.Atoi(f[2])
 			s.mu.Lock()
 			if ch := s.spawns[f[1]]; ch != nil {
 				ch <- spawnReply{err: fmt.Errorf("shim: start process: %w", syscall.Errno(errno))}
 			}
 			s.mu.Unlock()
-		case len(f) >= 5 && f[0] == "exited":
+		case len(f) >= 5 && f[0] == shimExited:
 			s.exited(f[1], f[3], f[4])
-		case len(f) >= 2 && f[0] == "console" && len(files) > 0:
+		case len(f) >= 2 && f[0] == shimConsole && len(files) > 0:
 			s.mu.Lock()
 			p := s.procs[f[1]]
 			s.mu.Unlock()
 			if p != nil && p.setConsole(files[0]) {
 				files = files[1:]
 			}
-		case len(f) >= 2 && f[0] == "drained":
+		case len(f) >= 2 && f[0] == shimDrained:
 			s.logDone(f[1])
-		case len(f) >= 7 && f[0] == "child":
+		case len(f) >= 7 && f[0] == shimChild:
 			pending = append(pending, s.child(f, files))
 			files = nil
-		case len(f) >= 2 && f[0] == "end":
+		case len(f) >= 2 && f[0] == shimEnd:
 			v, _ := strconv.Atoi(f[1])
 			s.mu.Lock()
 			if len(f) >= 3 {
@@ -431,7 +430,7 @@ func (s *shim) child(f []string, files []*os.File) Child {
 	if f[3] == "1" {
 		s.procs[f[1]] = p
 	}
-	if len(f) >= 8 && f[7] == "0" { // protocol 2: the shim still writes its log
+	if len(f) >= 8 && f[7] == "0" { // DRAINED (protocol 2): the shim still writes its log
 		p.logged = make(chan struct{})
 		s.logging[f[1]] = p
 	}
@@ -463,7 +462,7 @@ func (s *shim) receive() ([]string, []*os.File, error) {
 			rerr = errors.New("shim connection closed")
 			return true
 		}
-		buf, oob = make([]byte, size), make([]byte, unix.CmsgSpace(8*4))
+		buf, oob = make([]byte, size), make([]byte, unix.CmsgSpace(shimMaxFDs*4))
 		n, oobn, _, _, e = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if e == unix.EAGAIN {
 			return false
@@ -486,7 +485,18 @@ func (s *shim) receive() ([]string, []*os.File, error) {
 			}
 		}
 	}
-	return strings.Split(strings.TrimSuffix(string(buf[:n]), "\x00"), "\x00"), files, nil
+	return decodeMessage(buf[:n]), files, nil
+}
+
+// encodeMessage is a shim message of fields: each a NUL-terminated
+// string.
+func encodeMessage(fields []string) []byte {
+	return []byte(strings.Join(fields, "\x00") + "\x00")
+}
+
+// decodeMessage splits a shim message into its fields.
+func decodeMessage(msg []byte) []string {
+	return strings.Split(strings.TrimSuffix(string(msg), "\x00"), "\x00")
 }
 
 func closeAll(files []*os.File) {

@@ -1,6 +1,5 @@
-package runtime
-
-/*
+// A pod's sandbox: ordo internal-sandbox (ORDO_CMD_SANDBOX in
+// ordo_proto.h) holds the pod's namespaces.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +8,8 @@ package runtime
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "ordo.h"
 
 // ordo_sandbox_wait sleeps until SIGTERM or SIGINT, reaping children on
 // SIGCHLD meanwhile. The sandbox has children of its own only as PID 1 of a
@@ -19,8 +20,6 @@ package runtime
 // namespace has a non-zero si_pid): the pod's processes live only as long as
 // the sandbox, so one `kill 1` in a container must not end them all. The
 // agent stops sandboxes with SIGKILL.
-void ordo_drop_clean_pages(void); // hold_c.go
-
 static void ordo_sandbox_wait(void) {
 	ordo_drop_clean_pages();
 	sigset_t set;
@@ -60,7 +59,7 @@ static void ordo_sandbox_fail(const char *what, const char *detail) {
 // namespaces, so the host's values stay as they are. The agent has
 // checked the names (namespaced, allowed) and that no path climbs out.
 static void ordo_sandbox_sysctls(void) {
-	static const char prefix[] = "ORDO_SANDBOX_SYSCTL_";
+	static const char prefix[] = ORDO_ENV_SANDBOX_SYSCTL;
 	for (char **e = environ; *e != NULL; e++) {
 		if (strncmp(*e, prefix, sizeof prefix - 1) != 0) {
 			continue;
@@ -94,7 +93,7 @@ static void ordo_sandbox_sysctls(void) {
 // and about a millisecond instead of the whole ordo binary's initialisation
 // (about 250 ms and 14 MB of private memory per pod).
 __attribute__((constructor)) static void ordo_sandbox(void) {
-	const char *name = getenv("ORDO_SANDBOX_HOSTNAME");
+	const char *name = getenv(ORDO_ENV_SANDBOX_HOSTNAME);
 	if (name == NULL) {
 		return;
 	}
@@ -105,9 +104,3 @@ __attribute__((constructor)) static void ordo_sandbox(void) {
 	close(3);
 	ordo_sandbox_wait();
 }
-*/
-import "C"
-
-// sandboxEnv is the variable that makes an ordo process a sandbox (see the
-// C constructor above).
-const sandboxEnv = "ORDO_SANDBOX_HOSTNAME"

@@ -1,6 +1,7 @@
-package runtime
-
-/*
+// A container: ordo internal-exec (ORDO_CMD_EXEC in ordo_proto.h) builds
+// the container's root in its own mount namespace, joins the sandbox's
+// namespaces and its cgroups, takes its credentials and execs its command,
+// all before the Go runtime starts.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <dirent.h>
@@ -22,6 +23,8 @@ package runtime
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "ordo.h"
+
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -40,17 +43,6 @@ struct ordo_mount_attr { unsigned long long set, clr, propagation, userns_fd; };
 
 #define NEWROOT "/tmp/root"
 #define OLDROOT "/.ordo-old-root"
-
-// ordo_fail reports an error on the status pipe (fd 3) and on stderr, then
-// exits with 128, the code a container runtime gives a failed start.
-static void ordo_fail(const char *fmt, const char *a, const char *b) {
-	char msg[1024];
-	snprintf(msg, sizeof msg, fmt, a, b ? b : "");
-	(void)!write(3, msg, strlen(msg));
-	(void)!write(2, msg, strlen(msg));
-	(void)!write(2, "\n", 1);
-	_exit(128);
-}
 
 static void ordo_mkdirs(const char *path, int last_is_file) {
 	char buf[4096];
@@ -116,13 +108,6 @@ static int ordo_under_system(const char *mp) {
 static int ordo_under(const char *path, const char *dir) {
 	size_t n = strlen(dir);
 	return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
-}
-
-// ordo_alloc is calloc that fails the start instead of returning NULL.
-static void *ordo_alloc(size_t n, size_t size) {
-	void *p = calloc(n ? n : 1, size);
-	if (!p) ordo_fail("out of memory%s%s", "", "");
-	return p;
 }
 
 // ordo_host_mounts lists the host's real mounts a container sees read-only,
@@ -240,123 +225,6 @@ static int ordo_run(void) {
 	return 1;
 }
 
-// ordo_spec is the parsed command line. Its lists have no fixed limit:
-// each is sized from argc, which bounds how many entries it can hold, so
-// no --cgroup, --hide or --mount is ever dropped.
-void ordo_hold(int fd, const char *path, char **argv, char **envp);
-
-struct ordo_spec {
-	int hold; // a warm runner's hold: serve runs on fd 4 (hold_c.go)
-	int stdin_fd; // the container's stdin pipe (stdin: true), or 0: /dev/null
-	int console_fd; // the socket for its terminal's master (tty: true), or 0: none
-	const char *sandbox, *workdir, *uid, *gid;
-	const char **cgroups;
-	int ncgroups;
-	const char **msrc, **mdst;
-	int *mro, nmounts;
-	const char **csrc, **cdst;
-	int ncopies;
-	int host_ipc;
-	const char **hide;
-	int nhide;
-	gid_t *groups;
-	int ngroups;
-	int no_new_privs;
-	int read_only_root; // securityContext.readOnlyRootFilesystem
-	int limit_caps;
-	unsigned long long caps;
-	char **argv;
-};
-
-// ordo_groups parses "--groups 1,2,3" (the pod's supplementalGroups).
-static void ordo_groups(struct ordo_spec *s, const char *list) {
-	size_t n = 1;
-	for (const char *c = list; *c; c++) n += *c == ',';
-	char *buf = strdup(list);
-	if (!buf) ordo_fail("out of memory%s%s", "", "");
-	s->groups = ordo_alloc(n, sizeof *s->groups);
-	s->ngroups = 0;
-	for (char *g = strtok(buf, ","); g; g = strtok(NULL, ",")) s->groups[s->ngroups++] = (gid_t)atol(g);
-	free(buf);
-}
-
-// ordo_drop_bounding removes every capability outside keep from the
-// bounding set, so no exec (not even of a setuid or file-capability
-// binary) can regain it. It needs CAP_SETPCAP, so it runs before the user
-// changes.
-static void ordo_drop_bounding(unsigned long long keep) {
-	for (int cap = 0; cap <= 63; cap++) {
-		if (keep & (1ULL << cap)) continue;
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; // past the kernel's last capability
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
-			char num[8];
-			snprintf(num, sizeof num, "%d", cap);
-			ordo_fail("drop capability %s from the bounding set: %s", num, strerror(errno));
-		}
-	}
-}
-
-// ordo_limit_caps leaves the process keep as its effective, permitted and
-// inheritable sets: what a root container process has, as with a
-// container runtime. A process that changed to another user has lost its
-// capabilities already, and gets none back at exec.
-static void ordo_limit_caps(unsigned long long keep) {
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2];
-	if (syscall(SYS_capget, &hdr, data) != 0) ordo_fail("capget: %s%s", strerror(errno), "");
-	for (int i = 0; i < 2; i++) {
-		unsigned int want = (unsigned int)(keep >> (32 * i));
-		data[i].effective &= want;
-		data[i].permitted &= want;
-		data[i].inheritable &= want;
-	}
-	if (syscall(SYS_capset, &hdr, data) != 0) ordo_fail("capset: %s%s", strerror(errno), "");
-}
-
-static void ordo_parse(int argc, char **argv, struct ordo_spec *s) {
-	memset(s, 0, sizeof *s);
-	size_t n = (size_t)argc;
-	s->cgroups = ordo_alloc(n, sizeof *s->cgroups);
-	s->hide = ordo_alloc(n, sizeof *s->hide);
-	s->msrc = ordo_alloc(n, sizeof *s->msrc);
-	s->mdst = ordo_alloc(n, sizeof *s->mdst);
-	s->mro = ordo_alloc(n, sizeof *s->mro);
-	s->csrc = ordo_alloc(n, sizeof *s->csrc);
-	s->cdst = ordo_alloc(n, sizeof *s->cdst);
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) { s->argv = argv + i + 1; return; }
-		if (strcmp(a, "--host-ipc") == 0) { s->host_ipc = 1; continue; }
-		if (strcmp(a, "--no-new-privs") == 0) { s->no_new_privs = 1; continue; }
-		if (strcmp(a, "--read-only-root") == 0) { s->read_only_root = 1; continue; }
-		if (strcmp(a, "--hold") == 0) { s->hold = 1; continue; }
-		if (i + 1 >= argc) break;
-		if (strcmp(a, "--sandbox-pid") == 0) s->sandbox = argv[++i];
-		else if (strcmp(a, "--workdir") == 0) s->workdir = argv[++i];
-		else if (strcmp(a, "--stdin-fd") == 0) s->stdin_fd = atoi(argv[++i]);
-		else if (strcmp(a, "--console-fd") == 0) s->console_fd = atoi(argv[++i]);
-		else if (strcmp(a, "--uid") == 0) s->uid = argv[++i];
-		else if (strcmp(a, "--gid") == 0) s->gid = argv[++i];
-		else if (strcmp(a, "--groups") == 0) ordo_groups(s, argv[++i]);
-		else if (strcmp(a, "--caps") == 0) { s->limit_caps = 1; s->caps = strtoull(argv[++i], NULL, 16); }
-		else if (strcmp(a, "--cgroup") == 0) s->cgroups[s->ncgroups++] = argv[++i];
-		else if (strcmp(a, "--hide") == 0) s->hide[s->nhide++] = argv[++i];
-		else if (strcmp(a, "--copy") == 0) {
-			if (i + 2 >= argc) ordo_fail("internal-exec: --copy needs a source and a target%s%s", "", "");
-			s->csrc[s->ncopies] = argv[++i];
-			s->cdst[s->ncopies++] = argv[++i];
-		}
-		else if (strcmp(a, "--mount") == 0) {
-			if (i + 3 >= argc) ordo_fail("internal-exec: --mount needs a source, a target and ro or rw%s%s", "", "");
-			s->msrc[s->nmounts] = argv[++i];
-			s->mdst[s->nmounts] = argv[++i];
-			s->mro[s->nmounts++] = strcmp(argv[++i], "ro") == 0;
-		}
-		else ordo_fail("internal-exec: unknown flag %s%s", a, "");
-	}
-	ordo_fail("internal-exec: no command given%s%s", "", "");
-}
-
 static void ordo_join(const char *pid, const char *ns) {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
@@ -429,60 +297,126 @@ static void ordo_copy(int in, const char *src, const char *dst) {
 	close(out);
 }
 
-// ordo_root assembles the container's root and pivots into it: the host's
-// root as the read-only lower layer of an overlay whose upper layer is a
-// private tmpfs (so the container may write anywhere, and nothing reaches
-// the host), its own /dev, /proc, /tmp, /run and /dev/shm, the host's /sys
-// read-only, the host's other mounts bound read-only except those under
-// hidden paths, the hidden paths covered, and then the pod's volumes
-// (which may lie under a hidden path: the pod asked for them).
-static void ordo_root(struct ordo_spec *s) {
-	char **host;
-	int *fds = ordo_alloc((size_t)s->nmounts, sizeof *fds);
-	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	int nhost = ordo_host_mounts(&host, s->hide, s->nhide);
+// ordo_sources are the host files a root takes in, opened before the
+// private /tmp covers the host's (a volume or a layer may lie under /tmp).
+struct ordo_sources { int *mounts, *copies, *layers; };
+
+static void ordo_open_sources(const struct ordo_spec *s, struct ordo_sources *o) {
+	o->mounts = ordo_alloc((size_t)s->nmounts, sizeof *o->mounts);
 	for (int i = 0; i < s->nmounts; i++) {
-		fds[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
-		if (fds[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
+		o->mounts[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
+		if (o->mounts[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
 	}
-	int *cfds = ordo_alloc((size_t)s->ncopies, sizeof *cfds);
+	o->copies = ordo_alloc((size_t)s->ncopies, sizeof *o->copies);
 	for (int i = 0; i < s->ncopies; i++) {
-		cfds[i] = open(s->csrc[i], O_RDONLY | O_CLOEXEC);
-		if (cfds[i] < 0) ordo_fail("image file %s: %s", s->csrc[i], strerror(errno));
+		o->copies[i] = open(s->csrc[i], O_RDONLY | O_CLOEXEC);
+		if (o->copies[i] < 0) ordo_fail("image file %s: %s", s->csrc[i], strerror(errno));
 	}
+	o->layers = ordo_alloc((size_t)s->nlayers, sizeof *o->layers);
+	for (int i = 0; i < s->nlayers; i++) {
+		o->layers[i] = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (o->layers[i] < 0) ordo_fail("image layer %s: %s", s->layers[i], strerror(errno));
+	}
+}
+
+// ordo_overlay mounts the container's root at NEWROOT: an overlay of the
+// lower layers under a writable layer on a private tmpfs at /tmp, thrown
+// away with the container's mount namespace (so the container may write
+// anywhere, nothing reaches the lower layers, and each start begins
+// afresh). The lower layers are the host's root, or the image's layers.
+//
+// overlayfs takes its options in one page, which a few dozen layers
+// under long paths would overflow: the layers are named by their open
+// descriptors, relative to /proc/self/fd ("lowerdir=12:11:10", the topmost
+// first, as overlayfs wants them), a few bytes each whatever their paths,
+// as Docker's overlay2 names its layers by short links relative to its
+// directory.
+static void ordo_overlay(const struct ordo_spec *s, const struct ordo_sources *o) {
 	ordo_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mkdir("/tmp/upper", 0755);
 	mkdir("/tmp/work", 0755);
 	mkdir(NEWROOT, 0755);
-	ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
-	for (int i = 0; i < s->ncopies; i++) ordo_copy(cfds[i], s->csrc[i], s->cdst[i]);
+	if (s->nlayers == 0) {
+		ordo_mount("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=/tmp/upper,workdir=/tmp/work");
+		return;
+	}
+	size_t size = 64 + (size_t)s->nlayers * 12;
+	char *opts = ordo_alloc(size, 1);
+	size_t n = (size_t)snprintf(opts, size, "lowerdir=");
+	for (int i = s->nlayers - 1; i >= 0; i--)
+		n += (size_t)snprintf(opts + n, size - n, "%d%s", o->layers[i], i > 0 ? ":" : "");
+	snprintf(opts + n, size - n, ",upperdir=/tmp/upper,workdir=/tmp/work");
+	if (strlen(opts) >= 4096) {
+		char count[16];
+		snprintf(count, sizeof count, "%d", s->nlayers);
+		ordo_fail("image root: %s layers, more than overlayfs takes%s", count, "");
+	}
+	if (chdir("/proc/self/fd") != 0) ordo_fail("chdir /proc/self/fd: %s%s", strerror(errno), "");
+	if (mount("overlay", NEWROOT, "overlay", 0, opts) != 0) {
+		// overlayfs says why only in the kernel log (such as more than
+		// its 500 lower layers).
+		int e = errno;
+		char count[16];
+		snprintf(count, sizeof count, "%d", s->nlayers);
+		ordo_fail("mount the image root (%s layers): %s", count, strerror(e));
+	}
+	if (chdir("/") != 0) ordo_fail("chdir /: %s%s", strerror(errno), "");
+	for (int i = 0; i < s->nlayers; i++) close(o->layers[i]);
+	free(opts);
+}
+
+// ordo_system_mounts gives the root its own /dev and /dev/shm, a /proc of
+// its PID namespace and the host's /sys read-only, on either kind of
+// root.
+static void ordo_system_mounts(const struct ordo_spec *s) {
 	ordo_dev(s->host_ipc);
 	ordo_mkdirs(NEWROOT "/proc", 0);
 	ordo_mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	ordo_mkdirs(NEWROOT "/sys", 0);
 	ordo_mount("/sys", NEWROOT "/sys", NULL, MS_BIND | MS_REC, NULL);
 	ordo_readonly(NEWROOT "/sys");
+}
+
+// ordo_pivot makes NEWROOT the root, binds the pod's volumes and lets go
+// of the host's root. Volumes are bound after the pivot, from the
+// descriptors opened before, so their targets resolve inside the
+// container's root: through /var/run -> /run a service-account token must
+// land in the container's /run, not the host's.
+static void ordo_pivot(const struct ordo_spec *s, const struct ordo_sources *o) {
+	mkdir(NEWROOT OLDROOT, 0700);
+	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
+	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
+	for (int i = 0; i < s->nmounts; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", o->mounts[i]);
+		ordo_bind("", src, s->mdst[i], s->mro[i], 1);
+		close(o->mounts[i]);
+	}
+	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
+	rmdir(OLDROOT);
+}
+
+// ordo_host_root assembles a root from the host's: the host's root as the
+// overlay's lower layer, its own /tmp and /run, the host's other mounts
+// bound read-only except those under hidden paths, the hidden paths
+// covered, and then the pod's volumes (which may lie under a hidden path:
+// the pod asked for them).
+static void ordo_host_root(struct ordo_spec *s) {
+	char **host;
+	struct ordo_sources o;
+	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	int nhost = ordo_host_mounts(&host, s->hide, s->nhide);
+	ordo_open_sources(s, &o);
+	ordo_overlay(s, &o);
+	for (int i = 0; i < s->ncopies; i++) ordo_copy(o.copies[i], s->csrc[i], s->cdst[i]);
+	ordo_system_mounts(s);
 	ordo_mkdirs(NEWROOT "/tmp", 0);
 	ordo_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	for (int i = 0; i < nhost; i++) ordo_bind(NEWROOT, host[i], host[i], 1, 0);
 	int *covered = ordo_alloc((size_t)s->nhide, sizeof *covered);
 	for (int i = 0; i < s->nhide; i++) covered[i] = ordo_hide(s->hide[i], i);
 	int own_run = ordo_run();
-	mkdir(NEWROOT OLDROOT, 0700);
-	if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) != 0) ordo_fail("pivot_root: %s", strerror(errno), NULL);
-	if (chdir("/") != 0) ordo_fail("chdir /: %s", strerror(errno), NULL);
-	// Volumes are bound after the pivot, from the descriptors opened above,
-	// so their targets resolve inside the container's root: through
-	// /var/run -> /run a service-account token must land in the container's
-	// /run, not the host's.
-	for (int i = 0; i < s->nmounts; i++) {
-		char src[64];
-		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-		ordo_bind("", src, s->mdst[i], s->mro[i], 1);
-		close(fds[i]);
-	}
-	if (umount2(OLDROOT, MNT_DETACH) != 0) ordo_fail("detach old root: %s", strerror(errno), NULL);
-	rmdir(OLDROOT);
+	ordo_pivot(s, &o);
 	if (s->read_only_root) {
 		// As an image's root with readOnlyRootFilesystem: /tmp is part of
 		// it; volumes, /dev, /dev/shm and /proc stay as they are.
@@ -493,20 +427,27 @@ static void ordo_root(struct ordo_spec *s) {
 	}
 }
 
-// ordo_exec_path finds argv[0] on the container's PATH, as a runtime does.
-static const char *ordo_exec_path(const char *name, char *buf, size_t len) {
-	if (strchr(name, '/')) return name;
-	const char *path = getenv("PATH");
-	if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	char dirs[4096];
-	snprintf(dirs, sizeof dirs, "%s", path);
-	for (char *dir = strtok(dirs, ":"); dir; dir = strtok(NULL, ":")) {
-		snprintf(buf, len, "%s/%s", *dir ? dir : ".", name);
-		struct stat st;
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return buf;
-	}
-	ordo_fail("exec: \"%s\": executable file not found in $PATH", name, NULL);
-	return NULL;
+// ordo_image_root assembles a root from an image's layers (--layer):
+// nothing of the host's is in it but /dev's standard devices and /sys, so
+// no host mount is bound and no path hidden; its /tmp and /run are the
+// image's, as under runc. A missing working directory is made, as runc
+// makes it, before readOnlyRootFilesystem applies.
+static void ordo_image_root(struct ordo_spec *s) {
+	struct ordo_sources o;
+	ordo_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	ordo_open_sources(s, &o);
+	ordo_overlay(s, &o);
+	for (int i = 0; i < s->ncopies; i++) ordo_copy(o.copies[i], s->csrc[i], s->cdst[i]);
+	ordo_system_mounts(s);
+	ordo_pivot(s, &o);
+	if (s->workdir) ordo_mkdirs(s->workdir, 0);
+	if (s->read_only_root) ordo_readonly_mount("/");
+}
+
+// ordo_root assembles the container's root and pivots into it.
+static void ordo_root(struct ordo_spec *s) {
+	if (s->nlayers > 0) ordo_image_root(s);
+	else ordo_host_root(s);
 }
 
 // ordo_die_with_agent (re)arms SIGKILL for when the pod's shim (the
@@ -589,7 +530,7 @@ static void ordo_console(int fd, const char *uid, const char *gid) {
 // initialisation on every container start. Errors before the exec go to the
 // status pipe (fd 3), which closes on a successful exec.
 __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char **envp) {
-	if (argc < 2 || strcmp(argv[1], "internal-exec") != 0) return;
+	if (argc < 2 || strcmp(argv[1], ORDO_CMD_EXEC) != 0) return;
 	struct ordo_spec s;
 	ordo_parse(argc, argv, &s);
 	// A container with stdin: true reads the pipe the agent writes what
@@ -606,23 +547,11 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	if (s.workdir && chdir(s.workdir) != 0)
 		ordo_fail("failed to change to working directory \"%s\": %s", s.workdir, strerror(errno));
 	if (s.console_fd > 3) ordo_console(s.console_fd, s.uid, s.gid);
-	// A container with a group or supplementalGroups gets exactly those
-	// groups; one without keeps the agent's.
-	if (s.limit_caps) ordo_drop_bounding(s.caps);
 	ordo_stdio_owner(s.uid, s.gid);
-	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
-		ordo_fail("setgroups: %s", strerror(errno), NULL);
-	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)
-		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
-	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
-		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
-	if (s.limit_caps) ordo_limit_caps(s.caps);
+	ordo_apply_creds(&s);
 	char buf[4096];
 	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
-	// allowPrivilegeEscalation: false. Set last: it also stops setuid
-	// binaries from gaining privileges, which the steps above do not use.
-	if (s.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		ordo_fail("set no_new_privs: %s", strerror(errno), NULL);
+	ordo_no_new_privs(&s); // allowPrivilegeEscalation: false
 	ordo_die_with_agent();
 	if (s.hold) {
 		// The status pipe's close says the container started; fd 4 is the
@@ -636,34 +565,3 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
 }
 
-// ordo_setcred gives a command exec'd in a container (through nsenter, see
-// enter.go) the container's credentials, in the order ordo_exec applies
-// them ("ordo internal-setcred [--uid U] [--gid G] [--groups L] [--caps
-// MASK] [--no-new-privs] -- COMMAND"), then execs the command.
-__attribute__((constructor)) static void ordo_setcred(int argc, char **argv, char **envp) {
-	if (argc < 2 || strcmp(argv[1], "internal-setcred") != 0) return;
-	struct ordo_spec s;
-	ordo_parse(argc, argv, &s);
-	// The terminal of an exec -t is its user's, as a runtime gives an
-	// exec's console to the process's user, so a program that reopens it
-	// by name ($(tty)) may. Best effort, while the process may still chown.
-	if (s.uid && isatty(0)) (void)!fchown(0, (uid_t)atol(s.uid), (gid_t)-1);
-	if (s.limit_caps) ordo_drop_bounding(s.caps);
-	if ((s.gid || s.ngroups) && setgroups((size_t)s.ngroups, s.groups) != 0)
-		ordo_fail("setgroups: %s", strerror(errno), NULL);
-	if (s.gid && setgid((gid_t)atol(s.gid)) != 0)
-		ordo_fail("setgid %s: %s", s.gid, strerror(errno));
-	if (s.uid && setuid((uid_t)atol(s.uid)) != 0)
-		ordo_fail("setuid %s: %s", s.uid, strerror(errno));
-	if (s.limit_caps) ordo_limit_caps(s.caps);
-	char buf[4096];
-	const char *path = ordo_exec_path(s.argv[0], buf, sizeof buf);
-	if (s.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		ordo_fail("set no_new_privs: %s", strerror(errno), NULL);
-	// The ordo binary (fd 3) does not cross into the command.
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(path, s.argv, envp);
-	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
-}
-*/
-import "C"

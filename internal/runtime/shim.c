@@ -1,6 +1,6 @@
-package runtime
-
-/*
+// A pod's shim: ordo internal-shim (ORDO_CMD_SHIM in ordo_proto.h, which
+// also has its messages), the parent of the pod's processes, which
+// outlives the agent and writes their logs.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,24 +18,11 @@ package runtime
 #include <time.h>
 #include <unistd.h>
 
+#include "ordo.h"
+
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
-
-void ordo_drop_clean_pages(void); // hold_c.go
-
-// Protocol 2: the shim writes the log of a run spawned with LOG "1"
-// itself (its output pipes' read ends and its log file are passed in
-// place of kept descriptors), says "drained TAG" once all of it is
-// written, and lists DRAINED after META.
-//
-// Protocol 3: LOG "2" is a run with a terminal (tty: true): in place of
-// its stdout's read end comes a socket on which the container sends its
-// terminal's master (ordo_console in exec_c.go). The shim logs the master
-// as the run's stdout, keeps a copy with the record's kept descriptors and
-// sends one to the agent: "console TAG" with the descriptor.
-#define ORDO_SHIM_VERSION "3"
-#define ORDO_SHIM_MAXFDS 8
 
 // ORDO_LOG_MAX is the longest text of one log line, the kubelet's 16 KiB:
 // a longer line is written as P (partial) lines of this size, then the
@@ -262,52 +249,69 @@ static pid_t ordo_clone(long flags, long pidns) {
 	return pid;
 }
 
-// ordo_shim_spawn handles "spawn TAG FLAGS PIDNS NCHILD PATH ARGC argv…
-// ENVC env… META [LOG]": the first NCHILD descriptors go to the child;
-// with LOG "1" the next three are the run's log file and its stdout's
-// and stderr's read ends, which the shim copies into the log itself; the
-// rest are kept for the agent and handed back with the child's record on
+int ordo_shim_parse_spawn(char **f, int nf, int nfds, struct ordo_spawn *sp) {
+	memset(sp, 0, sizeof *sp);
+	if (nf < 8 || strcmp(f[0], ORDO_SHIM_SPAWN) != 0) return EINVAL;
+	sp->tag = f[1];
+	sp->flags = atol(f[2]);
+	sp->pidns = atol(f[3]);
+	sp->nchild = atoi(f[4]);
+	sp->path = f[5];
+	int argc = atoi(f[6]);
+	if (sp->nchild < 0 || sp->nchild > nfds || argc < 1 || 7 + argc >= nf) return EINVAL;
+	int envc = atoi(f[7 + argc]);
+	if (envc < 0 || 8 + argc + envc >= nf) return EINVAL;
+	sp->argv = calloc((size_t)argc + 1, sizeof *sp->argv);
+	sp->envp = calloc((size_t)envc + 1, sizeof *sp->envp);
+	if (sp->argv == NULL || sp->envp == NULL) {
+		free(sp->argv);
+		free(sp->envp);
+		return ENOMEM;
+	}
+	memcpy(sp->argv, f + 7, (size_t)argc * sizeof *sp->argv);
+	memcpy(sp->envp, f + 8 + argc, (size_t)envc * sizeof *sp->envp);
+	sp->meta = f[8 + argc + envc];
+	sp->log = nf > 9 + argc + envc ? f[9 + argc + envc] : ORDO_SHIM_LOG_NONE;
+	return 0;
+}
+
+// ordo_shim_spawn handles "spawn" (ORDO_SHIM_SPAWN in ordo_proto.h): the
+// first NCHILD descriptors go to the child; with LOG "1" or "2" the next
+// three are the run's log file and its stdout's (or console socket's) and
+// stderr's read ends, which the shim copies into the log itself; the rest
+// are kept for the agent and handed back with the child's record on
 // "list".
 static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 	struct ordo_msg reply = {0};
-	int err = EINVAL;
-	if (nf < 8) goto fail;
-	long flags = atol(f[2]), pidns = atol(f[3]);
-	int nchild = atoi(f[4]);
-	int argc = atoi(f[6]);
-	if (nchild < 0 || nchild > nfds || argc < 1 || 7 + argc >= nf) goto fail;
-	int envc = atoi(f[7 + argc]);
-	if (envc < 0 || 8 + argc + envc >= nf) goto fail;
-	char **argv = calloc((size_t)argc + 1, sizeof *argv);
-	char **envp = calloc((size_t)envc + 1, sizeof *envp);
-	if (argv == NULL || envp == NULL) { err = ENOMEM; goto fail; }
-	memcpy(argv, f + 7, (size_t)argc * sizeof *argv);
-	memcpy(envp, f + 8 + argc, (size_t)envc * sizeof *envp);
+	struct ordo_spawn sp;
+	int err = ordo_shim_parse_spawn(f, nf, nfds, &sp);
+	if (err != 0) goto fail;
+	int nchild = sp.nchild;
 	if (nkids == capkids) {
 		capkids = capkids ? capkids * 2 : 8;
 		kids = realloc(kids, (size_t)capkids * sizeof *kids);
 		if (kids == NULL) _exit(125);
 	}
 	pid_t shim = getpid();
-	pid_t pid = ordo_clone(flags, pidns);
-	if (pid == 0) ordo_shim_child(f[5], argv, envp, fds, nchild, shim);
+	pid_t pid = ordo_clone(sp.flags, sp.pidns);
+	if (pid == 0) ordo_shim_child(sp.path, sp.argv, sp.envp, fds, nchild, shim);
 	err = errno;
-	free(argv);
-	free(envp);
+	free(sp.argv);
+	free(sp.envp);
 	if (pid < 0) goto fail;
 	struct ordo_kid *k = &kids[nkids++];
 	memset(k, 0, sizeof *k);
 	k->tag = strdup(f[1]);
-	k->meta = strdup(f[8 + argc + envc]);
+	k->meta = strdup(sp.meta);
 	k->pid = pid;
 	k->alive = 1;
 	k->logfd = k->out[0].fd = k->out[1].fd = -1;
 	for (int i = 0; i < nchild; i++) close(fds[i]);
 	int kept = nchild;
-	const char *log = nf > 9 + argc + envc ? f[9 + argc + envc] : "0";
-	if ((strcmp(log, "1") == 0 || strcmp(log, "2") == 0) && nfds - nchild >= 3) {
+	const char *log = sp.log;
+	if ((strcmp(log, ORDO_SHIM_LOG_PIPES) == 0 || strcmp(log, ORDO_SHIM_LOG_TTY) == 0) && nfds - nchild >= 3) {
 		k->logfd = fds[nchild];
-		k->out[0].console = strcmp(log, "2") == 0;
+		k->out[0].console = strcmp(log, ORDO_SHIM_LOG_TTY) == 0;
 		for (int i = 0; i < 2; i++) {
 			k->out[i].fd = fds[nchild + 1 + i];
 			k->out[i].name = i == 0 ? "stdout" : "stderr";
@@ -318,14 +322,14 @@ static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 		kept += 3;
 	}
 	for (int i = kept; i < nfds; i++) k->keep[k->nkeep++] = fds[i];
-	ordo_msg_add(&reply, "spawned");
+	ordo_msg_add(&reply, ORDO_SHIM_SPAWNED);
 	ordo_msg_add(&reply, f[1]);
 	ordo_msg_addnum(&reply, pid);
 	ordo_shim_send(&reply, NULL, 0);
 	return;
 fail:
 	for (int i = 0; i < nfds; i++) close(fds[i]);
-	ordo_msg_add(&reply, "failed");
+	ordo_msg_add(&reply, ORDO_SHIM_FAILED);
 	ordo_msg_add(&reply, nf > 1 ? f[1] : "");
 	ordo_msg_addnum(&reply, err);
 	ordo_shim_send(&reply, NULL, 0);
@@ -333,16 +337,14 @@ fail:
 
 static void ordo_shim_reap(void);
 
-// ordo_shim_list sends one "child TAG PID ALIVE STATUS FINISHED META
-// DRAINED" per record, with the record's kept descriptors, then "end
-// VERSION PID". DRAINED is 0 while the shim still copies the run's output
-// to its log.
+// ordo_shim_list answers "list": a "child" per record, with the record's
+// kept descriptors, then "end" (ORDO_SHIM_CHILD, ORDO_SHIM_END).
 static void ordo_shim_list(void) {
 	ordo_shim_reap(); // a child that died just now is listed as exited
 	for (int i = 0; i < nkids; i++) {
 		struct ordo_kid *k = &kids[i];
 		struct ordo_msg m = {0};
-		ordo_msg_add(&m, "child");
+		ordo_msg_add(&m, ORDO_SHIM_CHILD);
 		ordo_msg_add(&m, k->tag);
 		ordo_msg_addnum(&m, k->pid);
 		ordo_msg_addnum(&m, k->alive);
@@ -353,8 +355,8 @@ static void ordo_shim_list(void) {
 		ordo_shim_send(&m, k->keep, k->nkeep);
 	}
 	struct ordo_msg end = {0};
-	ordo_msg_add(&end, "end");
-	ordo_msg_add(&end, ORDO_SHIM_VERSION);
+	ordo_msg_add(&end, ORDO_SHIM_END);
+	ordo_msg_addnum(&end, ORDO_SHIM_VERSION);
 	ordo_msg_addnum(&end, getpid());
 	ordo_shim_send(&end, NULL, 0);
 }
@@ -412,7 +414,7 @@ static void ordo_kid_console(struct ordo_kid *k) {
 	if (agent < 0) return;
 	if (k->nkeep < ORDO_SHIM_MAXFDS) k->keep[k->nkeep++] = fcntl(master, F_DUPFD_CLOEXEC, 0);
 	struct ordo_msg m = {0};
-	ordo_msg_add(&m, "console");
+	ordo_msg_add(&m, ORDO_SHIM_CONSOLE);
 	ordo_msg_add(&m, k->tag);
 	ordo_shim_send(&m, &agent, 1);
 	close(agent);
@@ -420,7 +422,7 @@ static void ordo_kid_console(struct ordo_kid *k) {
 
 // ordo_kid_logs copies what a run's pipes hold (those poll found ready,
 // ready[0] and ready[1]) into its log; once both have ended it closes the
-// log and tells the agent "drained TAG".
+// log and tells the agent (ORDO_SHIM_DRAINED).
 static void ordo_kid_logs(struct ordo_kid *k, const int *ready) {
 	if (ready[0] && k->out[0].console) ordo_kid_console(k);
 	else if (ready[0] && k->out[0].fd >= 0) ordo_stream_read(k->logfd, &k->out[0]);
@@ -429,7 +431,7 @@ static void ordo_kid_logs(struct ordo_kid *k, const int *ready) {
 	close(k->logfd);
 	k->logfd = -1;
 	struct ordo_msg m = {0};
-	ordo_msg_add(&m, "drained");
+	ordo_msg_add(&m, ORDO_SHIM_DRAINED);
 	ordo_msg_add(&m, k->tag);
 	ordo_shim_send(&m, NULL, 0);
 }
@@ -469,16 +471,16 @@ static void ordo_shim_request(void) {
 	char *f[4096];
 	int nf = 0;
 	for (char *p = buf; p < buf + n && nf < 4096; p += strlen(p) + 1) f[nf++] = p;
-	if (nf > 0 && strcmp(f[0], "spawn") == 0) {
+	if (nf > 0 && strcmp(f[0], ORDO_SHIM_SPAWN) == 0) {
 		ordo_shim_spawn(f, nf, fds, nfds);
 		nfds = 0;
-	} else if (nf > 0 && strcmp(f[0], "list") == 0) {
+	} else if (nf > 0 && strcmp(f[0], ORDO_SHIM_LIST) == 0) {
 		ordo_shim_list();
-	} else if (nf > 1 && strcmp(f[0], "forget") == 0) {
+	} else if (nf > 1 && strcmp(f[0], ORDO_SHIM_FORGET) == 0) {
 		struct ordo_kid *k = ordo_kid_find(f[1]);
 		if (k && !k->alive) k->forgotten = 1;
 		ordo_kid_gc();
-	} else if (nf > 0 && strcmp(f[0], "exit") == 0) {
+	} else if (nf > 0 && strcmp(f[0], ORDO_SHIM_EXIT) == 0) {
 		ordo_shim_exit();
 	}
 	for (int i = 0; i < nfds; i++) close(fds[i]);
@@ -498,7 +500,7 @@ static void ordo_shim_reap(void) {
 			k->status = status;
 			k->finished = ordo_now_ns();
 			struct ordo_msg m = {0};
-			ordo_msg_add(&m, "exited");
+			ordo_msg_add(&m, ORDO_SHIM_EXITED);
 			ordo_msg_add(&m, k->tag);
 			ordo_msg_addnum(&m, pid);
 			ordo_msg_addnum(&m, status);
@@ -514,7 +516,7 @@ static void ordo_shim_reap(void) {
 // old. SIGTERM, SIGINT and SIGHUP do not end it (a `pkill ordo` must not
 // take the pods with it): "exit" from the agent, or SIGKILL, does.
 __attribute__((constructor)) static void ordo_shim(void) {
-	if (getenv("ORDO_SHIM") == NULL) return;
+	if (getenv(ORDO_ENV_SHIM) == NULL) return;
 	int listener = 3;
 	sigset_t set;
 	sigemptyset(&set);
@@ -572,5 +574,3 @@ __attribute__((constructor)) static void ordo_shim(void) {
 		if (client >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) ordo_shim_request();
 	}
 }
-*/
-import "C"

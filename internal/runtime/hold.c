@@ -1,6 +1,5 @@
-package runtime
-
-/*
+// A warm runner's hold (ORDO_FLAG_HOLD and ORDO_HOLD_* in ordo_proto.h),
+// and ordo_drop_clean_pages, which long-lived waiting processes share.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -13,6 +12,8 @@ package runtime
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "ordo.h"
 
 // ordo_drop_clean_pages gives back the process's resident pages of
 // read-only file mappings that are still clean copies of the page cache
@@ -61,10 +62,10 @@ static int ordo_hold_run(const char *path, char **argv, char **envp, const char 
 	if (env == NULL) return -ENOMEM;
 	int k = 0;
 	for (int i = 0; i < n; i++)
-		if (strncmp(envp[i], "ORDO_SCHEDULED_TIME=", 20) != 0) env[k++] = envp[i];
-	char *when = malloc(strlen(slot) + 21);
+		if (strncmp(envp[i], ORDO_ENV_SCHEDULED_TIME "=", sizeof ORDO_ENV_SCHEDULED_TIME) != 0) env[k++] = envp[i];
+	char *when = malloc(strlen(slot) + sizeof ORDO_ENV_SCHEDULED_TIME + 1);
 	if (when == NULL) { free(env); return -ENOMEM; }
-	sprintf(when, "ORDO_SCHEDULED_TIME=%s", slot);
+	sprintf(when, ORDO_ENV_SCHEDULED_TIME "=%s", slot);
 	env[k++] = when;
 	env[k] = NULL;
 	pid_t pid = fork();
@@ -85,8 +86,8 @@ static int ordo_hold_run(const char *path, char **argv, char **envp, const char 
 	return pid < 0 ? -errno : pid;
 }
 
-// ordo_hold_request handles one message: "run ID SLOT" with the run's
-// stdout and stderr as rights, or "kill PID".
+// ordo_hold_request handles one message from the agent (ORDO_HOLD_RUN,
+// ORDO_HOLD_KILL).
 static void ordo_hold_request(int fd, const char *path, char **argv, char **envp) {
 	char buf[512];
 	char ctl[CMSG_SPACE(2 * sizeof(int))];
@@ -105,11 +106,11 @@ static void ordo_hold_request(int fd, const char *path, char **argv, char **envp
 			memcpy(fds, CMSG_DATA(c), sizeof fds);
 	char reply[128], slot[128];
 	long id, pid;
-	if (sscanf(buf, "run %ld %127s", &id, slot) == 2 && fds[0] >= 0) {
+	if (sscanf(buf, ORDO_HOLD_RUN " %ld %127s", &id, slot) == 2 && fds[0] >= 0) {
 		int r = ordo_hold_run(path, argv, envp, slot, fds[0], fds[1]);
-		snprintf(reply, sizeof reply, r > 0 ? "started %ld %d" : "failed %ld %d", id, r > 0 ? r : -r);
+		snprintf(reply, sizeof reply, r > 0 ? ORDO_HOLD_STARTED " %ld %d" : ORDO_HOLD_FAILED " %ld %d", id, r > 0 ? r : -r);
 		ordo_hold_send(fd, reply);
-	} else if (sscanf(buf, "kill %ld", &pid) == 1 && pid > 1) {
+	} else if (sscanf(buf, ORDO_HOLD_KILL " %ld", &pid) == 1 && pid > 1) {
 		kill((pid_t)-pid, SIGKILL);
 	}
 	if (fds[0] >= 0) close(fds[0]);
@@ -119,9 +120,9 @@ static void ordo_hold_request(int fd, const char *path, char **argv, char **envp
 // ordo_hold is a warm runner's hold process, in place of its command: it
 // sits in the container (its namespaces, root, user, cgroups and
 // environment), forks a run of the command whenever the agent asks on fd,
-// and reports each run's start and exit ("started ID PID", "failed ID
-// ERRNO", "exited PID STATUS"). As the container's PID 1 it also reaps
-// orphans. SIGTERM ends it.
+// and reports each run's start and exit (ORDO_HOLD_STARTED, _FAILED,
+// _EXITED). As the container's PID 1 it also reaps orphans. SIGTERM ends
+// it.
 void ordo_hold(int fd, const char *path, char **argv, char **envp) {
 	sigset_t set;
 	sigemptyset(&set);
@@ -146,12 +147,10 @@ void ordo_hold(int fd, const char *path, char **argv, char **envp) {
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 				char msg[64];
 				int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-				snprintf(msg, sizeof msg, "exited %d %d", pid, code);
+				snprintf(msg, sizeof msg, ORDO_HOLD_EXITED " %d %d", pid, code);
 				ordo_hold_send(fd, msg);
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) ordo_hold_request(fd, path, argv, envp);
 	}
 }
-*/
-import "C"
