@@ -21,9 +21,10 @@ type Group[T any] struct {
 }
 
 type call[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
+	done    chan struct{}
+	val     T
+	err     error
+	waiters int // callers waiting for this call, under Group.mu
 }
 
 // Do runs fn unless a call with the same key is running, in which case it
@@ -33,6 +34,7 @@ type call[T any] struct {
 func (g *Group[T]) Do(ctx context.Context, key string, fn func() (T, error)) (val T, shared bool, err error) {
 	g.mu.Lock()
 	if c, ok := g.calls[key]; ok {
+		c.waiters++
 		g.mu.Unlock()
 		select {
 		case <-c.done:
@@ -57,6 +59,16 @@ func (g *Group[T]) Do(ctx context.Context, key string, fn func() (T, error)) (va
 	}()
 	c.val, c.err = fn()
 	return c.val, false, c.err
+}
+
+// waiting returns how many callers wait for the running call of key.
+func (g *Group[T]) waiting(key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.calls[key]; ok {
+		return c.waiters
+	}
+	return 0
 }
 
 // Key is the de-duplication key of a pull: the normalized reference and a
