@@ -5,6 +5,8 @@ package imagetest
 
 import (
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +31,9 @@ type RegistryOptions struct {
 	// authentication: without them the registry answers 401 with a
 	// "WWW-Authenticate: Basic" challenge, as a private registry does.
 	Username, Password string
+	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 (see
+	// Registry.CAPEM) instead of plain HTTP.
+	TLS bool
 }
 
 // Registry is an in-process OCI registry (go-containerregistry's
@@ -36,10 +41,11 @@ type RegistryOptions struct {
 // Loopback registries need no TLS: Docker, containerd and ordo talk HTTP to
 // them without configuration.
 type Registry struct {
-	Host string // "127.0.0.1:PORT"
-	opts RegistryOptions
-	srv  *http.Server
-	done chan struct{}
+	Host  string // "127.0.0.1:PORT"
+	CAPEM []byte // with TLS: the certificate to trust (a registries.yaml ca_file)
+	opts  RegistryOptions
+	srv   *http.Server
+	done  chan struct{}
 
 	mu       sync.Mutex
 	requests []string
@@ -64,6 +70,15 @@ func NewRegistry(opts RegistryOptions) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{Host: ln.Addr().String(), opts: opts, done: make(chan struct{})}
+	if opts.TLS {
+		cert, caPEM, err := selfSigned()
+		if err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		r.CAPEM = caPEM
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(r.done)
@@ -98,7 +113,7 @@ func (r *Registry) Push(ref string, img v1.Image) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	if err := remote.Write(tag, img, r.auth()); err != nil {
+	if err := remote.Write(tag, img, r.auth(), r.transport()); err != nil {
 		return v1.Hash{}, fmt.Errorf("push %s: %w", tag, err)
 	}
 	return img.Digest()
@@ -110,7 +125,7 @@ func (r *Registry) PushIndex(ref string, idx v1.ImageIndex) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	if err := remote.WriteIndex(tag, idx, r.auth()); err != nil {
+	if err := remote.WriteIndex(tag, idx, r.auth(), r.transport()); err != nil {
 		return v1.Hash{}, fmt.Errorf("push %s: %w", tag, err)
 	}
 	return idx.Digest()
@@ -131,6 +146,17 @@ func (r *Registry) parse(ref string) (name.Reference, error) {
 		ref = r.Ref(ref)
 	}
 	return name.ParseReference(ref)
+}
+
+// transport trusts the registry's own certificate.
+func (r *Registry) transport() remote.Option {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	if r.CAPEM != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(r.CAPEM)
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return remote.WithTransport(t)
 }
 
 func (r *Registry) auth() remote.Option {

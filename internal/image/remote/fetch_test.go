@@ -366,3 +366,37 @@ configs:
 		t.Errorf("a valid file: %v", err)
 	}
 }
+
+func TestFetchTLS(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{TLS: true})
+	reg.MustPush(t, "tls:1", fileImage(t, "secure", imagetest.LayerOptions{}))
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, reg.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, tls string
+	}{
+		{"ca_file", fmt.Sprintf("ca_file: %s", ca)},
+		{"insecure_skip_verify", "insecure_skip_verify: true"},
+	} {
+		regs, err := remote.ParseRegistries([]byte(fmt.Sprintf("configs:\n  %q:\n    tls:\n      %s\n", reg.Host, tc.tls)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := (&remote.Puller{Registries: regs}).Fetch(ctx(t), reg.Ref("tls:1"), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := readMsg(t, img); got != "secure" {
+			t.Errorf("%s: /msg = %q", tc.name, got)
+		}
+	}
+	// An untrusted certificate is the registry answering wrongly, not an
+	// unreachable registry: no fallback to the host's image table.
+	_, err := (&remote.Puller{}).Fetch(ctx(t), reg.Ref("tls:1"), nil)
+	if err == nil || remote.IsUnreachable(err) || remote.IsRefused(err) {
+		t.Errorf("untrusted certificate: %v, want a failure neither unreachable nor refused", err)
+	}
+	t.Log(err)
+}
