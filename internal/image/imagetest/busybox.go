@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,12 +19,12 @@ const (
 	AppGID = 1000
 )
 
-// BusyboxFiles is a minimal root file system: /bin/busybox with a symlink
-// for each applet where busybox installs it (sh, echo, cat, ls, id, sleep,
-// env, wget, nc…), /etc/passwd and /etc/group with root, nobody and a
-// non-root user app (1000:1000, home /home/app), /tmp (1777) and the usual
-// empty directories. Tests add their own files to the map before making a
-// layer of it.
+// BusyboxFiles is a minimal root file system laid out as Debian's (merged
+// /usr: /bin, /sbin are symlinks to usr/bin, usr/sbin): /usr/bin/busybox with
+// a symlink for each applet (sh, echo, cat, ls, id, sleep, env, wget, nc…),
+// /etc/passwd and /etc/group with root, nobody and a non-root user app
+// (1000:1000, home /home/app), /tmp (1777) and the usual empty directories.
+// Tests add their own files to the map before making a layer of it.
 func BusyboxFiles() (map[string]File, error) {
 	bin, err := os.ReadFile(BusyboxPath)
 	if err != nil {
@@ -36,7 +35,9 @@ func BusyboxFiles() (map[string]File, error) {
 		return nil, fmt.Errorf("%s --list-full: %w", BusyboxPath, err)
 	}
 	files := map[string]File{
-		"bin/busybox": {Contents: bin, Mode: 0o755},
+		"bin":             Symlink("usr/bin"),
+		"sbin":            Symlink("usr/sbin"),
+		"usr/bin/busybox": {Contents: bin, Mode: 0o755},
 		"etc/passwd": Text("root:x:0:0:root:/root:/bin/sh\n"+
 			"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"+
 			fmt.Sprintf("app:x:%d:%d:app:/home/app:/bin/sh\n", AppUID, AppGID), 0o644),
@@ -45,17 +46,21 @@ func BusyboxFiles() (map[string]File, error) {
 		"root":      Dir(0o700),
 		"home/app":  {Type: Directory, Mode: 0o755, UID: AppUID, GID: AppGID},
 	}
-	for _, d := range []string{"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "home", "var", "var/log", "dev", "proc", "sys"} {
+	for _, d := range []string{"usr", "usr/bin", "usr/sbin", "usr/local", "usr/local/bin", "etc", "home", "var", "var/log", "dev", "proc", "sys"} {
 		files[d] = Dir(0o755)
 	}
 	for _, p := range strings.Fields(string(out)) {
-		if p == "bin/busybox" || strings.Contains(p, "..") {
+		if strings.Contains(p, "..") {
 			continue
 		}
-		if _, ok := files[path.Dir(p)]; !ok {
-			files[path.Dir(p)] = Dir(0o755)
+		// bin/x and sbin/x go to usr/bin/x and usr/sbin/x, behind the symlinks.
+		if strings.HasPrefix(p, "bin/") || strings.HasPrefix(p, "sbin/") {
+			p = "usr/" + p
 		}
-		files[p] = Symlink("/bin/busybox")
+		if p == "usr/bin/busybox" {
+			continue
+		}
+		files[p] = Symlink("/usr/bin/busybox")
 	}
 	return files, nil
 }

@@ -102,11 +102,11 @@ func TestBusyboxRuns(t *testing.T) {
 	if out, err := untar.CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v: %s", err, out)
 	}
-	out, err := exec.Command("chroot", root, "/bin/sh", "-c", "echo hello; id -u app; id -gn app; grep -c . /etc/group; ls /usr/bin/env").CombinedOutput()
+	out, err := exec.Command("chroot", root, "/bin/sh", "-c", "echo hello; id -u app; id -gn app; grep -c . /etc/group; ls /usr/bin/env /bin/sh").CombinedOutput()
 	if err != nil {
 		t.Fatalf("sh in the image: %v: %s", err, out)
 	}
-	if got, want := string(out), "hello\n1000\napp\n3\n/usr/bin/env\n"; got != want {
+	if got, want := string(out), "hello\n1000\napp\n3\n/bin/sh\n/usr/bin/env\n"; got != want {
 		t.Errorf("output %q, want %q", got, want)
 	}
 }
@@ -222,5 +222,72 @@ func TestRegistryBasicAuthChallenge(t *testing.T) {
 	}
 	if _, err := reg.Push("app:1", Must(Busybox())); err != nil {
 		t.Errorf("push with the registry's credentials: %v", err)
+	}
+}
+
+// unpack extracts an image's layers, base first, with the host's tar.
+func unpack(t *testing.T, img v1.Image) string {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		untar := exec.Command("tar", "-x", "-C", root)
+		untar.Stdin = rc
+		out, err := untar.CombinedOutput()
+		rc.Close()
+		if err != nil {
+			t.Fatalf("tar: %v: %s", err, out)
+		}
+	}
+	return root
+}
+
+// TestFromDebianPackages builds seed 000's redis image from the host's
+// Debian packages and runs redis-server and redis-cli in a chroot of it.
+func TestFromDebianPackages(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	if err := exec.Command("dpkg", "-s", "redis-server", "redis-tools").Run(); err != nil {
+		t.Skip("redis-server and redis-tools are not installed")
+	}
+	img, err := FromDebianPackages(v1.Config{Cmd: []string{"redis-server"}}, "redis-server", "redis-tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := unpack(t, img)
+	out, err := exec.Command("chroot", root, "/bin/sh", "-c", "redis-server --version && redis-cli --version && ls /etc/redis/redis.conf").CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis in the image: %v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "Redis server v=") || !strings.Contains(string(out), "redis-cli ") {
+		t.Errorf("output %q", out)
+	}
+	// The server runs and answers the client, over a unix socket in the image.
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(filepath.Join(root, "tmp/redis.pid")); err == nil {
+			_ = exec.Command("kill", strings.TrimSpace(string(b))).Run()
+		}
+	})
+	script := "redis-server --port 0 --unixsocket /tmp/redis.sock --daemonize yes --pidfile /tmp/redis.pid --dir /tmp --save '' >/dev/null && " +
+		"for i in $(seq 100); do redis-cli -s /tmp/redis.sock ping 2>/dev/null && break; sleep 0.1; done; " +
+		"redis-cli -s /tmp/redis.sock set k from-the-image >/dev/null && redis-cli -s /tmp/redis.sock get k && redis-cli -s /tmp/redis.sock shutdown nosave"
+	out, err = exec.Command("chroot", root, "/bin/sh", "-c", script).CombinedOutput()
+	if got := string(out); err != nil || !strings.HasPrefix(got, "PONG\n") || !strings.Contains(got, "from-the-image\n") {
+		t.Errorf("redis-server and redis-cli in the image: %v: %q", err, got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr/share/doc")); err == nil {
+		t.Error("the image has documentation")
+	}
+	_, err = FromDebianPackages(v1.Config{}, "no-such-package-ordo")
+	if err == nil || !strings.Contains(err.Error(), "dpkg -L no-such-package-ordo") {
+		t.Errorf("a package that is not installed: %v", err)
 	}
 }
