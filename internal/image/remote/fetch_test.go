@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -397,6 +398,53 @@ func TestFetchTLS(t *testing.T) {
 	_, err := (&remote.Puller{}).Fetch(ctx(t), reg.Ref("tls:1"), nil)
 	if err == nil || remote.IsUnreachable(err) || remote.IsRefused(err) {
 		t.Errorf("untrusted certificate: %v, want a failure neither unreachable nor refused", err)
+	}
+	t.Log(err)
+}
+
+// TestFetchNoRoute: a registry behind no route (TEST-NET-1) or a name that
+// cannot resolve is unreachable, ended by the dial timeout rather than by the
+// caller's deadline.
+func TestFetchNoRoute(t *testing.T) {
+	for _, ref := range []string{"192.0.2.1:5000/app:1", "registry.invalid/app:1"} {
+		c := ctx(t)
+		_, err := (&remote.Puller{}).Fetch(c, ref, nil)
+		if !remote.IsUnreachable(err) {
+			t.Errorf("%s: %v, want unreachable", ref, err)
+		}
+		if c.Err() != nil {
+			t.Errorf("%s: the caller's deadline ended the pull, not the dial timeout", ref)
+		}
+		t.Log(err)
+	}
+
+	// A registry that accepts connections and never answers: the dial (TLS
+	// handshake) and response-header timeouts end the pull.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	c := ctx(t)
+	p := &remote.Puller{DialTimeout: 300 * time.Millisecond, ResponseTimeout: 300 * time.Millisecond}
+	_, err = p.Fetch(c, ln.Addr().String()+"/app:1", nil)
+	if !remote.IsUnreachable(err) || c.Err() != nil {
+		t.Errorf("silent registry: %v (context: %v), want unreachable by the timeouts", err, c.Err())
 	}
 	t.Log(err)
 }
