@@ -79,7 +79,7 @@ func NewRegistry(opts RegistryOptions) (*Registry, error) {
 		r.CAPEM = caPEM
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
-	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
+	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() {
 		defer close(r.done)
 		_ = r.srv.Serve(ln)

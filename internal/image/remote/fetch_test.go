@@ -186,6 +186,7 @@ func TestFetchBasicAuth(t *testing.T) {
 	if !remote.IsRefused(err) || !errors.Is(err, remote.ErrUnauthorized) || remote.IsUnreachable(err) {
 		t.Fatalf("no credentials: %v, want a refused (unauthorized) error", err)
 	}
+	t.Log(err)
 	want := fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: pull access denied, repository does not exist or may require authorization", ref, ref)
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q\nwant prefix %q", err, want)
@@ -447,4 +448,46 @@ func TestFetchNoRoute(t *testing.T) {
 		t.Errorf("silent registry: %v (context: %v), want unreachable by the timeouts", err, c.Err())
 	}
 	t.Log(err)
+}
+
+// layerStore is an Adder that reads every layer, as the image store does.
+type layerStore struct{ names []string }
+
+func (s *layerStore) Add(_ context.Context, img v1.Image, names ...string) (string, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return "", err
+	}
+	for _, l := range layers {
+		rc, err := l.Compressed()
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	s.names = append(s.names, names...)
+	h, err := img.Digest()
+	return h.String(), err
+}
+
+func TestPullInto(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
+	img := imagetest.Must(imagetest.Busybox())
+	want := reg.MustPush(t, "library/busybox:1", img)
+	regs, err := remote.ParseRegistries([]byte(fmt.Sprintf("mirrors:\n  docker.io:\n    endpoint: [\"http://%s\"]\n", reg.Host)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &layerStore{}
+	got, err := remote.PullInto(ctx(t), store, &remote.Puller{Registries: regs}, "busybox:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want.String() || !slices.Equal(store.names, []string{"docker.io/library/busybox:1"}) {
+		t.Errorf("stored %s as %v, want %s as docker.io/library/busybox:1", got, store.names, want)
+	}
 }

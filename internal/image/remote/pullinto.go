@@ -15,8 +15,11 @@ type Adder[T any] interface {
 	Add(ctx context.Context, img v1.Image, names ...string) (T, error)
 }
 
-// PullInto fetches ref and adds it to the store under its normalized name
-// (the layers are downloaded while the store unpacks them).
+// PullInto fetches ref and adds it to the store under its normalized name.
+// The layers are downloaded while the store unpacks them, so a failure there
+// (a layer the registry lost, a connection cut, a layer the store refuses) is
+// also a *PullError, of kind Failed: the registry did answer, so it is never
+// a reason to fall back to the host's image table.
 func PullInto[T any](ctx context.Context, store Adder[T], p *Puller, ref string, kc authn.Keychain) (T, error) {
 	var zero T
 	img, err := p.Fetch(ctx, ref, kc)
@@ -27,5 +30,10 @@ func PullInto[T any](ctx context.Context, store Adder[T], p *Puller, ref string,
 	if err != nil {
 		return zero, err
 	}
-	return store.Add(ctx, img, normalized(r))
+	norm := normalized(r)
+	added, err := store.Add(ctx, img, norm)
+	if err != nil {
+		return zero, &PullError{Ref: norm, Kind: Failed, Err: err}
+	}
+	return added, nil
 }
