@@ -86,3 +86,21 @@ func Busybox() (v1.Image, error) {
 		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 	}, l)
 }
+
+// BusyboxWith is an image of two layers, BusyboxLayer and a layer of files,
+// with cfg (its Env defaults to Busybox's PATH): the usual shape of a test
+// image whose program exists only inside it.
+func BusyboxWith(files map[string]File, cfg v1.Config) (v1.Image, error) {
+	base, err := BusyboxLayer()
+	if err != nil {
+		return nil, err
+	}
+	top, err := Layer(files)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Env == nil {
+		cfg.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	}
+	return Image(cfg, base, top)
+}

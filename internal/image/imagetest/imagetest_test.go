@@ -291,3 +291,31 @@ func TestFromDebianPackages(t *testing.T) {
 		t.Errorf("a package that is not installed: %v", err)
 	}
 }
+
+func TestBusyboxWith(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	img, err := BusyboxWith(map[string]File{
+		"app":           Dir(0o755),
+		"app/run.sh":    Text("#!/bin/sh\necho \"only in the image, as $(id -un)\"\n", 0o755),
+		"etc/.wh.group": Whiteout(),
+		"etc/group.d":   Dir(0o755),
+		"usr/bin/hello": Hardlink("app/run.sh"),
+	}, v1.Config{Entrypoint: []string{"/app/run.sh"}, User: "app", WorkingDir: "/app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.Config.User != "app" || cf.Config.Entrypoint[0] != "/app/run.sh" || len(cf.Config.Env) != 1 || cf.OS != "linux" {
+		t.Errorf("config %+v", cf)
+	}
+	root := unpack(t, img)
+	out, err := exec.Command("chroot", "--userspec=1000:1000", root, "/usr/bin/hello").CombinedOutput()
+	if err != nil || string(out) != "only in the image, as app\n" {
+		t.Errorf("entrypoint: %v: %q", err, out)
+	}
+}
