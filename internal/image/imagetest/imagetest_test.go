@@ -319,3 +319,37 @@ func TestBusyboxWith(t *testing.T) {
 		t.Errorf("entrypoint: %v: %q", err, out)
 	}
 }
+
+func TestSaveOCIIndex(t *testing.T) {
+	var entries []PlatformImage
+	for _, arch := range []string{"amd64", "arm64"} {
+		p := v1.Platform{OS: "linux", Architecture: arch}
+		entries = append(entries, PlatformImage{Platform: p, Image: Must(ImageFor(p, v1.Config{}, Must(Layer(map[string]File{"arch": Text(arch, 0o644)}))))})
+	}
+	idx := Index(entries...)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "multi.tar")
+	if err := SaveOCIIndex(path, "registry.example.com/multi:1", idx); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "layout")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("tar", "-x", "-f", path, "-C", root).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v: %s", err, out)
+	}
+	top, err := layout.ImageIndexFromPath(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := idx.Digest()
+	inner, err := top.ImageIndex(want)
+	if err != nil {
+		t.Fatalf("the index in the layout: %v", err)
+	}
+	m, err := inner.IndexManifest()
+	if err != nil || len(m.Manifests) != 2 || m.Manifests[1].Platform.Architecture != "arm64" {
+		t.Errorf("index %+v, %v", m, err)
+	}
+}

@@ -98,6 +98,32 @@ func (r *Registry) Close() error {
 // Ref("team/app:1") is "127.0.0.1:PORT/team/app:1".
 func (r *Registry) Ref(repo string) string { return r.Host + "/" + strings.TrimPrefix(repo, "/") }
 
+// MirrorYAML is a registries.yaml that makes this registry the mirror of
+// the given registries ("docker.io", "registry.k8s.io", "*"), with its
+// credentials under configs when it has some: what an e2e test writes to
+// <data-dir>/registries.yaml so that `image: perl` pulls from here.
+func (r *Registry) MirrorYAML(registries ...string) string {
+	scheme := "http"
+	if r.CAPEM != nil {
+		scheme = "https"
+	}
+	var b strings.Builder
+	b.WriteString("mirrors:\n")
+	for _, reg := range registries {
+		fmt.Fprintf(&b, "  %q:\n    endpoint: [%q]\n", reg, scheme+"://"+r.Host)
+	}
+	if r.opts.Username != "" || r.CAPEM != nil {
+		fmt.Fprintf(&b, "configs:\n  %q:\n", r.Host)
+	}
+	if r.opts.Username != "" {
+		fmt.Fprintf(&b, "    auth:\n      username: %q\n      password: %q\n", r.opts.Username, r.opts.Password)
+	}
+	if r.CAPEM != nil {
+		b.WriteString("    tls:\n      insecure_skip_verify: true\n")
+	}
+	return b.String()
+}
+
 // Requests returns "METHOD PATH" of every request served so far, for tests
 // that check which registry (mirror or origin) was asked, and with which path.
 func (r *Registry) Requests() []string {

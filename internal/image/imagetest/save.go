@@ -66,6 +66,29 @@ func SaveOCI(path string, images map[string]v1.Image) error {
 	return writeFile(path, func(w io.Writer) error { return tarDir(w, dir) })
 }
 
+// SaveOCIIndex writes a multi-platform index as a tarred OCI image layout
+// under ref, as `docker buildx build --output type=oci` does.
+func SaveOCIIndex(path, ref string, idx v1.ImageIndex) error {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "imagetest-oci-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return err
+	}
+	anns := map[string]string{AnnotationContainerdName: r.Name(), AnnotationRefName: r.Identifier()}
+	if err := lp.AppendIndex(idx, layout.WithAnnotations(anns)); err != nil {
+		return err
+	}
+	return writeFile(path, func(w io.Writer) error { return tarDir(w, dir) })
+}
+
 // writeFile writes path through write, gzipped for .gz and .tgz.
 func writeFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.Create(path)

@@ -491,3 +491,21 @@ func TestPullInto(t *testing.T) {
 		t.Errorf("stored %s as %v, want %s as docker.io/library/busybox:1", got, store.names, want)
 	}
 }
+
+// TestMirrorYAML: the test registry's own registries.yaml parses and works,
+// with its credentials.
+func TestMirrorYAML(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{Username: "u", Password: "p w"})
+	reg.MustPush(t, "library/perl:latest", fileImage(t, "perl", imagetest.LayerOptions{}))
+	regs, err := remote.ParseRegistries([]byte(reg.MirrorYAML("docker.io")))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, reg.MirrorYAML("docker.io"))
+	}
+	img, err := (&remote.Puller{Registries: regs}).Fetch(ctx(t), "perl", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readMsg(t, img); got != "perl" {
+		t.Errorf("/msg = %q", got)
+	}
+}
