@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,11 @@ type RegistryOptions struct {
 	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 (see
 	// Registry.CAPEM) instead of plain HTTP.
 	TLS bool
+	// CutBlobsAfter, when positive, breaks the connection of every blob
+	// download larger than it (a GET without a Range header) after that many
+	// bytes of the body, for tests of resumed downloads. Range requests are
+	// served whole.
+	CutBlobsAfter int64
 }
 
 // Registry is an in-process OCI registry (go-containerregistry's
@@ -196,8 +202,12 @@ func (r *Registry) auth() remote.Option {
 func (r *Registry) handler() http.Handler {
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		line := req.Method + " " + req.URL.Path
+		if rg := req.Header.Get("Range"); rg != "" {
+			line += " (range " + rg + ")"
+		}
 		r.mu.Lock()
-		r.requests = append(r.requests, req.Method+" "+req.URL.Path)
+		r.requests = append(r.requests, line)
 		r.mu.Unlock()
 		if r.opts.Username != "" && !r.authorized(req) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="imagetest"`)
@@ -206,8 +216,36 @@ func (r *Registry) handler() http.Handler {
 			_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
 			return
 		}
+		if r.opts.CutBlobsAfter > 0 && req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/") && req.Header.Get("Range") == "" {
+			w = &cuttingWriter{ResponseWriter: w, after: r.opts.CutBlobsAfter}
+		}
 		reg.ServeHTTP(w, req)
 	})
+}
+
+// cuttingWriter sends the first bytes of a large body, then aborts the
+// connection as a network failure would.
+type cuttingWriter struct {
+	http.ResponseWriter
+	after   int64
+	written int64
+}
+
+func (c *cuttingWriter) Write(b []byte) (int, error) {
+	if n, err := strconv.ParseInt(c.Header().Get("Content-Length"), 10, 64); err != nil || n <= c.after {
+		return c.ResponseWriter.Write(b)
+	}
+	if left := c.after - c.written; int64(len(b)) > left {
+		n, _ := c.ResponseWriter.Write(b[:left])
+		c.written += int64(n)
+		if f, ok := c.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic(http.ErrAbortHandler)
+	}
+	n, err := c.ResponseWriter.Write(b)
+	c.written += int64(n)
+	return n, err
 }
 
 func (r *Registry) authorized(req *http.Request) bool {

@@ -509,3 +509,60 @@ func TestMirrorYAML(t *testing.T) {
 		t.Errorf("/msg = %q", got)
 	}
 }
+
+// TestFetchResumesLayer: a registry that breaks every whole-blob download
+// part way; the layer is read to its end through Range requests, and its
+// digest verifies.
+func TestFetchResumesLayer(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{CutBlobsAfter: 64 << 10})
+	img := imagetest.Must(imagetest.Busybox())
+	reg.MustPush(t, "busybox:1", img)
+	got, err := (&remote.Puller{}).Fetch(ctx(t), reg.Ref("busybox:1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := got.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, _ := layers[0].Size()
+	if size <= 64<<10 {
+		t.Fatalf("the layer (%d bytes) is too small to be cut", size)
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, rc)
+	rc.Close()
+	if err != nil || n != size {
+		t.Fatalf("read %d of %d bytes: %v", n, size, err)
+	}
+	dig, _ := layers[0].Digest()
+	if !slices.ContainsFunc(reg.Requests(), func(r string) bool {
+		return strings.Contains(r, fmt.Sprintf("/blobs/%s (range bytes=65536-%d)", dig, size-1))
+	}) {
+		t.Errorf("no range request from the cut: %v", reg.Requests())
+	}
+	// The uncompressed stream (what the store unpacks) is whole too.
+	rc, err = layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	found := false
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = found || hdr.Name == "usr/bin/busybox"
+	}
+	if !found {
+		t.Error("no usr/bin/busybox in the resumed layer")
+	}
+}

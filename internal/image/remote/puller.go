@@ -177,10 +177,11 @@ func (p *Puller) fetchFrom(ctx context.Context, a attempt, kc authn.Keychain) (v
 		return nil, err
 	}
 	var last error
+	t := p.transport(a.host, a.ref.Context().Scheme() == "http")
 	for _, auth := range auths {
 		img, err := ggcr.Image(a.ref,
 			ggcr.WithContext(ctx),
-			ggcr.WithTransport(p.transport(a.host, a.ref.Context().Scheme() == "http")),
+			ggcr.WithTransport(t),
 			ggcr.WithAuth(auth),
 			ggcr.WithPlatform(p.platform()),
 			ggcr.WithRetryBackoff(ggcr.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Steps: 2}),
@@ -190,7 +191,8 @@ func (p *Puller) fetchFrom(ctx context.Context, a attempt, kc authn.Keychain) (v
 			_, err = img.RawConfigFile()
 		}
 		if err == nil {
-			return img, nil
+			src := &blobSource{ctx: ctx, repo: a.ref.Context(), auth: auth, base: t}
+			return &resumableImage{Image: img, src: src}, nil
 		}
 		last = err
 		if k := classify(err); k != Unauthorized && k != NotFound {
