@@ -270,13 +270,21 @@ func (r *Registries) mirrorFor(registry string) (mirror, bool) {
 }
 
 // configFor returns the config of a host: by host:port, then by host alone
-// (k3s accepts either), then "*".
+// (k3s accepts either), then "*". Docker Hub's entry may be filed under any
+// of its names.
 func (r *Registries) configFor(host string) hostConfig {
 	if r == nil {
 		return hostConfig{}
 	}
 	if c, ok := r.configs[host]; ok {
 		return c
+	}
+	if canonicalRegistry(host) == dockerHub {
+		for _, alias := range []string{"docker.io", "registry-1.docker.io", "index.docker.io"} {
+			if c, ok := r.configs[alias]; ok {
+				return c
+			}
+		}
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		if c, ok := r.configs[h]; ok {
