@@ -39,7 +39,7 @@ type Puller struct {
 	ResponseTimeout time.Duration
 
 	mu         sync.Mutex
-	transports map[string]http.RoundTripper // by endpoint host and scheme
+	transports map[string]http.RoundTripper // by endpoint host[:port]
 }
 
 // Fetch resolves ref (Docker's normalization: "redis" is
@@ -177,7 +177,7 @@ func (p *Puller) fetchFrom(ctx context.Context, a attempt, kc authn.Keychain) (v
 		return nil, err
 	}
 	var last error
-	t := p.transport(a.host, a.ref.Context().Scheme() == "http")
+	t := p.transport(a.host)
 	for _, auth := range auths {
 		img, err := ggcr.Image(a.ref,
 			ggcr.WithContext(ctx),
@@ -247,11 +247,10 @@ func (p *Puller) platform() v1.Platform {
 // transport returns the HTTP transport for an endpoint host: short dial and
 // response-header timeouts, and the TLS configuration of its configs entry.
 // Transports are kept so that connections are reused across pulls.
-func (p *Puller) transport(host string, plain bool) http.RoundTripper {
-	key := fmt.Sprintf("%s|%t", host, plain)
+func (p *Puller) transport(host string) http.RoundTripper {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t, ok := p.transports[key]; ok {
+	if t, ok := p.transports[host]; ok {
 		return t
 	}
 	dial := durationOr(p.DialTimeout, DefaultDialTimeout)
@@ -271,7 +270,7 @@ func (p *Puller) transport(host string, plain bool) http.RoundTripper {
 	if p.transports == nil {
 		p.transports = map[string]http.RoundTripper{}
 	}
-	p.transports[key] = t
+	p.transports[host] = t
 	return t
 }
 
