@@ -63,8 +63,8 @@ func (p *Puller) Fetch(ctx context.Context, ref string, kc authn.Keychain) (v1.I
 	}
 	norm := normalized(r)
 	attempts, err := p.plan(r)
-	if err != nil {
-		return nil, &PullError{Ref: norm, Kind: InvalidName, Err: err}
+	if err != nil { // a mirror rewrite made an invalid name: the file's fault, not the image's
+		return nil, &PullError{Ref: norm, Kind: Failed, Err: err}
 	}
 	logger := klog.FromContext(ctx).WithValues("image", norm)
 	var errs []attemptError
