@@ -133,7 +133,7 @@ func TestAddLookupReadFile(t *testing.T) {
 		{"/etc/passwd", "app:x:1000"},
 		{"etc/group", "root:x:0:"},
 		{"/etc/os-release", "base"},
-		{"/app/passwd", "app:x:1000"},    // relative target climbing past the root
+		{"/app/passwd", "app:x:1000"},     // relative target climbing past the root
 		{"/app/etc/passwd", "app:x:1000"}, // absolute target: the image's /etc, not the host's
 		{"/var/cache/new", "new"},
 		{"/bin/../etc/./group", "root"},
@@ -220,7 +220,9 @@ func (l uncompressedLayer) Size() (int64, error) {
 	defer rc.Close()
 	return io.Copy(io.Discard, rc)
 }
-func (l uncompressedLayer) MediaType() (types.MediaType, error) { return types.OCIUncompressedLayer, nil }
+func (l uncompressedLayer) MediaType() (types.MediaType, error) {
+	return types.OCIUncompressedLayer, nil
+}
 
 // badLayer lies about its content.
 type badLayer struct {
@@ -229,7 +231,9 @@ type badLayer struct {
 	diff v1.Hash
 }
 
-func (l badLayer) Compressed() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(l.data)), nil }
+func (l badLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(l.data)), nil
+}
 func (l badLayer) DiffID() (v1.Hash, error) {
 	if l.diff.Hex != "" {
 		return l.diff, nil
