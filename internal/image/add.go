@@ -287,24 +287,38 @@ var (
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
-// decompress picks the layer's compression by its magic number (gzip,
-// zstd, or none), which is what the media type says for a well-formed
-// image and is right for the others too.
-func decompress(br *bufio.Reader) (io.ReadCloser, error) {
+// compressionOf tells the compression of a stream by its magic number:
+// "gzip", "zstd", or "" for none. For a well-formed image this is what the
+// layer's media type says, and it is right for the others too.
+func compressionOf(br *bufio.Reader) (string, error) {
 	magic, err := br.Peek(4)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return "", err
 	}
 	switch {
 	case bytes.HasPrefix(magic, gzipMagic):
-		return gzip.NewReader(br)
+		return "gzip", nil
 	case bytes.HasPrefix(magic, zstdMagic):
+		return "zstd", nil
+	}
+	return "", nil
+}
+
+// decompress decompresses br according to compressionOf.
+func decompress(br *bufio.Reader) (io.ReadCloser, error) {
+	kind, err := compressionOf(br)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "gzip":
+		return gzip.NewReader(br)
+	case "zstd":
 		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(128<<20))
 		if err != nil {
 			return nil, err
 		}
 		return d.IOReadCloser(), nil
-	default:
-		return io.NopCloser(br), nil
 	}
+	return io.NopCloser(br), nil
 }

@@ -93,17 +93,27 @@ type unpacker struct {
 	dirTimes []dirTime
 	entries  int
 	lim      unpackLimits
+	// plain extracts an image archive (docker save, OCI layout) rather
+	// than a layer: directories and regular files only, owned by the
+	// store, no whiteouts, no xattrs.
+	plain bool
 }
 
 // unpack reads the tar stream r into dir, which must exist and be empty. It
 // returns the number of bytes of file content written.
 func unpack(ctx context.Context, r io.Reader, dir string, lim unpackLimits) (int64, error) {
+	return (&unpacker{lim: lim}).run(ctx, r, dir)
+}
+
+// run unpacks the tar stream r into dir.
+func (u *unpacker) run(ctx context.Context, r io.Reader, dir string) (int64, error) {
 	root, err := os.Open(dir)
 	if err != nil {
 		return 0, err
 	}
 	defer root.Close()
-	u := &unpacker{root: root, lim: lim}
+	u.root = root
+	lim := u.lim
 	lr := &limitReader{r: r, max: lim.MaxBytes}
 	tr := tar.NewReader(lr)
 	var written int64
@@ -171,6 +181,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if u.plain && hdr.Typeflag != tar.TypeDir && hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+		return 0, fmt.Errorf("unexpected entry type %q in an image archive", hdr.Typeflag)
+	}
 	if name == "" {
 		if hdr.Typeflag != tar.TypeDir {
 			return 0, errors.New("the layer's root is not a directory")
@@ -184,7 +197,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) (int64, error) {
 		return 0, err
 	}
 	defer parent.Close()
-	if strings.HasPrefix(base, whiteoutPrefix) {
+	if strings.HasPrefix(base, whiteoutPrefix) && !u.plain {
 		return 0, u.whiteout(parent, base)
 	}
 	switch hdr.Typeflag {
@@ -391,6 +404,9 @@ func (u *unpacker) hardlink(parent *os.File, base string, hdr *tar.Header) error
 // extended attributes of the open file or directory f.
 func (u *unpacker) setMeta(f *os.File, _ string, hdr *tar.Header) error {
 	fd := int(f.Fd())
+	if u.plain {
+		return unix.Fchmod(fd, 0o700)
+	}
 	if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
 		return &os.PathError{Op: "fchown", Path: f.Name(), Err: err}
 	}
