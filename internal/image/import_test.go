@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -207,6 +209,42 @@ func TestImportOCILayout(t *testing.T) {
 				t.Errorf("unnamed image: %v, %v", got, err)
 			}
 		})
+	}
+}
+
+// TestImportPlatformIndex imports an OCI layout whose named entry is a
+// multi-platform index: the store gets this machine's image.
+func TestImportPlatformIndex(t *testing.T) {
+	s := openStore(t, Options{})
+	mine := imageOf(t, v1.Config{Cmd: []string{"mine"}}, appLayer(t))
+	other := imageOf(t, v1.Config{Cmd: []string{"other"}}, appLayer(t))
+	otherArch := "arm64"
+	if goruntime.GOARCH == "arm64" {
+		otherArch = "amd64"
+	}
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: other, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: otherArch}}},
+		mutate.IndexAddendum{Add: mine, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: goruntime.GOARCH}}},
+	)
+	dir := t.TempDir()
+	lp := filepath.Join(dir, "layout")
+	p, err := layout.Write(lp, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameAnnotation: "example.com/multi:1"})); err != nil {
+		t.Fatal(err)
+	}
+	tarDir(t, lp, filepath.Join(dir, "oci.tar"))
+	if _, err := s.Import(context.Background(), filepath.Join(dir, "oci.tar")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lookup("example.com/multi:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := mine.Digest(); got.Digest != d.String() {
+		t.Errorf("imported %s, want this platform's %s", got.Digest, d)
 	}
 }
 
