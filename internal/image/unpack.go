@@ -92,6 +92,7 @@ type unpacker struct {
 	root     *os.File // the layer directory
 	dirTimes []dirTime
 	entries  int
+	size     int64 // the entries' sizes so far
 	lim      unpackLimits
 	// plain extracts an image archive (docker save, OCI layout) rather
 	// than a layer: directories and regular files only, owned by the
@@ -131,6 +132,14 @@ func (u *unpacker) run(ctx context.Context, r io.Reader, dir string) (int64, err
 		u.entries++
 		if u.entries > lim.MaxEntries {
 			return written, fmt.Errorf("%w: more than %d entries", errLimit, lim.MaxEntries)
+		}
+		// A sparse file's holes take no room in the stream; count the
+		// files' sizes as well as the stream's bytes.
+		if hdr.Size > 0 {
+			u.size += hdr.Size
+		}
+		if hdr.Size < 0 || u.size > lim.MaxBytes {
+			return written, fmt.Errorf("%w: entry %q: files' sizes pass %d bytes", errLimit, hdr.Name, lim.MaxBytes)
 		}
 		n, err := u.entry(hdr, tr)
 		written += n

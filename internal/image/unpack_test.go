@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +283,51 @@ func TestUnpackSizeLimit(t *testing.T) {
 	_, err := unpack(context.Background(), bytes.NewReader(layer), t.TempDir(), unpackLimits{MaxBytes: 64 << 10, MaxEntries: 10})
 	if !errors.Is(err, errLimit) {
 		t.Fatalf("unpack: %v, want the size limit", err)
+	}
+}
+
+// paxRecord formats one PAX extended header record.
+func paxRecord(k, v string) string {
+	rest := " " + k + "=" + v + "\n"
+	n := len(rest) + 1
+	for len(strconv.Itoa(n))+len(rest) != n {
+		n++
+	}
+	return strconv.Itoa(n) + rest
+}
+
+// TestUnpackSparseLimit: a sparse file's holes cost nothing in the tar
+// stream, so its size must count against the limit too. archive/tar
+// writes no sparse files, so the PAX header is written by hand: a 1 TiB
+// file (PAX sparse format 1.0) holding one byte of data.
+func TestUnpackSparseLimit(t *testing.T) {
+	requireRoot(t)
+	records := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", "sparse") + paxRecord("GNU.sparse.realsize", "1099511627776")
+	sparseMap := "1\n1099511627775\n1\n"
+	body := sparseMap + strings.Repeat("\x00", 512-len(sparseMap)) + "x"
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "PaxHeaders/sparse", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(records)), Format: tar.FormatUSTAR})
+	tw.Write([]byte(records))
+	tw.WriteHeader(&tar.Header{Name: "GNUSparseFile.0/sparse", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), Format: tar.FormatUSTAR})
+	tw.Write([]byte(body))
+	tw.Close()
+	data := buf.Bytes()
+	// Turn the first entry into a PAX extended header: typeflag 'x', new checksum.
+	data[156] = tar.TypeXHeader
+	copy(data[148:156], "        ")
+	sum := 0
+	for _, b := range data[:512] {
+		sum += int(b)
+	}
+	copy(data[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	tr := tar.NewReader(bytes.NewReader(data))
+	if hdr, err := tr.Next(); err != nil || hdr.Size != 1<<40 {
+		t.Fatalf("the test's sparse entry reads as %+v, %v", hdr, err)
+	}
+	_, err := unpack(context.Background(), bytes.NewReader(data), t.TempDir(), unpackLimits{MaxBytes: 1 << 20, MaxEntries: 10})
+	if !errors.Is(err, errLimit) {
+		t.Fatalf("unpack of a 1 TiB sparse file: %v, want the size limit", err)
 	}
 }
