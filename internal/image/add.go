@@ -153,13 +153,19 @@ func (s *Store) writeBlob(digest v1.Hash, data []byte) error {
 
 // ensureLayer makes sure the layer is unpacked and returns its size.
 func (s *Store) ensureLayer(ctx context.Context, label string, l v1.Layer, diffID v1.Hash) (int64, error) {
-	v, err, _ := s.flight.Do(diffID.String(), func() (any, error) {
-		return s.unpackLayer(ctx, label, l, diffID)
-	})
-	if err != nil {
-		return 0, err
+	for {
+		v, err, shared := s.flight.Do(diffID.String(), func() (any, error) {
+			return s.unpackLayer(ctx, label, l, diffID)
+		})
+		// Another Add's cancellation is not ours: try again.
+		if err != nil && shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		return v.(int64), nil
 	}
-	return v.(int64), nil
 }
 
 // unpackLayer unpacks the layer unless another process did while this one
@@ -186,6 +192,11 @@ func (s *Store) unpackLayer(ctx context.Context, label string, l v1.Layer, diffI
 	}
 	tmp, err := os.MkdirTemp(s.layersDir(), ".tmp-"+diffID.Hex[:12]+"-")
 	if err != nil {
+		return 0, err
+	}
+	// A layer's root is the image's / unless its tar says otherwise.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.Remove(tmp)
 		return 0, err
 	}
 	size, err := s.fetchLayer(ctx, l, digest, diffID, tmp)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
@@ -79,10 +80,14 @@ func (s *Store) Prune() ([]string, error) {
 type GCPolicy struct {
 	HighPercent int // kubelet's imageGCHighThresholdPercent, 85 by default
 	LowPercent  int // kubelet's imageGCLowThresholdPercent, 80 by default
+	// MinAge spares images used (or added) less than this long ago, as
+	// the kubelet's imageMinimumGCAge (2m by default) does: an image
+	// pulled for a container not started yet has no lease.
+	MinAge time.Duration
 }
 
 // DefaultGCPolicy is the kubelet's default.
-var DefaultGCPolicy = GCPolicy{HighPercent: 85, LowPercent: 80}
+var DefaultGCPolicy = GCPolicy{HighPercent: 85, LowPercent: 80, MinAge: 2 * time.Minute}
 
 // GC frees space as the kubelet's image garbage collector does: nothing
 // below the high threshold; above it, images no lease holds are removed by
@@ -110,6 +115,7 @@ func (s *Store) GC(ctx context.Context, p GCPolicy) (int64, error) {
 		"usage", usage, "highThreshold", p.HighPercent, "amountToFree", amountToFree, "lowThreshold", p.LowPercent)
 	var freed int64
 	var removed []string
+	now := s.opts.Now()
 	err = s.updateIndex(func(ix *index) error {
 		leases, err := s.leases()
 		if err != nil {
@@ -120,6 +126,9 @@ func (s *Store) GC(ctx context.Context, p GCPolicy) (int64, error) {
 				break
 			}
 			r := ix.Images[d]
+			if now.Sub(r.LastUsed) < p.MinAge {
+				continue
+			}
 			delete(ix.Images, d)
 			freed += freedBytes(ix, r)
 			removed = append(removed, d)

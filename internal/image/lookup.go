@@ -105,7 +105,9 @@ func (ix *index) find(ref string) (string, error) {
 	repo, _, digest := splitName(norm)
 	for d, r := range ix.Images {
 		if digest != "" {
-			if d == digest && r.hasRepo(repo) {
+			// The digest of the image itself, or the one it was
+			// added under (a multi-platform index's, for a pull).
+			if (d == digest && r.hasRepo(repo)) || slices.Contains(r.Names, norm) {
 				return d, nil
 			}
 			continue

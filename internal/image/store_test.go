@@ -155,6 +155,16 @@ func TestAddLookupReadFile(t *testing.T) {
 		t.Error("ReadFile of a directory succeeded")
 	}
 
+	// Added under another digest (a pull of a multi-platform index by
+	// digest), it answers to that reference too.
+	indexRef := "example.com/team/app@sha256:" + strings.Repeat("c", 64)
+	if _, err := s.Add(ctx, img, indexRef); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Lookup(indexRef); err != nil || l.Digest != got.Digest || !slices.Contains(l.RepoDigests, indexRef) {
+		t.Errorf("Lookup(%s) = %+v, %v", indexRef, l, err)
+	}
+
 	// A second image sharing the base reuses its layer directory.
 	other := imageOf(t, v1.Config{}, busyboxLayer(t))
 	o, err := s.Add(ctx, other, "busybox:1")
@@ -468,6 +478,12 @@ func TestGC(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Within MinAge of their use, even unheld images stay.
+	used = 1000
+	if freed, err := s.GC(ctx, GCPolicy{HighPercent: 85, LowPercent: 80, MinAge: 10 * time.Minute}); err == nil || freed != 0 {
+		t.Fatalf("GC of images used within MinAge: freed %d, %v", freed, err)
+	}
+	now = now.Add(2 * time.Minute)
 	used = 840 // below 85%: nothing
 	if freed, err := s.GC(ctx, DefaultGCPolicy); err != nil || freed != 0 {
 		t.Fatalf("GC below the threshold: %d, %v", freed, err)
