@@ -278,7 +278,7 @@ func (u *unpacker) whiteout(parent *os.File, base string) error {
 		return unix.Fsetxattr(int(parent.Fd()), opaqueXattr, []byte("y"), 0)
 	}
 	target := strings.TrimPrefix(base, whiteoutPrefix)
-	if target == "" || target == "." || strings.HasPrefix(target, whiteoutPrefix) {
+	if target == "" || target == "." || target == ".." || strings.HasPrefix(target, whiteoutPrefix) {
 		return fmt.Errorf("malformed whiteout %q", base)
 	}
 	if err := removeEntry(parent, target); err != nil {
@@ -424,7 +424,7 @@ func (u *unpacker) setMeta(f *os.File, _ string, hdr *tar.Header) error {
 	}
 	for k, v := range hdr.PAXRecords {
 		attr, ok := strings.CutPrefix(k, paxXattrPrefix)
-		if !ok {
+		if !ok || isOverlayXattr(attr) {
 			continue
 		}
 		err := unix.Fsetxattr(fd, attr, []byte(v), 0)
@@ -433,6 +433,13 @@ func (u *unpacker) setMeta(f *os.File, _ string, hdr *tar.Header) error {
 		}
 	}
 	return nil
+}
+
+// isOverlayXattr reports an attribute of overlayfs's own (opaque,
+// redirect, metacopy, origin…): a layer says "opaque" with .wh..wh..opq,
+// and must not forge the others, which steer overlayfs's lookups.
+func isOverlayXattr(attr string) bool {
+	return strings.HasPrefix(attr, "trusted.overlay.") || strings.HasPrefix(attr, "user.overlay.")
 }
 
 // tarMode maps tar's mode bits (permissions plus setuid 04000, setgid

@@ -144,6 +144,7 @@ func TestUnpackEntries(t *testing.T) {
 		entry{name: "old/.wh..wh..opq"},
 		entry{name: ".wh.gone"},
 		entry{name: "x", body: "xattr", pax: map[string]string{"SCHILY.xattr.user.ordo": "yes"}},
+		entry{name: "forged/", pax: map[string]string{"SCHILY.xattr.trusted.overlay.opaque": "y", "SCHILY.xattr.trusted.overlay.redirect": "/etc"}},
 	)
 	if _, err := unpack(context.Background(), bytes.NewReader(layer), dir, testLimits); err != nil {
 		t.Fatal(err)
@@ -186,6 +187,12 @@ func TestUnpackEntries(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "old/.wh..wh..opq")); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the opaque marker was unpacked as a file")
+	}
+	if isOpaque(dir, "/forged") {
+		t.Error("a PAX xattr made a directory opaque: overlay's own attributes must come from whiteouts only")
+	}
+	if n, _ := unix.Lgetxattr(filepath.Join(dir, "forged"), "trusted.overlay.redirect", make([]byte, 16)); n > 0 {
+		t.Error("a PAX xattr set trusted.overlay.redirect")
 	}
 	buf := make([]byte, 8)
 	if n, err := unix.Lgetxattr(filepath.Join(dir, "x"), "user.ordo", buf); err != nil && err != unix.ENOTSUP {
@@ -244,6 +251,7 @@ func TestUnpackRefuses(t *testing.T) {
 		{"hard link through a symlink", []entry{{name: "etc", typ: tar.TypeSymlink, link: "/etc"}, {name: "shadow", typ: tar.TypeLink, link: "etc/shadow"}}, "not in this layer"},
 		{"hard link to a dir", []entry{{name: "d/"}, {name: "l", typ: tar.TypeLink, link: "d"}}, "not in this layer"},
 		{"whiteout under a symlink", []entry{{name: "up", typ: tar.TypeSymlink, link: ".."}, {name: "up/.wh.outside"}}, "symlink"},
+		{"whiteout of ..", []entry{{name: "a/"}, {name: "a/.wh..."}}, "malformed whiteout"},
 		{"too many entries", manyEntries(20), "more than 10 entries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
