@@ -296,10 +296,19 @@ func TestAddRefusesAndLeavesNothing(t *testing.T) {
 			}
 		})
 	}
-	// Layer-level resume: the base layer finished before the refusal stays.
+	// Layer-level resume: the base layer finished before the refusal stays,
+	// and the next Add does not fetch it again.
 	bd, _ := base.DiffID()
 	if _, err := os.Stat(filepath.Join(s.layersDir(), bd.Hex, "etc/passwd")); err != nil {
 		t.Errorf("the finished base layer was not kept for the next Add: %v", err)
+	}
+	var mu sync.Mutex
+	opens := 0
+	if _, err := s.Add(ctx, imageOf(t, v1.Config{}, countingLayer{Layer: base, mu: &mu, opens: &opens}, good), "resumed"); err != nil {
+		t.Fatal(err)
+	}
+	if opens != 0 {
+		t.Errorf("the base layer was fetched again (%d times)", opens)
 	}
 }
 
