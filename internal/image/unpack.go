@@ -150,11 +150,15 @@ func (u *unpacker) run(ctx context.Context, r io.Reader, dir string) (int64, err
 	return written, u.finish()
 }
 
-// finish sets the directories' mtimes, deepest first.
+// finish sets the directories' mtimes, deepest first. A directory a later
+// entry replaced (by a file, a whiteout, or a symlink over its parent) is
+// skipped, as tar does.
 func (u *unpacker) finish() error {
 	for i := len(u.dirTimes) - 1; i >= 0; i-- {
 		d := u.dirTimes[i]
-		if err := u.setTime(d.name, d.mtime); err != nil {
+		err := u.setTime(d.name, d.mtime)
+		if err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOTDIR) &&
+			!errors.Is(err, unix.ELOOP) && !errors.Is(err, unix.EXDEV) {
 			return fmt.Errorf("entry %q: %w", d.name, err)
 		}
 	}

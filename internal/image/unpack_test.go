@@ -213,6 +213,9 @@ func TestUnpackLaterEntryReplaces(t *testing.T) {
 		entry{name: "d/", mode: 0o755},
 		entry{name: "e/"},
 		entry{name: "e", body: "file now"},
+		entry{name: "g/"},
+		entry{name: "g/h/"},
+		entry{name: "g", typ: tar.TypeSymlink, link: "/tmp"},
 	)
 	if _, err := unpack(context.Background(), bytes.NewReader(layer), dir, testLimits); err != nil {
 		t.Fatal(err)
