@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -76,8 +77,12 @@ func fuzzEntries(data []byte) []entry {
 		if typ == tar.TypeReg {
 			e.body = "x"
 		}
+		if typ != tar.TypeDir {
+			// tar cannot write a non-directory named with a trailing slash.
+			e.name = strings.TrimRight(e.name, "/")
+		}
 		if e.name == "" {
-			e.name = "./"
+			e.name = "."
 		}
 		out = append(out, e)
 		data = data[4:]
