@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sys/unix"
 )
 
 func layerOf(t testing.TB, opts []tarball.LayerOption, entries ...entry) v1.Layer {
@@ -551,4 +552,71 @@ func TestNormalize(t *testing.T) {
 			t.Errorf("Normalize(%q) = %q, want an error", bad, got)
 		}
 	}
+}
+
+// TestReadFileOverlaySemantics checks ReadFile against overlayfs's rules
+// where layers disagree about what a path is.
+func TestReadFileOverlaySemantics(t *testing.T) {
+	s := openStore(t, Options{})
+	lower := layerOf(t, nil,
+		entry{name: "s", typ: tar.TypeSymlink, link: "/etc"}, // a symlink below, a dir above
+		entry{name: "etc/"}, entry{name: "etc/passwd", body: "lower"},
+		entry{name: "d/"}, entry{name: "d/f", body: "lower d/f"}, // a dir below, a file above
+		entry{name: "o/"}, entry{name: "o/sub/"}, entry{name: "o/sub/f", body: "lower o/sub/f"}, // hidden by an opaque o
+		entry{name: "w/"}, entry{name: "w/f", body: "lower w/f"}, // w deleted above
+		entry{name: "m/"}, entry{name: "m/lower", body: "lower m"}, // merged
+	)
+	upper := layerOf(t, nil,
+		entry{name: "s/"}, entry{name: "s/x", body: "upper s/x"},
+		entry{name: "d", body: "upper d"},
+		entry{name: "o/"}, entry{name: "o/.wh..wh..opq"}, entry{name: "o/sub/"},
+		entry{name: ".wh.w"},
+		entry{name: "m/"}, entry{name: "m/upper", body: "upper m"},
+	)
+	img, err := s.Add(context.Background(), imageOf(t, v1.Config{}, lower, upper))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{
+		"/s/x": "upper s/x", "/d": "upper d", "/m/lower": "lower m", "/m/upper": "upper m", "/etc/passwd": "lower",
+	} {
+		if b, err := img.ReadFile(p); err != nil || string(b) != want {
+			t.Errorf("ReadFile(%s) = %q, %v; want %q", p, b, err, want)
+		}
+	}
+	for _, p := range []string{"/s/passwd", "/d/f", "/o/sub/f", "/w/f"} {
+		if b, err := img.ReadFile(p); err == nil {
+			t.Errorf("ReadFile(%s) = %q, want an error (hidden by the upper layer)", p, b)
+		}
+	}
+
+	// The kernel agrees: the layers mounted as a (read-only) overlay, with
+	// lowerdir built from names relative to layers/ as the runtime will.
+	mnt := t.TempDir()
+	lowerdir := filepath.Base(img.Layers[1]) + ":" + filepath.Base(img.Layers[0])
+	if err := mountOverlayAt(filepath.Dir(img.Layers[0]), mnt, "lowerdir="+lowerdir); err != nil {
+		t.Skipf("no overlayfs here: %v", err)
+	}
+	defer unix.Unmount(mnt, unix.MNT_DETACH)
+	for _, p := range []string{"/s/x", "/d", "/m/lower", "/m/upper", "/etc/passwd", "/s/passwd", "/d/f", "/o/sub/f", "/w/f"} {
+		want, werr := os.ReadFile(filepath.Join(mnt, p))
+		got, gerr := img.ReadFile(p)
+		if (werr == nil) != (gerr == nil) || string(got) != string(want) {
+			t.Errorf("%s: overlayfs reads %q, %v; ReadFile %q, %v", p, want, werr, got, gerr)
+		}
+	}
+}
+
+// mountOverlayAt mounts an overlay at mnt with options relative to dir,
+// made from dir as the (process-wide) working directory.
+func mountOverlayAt(dir, mnt, opts string) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	defer os.Chdir(wd)
+	return unix.Mount("overlay", mnt, "overlay", unix.MS_RDONLY, opts)
 }
