@@ -147,6 +147,9 @@ func (s *Store) importDocker(ctx context.Context, path string) ([]*Image, error)
 			continue
 		}
 		img, err := tarball.Image(opener, tag)
+		if err == nil {
+			img, err = uncompressedImage(img)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -2,6 +2,7 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -296,5 +297,66 @@ func TestImportDir(t *testing.T) {
 	}
 	if _, err := s2.Lookup("registry.example.com/team/backup:1.4"); err != nil {
 		t.Errorf("a changed file was not imported again: %v", err)
+	}
+}
+
+// classicSave writes a docker save archive as Docker before 25 did: the
+// config as <id>.json, each layer an uncompressed <dir>/layer.tar, and a
+// manifest.json. tamper changes the layer after its diffID was taken.
+func classicSave(t *testing.T, dir string, tamper bool) (string, v1.Image) {
+	t.Helper()
+	img := imageOf(t, v1.Config{Cmd: []string{"classic"}}, appLayer(t))
+	cfg, _ := img.RawConfigFile()
+	id, _ := img.ConfigName()
+	l, _ := img.Layers()
+	rc, _ := l[0].Uncompressed()
+	layerTar, _ := io.ReadAll(rc)
+	rc.Close()
+	if tamper {
+		layerTar = bytes.Replace(layerTar, []byte("echo hi"), []byte("echo XX"), 1)
+	}
+	manifest := `[{"Config":"` + id.Hex + `.json","RepoTags":["classic:1"],"Layers":["abc/layer.tar"]}]`
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"manifest.json", []byte(manifest)}, {id.Hex + ".json", cfg}, {"abc/layer.tar", layerTar}} {
+		tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data))})
+		tw.Write(f.data)
+	}
+	tw.Close()
+	p := filepath.Join(dir, "classic.tar")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, img
+}
+
+func TestImportClassicDockerSave(t *testing.T) {
+	s := openStore(t, Options{})
+	p, img := classicSave(t, t.TempDir(), false)
+	if _, err := s.Import(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lookup("classic:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := img.ConfigName(); got.ID != id.String() {
+		t.Errorf("ID %s, want the archive's %s", got.ID, id)
+	}
+	if b, err := got.ReadFile("/app/run.sh"); err != nil || !strings.Contains(string(b), "echo hi") {
+		t.Errorf("ReadFile: %q, %v", b, err)
+	}
+
+	// A layer that does not match its diffID is refused, and leaves nothing.
+	p, _ = classicSave(t, t.TempDir(), true)
+	s2 := openStore(t, Options{})
+	if _, err := s2.Import(context.Background(), p); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("Import of a tampered layer: %v", err)
+	}
+	if entries, _ := os.ReadDir(s2.layersDir()); len(entries) != 0 {
+		t.Errorf("a refused import left %d entries in layers/", len(entries))
 	}
 }

@@ -205,7 +205,7 @@ func TestAddCompressions(t *testing.T) {
 			t.Errorf("ReadFile: %q, %v", b, err)
 		}
 	}
-	raw := uncompressedLayer{appLayer(t)}
+	raw := rawLayer{appLayer(t)}
 	got, err := s.Add(ctx, imageOf(t, v1.Config{Cmd: []string{"x"}}, raw))
 	if err != nil {
 		t.Fatal(err)
@@ -219,19 +219,19 @@ func TestAddCompressions(t *testing.T) {
 	}
 }
 
-// uncompressedLayer serves its tar stream as the "compressed" blob, as
+// rawLayer serves its tar stream as the "compressed" blob, as
 // an image with uncompressed layers (application/vnd.oci.image.layer.v1.tar)
 // does.
-type uncompressedLayer struct{ v1.Layer }
+type rawLayer struct{ v1.Layer }
 
-func (l uncompressedLayer) Compressed() (io.ReadCloser, error) { return l.Layer.Uncompressed() }
-func (l uncompressedLayer) Digest() (v1.Hash, error)           { return l.Layer.DiffID() }
-func (l uncompressedLayer) Size() (int64, error) {
+func (l rawLayer) Compressed() (io.ReadCloser, error) { return l.Layer.Uncompressed() }
+func (l rawLayer) Digest() (v1.Hash, error)           { return l.Layer.DiffID() }
+func (l rawLayer) Size() (int64, error) {
 	rc, _ := l.Layer.Uncompressed()
 	defer rc.Close()
 	return io.Copy(io.Discard, rc)
 }
-func (l uncompressedLayer) MediaType() (types.MediaType, error) {
+func (l rawLayer) MediaType() (types.MediaType, error) {
 	return types.OCIUncompressedLayer, nil
 }
 
