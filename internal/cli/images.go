@@ -28,8 +28,7 @@ func newImagesCommand() *cobra.Command {
 		Long: `Manage the image store in <data-dir>/images, as crictl manages a node's images.
 
 The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
-(root) or ~/.local/share/ordo, as for 'ordo server'. Archives dropped into
-<data-dir>/images/import/ are imported by a running server too.`,
+(root) or ~/.local/share/ordo, as for 'ordo server'.`,
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state directory (default $ORDO_DATA_DIR, /var/lib/ordo as root, ~/.local/share/ordo otherwise)")
 	cmd.AddCommand(
