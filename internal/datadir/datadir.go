@@ -41,3 +41,7 @@ func Etcd(dir string) string { return filepath.Join(dir, "etcd") }
 // Volumes holds the directories of locally provisioned PersistentVolumes,
 // one per volume, named after it.
 func Volumes(dir string) string { return filepath.Join(dir, "volumes") }
+
+// Images is the image store (package image): blobs, unpacked layers,
+// the index of names, leases, and import/ for tarballs dropped in.
+func Images(dir string) string { return filepath.Join(dir, "images") }
