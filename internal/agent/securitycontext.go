@@ -8,10 +8,24 @@ import (
 )
 
 // nonRootViolation is the kubelet's runAsNonRoot check, from the container's
-// setting or else the pod's. ordo has no image to read a USER from, so a
-// container that names no user runs as root, as an image without USER does,
-// and is refused, with the kubelet's messages.
-func nonRootViolation(p *corev1.Pod, c *corev1.Container, uid *int64) error {
+// setting or else the pod's, with the kubelet's messages: uid is who the
+// container runs as (nil: root, as on the host's root with no runAsUser),
+// explicit says it is runAsUser rather than the image's user.
+func nonRootViolation(p *corev1.Pod, c *corev1.Container, uid *int64, explicit bool) error {
+	if !runAsNonRoot(p, c) {
+		return nil
+	}
+	if uid == nil || (*uid == 0 && !explicit) {
+		return fmt.Errorf("container has runAsNonRoot and image will run as root %s", podWho(p, c))
+	}
+	if *uid == 0 {
+		return fmt.Errorf("container's runAsUser breaks non-root policy %s", podWho(p, c))
+	}
+	return nil
+}
+
+// runAsNonRoot is the container's runAsNonRoot, else the pod's.
+func runAsNonRoot(p *corev1.Pod, c *corev1.Container) bool {
 	var nonRoot *bool
 	if sc := p.Spec.SecurityContext; sc != nil {
 		nonRoot = sc.RunAsNonRoot
@@ -19,17 +33,12 @@ func nonRootViolation(p *corev1.Pod, c *corev1.Container, uid *int64) error {
 	if sc := c.SecurityContext; sc != nil && sc.RunAsNonRoot != nil {
 		nonRoot = sc.RunAsNonRoot
 	}
-	if nonRoot == nil || !*nonRoot {
-		return nil
-	}
-	who := fmt.Sprintf("(pod: %q, container: %s)", p.Name+"_"+p.Namespace+"("+string(p.UID)+")", c.Name)
-	if uid == nil {
-		return fmt.Errorf("container has runAsNonRoot and image will run as root %s", who)
-	}
-	if *uid == 0 {
-		return fmt.Errorf("container's runAsUser breaks non-root policy %s", who)
-	}
-	return nil
+	return nonRoot != nil && *nonRoot
+}
+
+// podWho names the container in the kubelet's runAsNonRoot errors.
+func podWho(p *corev1.Pod, c *corev1.Container) string {
+	return fmt.Sprintf("(pod: %q, container: %s)", p.Name+"_"+p.Namespace+"("+string(p.UID)+")", c.Name)
 }
 
 // supplementalGroups are the pod's supplementalGroups, which every

@@ -31,7 +31,7 @@ func TestRunAsNonRootIsEnforced(t *testing.T) {
 		{"container asks", nil, ptr.To(true), nil, "image will run as root"},
 	} {
 		p, c := pod(tc.podNR, tc.containerNR)
-		err := nonRootViolation(p, c, tc.uid)
+		err := nonRootViolation(p, c, tc.uid, tc.uid != nil)
 		if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.wantErr)
 		}

@@ -74,7 +74,7 @@ func planStart(in startInput) (startPlan, error) {
 		return startPlan{}, err
 	}
 	uid, gid := runAs(p, spec)
-	if err := nonRootViolation(p, spec, uid); err != nil {
+	if err := nonRootViolation(p, spec, uid, uid != nil); err != nil {
 		return startPlan{}, err
 	}
 	caps, err := containerCapabilities(spec)
