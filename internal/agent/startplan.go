@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/agent/podenv"
+	"github.com/ordo-dev/ordo/internal/image"
 	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	"github.com/ordo-dev/ordo/internal/volume"
@@ -42,6 +43,11 @@ type startInput struct {
 	imageVolumes string
 	// passwd is the passwd file the container sees, for its user's HOME.
 	passwd string
+	// image, when set, is the stored image whose root the container runs
+	// on, with its /etc/passwd and /etc/group; nil runs the image table's
+	// entry over the host's root.
+	image     *image.Image
+	userFiles userFiles
 }
 
 // startPlan is what the runtime is asked to run. The launcher adds what
@@ -62,6 +68,9 @@ type startPlan struct {
 	// imageVolumes are the host directories of the image's volumes, which
 	// the launcher makes before the start.
 	imageVolumes []string
+	// layers are the image's unpacked layers, base first: the root is
+	// theirs, not the host's.
+	layers []string
 }
 
 // planStart decides a container's start. An error is a configuration the
@@ -72,6 +81,9 @@ func planStart(in startInput) (startPlan, error) {
 	mounts, err := volume.ContainerMounts(p, spec, in.volumes, in.etcMounts, in.resolved.Env)
 	if err != nil {
 		return startPlan{}, err
+	}
+	if in.image != nil {
+		return planImageStart(in, mounts)
 	}
 	uid, gid := runAs(p, spec)
 	if err := nonRootViolation(p, spec, uid, uid != nil); err != nil {
@@ -144,7 +156,8 @@ func underImageEnv(image, container []string) []string {
 // configuration (CreateContainerConfigError).
 func startErrorReason(err error) string {
 	var none *images.NoCommandError
-	if errors.As(err, &none) {
+	var create *createError
+	if errors.As(err, &none) || errors.As(err, &create) {
 		return "CreateContainerError"
 	}
 	return "CreateContainerConfigError"
