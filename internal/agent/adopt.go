@@ -183,6 +183,7 @@ func (a *Agent) adoptRun(key string, p *corev1.Pod, st *pod, m runMeta, ch runti
 		c.stdin = &containerStdin{w: ch.Files[n-1], tty: true}
 		ch.Files = ch.Files[:n-1]
 	}
+	c.imageID = m.ImageID
 	if m.Creds != nil {
 		c.creds = *m.Creds
 	}

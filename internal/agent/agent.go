@@ -8,9 +8,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/ordo-dev/ordo/internal/agent/pulls"
 	"github.com/ordo-dev/ordo/internal/agent/warm"
 	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/image"
 	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/network/hostport"
 	"github.com/ordo-dev/ordo/internal/runtime"
@@ -33,8 +38,19 @@ type Config struct {
 	Client kubernetes.Interface
 	// Images says what a container runs when it names no command (see
 	// package images); nil knows no image.
-	Images   *images.Table
-	NodeName string
+	Images *images.Table
+	// Store is the node's image store: containers run on their images'
+	// roots, pulled through Fetch. Nil runs every container from the
+	// image table over the host's root.
+	Store ImageStore
+	// Fetch gets an image from its registry (remote.Puller.Fetch), and
+	// Unreachable tells which of its errors mean the registry could not
+	// be reached (when the table may stand in).
+	Fetch       func(ctx context.Context, ref string, kc authn.Keychain) (v1.Image, error)
+	Unreachable func(error) bool
+	// ImageSource chooses between images and the table (pulls.Mode).
+	ImageSource pulls.Mode
+	NodeName    string
 	// NodeIP is the node's InternalIP: status.hostIP, and the podIP of
 	// hostNetwork pods (other pods get their own address on the bridge).
 	NodeIP  string
@@ -125,6 +141,19 @@ type Agent struct {
 	volumes *volume.Manager
 	// sandboxes starts, adopts and stops the pods' sandboxes (sandbox.go).
 	sandboxes *sandboxes
+	// pulls decides each container's root and pulls images (nil without
+	// a Store).
+	pulls *pulls.Manager
+}
+
+// ImageStore is the node's image store (package image).
+type ImageStore interface {
+	pulls.Store
+	List() ([]image.Image, error)
+	// Hold keeps an image from removal while holder (a pod) uses it;
+	// Release lets go of everything holder held.
+	Hold(holder, id string) error
+	Release(holder string) error
 }
 
 // New returns an agent; Run starts it.
@@ -173,6 +202,10 @@ func New(c Config) *Agent {
 // done; then it stops every pod it started.
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx, a.started = ctx, time.Now()
+	if a.cfg.Store != nil {
+		a.pulls = pulls.New(ctx, pulls.Config{Store: a.cfg.Store, Fetch: a.cfg.Fetch, Unreachable: a.cfg.Unreachable,
+			Wake: a.queue.Add, Clock: a.cfg.Clock, Mode: a.cfg.ImageSource})
+	}
 	if err := a.serve(ctx); err != nil {
 		return err
 	}

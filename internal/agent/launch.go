@@ -30,7 +30,11 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return false
 	}
 	c.mountRetry = 0
-	plan, err := a.resolveAndPlan(ctx, p, st, spec)
+	root, ok := a.rootFor(ctx, p, c, spec, now)
+	if !ok {
+		return false
+	}
+	plan, err := a.resolveAndPlan(ctx, p, st, spec, root)
 	if err == nil {
 		plan.mounts, err = a.withTerminationLog(p, spec, c, plan.mounts)
 	}
@@ -82,7 +86,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	run := c.runs
 	creds := plan.credentials()
 	meta := runMeta{Container: name, Run: run, Started: now, Env: plan.env, Creds: &creds, TermLog: c.termLog,
-		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil, TTY: tty}
+		Cgroup: cgroupID, CgroupDir: cgroupDirs, Warm: hold != nil, Stdin: stdinKeep != nil, TTY: tty, ImageID: root.imageID}
 	proc, err := a.cfg.Runtime.StartContainer(runtime.ContainerConfig{
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
@@ -115,6 +119,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	c.runStarted(proc, plan.env, now)
 	c.stdin = stdin
 	c.creds = creds
+	c.imageID = root.imageID
 	if tty {
 		if c.stdin, err = terminalOf(proc); err != nil {
 			klog.FromContext(ctx).Error(err, "No terminal for attach", "pod", key, "container", name)
@@ -131,7 +136,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 
 // resolveAndPlan resolves the container's environment (reading the
 // ConfigMaps, Secrets and Services it names) and plans its start.
-func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container) (startPlan, error) {
+func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container, root containerRoot) (startPlan, error) {
 	resolved, err := podenv.Resolve(podenv.Input{
 		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
 		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
@@ -141,7 +146,8 @@ func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec
 		return startPlan{}, err
 	}
 	plan, err := planStart(startInput{pod: p, spec: spec, resolved: resolved, volumes: st.volumes, etcMounts: st.etcMounts,
-		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name), passwd: hostPasswd})
+		images: a.cfg.Images, imageVolumes: filepath.Join(a.podDir(p), "image-volumes", spec.Name), passwd: hostPasswd,
+		image: root.image, userFiles: root.files})
 	for _, dir := range plan.imageVolumes {
 		if err == nil {
 			err = os.MkdirAll(dir, 0o755)

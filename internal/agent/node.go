@@ -64,6 +64,7 @@ func (a *Agent) nodeStatus() corev1.NodeStatus {
 			{Type: corev1.NodeHostName, Address: a.cfg.NodeName},
 		},
 		NodeInfo: nodeInfo(),
+		Images:   a.nodeImages(),
 	}
 }
 
@@ -110,7 +111,7 @@ func (a *Agent) heartbeat(ctx context.Context) {
 			a.log("renew node lease: %v", err)
 		}
 		if n, err := a.cfg.Client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil &&
-			(a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval || conditionsChanged(n.Status.Conditions, a.nodeStatus().Conditions)) {
+			(a.cfg.Clock.Since(lastStatus) >= nodeStatusInterval || a.statusChanged(n)) {
 			if err := a.updateNodeStatus(ctx, n); err == nil {
 				lastStatus = a.cfg.Clock.Now()
 			}

@@ -32,6 +32,7 @@ func podDirName(namespace, name string, uid types.UID) string {
 // manager's state (tokens) and its directory (tmpfs mounts first).
 func (a *Agent) dropPod(namespace, name string, uid types.UID) {
 	a.volumes.Forget(uid)
+	a.releaseImages(namespace+"/"+name, uid)
 	dir := filepath.Join(a.podsDir(), podDirName(namespace, name, uid))
 	if err := volume.RemovePodDir(dir); err != nil {
 		a.log("remove %s: %v", dir, err)

@@ -36,6 +36,9 @@ type runMeta struct {
 	// kept descriptors, when there is one, is its master (the shim keeps
 	// it: see runtime.ContainerConfig.TTY).
 	TTY bool `json:"tty,omitempty"`
+	// ImageID is the run's status imageID: the digest of the image whose
+	// root it runs on, or the image table entry's ID.
+	ImageID string `json:"imageID,omitempty"`
 }
 
 const runMetaVersion = 1

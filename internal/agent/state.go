@@ -30,9 +30,11 @@ type container struct {
 	env        []string        // this run's environment, for exec
 	stdin      *containerStdin // this run's stdin pipe (stdin: true), for attach
 	// creds are who this run's process runs as, for exec.
-	creds  runtime.Credentials
-	ready  bool    // readiness (true when there is no readiness probe)
-	probes *probes // this run's probe workers
+	creds runtime.Credentials
+	// imageID is this run's status imageID (see runMeta.ImageID).
+	imageID string
+	ready   bool    // readiness (true when there is no readiness probe)
+	probes  *probes // this run's probe workers
 	// waiting is a reason to report while not running (for example
 	// CreateContainerConfigError), with its message.
 	waiting, waitingMsg string

@@ -18,7 +18,7 @@ type statusInput struct {
 	podIP  string
 	now    time.Time
 	// imageID is the imageID of a container of an image, reported once
-	// the container has run.
+	// the container has run, when its run recorded none.
 	imageID func(image string) string
 }
 
@@ -64,7 +64,12 @@ func podStatus(in statusInput) corev1.PodStatus {
 	if in.imageID != nil {
 		for _, list := range [][]corev1.ContainerStatus{s.InitContainerStatuses, s.ContainerStatuses, s.EphemeralContainerStatuses} {
 			for i := range list {
-				if list[i].ContainerID != "" {
+				if list[i].ContainerID == "" {
+					continue
+				}
+				if c := st.containers[list[i].Name]; c != nil && c.imageID != "" {
+					list[i].ImageID = c.imageID
+				} else {
 					list[i].ImageID = in.imageID(list[i].Image)
 				}
 			}

@@ -1,0 +1,129 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+
+	"github.com/ordo-dev/ordo/internal/agent/pulls"
+	"github.com/ordo-dev/ordo/internal/image"
+)
+
+// containerRoot is where a container's root comes from: a stored image,
+// or (image nil) the image table's entry over the host's root.
+type containerRoot struct {
+	image   *image.Image
+	files   userFiles
+	imageID string
+}
+
+// pullWait is how long a container waiting on a pull waits before its pod
+// is synced again anyway (the pull's end wakes it sooner).
+const pullWait = time.Minute
+
+// rootFor decides the container's root, pulling its image when needed,
+// and records the kubelet's image events. False: the container waits (a
+// pull under way, a failed pull's back-off, a Never policy with nothing
+// to run), its reason set on c.
+func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *corev1.Container, now time.Time) (containerRoot, bool) {
+	if a.pulls == nil {
+		return containerRoot{imageID: imageID(a.cfg.Images, spec.Image)}, true
+	}
+	kc, credsKey, err := a.pullKeychain(ctx, p)
+	if err != nil {
+		c.cannotStart("ErrImagePull", err.Error(), now.Add(configErrorRetry))
+		a.event(p, corev1.EventTypeWarning, "Failed", "Failed to pull image %q: %v", spec.Image, err)
+		return containerRoot{}, false
+	}
+	r := a.pulls.Ensure(pulls.Request{Image: spec.Image, Policy: spec.ImagePullPolicy, Keychain: kc, CredentialsKey: credsKey,
+		TableHas: a.cfg.Images.Lookup(spec.Image) != nil, Waiter: podKey(p)})
+	for _, e := range r.Events {
+		a.event(p, e.Type, e.Reason, "%s", e.Message)
+	}
+	switch {
+	case r.Image != nil:
+		return a.imageRoot(p, spec, r.Image)
+	case r.Table:
+		a.event(p, corev1.EventTypeNormal, "ImageTable",
+			"Container image %q runs the host's programs over the host's root (image table), not an image: %s", spec.Image, r.TableWhy)
+		return containerRoot{imageID: imageID(a.cfg.Images, spec.Image)}, true
+	case r.Reason == "":
+		c.cannotStart("ContainerCreating", "", now.Add(pullWait))
+	default:
+		c.cannotStart(r.Reason, r.Message, r.RetryAt)
+	}
+	return containerRoot{}, false
+}
+
+// imageRoot holds the image for the pod (so it is not removed while the
+// pod lives) and reads the users it needs.
+func (a *Agent) imageRoot(p *corev1.Pod, spec *corev1.Container, img *image.Image) (containerRoot, bool) {
+	if err := a.cfg.Store.Hold(string(p.UID), img.ID); err != nil {
+		klog.FromContext(a.ctx).Error(err, "Hold image", "pod", klog.KObj(p), "image", spec.Image)
+	}
+	passwd, _ := img.ReadFile("/etc/passwd")
+	group, _ := img.ReadFile("/etc/group")
+	return containerRoot{image: img, files: userFiles{passwd: passwd, group: group}, imageID: statusImageID(img)}, true
+}
+
+// releaseImages lets go of the images a pod's containers held (one
+// lease per pod, by UID) and of its pulls' back-offs.
+func (a *Agent) releaseImages(key string, uid types.UID) {
+	if a.cfg.Store == nil {
+		return
+	}
+	if err := a.cfg.Store.Release(string(uid)); err != nil {
+		klog.FromContext(a.ctx).Error(err, "Release the pod's images", "pod", key)
+	}
+	if a.pulls != nil {
+		a.pulls.Forget(key)
+	}
+}
+
+// statusImageID is a container's status imageID, as containerd reports
+// it: the repository digest, "docker.io/library/redis@sha256:…".
+func statusImageID(img *image.Image) string {
+	if len(img.RepoDigests) > 0 {
+		return img.RepoDigests[0]
+	}
+	return img.Digest
+}
+
+// pullKeychain is the pod's imagePullSecrets as credentials, and a key
+// naming them (and their versions): pulls with other credentials are
+// not shared.
+func (a *Agent) pullKeychain(ctx context.Context, p *corev1.Pod) (authn.Keychain, string, error) {
+	if len(p.Spec.ImagePullSecrets) == 0 {
+		return authn.NewMultiKeychain(), "", nil
+	}
+	var secrets []corev1.Secret
+	var key []string
+	for _, ref := range p.Spec.ImagePullSecrets {
+		s, err := a.cfg.Client.CoreV1().Secrets(p.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		if err != nil {
+			// As the kubelet: a missing pull secret is logged, and the
+			// pull goes on without it.
+			klog.FromContext(ctx).Info("Unable to retrieve pull secret, the image pull may not succeed", "pod", klog.KObj(p), "secret", ref.Name, "err", err)
+			continue
+		}
+		secrets = append(secrets, *s)
+		key = append(key, s.Name+"@"+s.ResourceVersion)
+	}
+	sort.Strings(key)
+	kc, err := secretsKeychain(secrets)
+	if err != nil {
+		return nil, "", fmt.Errorf("pull secrets of pod %s: %w", p.Name, err)
+	}
+	return kc, strings.Join(key, ","), nil
+}
+
+func podKey(p *corev1.Pod) string { return p.Namespace + "/" + p.Name }
+
