@@ -23,15 +23,16 @@ const (
 	apiAccessMode         = 0o644
 )
 
-// serviceAccountAdmission is the token-mounting half of Kubernetes'
-// ServiceAccount admission plugin: a new pod runs as "default" unless it
+// serviceAccountAdmission is Kubernetes' ServiceAccount admission plugin
+// but for its refusals: a new pod runs as "default" unless it
 // names an account, and, unless the pod or its ServiceAccount sets
 // automountServiceAccountToken: false, gets a kube-api-access-<random>
 // projected volume (a bound token, the cluster's ca.crt from
 // kube-root-ca.crt, and its namespace) mounted read-only at
 // /var/run/secrets/kubernetes.io/serviceaccount in every container that has
 // nothing mounted there. In-cluster clients (client-go's InClusterConfig,
-// kubectl in a pod) read exactly these files.
+// kubectl in a pod) read exactly these files. A pod without
+// imagePullSecrets gets its account's.
 //
 // One difference, on purpose: Kubernetes refuses a pod whose ServiceAccount
 // does not exist yet. ordo admits it (with a token mount, the default), as a
@@ -70,7 +71,18 @@ func (p *serviceAccountAdmission) Admit(_ context.Context, a admission.Attribute
 	if automountToken(pod, account) {
 		mountAPIAccess(pod)
 	}
+	addPullSecrets(pod, account)
 	return nil
+}
+
+// addPullSecrets gives a pod that names no imagePullSecrets its
+// ServiceAccount's, as Kubernetes' ServiceAccount admission plugin does,
+// so the node pulls with them.
+func addPullSecrets(pod *corev1.Pod, account *corev1.ServiceAccount) {
+	if account == nil || len(pod.Spec.ImagePullSecrets) > 0 {
+		return
+	}
+	pod.Spec.ImagePullSecrets = append([]corev1.LocalObjectReference(nil), account.ImagePullSecrets...)
 }
 
 // automountToken is Kubernetes' rule: the pod's setting, else the

@@ -84,3 +84,31 @@ func TestServiceAccountAdmissionMountsTheAPIAccessVolume(t *testing.T) {
 		t.Errorf("a copied spec's volume is reused: volumes %+v, mounts %+v", got.Spec.Volumes, got.Spec.Containers[0].VolumeMounts)
 	}
 }
+
+func TestServiceAccountAdmissionGivesTheAccountsPullSecrets(t *testing.T) {
+	builder := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "builder", Namespace: "ns"},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "regcred"}}}
+	f := informers.NewSharedInformerFactory(fake.NewClientset(builder), 0)
+	p := newServiceAccountAdmission(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.Start(ctx.Done())
+	f.WaitForCacheSync(ctx.Done())
+	admit := func(pod *corev1.Pod) *corev1.Pod {
+		attrs := admission.NewAttributesRecord(pod, nil, corev1.SchemeGroupVersion.WithKind("Pod"), "ns", "p",
+			corev1.SchemeGroupVersion.WithResource("pods"), "", admission.Create, &metav1.CreateOptions{}, false, nil)
+		if err := p.Admit(ctx, attrs, nil); err != nil {
+			t.Fatal(err)
+		}
+		return pod
+	}
+	got := admit(&corev1.Pod{Spec: corev1.PodSpec{ServiceAccountName: "builder", Containers: []corev1.Container{{Name: "a"}}}})
+	if s := got.Spec.ImagePullSecrets; len(s) != 1 || s[0].Name != "regcred" {
+		t.Errorf("imagePullSecrets = %v, want the account's regcred", s)
+	}
+	own := admit(&corev1.Pod{Spec: corev1.PodSpec{ServiceAccountName: "builder", Containers: []corev1.Container{{Name: "a"}},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "mine"}}}})
+	if s := own.Spec.ImagePullSecrets; len(s) != 1 || s[0].Name != "mine" {
+		t.Errorf("a pod's own imagePullSecrets = %v, want only mine", s)
+	}
+}
