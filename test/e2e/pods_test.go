@@ -22,19 +22,27 @@ import (
 // These tests run real pods: they need root for namespaces.
 func startWithAgent(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
 	t.Helper()
+	return startWithNode(t, "node-1", serverArgs...)
+}
+
+// startWithNode is startWithAgent with a node name of the test's own, so
+// that tests run by different engineers at once do not share pod
+// directories or cgroups.
+func startWithNode(t *testing.T, node string, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, append([]string{"--node-name", "node-1"}, serverArgs...)...)
+	c := testcluster.StartT(t, append([]string{"--node-name", node}, serverArgs...)...)
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool {
-		n, err := cs.CoreV1().Nodes().Get(context.Background(), "node-1", metav1.GetOptions{})
+		n, err := cs.CoreV1().Nodes().Get(context.Background(), node, metav1.GetOptions{})
 		return err == nil && testcluster.NodeReady(n)
-	}, "node-1 registers Ready")
-	return c, cs, "node-1"
+	}, node+" registers Ready")
+	return c, cs, node
 }
 
 // waitPod waits until pod name in default satisfies ok and returns it.
