@@ -126,4 +126,3 @@ func (a *Agent) pullKeychain(ctx context.Context, p *corev1.Pod) (authn.Keychain
 }
 
 func podKey(p *corev1.Pod) string { return p.Namespace + "/" + p.Name }
-

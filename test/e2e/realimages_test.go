@@ -42,11 +42,11 @@ func TestRealImages(t *testing.T) {
 	c, cs, node := startWithNode(t, "images-1")
 	for name, run := range map[string]func(*testing.T, *testcluster.T, kubernetes.Interface, string){
 		"JobRunsAProgramThatExistsOnlyInItsImage": imageJobRunsAProgramThatExistsOnlyInItsImage,
-		"TagsAndDigestsGiveTheirOwnFileSystems": imageTagsAndDigestsGiveTheirOwnFileSystems,
-		"PrivateRegistryNeedsItsPullSecret": imagePrivateRegistryNeedsItsPullSecret,
-		"ImportedImageRunsWithPullPolicyNever": imageImportedImageRunsWithPullPolicyNever,
-		"HostileLayerIsRefused": imageHostileLayerIsRefused,
-		"Seed000RedisFromAnImage": imageSeed000RedisFromAnImage,
+		"TagsAndDigestsGiveTheirOwnFileSystems":   imageTagsAndDigestsGiveTheirOwnFileSystems,
+		"PrivateRegistryNeedsItsPullSecret":       imagePrivateRegistryNeedsItsPullSecret,
+		"ImportedImageRunsWithPullPolicyNever":    imageImportedImageRunsWithPullPolicyNever,
+		"HostileLayerIsRefused":                   imageHostileLayerIsRefused,
+		"Seed000RedisFromAnImage":                 imageSeed000RedisFromAnImage,
 	} {
 		t.Run(name, func(t *testing.T) { run(t, c.With(t), cs, node) })
 	}
@@ -461,4 +461,3 @@ func podEvents(t *testing.T, cs kubernetes.Interface, pod string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
