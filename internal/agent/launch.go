@@ -91,7 +91,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		Sandbox: st.sandbox, Argv: plan.argv, Env: plan.env,
 		WorkingDir: plan.workingDir, UID: plan.uid, GID: plan.gid, Stdout: out.stdout, Stderr: out.stderr,
 		Groups: plan.groups, NoNewPrivileges: plan.noNewPrivileges, Capabilities: plan.capabilities, ReadOnlyRoot: plan.readOnlyRoot,
-		Mounts: plan.mounts, Copies: plan.copies, Cgroups: cgroupDirs, Hold: holdEnd,
+		Mounts: plan.mounts, Copies: plan.copies, Layers: plan.layers, Cgroups: cgroupDirs, Hold: holdEnd,
 		Tag: runTag(name, run), Meta: meta.encode(), Keep: keep, Target: target, LogTo: out.logTo, Stdin: stdinR,
 		TTY: tty,
 	})
