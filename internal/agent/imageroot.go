@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent/pulls"
 	"github.com/ordo-dev/ordo/internal/image"
+	"github.com/ordo-dev/ordo/internal/image/remote"
 )
 
 // containerRoot is where a container's root comes from: a stored image,
@@ -118,9 +119,13 @@ func (a *Agent) pullKeychain(ctx context.Context, p *corev1.Pod) (authn.Keychain
 		key = append(key, s.Name+"@"+s.ResourceVersion)
 	}
 	sort.Strings(key)
-	kc, err := secretsKeychain(secrets)
+	kc, err := remote.SecretsKeychain(secrets)
 	if err != nil {
-		return nil, "", fmt.Errorf("pull secrets of pod %s: %w", p.Name, err)
+		if kc == nil {
+			return nil, "", fmt.Errorf("pull secrets of pod %s: %w", p.Name, err)
+		}
+		// The secrets that parse are used; the others are named here.
+		klog.FromContext(ctx).Info("Some pull secrets cannot be read", "pod", klog.KObj(p), "err", err)
 	}
 	return kc, strings.Join(key, ","), nil
 }
