@@ -36,7 +36,7 @@ exec to the API server on --listen.`,
 	f.BoolVar(&o.StopPodsOnExit, "stop-pods-on-exit", false, "stop every pod when ordo stops (SIGTERM or Ctrl-C), as before pods outlived ordo; without it a stop leaves the pods running for the next start to adopt")
 	f.StringSliceVar(&o.AllowedUnsafeSysctls, "allowed-unsafe-sysctls", nil, "unsafe sysctls (or prefixes ending in *) pods may set, as the kubelet's flag: only namespaced ones (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*); the safe set is always allowed")
 	f.IntVar(&o.MaxPods, "max-pods", o.MaxPods, "how many pods the node runs at most, as the kubelet's --max-pods (the scheduler counts it against the node's allocatable)")
-	f.StringVar(&o.ImageTable, "image-table", "", "a file of image entries (what an image runs when a container gives no command), read before the built-in table (default <data-dir>/images.yaml when present)")
+	addImageFlags(f, &o.Images)
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.ServiceInterface, "service-interface", o.ServiceInterface, "name of the interface that holds Service cluster IPs for the service proxy")
 	f.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", nil, "the addresses NodePort Services are served on, as kube-proxy's --nodeport-addresses (default: the node's InternalIP)")

@@ -35,7 +35,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.DurationVar(&o.SyncFrequency, "sync-frequency", time.Minute, "how often running pods' configMap, secret and downwardAPI volumes are refreshed")
 	f.StringSliceVar(&o.AllowedUnsafeSysctls, "allowed-unsafe-sysctls", nil, "unsafe sysctls (or prefixes ending in *) pods may set, as the kubelet's flag: only namespaced ones (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*); the safe set is always allowed")
 	f.IntVar(&o.MaxPods, "max-pods", o.MaxPods, "how many pods the node runs at most, as the kubelet's --max-pods (the scheduler counts it against the node's allocatable)")
-	f.StringVar(&o.ImageTable, "image-table", "", "a file of image entries (what an image runs when a container gives no command), read before the built-in table (default <data-dir>/images.yaml when present)")
+	addImageFlags(f, &o.Images)
 	f.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", nodelifecycle.DefaultGracePeriod, "how long a node's agent may go without a heartbeat before its Node's conditions are Unknown, it is tainted unreachable and its pods are not Ready (as kube-controller-manager's flag)")
 	f.BoolVar(&o.StopPodsOnExit, "stop-pods-on-exit", false, "stop every pod when ordo stops (SIGTERM or Ctrl-C), as before pods outlived ordo; without it a stop leaves the pods running for the next start to adopt")
 	f.BoolVar(&o.NoAgent, "no-agent", false, "run no pods on this machine (API, etcd and controllers only)")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
-	"github.com/ordo-dev/ordo/internal/images"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"k8s.io/client-go/kubernetes"
@@ -32,8 +31,8 @@ type AgentOptions struct {
 	Listen string
 	// SyncFrequency is the volume refresh period.
 	SyncFrequency time.Duration
-	// ImageTable is the user's image table file (see package images).
-	ImageTable string
+	// Images are where containers' images come from.
+	Images ImageOptions
 	// MaxPods is the pods the node offers (--max-pods).
 	MaxPods int
 	// StopPodsOnExit stops the pods when the agent stops.
@@ -90,12 +89,14 @@ func RunAgent(ctx context.Context, o AgentOptions) error {
 		Cgroups: podCgroups("ordo-" + name), SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
 		StopPodsOnExit: o.StopPodsOnExit, AllowedUnsafeSysctls: o.AllowedUnsafeSysctls,
 	}
-	if c.Images, err = images.Load(o.ImageTable, dir); err != nil {
+	imageLoops, err := nodeImages(o.Images, dir, &c)
+	if err != nil {
 		return err
 	}
 	if n := podNetwork(Options{Bridge: o.Bridge, PodCIDR: o.PodCIDR}, dir); n != nil {
 		c.Network = n
 	}
+	imageLoops(ctx)
 	runAgent(ctx, c, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"github.com/ordo-dev/ordo/internal/agent"
-	"github.com/ordo-dev/ordo/internal/images"
 	"net"
 	"os"
 	"strings"
@@ -60,9 +59,8 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
 	// heartbeat before its Node is Unknown (package nodelifecycle).
 	NodeMonitorGracePeriod time.Duration
-	// ImageTable is the user's image table file (see package images);
-	// empty reads <data-dir>/images.yaml when present.
-	ImageTable string
+	// Images are where containers' images come from.
+	Images ImageOptions
 	// MaxPods is the pods the local agent's node offers (--max-pods).
 	MaxPods int
 	// AllowedUnsafeSysctls are the unsafe sysctls pods may set (the
@@ -200,7 +198,8 @@ func Run(ctx context.Context, o Options) error {
 			agentCfg.Network = podNet
 		}
 		agentCfg.SyncFrequency = o.SyncFrequency
-		if agentCfg.Images, err = images.Load(o.ImageTable, dir); err != nil {
+		imageLoops, err := nodeImages(o.Images, dir, &agentCfg)
+		if err != nil {
 			return err
 		}
 		agentCfg.MaxPods = o.MaxPods
@@ -210,6 +209,7 @@ func Run(ctx context.Context, o Options) error {
 		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(genericapiserver.PostStartHookContext) error {
 			w.goRun(func(ctx context.Context) {
+				imageLoops(ctx)
 				runAgent(ctx, agentCfg, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
 			})
 			return nil
