@@ -150,10 +150,10 @@ type Agent struct {
 type ImageStore interface {
 	pulls.Store
 	List() ([]image.Image, error)
-	// Hold keeps an image from removal while holder (a pod) uses it;
-	// Release lets go of everything holder held.
+	// Hold keeps an image from removal while holder (a container) uses
+	// it; ReleaseWhere lets go of the holders release accepts.
 	Hold(holder, id string) error
-	Release(holder string) error
+	ReleaseWhere(release func(holder string) bool) error
 }
 
 // New returns an agent; Run starts it.

@@ -67,7 +67,7 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 // imageRoot holds the image for the pod (so it is not removed while the
 // pod lives) and reads the users it needs.
 func (a *Agent) imageRoot(p *corev1.Pod, spec *corev1.Container, img *image.Image) (containerRoot, bool) {
-	if err := a.cfg.Store.Hold(string(p.UID), img.ID); err != nil {
+	if err := a.cfg.Store.Hold(leaseHolder(p.UID, spec.Name), img.ID); err != nil {
 		klog.FromContext(a.ctx).Error(err, "Hold image", "pod", klog.KObj(p), "image", spec.Image)
 	}
 	passwd, _ := img.ReadFile("/etc/passwd")
@@ -75,17 +75,36 @@ func (a *Agent) imageRoot(p *corev1.Pod, spec *corev1.Container, img *image.Imag
 	return containerRoot{image: img, files: userFiles{passwd: passwd, group: group}, imageID: statusImageID(img)}, true
 }
 
-// releaseImages lets go of the images a pod's containers held (one
-// lease per pod, by UID) and of its pulls' back-offs.
+// leaseHolder names a container's lease on its image.
+func leaseHolder(uid types.UID, container string) string { return string(uid) + "/" + container }
+
+// releaseImages lets go of the images a pod's containers held and of its
+// pulls' back-offs.
 func (a *Agent) releaseImages(key string, uid types.UID) {
 	if a.cfg.Store == nil {
 		return
 	}
-	if err := a.cfg.Store.Release(string(uid)); err != nil {
+	prefix := leaseHolder(uid, "")
+	if err := a.cfg.Store.ReleaseWhere(func(h string) bool { return strings.HasPrefix(h, prefix) }); err != nil {
 		klog.FromContext(a.ctx).Error(err, "Release the pod's images", "pod", key)
 	}
 	if a.pulls != nil {
 		a.pulls.Forget(key)
+	}
+}
+
+// releaseGoneImages lets go of the images held by pods that are gone (it
+// runs with sweepPodDirs, before any pod is synced).
+func (a *Agent) releaseGoneImages(present map[types.UID]bool) {
+	if a.cfg.Store == nil {
+		return
+	}
+	err := a.cfg.Store.ReleaseWhere(func(h string) bool {
+		uid, _, _ := strings.Cut(h, "/")
+		return !present[types.UID(uid)]
+	})
+	if err != nil {
+		a.log("release the images of pods that are gone: %v", err)
 	}
 }
 

@@ -39,22 +39,26 @@ func (a *Agent) dropPod(namespace, name string, uid types.UID) {
 	}
 }
 
-// sweepPodDirs removes the directories of pods that no longer exist. It runs
+// sweepPodDirs removes the directories (and image leases) of pods that no
+// longer exist. It runs
 // once the pod cache has synced and before any pod is synced, so it never
 // races with a pod's first start.
 func (a *Agent) sweepPodDirs() {
-	entries, err := os.ReadDir(a.podsDir())
-	if err != nil {
-		return
-	}
 	pods, err := a.pods.List(labels.Everything())
 	if err != nil {
 		a.log("sweep pod directories: %v", err)
 		return
 	}
 	keep := map[string]bool{}
+	present := map[types.UID]bool{}
 	for _, p := range pods {
 		keep[podDirName(p.Namespace, p.Name, p.UID)] = true
+		present[p.UID] = true
+	}
+	a.releaseGoneImages(present)
+	entries, err := os.ReadDir(a.podsDir())
+	if err != nil {
+		return
 	}
 	for _, e := range entries {
 		if keep[e.Name()] {

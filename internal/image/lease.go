@@ -65,13 +65,44 @@ func (s *Store) Release(holder string) error {
 	return nil
 }
 
+// ReleaseWhere drops the leases of every holder release accepts: the
+// agent releases a pod's containers' leases ("<pod-uid>/…") when the pod
+// goes, and those of pods that went while it was down.
+func (s *Store) ReleaseWhere(release func(holder string) bool) error {
+	all, err := s.allLeases()
+	if err != nil {
+		return err
+	}
+	for _, l := range all {
+		if release(l.Holder) {
+			if err := s.Release(l.Holder); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // leases returns the number of leases on each manifest digest.
 func (s *Store) leases() (map[string]int, error) {
-	entries, err := os.ReadDir(s.leasesDir())
+	all, err := s.allLeases()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int{}
+	for _, l := range all {
+		out[l.Image]++
+	}
+	return out, nil
+}
+
+// allLeases reads every lease file.
+func (s *Store) allLeases() ([]lease, error) {
+	entries, err := os.ReadDir(s.leasesDir())
+	if err != nil {
+		return nil, err
+	}
+	var out []lease
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -87,7 +118,7 @@ func (s *Store) leases() (map[string]int, error) {
 		if err := json.Unmarshal(data, &l); err != nil {
 			return nil, fmt.Errorf("lease %s: %w", e.Name(), err)
 		}
-		out[l.Image]++
+		out = append(out, l)
 	}
 	return out, nil
 }
