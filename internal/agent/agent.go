@@ -204,7 +204,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.ctx, a.started = ctx, time.Now()
 	if a.cfg.Store != nil {
 		a.pulls = pulls.New(ctx, pulls.Config{Store: a.cfg.Store, Fetch: a.cfg.Fetch, Unreachable: a.cfg.Unreachable,
-			Wake: a.queue.Add, Clock: a.cfg.Clock, Mode: a.cfg.ImageSource})
+			Wake: a.pullEnded, Clock: a.cfg.Clock, Mode: a.cfg.ImageSource})
 	}
 	if err := a.serve(ctx); err != nil {
 		return err

@@ -26,6 +26,17 @@ type containerRoot struct {
 	imageID string
 }
 
+// errImagePullShown is how long a failed pull's ErrImagePull is reported
+// before the pod is synced again and reports ImagePullBackOff.
+const errImagePullShown = 2 * time.Second
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 // pullWait is how long a container waiting on a pull waits before its pod
 // is synced again anyway (the pull's end wakes it sooner).
 const pullWait = time.Minute
@@ -38,6 +49,7 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 	if a.pulls == nil {
 		return containerRoot{imageID: imageID(a.cfg.Images, spec.Image)}, true
 	}
+	c.pulling = false
 	kc, credsKey, err := a.pullKeychain(ctx, p)
 	if err != nil {
 		c.cannotStart("ErrImagePull", err.Error(), now.Add(configErrorRetry))
@@ -45,7 +57,7 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 		return containerRoot{}, false
 	}
 	r := a.pulls.Ensure(pulls.Request{Image: spec.Image, Policy: spec.ImagePullPolicy, Keychain: kc, CredentialsKey: credsKey,
-		TableHas: a.cfg.Images.Lookup(spec.Image) != nil, Waiter: podKey(p)})
+		TableHas: a.hostRootCanRun(spec), Waiter: podKey(p)})
 	for _, e := range r.Events {
 		a.event(p, e.Type, e.Reason, "%s", e.Message)
 	}
@@ -58,10 +70,36 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 		return containerRoot{imageID: imageID(a.cfg.Images, spec.Image)}, true
 	case r.Reason == "":
 		c.cannotStart("ContainerCreating", "", now.Add(pullWait))
+		c.pulling = true
+	case r.Reason == "ErrImagePull":
+		// Shown until the next sync, which reports the back-off
+		// (ImagePullBackOff) as the kubelet's does.
+		c.cannotStart(r.Reason, r.Message, earliest(r.RetryAt, now.Add(errImagePullShown)))
 	default:
 		c.cannotStart(r.Reason, r.Message, r.RetryAt)
 	}
 	return containerRoot{}, false
+}
+
+// hostRootCanRun: the container can run on the host's root instead of
+// its image: the image table has an entry for its image, or it gives its
+// command (which then runs from the host's programs, as before images).
+func (a *Agent) hostRootCanRun(spec *corev1.Container) bool {
+	return a.cfg.Images.Lookup(spec.Image) != nil || len(spec.Command) > 0
+}
+
+// pullEnded wakes a pod whose containers wait on a pull that ended:
+// their wait ends now, not at pullWait.
+func (a *Agent) pullEnded(key string) {
+	if st := a.lockPod(key); st != nil {
+		for _, c := range st.containers {
+			if c.pulling {
+				c.pulling, c.notUntil = false, time.Time{}
+			}
+		}
+		st.mu.Unlock()
+	}
+	a.queue.Add(key)
 }
 
 // imageRoot holds the image for the pod (so it is not removed while the

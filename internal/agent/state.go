@@ -33,6 +33,8 @@ type container struct {
 	creds runtime.Credentials
 	// imageID is this run's status imageID (see runMeta.ImageID).
 	imageID string
+	// pulling: the container waits for its image's pull, which wakes it.
+	pulling bool
 	ready   bool    // readiness (true when there is no readiness probe)
 	probes  *probes // this run's probe workers
 	// waiting is a reason to report while not running (for example

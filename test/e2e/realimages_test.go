@@ -40,6 +40,7 @@ func backupImage(t *testing.T, version string) v1.Image {
 // 127.0.0.1 or imported from a tarball, all on one server.
 func TestRealImages(t *testing.T) {
 	c, cs, node := startWithNode(t, "images-1")
+	t.Cleanup(func() { describeOnFailure(t, c) })
 	for name, run := range map[string]func(*testing.T, *testcluster.T, kubernetes.Interface, string){
 		"JobRunsAProgramThatExistsOnlyInItsImage": imageJobRunsAProgramThatExistsOnlyInItsImage,
 		"TagsAndDigestsGiveTheirOwnFileSystems":   imageTagsAndDigestsGiveTheirOwnFileSystems,
@@ -111,12 +112,13 @@ spec:
 `, ref), "apply", "-f", "-")
 	waitPhase(t, cs, "look", corev1.PodSucceeded)
 	look := c.Run("logs", "look")
-	for _, absent := range []string{"shadow:", "PRETTY_NAME"} {
+	for _, absent := range []string{"root:*:", "PRETTY_NAME"} {
 		if strings.Contains(look, absent) {
 			t.Errorf("the image's root shows the host's %s:\n%s", absent, look)
 		}
 	}
-	if !strings.Contains(look, "/work: No such file or directory") || !strings.Contains(look, "entrypoint.sh") {
+	if !strings.Contains(look, "/work: No such file or directory") || !strings.Contains(look, "/etc/shadow: No such file or directory") ||
+		!strings.Contains(look, "entrypoint.sh") {
 		t.Errorf("the root is not the image's:\n%s", look)
 	}
 	// The Node lists the pulled image.
@@ -269,7 +271,8 @@ spec:
   containers:
   - name: c
     image: %s
-    command: [sh, -c, 'if [ -e /app/marker ]; then echo marker found; else echo marker absent; fi; echo x > /app/marker; rm /app/version; sleep 2; exit 3']
+    securityContext: {runAsUser: 0}
+    command: [sh, -c, 'if [ -e /app/marker ]; then echo marker found; else echo marker absent; fi; cat /app/version; echo x > /app/marker && rm /app/version && echo changed; sleep 2; exit 3']
 ---
 apiVersion: v1
 kind: Pod
@@ -279,24 +282,29 @@ spec:
   containers:
   - name: c
     image: %s
+    securityContext: {runAsUser: 0}
     command: [sh, -c, 'echo written > /app/state; exec sleep 3600']
 `, reg.Ref("team/backup:1"), reg.Ref("team/backup:1")), "apply", "-f", "-")
 	waitPod(t, cs, "writer", func(p *corev1.Pod) bool {
 		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1 &&
 			p.Status.ContainerStatuses[0].State.Running != nil
 	}, "the writer restarts")
-	if prev := c.Run("logs", "writer", "--previous"); !strings.Contains(prev, "marker absent") {
+	if prev := c.Run("logs", "writer", "--previous"); !strings.Contains(prev, "marker absent\nversion 1\nchanged") {
 		t.Errorf("first run: %q", prev)
 	}
 	waitFor(t, func() bool {
 		out, _, _ := c.Kubectl(context.Background(), "", "logs", "writer")
 		return strings.Contains(out, "marker")
 	}, "the second run prints")
-	if cur := c.Run("logs", "writer"); !strings.Contains(cur, "marker absent") {
+	if cur := c.Run("logs", "writer"); !strings.Contains(cur, "marker absent\nversion 1") {
 		t.Errorf("the second run saw the first's writes: %q", cur)
 	}
 	steady := waitPod(t, cs, "steady", podReady, "steady runs")
 	id := steady.Status.ContainerStatuses[0].ContainerID
+	waitFor(t, func() bool {
+		out, _, _ := c.Kubectl(context.Background(), "", "exec", "steady", "--", "cat", "/app/state")
+		return strings.TrimSpace(out) == "written"
+	}, "exec sees the container's writes")
 	c.Kill9()
 	if err := c.Restart(); err != nil {
 		t.Fatal(err)
@@ -414,7 +422,7 @@ spec:
 			return false
 		}
 		for _, j := range jobs.Items {
-			if j.Status.Succeeded == 1 {
+			if strings.HasPrefix(j.Name, "redis-aof-rewrite-") && j.Status.Succeeded == 1 {
 				job = j.Name
 				return true
 			}
@@ -460,4 +468,13 @@ func podEvents(t *testing.T, cs kubernetes.Interface, pod string) string {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return strings.Join(out, "\n")
+}
+
+// describeOnFailure logs kubectl describe of the pods when t failed.
+func describeOnFailure(t *testing.T, c *testcluster.T) {
+	if !t.Failed() {
+		return
+	}
+	out, errOut, _ := c.Kubectl(context.Background(), "", "describe", "pods")
+	t.Logf("kubectl describe pods:\n%s%s", out, errOut)
 }
