@@ -24,7 +24,7 @@ func newImagesCommand() *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "images",
-		Short: "List, import, remove and prune the images of the data directory's image store",
+		Short: "List, pull, import, remove and prune the images of the data directory's image store",
 		Long: `Manage the image store in <data-dir>/images, as crictl manages a node's images.
 
 The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
@@ -100,10 +100,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 				return err
 			},
 		},
-		// TODO(issue 25, pull): `ordo images pull REF` belongs here, with
-		// internal/image/remote: load <data-dir>/registries.yaml (or
-		// --registries) with remote.LoadRegistries, then
-		// remote.PullInto(ctx, store, &remote.Puller{Registries: regs}, ref, authn.DefaultKeychain).
+		newImagesPullCommand(&dataDir, open),
 	)
 	return cmd
 }
