@@ -83,9 +83,10 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 
 // hostRootCanRun: the container can run on the host's root instead of
 // its image: the image table has an entry for its image, or it gives its
-// command (which then runs from the host's programs, as before images).
+// command or args (which then run from the host's programs, as before
+// images).
 func (a *Agent) hostRootCanRun(spec *corev1.Container) bool {
-	return a.cfg.Images.Lookup(spec.Image) != nil || len(spec.Command) > 0
+	return a.cfg.Images.Lookup(spec.Image) != nil || len(spec.Command) > 0 || len(spec.Args) > 0
 }
 
 // pullEnded wakes a pod whose containers wait on a pull that ended:

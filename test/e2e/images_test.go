@@ -71,8 +71,9 @@ spec:
 // TestImagesImplyTheirCommand: containers that name only an image run
 // what the image would: MariaDB initialised from MYSQL_* (a user that can
 // log in to its database), nginx serving its default site, redis-server with args that start with an
-// option, the kiamol sleep image sleeping; an image in no entry is a
-// CreateContainerError naming the image and the table.
+// option, the kiamol sleep image sleeping, with an ImageTable event; an
+// image in no entry whose registry cannot be reached is ErrImagePull
+// saying nothing stands in for it.
 func TestImagesImplyTheirCommand(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(imagePods, "apply", "-f", "-")
@@ -98,10 +99,17 @@ func TestImagesImplyTheirCommand(t *testing.T) {
 	if got := c.Run("exec", "sleep", "--", "cat", "/proc/1/cmdline"); !strings.HasPrefix(got, "sleep\x00") {
 		t.Errorf("kiamol/ch03-sleep runs %q", got)
 	}
+	// Its registry cannot be reached from here, and nothing stands in.
 	waitFor(t, func() bool {
-		return strings.Contains(c.Run("get", "pod", "unknown", "--no-headers"), "CreateContainerError")
-	}, "CreateContainerError for an image in no entry")
-	if got := c.Run("describe", "pod", "unknown"); !strings.Contains(got, `image "registry.example.com/team/app:1.0" is in no entry of the image table`) {
-		t.Errorf("describe pod unknown lacks the image error:\n%s", got)
+		out := c.Run("get", "pod", "unknown", "--no-headers")
+		return strings.Contains(out, "ErrImagePull") || strings.Contains(out, "ImagePullBackOff")
+	}, "ErrImagePull for an image no registry serves and no entry knows")
+	if got := c.Run("describe", "pod", "unknown"); !strings.Contains(got, `Failed to pull image "registry.example.com/team/app:1.0"`) ||
+		!strings.Contains(got, "the image table has no entry for it") {
+		t.Errorf("describe pod unknown lacks the pull error:\n%s", got)
+	}
+	// The images that ran came from the table: an event says so.
+	if got := c.Run("describe", "pod", "redis"); !strings.Contains(got, "ImageTable") || !strings.Contains(got, "image table") {
+		t.Errorf("describe pod redis does not say it runs the host's programs:\n%s", got)
 	}
 }

@@ -207,8 +207,12 @@ func (m *Manager) outcome(p *pull, req Request, waited time.Duration) Result {
 	}
 	bk.delay = min(max(2*bk.delay, initialBackOff), maxBackOff)
 	bk.until, bk.err = now.Add(bk.delay), p.err
-	return Result{Reason: "ErrImagePull", Message: p.err.Error(), RetryAt: bk.until, Events: []Event{
-		{corev1.EventTypeWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %v", req.Image, p.err)},
+	msg := p.err.Error()
+	if unreachable && m.cfg.Mode != ModeRegistry {
+		msg += "; and nothing on this node stands in for it: the image table has no entry for it and the container gives no command"
+	}
+	return Result{Reason: "ErrImagePull", Message: msg, RetryAt: bk.until, Events: []Event{
+		{corev1.EventTypeWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %v", req.Image, msg)},
 		{corev1.EventTypeWarning, "Failed", "Error: ErrImagePull"},
 	}}
 }
