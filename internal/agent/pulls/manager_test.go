@@ -174,3 +174,11 @@ func TestNeverAndInvalid(t *testing.T) {
 		t.Fatalf("Never: %+v", r)
 	}
 }
+
+func TestInvalidImageName(t *testing.T) {
+	f := newFixture(ModeAuto)
+	r := f.m.Ensure(Request{Image: "Team/App:1", Policy: corev1.PullIfNotPresent, Waiter: "ns/a", TableHas: true})
+	if r.Reason != "InvalidImageName" || !strings.HasPrefix(r.Message, `Failed to apply default image tag "Team/App:1": `) || reasons(r) != "InspectFailed" {
+		t.Fatalf("an invalid name: %+v", r)
+	}
+}
