@@ -39,8 +39,16 @@ func backupImage(t *testing.T, version string) v1.Image {
 // TestRealImages runs containers on images pulled from a registry on
 // 127.0.0.1 or imported from a tarball, all on one server.
 func TestRealImages(t *testing.T) {
-	c, cs, node := startWithNode(t, "images-1")
+	// A registries.yaml makes a registry on 127.0.0.1 docker.io's mirror.
+	mirror := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
+	mirror.MustPush(t, "library/perl:5.40", backupImage(t, "mirrored"))
+	registries := filepath.Join(t.TempDir(), "registries.yaml")
+	if err := os.WriteFile(registries, []byte(mirror.MirrorYAML("docker.io")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, cs, node := startWithNode(t, "images-1", "--registries", registries)
 	t.Cleanup(func() { describeOnFailure(t, c) })
+	t.Run("DockerHubMirror", func(t *testing.T) { imageDockerHubMirror(t, c.With(t), cs, mirror) })
 	for name, run := range map[string]func(*testing.T, *testcluster.T, kubernetes.Interface, string){
 		"JobRunsAProgramThatExistsOnlyInItsImage": imageJobRunsAProgramThatExistsOnlyInItsImage,
 		"TagsAndDigestsGiveTheirOwnFileSystems":   imageTagsAndDigestsGiveTheirOwnFileSystems,
@@ -50,6 +58,32 @@ func TestRealImages(t *testing.T) {
 		"Seed000RedisFromAnImage":                 imageSeed000RedisFromAnImage,
 	} {
 		t.Run(name, func(t *testing.T) { run(t, c.With(t), cs, node) })
+	}
+}
+
+// imageDockerHubMirror: with a mirror for docker.io in registries.yaml,
+// `image: perl:5.40` is pulled from it (docker.io/library/perl:5.40).
+func imageDockerHubMirror(t *testing.T, c *testcluster.T, cs kubernetes.Interface, mirror *imagetest.Registry) {
+	c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: perl}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: perl:5.40
+    command: [cat, /app/version]
+`, "apply", "-f", "-")
+	p := waitPhase(t, cs, "perl", corev1.PodSucceeded)
+	if got := strings.TrimSpace(c.Run("logs", "perl")); got != "version mirrored" {
+		t.Errorf("perl:5.40 printed %q, want the mirror's image", got)
+	}
+	if id := p.Status.ContainerStatuses[0].ImageID; !strings.HasPrefix(id, "docker.io/library/perl@sha256:") {
+		t.Errorf("imageID %q, want docker.io/library/perl@sha256:…", id)
+	}
+	asked := strings.Join(mirror.Requests(), "\n")
+	if !strings.Contains(asked, "/v2/library/perl/manifests/5.40") {
+		t.Errorf("the mirror was not asked for library/perl:5.40:\n%s", asked)
 	}
 }
 
