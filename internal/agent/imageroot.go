@@ -124,8 +124,8 @@ func (a *Agent) imageRoot(p *corev1.Pod, spec *corev1.Container, img *image.Imag
 // leaseHolder names a container's lease on its image.
 func leaseHolder(uid types.UID, container string) string { return string(uid) + "/" + container }
 
-// releaseImages lets go of the images a pod's containers held and of its
-// pulls' back-offs.
+// releaseImages lets go of the images a pod's containers and image
+// volumes held and of its pulls' back-offs.
 func (a *Agent) releaseImages(key string, uid types.UID) {
 	if a.cfg.Store == nil {
 		return

@@ -22,7 +22,8 @@ import (
 // the kubelet reports it; the others start. Once mounted (package
 // volume's PrepareImage) the volume keeps its image until the pod goes:
 // the image is held under "<pod-uid>/volume:<name>", released with the
-// pod's other leases (releaseImages), and it is not pulled again.
+// pod's other leases (releaseImages), and it is not pulled again, not
+// even by an agent restarted under the pod, which finds the mount.
 
 // errNoImageStore is an image volume's FailedMount on a node without an
 // image store.
@@ -53,6 +54,10 @@ func (a *Agent) prepareImageVolumes(ctx context.Context, p *corev1.Pod, st *pod,
 // prepareImageVolume ensures v's image and mounts the volume. When it
 // cannot, and report is set, c waits with the reason.
 func (a *Agent) prepareImageVolume(ctx context.Context, p *corev1.Pod, st *pod, c *container, v *corev1.Volume, now time.Time, report bool) bool {
+	if path, ok := a.volumes.MountedImage(p, v.Name); ok {
+		st.volumes[v.Name] = path // mounted before the agent restarted
+		return true
+	}
 	if a.pulls == nil || a.cfg.Store == nil {
 		if report {
 			a.mountFailed(p, c, &volume.SetUpError{Volume: v.Name, Err: errNoImageStore}, now)

@@ -38,6 +38,15 @@ func (m *Manager) PrepareImage(p *corev1.Pod, name string, layers []string) (str
 	return dir, nil
 }
 
+// MountedImage is the image volume's host path when its overlay is mounted
+// already: an agent restarted under the pod finds it there, and the pod
+// keeps the image it started with (its lease on it survives too).
+func (m *Manager) MountedImage(p *corev1.Pod, name string) (string, bool) {
+	dir := m.volumeDir(p, name)
+	mounted, err := isMountOf(dir, unix.OVERLAYFS_SUPER_MAGIC)
+	return dir, err == nil && mounted
+}
+
 // IsImage reports whether v is an image volume, which Prepare leaves to
 // PrepareImage (the agent pulls its image first).
 func IsImage(v *corev1.Volume) bool { return v.Image != nil }

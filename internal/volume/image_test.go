@@ -75,6 +75,12 @@ func TestImageVolumeIsAReadOnlyNoexecOverlayOfTheLayers(t *testing.T) {
 			t.Errorf("mount flags %#x lack %#x", fs.Flags, f)
 		}
 	}
+	if got, ok := m.MountedImage(p, "data"); !ok || got != dir {
+		t.Fatalf("MountedImage: %q, %v", got, ok)
+	}
+	if _, ok := m.MountedImage(p, "other"); ok {
+		t.Fatal("MountedImage of a volume never mounted")
+	}
 	if again, err := m.PrepareImage(p, "data", []string{base, top}); err != nil || again != dir {
 		t.Fatalf("prepared again: %q, %v", again, err)
 	}

@@ -61,6 +61,20 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: crasher}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: %[1]s
+    command: [sh, -c, 'cat /data/dir/file; sleep 1; exit 1']
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+  - name: data
+    image: {reference: %[2]s}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: absent}
 spec:
   terminationGracePeriodSeconds: 1
@@ -89,8 +103,11 @@ spec:
 	if got, want := strings.TrimSpace(c.Run("logs", "reader")), "2\nweights v1\n2\nread-only\nnot-run\ndone"; got != want {
 		t.Errorf("reader printed %q, want %q", got, want)
 	}
-	if got := imageVolumeMounts(t, c.DataDir); len(got) != 1 {
-		t.Errorf("overlay mounts of image volumes under the data directory: %v, want one", got)
+	waitPod(t, cs, "crasher", func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
+	}, "crasher restarts")
+	if got := imageVolumeMounts(t, c.DataDir); len(got) != 2 {
+		t.Errorf("overlay mounts of image volumes under the data directory: %v, want reader's and crasher's", got)
 	}
 	events := podEvents(t, cs, "reader")
 	if want := `Pulling: Pulling image "` + reg.Ref("team/data:1") + `"`; !strings.Contains(events, want) {
@@ -109,7 +126,37 @@ spec:
 		t.Errorf("absent's events lack %q:\n%s", want, events)
 	}
 
-	c.Run("delete", "pod", "reader", "absent", "--wait")
+	// The overlays are the host's: a kill -9 of the server leaves them,
+	// the adopted reader still reads its volume, and crasher's next run
+	// finds its volume mounted (not mounted twice).
+	c.Kill9()
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	cs2, err := c.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	crasher, err := cs2.CoreV1().Pods("default").Get(context.Background(), "crasher", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarts := crasher.Status.ContainerStatuses[0].RestartCount
+	waitPod(t, cs2, "crasher", func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount > restarts
+	}, "crasher restarts after the server's restart")
+	waitFor(t, func() bool {
+		out, _, _ := c.Kubectl(context.Background(), "", "logs", "crasher") // its latest run, started after the restart
+		return strings.TrimSpace(out) == "2"
+	}, "crasher's run after the server's restart reads its volume")
+	if got := strings.TrimSpace(c.Run("exec", "reader", "--", "cat", "/data/weights.txt")); got != "weights v1" {
+		t.Errorf("reader after kill -9: %q", got)
+	}
+	if got := imageVolumeMounts(t, c.DataDir); len(got) != 2 {
+		t.Errorf("overlay mounts after the restart: %v, want reader's and crasher's", got)
+	}
+
+	c.Run("delete", "pod", "reader", "crasher", "absent", "--wait")
 	waitFor(t, func() bool { return len(imageVolumeMounts(t, c.DataDir)) == 0 }, "the image volume is unmounted")
 }
 
