@@ -157,9 +157,9 @@ func (m *Manager) ensureMemoryVolume(p *corev1.Pod, dir string, mode os.FileMode
 	return ensureTmpfs(tmpfsConfig{dir: dir, mode: mode, size: memoryVolumeSize(p, sizeLimit, m.cfg.MemTotal())})
 }
 
-// Release unmounts a finished pod's memory-backed volumes: nothing will
-// run in it again, and the memory is the node's. The rest of its
-// directory stays.
+// Release unmounts a finished pod's memory-backed and image volumes:
+// nothing will run in it again, and the memory is the node's. The rest of
+// its directory stays.
 func (m *Manager) Release(p *corev1.Pod) error {
 	return UnmountUnder(filepath.Join(m.cfg.PodDir(p), "volumes"))
 }
