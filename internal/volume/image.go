@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
@@ -111,4 +113,35 @@ func mountOverlay(dir string, lowers []string) error {
 		return fmt.Errorf("mount the overlay at %s: %w", dir, err)
 	}
 	return nil
+}
+
+// imageSubPath is where subPath sub of the image volume at root is on the
+// host, its symlinks resolved inside the image (an absolute link is the
+// image's own path, as in a container), so that a link in an image can
+// never mount a host path into a container. The volume is read-only, so
+// what this resolves stays what is mounted.
+func imageSubPath(root, sub string) (string, error) {
+	rfd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(rfd)
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(rfd))
+	if err != nil {
+		return "", err
+	}
+	fd, err := unix.Openat2(rfd, sub, &unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV})
+	if err != nil {
+		return "", &os.PathError{Op: "open", Path: sub, Err: err}
+	}
+	defer unix.Close(fd)
+	path, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "", err
+	}
+	if path != real && !strings.HasPrefix(path, real+"/") {
+		return "", fmt.Errorf("subPath %q resolves outside the volume, to %s", sub, path)
+	}
+	return path, nil
 }

@@ -122,11 +122,33 @@ func TestImageVolumeMountsAreReadOnlyAndItsSubPathMustExist(t *testing.T) {
 	}
 	p.Spec.Containers[0].VolumeMounts[1].SubPath = "missing"
 	_, err = ContainerMounts(p, &p.Spec.Containers[0], map[string]string{"data": vol}, nil, nil)
-	if err == nil || !strings.Contains(err.Error(), `subPath "missing" does not exist in image volume "data"`) {
+	if err == nil || !errors.Is(err, os.ErrNotExist) ||
+		!strings.Contains(err.Error(), `failed to prepare subPath for volumeMount "data" of image volume "data"`) {
 		t.Fatalf("a missing subPath: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(vol, "missing")); !os.IsNotExist(err) {
 		t.Fatalf("the missing subPath was made: %v", err)
+	}
+}
+
+// TestImageSubPathSymlinksResolveInsideTheImage: an image's symlinks are
+// the image's paths, so a subPath through one never reaches the host's.
+func TestImageSubPathSymlinksResolveInsideTheImage(t *testing.T) {
+	vol := t.TempDir()
+	write(t, filepath.Join(vol, "dir", "file"), "x")
+	for name, target := range map[string]string{"abs": "/dir", "up": "../../../../dir", "hostetc": "/etc"} {
+		if err := os.Symlink(target, filepath.Join(vol, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real, _ := filepath.EvalSymlinks(vol)
+	for sub, want := range map[string]string{"abs": "dir", "up/file": "dir/file", "dir/../dir": "dir"} {
+		if got, err := imageSubPath(vol, sub); err != nil || got != filepath.Join(real, want) {
+			t.Errorf("%s: %q, %v; want %s", sub, got, err, want)
+		}
+	}
+	if got, err := imageSubPath(vol, "hostetc/passwd"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a link to /etc reached %q (%v)", got, err)
 	}
 }
 

@@ -34,16 +34,17 @@ func ContainerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 		if err != nil {
 			return nil, err
 		}
-		if sub != "" {
+		switch {
+		case sub != "" && IsImage(v):
+			// An image cannot be written: its subPath must be in it.
+			if src, err = imageSubPath(src, sub); err != nil {
+				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q of image volume %q: %w", vm.Name, vm.Name, err)
+			}
+		case sub != "":
 			src = filepath.Join(src, sub)
 			// A missing subPath is made as a directory; an existing one (a
-			// file of a configMap, say) is mounted as it is. An image
-			// cannot be written: its subPath must be in it.
-			_, err := os.Stat(src)
-			if os.IsNotExist(err) && IsImage(v) {
-				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q: subPath %q does not exist in image volume %q", vm.Name, sub, vm.Name)
-			}
-			if os.IsNotExist(err) && !isAPIData(v) {
+			// file of a configMap, say) is mounted as it is.
+			if _, err := os.Stat(src); os.IsNotExist(err) && !isAPIData(v) {
 				if err := os.MkdirAll(src, 0o777); err != nil {
 					return nil, err
 				}
