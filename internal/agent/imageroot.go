@@ -68,17 +68,25 @@ func (a *Agent) rootFor(ctx context.Context, p *corev1.Pod, c *container, spec *
 		a.event(p, corev1.EventTypeNormal, "ImageTable",
 			"Container image %q runs the host's programs over the host's root (image table), not an image: %s", spec.Image, r.TableWhy)
 		return containerRoot{imageID: imageID(a.cfg.Images, spec.Image)}, true
-	case r.Reason == "":
+	}
+	waitOnPull(c, r, now)
+	return containerRoot{}, false
+}
+
+// waitOnPull sets the reason c waits for a pull with (r has no image):
+// ContainerCreating while it runs, else the kubelet's reason and message.
+func waitOnPull(c *container, r pulls.Result, now time.Time) {
+	switch r.Reason {
+	case "":
 		c.cannotStart("ContainerCreating", "", now.Add(pullWait))
 		c.pulling = true
-	case r.Reason == "ErrImagePull":
+	case "ErrImagePull":
 		// Shown until the next sync, which reports the back-off
 		// (ImagePullBackOff) as the kubelet's does.
 		c.cannotStart(r.Reason, r.Message, earliest(r.RetryAt, now.Add(errImagePullShown)))
 	default:
 		c.cannotStart(r.Reason, r.Message, r.RetryAt)
 	}
-	return containerRoot{}, false
 }
 
 // hostRootCanRun: the container can run on the host's root instead of
@@ -117,8 +125,8 @@ func (a *Agent) imageRoot(p *corev1.Pod, spec *corev1.Container, img *image.Imag
 // leaseHolder names a container's lease on its image.
 func leaseHolder(uid types.UID, container string) string { return string(uid) + "/" + container }
 
-// releaseImages lets go of the images a pod's containers held and of its
-// pulls' back-offs.
+// releaseImages lets go of the images a pod's containers and image
+// volumes held and of its pulls' back-offs.
 func (a *Agent) releaseImages(key string, uid types.UID) {
 	if a.cfg.Store == nil {
 		return

@@ -24,9 +24,10 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 		return false
 	}
 	if err := a.prepareMounts(ctx, p, st); err != nil {
-		c.mountRetry = mountRetryAfter(c.mountRetry)
-		c.cannotStart("ContainerCreating", "", now.Add(c.mountRetry))
-		a.event(p, corev1.EventTypeWarning, "FailedMount", "%v", err)
+		a.mountFailed(p, c, err, now)
+		return false
+	}
+	if !a.prepareImageVolumes(ctx, p, st, c, spec, now) {
 		return false
 	}
 	c.mountRetry = 0

@@ -29,14 +29,15 @@ func podDirName(namespace, name string, uid types.UID) string {
 }
 
 // dropPod removes what the agent keeps for a pod that is gone: its volume
-// manager's state (tokens) and its directory (tmpfs mounts first).
+// manager's state (tokens), its directory (tmpfs and image volume mounts
+// first) and, once its image volumes are unmounted, its image leases.
 func (a *Agent) dropPod(namespace, name string, uid types.UID) {
 	a.volumes.Forget(uid)
-	a.releaseImages(namespace+"/"+name, uid)
 	dir := filepath.Join(a.podsDir(), podDirName(namespace, name, uid))
 	if err := volume.RemovePodDir(dir); err != nil {
 		a.log("remove %s: %v", dir, err)
 	}
+	a.releaseImages(namespace+"/"+name, uid)
 }
 
 // sweepPodDirs removes the directories (and image leases) of pods that no
@@ -55,7 +56,9 @@ func (a *Agent) sweepPodDirs() {
 		keep[podDirName(p.Namespace, p.Name, p.UID)] = true
 		present[p.UID] = true
 	}
-	a.releaseGoneImages(present)
+	// The directories first: an image a gone pod's volume still shows
+	// stays held until the volume is unmounted.
+	defer a.releaseGoneImages(present)
 	entries, err := os.ReadDir(a.podsDir())
 	if err != nil {
 		return

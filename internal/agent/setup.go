@@ -8,7 +8,8 @@ import (
 
 // A pod's setup, before its first container starts (launch.go's start):
 // its sandbox (sandbox.go), then its volumes (package volume) and /etc
-// files, once; each container's volumeMounts are then mapped onto them
+// files, once, then its image volumes as their images arrive
+// (imagevolumes.go); each container's volumeMounts are then mapped onto them
 // (volume.ContainerMounts, in planStart). The sandbox goes when the pod
 // has finished (apply.go) or is killed (stop.go).
 

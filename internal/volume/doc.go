@@ -6,6 +6,8 @@
 //	Prepare          every volume of a pod, before its first container:
 //	                 its host path by name, or a *SetUpError (the kubelet's
 //	                 FailedMount event; the agent backs off and retries)
+//	PrepareImage     an image volume from its image's layers (the agent
+//	                 pulls and holds the image)
 //	ContainerMounts  a container's volumeMounts onto those paths, with
 //	                 subPath and subPathExpr (pure, called by the start plan)
 //	Refresh          a running pod's configMap, secret, downwardAPI and
@@ -29,6 +31,7 @@
 //	tmpfs.go      memory-backed volumes (secret, projected, downwardAPI,
 //	              emptyDir medium Memory) and their unmounting
 //	hostpath.go   hostPath type checks
+//	image.go      image volumes: a read-only, noexec overlay of the layers
 //	pvc.go        persistentVolumeClaim: the bound hostPath or local volume
 //	fsgroup.go    ownership under the pod's fsGroup
 //	mounts.go     ContainerMounts: read-only rules, subPath, subPathExpr

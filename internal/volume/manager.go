@@ -81,11 +81,15 @@ func (e *SetUpError) Unwrap() error { return e.Err }
 
 // Prepare makes every volume of the pod available on the node and returns
 // each one's host path. It runs before the first container starts; an
-// error is a *SetUpError.
+// error is a *SetUpError. Image volumes are left out: their image is
+// pulled first, and PrepareImage mounts them (image.go).
 func (m *Manager) Prepare(ctx context.Context, p *corev1.Pod) (map[string]string, error) {
 	out := map[string]string{}
 	for i := range p.Spec.Volumes {
 		v := &p.Spec.Volumes[i]
+		if IsImage(v) {
+			continue
+		}
 		path, err := m.prepareVolume(ctx, p, v)
 		if err != nil {
 			return nil, &SetUpError{Volume: v.Name, Err: err}
@@ -153,9 +157,9 @@ func (m *Manager) ensureMemoryVolume(p *corev1.Pod, dir string, mode os.FileMode
 	return ensureTmpfs(tmpfsConfig{dir: dir, mode: mode, size: memoryVolumeSize(p, sizeLimit, m.cfg.MemTotal())})
 }
 
-// Release unmounts a finished pod's memory-backed volumes: nothing will
-// run in it again, and the memory is the node's. The rest of its
-// directory stays.
+// Release unmounts a finished pod's memory-backed and image volumes:
+// nothing will run in it again, and the memory is the node's. The rest of
+// its directory stays.
 func (m *Manager) Release(p *corev1.Pod) error {
 	return UnmountUnder(filepath.Join(m.cfg.PodDir(p), "volumes"))
 }

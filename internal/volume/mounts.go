@@ -16,8 +16,8 @@ import (
 // ContainerMounts maps a container's volumeMounts (with subPath, or
 // subPathExpr expanded from the container's environment env) onto the
 // prepared volumes (Prepare's result), after the pod's /etc files etc.
-// ConfigMap, Secret, downwardAPI and projected volumes are read-only, as in
-// Kubernetes. An error is a configuration the container cannot start with.
+// ConfigMap, Secret, downwardAPI, projected and image volumes are
+// read-only, as in Kubernetes. An error is a configuration the container cannot start with.
 func ContainerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]string, etc []runtime.Mount, env []string) ([]runtime.Mount, error) {
 	out := append([]runtime.Mount{}, etc...)
 	kinds := map[string]*corev1.Volume{}
@@ -34,7 +34,13 @@ func ContainerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 		if err != nil {
 			return nil, err
 		}
-		if sub != "" {
+		switch {
+		case sub != "" && IsImage(v):
+			// An image cannot be written: its subPath must be in it.
+			if src, err = imageSubPath(src, sub); err != nil {
+				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q of image volume %q: %w", vm.Name, vm.Name, err)
+			}
+		case sub != "":
 			src = filepath.Join(src, sub)
 			// A missing subPath is made as a directory; an existing one (a
 			// file of a configMap, say) is mounted as it is.
@@ -44,7 +50,7 @@ func ContainerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 				}
 			}
 		}
-		ro := vm.ReadOnly || isAPIData(v) || (v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ReadOnly)
+		ro := vm.ReadOnly || isAPIData(v) || IsImage(v) || (v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ReadOnly)
 		out = append(out, runtime.Mount{Source: src, Target: vm.MountPath, ReadOnly: ro})
 	}
 	return out, nil

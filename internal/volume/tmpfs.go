@@ -40,7 +40,7 @@ func ensureTmpfs(c tmpfsConfig) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	if mounted, err := isTmpfsMount(c.dir); err != nil || mounted {
+	if mounted, err := isMountOf(c.dir, unix.TMPFS_MAGIC); err != nil || mounted {
 		return err
 	}
 	opts := fmt.Sprintf("mode=%o", c.mode)
@@ -53,16 +53,17 @@ func ensureTmpfs(c tmpfsConfig) error {
 	return nil
 }
 
-// isTmpfsMount says whether a tmpfs is mounted at dir itself. It asks the
-// kernel about dir and its parent (a mount point has a device of its own)
-// rather than reading mountinfo, which is called for every memory volume
-// of every pod at each refresh and grows with the number of pods.
-func isTmpfsMount(dir string) (bool, error) {
+// isMountOf says whether a file system of type magic (TMPFS_MAGIC, ...) is
+// mounted at dir itself. It asks the kernel about dir and its parent (a
+// mount point has a device of its own) rather than reading mountinfo, which
+// is called for every memory volume of every pod at each refresh and grows
+// with the number of pods.
+func isMountOf(dir string, magic int64) (bool, error) {
 	var fs unix.Statfs_t
 	if err := unix.Statfs(dir, &fs); err != nil {
 		return false, err
 	}
-	if fs.Type != unix.TMPFS_MAGIC {
+	if int64(fs.Type) != magic {
 		return false, nil
 	}
 	var self, parent unix.Stat_t

@@ -123,3 +123,24 @@ func TestLifecycleHookHTTPGetDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestImageVolumePullPolicyDefaultsAsAContainers: Kubernetes defaults an
+// image volume's pullPolicy from its reference's tag, as a container's.
+func TestImageVolumePullPolicyDefaultsAsAContainers(t *testing.T) {
+	for ref, want := range map[string]corev1.PullPolicy{
+		"quay.io/crio/artifact":    corev1.PullAlways,
+		"quay.io/crio/artifact:v2": corev1.PullIfNotPresent,
+	} {
+		spec := corev1.PodSpec{Volumes: []corev1.Volume{
+			{Name: "v", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: ref}}},
+			{Name: "never", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: ref, PullPolicy: corev1.PullNever}}},
+		}}
+		PodSpec(&spec)
+		if got := spec.Volumes[0].Image.PullPolicy; got != want {
+			t.Errorf("%s: %s, want %s", ref, got, want)
+		}
+		if got := spec.Volumes[1].Image.PullPolicy; got != corev1.PullNever {
+			t.Errorf("%s: a given pullPolicy became %s", ref, got)
+		}
+	}
+}

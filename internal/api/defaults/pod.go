@@ -160,6 +160,10 @@ func volume(v *corev1.Volume) {
 	case v.Projected != nil && v.Projected.DefaultMode == nil:
 		v.Projected.DefaultMode = ptr.To[int32](mode)
 	}
+	if v.Image != nil && v.Image.PullPolicy == "" {
+		// As a container's imagePullPolicy: Always for :latest or no tag.
+		v.Image.PullPolicy = imagePullPolicy(v.Image.Reference)
+	}
 	if v.HostPath != nil && v.HostPath.Type == nil {
 		v.HostPath.Type = ptr.To(corev1.HostPathUnset)
 	}

@@ -73,6 +73,13 @@ func TestValidatePod(t *testing.T) {
 			}
 		}, []want{dup("spec.volumes[1].name"), req("spec.volumes[2]"), forbidden("spec.volumes[3].emptyDir"),
 			req("spec.volumes[4].configMap.name")}},
+		{"image volumes", func(p *corev1.Pod) {
+			p.Spec.Volumes = []corev1.Volume{
+				{Name: "ok", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: "data:1", PullPolicy: corev1.PullNever}}},
+				{Name: "noref", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{PullPolicy: corev1.PullAlways}}},
+				{Name: "policy", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: "data:1", PullPolicy: "Sometimes"}}},
+			}
+		}, []want{req("spec.volumes[1].image.reference"), notSup("spec.volumes[2].image.pullPolicy")}},
 		{"volume mounts", func(p *corev1.Pod) {
 			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 			p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{

@@ -109,8 +109,11 @@ func validateVolumeSource(s *corev1.VolumeSource, p *field.Path) field.ErrorList
 	if s.Ephemeral != nil && s.Ephemeral.VolumeClaimTemplate == nil {
 		errs = append(errs, field.Required(p.Child("ephemeral", "volumeClaimTemplate"), ""))
 	}
-	if s.Image != nil && s.Image.Reference == "" {
-		errs = append(errs, field.Required(p.Child("image", "reference"), ""))
+	if s.Image != nil {
+		if s.Image.Reference == "" {
+			errs = append(errs, field.Required(p.Child("image", "reference"), ""))
+		}
+		errs = append(errs, validatePullPolicy(s.Image.PullPolicy, p.Child("image", "pullPolicy"))...)
 	}
 	return errs
 }
