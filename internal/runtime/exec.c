@@ -297,6 +297,12 @@ static void ordo_copy(int in, const char *src, const char *dst) {
 	close(out);
 }
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#define ORDO_RESOLVE_NO_SYMLINKS 0x04
+struct ordo_open_how { unsigned long long flags, mode, resolve; };
+
 // ordo_sources are the host files a root takes in, opened before the
 // private /tmp covers the host's (a volume or a layer may lie under /tmp).
 struct ordo_sources { int *mounts, *copies, *layers; };
@@ -304,7 +310,13 @@ struct ordo_sources { int *mounts, *copies, *layers; };
 static void ordo_open_sources(const struct ordo_spec *s, struct ordo_sources *o) {
 	o->mounts = ordo_alloc((size_t)s->nmounts, sizeof *o->mounts);
 	for (int i = 0; i < s->nmounts; i++) {
-		o->mounts[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
+		// No symlink is followed: the caller resolved the sources
+		// (StartContainer), so a link a container swapped into a volume's
+		// subPath since then fails the start instead of binding a host
+		// path into the container.
+		struct ordo_open_how how = {O_PATH | O_CLOEXEC, 0, ORDO_RESOLVE_NO_SYMLINKS};
+		o->mounts[i] = (int)syscall(SYS_openat2, AT_FDCWD, s->msrc[i], &how, sizeof how);
+		if (o->mounts[i] < 0 && errno == ENOSYS) o->mounts[i] = open(s->msrc[i], O_PATH | O_CLOEXEC);
 		if (o->mounts[i] < 0) ordo_fail("volume source %s: %s", s->msrc[i], strerror(errno));
 	}
 	o->copies = ordo_alloc((size_t)s->ncopies, sizeof *o->copies);

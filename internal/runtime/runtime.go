@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -411,7 +412,7 @@ func (r *Runtime) execArgs(c ContainerConfig, sandboxPID int, hostIPC bool, work
 		if m.ReadOnly {
 			mode = mountRO
 		}
-		args = append(args, flagMount, m.Source, m.Target, mode)
+		args = append(args, flagMount, resolved(m.Source), m.Target, mode)
 	}
 	return args
 }
@@ -692,4 +693,13 @@ func (p *Process) Signal(sig syscall.Signal) {
 	if p.pid > 0 && !isDone(p) {
 		_ = syscall.Kill(-p.pid, sig)
 	}
+}
+
+// resolved is path with its symlinks resolved (as it is when it cannot
+// be): the container start opens mount sources without following any.
+func resolved(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return path
 }

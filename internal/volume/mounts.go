@@ -3,7 +3,6 @@ package volume
 import (
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,14 +39,17 @@ func ContainerMounts(p *corev1.Pod, c *corev1.Container, volumes map[string]stri
 			if src, err = imageSubPath(src, sub); err != nil {
 				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q of image volume %q: %w", vm.Name, vm.Name, err)
 			}
+		case sub != "" && isAPIData(v):
+			// The API data's own files and links (key -> ..data/key),
+			// which the pod cannot change.
+			if src, err = apiDataSubPath(src, sub); err != nil {
+				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q: %w", vm.Name, err)
+			}
 		case sub != "":
-			src = filepath.Join(src, sub)
-			// A missing subPath is made as a directory; an existing one (a
-			// file of a configMap, say) is mounted as it is.
-			if _, err := os.Stat(src); os.IsNotExist(err) && !isAPIData(v) {
-				if err := os.MkdirAll(src, 0o777); err != nil {
-					return nil, err
-				}
+			// A missing subPath is made as a directory; an existing one is
+			// mounted as it is, its symlinks resolved inside the volume.
+			if src, err = subPathSource(src, sub); err != nil {
+				return nil, fmt.Errorf("failed to prepare subPath for volumeMount %q: %w", vm.Name, err)
 			}
 		}
 		ro := vm.ReadOnly || isAPIData(v) || IsImage(v) || (v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ReadOnly)
