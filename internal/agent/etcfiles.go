@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ordo-dev/ordo/internal/runtime"
+	"github.com/ordo-dev/ordo/internal/volume"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -34,7 +35,7 @@ func (s *sandboxes) etcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, erro
 	var mounts []runtime.Mount
 	for _, name := range names {
 		path := filepath.Join(dir, name)
-		if err := writeFile(path, []byte(files[name]), 0o644); err != nil {
+		if err := volume.WriteFile(path, []byte(files[name]), 0o644); err != nil {
 			return nil, err
 		}
 		mounts = append(mounts, runtime.Mount{Source: path, Target: "/etc/" + name})
@@ -42,21 +43,6 @@ func (s *sandboxes) etcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, erro
 	return mounts, nil
 }
 
-// writeFile writes a file whole, through a temporary file and a rename, so
-// a container reading it never sees half of it.
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
 
 // hostsFile is the kubelet's managed hosts file: localhost entries, the pod's
 // own name (fully qualified under its subdomain when it has one), and

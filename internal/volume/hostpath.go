@@ -23,7 +23,7 @@ func checkHostPath(h *corev1.HostPathVolumeSource) error {
 		}
 	case corev1.HostPathFileOrCreate:
 		if os.IsNotExist(err) {
-			return writeFile(h.Path, nil, 0o644)
+			return WriteFile(h.Path, nil, 0o644)
 		}
 	case corev1.HostPathDirectory:
 		if err != nil || !info.IsDir() {
@@ -41,8 +41,9 @@ func checkHostPath(h *corev1.HostPathVolumeSource) error {
 	return nil
 }
 
-// writeFile writes a file whole, through a temporary file and a rename.
-func writeFile(path string, data []byte, mode os.FileMode) error {
+// WriteFile writes a file whole, through a temporary file and a rename,
+// so a container reading it never sees half of it.
+func WriteFile(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
