@@ -32,7 +32,7 @@ import (
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
-// options are the command-line knobs; defaults take about five minutes on 2 cores.
+// options are the command-line knobs; defaults take about three minutes on 2 cores.
 type options struct {
 	runs        int
 	pods        int
@@ -48,7 +48,7 @@ type options struct {
 func parseFlags() options {
 	var o options
 	flag.IntVar(&o.runs, "runs", 3, "pull+unpack runs of each side, interleaved")
-	flag.IntVar(&o.pods, "pods", 50, "pods of each kind started one after another")
+	flag.IntVar(&o.pods, "pods", 100, "pods of each kind started one after another")
 	flag.IntVar(&o.burst, "burst", 10, "pods of one kind created at once in each burst round")
 	flag.IntVar(&o.burstRounds, "burst-rounds", 3, "burst rounds of each kind, interleaved")
 	flag.IntVar(&o.diskImages, "disk-images", 10, "images sharing a base layer in the disk phase")
