@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 	"github.com/ordo-dev/ordo/internal/image"
 	"github.com/ordo-dev/ordo/internal/image/imagetest"
@@ -88,7 +86,7 @@ func diskPhase(ctx context.Context, o options, reg *registry) (*diskStats, error
 	st := &diskStats{Images: o.diskImages}
 	t0 := time.Now()
 	for _, ref := range refs {
-		if _, err := remote.PullInto(ctx, store, &remote.Puller{}, ref, authn.DefaultKeychain); err != nil {
+		if _, err := remote.PullInto(ctx, store, &remote.Puller{}, ref, nil); err != nil {
 			return nil, err
 		}
 	}

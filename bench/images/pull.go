@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
@@ -117,6 +117,13 @@ func pullPhase(ctx context.Context, o options, reg *registry) (*pullStats, error
 	}
 	benchutil.Progress("pull image %s built and pushed in %.1fs: %d layers, %d files, %.1f MB compressed",
 		reg.ref(pullRef), st.BuildS, st.Layers, files, float64(st.CompressedByte)/1e6)
+	if o.profile != "" {
+		stopProfile, err := profileSelf(o.profile + ".pull")
+		if err != nil {
+			return st, err
+		}
+		defer stopProfile()
+	}
 	for i := range o.runs {
 		sides := []func() error{
 			func() error { r, err := pullOrdo(ctx, reg, st); st.Ordo.Runs = append(st.Ordo.Runs, r); return err },
@@ -154,7 +161,7 @@ func pullOrdo(ctx context.Context, reg *registry, st *pullStats) (sideRun, error
 	if err != nil {
 		return sideRun{}, err
 	}
-	stored, err := remote.PullInto(ctx, store, &remote.Puller{}, reg.ref(pullRef), authn.DefaultKeychain)
+	stored, err := remote.PullInto(ctx, store, &remote.Puller{}, reg.ref(pullRef), nil)
 	if err != nil {
 		return sideRun{}, err
 	}
@@ -291,4 +298,23 @@ func printPull(st *pullStats) {
 	if st.Crane.MedianWall > 0 {
 		fmt.Printf("ordo wall / crane wall: %.2f   (crane's tree holds %.1f MB of files)\n", st.Ordo.MedianWall/st.Crane.MedianWall, float64(st.Crane.Runs[0].TreeByte)/1e6)
 	}
+}
+
+// profileSelf saves this process's CPU profile to file until the returned
+// function is called: over the pull phase it is ordo's pulls (crane and
+// tar run in processes of their own; the registry too).
+func profileSelf(file string) (func(), error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		benchutil.Progress("CPU profile of ordo's pulls in %s", file)
+	}, nil
 }
