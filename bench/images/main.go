@@ -1,7 +1,7 @@
 // Command images measures ordo's container images (issue 25) against
 // references, side by side in one run:
 //
-//   - pull and unpack of one realistic image (about 200 MB unpacked, five
+//   - pull and unpack of one realistic image (about 260 MB unpacked, five
 //     layers of Debian packages) into a fresh store, by ordo's own code path
 //     (remote.PullInto into image.Open, as the agent pulls) and by
 //     `crane export REF - | tar -x`;
@@ -81,6 +81,12 @@ func run(o options) int {
 	if o.runs < 1 || o.pods < 1 || o.burst < 1 || o.burstRounds < 0 || o.diskImages < 1 {
 		fmt.Fprintln(os.Stderr, "images: -runs, -pods, -burst and -disk-images must be positive")
 		return 2
+	}
+	for _, p := range strings.Split(o.skip, ",") {
+		if p != "" && p != "pull" && p != "start" && p != "disk" {
+			fmt.Fprintf(os.Stderr, "images: -skip %q: phases are pull, start and disk\n", p)
+			return 2
+		}
 	}
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "images: must run as root: the store keeps file owners, and the server runs pods")
