@@ -67,4 +67,3 @@ func (rw *runWatcher) stop() {
 	rw.cancel()
 	rw.w.Stop()
 }
-
