@@ -17,7 +17,7 @@ LDFLAGS      := -s -w -extldflags=-Wl,--no-export-dynamic \
 	-X $(PKG).gitCommit=$(GIT_COMMIT) -X $(PKG).gitTreeState=clean \
 	-X $(PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: all run test deps unit e2e bench conformance fuzz $(BIN)
+.PHONY: all run test deps unit e2e bench bench-images conformance fuzz $(BIN)
 all: $(BIN)
 
 $(BIN):
@@ -37,6 +37,10 @@ test: deps $(BIN)
 
 bench: $(BIN)
 	ORDO_BIN=$(abspath $(BIN)) go run ./bench/apilatency
+
+# Images (issue 25): pull, pod start and disk against references; as root.
+bench-images: $(BIN)
+	ORDO_BIN=$(abspath $(BIN)) go run ./bench/images
 
 # Kubernetes' own [Conformance] tests against a throwaway ordo, then every
 # fuzz target for FUZZTIME each. Not part of `make test`: it takes
