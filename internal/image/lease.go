@@ -23,6 +23,13 @@ type lease struct {
 	Since  time.Time `json:"since"`
 }
 
+// lastUsedResolution is how stale an image's LastUsed may be before a
+// Hold records the new use in the index.
+const lastUsedResolution = time.Minute
+
+// errIndexUnchanged tells updateIndex to write nothing.
+var errIndexUnchanged = errors.New("index unchanged")
+
 // leasePath names the holder's lease file by a hash of the holder, so any
 // string may be a holder.
 func (s *Store) leasePath(holder string) string {
@@ -42,13 +49,22 @@ func (s *Store) Hold(holder, id string) error {
 		if err != nil {
 			return err
 		}
-		ix.Images[d].LastUsed = now
 		data, err := json.Marshal(lease{Holder: holder, Image: d, Since: now})
 		if err != nil {
 			return err
 		}
 		// Written under the index lock, so Remove never misses it.
-		return writeFileAtomic(s.leasePath(holder), data)
+		if err := writeFileReplacing(s.leasePath(holder), data); err != nil {
+			return err
+		}
+		// LastUsed only orders images for GC, which spares any image
+		// used within MinAge: a container start does not rewrite the
+		// whole index when its image was used a moment ago.
+		if now.Sub(ix.Images[d].LastUsed) < lastUsedResolution {
+			return errIndexUnchanged
+		}
+		ix.Images[d].LastUsed = now
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("holding image %s for %s: %w", id, holder, err)

@@ -165,6 +165,8 @@ func (s *Store) readIndex() (*index, error) {
 
 // updateIndex runs fn on the current index under the store's locks and
 // writes the result back if fn succeeds.
+//
+// fn returns errIndexUnchanged to leave the index as it was (no write).
 func (s *Store) updateIndex(fn func(*index) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -177,7 +179,9 @@ func (s *Store) updateIndex(fn func(*index) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(ix); err != nil {
+	if err := fn(ix); errors.Is(err, errIndexUnchanged) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(ix, "", " ")
