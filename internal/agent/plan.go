@@ -68,9 +68,18 @@ func plan(p *corev1.Pod, st *pod, now time.Time) decision {
 		}
 		d.start = append(d.start, spec.Name)
 	}
-	// Ephemeral containers (kubectl debug) start once and never restart.
+	// Ephemeral containers (kubectl debug) start once and never restart;
+	// a start that could not happen yet (its image being pulled, its
+	// configuration) is tried again, as an app container's is.
 	for _, ec := range p.Spec.EphemeralContainers {
-		if st.containers[ec.Name] == nil {
+		c := st.containers[ec.Name]
+		switch {
+		case c == nil:
+			d.start = append(d.start, ec.Name)
+		case c.runs > 0 || c.exited || c.running():
+		case now.Before(c.notUntil):
+			d.held(c, now)
+		default:
 			d.start = append(d.start, ec.Name)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/ordo-dev/ordo/internal/runtime"
 )
 
 var t0 = time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC)
@@ -176,5 +178,30 @@ func TestInitContainersNotStartedArePodInitializing(t *testing.T) {
 		if cs.State.Waiting == nil || cs.State.Waiting.Reason != "PodInitializing" || cs.Ready {
 			t.Errorf("%s: %+v, want waiting PodInitializing", cs.Name, cs.State)
 		}
+	}
+}
+
+// TestEphemeralContainerStartsOnceButRetriesAStartThatCouldNotHappen: an
+// ephemeral container waiting on its image's pull (or a configuration
+// error) is started when its wait ends; once run, never again.
+func TestEphemeralContainerStartsOnceButRetriesAStartThatCouldNotHappen(t *testing.T) {
+	p := testPod(corev1.RestartPolicyAlways, nil, "app")
+	p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger"}}}
+	st := &pod{containers: map[string]*container{"app": {name: "app", runs: 1, proc: &runtime.Process{}}}}
+	if d := plan(p, st, t0); !equalStrings(d.start, []string{"debugger"}) {
+		t.Fatalf("first plan starts %v", d.start)
+	}
+	waiting := &container{name: "debugger", notUntil: t0.Add(time.Minute)}
+	waiting.cannotStart("ContainerCreating", "", t0.Add(time.Minute))
+	st.containers["debugger"] = waiting
+	if d := plan(p, st, t0); len(d.start) != 0 {
+		t.Fatalf("started during its wait: %v", d.start)
+	}
+	if d := plan(p, st, t0.Add(time.Minute)); !equalStrings(d.start, []string{"debugger"}) {
+		t.Fatalf("not retried after its wait: %v", d.start)
+	}
+	st.containers["debugger"] = exited(0, time.Time{})
+	if d := plan(p, st, t0.Add(2*time.Minute)); len(d.start) != 0 {
+		t.Fatalf("an ephemeral container that ran was started again: %v", d.start)
 	}
 }
