@@ -43,7 +43,6 @@ func (s *sandboxes) etcFiles(p *corev1.Pod, podIP string) ([]runtime.Mount, erro
 	return mounts, nil
 }
 
-
 // hostsFile is the kubelet's managed hosts file: localhost entries, the pod's
 // own name (fully qualified under its subdomain when it has one), and
 // hostAliases.
