@@ -184,18 +184,38 @@ spec:
 }
 
 // podProcesses lists the processes of a pod's containers: the agent sets
-// HOSTNAME to the pod's hostname in every container's environment.
+// HOSTNAME to the pod's hostname in every container's environment. Exec
+// sessions (exec probes, kubectl exec) carry that environment too; they
+// are entered from the host by ordo internal-enter and are not the
+// containers' own processes, so they and what they run are left out.
 func podProcesses(t *testing.T, hostname string) []string {
 	t.Helper()
 	var out []string
 	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
 	for _, path := range envs {
 		data, err := os.ReadFile(path)
-		if err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME="+hostname+"\x00") {
-			out = append(out, strings.Split(path, "/")[2])
+		pid := strings.Split(path, "/")[2]
+		if err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME="+hostname+"\x00") && !underEnter(pid) {
+			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// underEnter says whether pid is an exec session's ordo internal-enter or
+// runs under one.
+func underEnter(pid string) bool {
+	for depth := 0; pid != "" && pid != "0" && pid != "1" && depth < 16; depth++ {
+		cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		if err != nil {
+			return false
+		}
+		if args := strings.Split(string(cmdline), "\x00"); len(args) > 1 && args[1] == "internal-enter" {
+			return true
+		}
+		pid = parentOf(pid)
+	}
+	return false
 }
 
 // ordoChildren lists live sandbox and container processes of binary bin.
