@@ -77,3 +77,7 @@ func (c *T) Fail(stdin string, args ...string) string {
 	}
 	return errOut
 }
+
+// Bind returns a server started elsewhere (a package's shared server, from
+// TestMain) bound to t, so kubectl helpers fail t; t does not stop it.
+func Bind(t testing.TB, s *Server) *T { return &T{Server: s, t: t} }
