@@ -4,12 +4,8 @@ import (
 	"sort"
 
 	"github.com/ordo-dev/ordo/internal/registry"
-	appsv1 "k8s.io/api/apps/v1"
-	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -18,8 +14,8 @@ import (
 )
 
 // installAPIs serves every resource of the registry catalog: the core group
-// under /api, every other group under /apis. batch/v1beta1 CronJobs share the
-// batch/v1 storage; the scheme converts between the versions.
+// under /api, every other group under /apis. A kind's older versions
+// (batch/v1beta1 CronJobs) share its storage; the scheme converts.
 func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RESTOptionsGetter) error {
 	groups := map[string]*genericapiserver.APIGroupInfo{}
 	catalog := registry.Catalog()
@@ -43,20 +39,7 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 			}
 		}
 		info.VersionedResourcesStorageMap[gv.Version] = storage
-		// apps/v1beta1 StatefulSets (seed 003) share the apps/v1 storage;
-		// their scale subresource is not served (it had its own Scale kind).
-		if gv == appsv1.SchemeGroupVersion {
-			info.VersionedResourcesStorageMap[appsv1beta1.SchemeGroupVersion.Version] = map[string]rest.Storage{
-				"statefulsets":        storage["statefulsets"],
-				"statefulsets/status": storage["statefulsets/status"],
-			}
-		}
-		if gv == batchv1.SchemeGroupVersion {
-			info.VersionedResourcesStorageMap[batchv1beta1.SchemeGroupVersion.Version] = map[string]rest.Storage{
-				"cronjobs":        storage["cronjobs"],
-				"cronjobs/status": storage["cronjobs/status"],
-			}
-		}
+		addOlderVersions(info, catalog[gv], storage)
 	}
 	reviews := genericapiserver.NewDefaultAPIGroupInfo(authorizationv1.GroupName, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
 	reviews.VersionedResourcesStorageMap[authorizationv1.SchemeGroupVersion.Version] = registry.AccessReviewStorage(c.Registry.Authorizer)
@@ -77,6 +60,26 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 		rest = append(rest, groups[name])
 	}
 	return s.InstallAPIGroups(rest...)
+}
+
+// addOlderVersions serves each kind's AlsoServedIn versions from its
+// storage: the main resource and its status (other subresources had kinds
+// of their own in those versions, like apps/v1beta1's Scale).
+func addOlderVersions(info *genericapiserver.APIGroupInfo, kinds []*registry.Resource, storage map[string]rest.Storage) {
+	for _, r := range kinds {
+		for _, v := range r.AlsoServedIn {
+			m := info.VersionedResourcesStorageMap[v]
+			if m == nil {
+				m = map[string]rest.Storage{}
+				info.VersionedResourcesStorageMap[v] = m
+			}
+			plural := r.GroupResource.Resource
+			m[plural] = storage[plural]
+			if s, ok := storage[plural+"/status"]; ok {
+				m[plural+"/status"] = s
+			}
+		}
+	}
 }
 
 func sortedVersions(m map[schema.GroupVersion][]*registry.Resource) []schema.GroupVersion {

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/registry"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,14 +21,9 @@ const etcdPrefix = "/registry"
 // Events share one key space as they do in Kubernetes. The API server
 // compacts etcd's history itself, every CompactionInterval (5 minutes by
 // default); watches from a compacted resourceVersion get 410 Gone.
-// uncachedResources skip the watch cache (kube-apiserver's
-// --watch-cache-sizes=<resource>#0): their lists and watches go to etcd.
-// CronJobs are what ordo expects by the ten thousand, each holding a whole
-// pod template, and only a few clients ever watch them (the CronJob
-// controller and the garbage collector). A watch cache would hold a
-// second decoded copy of every one (about 50 MB for 10,000, with the
-// cache's list snapshots) to spare etcd a handful of watches.
-var uncachedResources = []string{"cronjobs.batch#0"}
+// Kinds whose catalog row says NoWatchCache skip the watch cache
+// (kube-apiserver's --watch-cache-sizes=<resource>#0): their lists and
+// watches go to etcd.
 
 func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Config) error {
 	backend := storagebackend.NewDefaultConfig(etcdPrefix, nil)
@@ -38,10 +34,10 @@ func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Con
 	etcdOpts := options.NewEtcdOptions(backend)
 	etcdOpts.DefaultStorageMediaType = runtime.ContentTypeProtobuf
 	etcdOpts.EnableWatchCache = true
-	etcdOpts.WatchCacheSizes = uncachedResources
+	etcdOpts.WatchCacheSizes = registry.UncachedResources()
 
 	resources := serverstorage.NewResourceConfig()
-	resources.EnableVersions(scheme.ServedGroupVersions()...)
+	resources.EnableVersions(scheme.ServedGroupVersions(registry.SchemeGroups())...)
 	encoding := serverstorage.NewDefaultResourceEncodingConfig(set.Scheme)
 	factory := serverstorage.NewDefaultStorageFactory(*backend, etcdOpts.DefaultStorageMediaType,
 		set.Codecs, encoding, resources, nil)

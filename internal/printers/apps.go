@@ -16,17 +16,8 @@ import (
 // spec.replicas; an undefaulted object prints as the server would show it.
 const defaultReplicas int32 = 1
 
-func appsDefinitions() map[schema.GroupResource]definition {
-	return map[schema.GroupResource]definition{
-		{Group: "apps", Resource: "statefulsets"}:        statefulSetPrinter(),
-		{Group: "apps", Resource: "deployments"}:         deploymentPrinter(),
-		{Group: "apps", Resource: "replicasets"}:         replicaSetPrinter(),
-		{Group: "apps", Resource: "controllerrevisions"}: controllerRevisionPrinter(),
-	}
-}
-
-// statefulSetPrinter prints NAME READY AGE, and with -o wide CONTAINERS IMAGES.
-func statefulSetPrinter() printer[appsv1.StatefulSet] {
+// StatefulSets prints NAME READY AGE, and with -o wide CONTAINERS IMAGES.
+func StatefulSets() Printer {
 	return printer[appsv1.StatefulSet]{
 		columns: columns(nameColumn(), column("Ready", "string", "Number of the pod with ready state"), ageColumn(), containersColumn(), imagesColumn()),
 		cells: func(s *appsv1.StatefulSet, now time.Time) ([]any, error) {
@@ -36,9 +27,9 @@ func statefulSetPrinter() printer[appsv1.StatefulSet] {
 	}
 }
 
-// deploymentPrinter prints NAME READY UP-TO-DATE AVAILABLE AGE, and with
+// Deployments prints NAME READY UP-TO-DATE AVAILABLE AGE, and with
 // -o wide CONTAINERS IMAGES SELECTOR.
-func deploymentPrinter() printer[appsv1.Deployment] {
+func Deployments() Printer {
 	status := extensionsv1beta1.DeploymentStatus{}.SwaggerDoc()
 	return printer[appsv1.Deployment]{
 		columns: columns(
@@ -71,9 +62,9 @@ func deploymentCells(d *appsv1.Deployment, now time.Time) ([]any, error) {
 	return append(append(cells, templateCells(d.Spec.Template.Spec)...), selector), nil
 }
 
-// replicaSetPrinter prints NAME DESIRED CURRENT READY AGE, and with -o wide
+// ReplicaSets prints NAME DESIRED CURRENT READY AGE, and with -o wide
 // CONTAINERS IMAGES SELECTOR.
-func replicaSetPrinter() printer[appsv1.ReplicaSet] {
+func ReplicaSets() Printer {
 	spec, status := extensionsv1beta1.ReplicaSetSpec{}.SwaggerDoc(), extensionsv1beta1.ReplicaSetStatus{}.SwaggerDoc()
 	return printer[appsv1.ReplicaSet]{
 		columns: columns(
@@ -98,9 +89,9 @@ func replicaSetPrinter() printer[appsv1.ReplicaSet] {
 	}
 }
 
-// controllerRevisionPrinter prints NAME CONTROLLER REVISION AGE, where
+// ControllerRevisions prints NAME CONTROLLER REVISION AGE, where
 // CONTROLLER is "kind.group/name" of the owning controller.
-func controllerRevisionPrinter() printer[appsv1.ControllerRevision] {
+func ControllerRevisions() Printer {
 	return printer[appsv1.ControllerRevision]{
 		columns: columns(
 			nameColumn(),

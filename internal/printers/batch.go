@@ -8,19 +8,11 @@ import (
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-func batchDefinitions() map[schema.GroupResource]definition {
-	return map[schema.GroupResource]definition{
-		{Group: "batch", Resource: "jobs"}:     jobPrinter(),
-		{Group: "batch", Resource: "cronjobs"}: cronJobPrinter(),
-	}
-}
-
-// jobPrinter prints NAME STATUS COMPLETIONS DURATION AGE, and with -o wide
+// Jobs prints NAME STATUS COMPLETIONS DURATION AGE, and with -o wide
 // CONTAINERS IMAGES SELECTOR.
-func jobPrinter() printer[batchv1.Job] {
+func Jobs() Printer {
 	return printer[batchv1.Job]{
 		columns: columns(
 			nameColumn(),
@@ -96,9 +88,9 @@ func jobDuration(job *batchv1.Job, now time.Time) string {
 	}
 }
 
-// cronJobPrinter prints NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE
+// CronJobs prints NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE
 // AGE, and with -o wide CONTAINERS IMAGES SELECTOR.
-func cronJobPrinter() printer[batchv1.CronJob] {
+func CronJobs() Printer {
 	spec, status := batchv1beta1.CronJobSpec{}.SwaggerDoc(), batchv1beta1.CronJobStatus{}.SwaggerDoc()
 	return printer[batchv1.CronJob]{
 		columns: columns(

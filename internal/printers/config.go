@@ -6,8 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// configMapPrinter prints NAME DATA AGE; DATA counts text and binary keys.
-func configMapPrinter() printer[corev1.ConfigMap] {
+// ConfigMaps prints NAME DATA AGE; DATA counts text and binary keys.
+func ConfigMaps() Printer {
 	return printer[corev1.ConfigMap]{
 		columns: columns(nameColumn(), column("Data", "string", corev1.ConfigMap{}.SwaggerDoc()["data"]), ageColumn()),
 		cells: func(cm *corev1.ConfigMap, now time.Time) ([]any, error) {
@@ -16,8 +16,8 @@ func configMapPrinter() printer[corev1.ConfigMap] {
 	}
 }
 
-// secretPrinter prints NAME TYPE DATA AGE.
-func secretPrinter() printer[corev1.Secret] {
+// Secrets prints NAME TYPE DATA AGE.
+func Secrets() Printer {
 	doc := corev1.Secret{}.SwaggerDoc()
 	return printer[corev1.Secret]{
 		columns: columns(nameColumn(), column("Type", "string", doc["type"]), column("Data", "string", doc["data"]), ageColumn()),
@@ -28,8 +28,8 @@ func secretPrinter() printer[corev1.Secret] {
 	}
 }
 
-// serviceAccountPrinter prints NAME SECRETS AGE.
-func serviceAccountPrinter() printer[corev1.ServiceAccount] {
+// ServiceAccounts prints NAME SECRETS AGE.
+func ServiceAccounts() Printer {
 	return printer[corev1.ServiceAccount]{
 		columns: columns(nameColumn(), column("Secrets", "string", corev1.ServiceAccount{}.SwaggerDoc()["secrets"]), ageColumn()),
 		cells: func(sa *corev1.ServiceAccount, now time.Time) ([]any, error) {
@@ -38,8 +38,8 @@ func serviceAccountPrinter() printer[corev1.ServiceAccount] {
 	}
 }
 
-// namespacePrinter prints NAME STATUS AGE.
-func namespacePrinter() printer[corev1.Namespace] {
+// Namespaces prints NAME STATUS AGE.
+func Namespaces() Printer {
 	return printer[corev1.Namespace]{
 		columns: columns(nameColumn(), column("Status", "string", "The status of the namespace"), ageColumn()),
 		cells: func(ns *corev1.Namespace, now time.Time) ([]any, error) {

@@ -6,17 +6,10 @@ import (
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	discoveryv1beta1 "k8s.io/api/discovery/v1beta1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-func discoveryDefinitions() map[schema.GroupResource]definition {
-	return map[schema.GroupResource]definition{
-		{Group: "discovery.k8s.io", Resource: "endpointslices"}: endpointSlicePrinter(),
-	}
-}
-
-// endpointSlicePrinter prints NAME ADDRESSTYPE PORTS ENDPOINTS AGE.
-func endpointSlicePrinter() printer[discoveryv1.EndpointSlice] {
+// EndpointSlices prints NAME ADDRESSTYPE PORTS ENDPOINTS AGE.
+func EndpointSlices() Printer {
 	doc := discoveryv1beta1.EndpointSlice{}.SwaggerDoc()
 	return printer[discoveryv1.EndpointSlice]{
 		columns: columns(

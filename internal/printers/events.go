@@ -7,20 +7,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Kubernetes serves core and events.k8s.io events from one storage whose
-// objects are core Events (the scheme converts at the edge), so one printer
-// serves both groups.
-func eventDefinitions() map[schema.GroupResource]definition {
-	p := printer[corev1.Event]{columns: eventColumns(), cells: func(e *corev1.Event, now time.Time) ([]any, error) {
+// Events prints LAST SEEN TYPE REASON OBJECT MESSAGE. Kubernetes serves core
+// and events.k8s.io events from one storage whose objects are core Events
+// (the scheme converts at the edge), so one printer serves both groups.
+func Events() Printer {
+	return printer[corev1.Event]{columns: eventColumns(), cells: func(e *corev1.Event, now time.Time) ([]any, error) {
 		return coreEventView(e).cells(now), nil
 	}}
-	return map[schema.GroupResource]definition{
-		{Resource: "events"}:                         p,
-		{Group: "events.k8s.io", Resource: "events"}: p,
-	}
 }
 
 // eventColumns are LAST SEEN TYPE REASON OBJECT MESSAGE, and with -o wide

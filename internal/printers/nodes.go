@@ -15,9 +15,9 @@ const (
 	nodeRoleLabel  = "kubernetes.io/role"
 )
 
-// nodePrinter prints NAME STATUS ROLES AGE VERSION, and with -o wide
+// Nodes prints NAME STATUS ROLES AGE VERSION, and with -o wide
 // INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME.
-func nodePrinter() printer[corev1.Node] {
+func Nodes() Printer {
 	info := corev1.NodeSystemInfo{}.SwaggerDoc()
 	addresses := corev1.NodeStatus{}.SwaggerDoc()["addresses"]
 	return printer[corev1.Node]{

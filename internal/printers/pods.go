@@ -8,9 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// podPrinter prints NAME READY STATUS RESTARTS AGE, and with -o wide
+// Pods prints NAME READY STATUS RESTARTS AGE, and with -o wide
 // IP NODE NOMINATED NODE READINESS GATES.
-func podPrinter() printer[corev1.Pod] {
+func Pods() Printer {
 	return printer[corev1.Pod]{
 		columns: columns(
 			nameColumn(),

@@ -34,12 +34,6 @@ type printer[T any] struct {
 	conditions func(obj *T) []metav1.TableRowCondition
 }
 
-// definition is a printer whose clock has not been chosen yet; it lets the
-// registry hold printers of different kinds in one map.
-type definition interface {
-	withClock(now func() time.Time) rest.TableConvertor
-}
-
 func (p printer[T]) withClock(now func() time.Time) rest.TableConvertor {
 	return convertor[T]{printer: p, now: now}
 }

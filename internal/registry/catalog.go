@@ -1,132 +1,131 @@
 package registry
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	eventsv1 "k8s.io/api/events/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	storagev1 "k8s.io/api/storage/v1"
+	"reflect"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/api/validation"
+	"github.com/ordo-dev/ordo/internal/printers"
 )
 
-// eventTTLSeconds is how long events live, as kube-apiserver's --event-ttl.
-const eventTTLSeconds = 3600
+// Group is one served API group version and every kind ordo stores in it.
+// Each group has a file of its own (kinds_core.go, kinds_apps.go, ...) whose
+// rows are the one description of each kind: storage, strategy hooks,
+// validation, defaults, printer columns, short names and categories.
+// Everything else (the scheme's storage versions, the generic API server's
+// REST storage, discovery, defaulting, kubectl's tables) is derived from it.
+type Group struct {
+	Version schema.GroupVersion
+	// AddToScheme registers the version's Go types (k8s.io/api's).
+	AddToScheme func(*runtime.Scheme) error
+	Kinds       []*Resource
+}
+
+// Groups lists every group version ordo stores objects in.
+func Groups() []Group {
+	return []Group{
+		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
+		eventsGroup(), storageGroup(), rbacGroup(),
+	}
+}
+
+// Catalog lists every resource ordo serves, by group version.
+func Catalog() map[schema.GroupVersion][]*Resource {
+	out := map[schema.GroupVersion][]*Resource{}
+	for _, g := range Groups() {
+		out[g.Version] = g.Kinds
+	}
+	return out
+}
+
+// SchemeGroups describes the groups to the scheme: their types, the kinds
+// stored under their internal version, the kinds' defaults and the other
+// versions served from the same storage.
+func SchemeGroups() []scheme.Group {
+	var out []scheme.Group
+	for _, g := range Groups() {
+		sg := scheme.Group{Version: g.Version, AddToScheme: g.AddToScheme}
+		for _, r := range g.Kinds {
+			sg.Kinds = append(sg.Kinds, scheme.Kind{New: r.New, NewList: r.NewList, Defaults: r.Defaults})
+			for _, v := range r.AlsoServedIn {
+				sg.AlsoServed = appendNew(sg.AlsoServed, schema.GroupVersion{Group: g.Version.Group, Version: v})
+			}
+		}
+		out = append(out, sg)
+	}
+	return out
+}
+
+// UncachedResources names, in kube-apiserver's --watch-cache-sizes form
+// ("cronjobs.batch#0"), the resources served without a watch cache.
+func UncachedResources() []string {
+	var out []string
+	for _, g := range Groups() {
+		for _, r := range g.Kinds {
+			if r.NoWatchCache {
+				out = append(out, r.GroupResource.String()+"#0")
+			}
+		}
+	}
+	return out
+}
+
+// kind starts the description of a namespaced kind stored in gv under
+// plural, from its object and list types; Kind and Singular come from the
+// object's Go type name, as in k8s.io/api.
+func kind(gv schema.GroupVersion, plural string, obj, list runtime.Object) *Resource {
+	name := reflect.TypeOf(obj).Elem().Name()
+	return &Resource{
+		GroupResource: schema.GroupResource{Group: gv.Group, Resource: plural},
+		Singular:      strings.ToLower(name),
+		Kind:          name,
+		Namespaced:    true,
+		New:           func() runtime.Object { return obj.DeepCopyObject() },
+		NewList:       func() runtime.Object { return list.DeepCopyObject() },
+	}
+}
+
+// The methods below finish a kind's description, one facet each.
+
+func (r *Resource) cluster() *Resource                   { r.Namespaced = false; return r }
+func (r *Resource) short(names ...string) *Resource      { r.ShortNames = names; return r }
+func (r *Resource) in(categories ...string) *Resource    { r.Categories = categories; return r }
+func (r *Resource) sub(subresources ...string) *Resource { r.Subresources = subresources; return r }
+func (r *Resource) rules(v validation.Rules) *Resource   { r.Validation = v; return r }
+func (r *Resource) columns(p printers.Printer) *Resource { r.Printer = p; return r }
+func (r *Resource) with(h Hooks) *Resource               { r.Hooks = h; return r }
+func (r *Resource) singular(s string) *Resource          { r.Singular = s; return r }
+
+// createOnUpdate lets PUT create the object (Events, Endpoints, Leases).
+func (r *Resource) createOnUpdate() *Resource { r.AllowCreateOnUpdate = true; return r }
+
+// noWatchCache serves lists and watches from etcd.
+func (r *Resource) noWatchCache() *Resource { r.NoWatchCache = true; return r }
+
+// alsoIn serves the kind (and its status) in older versions of its group
+// from the same storage; the scheme converts.
+func (r *Resource) alsoIn(versions ...string) *Resource { r.AlsoServedIn = versions; return r }
+
+// defaulting sets the kind's defaults, which the scheme applies to every
+// object decoded in its storage version; build f with typed.
+func (r *Resource) defaulting(f func(runtime.Object)) *Resource { r.Defaults = f; return r }
+
+// typed adapts a kind's typed defaulting function (defaults.Pod, ...).
+func typed[T runtime.Object](f func(T)) func(runtime.Object) {
+	return func(obj runtime.Object) { f(obj.(T)) }
+}
 
 var all = []string{"all"}
 
-// Catalog lists every resource ordo serves, by group version. Short names,
-// categories and subresources are Kubernetes'.
-func Catalog() map[schema.GroupVersion][]*Resource {
-	return map[schema.GroupVersion][]*Resource{
-		corev1.SchemeGroupVersion:         coreResources(),
-		appsv1.SchemeGroupVersion:         appsResources(),
-		batchv1.SchemeGroupVersion:        batchResources(),
-		coordinationv1.SchemeGroupVersion: {res("coordination.k8s.io", "leases", "Lease", true, func() runtime.Object { return &coordinationv1.Lease{} }, func() runtime.Object { return &coordinationv1.LeaseList{} })},
-		discoveryv1.SchemeGroupVersion:    {res("discovery.k8s.io", "endpointslices", "EndpointSlice", true, func() runtime.Object { return &discoveryv1.EndpointSlice{} }, func() runtime.Object { return &discoveryv1.EndpointSliceList{} })},
-		eventsv1.SchemeGroupVersion:       {with(res("events.k8s.io", "events", "Event", true, func() runtime.Object { return &corev1.Event{} }, func() runtime.Object { return &corev1.EventList{} }), "ev", nil, func(r *Resource) { r.Hooks.TTLSeconds = eventTTLSeconds; r.AllowCreateOnUpdate = true })},
-		storagev1.SchemeGroupVersion:      {with(res("storage.k8s.io", "storageclasses", "StorageClass", false, func() runtime.Object { return &storagev1.StorageClass{} }, func() runtime.Object { return &storagev1.StorageClassList{} }), "sc", nil, nil)},
-		rbacv1.SchemeGroupVersion:         rbacResources(),
-	}
-}
-
-func coreResources() []*Resource {
-	r := func(plural, kind string, namespaced bool, n, l func() runtime.Object) *Resource {
-		return res("", plural, kind, namespaced, n, l)
-	}
-	return []*Resource{
-		with(r("namespaces", "Namespace", false, func() runtime.Object { return &corev1.Namespace{} }, func() runtime.Object { return &corev1.NamespaceList{} }),
-			"ns", nil, func(r *Resource) { r.Subresources = []string{"status", "finalize"}; r.Hooks = namespaceHooks }),
-		with(r("pods", "Pod", true, func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} }),
-			"po", all, func(r *Resource) {
-				r.Subresources = []string{"status", "binding", "eviction", "ephemeralcontainers", "log", "exec", "attach", "portforward", "proxy"}
-				r.Hooks = podHooks
-			}),
-		with(r("services", "Service", true, func() runtime.Object { return &corev1.Service{} }, func() runtime.Object { return &corev1.ServiceList{} }),
-			"svc", all, func(r *Resource) { r.Subresources = []string{"status", "proxy"} }),
-		with(r("endpoints", "Endpoints", true, func() runtime.Object { return &corev1.Endpoints{} }, func() runtime.Object { return &corev1.EndpointsList{} }),
-			"ep", nil, func(r *Resource) { r.Singular = "endpoints"; r.AllowCreateOnUpdate = true }),
-		with(r("configmaps", "ConfigMap", true, func() runtime.Object { return &corev1.ConfigMap{} }, func() runtime.Object { return &corev1.ConfigMapList{} }), "cm", nil, nil),
-		with(r("secrets", "Secret", true, func() runtime.Object { return &corev1.Secret{} }, func() runtime.Object { return &corev1.SecretList{} }),
-			"", nil, func(r *Resource) { r.Hooks = secretHooks }),
-		with(r("serviceaccounts", "ServiceAccount", true, func() runtime.Object { return &corev1.ServiceAccount{} }, func() runtime.Object { return &corev1.ServiceAccountList{} }),
-			"sa", nil, func(r *Resource) { r.Subresources = []string{"token"} }),
-		with(r("persistentvolumeclaims", "PersistentVolumeClaim", true, func() runtime.Object { return &corev1.PersistentVolumeClaim{} }, func() runtime.Object { return &corev1.PersistentVolumeClaimList{} }),
-			"pvc", nil, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks = pvcHooks }),
-		with(r("persistentvolumes", "PersistentVolume", false, func() runtime.Object { return &corev1.PersistentVolume{} }, func() runtime.Object { return &corev1.PersistentVolumeList{} }),
-			"pv", nil, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks = pvHooks }),
-		with(r("events", "Event", true, func() runtime.Object { return &corev1.Event{} }, func() runtime.Object { return &corev1.EventList{} }),
-			"ev", nil, func(r *Resource) { r.AllowCreateOnUpdate = true; r.Hooks.TTLSeconds = eventTTLSeconds }),
-		with(r("nodes", "Node", false, func() runtime.Object { return &corev1.Node{} }, func() runtime.Object { return &corev1.NodeList{} }),
-			"no", nil, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks.KeepStatusOnCreate = true }),
-	}
-}
-
-func appsResources() []*Resource {
-	scaled := func(r *Resource) {
-		r.Subresources = []string{"status", "scale"}
-		r.Hooks.Warnings = podTemplateWarnings
-	}
-	return []*Resource{
-		with(res("apps", "statefulsets", "StatefulSet", true, func() runtime.Object { return &appsv1.StatefulSet{} }, func() runtime.Object { return &appsv1.StatefulSetList{} }), "sts", all, scaled),
-		with(res("apps", "deployments", "Deployment", true, func() runtime.Object { return &appsv1.Deployment{} }, func() runtime.Object { return &appsv1.DeploymentList{} }), "deploy", all, scaled),
-		with(res("apps", "replicasets", "ReplicaSet", true, func() runtime.Object { return &appsv1.ReplicaSet{} }, func() runtime.Object { return &appsv1.ReplicaSetList{} }), "rs", all, scaled),
-		res("apps", "controllerrevisions", "ControllerRevision", true, func() runtime.Object { return &appsv1.ControllerRevision{} }, func() runtime.Object { return &appsv1.ControllerRevisionList{} }),
-	}
-}
-
-func batchResources() []*Resource {
-	return []*Resource{
-		with(res("batch", "jobs", "Job", true, func() runtime.Object { return &batchv1.Job{} }, func() runtime.Object { return &batchv1.JobList{} }),
-			"", all, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks = jobHooks }),
-		with(res("batch", "cronjobs", "CronJob", true, func() runtime.Object { return &batchv1.CronJob{} }, func() runtime.Object { return &batchv1.CronJobList{} }),
-			"cj", all, func(r *Resource) { r.Subresources = []string{"status"}; r.Hooks.Warnings = podTemplateWarnings }),
-	}
-}
-
-func rbacResources() []*Resource {
-	g := "rbac.authorization.k8s.io"
-	return []*Resource{
-		res(g, "roles", "Role", true, func() runtime.Object { return &rbacv1.Role{} }, func() runtime.Object { return &rbacv1.RoleList{} }),
-		res(g, "clusterroles", "ClusterRole", false, func() runtime.Object { return &rbacv1.ClusterRole{} }, func() runtime.Object { return &rbacv1.ClusterRoleList{} }),
-		res(g, "rolebindings", "RoleBinding", true, func() runtime.Object { return &rbacv1.RoleBinding{} }, func() runtime.Object { return &rbacv1.RoleBindingList{} }),
-		res(g, "clusterrolebindings", "ClusterRoleBinding", false, func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} }),
-	}
-}
-
-// res describes a resource whose singular name is its lower-cased kind.
-func res(group, plural, kind string, namespaced bool, n, l func() runtime.Object) *Resource {
-	return &Resource{
-		GroupResource: schema.GroupResource{Group: group, Resource: plural},
-		Singular:      lower(kind),
-		Kind:          kind,
-		Namespaced:    namespaced,
-		New:           n,
-		NewList:       l,
-	}
-}
-
-// with sets a resource's short name and categories and applies extra changes.
-func with(r *Resource, shortName string, categories []string, more func(*Resource)) *Resource {
-	if shortName != "" {
-		r.ShortNames = []string{shortName}
-	}
-	r.Categories = categories
-	if more != nil {
-		more(r)
-	}
-	return r
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
+func appendNew(list []schema.GroupVersion, gv schema.GroupVersion) []schema.GroupVersion {
+	for _, have := range list {
+		if have == gv {
+			return list
 		}
 	}
-	return string(b)
+	return append(list, gv)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/api/fieldsel"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
-	"github.com/ordo-dev/ordo/internal/api/validation"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -52,9 +51,9 @@ func FuzzRequestBody(f *testing.F) {
 	for _, body := range seedBodies {
 		f.Add(uint8(kindIndex(kinds, body.gvk)), []byte(body.text))
 	}
-	set := scheme.New()
+	set := scheme.New(SchemeGroups())
 	decoder := set.Codecs.UniversalDeserializer()
-	cfg := Config{Scheme: set.Scheme, Validator: Validator{Create: validation.Create, Update: validation.Update, StatusUpdate: validation.StatusUpdate}}
+	cfg := Config{Scheme: set.Scheme}
 	ctx := genericapirequest.WithNamespace(context.Background(), "default")
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		// The URL names the kind; a body naming another is refused.
@@ -140,7 +139,7 @@ func FuzzSelectors(f *testing.F) {
 	} {
 		f.Add(uint8(i*7), sel.labels, sel.fields)
 	}
-	set := scheme.New()
+	set := scheme.New(SchemeGroups())
 	f.Fuzz(func(t *testing.T, which uint8, labelSel, fieldSel string) {
 		k := kinds[int(which)%len(kinds)]
 		ls, err := labels.Parse(labelSel)

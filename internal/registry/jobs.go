@@ -24,6 +24,7 @@ var jobHooks = Hooks{
 	},
 	OrphanByDefault: true,
 	Warnings:        podTemplateWarnings,
+	Main:            func(m *mainREST, _ Config) rest.Storage { return &jobREST{mainREST: m} },
 }
 
 // generateJobSelector labels the pod template with the Job's uid and name

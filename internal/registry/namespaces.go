@@ -28,6 +28,8 @@ var namespaceHooks = Hooks{
 	PrepareForUpdate: func(obj, old runtime.Object) {
 		obj.(*corev1.Namespace).Spec.Finalizers = old.(*corev1.Namespace).Spec.Finalizers
 	},
+	Store: func(store *registry.Store, _ Config) { store.ShouldDeleteDuringUpdate = namespaceGoneDuringUpdate },
+	Main:  func(m *mainREST, _ Config) rest.Storage { return &namespaceREST{mainREST: m} },
 }
 
 // namespaceGoneDuringUpdate: an update of a Terminating namespace with no

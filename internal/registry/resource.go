@@ -4,19 +4,24 @@
 // spec kept apart, generation bumps), plus the subresources Kubernetes offers
 // for that kind (status, scale, binding, finalize).
 //
-// Everything kind-specific lives in one file per kind (pods.go, jobs.go,
-// namespaces.go, ...); catalog.go lists every served resource.
+// Each served kind is described once, in its group's kinds_*.go file
+// (catalog.go explains the shape); behaviour too long for a row lives in a
+// file per kind (pods.go, jobs.go, namespaces.go, ...). See README.md.
 package registry
 
 import (
 	"context"
+
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/ordo-dev/ordo/internal/api/validation"
+	"github.com/ordo-dev/ordo/internal/printers"
 )
 
 // Resource describes one served resource and what is special about it.
@@ -34,12 +39,29 @@ type Resource struct {
 	Subresources []string
 	// AllowCreateOnUpdate lets PUT create the object (Events, Endpoints, Leases).
 	AllowCreateOnUpdate bool
+	// AlsoServedIn names older versions of the group served from the same
+	// storage (main resource and status), converted by the scheme.
+	AlsoServedIn []string
+	// NoWatchCache serves lists and watches from etcd, not a watch cache.
+	NoWatchCache bool
+	// Validation is Kubernetes' validation of the kind.
+	Validation validation.Rules
+	// Defaults applies the kind's defaults; nil has none.
+	Defaults func(runtime.Object)
+	// Printer gives kubectl's table columns; nil prints NAME, CREATED AT.
+	Printer printers.Printer
 	// Hooks hold kind-specific behaviour; all are optional.
 	Hooks Hooks
 }
 
-// Hooks are the kind-specific parts of a strategy.
+// Hooks are the kind-specific parts of a strategy and of the storage.
 type Hooks struct {
+	// Store adjusts the kind's generic store once built (Services allocate
+	// cluster IPs and node ports; namespaces are removed late).
+	Store func(store *genericregistry.Store, c Config)
+	// Main wraps the main endpoint for kind-specific delete or write rules
+	// (namespaces, Jobs, the RBAC escalation check).
+	Main func(m *mainREST, c Config) rest.Storage
 	// PrepareForCreate runs after generic preparation (status cleared unless
 	// KeepStatusOnCreate, generation set).
 	PrepareForCreate func(ctx context.Context, obj runtime.Object)
@@ -61,19 +83,9 @@ type Hooks struct {
 	Warnings func(obj runtime.Object) []string
 }
 
-// Validator is Kubernetes' validation for every served kind.
-type Validator struct {
-	Create       func(obj runtime.Object) field.ErrorList
-	Update       func(obj, old runtime.Object) field.ErrorList
-	StatusUpdate func(obj, old runtime.Object) field.ErrorList
-}
-
 // Config is what the registry needs from the server.
 type Config struct {
-	Scheme    *runtime.Scheme
-	Validator Validator
-	// Tables gives the kubectl table convertor of a resource.
-	Tables func(schema.GroupResource) rest.TableConvertor
+	Scheme *runtime.Scheme
 	// ServiceIPs and NodePorts allocate Service cluster IPs and node ports.
 	ServiceIPs Allocator
 	NodePorts  Allocator

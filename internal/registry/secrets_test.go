@@ -8,7 +8,7 @@ import (
 )
 
 func TestSecretStringDataIsMergedIntoDataOnCreateAndUpdate(t *testing.T) {
-	s := newStrategy(resourceOfKind(coreResources(), "Secret"), testConfig(), false)
+	s := newStrategy(resourceOfKind(coreGroup().Kinds, "Secret"), testConfig(), false)
 	sec := &corev1.Secret{
 		Data:       map[string][]byte{"keep": []byte("1"), "both": []byte("old")},
 		StringData: map[string]string{"both": "new", "redis-password": "pw"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -13,6 +12,8 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/ordo-dev/ordo/internal/printers"
 )
 
 // mainREST is the main endpoint of a resource: the generic store plus the
@@ -126,17 +127,14 @@ func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter) (*genericre
 		UpdateStrategy:      s,
 		DeleteStrategy:      s,
 		ResetFieldsStrategy: s,
-		TableConvertor:      c.Tables(r.GroupResource),
+		TableConvertor:      printers.Table(r.Printer, r.GroupResource),
 	}
 	if r.Hooks.TTLSeconds > 0 {
 		ttl := r.Hooks.TTLSeconds
 		store.TTLFunc = func(runtime.Object, uint64, bool) (uint64, error) { return ttl, nil }
 	}
-	if r.GroupResource == (schema.GroupResource{Resource: "services"}) {
-		hookServiceAllocation(store, c)
-	}
-	if r.GroupResource == (schema.GroupResource{Resource: "namespaces"}) {
-		store.ShouldDeleteDuringUpdate = namespaceGoneDuringUpdate
+	if h := r.Hooks.Store; h != nil {
+		h(store, c)
 	}
 	err := store.CompleteWithOptions(&generic.StoreOptions{
 		RESTOptions: opts,
@@ -147,17 +145,11 @@ func newStore(r *Resource, c Config, opts generic.RESTOptionsGetter) (*genericre
 	return store, err
 }
 
-// wrapMain adds the kind-specific delete behaviour of namespaces and Jobs.
+// wrapMain adds the kind's own endpoint behaviour, if any (Hooks.Main).
 func wrapMain(r *Resource, c Config, store *genericregistry.Store) rest.Storage {
 	m := &mainREST{Store: store, shortNames: r.ShortNames, categories: r.Categories}
-	if r.GroupResource.Group == rbacv1.GroupName {
-		return &rbacREST{mainREST: m, guard: c.Escalation}
-	}
-	switch r.GroupResource {
-	case schema.GroupResource{Resource: "namespaces"}:
-		return &namespaceREST{mainREST: m}
-	case schema.GroupResource{Group: "batch", Resource: "jobs"}:
-		return &jobREST{mainREST: m}
+	if h := r.Hooks.Main; h != nil {
+		return h(m, c)
 	}
 	return m
 }

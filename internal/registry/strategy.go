@@ -20,13 +20,12 @@ type deleteOptions = metav1.DeleteOptions
 type strategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
-	res       *Resource
-	validator Validator
-	status    bool
+	res    *Resource
+	status bool
 }
 
 func newStrategy(r *Resource, c Config, status bool) *strategy {
-	return &strategy{ObjectTyper: c.Scheme, NameGenerator: names.SimpleNameGenerator, res: r, validator: c.Validator, status: status}
+	return &strategy{ObjectTyper: c.Scheme, NameGenerator: names.SimpleNameGenerator, res: r, status: status}
 }
 
 func (s *strategy) NamespaceScoped() bool { return s.res.Namespaced }
@@ -71,14 +70,14 @@ func (s *strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) 
 }
 
 func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
-	return s.validator.Create(obj)
+	return s.res.Validation.Create(obj)
 }
 
 func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	if s.status {
-		return s.validator.StatusUpdate(obj, old)
+		return s.res.Validation.StatusUpdate(obj, old)
 	}
-	return s.validator.Update(obj, old)
+	return s.res.Validation.Update(obj, old)
 }
 
 func (s *strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string {

@@ -9,17 +9,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 )
 
 func testConfig() Config {
-	none := func(runtime.Object) field.ErrorList { return nil }
-	noneUpdate := func(runtime.Object, runtime.Object) field.ErrorList { return nil }
-	return Config{Scheme: runtime.NewScheme(), Validator: Validator{Create: none, Update: noneUpdate, StatusUpdate: noneUpdate}}
+	return Config{Scheme: runtime.NewScheme()}
 }
 
-func jobResource() *Resource { return resourceOfKind(batchResources(), "Job") }
+func jobResource() *Resource { return resourceOfKind(batchGroup().Kinds, "Job") }
 
 func resourceOfKind(rs []*Resource, kind string) *Resource {
 	for _, r := range rs {

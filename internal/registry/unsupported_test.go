@@ -37,7 +37,7 @@ func TestCronJobTemplateFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 func TestStatefulSetFieldsOrdoIgnoresAreWarnedAbout(t *testing.T) {
 	set := &appsv1.StatefulSet{}
 	set.Spec.Template.Spec.Containers = []corev1.Container{{Name: "db"}}
-	s := &strategy{res: resourceOfKind(appsResources(), "StatefulSet")}
+	s := &strategy{res: resourceOfKind(appsGroup().Kinds, "StatefulSet")}
 	half := intstr.FromString("50%")
 	set.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: &half}
 	if w := s.WarningsOnCreate(context.Background(), set); len(w) != 0 {
@@ -56,7 +56,7 @@ func TestWarmRunnerAnnotationIsNotWarnedAbout(t *testing.T) {
 	cj := &batchv1.CronJob{}
 	cj.Annotations = map[string]string{"ordo.dev/runner": "warm"}
 	cj.Spec.JobTemplate.Spec.Template.Spec.Containers = []corev1.Container{{Name: "run"}}
-	s := &strategy{res: resourceOfKind(batchResources(), "CronJob")}
+	s := &strategy{res: resourceOfKind(batchGroup().Kinds, "CronJob")}
 	if w := s.WarningsOnCreate(context.Background(), cj); len(w) != 0 {
 		t.Errorf("warnings %v", w)
 	}

@@ -14,12 +14,10 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/api/scheme"
-	"github.com/ordo-dev/ordo/internal/api/validation"
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
-	"github.com/ordo-dev/ordo/internal/printers"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"github.com/ordo-dev/ordo/internal/selfmem"
 	"github.com/ordo-dev/ordo/internal/storage/alloc"
@@ -267,18 +265,12 @@ func registryConfig(o Options, kv clientv3.KV) (serverRegistryConfig, error) {
 	if err != nil {
 		return serverRegistryConfig{}, fmt.Errorf("--service-cidr: %w", err)
 	}
-	set := scheme.New()
+	set := scheme.New(registry.SchemeGroups())
 	ips := alloc.New(kv, "/registry/ordo/ranges/serviceips/", cidr)
 	ports := alloc.New(kv, "/registry/ordo/ranges/servicenodeports/", o.NodePorts)
 	return serverRegistryConfig{
 		Config: registry.Config{
-			Scheme: set.Scheme,
-			Validator: registry.Validator{
-				Create:       validation.Create,
-				Update:       validation.Update,
-				StatusUpdate: validation.StatusUpdate,
-			},
-			Tables:     printers.For,
+			Scheme:     set.Scheme,
 			ServiceIPs: ips,
 			NodePorts:  ports,
 		},

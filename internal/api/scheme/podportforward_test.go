@@ -1,6 +1,8 @@
-package scheme
+package scheme_test
 
 import (
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/registry"
 	"net/url"
 	"reflect"
 	"testing"
@@ -12,7 +14,7 @@ import (
 // pods/portforward's connect options come from ?ports=, repeated or
 // comma-separated, as kube-apiserver reads them.
 func TestPortForwardOptionsFromQuery(t *testing.T) {
-	codec := runtime.NewParameterCodec(New().Scheme)
+	codec := runtime.NewParameterCodec(scheme.New(registry.SchemeGroups()).Scheme)
 	tests := []struct {
 		query   url.Values
 		want    []int32

@@ -12,20 +12,13 @@ package scheme
 
 import (
 	"github.com/ordo-dev/ordo/internal/api/defaults"
-	appsv1 "k8s.io/api/apps/v1"
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,44 +26,40 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 )
 
-// storageVersion names, for each served group, the version whose Go types are
-// also used as the group's internal version.
-type storageVersion struct {
-	gv          schema.GroupVersion
-	addToScheme func(*runtime.Scheme) error
-	// internalKinds are the kinds (with their List kinds) re-registered under
-	// the internal version.
-	internalKinds []runtime.Object
+// Group is one group version whose objects ordo stores, as the registry
+// catalog describes it: its Go types, the kinds stored under it (also
+// registered as the group's internal version) with their defaults, and the
+// older versions served from the same storage.
+type Group struct {
+	Version     schema.GroupVersion
+	AddToScheme func(*runtime.Scheme) error
+	Kinds       []Kind
+	AlsoServed  []schema.GroupVersion
 }
 
-// storageVersions lists every group ordo serves with its storage version.
-func storageVersions() []storageVersion {
-	return []storageVersion{
+// Kind is one stored kind: constructors of its object and list, and its
+// defaults (nil: none).
+type Kind struct {
+	New, NewList func() runtime.Object
+	Defaults     func(runtime.Object)
+}
+
+// internalTypes are the types, beyond the stored kinds, that requests carry
+// and that therefore also need an internal version: subresource bodies and
+// query options, and the groups that are asked, never stored.
+type internalTypes struct {
+	gv          schema.GroupVersion
+	addToScheme func(*runtime.Scheme) error
+	types       []runtime.Object
+}
+
+func requestTypes() []internalTypes {
+	return []internalTypes{
 		{corev1.SchemeGroupVersion, corev1.AddToScheme, []runtime.Object{
-			&corev1.Namespace{}, &corev1.NamespaceList{},
-			&corev1.Pod{}, &corev1.PodList{}, &corev1.Binding{},
-			&corev1.Service{}, &corev1.ServiceList{},
-			&corev1.Endpoints{}, &corev1.EndpointsList{},
-			&corev1.ConfigMap{}, &corev1.ConfigMapList{},
-			&corev1.Secret{}, &corev1.SecretList{},
-			&corev1.ServiceAccount{}, &corev1.ServiceAccountList{},
-			&corev1.PersistentVolumeClaim{}, &corev1.PersistentVolumeClaimList{},
-			&corev1.PersistentVolume{}, &corev1.PersistentVolumeList{},
-			&corev1.Event{}, &corev1.EventList{},
-			&corev1.Node{}, &corev1.NodeList{},
+			&corev1.Binding{},
 			&corev1.PodLogOptions{}, &corev1.PodExecOptions{},
 			&corev1.PodAttachOptions{}, &corev1.PodPortForwardOptions{},
 			&corev1.PodProxyOptions{}, &corev1.NodeProxyOptions{}, &corev1.ServiceProxyOptions{},
-		}},
-		{appsv1.SchemeGroupVersion, appsv1.AddToScheme, []runtime.Object{
-			&appsv1.StatefulSet{}, &appsv1.StatefulSetList{},
-			&appsv1.ControllerRevision{}, &appsv1.ControllerRevisionList{},
-			&appsv1.Deployment{}, &appsv1.DeploymentList{},
-			&appsv1.ReplicaSet{}, &appsv1.ReplicaSetList{},
-		}},
-		{batchv1.SchemeGroupVersion, batchv1.AddToScheme, []runtime.Object{
-			&batchv1.Job{}, &batchv1.JobList{},
-			&batchv1.CronJob{}, &batchv1.CronJobList{},
 		}},
 		{autoscalingv1.SchemeGroupVersion, autoscalingv1.AddToScheme, []runtime.Object{
 			&autoscalingv1.Scale{},
@@ -83,30 +72,10 @@ func storageVersions() []storageVersion {
 		{policyv1.SchemeGroupVersion, policyv1.AddToScheme, []runtime.Object{
 			&policyv1.Eviction{},
 		}},
-		{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme, []runtime.Object{
-			&coordinationv1.Lease{}, &coordinationv1.LeaseList{},
-		}},
-		{discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme, []runtime.Object{
-			&discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSliceList{},
-		}},
-		// events.k8s.io shares core's Event as its internal type, as in
-		// Kubernetes, so both APIs read and write one store.
-		{eventsv1.SchemeGroupVersion, eventsv1.AddToScheme, []runtime.Object{
-			&corev1.Event{}, &corev1.EventList{},
-		}},
-		{storagev1.SchemeGroupVersion, storagev1.AddToScheme, []runtime.Object{
-			&storagev1.StorageClass{}, &storagev1.StorageClassList{},
-		}},
 		// Access reviews are asked, never stored (kubectl auth can-i).
 		{authorizationv1.SchemeGroupVersion, authorizationv1.AddToScheme, []runtime.Object{
 			&authorizationv1.SelfSubjectAccessReview{}, &authorizationv1.SubjectAccessReview{},
 			&authorizationv1.SelfSubjectRulesReview{}, &authorizationv1.LocalSubjectAccessReview{},
-		}},
-		{rbacv1.SchemeGroupVersion, rbacv1.AddToScheme, []runtime.Object{
-			&rbacv1.Role{}, &rbacv1.RoleList{},
-			&rbacv1.ClusterRole{}, &rbacv1.ClusterRoleList{},
-			&rbacv1.RoleBinding{}, &rbacv1.RoleBindingList{},
-			&rbacv1.ClusterRoleBinding{}, &rbacv1.ClusterRoleBindingList{},
 		}},
 	}
 }
@@ -117,26 +86,39 @@ type Set struct {
 	Codecs serializer.CodecFactory
 }
 
-// New builds the scheme ordo serves: external versions, the internal aliases
-// of the storage versions, conversions, defaulters and field-label support.
-func New() Set {
+// New builds the scheme ordo serves from the catalog's groups: external
+// versions, the internal aliases of the storage versions, conversions,
+// defaulters and field-label support.
+func New(groups []Group) Set {
 	s := runtime.NewScheme()
-	for _, sv := range storageVersions() {
-		utilruntime.Must(sv.addToScheme(s))
-		internal := schema.GroupVersion{Group: sv.gv.Group, Version: runtime.APIVersionInternal}
-		s.AddKnownTypes(internal, sv.internalKinds...)
-		utilruntime.Must(s.SetVersionPriority(sv.gv))
+	for _, g := range groups {
+		utilruntime.Must(g.AddToScheme(s))
+		internal := schema.GroupVersion{Group: g.Version.Group, Version: runtime.APIVersionInternal}
+		for _, k := range g.Kinds {
+			s.AddKnownTypes(internal, k.New(), k.NewList())
+			if k.Defaults != nil {
+				f := k.Defaults
+				s.AddTypeDefaultingFunc(k.New(), func(o interface{}) { f(o.(runtime.Object)) })
+			}
+		}
+		utilruntime.Must(s.SetVersionPriority(append([]schema.GroupVersion{g.Version}, g.AlsoServed...)...))
+	}
+	for _, r := range requestTypes() {
+		utilruntime.Must(r.addToScheme(s))
+		internal := schema.GroupVersion{Group: r.gv.Group, Version: runtime.APIVersionInternal}
+		s.AddKnownTypes(internal, r.types...)
+		if len(s.PrioritizedVersionsForGroup(r.gv.Group)) == 0 {
+			utilruntime.Must(s.SetVersionPriority(r.gv))
+		}
 	}
 	utilruntime.Must(batchv1beta1.AddToScheme(s))
 	utilruntime.Must(appsv1beta1.AddToScheme(s))
-	utilruntime.Must(s.SetVersionPriority(appsv1.SchemeGroupVersion, appsv1beta1.SchemeGroupVersion))
 	utilruntime.Must(addStatefulSetV1beta1Conversions(s))
-	utilruntime.Must(s.SetVersionPriority(batchv1.SchemeGroupVersion, batchv1beta1.SchemeGroupVersion))
 	utilruntime.Must(addCronJobConversions(s))
 	utilruntime.Must(addEventConversions(s))
 	utilruntime.Must(addQueryConversions(s))
 	utilruntime.Must(addFieldLabelConversions(s))
-	defaults.Register(s)
+	defaults.RegisterOlderVersions(s)
 
 	// The generic API server decodes list and delete options with the
 	// unversioned meta types; register them as kube-apiserver does.
@@ -149,11 +131,16 @@ func New() Set {
 	return Set{Scheme: s, Codecs: serializer.NewCodecFactory(s)}
 }
 
-// ServedGroupVersions lists the group versions, preferred first within a group.
-func ServedGroupVersions() []schema.GroupVersion {
+// ServedGroupVersions lists the group versions of groups and request
+// types, preferred first within a group.
+func ServedGroupVersions(groups []Group) []schema.GroupVersion {
 	var out []schema.GroupVersion
-	for _, sv := range storageVersions() {
-		out = append(out, sv.gv)
+	for _, g := range groups {
+		out = append(out, g.Version)
+		out = append(out, g.AlsoServed...)
 	}
-	return append(out, batchv1beta1.SchemeGroupVersion, appsv1beta1.SchemeGroupVersion)
+	for _, r := range requestTypes() {
+		out = append(out, r.gv)
+	}
+	return out
 }

@@ -1,6 +1,8 @@
-package scheme
+package scheme_test
 
 import (
+	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/registry"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -30,7 +32,7 @@ spec:
 `
 
 func TestV1beta1CronJobDecodesToV1WithDefaultsAndBack(t *testing.T) {
-	set := New()
+	set := scheme.New(registry.SchemeGroups())
 	obj, gvk, err := set.Codecs.UniversalDecoder(batchv1.SchemeGroupVersion).Decode([]byte(cronJobV1beta1), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func TestV1beta1CronJobDecodesToV1WithDefaultsAndBack(t *testing.T) {
 }
 
 func TestV1beta1StatefulSetGetsItsSelectorFromTheTemplate(t *testing.T) {
-	set := New()
+	set := scheme.New(registry.SchemeGroups())
 	manifest := `apiVersion: apps/v1beta1
 kind: StatefulSet
 metadata: {name: redis-app}
@@ -84,7 +86,7 @@ spec:
 }
 
 func TestCoreAndEventsV1EventsConvert(t *testing.T) {
-	set := New()
+	set := scheme.New(registry.SchemeGroups())
 	core := &corev1.Event{
 		InvolvedObject: corev1.ObjectReference{Kind: "Job", Name: "pi"},
 		Message:        "Job completed", Reason: "Completed", Count: 2,
@@ -109,7 +111,7 @@ func TestCoreAndEventsV1EventsConvert(t *testing.T) {
 }
 
 func TestFieldLabelsAreCheckedPerKind(t *testing.T) {
-	set := New()
+	set := scheme.New(registry.SchemeGroups())
 	conv := func(gv, kind, label string) (string, error) {
 		gvk := schema.FromAPIVersionAndKind(gv, kind)
 		l, _, err := set.Scheme.ConvertFieldLabel(gvk, label, "v")

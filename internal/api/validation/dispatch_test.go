@@ -1,8 +1,6 @@
 package validation
 
 import (
-	"fmt"
-
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -11,13 +9,11 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Create validates a new object of any served kind (metadata included, with
+// Create (for the tests) validates a new object of any served kind (metadata included, with
 // that kind's name rules). Unknown types return nil.
 func Create(obj runtime.Object) field.ErrorList {
 	switch o := obj.(type) {
@@ -79,57 +75,57 @@ func Create(obj runtime.Object) field.ErrorList {
 // fields, then the same rules as Create). Unknown types return nil; an old
 // object of a different type is an internal error.
 func Update(obj, old runtime.Object) field.ErrorList {
-	switch o := obj.(type) {
+	switch obj.(type) {
 	case *corev1.Namespace:
-		return pair(o, old, ValidateNamespaceUpdate)
+		return pair(obj, old, ValidateNamespaceUpdate)
 	case *corev1.Pod:
-		return pair(o, old, ValidatePodUpdate)
+		return pair(obj, old, ValidatePodUpdate)
 	case *corev1.Service:
-		return pair(o, old, ValidateServiceUpdate)
+		return pair(obj, old, ValidateServiceUpdate)
 	case *corev1.Endpoints:
-		return pair(o, old, ValidateEndpointsUpdate)
+		return pair(obj, old, ValidateEndpointsUpdate)
 	case *corev1.ConfigMap:
-		return pair(o, old, ValidateConfigMapUpdate)
+		return pair(obj, old, ValidateConfigMapUpdate)
 	case *corev1.Secret:
-		return pair(o, old, ValidateSecretUpdate)
+		return pair(obj, old, ValidateSecretUpdate)
 	case *corev1.ServiceAccount:
-		return pair(o, old, ValidateServiceAccountUpdate)
+		return pair(obj, old, ValidateServiceAccountUpdate)
 	case *corev1.PersistentVolumeClaim:
-		return pair(o, old, ValidatePersistentVolumeClaimUpdate)
+		return pair(obj, old, ValidatePersistentVolumeClaimUpdate)
 	case *corev1.PersistentVolume:
-		return pair(o, old, ValidatePersistentVolumeUpdate)
+		return pair(obj, old, ValidatePersistentVolumeUpdate)
 	case *corev1.Event:
-		return pair(o, old, ValidateEventUpdate)
+		return pair(obj, old, ValidateEventUpdate)
 	case *corev1.Node:
-		return pair(o, old, ValidateNodeUpdate)
+		return pair(obj, old, ValidateNodeUpdate)
 	case *batchv1.Job:
-		return pair(o, old, ValidateJobUpdate)
+		return pair(obj, old, ValidateJobUpdate)
 	case *batchv1.CronJob:
-		return pair(o, old, ValidateCronJobUpdate)
+		return pair(obj, old, ValidateCronJobUpdate)
 	case *appsv1.StatefulSet:
-		return pair(o, old, ValidateStatefulSetUpdate)
+		return pair(obj, old, ValidateStatefulSetUpdate)
 	case *appsv1.ControllerRevision:
-		return pair(o, old, ValidateControllerRevisionUpdate)
+		return pair(obj, old, ValidateControllerRevisionUpdate)
 	case *appsv1.Deployment:
-		return pair(o, old, ValidateDeploymentUpdate)
+		return pair(obj, old, ValidateDeploymentUpdate)
 	case *appsv1.ReplicaSet:
-		return pair(o, old, ValidateReplicaSetUpdate)
+		return pair(obj, old, ValidateReplicaSetUpdate)
 	case *coordinationv1.Lease:
-		return pair(o, old, ValidateLeaseUpdate)
+		return pair(obj, old, ValidateLeaseUpdate)
 	case *discoveryv1.EndpointSlice:
-		return pair(o, old, ValidateEndpointSliceUpdate)
+		return pair(obj, old, ValidateEndpointSliceUpdate)
 	case *eventsv1.Event:
-		return pair(o, old, ValidateEventsV1EventUpdate)
+		return pair(obj, old, ValidateEventsV1EventUpdate)
 	case *storagev1.StorageClass:
-		return pair(o, old, ValidateStorageClassUpdate)
+		return pair(obj, old, ValidateStorageClassUpdate)
 	case *rbacv1.Role:
-		return pair(o, old, ValidateRoleUpdate)
+		return pair(obj, old, ValidateRoleUpdate)
 	case *rbacv1.ClusterRole:
-		return pair(o, old, ValidateClusterRoleUpdate)
+		return pair(obj, old, ValidateClusterRoleUpdate)
 	case *rbacv1.RoleBinding:
-		return pair(o, old, ValidateRoleBindingUpdate)
+		return pair(obj, old, ValidateRoleBindingUpdate)
 	case *rbacv1.ClusterRoleBinding:
-		return pair(o, old, ValidateClusterRoleBindingUpdate)
+		return pair(obj, old, ValidateClusterRoleBindingUpdate)
 	}
 	return nil
 }
@@ -138,25 +134,25 @@ func Update(obj, old runtime.Object) field.ErrorList {
 // rules plus basic status sanity such as non-negative counters). Kinds
 // without status rules get the metadata rules only.
 func StatusUpdate(obj, old runtime.Object) field.ErrorList {
-	switch o := obj.(type) {
+	switch obj.(type) {
 	case *corev1.Namespace:
-		return pair(o, old, ValidateNamespaceStatusUpdate)
+		return pair(obj, old, ValidateNamespaceStatusUpdate)
 	case *corev1.Pod:
-		return pair(o, old, ValidatePodStatusUpdate)
+		return pair(obj, old, ValidatePodStatusUpdate)
 	case *corev1.Service:
-		return pair(o, old, ValidateServiceStatusUpdate)
+		return pair(obj, old, ValidateServiceStatusUpdate)
 	case *corev1.PersistentVolumeClaim:
-		return pair(o, old, ValidatePersistentVolumeClaimStatusUpdate)
+		return pair(obj, old, ValidatePersistentVolumeClaimStatusUpdate)
 	case *corev1.Node:
-		return pair(o, old, ValidateNodeStatusUpdate)
+		return pair(obj, old, ValidateNodeStatusUpdate)
 	case *batchv1.Job:
-		return pair(o, old, ValidateJobStatusUpdate)
+		return pair(obj, old, ValidateJobStatusUpdate)
 	case *appsv1.StatefulSet:
-		return pair(o, old, ValidateStatefulSetStatusUpdate)
+		return pair(obj, old, ValidateStatefulSetStatusUpdate)
 	case *appsv1.Deployment:
-		return pair(o, old, ValidateDeploymentStatusUpdate)
+		return pair(obj, old, ValidateDeploymentStatusUpdate)
 	case *appsv1.ReplicaSet:
-		return pair(o, old, ValidateReplicaSetStatusUpdate)
+		return pair(obj, old, ValidateReplicaSetStatusUpdate)
 	}
 	if !knownKind(obj) {
 		return nil
@@ -176,27 +172,4 @@ func knownKind(obj runtime.Object) bool {
 		return true
 	}
 	return false
-}
-
-// metaOnlyUpdate applies the metadata update rules to a served kind whose
-// status has no rules of its own.
-func metaOnlyUpdate(obj, old runtime.Object) field.ErrorList {
-	n, err := meta.Accessor(obj)
-	if err != nil {
-		return field.ErrorList{field.InternalError(metadataPath, err)}
-	}
-	o, err := meta.Accessor(old)
-	if err != nil {
-		return field.ErrorList{field.InternalError(metadataPath, err)}
-	}
-	return apivalidation.ValidateObjectMetaAccessorUpdate(n, o, metadataPath)
-}
-
-// pair runs an update rule after checking old is of obj's type.
-func pair[T runtime.Object](obj T, old runtime.Object, fn func(T, T) field.ErrorList) field.ErrorList {
-	prev, ok := old.(T)
-	if !ok {
-		return field.ErrorList{field.InternalError(metadataPath, fmt.Errorf("cannot validate %T replacing %T", obj, old))}
-	}
-	return fn(obj, prev)
 }

@@ -1,0 +1,62 @@
+package registry
+
+import (
+	"reflect"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// TestEveryKindIsFullyDescribed: a row missing its validation would accept
+// anything; a kind whose object and list types disagree would fail at the
+// first list.
+func TestEveryKindIsFullyDescribed(t *testing.T) {
+	seen := map[schema.GroupResource]bool{}
+	for _, g := range Groups() {
+		if g.AddToScheme == nil {
+			t.Errorf("%s: no AddToScheme", g.Version)
+		}
+		for _, r := range g.Kinds {
+			if seen[r.GroupResource] {
+				t.Errorf("%s described twice", r.GroupResource)
+			}
+			seen[r.GroupResource] = true
+			if r.Validation.Create == nil || r.Validation.Update == nil || r.Validation.StatusUpdate == nil {
+				t.Errorf("%s: validation incomplete", r.GroupResource)
+			}
+			list := reflect.ValueOf(r.NewList()).Elem().FieldByName("Items")
+			if !list.IsValid() || list.Type().Elem() != reflect.TypeOf(r.New()).Elem() {
+				t.Errorf("%s: list type %T does not hold %T", r.GroupResource, r.NewList(), r.New())
+			}
+		}
+	}
+}
+
+// TestKubectlColumnsOfTheBrief: the kinds whose `kubectl get` columns
+// Kubernetes defines have a printer (roles and cluster roles have none
+// upstream either).
+func TestKubectlColumnsOfTheBrief(t *testing.T) {
+	catalog := Catalog()
+	printed := map[schema.GroupResource]bool{}
+	for _, rs := range catalog {
+		for _, r := range rs {
+			printed[r.GroupResource] = r.Printer != nil
+		}
+	}
+	for _, gr := range []schema.GroupResource{
+		{Resource: "pods"}, {Resource: "services"}, {Resource: "endpoints"}, {Resource: "configmaps"},
+		{Resource: "secrets"}, {Resource: "serviceaccounts"}, {Resource: "persistentvolumeclaims"},
+		{Resource: "persistentvolumes"}, {Resource: "namespaces"}, {Resource: "nodes"}, {Resource: "events"},
+		{Group: "batch", Resource: "jobs"}, {Group: "batch", Resource: "cronjobs"},
+		{Group: "apps", Resource: "statefulsets"}, {Group: "apps", Resource: "deployments"},
+		{Group: "apps", Resource: "replicasets"}, {Group: "apps", Resource: "controllerrevisions"},
+		{Group: "coordination.k8s.io", Resource: "leases"}, {Group: "discovery.k8s.io", Resource: "endpointslices"},
+		{Group: "events.k8s.io", Resource: "events"}, {Group: "storage.k8s.io", Resource: "storageclasses"},
+		{Group: "rbac.authorization.k8s.io", Resource: "rolebindings"},
+		{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
+	} {
+		if !printed[gr] {
+			t.Errorf("no printer for %s", gr)
+		}
+	}
+}
