@@ -25,6 +25,16 @@ pkgs=(
   k8s.io/api/authentication/v1
   k8s.io/api/authorization/v1
   k8s.io/api/scheduling/v1alpha3
+  k8s.io/api/scheduling/v1
+  k8s.io/api/admissionregistration/v1
+  k8s.io/api/autoscaling/v2
+  k8s.io/api/certificates/v1
+  k8s.io/api/coordination/v1beta1
+  k8s.io/api/flowcontrol/v1
+  k8s.io/api/networking/v1
+  k8s.io/api/node/v1
+  k8s.io/api/resource/v1
+  k8s.io/api/storagemigration/v1
 )
 header=$(mktemp)
 trap 'rm -f "$header"' EXIT
