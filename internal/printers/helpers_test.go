@@ -31,6 +31,8 @@ var printerOf = map[schema.GroupResource]Printer{
 	{Resource: "persistentvolumes"}: PersistentVolumes(), {Resource: "persistentvolumeclaims"}: PersistentVolumeClaims(),
 	{Group: "apps", Resource: "statefulsets"}: StatefulSets(), {Group: "apps", Resource: "deployments"}: Deployments(),
 	{Group: "apps", Resource: "replicasets"}: ReplicaSets(), {Group: "apps", Resource: "controllerrevisions"}: ControllerRevisions(),
+	{Group: "apps", Resource: "daemonsets"}: DaemonSets(), {Resource: "replicationcontrollers"}: ReplicationControllers(),
+	{Resource: "podtemplates"}:         PodTemplates(),
 	{Group: "batch", Resource: "jobs"}: Jobs(), {Group: "batch", Resource: "cronjobs"}: CronJobs(),
 	{Group: "coordination.k8s.io", Resource: "leases"}: Leases(), {Group: "discovery.k8s.io", Resource: "endpointslices"}: EndpointSlices(),
 	{Group: "events.k8s.io", Resource: "events"}: Events(), {Group: "storage.k8s.io", Resource: "storageclasses"}: StorageClasses(),
