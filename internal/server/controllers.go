@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
@@ -112,6 +113,12 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
+	daemons, err := daemonset.New(daemonset.Config{Client: client, Informers: shared})
+	if err != nil {
+		klog.Errorf("controllers: daemonset: %v", err)
+		<-ctx.Done()
+		return
+	}
 	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
@@ -132,6 +139,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { daemons.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
