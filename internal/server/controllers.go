@@ -111,6 +111,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	}
 	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
 	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
+	replication := replicaset.NewForReplicationControllers(replicaset.Config{Client: client, Informers: shared})
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
 	daemons, err := daemonset.New(daemonset.Config{Client: client, Informers: shared})
@@ -137,6 +138,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		repair.Run,
 		nodes.Run,
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { replication.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { daemons.Run(ctx, controllerWorkers) },

@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -21,9 +20,6 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
-
-// component is the event source, as Kubernetes names it.
-const component = "replicaset-controller"
 
 // Config holds the controller's dependencies.
 type Config struct {
@@ -41,17 +37,26 @@ type Controller struct {
 	client      kubernetes.Interface
 	clock       clock.WithTicker
 	informers   informers.SharedInformerFactory
-	sets        cache.SharedIndexInformer
+	w           workload
 	pods        cache.SharedIndexInformer
-	lister      appslisters.ReplicaSetLister
 	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	queue       workqueue.TypedRateLimitingInterface[string]
 	expect      *expectations.Expectations
 }
 
-// New builds a Controller; Run starts it.
+// New builds a Controller of ReplicaSets; Run starts it.
 func New(c Config) *Controller {
+	return newFor(c, replicaSets)
+}
+
+// NewForReplicationControllers builds the same controller for
+// ReplicationControllers (Kubernetes' replication manager).
+func NewForReplicationControllers(c Config) *Controller {
+	return newFor(c, replicationControllers)
+}
+
+func newFor(c Config, kind func(kubernetes.Interface, informers.SharedInformerFactory) workload) *Controller {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
@@ -59,20 +64,20 @@ func New(c Config) *Controller {
 		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
 	}
 	b := events.NewBroadcaster(c.Clock)
+	w := kind(c.Client, c.Informers)
 	ctl := &Controller{
 		client:      c.Client,
 		clock:       c.Clock,
 		informers:   c.Informers,
-		sets:        c.Informers.Apps().V1().ReplicaSets().Informer(),
+		w:           w,
 		pods:        c.Informers.Core().V1().Pods().Informer(),
-		lister:      c.Informers.Apps().V1().ReplicaSets().Lister(),
 		broadcaster: b,
-		recorder:    events.Recorder(b, component),
-		queue:       queue.New[string]("replicaset", c.Clock),
+		recorder:    events.Recorder(b, w.component),
+		queue:       queue.New[string](w.name, c.Clock),
 		expect:      expectations.New(),
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("replicaset: pod index: %v", err)
+		klog.Errorf("%s: pod index: %v", w.name, err)
 	}
 	ctl.addHandlers()
 	return ctl
@@ -83,15 +88,15 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.queue.ShutDown()
 	defer events.Start(c.broadcaster, c.client)()
 	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.sets.HasSynced, c.pods.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), c.w.informer.HasSynced, c.pods.HasSynced) {
 		return
 	}
-	queue.Run(ctx, c.queue, "replicaset", workers, c.sync)
+	queue.Run(ctx, c.queue, c.w.name, workers, c.sync)
 }
 
 func (c *Controller) addHandlers() {
 	keys := queue.KeyHandler(c.queue)
-	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := c.w.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    keys.AddFunc,
 		UpdateFunc: keys.UpdateFunc,
 		DeleteFunc: func(obj interface{}) {
@@ -101,20 +106,20 @@ func (c *Controller) addHandlers() {
 			}
 		},
 	}); err != nil {
-		klog.Errorf("replicaset: event handler: %v", err)
+		klog.Errorf("%s: event handler: %v", c.w.name, err)
 	}
 	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onPodAdd,
 		UpdateFunc: c.onPodUpdate,
 		DeleteFunc: c.onPodDelete,
 	}); err != nil {
-		klog.Errorf("replicaset: pod event handler: %v", err)
+		klog.Errorf("%s: pod event handler: %v", c.w.name, err)
 	}
 }
 
-// ownerKey is the key of the ReplicaSet controlling p, or "".
-func ownerKey(p *corev1.Pod) string {
-	_, key, _ := controllerref.ControllerOf(p, rsKind)
+// ownerKey is the key of the workload controlling p, or "".
+func (c *Controller) ownerKey(p *corev1.Pod) string {
+	_, key, _ := controllerref.ControllerOf(p, c.w.kind)
 	return key
 }
 
@@ -123,7 +128,7 @@ func (c *Controller) onPodAdd(obj interface{}) {
 	if !ok {
 		return
 	}
-	if key := ownerKey(p); key != "" {
+	if key := c.ownerKey(p); key != "" {
 		c.expect.CreationObserved(key)
 		c.queue.Add(key)
 		return
@@ -140,11 +145,11 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
 		return
 	}
-	key := ownerKey(p)
+	key := c.ownerKey(p)
 	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
 		c.expect.DeletionObserved(key, p.UID)
 	}
-	if oldKey := ownerKey(o); oldKey != "" && oldKey != key {
+	if oldKey := c.ownerKey(o); oldKey != "" && oldKey != key {
 		c.queue.Add(oldKey)
 	}
 	if key != "" {
@@ -155,7 +160,7 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 }
 
 func (c *Controller) onPodDelete(obj interface{}) {
-	if m, key, _ := controllerref.ControllerOf(obj, rsKind); key != "" {
+	if m, key, _ := controllerref.ControllerOf(obj, c.w.kind); key != "" {
 		c.expect.DeletionObserved(key, m.GetUID())
 		c.queue.Add(key)
 	}
@@ -163,7 +168,7 @@ func (c *Controller) onPodDelete(obj interface{}) {
 
 // enqueueMatching queues the ReplicaSets whose selector matches an orphan.
 func (c *Controller) enqueueMatching(p *corev1.Pod) {
-	sets, err := c.lister.ReplicaSets(p.Namespace).List(labels.Everything())
+	sets, err := c.w.list(p.Namespace)
 	if err != nil {
 		return
 	}
