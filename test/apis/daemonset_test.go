@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -263,4 +265,90 @@ spec:
 	if got := daemonPods(t, cs, ns, "app=nowhere"); len(got) != 0 {
 		t.Errorf("%d pods for a nodeSelector matching no node", len(got))
 	}
+}
+
+// TestDaemonSetSurgeAndOnDelete: with maxSurge 1 the new pod starts beside
+// the old one, which goes once the new one is available; with OnDelete a
+// template change replaces nothing until the pod is deleted.
+func TestDaemonSetSurgeAndOnDelete(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	c := server(t)
+	cs := clientset(t)
+	ctx := context.Background()
+	c.RunIn(`apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: surge
+spec:
+  selector:
+    matchLabels: {app: surge}
+  updateStrategy:
+    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+  template:
+    metadata:
+      labels: {app: surge}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: `+nodeName+`}
+      containers:
+      - name: c
+        image: busybox:1.36
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+`, "-n", ns, "apply", "-f", "-")
+	c.Run("-n", ns, "rollout", "status", "ds/surge", "--timeout=60s")
+	first := daemonPods(t, cs, ns, "app=surge")[0].Name
+
+	// Watch the pods while the update runs: both must be there at once.
+	w, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: "app=surge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	c.Run("-n", ns, "set", "image", "ds/surge", "c=busybox:1.37")
+	c.Run("-n", ns, "rollout", "status", "ds/surge", "--timeout=60s")
+	// Read the pod events until the first pod is gone, noting whether a
+	// new pod was live while it was.
+	overlapped := false
+	live := map[string]bool{}
+	timeout := time.After(60 * time.Second)
+	for gone := false; !gone; {
+		select {
+		case ev := <-w.ResultChan():
+			p, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			live[p.Name] = ev.Type != watch.Deleted && p.DeletionTimestamp == nil
+			gone = p.Name == first && ev.Type == watch.Deleted
+			for n, l := range live {
+				overlapped = overlapped || (n != first && l && live[first])
+			}
+		case <-timeout:
+			t.Fatalf("the first pod %s was not deleted: %v", first, live)
+		}
+	}
+	if !overlapped {
+		t.Errorf("with maxSurge 1 the new pod never ran beside %s: %v", first, live)
+	}
+	waitFor(t, func() bool {
+		pods := daemonPods(t, cs, ns, "app=surge")
+		return len(pods) == 1 && pods[0].Name != first && pods[0].Spec.Containers[0].Image == "busybox:1.37"
+	}, "the old pod gone after the surge")
+
+	// OnDelete: a new template waits for the pod to be deleted.
+	c.Run("-n", ns, "patch", "ds", "surge", "--type=json", "-p",
+		`[{"op":"replace","path":"/spec/updateStrategy","value":{"type":"OnDelete"}},{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"busybox:1.38"}]`)
+	waitFor(t, func() bool {
+		ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, "surge", metav1.GetOptions{})
+		return err == nil && ds.Status.ObservedGeneration == ds.Generation && ds.Status.UpdatedNumberScheduled == 0 && ds.Status.NumberAvailable == 1
+	}, "OnDelete: the status sees the new template, the pod stays")
+	pods := daemonPods(t, cs, ns, "app=surge")
+	if len(pods) != 1 || pods[0].Spec.Containers[0].Image != "busybox:1.37" {
+		t.Fatalf("OnDelete replaced the pod: %d pods", len(pods))
+	}
+	c.Run("-n", ns, "delete", "pod", pods[0].Name)
+	waitFor(t, func() bool {
+		pods := daemonPods(t, cs, ns, "app=surge")
+		return len(pods) == 1 && pods[0].Spec.Containers[0].Image == "busybox:1.38" && podReady(&pods[0])
+	}, "OnDelete: a new pod of the new template after the delete")
 }
