@@ -2,6 +2,7 @@
 // controller writes only its handlers and its sync:
 //
 //	b, err := base.New(cfg, "replicaset", "replicaset-controller")
+//	// queue name (workqueue metrics) and component (events and logs)
 //	// register handlers; any failure is New's failure, never just a log line
 //	if err := b.WatchKeys(b.Informers.Apps().V1().ReplicaSets().Informer()); err != nil {
 //		return nil, err
@@ -57,24 +58,24 @@ type Base struct {
 	// Recorder records events under the component name given to New.
 	Recorder record.EventRecorder
 	// Queue is the controller's workqueue of namespace/name keys, named
-	// for the workqueue metrics as New's name.
+	// for the workqueue metrics as New's queue argument.
 	Queue workqueue.TypedRateLimitingInterface[string]
 
-	name        string
+	component   string
 	broadcaster record.EventBroadcaster
 	synced      []cache.InformerSynced
 	queues      []workqueue.TypedRateLimitingInterface[string]
 }
 
-// New builds a Base for the controller called name (its logs and its
-// queue's metrics) whose events come from component (Kubernetes' source
-// name, e.g. "replicaset-controller").
-func New(c Config, name, component string) (*Base, error) {
-	if c.Client == nil {
-		return nil, fmt.Errorf("%s: no client", name)
+// New builds a Base whose Queue is named queue (Kubernetes' workqueue
+// name, for the metrics) and whose events and logs name the controller
+// component (Kubernetes' event source, e.g. "replicaset-controller").
+func New(c Config, queue, component string) (*Base, error) {
+	if queue == "" || component == "" {
+		return nil, errors.New("controller base: a queue name and a component are required")
 	}
-	if name == "" || component == "" {
-		return nil, errors.New("controller base: a name and a component are required")
+	if c.Client == nil {
+		return nil, fmt.Errorf("%s: no client", component)
 	}
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
@@ -85,14 +86,11 @@ func New(c Config, name, component string) (*Base, error) {
 	bc := events.NewBroadcaster(c.Clock)
 	b := &Base{
 		Client: c.Client, Clock: c.Clock, Informers: c.Informers,
-		Recorder: events.Recorder(bc, component), name: name, broadcaster: bc,
+		Recorder: events.Recorder(bc, component), component: component, broadcaster: bc,
 	}
-	b.Queue = b.NewQueue(name)
+	b.Queue = b.NewQueue(queue)
 	return b, nil
 }
-
-// Name is the controller's name, as given to New.
-func (b *Base) Name() string { return b.name }
 
 // NewQueue makes another workqueue of string keys on b's clock (for
 // controllers with several loops); Run and Start's stop shut it down.
@@ -107,7 +105,7 @@ func (b *Base) NewQueue(name string) workqueue.TypedRateLimitingInterface[string
 // a controller missing a handler would silently never react.
 func (b *Base) Watch(inf cache.SharedInformer, h cache.ResourceEventHandler) error {
 	if _, err := inf.AddEventHandler(h); err != nil {
-		return fmt.Errorf("%s: registering an event handler: %w", b.name, err)
+		return fmt.Errorf("%s: registering an event handler: %w", b.component, err)
 	}
 	b.synced = append(b.synced, inf.HasSynced)
 	return nil
@@ -135,7 +133,7 @@ func (b *Base) WaitFor(synced ...cache.InformerSynced) {
 // every cache. ok is false when ctx ended first. stop shuts down the
 // queues and the broadcaster; call it whatever ok is.
 func (b *Base) Start(ctx context.Context) (stop func(), ok bool) {
-	logger := klog.FromContext(ctx).WithValues("controller", b.name)
+	logger := klog.FromContext(ctx).WithValues("controller", b.component)
 	stopEvents := events.Start(b.broadcaster, b.Client)
 	stop = func() {
 		for _, q := range b.queues {
@@ -157,7 +155,7 @@ func (b *Base) Start(ctx context.Context) (stop func(), ok bool) {
 // Run runs workers goroutines of sync over Queue until ctx ends, after
 // Start, and returns once the workers and event recording have stopped.
 func (b *Base) Run(ctx context.Context, workers int, sync queue.SyncFunc[string]) {
-	b.RunLoops(ctx, workers, queue.Loop[string]{Queue: b.Queue, Name: b.name, Sync: sync})
+	b.RunLoops(ctx, workers, queue.Loop[string]{Queue: b.Queue, Name: b.component, Sync: sync})
 }
 
 // RunLoops is Run for a controller with several queues: each loop gets

@@ -87,7 +87,7 @@ func TestHandlerRegistrationErrorIsReturnedFromNew(t *testing.T) {
 	cancel()
 	factory.Shutdown() // the informer has stopped: it takes no more handlers
 	_, err := newTestController(Config{Client: client, Informers: factory})
-	if err == nil || !strings.Contains(err.Error(), "test: registering an event handler") {
+	if err == nil || !strings.Contains(err.Error(), "test-controller: registering an event handler") {
 		t.Fatalf("New: error %v, want the handler registration's", err)
 	}
 }
