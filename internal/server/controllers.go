@@ -141,8 +141,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 
 	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
 	s.add("garbage collector", err, workers(gc, controllerWorkers))
-	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
-	s.add("namespace", nil, workers(ns, controllerWorkers))
+	ns, err := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
+	s.add("namespace", err, workers(ns, controllerWorkers))
 	sched, err := scheduler.New(scheduler.Config{Client: client, Informers: shared})
 	s.add("scheduler", err, workers(sched, controllerWorkers))
 	cron, err := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
@@ -151,10 +151,10 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("job", err, workers(jobs, controllerWorkers))
 	ttl, err := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
 	s.add("ttl-after-finished", err, workers(ttl, controllerWorkers))
-	accounts := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
-	s.add("serviceaccount", nil, workers(accounts, controllerWorkers))
-	rootCA := rootca.New(rootca.Config{Client: client, Informers: shared, CA: in.caPEM})
-	s.add("root-ca-cert-publisher", nil, workers(rootCA, controllerWorkers))
+	accounts, err := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
+	s.add("serviceaccount", err, workers(accounts, controllerWorkers))
+	rootCA, err := rootca.New(rootca.Config{Client: client, Informers: shared, CA: in.caPEM})
+	s.add("root-ca-cert-publisher", err, workers(rootCA, controllerWorkers))
 	binder, err := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
 	s.add("persistentvolume-binder", err, workers(binder, controllerWorkers))
 	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir})
@@ -167,9 +167,11 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("statefulset", err, workers(stateful, controllerWorkers))
 	deployments, err := deployment.New(deployment.Config{Client: client, Informers: shared})
 	s.add("deployment", err, workers(deployments, controllerWorkers))
-	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
-	s.add("node lifecycle", nil, nodes.Run)
+	nodes, err := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
+	s.add("node lifecycle", err, func(ctx context.Context) { nodes.Run(ctx) })
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
+	// The repair loop lists Services on a timer, as kube-apiserver's
+	// does: no informer, no handler, nothing that can fail to register.
 	s.add("service repair", nil, repair.Run)
 	return s.runners, s.err
 }
