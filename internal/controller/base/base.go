@@ -1,9 +1,11 @@
 // Package base is the scaffolding every controller shares, so that a new
 // controller writes only its handlers and its sync:
 //
+//	// queue name (Kubernetes' workqueue name, for the metrics) and
+//	// component (Kubernetes' event source, also the logs' "controller")
 //	b, err := base.New(cfg, "replicaset", "replicaset-controller")
-//	// queue name (workqueue metrics) and component (events and logs)
-//	// register handlers; any failure is New's failure, never just a log line
+//	...
+//	// every handler registration error is New's error, never a log line
 //	if err := b.WatchKeys(b.Informers.Apps().V1().ReplicaSets().Informer()); err != nil {
 //		return nil, err
 //	}
@@ -14,10 +16,17 @@
 // broadcaster and recorder under the controller's component name, and the
 // controller's workqueue on the same clock. Watch registers an informer's
 // handler, returns the registration error, and remembers the informer so
-// Run waits for its cache. Run starts event recording and the informers,
-// waits for every cache, runs the workers until ctx ends, and shuts the
-// queues and the broadcaster down before returning. Controllers whose loop
-// is not a workqueue call Start and run their own loop.
+// Run waits for its cache (WaitFor adds informers read only through their
+// listers). Run starts event recording and the informers, waits for every
+// cache, runs the workers until ctx ends, and shuts the queues and the
+// broadcaster down before returning; RunLoops does the same for several
+// queues. Controllers whose loop is not a workqueue (a ticker) call Start
+// and run their own loop.
+//
+// A controller keeps its Base in an unexported field rather than embedding
+// it, so Watch and Start do not become part of its API. A Base serves one
+// Run: informers, once stopped, do not start again, so a controller is
+// built anew for each leadership term.
 package base
 
 import (
