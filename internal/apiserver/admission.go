@@ -1,0 +1,95 @@
+package apiserver
+
+import (
+	"io"
+
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/initializer"
+	admissionmetrics "k8s.io/apiserver/pkg/admission/metrics"
+	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Names of ordo's own admission plugins, as kube-apiserver names the
+// plugins they stand for.
+const (
+	serviceAccountPluginName      = "ServiceAccount"
+	defaultStorageClassPluginName = "DefaultStorageClass"
+)
+
+// admissionOrder is kube-apiserver's admission plugin order
+// (kube-apiserver's AllOrderedPlugins) restricted to the plugins ordo
+// runs. The chain calls every mutating plugin in this order, then every
+// validating one in this order; a plugin that is both is called in both
+// phases. To add a plugin, register it in registerAdmissionPlugins and put
+// its name here at kube-apiserver's place for it (the comments mark the
+// places of the default plugins ordo does not run yet).
+func admissionOrder() []string {
+	return []string{
+		lifecycle.PluginName, // NamespaceLifecycle
+		// LimitRanger
+		serviceAccountPluginName, // ServiceAccount
+		// TaintNodesByCondition
+		podSecurityPluginName, // PodSecurity
+		// Priority
+		// DefaultTolerationSeconds
+		defaultStorageClassPluginName, // DefaultStorageClass
+		// StorageObjectInUseProtection, PersistentVolumeClaimResize,
+		// RuntimeClass, CertificateApproval, CertificateSigning,
+		// ClusterTrustBundleAttest, CertificateSubjectRestriction,
+		// DefaultIngressClass, PodTopologyLabels
+		// MutatingAdmissionPolicy
+		// MutatingAdmissionWebhook
+		// ValidatingAdmissionPolicy
+		// ValidatingAdmissionWebhook
+		// ResourceQuota
+	}
+}
+
+// registerAdmissionPlugins registers the factory of every plugin of
+// admissionOrder. Plugins that take what they need from the initializers
+// (clients, informers, authorizer, feature gates: see applyAdmission) are
+// registered by their package's Register; ordo's own take the informer
+// factory directly.
+func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory) {
+	lifecycle.Register(plugins)
+	plugins.Register(serviceAccountPluginName, func(io.Reader) (admission.Interface, error) {
+		return newServiceAccountAdmission(f), nil
+	})
+	registerPodSecurity(plugins)
+	plugins.Register(defaultStorageClassPluginName, func(io.Reader) (admission.Interface, error) {
+		return newDefaultStorageClass(f), nil
+	})
+}
+
+// applyAdmission builds ordo's admission chain, the one place it is built,
+// and sets it as cfg.AdmissionControl (servers chained in front of or
+// behind this one reuse that chain, as kube-apiserver's apiextensions and
+// aggregator servers do). It is kube-apiserver's construction: plugins are
+// made from their registered factories in admissionOrder, each given what
+// it asks for by the generic initializer (loopback client, the server's
+// informers, authorizer, feature gates, effective version, the drained
+// notification), wrapped with the admission metrics, and the chain
+// re-invokes mutating plugins when a later one changed the object.
+func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
+	plugins := admission.NewPlugins()
+	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory)
+	order := admissionOrder()
+	// No --admission-control-config-file: every plugin gets its defaults.
+	configs, err := admission.ReadAdmissionConfiguration(order, "", nil)
+	if err != nil {
+		return err
+	}
+	generic := initializer.New(client, nil, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
+		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), nil)
+	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic},
+		admission.DecoratorFunc(admissionmetrics.WithControllerMetrics))
+	if err != nil {
+		return err
+	}
+	cfg.AdmissionControl = admissionmetrics.WithStepMetrics(chain)
+	return nil
+}
