@@ -378,3 +378,23 @@ func ValidateMutatingAdmissionPolicyBindingUpdate(b, old *admissionregistrationv
 	errs := validateMetaUpdate(&b.ObjectMeta, &old.ObjectMeta)
 	return append(errs, validateBindingCommon(b.Spec.PolicyName, b.Spec.ParamRef, b.Spec.MatchResources, field.NewPath("spec"))...)
 }
+
+// ValidateValidatingAdmissionPolicyStatusUpdate checks the status a type
+// checker writes: each expression warning has a warning and a field
+// reference, and the conditions are well formed.
+func ValidateValidatingAdmissionPolicyStatusUpdate(p, old *admissionregistrationv1.ValidatingAdmissionPolicy) field.ErrorList {
+	errs := validateMetaUpdate(&p.ObjectMeta, &old.ObjectMeta)
+	sp := field.NewPath("status")
+	if tc := p.Status.TypeChecking; tc != nil {
+		for i, w := range tc.ExpressionWarnings {
+			wp := sp.Child("typeChecking", "expressionWarnings").Index(i)
+			if w.Warning == "" {
+				errs = append(errs, field.Required(wp.Child("warning"), ""))
+			}
+			if strings.TrimSpace(w.FieldRef) == "" {
+				errs = append(errs, field.Required(wp.Child("fieldRef"), ""))
+			}
+		}
+	}
+	return append(errs, metavalidation.ValidateConditions(p.Status.Conditions, sp.Child("conditions"))...)
+}
