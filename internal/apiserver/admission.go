@@ -2,15 +2,27 @@ package apiserver
 
 import (
 	"io"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	admissionmetrics "k8s.io/apiserver/pkg/admission/metrics"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	mutatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/mutating"
+	validatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
+	webhookinit "k8s.io/apiserver/pkg/admission/plugin/webhook/initializer"
+	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
+	validatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/validating"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/restmapper"
 )
 
 // Names of ordo's own admission plugins, as kube-apiserver names the
@@ -41,10 +53,10 @@ func admissionOrder() []string {
 		// RuntimeClass, CertificateApproval, CertificateSigning,
 		// ClusterTrustBundleAttest, CertificateSubjectRestriction,
 		// DefaultIngressClass, PodTopologyLabels
-		// MutatingAdmissionPolicy
-		// MutatingAdmissionWebhook
-		// ValidatingAdmissionPolicy
-		// ValidatingAdmissionWebhook
+		mutatingadmissionpolicy.PluginName,   // MutatingAdmissionPolicy
+		mutatingwebhook.PluginName,           // MutatingAdmissionWebhook
+		validatingadmissionpolicy.PluginName, // ValidatingAdmissionPolicy
+		validatingwebhook.PluginName,         // ValidatingAdmissionWebhook
 		// ResourceQuota
 	}
 }
@@ -63,6 +75,10 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 	plugins.Register(defaultStorageClassPluginName, func(io.Reader) (admission.Interface, error) {
 		return newDefaultStorageClass(f), nil
 	})
+	mutatingadmissionpolicy.Register(plugins)
+	mutatingwebhook.Register(plugins)
+	validatingadmissionpolicy.Register(plugins)
+	validatingwebhook.Register(plugins)
 }
 
 // applyAdmission builds ordo's admission chain, the one place it is built,
@@ -72,8 +88,11 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 // made from their registered factories in admissionOrder, each given what
 // it asks for by the generic initializer (loopback client, the server's
 // informers, authorizer, feature gates, effective version, the drained
-// notification), wrapped with the admission metrics, and the chain
-// re-invokes mutating plugins when a later one changed the object.
+// notification, a dynamic client and a REST mapper over the server's own
+// discovery) and, for the webhooks, the resolver of Services to endpoints;
+// wrapped with the admission metrics; the chain re-invokes mutating
+// plugins when a later one changed the object (webhooks'
+// reinvocationPolicy IfNeeded).
 func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
 	plugins := admission.NewPlugins()
 	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory)
@@ -83,13 +102,37 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	if err != nil {
 		return err
 	}
-	generic := initializer.New(client, nil, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
-		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), nil)
-	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic},
+	dynamicClient, err := dynamic.NewForConfig(cfg.LoopbackClientConfig)
+	if err != nil {
+		return err
+	}
+	mapper, err := admissionRESTMapper(cfg, client)
+	if err != nil {
+		return err
+	}
+	generic := initializer.New(client, dynamicClient, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
+		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), mapper)
+	webhooks := webhookinit.NewPluginInitializer(nil, newEndpointServiceResolver(cfg.SharedInformerFactory))
+	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks},
 		admission.DecoratorFunc(admissionmetrics.WithControllerMetrics))
 	if err != nil {
 		return err
 	}
 	cfg.AdmissionControl = admissionmetrics.WithStepMetrics(chain)
 	return nil
+}
+
+// admissionRESTMapper maps the kinds and resources admission policies
+// name (their paramKind, the resources they match) through the server's
+// own discovery, so CRDs and aggregated APIs count too. It learns the API
+// once the server has started and again every 30 s, as kube-apiserver's
+// does.
+func admissionRESTMapper(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) (meta.RESTMapper, error) {
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	err := cfg.AddPostStartHook("start-apiserver-admission-initializer", func(ctx genericapiserver.PostStartHookContext) error {
+		mapper.Reset()
+		go wait.Until(mapper.Reset, 30*time.Second, ctx.Done())
+		return nil
+	})
+	return mapper, err
 }
