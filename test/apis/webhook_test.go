@@ -171,7 +171,8 @@ func configMap(name string, labels ...string) string {
 // ConfigMaps carrying a label with its own message (kubectl shows it), lets
 // others and those its matchConditions exclude through; a mutating webhook
 // adds a label; a webhook that cannot be reached refuses with
-// failurePolicy Fail and is skipped with Ignore.
+// failurePolicy Fail and is skipped with Ignore; one slower than its
+// timeoutSeconds fails the request.
 func TestAdmissionWebhooksServedFromAPod(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -194,7 +195,7 @@ webhooks:
   timeoutSeconds: 5
 ` + extra
 	}
-	for _, name := range []string{"deny", "mutate", "down-fail", "down-ignore"} {
+	for _, name := range []string{"deny", "mutate", "down-fail", "down-ignore", "slow"} {
 		kind := "validatingwebhookconfiguration"
 		if name == "mutate" {
 			kind = "mutatingwebhookconfiguration"
@@ -242,4 +243,14 @@ webhooks:
 	}
 	t.Logf("an unreachable webhook with failurePolicy Fail: %s", got)
 	c.RunIn(configMap("ignore", "policy", "ignore"), "-n", ns, "create", "-f", "-")
+
+	// A webhook slower than its timeoutSeconds fails the request.
+	c.RunIn(strings.Replace(hook("ValidatingWebhookConfiguration", "slow", "/slow", "webhook", "Fail",
+		"  objectSelector: {matchLabels: {policy: slow}}\n"), "timeoutSeconds: 5", "timeoutSeconds: 1", 1), "apply", "-f", "-")
+	got = untilRefused(t, ns, configMap("slow", "policy", "slow"), "the slow webhook to time out")
+	want = `Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "slow.webhook.ordo.test": failed to call webhook: Post "https://webhook.` +
+		ns + `.svc:443/slow?timeout=1s": context deadline exceeded`
+	if got != want {
+		t.Errorf("timeout\n got: %s\nwant: %s", got, want)
+	}
 }

@@ -5,7 +5,8 @@
 //   - /validate denies an object labelled webhook.ordo.test/deny, with a
 //     message naming the object;
 //   - /mutate adds the label webhook.ordo.test/mutated=yes with a JSON
-//     patch.
+//     patch;
+//   - /slow allows, after 3 s.
 //
 // It uses only the standard library, so the test builds it in a second.
 package main
@@ -17,6 +18,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"time"
 )
 
 const (
@@ -63,6 +65,10 @@ func main() {
 	flag.Parse()
 	http.HandleFunc("/validate", handle(validate))
 	http.HandleFunc("/mutate", handle(mutate))
+	http.HandleFunc("/slow", handle(func(*request) *response {
+		time.Sleep(3 * time.Second)
+		return &response{Allowed: true}
+	}))
 	log.Fatal(http.ListenAndServeTLS(*listen, *cert, *key, nil))
 }
 
