@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"k8s.io/apiserver/pkg/admission"
@@ -113,7 +114,7 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	generic := initializer.New(client, dynamicClient, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
 		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), mapper)
 	webhooks := webhookinit.NewPluginInitializer(nil, newEndpointServiceResolver(cfg.SharedInformerFactory))
-	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks},
+	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks, excludedResources{}},
 		admission.DecoratorFunc(admissionmetrics.WithControllerMetrics))
 	if err != nil {
 		return err
@@ -135,4 +136,22 @@ func admissionRESTMapper(cfg *genericapiserver.RecommendedConfig, client kuberne
 		return nil
 	})
 	return mapper, err
+}
+
+// excludedResources tells the webhook and policy plugins which resources
+// they never see: kube-apiserver's list of reviews that are answered, not
+// stored, whose interception could lock clients out.
+type excludedResources struct{}
+
+func (excludedResources) Initialize(plugin admission.Interface) {
+	if wants, ok := plugin.(initializer.WantsExcludedAdmissionResources); ok {
+		wants.SetExcludedAdmissionResources([]schema.GroupResource{
+			{Group: "authentication.k8s.io", Resource: "selfsubjectreviews"},
+			{Group: "authentication.k8s.io", Resource: "tokenreviews"},
+			{Group: "authorization.k8s.io", Resource: "localsubjectaccessreviews"},
+			{Group: "authorization.k8s.io", Resource: "selfsubjectaccessreviews"},
+			{Group: "authorization.k8s.io", Resource: "selfsubjectrulesreviews"},
+			{Group: "authorization.k8s.io", Resource: "subjectaccessreviews"},
+		})
+	}
 }

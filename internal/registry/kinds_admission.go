@@ -1,7 +1,11 @@
 package registry
 
 import (
+	"context"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ordo-dev/ordo/internal/api/defaults"
 	v "github.com/ordo-dev/ordo/internal/api/validation"
@@ -20,12 +24,12 @@ func admissionregistrationGroup() Group {
 	gv := admissionregistrationv1.SchemeGroupVersion
 	return Group{Version: gv, AddToScheme: admissionregistrationv1.AddToScheme, Kinds: []*Resource{
 		kind(gv, "validatingwebhookconfigurations", &admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.ValidatingWebhookConfigurationList{}).
-			cluster().in(apiExtensions...).
+			cluster().in(apiExtensions...).with(webhooksGeneration).
 			defaulting(typed(defaults.ValidatingWebhookConfiguration)).
 			rules(v.For(v.ValidateValidatingWebhookConfiguration, v.ValidateValidatingWebhookConfigurationUpdate, nil)).
 			columns(printers.ValidatingWebhookConfigurations()),
 		kind(gv, "mutatingwebhookconfigurations", &admissionregistrationv1.MutatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfigurationList{}).
-			cluster().in(apiExtensions...).
+			cluster().in(apiExtensions...).with(webhooksGeneration).
 			defaulting(typed(defaults.MutatingWebhookConfiguration)).
 			rules(v.For(v.ValidateMutatingWebhookConfiguration, v.ValidateMutatingWebhookConfigurationUpdate, nil)).
 			columns(printers.MutatingWebhookConfigurations()),
@@ -50,4 +54,25 @@ func admissionregistrationGroup() Group {
 			rules(v.For(v.ValidateMutatingAdmissionPolicyBinding, v.ValidateMutatingAdmissionPolicyBindingUpdate, nil)).
 			columns(printers.MutatingAdmissionPolicyBindings()),
 	}}
+}
+
+// webhooksGeneration gives webhook configurations, which have no spec, a
+// generation as Kubernetes does: 1 at create, bumped when the webhooks
+// change.
+var webhooksGeneration = Hooks{
+	PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+		if m, err := meta.Accessor(obj); err == nil {
+			m.SetGeneration(1)
+		}
+	},
+	PrepareForUpdate: func(obj, old runtime.Object) {
+		if !fieldChanged(obj, old, "Webhooks") {
+			return
+		}
+		n, err1 := meta.Accessor(obj)
+		o, err2 := meta.Accessor(old)
+		if err1 == nil && err2 == nil {
+			n.SetGeneration(o.GetGeneration() + 1)
+		}
+	},
 }

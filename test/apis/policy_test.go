@@ -2,6 +2,7 @@ package apis
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,9 +62,15 @@ spec:
 		t.Errorf("refusal\n got: %s\nwant: %s", got, want)
 	}
 	server(t).RunIn(deployment("five", "5"), "-n", ns, "create", "-f", "-")
-	out := server(t).Run("get", "validatingadmissionpolicy", policy)
-	if want := "NAME"; len(out) < len(want) || out[:len(want)] != want {
-		t.Errorf("kubectl get validatingadmissionpolicy:\n%s", out)
+	for _, c := range []struct{ resource, name, header, row string }{
+		{"validatingadmissionpolicy", policy, "NAME VALIDATIONS PARAMKIND AGE", policy + " 1 <unset>"},
+		{"validatingadmissionpolicybinding", binding, "NAME POLICYNAME PARAMREF AGE", binding + " " + policy + " <unset>"},
+	} {
+		lines := strings.Split(strings.TrimSpace(server(t).Run("get", c.resource, c.name)), "\n")
+		if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != c.header ||
+			!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), c.row+" ") {
+			t.Errorf("kubectl get %s:\n%s\nwant header %q and a row starting %q", c.resource, strings.Join(lines, "\n"), c.header, c.row)
+		}
 	}
 }
 
