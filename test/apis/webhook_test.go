@@ -170,7 +170,8 @@ func configMap(name string, labels ...string) string {
 // behind a Service, called over TLS verified with its caBundle, refuses
 // ConfigMaps carrying a label with its own message (kubectl shows it), lets
 // others and those its matchConditions exclude through; a mutating webhook
-// adds a label; a webhook that cannot be reached refuses with
+// adds a label, and a mutating policy reacting to it is reinvoked after
+// it; a webhook that cannot be reached refuses with
 // failurePolicy Fail and is skipped with Ignore; one slower than its
 // timeoutSeconds fails the request.
 func TestAdmissionWebhooksServedFromAPod(t *testing.T) {
@@ -227,6 +228,38 @@ webhooks:
 	if cm.Labels["webhook.ordo.test/mutated"] != "yes" {
 		t.Errorf("labels = %v, want webhook.ordo.test/mutated=yes", cm.Labels)
 	}
+
+	// Reinvocation: a MutatingAdmissionPolicy (which runs before the
+	// webhooks) that reacts to the webhook's label, with
+	// reinvocationPolicy IfNeeded, is run again after the webhook.
+	deleteClusterObject(t, "mutatingadmissionpolicybinding", ns+"-reinvoke")
+	deleteClusterObject(t, "mutatingadmissionpolicy", ns+"-reinvoke")
+	c.RunIn(`apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingAdmissionPolicy
+metadata: {name: `+ns+`-reinvoke}
+spec:
+  matchConstraints:
+    resourceRules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
+  reinvocationPolicy: IfNeeded
+  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration:
+      expression: >
+        has(object.metadata.labels) && "webhook.ordo.test/mutated" in object.metadata.labels ?
+        Object{metadata: Object.metadata{labels: {"policy.ordo.test/saw-webhook": "yes"}}} : Object{}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingAdmissionPolicyBinding
+metadata: {name: `+ns+`-reinvoke}
+spec:
+  policyName: `+ns+`-reinvoke
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: `+ns+`}}
+`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		out, _, ok := kubectlOut(t, configMap("probe"), "-n", ns, "create", "--dry-run=server", "-f", "-", "-o", "jsonpath={.metadata.labels}")
+		return ok && strings.Contains(out, "policy.ordo.test/saw-webhook")
+	}, "the policy to be reinvoked after the webhook")
 
 	// A Service with no endpoints: the webhook is down.
 	c.RunIn("apiVersion: v1\nkind: Service\nmetadata: {name: down}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 443}]\n", "-n", ns, "apply", "-f", "-")
