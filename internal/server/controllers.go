@@ -18,6 +18,7 @@ import (
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/ordo-dev/ordo/internal/controller/admissionpolicystatus"
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
@@ -173,6 +174,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	// The repair loop lists Services on a timer, as kube-apiserver's
 	// does: no informer, no handler, nothing that can fail to register.
 	s.add("service repair", nil, repair.Run)
+	policyStatus, err := admissionpolicystatus.New(admissionpolicystatus.Config{Client: client, Informers: shared, Discovery: disco})
+	s.add("validatingadmissionpolicy-status", err, workers(policyStatus, 1))
 	return s.runners, s.err
 }
 

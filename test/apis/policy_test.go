@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -12,7 +13,8 @@ import (
 // documentation's example: a ValidatingAdmissionPolicy with the CEL rule
 // object.spec.replicas <= 5 and a binding with validationActions Deny
 // refuse a Deployment of 6 replicas with Kubernetes' message, and admit
-// one of 5. The binding selects the test's namespace only.
+// one of 5. The binding selects the test's namespace only. A policy naming
+// a field Deployments do not have gets a type-checking warning in status.
 func TestValidatingAdmissionPolicyLimitsReplicas(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -62,6 +64,41 @@ spec:
 		t.Errorf("refusal\n got: %s\nwant: %s", got, want)
 	}
 	server(t).RunIn(deployment("five", "5"), "-n", ns, "create", "-f", "-")
+
+	// The validatingadmissionpolicy-status controller type-checks
+	// policies: a field Deployments do not have is reported in status.
+	typo := ns + "-typo.example.com"
+	deleteClusterObject(t, "validatingadmissionpolicy", typo)
+	server(t).RunIn(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: `+typo+`}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]
+  validations:
+  - expression: object.spec.replicass <= 5
+`, "apply", "-f", "-")
+	wantWarning := "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicass'"
+	cs := clientset(t)
+	var status admissionregistrationv1.ValidatingAdmissionPolicyStatus
+	waitFor(t, func() bool {
+		p, err := cs.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(context.Background(), typo, metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		status = p.Status
+		return p.Status.ObservedGeneration == p.Generation && p.Status.TypeChecking != nil
+	}, "the policy to be type-checked")
+	if w := status.TypeChecking.ExpressionWarnings; len(w) != 1 || w[0].FieldRef != "spec.validations[0].expression" || !strings.HasPrefix(w[0].Warning, wantWarning) {
+		t.Errorf("typeChecking = %+v, want one warning at spec.validations[0].expression starting %q", status.TypeChecking, wantWarning)
+	}
+	checked, err := cs.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(context.Background(), policy, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked.Status.TypeChecking != nil && len(checked.Status.TypeChecking.ExpressionWarnings) > 0 {
+		t.Errorf("the correct policy has warnings: %+v", checked.Status.TypeChecking)
+	}
 	for _, c := range []struct{ resource, name, header, row string }{
 		{"validatingadmissionpolicy", policy, "NAME VALIDATIONS PARAMKIND AGE", policy + " 1 <unset>"},
 		{"validatingadmissionpolicybinding", binding, "NAME POLICYNAME PARAMREF AGE", binding + " " + policy + " <unset>"},
