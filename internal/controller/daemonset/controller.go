@@ -2,13 +2,13 @@ package daemonset
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -19,10 +19,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
 // component is the event source, as Kubernetes names it.
@@ -35,65 +34,54 @@ const (
 	maxFailedPodBackoff = 15 * time.Minute
 )
 
-// Config holds the controller's dependencies.
-type Config struct {
-	// Client reads and writes DaemonSets, pods, revisions and events.
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given; New creates
-	// one when nil. Run starts it either way.
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue and availability; the real clock when nil.
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil).
+type Config = base.Config
 
 // Controller runs each DaemonSet's pod on every node that should run it.
 type Controller struct {
-	client      kubernetes.Interface
-	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
-	sets        cache.SharedIndexInformer
-	pods        cache.SharedIndexInformer
-	nodes       cache.SharedIndexInformer
-	revisions   cache.SharedIndexInformer
-	lister      appslisters.DaemonSetLister
-	nodeLister  corelisters.NodeLister
-	revLister   appslisters.ControllerRevisionLister
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	queue       workqueue.TypedRateLimitingInterface[string]
-	expect      *expectations.Expectations
-	failed      *flowcontrol.Backoff
+	base       *base.Base
+	client     kubernetes.Interface
+	clock      clock.WithTicker
+	sets       cache.SharedIndexInformer
+	pods       cache.SharedIndexInformer
+	nodes      cache.SharedIndexInformer
+	revisions  cache.SharedIndexInformer
+	lister     appslisters.DaemonSetLister
+	nodeLister corelisters.NodeLister
+	revLister  appslisters.ControllerRevisionLister
+	recorder   record.EventRecorder
+	queue      workqueue.TypedRateLimitingInterface[string]
+	expect     *expectations.Expectations
+	failed     *flowcontrol.Backoff
 }
 
-// New builds a Controller; Run starts it.
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
 func New(c Config) (*Controller, error) {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+	b, err := base.New(c, "daemonset", component)
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	apps, core := c.Informers.Apps().V1(), c.Informers.Core().V1()
-	b := events.NewBroadcaster(c.Clock)
+	apps, core := b.Informers.Apps().V1(), b.Informers.Core().V1()
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   c.Informers,
-		sets:        apps.DaemonSets().Informer(),
-		pods:        core.Pods().Informer(),
-		nodes:       core.Nodes().Informer(),
-		revisions:   apps.ControllerRevisions().Informer(),
-		lister:      apps.DaemonSets().Lister(),
-		nodeLister:  core.Nodes().Lister(),
-		revLister:   apps.ControllerRevisions().Lister(),
-		broadcaster: b,
-		recorder:    events.Recorder(b, component),
-		queue:       queue.New[string]("daemonset", c.Clock),
-		expect:      expectations.New(),
-		failed:      flowcontrol.NewBackOff(failedPodBackoff, maxFailedPodBackoff),
+		base:       b,
+		client:     b.Client,
+		clock:      b.Clock,
+		sets:       apps.DaemonSets().Informer(),
+		pods:       core.Pods().Informer(),
+		nodes:      core.Nodes().Informer(),
+		revisions:  apps.ControllerRevisions().Informer(),
+		lister:     apps.DaemonSets().Lister(),
+		nodeLister: core.Nodes().Lister(),
+		revLister:  apps.ControllerRevisions().Lister(),
+		recorder:   b.Recorder,
+		queue:      b.Queue,
+		expect:     expectations.New(),
+		failed:     flowcontrol.NewBackOff(failedPodBackoff, maxFailedPodBackoff),
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("daemonset: pod index: %w", err)
 	}
 	if err := ctl.addHandlers(); err != nil {
 		return nil, err
@@ -103,18 +91,12 @@ func New(c Config) (*Controller, error) {
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.sets.HasSynced, c.pods.HasSynced, c.nodes.HasSynced, c.revisions.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "daemonset", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
 func (c *Controller) addHandlers() error {
-	keys := queue.KeyHandler(c.queue)
-	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	keys := c.base.KeyHandler()
+	if err := c.base.Watch(c.sets, cache.ResourceEventHandlerFuncs{
 		AddFunc:    keys.AddFunc,
 		UpdateFunc: keys.UpdateFunc,
 		DeleteFunc: func(obj interface{}) {
@@ -126,12 +108,12 @@ func (c *Controller) addHandlers() error {
 	}); err != nil {
 		return err
 	}
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc: c.onPodAdd, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPodDelete,
 	}); err != nil {
 		return err
 	}
-	if _, err := c.nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.nodes, cache.ResourceEventHandlerFuncs{
 		AddFunc: func(interface{}) { c.enqueueAll() },
 		UpdateFunc: func(old, cur interface{}) {
 			o, ok1 := old.(*corev1.Node)
@@ -149,10 +131,9 @@ func (c *Controller) addHandlers() error {
 			c.queue.Add(key)
 		}
 	}
-	_, err := c.revisions.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.revisions, cache.ResourceEventHandlerFuncs{
 		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
 	})
-	return err
 }
 
 // nodeChanged says whether a node update can change where daemons run:

@@ -3,6 +3,7 @@ package replicaset
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -161,6 +162,6 @@ func (c *Controller) writeStatus(ctx context.Context, rs *appsv1.ReplicaSet, pod
 	if err != nil {
 		return nil, fmt.Errorf("status of %s %s/%s: %w", c.w.kind.Kind, rs.Namespace, rs.Name, err)
 	}
-	klog.FromContext(ctx).V(4).Info("Updated status", c.w.name, klog.KObj(rs), "replicas", st.Replicas, "ready", st.ReadyReplicas)
+	klog.FromContext(ctx).V(4).Info("Updated status", strings.ToLower(c.w.kind.Kind), klog.KObj(rs), "replicas", st.Replicas, "ready", st.ReadyReplicas)
 	return next, nil
 }

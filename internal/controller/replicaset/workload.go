@@ -19,23 +19,33 @@ import (
 // through a conversion. Everything past this adapter works on
 // *appsv1.ReplicaSet.
 type workload struct {
-	kind      schema.GroupVersionKind
-	name      string // the queue's and the logs' name
-	component string // the events' source
-	informer  cache.SharedIndexInformer
-	get       func(ns, name string) (*appsv1.ReplicaSet, error)
-	list      func(ns string) ([]*appsv1.ReplicaSet, error)
-	fresh     func(ctx context.Context, ns, name string) (metav1.Object, error)
+	kind     schema.GroupVersionKind
+	informer cache.SharedIndexInformer
+	get      func(ns, name string) (*appsv1.ReplicaSet, error)
+	list     func(ns string) ([]*appsv1.ReplicaSet, error)
+	fresh    func(ctx context.Context, ns, name string) (metav1.Object, error)
 	// updateStatus writes the view's status to the object it stands for.
 	updateStatus func(ctx context.Context, rs *appsv1.ReplicaSet) error
 }
+
+// kindNames are a workload's queue name (for the workqueue metrics) and
+// event source, as Kubernetes names them, and how to build its adapter.
+type kindNames struct {
+	queue, component string
+	workload         func(kubernetes.Interface, informers.SharedInformerFactory) workload
+}
+
+var (
+	replicaSetKind            = kindNames{"replicaset", "replicaset-controller", replicaSets}
+	replicationControllerKind = kindNames{"replicationmanager", "replication-controller", replicationControllers}
+)
 
 var rsKind = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
 
 func replicaSets(client kubernetes.Interface, f informers.SharedInformerFactory) workload {
 	lister := f.Apps().V1().ReplicaSets().Lister()
 	return workload{
-		kind: rsKind, name: "replicaset", component: "replicaset-controller",
+		kind:     rsKind,
 		informer: f.Apps().V1().ReplicaSets().Informer(),
 		get:      func(ns, name string) (*appsv1.ReplicaSet, error) { return lister.ReplicaSets(ns).Get(name) },
 		list:     func(ns string) ([]*appsv1.ReplicaSet, error) { return lister.ReplicaSets(ns).List(labels.Everything()) },
@@ -54,7 +64,7 @@ var rcKind = corev1.SchemeGroupVersion.WithKind("ReplicationController")
 func replicationControllers(client kubernetes.Interface, f informers.SharedInformerFactory) workload {
 	lister := f.Core().V1().ReplicationControllers().Lister()
 	return workload{
-		kind: rcKind, name: "replicationmanager", component: "replication-controller",
+		kind:     rcKind,
 		informer: f.Core().V1().ReplicationControllers().Informer(),
 		get: func(ns, name string) (*appsv1.ReplicaSet, error) {
 			rc, err := lister.ReplicationControllers(ns).Get(name)
