@@ -197,10 +197,13 @@ func waitImage(t *testing.T, cs kubernetes.Interface, ns, image string) {
 }
 
 // TestDaemonSetPlacement uses Node objects with no agent behind them,
-// labelled for this test only: the DaemonSet counts the untainted one
-// (its pod stays Pending: nothing runs it), gives none to the node with a
-// NoSchedule taint it does not tolerate, and a nodeSelector that matches
-// no node gives DESIRED 0. Not parallel: no other test runs while the
+// labelled for this test only. The node lifecycle controller taints such
+// nodes unreachable:NoSchedule at once, as Kubernetes' does for a node
+// that never reported; the DaemonSet tolerates that (and not-ready), so
+// it counts the agentless node (its pod stays Pending: the scheduler
+// still refuses a node that is not Ready), gives no pod to the node with
+// a NoSchedule taint it does not tolerate, and a nodeSelector that
+// matches no node gives DESIRED 0. Not parallel: no other test runs while the
 // fake nodes exist, so none of their DaemonSets counts them.
 func TestDaemonSetPlacement(t *testing.T) {
 	ns := newNamespace(t)
@@ -231,6 +234,9 @@ spec:
       labels: {app: %s}
     spec:
       nodeSelector: {%s}
+      tolerations:
+      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoSchedule}
+      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoSchedule}
       containers:
       - name: c
         image: busybox
