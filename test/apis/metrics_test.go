@@ -96,8 +96,11 @@ func TestTopPodMatchesTheCgroup(t *testing.T) {
 		t.Errorf("hog memory = %d bytes, the cgroup's working set is %d (more than 1 MiB apart)", got, want)
 	}
 
+	t.Logf("hog: API %d bytes, cgroup working set %d bytes; CPU %dn over %v", got, want, usage(m, "hog", corev1.ResourceCPU), m.Window.Duration)
+
 	// kubectl top prints the pod's total and, with --containers, each.
 	out := c.Run("top", "pod", "-n", ns)
+	t.Logf("kubectl top pod:\n%s", out)
 	row := fieldsOf(t, out, "hog")
 	if len(row) != 3 || !strings.HasSuffix(row[1], "m") || mib(t, row[2]) < hogMiB {
 		t.Errorf("kubectl top pod:\n%s", out)
@@ -113,8 +116,8 @@ func TestTopPodMatchesTheCgroup(t *testing.T) {
 			t.Errorf("kubectl top pod --containers has no row for container %s:\n%s", name, out)
 		}
 	}
-	if out := c.Run("top", "pod", "-n", ns, "-l", "app=other"); !strings.Contains(out, "No resources found") {
-		t.Errorf("kubectl top pod -l app=other:\n%s", out)
+	if _, errOut, err := c.Kubectl(ctx, "", "top", "pod", "-n", ns, "-l", "app=other"); err != nil || !strings.Contains(errOut, "No resources found") {
+		t.Errorf("kubectl top pod -l app=other: %v\n%s", err, errOut)
 	}
 }
 
@@ -133,6 +136,7 @@ func TestTopNode(t *testing.T) {
 		t.Errorf("node metrics: %+v", m)
 	}
 	out := c.Run("top", "node")
+	t.Logf("kubectl top node:\n%s", out)
 	row := fieldsOf(t, out, nodeName)
 	if len(row) != 5 || !strings.HasSuffix(row[1], "m") || !strings.HasSuffix(row[2], "%") || mib(t, row[3]) <= 0 {
 		t.Errorf("kubectl top node:\n%s", out)
@@ -151,7 +155,7 @@ func TestMetricsAPIErrorsAndAccess(t *testing.T) {
 	if out := c.Fail("", "top", "pod", "nosuch", "-n", ns); !strings.Contains(out, fmt.Sprintf(`podmetrics.metrics.k8s.io "%s/nosuch" not found`, ns)) {
 		t.Errorf("kubectl top pod nosuch:\n%s", out)
 	}
-	if out := c.Fail("", "get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/nosuch"); !strings.Contains(out, `nodemetrics.metrics.k8s.io \"nosuch\" not found`) {
+	if out := c.Fail("", "get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/nosuch"); !strings.Contains(out, `nodemetrics.metrics.k8s.io "nosuch" not found`) {
 		t.Errorf("get nodes/nosuch:\n%s", out)
 	}
 	c.Run("create", "rolebinding", "alice-view", "--clusterrole=view", "--user=alice", "-n", ns)
