@@ -116,6 +116,11 @@ func TestTopPodMatchesTheCgroup(t *testing.T) {
 			t.Errorf("kubectl top pod --containers has no row for container %s:\n%s", name, out)
 		}
 	}
+	// The objects are read as any others, with metrics-server's columns.
+	out = c.Run("get", "pods.metrics.k8s.io", "-n", ns)
+	if row := fieldsOf(t, out, "hog"); !strings.HasPrefix(out, "NAME") || !strings.Contains(out, "CPU") || !strings.Contains(out, "WINDOW") || len(row) != 4 {
+		t.Errorf("kubectl get pods.metrics.k8s.io:\n%s", out)
+	}
 	if _, errOut, err := c.Kubectl(ctx, "", "top", "pod", "-n", ns, "-l", "app=other"); err != nil || !strings.Contains(errOut, "No resources found") {
 		t.Errorf("kubectl top pod -l app=other: %v\n%s", err, errOut)
 	}
@@ -152,6 +157,11 @@ func TestMetricsAPIErrorsAndAccess(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	c := server(t)
+	out := c.Run("api-resources", "--api-group=metrics.k8s.io", "--no-headers")
+	if n, p := fieldsOf(t, out, "nodes"), fieldsOf(t, out, "pods"); strings.Join(n[1:], " ") != "metrics.k8s.io/v1beta1 false NodeMetrics" ||
+		strings.Join(p[1:], " ") != "metrics.k8s.io/v1beta1 true PodMetrics" {
+		t.Errorf("kubectl api-resources --api-group=metrics.k8s.io:\n%s", out)
+	}
 	if out := c.Fail("", "top", "pod", "nosuch", "-n", ns); !strings.Contains(out, fmt.Sprintf(`podmetrics.metrics.k8s.io "%s/nosuch" not found`, ns)) {
 		t.Errorf("kubectl top pod nosuch:\n%s", out)
 	}

@@ -74,8 +74,8 @@ func (r *Reader) nodes(ctx context.Context, nodes []corev1.Node) []metricsv1beta
 	return out
 }
 
-// Pod is pod namespace/name's metrics; nil when it has none (not running,
-// not yet sampled, or its node is not Ready).
+// Pod is pod namespace/name's metrics; nil when it has none (nothing
+// running, not yet sampled, finished, or its node is not Ready).
 func (r *Reader) Pod(ctx context.Context, namespace, name string) (*metricsv1beta1.PodMetrics, error) {
 	pod, err := r.Client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -102,9 +102,12 @@ func (r *Reader) Pods(ctx context.Context, namespace string, opts metav1.ListOpt
 }
 
 func (r *Reader) pods(ctx context.Context, pods []corev1.Pod) ([]metricsv1beta1.PodMetrics, error) {
+	// A pod that has finished runs nothing; any other scheduled pod may
+	// (a Pending pod's init containers), and its agent reports only what
+	// runs.
 	wanted := map[string]bool{}
 	for _, p := range pods {
-		if p.Spec.NodeName != "" && p.Status.Phase == corev1.PodRunning {
+		if p.Spec.NodeName != "" && !finished(&p) {
 			wanted[p.Spec.NodeName] = true
 		}
 	}
@@ -122,7 +125,7 @@ func (r *Reader) pods(ctx context.Context, pods []corev1.Pod) ([]metricsv1beta1.
 	var out []metricsv1beta1.PodMetrics
 	for i := range pods {
 		u, ok := byUID[string(pods[i].UID)]
-		if !ok || !wanted[pods[i].Spec.NodeName] {
+		if !ok || !wanted[pods[i].Spec.NodeName] || finished(&pods[i]) {
 			continue
 		}
 		if m := PodMetrics(&pods[i], u, r.now()); len(m.Containers) > 0 {
@@ -205,6 +208,10 @@ func nodeNames(nodes []corev1.Node) []string {
 		}
 	}
 	return out
+}
+
+func finished(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
 // ready: the node's Ready condition is True.

@@ -88,18 +88,22 @@ func podUsage(name, uid string, cpu uint64) PodUsage {
 func TestReaderAsksReadyNodesAndMatchesPodsByUID(t *testing.T) {
 	nodeUsage := usageAt(1e9)
 	agents := newFakeAgents(t, map[string]*Summary{
-		"a":        {Node: &nodeUsage, Pods: []PodUsage{podUsage("p1", "u1", 1), podUsage("old", "stale-uid", 2)}},
+		"a": {Node: &nodeUsage, Pods: []PodUsage{podUsage("p1", "u1", 1), podUsage("old", "stale-uid", 2),
+			podUsage("done", "u4", 4), podUsage("initializing", "u6", 6)}},
 		"notready": {Node: &nodeUsage, Pods: []PodUsage{podUsage("p3", "u3", 3)}},
 		"fresh":    {Pods: []PodUsage{}}, // sampled once: no node figure yet
 		// "broken" has no summary: its agent fails.
 	})
-	pending := runningPod("pending", "u4", "a")
-	pending.Status.Phase = corev1.PodPending
+	done := runningPod("done", "u4", "a")
+	done.Status.Phase = corev1.PodSucceeded
+	// Its init container runs: it has figures.
+	initializing := runningPod("initializing", "u6", "a")
+	initializing.Status.Phase = corev1.PodPending
 	client := fake.NewSimpleClientset(
 		node("a", corev1.ConditionTrue), node("notready", corev1.ConditionFalse),
 		node("fresh", corev1.ConditionTrue), node("broken", corev1.ConditionTrue),
 		runningPod("p1", "u1", "a"), runningPod("old", "new-uid", "a"),
-		runningPod("p3", "u3", "notready"), runningPod("p5", "u5", "broken"), pending,
+		runningPod("p3", "u3", "notready"), runningPod("p5", "u5", "broken"), done, initializing,
 	)
 	r := &Reader{Client: client, Agents: agents, Clock: clocktesting.NewFakePassiveClock(t0)}
 	ctx := context.Background()
@@ -124,14 +128,14 @@ func TestReaderAsksReadyNodesAndMatchesPodsByUID(t *testing.T) {
 		names = append(names, fmt.Sprintf("%s=%s", p.Name, p.Containers[0].Usage.Cpu()))
 	}
 	sort.Strings(names)
-	if fmt.Sprint(names) != "[p1=1n]" {
-		t.Errorf("pod metrics = %v; want [p1=1n] (old's figures are of another pod of that name, p3's node is not Ready, p5's agent fails, pending is not running)", names)
+	if fmt.Sprint(names) != "[initializing=6n p1=1n]" {
+		t.Errorf("pod metrics = %v; want [initializing=6n p1=1n] (old's figures are of another pod of that name, p3's node is not Ready, p5's agent fails, done has finished)", names)
 	}
 
 	if m, err := r.Pod(ctx, "ns", "p1"); err != nil || m == nil || m.Name != "p1" {
 		t.Errorf("Pod(p1) = %+v, %v", m, err)
 	}
-	for _, name := range []string{"old", "nosuch", "pending"} {
+	for _, name := range []string{"old", "nosuch", "done"} {
 		if m, err := r.Pod(ctx, "ns", name); err != nil || m != nil {
 			t.Errorf("Pod(%s) = %+v, %v; want no figures", name, m, err)
 		}
