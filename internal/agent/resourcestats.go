@@ -63,19 +63,42 @@ func (a *Agent) sampleResources(ctx context.Context) {
 }
 
 // sampleOnce reads the root cgroups and those of every running container.
-// A pod whose lock is held (by its sync) keeps the containers it had.
 func (a *Agent) sampleOnce() {
+	s := a.resources
+	pods := a.runningCgroups()
+	keep := map[string]bool{nodeKey: true}
+	for _, p := range pods {
+		for _, c := range p.containers {
+			if st, err := a.cfg.Cgroups.Stats(c.cgroup); err == nil {
+				s.tracker.Observe(c.cgroup, point(a.cfg.Clock.Now(), st), c.madeAt)
+				keep[c.cgroup] = true
+			}
+		}
+	}
+	if st, err := a.cfg.Cgroups.RootStats(); err == nil {
+		s.tracker.Observe(nodeKey, point(a.cfg.Clock.Now(), st), time.Time{})
+	}
+	s.tracker.Retain(func(k string) bool { return keep[k] })
+	s.mu.Lock()
+	s.pods = pods
+	s.mu.Unlock()
+}
+
+// runningCgroups are the cgroups of the containers that run, by pod. A
+// pod whose lock is held (by its sync) keeps the containers it had at the
+// last sample: the sampler never waits for a pod.
+func (a *Agent) runningCgroups() map[string]sampledPod {
 	s := a.resources
 	s.mu.Lock()
 	previous := s.pods
 	s.mu.Unlock()
-	pods := map[string]sampledPod{}
 	a.mu.Lock()
 	records := make(map[string]*pod, len(a.state))
 	for k, st := range a.state {
 		records[k] = st
 	}
 	a.mu.Unlock()
+	pods := map[string]sampledPod{}
 	for key, st := range records {
 		if !st.mu.TryLock() {
 			if p, ok := previous[key]; ok {
@@ -94,22 +117,7 @@ func (a *Agent) sampleOnce() {
 			pods[key] = p
 		}
 	}
-	keep := map[string]bool{nodeKey: true}
-	for _, p := range pods {
-		for _, c := range p.containers {
-			if st, err := a.cfg.Cgroups.Stats(c.cgroup); err == nil {
-				s.tracker.Observe(c.cgroup, point(a.cfg.Clock.Now(), st), c.madeAt)
-				keep[c.cgroup] = true
-			}
-		}
-	}
-	if st, err := a.cfg.Cgroups.RootStats(); err == nil {
-		s.tracker.Observe(nodeKey, point(a.cfg.Clock.Now(), st), time.Time{})
-	}
-	s.tracker.Retain(func(k string) bool { return keep[k] })
-	s.mu.Lock()
-	s.pods = pods
-	s.mu.Unlock()
+	return pods
 }
 
 func point(now time.Time, st runtime.CgroupStats) resource.Point {

@@ -31,7 +31,14 @@
 // two samples divided by the time between them (the window), as
 // metrics-server computes it from two scrapes. A container run's cgroup is
 // made at the run's start with a CPU time of 0, so its first sample already
-// gives a rate, over the window from the run's start. A container whose run
-// has no sample yet, or whose counter went backwards, is left out, as
-// metrics-server leaves out what it cannot rate.
+// gives a rate, over the window from the run's start (for a container an
+// agent adopted after its restart, that first window is the run's whole
+// life). A container whose run has no sample yet, or whose counter went
+// backwards, is left out, as metrics-server leaves out what it cannot rate.
+// The node has no such start, so its figures come with its second sample.
+//
+// An HPA controller reads these figures the way Kubernetes' does: through
+// the API (k8s.io/metrics' clientset, MetricsV1beta1().PodMetricses(ns).
+// List with the target's label selector), not from this package, so RBAC
+// and the aggregation layer apply and a metrics-server could stand in.
 package resource
