@@ -32,6 +32,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/metrics/resource"
 	"github.com/ordo-dev/ordo/internal/rbac"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"github.com/ordo-dev/ordo/internal/serviceaccount"
@@ -114,7 +115,9 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	if c.AgentClientTLS != nil {
-		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
+		agents := newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
+		c.Registry.Agents = agents
+		c.Registry.Metrics = &resource.Reader{Client: loopback, Agents: agents}
 	}
 	c.Registry.Authorizer = cfg.Authorization.Authorizer
 	c.Registry.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
