@@ -33,6 +33,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
+	"k8s.io/kube-openapi/pkg/common"
+
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/rbac"
@@ -68,7 +75,10 @@ type Config struct {
 
 // Server is a configured API server ready to run.
 type Server struct {
-	Generic *genericapiserver.GenericAPIServer
+	// Generic is the head of the chain (the aggregator): post-start and
+	// pre-shutdown hooks added to it run for the whole chain.
+	Generic    *genericapiserver.GenericAPIServer
+	aggregator *aggregatorapiserver.APIAggregator
 	// Informers is the server's own shared informer factory (loopback).
 	Informers informers.SharedInformerFactory
 	// Loopback is a client with the server's own full privileges.
@@ -78,7 +88,7 @@ type Server struct {
 	StopInformers func()
 }
 
-// New builds the server; Run it with Generic.PrepareRun().RunWithContext.
+// New builds the server; start it with Run.
 func New(c Config) (*Server, error) {
 	cfg := genericapiserver.NewRecommendedConfig(c.Scheme.Codecs)
 	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
@@ -101,7 +111,8 @@ func New(c Config) (*Server, error) {
 	// loop keeps every 10 s) are for users; on the server's own loopback
 	// they only fill its log.
 	cfg.LoopbackClientConfig.WarningHandler = rest.NoWarnings{}
-	if err := applyStorage(cfg, c.Scheme, c); err != nil {
+	etcd, err := applyStorage(cfg, c.Scheme, c)
+	if err != nil {
 		return nil, err
 	}
 	applyOpenAPI(cfg, c.Scheme)
@@ -126,18 +137,20 @@ func New(c Config) (*Server, error) {
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}
-	generic, err := cfg.Complete().New("ordo-apiserver", genericapiserver.NewEmptyDelegate())
+	chain, err := newChain(cfg, etcd, func(generic *genericapiserver.GenericAPIServer) error {
+		if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
+			return err
+		}
+		if t, ok := c.Registry.Tokens.(*serviceaccount.Tokens); ok && t != nil {
+			generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
+			generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
-		return nil, err
-	}
-	if t, ok := c.Registry.Tokens.(*serviceaccount.Tokens); ok && t != nil {
-		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
-		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
-	}
-	return &Server{Generic: generic, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
+	return &Server{Generic: chain.GenericAPIServer, aggregator: chain, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
 }
 
 func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
@@ -194,12 +207,27 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 	return nil
 }
 
+// applyOpenAPI describes ordo's groups, CRDs' and APIServices' in one
+// OpenAPI configuration shared by the chain's servers, as kube-apiserver's
+// generated definitions cover all three.
 func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
-	namer := openapinamer.NewDefinitionNamer(set.Scheme)
-	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	namer := openapinamer.NewDefinitionNamer(set.Scheme, apiextensionsapiserver.Scheme, aggregatorscheme.Scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, namer)
 	cfg.OpenAPIConfig.Info.Title = "Kubernetes"
-	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title = "Kubernetes"
+}
+
+func openAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
+	defs := openapi.GetOpenAPIDefinitions(ref)
+	for _, more := range []common.GetOpenAPIDefinitions{apiextensionsopenapi.GetOpenAPIDefinitions, aggregatoropenapi.GetOpenAPIDefinitions} {
+		for name, d := range more(ref) {
+			if _, ok := defs[name]; !ok {
+				defs[name] = d
+			}
+		}
+	}
+	return defs
 }
 
 // applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle

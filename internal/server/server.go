@@ -215,7 +215,7 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 	}
-	return srv.Generic.PrepareRun().RunWithContext(w.serverContext(ctx, srv.StopInformers))
+	return srv.Run(w.serverContext(ctx, srv.StopInformers))
 }
 
 // ensurePKI makes the certificates. The serving certificate names the

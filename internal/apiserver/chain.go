@@ -1,0 +1,74 @@
+package apiserver
+
+import (
+	"context"
+
+	discoveryendpoint "k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
+	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/util/notfoundhandler"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+)
+
+// newChain builds kube-apiserver's chain of servers, each handing what it
+// does not serve to the next:
+//
+//	aggregator ──▶ ordo's groups ──▶ apiextensions (CRDs, custom resources) ──▶ 404
+//	    │ APIServices pointing at a Service: proxied to it
+//
+// The three are built from one configuration (see aggregatorConfig and
+// apiExtensionsConfig), so they share authentication, authorization,
+// admission, etcd, loopback and the aggregated discovery document, and
+// the aggregator's post-start hooks and pre-shutdown hooks cover them all:
+// their controllers stop when the chain's run ends. install installs
+// ordo's own groups on its server.
+func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions, install func(*genericapiserver.GenericAPIServer) error) (*aggregatorapiserver.APIAggregator, error) {
+	// One aggregated discovery document for the whole chain (each server
+	// would otherwise make its own, and the aggregator would serve only
+	// its own).
+	cfg.AggregatedDiscoveryGroupManager = discoveryendpoint.NewResourceManager("apis")
+	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
+	if err != nil {
+		return nil, err
+	}
+	extCfg, err := apiExtensionsConfig(cfg, etcd, resolver)
+	if err != nil {
+		return nil, err
+	}
+	aggCfg := aggregatorConfig(cfg, etcd, resolver)
+
+	// Until every server's routes are in place, the last handler answers
+	// 503 rather than a 404 that would make clients forget a resource.
+	notFound := notfoundhandler.New(cfg.Serializer, genericapifilters.NoMuxAndDiscoveryIncompleteKey)
+	ext, err := extCfg.Complete().New(genericapiserver.NewEmptyDelegateWithCustomHandler(notFound))
+	if err != nil {
+		return nil, err
+	}
+	ordo, err := cfg.Complete().New("ordo-apiserver", ext.GenericAPIServer)
+	if err != nil {
+		return nil, err
+	}
+	if err := install(ordo); err != nil {
+		return nil, err
+	}
+	agg, err := aggCfg.Complete().NewWithDelegate(ordo)
+	if err != nil {
+		return nil, err
+	}
+	crds, err := newCRDAPIServices(ext.Informers.Apiextensions().V1().CustomResourceDefinitions())
+	if err != nil {
+		return nil, err
+	}
+	return agg, autoRegister(agg, crds)
+}
+
+// Run serves the chain until ctx ends. The aggregator merges the OpenAPI
+// of the servers behind it once their routes are installed.
+func (s *Server) Run(ctx context.Context) error {
+	prepared, err := s.aggregator.PrepareRun()
+	if err != nil {
+		return err
+	}
+	return prepared.Run(ctx)
+}
