@@ -8,6 +8,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/options"
 	"k8s.io/apiserver/pkg/util/notfoundhandler"
+	"k8s.io/client-go/tools/cache"
 	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
 )
 
@@ -60,7 +61,27 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 	if err != nil {
 		return nil, err
 	}
+	for _, inf := range []cache.SharedIndexInformer{
+		ext.Informers.Apiextensions().V1().CustomResourceDefinitions().Informer(),
+		agg.APIRegistrationInformers.Apiregistration().V1().APIServices().Informer(),
+	} {
+		if err := inf.SetWatchErrorHandlerWithContext(quietAtStop); err != nil {
+			return nil, err
+		}
+	}
 	return agg, autoRegister(agg, crds)
+}
+
+// quietAtStop keeps the chain's own informers (CRDs, APIServices) from
+// logging an error at every stop. They run until the server's post-start
+// hooks end, which is after the server has ended their watches at
+// shutdown; the watch they make again is then cancelled, which is their
+// stop, not a failure. Errors while they run are logged as usual.
+func quietAtStop(ctx context.Context, r *cache.Reflector, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	cache.DefaultWatchErrorHandler(ctx, r, err)
 }
 
 // Run serves the chain until ctx ends. The aggregator merges the OpenAPI
