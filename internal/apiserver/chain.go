@@ -23,8 +23,9 @@ import (
 // admission, etcd, loopback and the aggregated discovery document, and
 // the aggregator's post-start hooks and pre-shutdown hooks cover them all:
 // their controllers stop when the chain's run ends. install installs
-// ordo's own groups on its server.
-func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions, install func(*genericapiserver.GenericAPIServer) error) (*aggregatorapiserver.APIAggregator, error) {
+// ordo's own groups on its server. fp, if set, is the certificate the
+// aggregator presents to extension API servers.
+func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions, fp *FrontProxy, install func(*genericapiserver.GenericAPIServer) error) (*aggregatorapiserver.APIAggregator, error) {
 	// One aggregated discovery document for the whole chain (each server
 	// would otherwise make its own, and the aggregator would serve only
 	// its own).
@@ -38,6 +39,9 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 		return nil, err
 	}
 	aggCfg := aggregatorConfig(cfg, etcd, resolver)
+	if fp != nil {
+		aggCfg.ExtraConfig.ProxyClientCertFile, aggCfg.ExtraConfig.ProxyClientKeyFile = fp.ClientCertFile, fp.ClientKeyFile
+	}
 
 	// Until every server's routes are in place, the last handler answers
 	// 503 rather than a 404 that would make clients forget a resource.

@@ -68,6 +68,9 @@ type Config struct {
 	AgentClientTLS *tls.Config
 	// NodeToken is the bearer token agents join with.
 	NodeToken string
+	// FrontProxy is the aggregator's identity towards extension API servers;
+	// without it requests are proxied to them anonymously.
+	FrontProxy *FrontProxy
 	// ServiceAccountKeyFile signs and verifies service-account tokens
 	// (pki.Files.ServiceAccountKey); empty issues and accepts none.
 	ServiceAccountKeyFile string
@@ -137,7 +140,7 @@ func New(c Config) (*Server, error) {
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}
-	chain, err := newChain(cfg, etcd, func(generic *genericapiserver.GenericAPIServer) error {
+	chain, err := newChain(cfg, etcd, c.FrontProxy, func(generic *genericapiserver.GenericAPIServer) error {
 		if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
 			return err
 		}
@@ -149,6 +152,15 @@ func New(c Config) (*Server, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.FrontProxy != nil {
+		info, err := authInfo(c.CACertFile, *c.FrontProxy)
+		if err != nil {
+			return nil, err
+		}
+		if err := publishAuthInfo(chain.GenericAPIServer, loopback, info); err != nil {
+			return nil, err
+		}
 	}
 	return &Server{Generic: chain.GenericAPIServer, aggregator: chain, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
 }

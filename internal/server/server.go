@@ -135,9 +135,11 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("pki: %w", err)
 	}
 	srv, err := apiserver.New(apiserver.Config{
-		AgentClientTLS:         agentClientTLS,
-		NodeToken:              nodeToken,
-		ServiceAccountKeyFile:  files.ServiceAccountKey(),
+		AgentClientTLS:        agentClientTLS,
+		NodeToken:             nodeToken,
+		ServiceAccountKeyFile: files.ServiceAccountKey(),
+		FrontProxy: &apiserver.FrontProxy{CACertFile: files.FrontProxyCACert(), ClientCertFile: files.FrontProxyClientCert(),
+			ClientKeyFile: files.FrontProxyClientKey(), AllowedName: pki.FrontProxyClientName},
 		Listen:                 o.Listen,
 		CACertFile:             files.CACert(),
 		ServingCertFile:        files.ServingCert(),

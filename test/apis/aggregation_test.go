@@ -2,11 +2,14 @@ package apis
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,10 +20,21 @@ import (
 )
 
 // extensionServer stands in for an extension API server (a metrics server,
-// say): it serves the wardle.example.com/v1alpha1 discovery and a list of
-// flunders naming the user the aggregator says it proxies for.
-func extensionServer(t *testing.T, ip string) (port int) {
+// say): as k8s.io/apiserver's delegated authentication does, it trusts the
+// X-Remote-User of a request only from a client certificate signed by the
+// requestheader CA that kube-system/extension-apiserver-authentication
+// names, with an allowed name; it serves the wardle.example.com/v1alpha1
+// discovery and a list of flunders naming that user.
+func extensionServer(t *testing.T, ip string, auth map[string]string) (port int) {
 	t.Helper()
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(auth["requestheader-client-ca-file"])) {
+		t.Fatalf("requestheader-client-ca-file: %q", auth["requestheader-client-ca-file"])
+	}
+	var allowed []string
+	if err := json.Unmarshal([]byte(auth["requestheader-allowed-names"]), &allowed); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/apis/wardle.example.com/v1alpha1", func(w http.ResponseWriter, _ *http.Request) {
 		_ = json.NewEncoder(w).Encode(metav1.APIResourceList{
@@ -30,6 +44,10 @@ func extensionServer(t *testing.T, ip string) (port int) {
 		})
 	})
 	mux.HandleFunc("/apis/wardle.example.com/v1alpha1/namespaces/{ns}/flunders", func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TLS.PeerCertificates) == 0 || !slices.Contains(allowed, r.TLS.PeerCertificates[0].Subject.CommonName) {
+			http.Error(w, "not the front proxy", http.StatusUnauthorized)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"kind":"FlunderList","apiVersion":"wardle.example.com/v1alpha1","metadata":{},"items":[{"metadata":{"name":%q,"namespace":%q}}]}`,
 			"for-"+r.Header.Get("X-Remote-User"), r.PathValue("ns"))
@@ -40,6 +58,7 @@ func extensionServer(t *testing.T, ip string) (port int) {
 	}
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener = ln
+	srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return ln.Addr().(*net.TCPAddr).Port
@@ -47,7 +66,8 @@ func extensionServer(t *testing.T, ip string) (port int) {
 
 // TestAPIServiceIsProxiedToItsService: an APIService naming a Service
 // becomes Available once its backend answers discovery, and requests for
-// its group go to a ready endpoint of the Service, with the user's name.
+// its group go to a ready endpoint of the Service, from the front proxy,
+// with the user's name.
 // Not parallel: until it is Available its group fails discovery.
 func TestAPIServiceIsProxiedToItsService(t *testing.T) {
 	ctx := context.Background()
@@ -63,7 +83,15 @@ func TestAPIServiceIsProxiedToItsService(t *testing.T) {
 			ip = a.Address
 		}
 	}
-	port := extensionServer(t, ip)
+	var auth *corev1.ConfigMap
+	waitFor(t, func() bool {
+		auth, err = cs.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})
+		return err == nil
+	}, "kube-system/extension-apiserver-authentication")
+	if _, err := cs.RbacV1().Roles(metav1.NamespaceSystem).Get(ctx, "extension-apiserver-authentication-reader", metav1.GetOptions{}); err != nil {
+		t.Errorf("the Role extension servers are bound to: %v", err)
+	}
+	port := extensionServer(t, ip, auth.Data)
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "api"},
 		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 443}}}}
 	if _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
