@@ -23,23 +23,28 @@ import (
 // admission, etcd, loopback and the aggregated discovery document, and
 // the aggregator's post-start hooks and pre-shutdown hooks cover them all:
 // their controllers stop when the chain's run ends. install installs
-// ordo's own groups on its server. fp, if set, is the certificate the
-// aggregator presents to extension API servers.
-func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions, fp *FrontProxy, install func(*genericapiserver.GenericAPIServer) error) (*aggregatorapiserver.APIAggregator, error) {
+// ordo's own groups on its server.
+// chainOptions are what the chain needs beyond ordo's configuration.
+type chainOptions struct {
+	// resolver finds a ready endpoint of a Service, for APIServices and
+	// CRD conversion webhooks.
+	resolver aggregatorapiserver.ServiceResolver
+	// frontProxy, if set, is the certificate the aggregator presents to
+	// extension API servers.
+	frontProxy *FrontProxy
+}
+
+func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions, o chainOptions, install func(*genericapiserver.GenericAPIServer) error) (*aggregatorapiserver.APIAggregator, error) {
 	// One aggregated discovery document for the whole chain (each server
 	// would otherwise make its own, and the aggregator would serve only
 	// its own).
 	cfg.AggregatedDiscoveryGroupManager = discoveryendpoint.NewResourceManager("apis")
-	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
+	extCfg, err := apiExtensionsConfig(cfg, etcd, o.resolver)
 	if err != nil {
 		return nil, err
 	}
-	extCfg, err := apiExtensionsConfig(cfg, etcd, resolver)
-	if err != nil {
-		return nil, err
-	}
-	aggCfg := aggregatorConfig(cfg, etcd, resolver)
-	if fp != nil {
+	aggCfg := aggregatorConfig(cfg, etcd, o.resolver)
+	if fp := o.frontProxy; fp != nil {
 		aggCfg.ExtraConfig.ProxyClientCertFile, aggCfg.ExtraConfig.ProxyClientKeyFile = fp.ClientCertFile, fp.ClientKeyFile
 	}
 

@@ -137,10 +137,16 @@ func New(c Config) (*Server, error) {
 	c.Registry.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
 		return loopback.CoreV1().Endpoints(namespace).Get(ctx, name, metav1.GetOptions{})
 	}
+	// One resolver finds the backends of APIServices, CRD conversion
+	// webhooks and (for admission webhooks) any Service-backed webhook.
+	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
+	if err != nil {
+		return nil, err
+	}
 	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}
-	chain, err := newChain(cfg, etcd, c.FrontProxy, func(generic *genericapiserver.GenericAPIServer) error {
+	chain, err := newChain(cfg, etcd, chainOptions{resolver: resolver, frontProxy: c.FrontProxy}, func(generic *genericapiserver.GenericAPIServer) error {
 		if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
 			return err
 		}
