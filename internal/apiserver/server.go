@@ -177,8 +177,10 @@ func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
 		return fmt.Errorf("--listen %q: %w", c.Listen, err)
 	}
 	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return fmt.Errorf("--listen %q: bad port", c.Listen)
+	if err != nil || port < 1 || port > 65535 {
+		// Port 0 would turn secure serving off (kube-apiserver's
+		// --secure-port=0), leaving ordo with no API at all.
+		return fmt.Errorf("--listen %q: the port must be 1-65535", c.Listen)
 	}
 	serving := options.NewSecureServingOptions()
 	serving.BindAddress = net.ParseIP(host)
