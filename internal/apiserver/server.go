@@ -33,6 +33,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/ordo-dev/ordo/internal/admission/limitranger"
+	"github.com/ordo-dev/ordo/internal/admission/resourcequota"
+	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/rbac"
@@ -204,9 +207,11 @@ func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
 
 // applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
 // (no objects in namespaces that do not exist or are terminating; default,
-// kube-system and kube-public cannot be deleted), ServiceAccount (pods get
-// their account's token mounted) and DefaultStorageClass (claims without a
-// class get the default one).
+// kube-system and kube-public cannot be deleted), LimitRanger (containers'
+// default requests and limits, min/max), ServiceAccount (pods get
+// their account's token mounted), DefaultStorageClass (claims without a
+// class get the default one), DefaultTolerationSeconds (300 s tolerations
+// of not-ready and unreachable nodes) and, last, ResourceQuota.
 func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
 	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
 	if err != nil {
@@ -217,7 +222,13 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	if err := plugin.ValidateInitialization(); err != nil {
 		return err
 	}
-	cfg.AdmissionControl = admission.NewChainHandler(plugin,
-		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory))
+	quota, err := resourcequota.New(resourcequota.Config{Informers: cfg.SharedInformerFactory, Client: client, Stop: cfg.DrainedNotify()})
+	if err != nil {
+		return err
+	}
+	cfg.AdmissionControl = admission.NewChainHandler(plugin, limitranger.New(cfg.SharedInformerFactory),
+		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory),
+		tolerationseconds.New(),
+		quota)
 	return nil
 }
