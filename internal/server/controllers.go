@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
@@ -27,6 +28,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
+	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
@@ -113,6 +115,13 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
 	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
+	quotas, err := resourcequota.New(resourcequota.Config{Client: client, Informers: shared, Metadata: meta,
+		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disco)})
+	if err != nil {
+		klog.Errorf("controllers: resource quota: %v", err)
+		<-ctx.Done()
+		return
+	}
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -132,6 +141,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { quotas.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
