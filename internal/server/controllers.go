@@ -34,6 +34,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/servicerepair"
 	"github.com/ordo-dev/ordo/internal/controller/statefulset"
+	"github.com/ordo-dev/ordo/internal/controller/taintmanager"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
 	"github.com/ordo-dev/ordo/internal/storage/alloc"
@@ -124,6 +125,13 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	}
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
+	evictions, err := taintmanager.New(taintmanager.Config{Client: client, Informers: shared})
+	if err != nil {
+		klog.Errorf("controllers: taint manager: %v", err)
+		<-ctx.Done()
+		return
+	}
+
 	runners := []func(context.Context){
 		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { ns.Run(ctx, controllerWorkers) },
@@ -142,6 +150,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { quotas.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { evictions.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
