@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,7 +70,7 @@ func New(c Config) (*Controller, error) {
 	quotas := c.Informers.Core().V1().ResourceQuotas()
 	ctl := &Controller{cfg: c, quotas: quotas.Lister(), listers: map[schema.GroupResource]cache.GenericLister{},
 		synced: []cache.InformerSynced{quotas.Informer().HasSynced}, queue: queue.New[string]("resourcequota_primary", c.Clock)}
-	if _, err := quotas.Informer().AddEventHandler(queue.KeyHandler(ctl.queue)); err != nil {
+	if _, err := quotas.Informer().AddEventHandler(ctl.onQuota()); err != nil {
 		return nil, err
 	}
 	for _, gvr := range cached {
@@ -107,6 +108,28 @@ func (c *Controller) resyncEvery(ctx context.Context) {
 		case <-tick.C():
 			c.enqueueNamespace("")
 		}
+	}
+}
+
+// onQuota queues a quota that is new, whose spec changed or that lacks
+// a usage, as Kubernetes' controller does. The admission plugin's charges
+// change only status.used: recomputing then would race the objects being
+// created (not yet in the informers) and could take the charge back.
+func (c *Controller) onQuota() cache.ResourceEventHandlerFuncs {
+	add := func(obj interface{}) {
+		if q, ok := obj.(*corev1.ResourceQuota); ok {
+			c.queue.Add(cache.MetaObjectToName(q).String())
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: add,
+		UpdateFunc: func(old, cur interface{}) {
+			o, ok1 := old.(*corev1.ResourceQuota)
+			n, ok2 := cur.(*corev1.ResourceQuota)
+			if ok1 && ok2 && (!equality.Semantic.DeepEqual(o.Spec, n.Spec) || needsUsage(n)) {
+				add(n)
+			}
+		},
 	}
 }
 

@@ -26,6 +26,20 @@ func newStatus(q *corev1.ResourceQuota, computed corev1.ResourceList) (corev1.Re
 	return st, changed
 }
 
+// needsUsage: status.hard differs from spec.hard, or a hard resource has
+// no usage yet.
+func needsUsage(q *corev1.ResourceQuota) bool {
+	if !equality.Semantic.DeepEqual(q.Spec.Hard, q.Status.Hard) {
+		return true
+	}
+	for name := range q.Spec.Hard {
+		if _, ok := q.Status.Used[name]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
 // countedResource is the group resource a count/<resource>.<group> quota
 // name counts, if name is one.
 func countedResource(name corev1.ResourceName) (schema.GroupResource, bool) {

@@ -71,3 +71,22 @@ func TestCountedResource(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsUsage(t *testing.T) {
+	cases := []struct {
+		name             string
+		spec, hard, used corev1.ResourceList
+		want             bool
+	}{
+		{name: "new", spec: list("pods", "2"), want: true},
+		{name: "spec changed", spec: list("pods", "3"), hard: list("pods", "2"), used: list("pods", "1"), want: true},
+		{name: "a resource without usage", spec: list("pods", "2", "secrets", "1"), hard: list("pods", "2", "secrets", "1"), used: list("pods", "1"), want: true},
+		{name: "only used changed (an admission charge)", spec: list("pods", "2"), hard: list("pods", "2"), used: list("pods", "2")},
+	}
+	for _, tc := range cases {
+		q := &corev1.ResourceQuota{Spec: corev1.ResourceQuotaSpec{Hard: tc.spec}, Status: corev1.ResourceQuotaStatus{Hard: tc.hard, Used: tc.used}}
+		if got := needsUsage(q); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
