@@ -226,7 +226,7 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	if err != nil {
 		return err
 	}
-	cfg.AdmissionControl = admission.NewChainHandler(plugin, limitranger.New(cfg.SharedInformerFactory),
+	cfg.AdmissionControl = admission.NewChainHandler(plugin, limitranger.New(cfg.SharedInformerFactory, client),
 		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory),
 		tolerationseconds.New(),
 		quota)

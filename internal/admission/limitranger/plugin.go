@@ -10,13 +10,16 @@ import (
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/utils/clock"
 )
 
 // Plugin is the LimitRanger: it mutates (defaults) and validates (bounds).
 type Plugin struct {
 	*admission.Handler
 	ranges corelisters.LimitRangeLister
+	live   *liveLookup
 }
 
 var (
@@ -24,11 +27,13 @@ var (
 	_ admission.ValidationInterface = &Plugin{}
 )
 
-// New watches LimitRanges through f; the plugin is ready once that cache
-// has synced.
-func New(f informers.SharedInformerFactory) *Plugin {
+// New watches LimitRanges through f, and looks up through client the
+// namespaces where f shows none; the plugin is ready once that cache has
+// synced.
+func New(f informers.SharedInformerFactory, client kubernetes.Interface) *Plugin {
 	inf := f.Core().V1().LimitRanges()
-	p := &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), ranges: inf.Lister()}
+	p := &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), ranges: inf.Lister(),
+		live: &liveLookup{client: client, clock: clock.RealClock{}, entries: map[string]liveEntry{}}}
 	p.SetReadyFunc(inf.Informer().HasSynced)
 	return p
 }
@@ -50,12 +55,12 @@ func applies(a admission.Attributes) bool {
 
 // Admit sets pods' defaults from every LimitRange of the namespace; the
 // first range to set a resource wins.
-func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	pod, ok := a.GetObject().(*corev1.Pod)
 	if !applies(a) || !ok {
 		return nil
 	}
-	ranges, err := p.list(a)
+	ranges, err := p.list(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -66,11 +71,11 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 }
 
 // Validate refuses pods and claims outside the namespace's ranges.
-func (p *Plugin) Validate(_ context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	if !applies(a) {
 		return nil
 	}
-	ranges, err := p.list(a)
+	ranges, err := p.list(ctx, a)
 	if err != nil || len(ranges) == 0 {
 		return err
 	}
@@ -89,11 +94,14 @@ func (p *Plugin) Validate(_ context.Context, a admission.Attributes, _ admission
 	return nil
 }
 
-func (p *Plugin) list(a admission.Attributes) ([]*corev1.LimitRange, error) {
+func (p *Plugin) list(ctx context.Context, a admission.Attributes) ([]*corev1.LimitRange, error) {
 	if !p.WaitForReady() {
 		return nil, admission.NewForbidden(a, fmt.Errorf("not yet ready to handle request"))
 	}
 	ranges, err := p.ranges.LimitRanges(a.GetNamespace()).List(labels.Everything())
+	if err == nil && len(ranges) == 0 {
+		ranges, err = p.live.list(ctx, a.GetNamespace())
+	}
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
