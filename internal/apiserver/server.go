@@ -19,9 +19,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apiserver/pkg/admission"
-	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
@@ -33,9 +30,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/ordo-dev/ordo/internal/admission/limitranger"
-	"github.com/ordo-dev/ordo/internal/admission/resourcequota"
-	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/rbac"
@@ -203,32 +197,4 @@ func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
 	cfg.OpenAPIConfig.Info.Title = "Kubernetes"
 	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title = "Kubernetes"
-}
-
-// applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
-// (no objects in namespaces that do not exist or are terminating; default,
-// kube-system and kube-public cannot be deleted), LimitRanger (containers'
-// default requests and limits, min/max), ServiceAccount (pods get
-// their account's token mounted), DefaultStorageClass (claims without a
-// class get the default one), DefaultTolerationSeconds (300 s tolerations
-// of not-ready and unreachable nodes) and, last, ResourceQuota.
-func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
-	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
-	if err != nil {
-		return err
-	}
-	plugin.SetExternalKubeInformerFactory(cfg.SharedInformerFactory)
-	plugin.SetExternalKubeClientSet(client)
-	if err := plugin.ValidateInitialization(); err != nil {
-		return err
-	}
-	quota, err := resourcequota.New(resourcequota.Config{Informers: cfg.SharedInformerFactory, Client: client, Stop: cfg.DrainedNotify()})
-	if err != nil {
-		return err
-	}
-	cfg.AdmissionControl = admission.NewChainHandler(plugin, limitranger.New(cfg.SharedInformerFactory, client),
-		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory),
-		tolerationseconds.New(),
-		quota)
-	return nil
 }

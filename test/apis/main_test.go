@@ -26,8 +26,9 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
-// nodeName is the shared server's node.
-const nodeName = "apis"
+// nodeName is the shared server's node, unique per run so that two runs
+// (two worktrees) on one machine never claim the same node.
+var nodeName = fmt.Sprintf("apis-%d", os.Getpid())
 
 // shared is the server every test of the package uses; nil when the
 // machine cannot run one (not root), in which case tests skip.

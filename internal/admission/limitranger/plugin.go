@@ -3,6 +3,7 @@ package limitranger
 import (
 	"context"
 	"fmt"
+	"io"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,15 +28,35 @@ var (
 	_ admission.ValidationInterface = &Plugin{}
 )
 
-// New watches LimitRanges through f, and looks up through client the
-// namespaces where f shows none; the plugin is ready once that cache has
-// synced.
-func New(f informers.SharedInformerFactory, client kubernetes.Interface) *Plugin {
+// PluginName is kube-apiserver's name for the plugin.
+const PluginName = "LimitRanger"
+
+// Register registers the plugin under PluginName; it takes its informers
+// and loopback client from the generic initializer.
+func Register(plugins *admission.Plugins) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) {
+		return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update),
+			live: &liveLookup{clock: clock.RealClock{}, entries: map[string]liveEntry{}}}, nil
+	})
+}
+
+// SetExternalKubeInformerFactory watches LimitRanges through f; the
+// plugin is ready once that cache has synced.
+func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactory) {
 	inf := f.Core().V1().LimitRanges()
-	p := &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), ranges: inf.Lister(),
-		live: &liveLookup{client: client, clock: clock.RealClock{}, entries: map[string]liveEntry{}}}
+	p.ranges = inf.Lister()
 	p.SetReadyFunc(inf.Informer().HasSynced)
-	return p
+}
+
+// SetExternalKubeClientSet is the client of live lookups.
+func (p *Plugin) SetExternalKubeClientSet(client kubernetes.Interface) { p.live.client = client }
+
+// ValidateInitialization checks both were given.
+func (p *Plugin) ValidateInitialization() error {
+	if p.ranges == nil || p.live.client == nil {
+		return fmt.Errorf("%s needs an informer factory and a client", PluginName)
+	}
+	return nil
 }
 
 // applies: pods on create, claims on create and update (an expansion

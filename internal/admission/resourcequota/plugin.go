@@ -18,18 +18,12 @@ package resourcequota
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/initializer"
 	rqplugin "k8s.io/apiserver/pkg/admission/plugin/resourcequota"
-	rqapi "k8s.io/apiserver/pkg/admission/plugin/resourcequota/apis/resourcequota"
 	"k8s.io/apiserver/pkg/quota/v1/generic"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/ordo-dev/ordo/internal/quota"
 )
-
-// workers evaluate quota for different namespaces in parallel; requests in
-// one namespace are batched, as in kube-apiserver.
-const workers = 5
 
 // Ignored are the resources quota never counts, as Kubernetes' list: they
 // are not stored or are not the user's to limit.
@@ -46,28 +40,21 @@ var Ignored = map[schema.GroupResource]struct{}{
 	{Group: "authorization.k8s.io", Resource: "selfsubjectrulesreviews"}:   {},
 }
 
-// Config is what the plugin reads and writes through.
-type Config struct {
-	// Informers list the namespaces' quotas (the API server's own).
-	Informers informers.SharedInformerFactory
-	// Client writes quota status (the loopback client).
-	Client kubernetes.Interface
-	// Stop ends the plugin's workers (the server's drained notification).
-	Stop <-chan struct{}
-}
+// Register registers k8s.io/apiserver's plugin under its name,
+// "ResourceQuota"; it gets its client, informers and drained notification
+// from the generic initializer and its evaluators from Initializer.
+func Register(plugins *admission.Plugins) { rqplugin.Register(plugins) }
 
-// New builds the plugin.
-func New(c Config) (admission.ValidationInterface, error) {
-	p, err := rqplugin.NewResourceQuota(&rqapi.Configuration{}, workers)
-	if err != nil {
-		return nil, err
+// Initializer gives the ResourceQuota plugin Kubernetes' quota
+// configuration (kube-apiserver's WantsQuotaConfiguration): the evaluators
+// of internal/quota, ignoring Ignored. It must run after the generic
+// initializer, which sets the drained notification the plugin's workers
+// stop on.
+type Initializer struct{}
+
+// Initialize implements admission.PluginInitializer.
+func (Initializer) Initialize(p admission.Interface) {
+	if wants, ok := p.(initializer.WantsQuotaConfiguration); ok {
+		wants.SetQuotaConfiguration(generic.NewConfiguration(quota.Evaluators(quota.Config{}), Ignored))
 	}
-	p.SetDrainedNotification(c.Stop)
-	p.SetExternalKubeClientSet(c.Client)
-	p.SetExternalKubeInformerFactory(c.Informers)
-	p.SetQuotaConfiguration(generic.NewConfiguration(quota.Evaluators(quota.Config{}), Ignored))
-	if err := p.ValidateInitialization(); err != nil {
-		return nil, err
-	}
-	return p, nil
 }

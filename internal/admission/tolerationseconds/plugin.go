@@ -8,11 +8,20 @@ package tolerationseconds
 import (
 	"context"
 	"fmt"
+	"io"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apiserver/pkg/admission"
 )
+
+// PluginName is kube-apiserver's name for the plugin.
+const PluginName = "DefaultTolerationSeconds"
+
+// Register registers the plugin under PluginName.
+func Register(plugins *admission.Plugins) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) { return New(), nil })
+}
 
 // DefaultSeconds is kube-apiserver's --default-not-ready-toleration-seconds
 // and --default-unreachable-toleration-seconds.
