@@ -18,11 +18,10 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/quota"
 )
 
@@ -52,50 +51,45 @@ type Config struct {
 
 // Controller keeps quotas' status (see the package doc).
 type Controller struct {
+	b       *base.Base
 	cfg     Config
 	quotas  corelisters.ResourceQuotaLister
 	listers map[schema.GroupResource]cache.GenericLister
-	synced  []cache.InformerSynced
-	queue   workqueue.TypedRateLimitingInterface[string]
 }
 
 // New builds a Controller; Run starts it.
 func New(c Config) (*Controller, error) {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
-	}
 	if c.ResyncPeriod == 0 {
 		c.ResyncPeriod = DefaultResyncPeriod
 	}
-	quotas := c.Informers.Core().V1().ResourceQuotas()
-	ctl := &Controller{cfg: c, quotas: quotas.Lister(), listers: map[schema.GroupResource]cache.GenericLister{},
-		synced: []cache.InformerSynced{quotas.Informer().HasSynced}, queue: queue.New[string]("resourcequota_primary", c.Clock)}
-	if _, err := quotas.Informer().AddEventHandler(ctl.onQuota()); err != nil {
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "resourcequota_primary", "resourcequota-controller")
+	if err != nil {
+		return nil, err
+	}
+	c.Clock = b.Clock
+	quotas := b.Informers.Core().V1().ResourceQuotas()
+	ctl := &Controller{b: b, cfg: c, quotas: quotas.Lister(), listers: map[schema.GroupResource]cache.GenericLister{}}
+	if err := b.Watch(quotas.Informer(), ctl.onQuota()); err != nil {
 		return nil, err
 	}
 	for _, gvr := range cached {
-		inf, err := c.Informers.ForResource(gvr)
+		inf, err := b.Informers.ForResource(gvr)
 		if err != nil {
 			return nil, err
 		}
 		ctl.listers[gvr.GroupResource()] = inf.Lister()
-		ctl.synced = append(ctl.synced, inf.Informer().HasSynced)
-		if _, err := inf.Informer().AddEventHandler(ctl.replenish()); err != nil {
+		if err := b.Watch(inf.Informer(), ctl.replenish()); err != nil {
 			return nil, err
 		}
 	}
 	return ctl, nil
 }
 
-// Run works until ctx is done.
+// Run works until ctx is done; every resync period it recomputes every
+// quota.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	c.cfg.Informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
 	go c.resyncEvery(ctx)
-	queue.Run(ctx, c.queue, "resourcequota", workers, c.sync)
+	c.b.Run(ctx, workers, c.sync)
 }
 
 func (c *Controller) resyncEvery(ctx context.Context) {
@@ -118,7 +112,7 @@ func (c *Controller) resyncEvery(ctx context.Context) {
 func (c *Controller) onQuota() cache.ResourceEventHandlerFuncs {
 	add := func(obj interface{}) {
 		if q, ok := obj.(*corev1.ResourceQuota); ok {
-			c.queue.Add(cache.MetaObjectToName(q).String())
+			c.b.Queue.Add(cache.MetaObjectToName(q).String())
 		}
 	}
 	return cache.ResourceEventHandlerFuncs{
@@ -163,7 +157,7 @@ func (c *Controller) enqueueNamespace(ns string) {
 		return
 	}
 	for _, q := range qs {
-		c.queue.Add(cache.MetaObjectToName(q).String())
+		c.b.Queue.Add(cache.MetaObjectToName(q).String())
 	}
 }
 

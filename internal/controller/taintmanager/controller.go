@@ -15,13 +15,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // Kubernetes' words for an eviction.
@@ -40,13 +37,9 @@ type Config struct {
 
 // Controller evicts pods from NoExecute-tainted nodes (see the package doc).
 type Controller struct {
-	cfg         Config
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	nodes       corelisters.NodeLister
-	pods        corelisters.PodLister
-	synced      []cache.InformerSynced
-	queue       workqueue.TypedRateLimitingInterface[string]
+	b     *base.Base
+	nodes corelisters.NodeLister
+	pods  corelisters.PodLister
 
 	mu sync.Mutex
 	// since is when each pod (by UID) was first seen under NoExecute taints.
@@ -55,23 +48,20 @@ type Controller struct {
 
 // New builds a Controller; Run starts it.
 func New(c Config) (*Controller, error) {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "noexec_taint_pod", "taint-eviction-controller")
+	if err != nil {
+		return nil, err
 	}
-	nodes, pods := c.Informers.Core().V1().Nodes(), c.Informers.Core().V1().Pods()
-	b := events.NewBroadcaster(c.Clock)
-	ctl := &Controller{cfg: c, broadcaster: b, recorder: events.Recorder(b, "taint-eviction-controller"),
-		nodes: nodes.Lister(), pods: pods.Lister(), queue: queue.New[string]("taint_eviction", c.Clock),
-		synced: []cache.InformerSynced{nodes.Informer().HasSynced, pods.Informer().HasSynced},
-		since:  map[types.UID]time.Time{}}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	nodes, pods := b.Informers.Core().V1().Nodes(), b.Informers.Core().V1().Pods()
+	ctl := &Controller{b: b, nodes: nodes.Lister(), pods: pods.Lister(), since: map[types.UID]time.Time{}}
+	if err := b.Watch(pods.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctl.onPod,
 		UpdateFunc: func(_, cur interface{}) { ctl.onPod(cur) },
 		DeleteFunc: ctl.forget,
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := b.Watch(nodes.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: ctl.onNode,
 		UpdateFunc: func(old, cur interface{}) {
 			o, ok1 := old.(*corev1.Node)
@@ -88,18 +78,12 @@ func New(c Config) (*Controller, error) {
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.cfg.Client)()
-	c.cfg.Informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	queue.Run(ctx, c.queue, "taint-eviction", workers, c.sync)
+	c.b.Run(ctx, workers, c.sync)
 }
 
 func (c *Controller) onPod(obj interface{}) {
 	if p, ok := obj.(*corev1.Pod); ok && p.Spec.NodeName != "" && p.DeletionTimestamp == nil {
-		c.queue.Add(cache.MetaObjectToName(p).String())
+		c.b.Queue.Add(cache.MetaObjectToName(p).String())
 	}
 }
 
@@ -142,7 +126,7 @@ func (c *Controller) sinceFor(pod *corev1.Pod, tainted bool) (time.Time, bool) {
 		return time.Time{}, running
 	}
 	if !running {
-		at = c.cfg.Clock.Now()
+		at = c.b.Clock.Now()
 		c.since[pod.UID] = at
 	}
 	return at, running
@@ -168,11 +152,11 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	since, wasRunning := c.sinceFor(pod, tainted)
 	if !tainted {
 		if wasRunning {
-			c.recorder.Eventf(pod, corev1.EventTypeNormal, reasonEviction, "Cancelling deletion of Pod %s", key)
+			c.b.Recorder.Eventf(pod, corev1.EventTypeNormal, reasonEviction, "Cancelling deletion of Pod %s", key)
 		}
 		return nil, nil
 	}
-	d := decide(taints, pod.Spec.Tolerations, since, c.cfg.Clock.Now())
+	d := decide(taints, pod.Spec.Tolerations, since, c.b.Clock.Now())
 	if !d.evict {
 		return d.after, nil
 	}
@@ -184,17 +168,17 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 func (c *Controller) evict(ctx context.Context, pod *corev1.Pod) error {
 	logger := klog.FromContext(ctx)
 	key := cache.MetaObjectToName(pod).String()
-	c.recorder.Eventf(pod, corev1.EventTypeNormal, reasonEviction, "Marking for deletion Pod %s", key)
+	c.b.Recorder.Eventf(pod, corev1.EventTypeNormal, reasonEviction, "Marking for deletion Pod %s", key)
 	updated := pod.DeepCopy()
-	setDisruptionTarget(&updated.Status, c.cfg.Clock.Now())
-	if _, err := c.cfg.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+	setDisruptionTarget(&updated.Status, c.b.Clock.Now())
+	if _, err := c.b.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
 		return err
 	}
 	uid := pod.UID
-	err := c.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	err := c.b.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return err
 	}
