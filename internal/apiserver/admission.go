@@ -121,7 +121,14 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	}
 	generic := initializer.New(client, dynamicClient, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
 		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), mapper)
-	webhooks := webhookinit.NewPluginInitializer(nil, newEndpointServiceResolver(cfg.SharedInformerFactory))
+	// Webhooks reach a Service at one of its ready endpoints (pod IPs are
+	// routed from the server's host), through the resolver the aggregator
+	// uses for APIServices.
+	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
+	if err != nil {
+		return err
+	}
+	webhooks := webhookinit.NewPluginInitializer(nil, resolver)
 	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks, excludedResources{}, resourcequota.Initializer{}},
 		admission.DecoratorFunc(admissionmetrics.WithControllerMetrics))
 	if err != nil {

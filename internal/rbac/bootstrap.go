@@ -96,6 +96,11 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 			rule([]string{""}, []string{"pods/eviction"}, []string{"create"}),
 			rule([]string{"apps"}, viewApps, writeVerbs), rule([]string{"batch"}, viewBatch, writeVerbs),
 			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs)),
+		// Reading resource metrics (kubectl top), as metrics-server's
+		// manifest grants it to view, edit and admin.
+		clusterRole("system:aggregated-metrics-reader",
+			map[string]string{aggregateToView: "true", aggregateToEdit: "true", aggregateToAdmin: "true"},
+			rule([]string{"metrics.k8s.io"}, []string{"pods", "nodes"}, readVerbs)),
 		clusterRole("system:aggregate-to-admin", map[string]string{aggregateToAdmin: "true"},
 			rule([]string{"rbac.authorization.k8s.io"}, []string{"roles", "rolebindings"}, append(append([]string{}, readVerbs...), writeVerbs...)),
 			rule([]string{"authorization.k8s.io"}, []string{"localsubjectaccessreviews"}, []string{"create"})),
