@@ -35,7 +35,8 @@ var (
 // in Kubernetes' bootstrap policy.
 var (
 	viewCore = []string{"configmaps", "endpoints", "events", "persistentvolumeclaims", "persistentvolumeclaims/status",
-		"pods", "pods/log", "pods/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status"}
+		"pods", "pods/log", "pods/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status",
+		"limitranges", "resourcequotas", "resourcequotas/status"}
 	viewApps  = []string{"controllerrevisions", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
 	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
 	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "services/proxy", "serviceaccounts"}

@@ -54,6 +54,13 @@ func coreGroup() Group {
 			with(Hooks{TTLSeconds: eventTTLSeconds}).
 			rules(v.For(v.ValidateEvent, v.ValidateEventUpdate, nil)).
 			columns(printers.Events()),
+		kind(gv, "limitranges", &corev1.LimitRange{}, &corev1.LimitRangeList{}).short("limits").
+			defaulting(typed(defaults.LimitRange)).
+			rules(v.For(v.ValidateLimitRange, v.ValidateLimitRangeUpdate, nil)),
+		kind(gv, "resourcequotas", &corev1.ResourceQuota{}, &corev1.ResourceQuotaList{}).short("quota").
+			sub("status").
+			rules(v.For(v.ValidateResourceQuota, v.ValidateResourceQuotaUpdate, v.ValidateResourceQuotaStatusUpdate)).
+			columns(printers.ResourceQuotas()),
 		kind(gv, "nodes", &corev1.Node{}, &corev1.NodeList{}).cluster().short("no").
 			sub("status").with(Hooks{KeepStatusOnCreate: true}).
 			rules(v.For(v.ValidateNode, v.ValidateNodeUpdate, v.ValidateNodeStatusUpdate)).
