@@ -14,6 +14,7 @@ import (
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	mutatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/mutating"
 	validatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
+	rqplugin "k8s.io/apiserver/pkg/admission/plugin/resourcequota"
 	webhookinit "k8s.io/apiserver/pkg/admission/plugin/webhook/initializer"
 	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
 	validatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/validating"
@@ -24,6 +25,10 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/restmapper"
+
+	"github.com/ordo-dev/ordo/internal/admission/limitranger"
+	"github.com/ordo-dev/ordo/internal/admission/resourcequota"
+	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 )
 
 // Names of ordo's own admission plugins, as kube-apiserver names the
@@ -42,13 +47,13 @@ const (
 // places of the default plugins ordo does not run yet).
 func admissionOrder() []string {
 	return []string{
-		lifecycle.PluginName, // NamespaceLifecycle
-		// LimitRanger
+		lifecycle.PluginName,     // NamespaceLifecycle
+		limitranger.PluginName,   // LimitRanger
 		serviceAccountPluginName, // ServiceAccount
 		// TaintNodesByCondition
 		podSecurityPluginName, // PodSecurity
 		// Priority
-		// DefaultTolerationSeconds
+		tolerationseconds.PluginName,  // DefaultTolerationSeconds
 		defaultStorageClassPluginName, // DefaultStorageClass
 		// StorageObjectInUseProtection, PersistentVolumeClaimResize,
 		// RuntimeClass, CertificateApproval, CertificateSigning,
@@ -58,7 +63,7 @@ func admissionOrder() []string {
 		mutatingwebhook.PluginName,           // MutatingAdmissionWebhook
 		validatingadmissionpolicy.PluginName, // ValidatingAdmissionPolicy
 		validatingwebhook.PluginName,         // ValidatingAdmissionWebhook
-		// ResourceQuota
+		rqplugin.PluginName,                  // ResourceQuota
 	}
 }
 
@@ -69,6 +74,9 @@ func admissionOrder() []string {
 // factory directly.
 func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory) {
 	lifecycle.Register(plugins)
+	limitranger.Register(plugins)
+	tolerationseconds.Register(plugins)
+	resourcequota.Register(plugins)
 	plugins.Register(serviceAccountPluginName, func(io.Reader) (admission.Interface, error) {
 		return newServiceAccountAdmission(f), nil
 	})
@@ -113,8 +121,15 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 	}
 	generic := initializer.New(client, dynamicClient, cfg.SharedInformerFactory, cfg.Authorization.Authorizer,
 		utilfeature.DefaultFeatureGate, cfg.EffectiveVersion, cfg.DrainedNotify(), mapper)
-	webhooks := webhookinit.NewPluginInitializer(nil, newEndpointServiceResolver(cfg.SharedInformerFactory))
-	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks, excludedResources{}},
+	// Webhooks reach a Service at one of its ready endpoints (pod IPs are
+	// routed from the server's host), through the resolver the aggregator
+	// uses for APIServices.
+	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
+	if err != nil {
+		return err
+	}
+	webhooks := webhookinit.NewPluginInitializer(nil, resolver)
+	chain, err := plugins.NewFromPlugins(order, configs, admission.PluginInitializers{generic, webhooks, excludedResources{}, resourcequota.Initializer{}},
 		admission.DecoratorFunc(admissionmetrics.WithControllerMetrics))
 	if err != nil {
 		return err

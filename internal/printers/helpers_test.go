@@ -29,6 +29,7 @@ var printerOf = map[schema.GroupResource]Printer{
 	{Resource: "configmaps"}: ConfigMaps(), {Resource: "secrets"}: Secrets(), {Resource: "serviceaccounts"}: ServiceAccounts(),
 	{Resource: "namespaces"}: Namespaces(), {Resource: "nodes"}: Nodes(), {Resource: "events"}: Events(),
 	{Resource: "persistentvolumes"}: PersistentVolumes(), {Resource: "persistentvolumeclaims"}: PersistentVolumeClaims(),
+	{Resource: "resourcequotas"}:              ResourceQuotas(),
 	{Group: "apps", Resource: "statefulsets"}: StatefulSets(), {Group: "apps", Resource: "deployments"}: Deployments(),
 	{Group: "apps", Resource: "replicasets"}: ReplicaSets(), {Group: "apps", Resource: "controllerrevisions"}: ControllerRevisions(),
 	{Group: "apps", Resource: "daemonsets"}: DaemonSets(), {Resource: "replicationcontrollers"}: ReplicationControllers(),

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
@@ -30,11 +31,13 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
+	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/servicerepair"
 	"github.com/ordo-dev/ordo/internal/controller/statefulset"
+	"github.com/ordo-dev/ordo/internal/controller/taintmanager"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
 	"github.com/ordo-dev/ordo/internal/storage/alloc"
@@ -181,6 +184,11 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("service repair", nil, repair.Run)
 	policyStatus, err := admissionpolicystatus.New(admissionpolicystatus.Config{Client: client, Informers: shared, Discovery: disco})
 	s.add("validatingadmissionpolicy-status", err, workers(policyStatus, 1))
+	quotas, err := resourcequota.New(resourcequota.Config{Client: client, Informers: shared, Metadata: meta,
+		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disco)})
+	s.add("resourcequota", err, workers(quotas, controllerWorkers))
+	evictions, err := taintmanager.New(taintmanager.Config{Client: client, Informers: shared})
+	s.add("taint-eviction", err, workers(evictions, controllerWorkers))
 	return s.runners, s.err
 }
 

@@ -61,6 +61,9 @@ type Controller struct {
 	graph             *graph
 	monitors          *monitors
 	queue             workqueue.TypedRateLimitingInterface[types.UID]
+	// rediscover asks Run for a discovery resync before the next tick:
+	// a CRD changed, or an owner's resource is not watched yet.
+	rediscover chan struct{}
 }
 
 // New checks c, fills defaults and builds a Controller; Run starts it.
@@ -86,6 +89,7 @@ func New(c Config) (*Controller, error) {
 		recheckForeground: recheckForeground,
 		graph:             newGraph(),
 		queue:             queue.New[types.UID]("garbagecollector", c.Clock),
+		rediscover:        make(chan struct{}, 1),
 	}
 	ctl.monitors = &monitors{
 		client:  c.Metadata,
@@ -102,6 +106,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.monitors.stopAll()
 	c.resyncDiscovery(ctx)
 	c.waitForCaches(ctx)
+	c.monitors.markInitialDone()
+	stopCRDs := c.watchCRDs()
+	defer stopCRDs()
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
@@ -120,6 +127,8 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 			wg.Wait()
 			return
 		case <-ticker.C():
+			c.resyncDiscovery(ctx)
+		case <-c.rediscover:
 			c.resyncDiscovery(ctx)
 		}
 	}
@@ -143,6 +152,15 @@ func (c *Controller) resyncDiscovery(ctx context.Context) {
 	}
 	if complete {
 		c.monitors.retain(kinds)
+	}
+}
+
+// requestDiscovery asks Run for a resync now; requests while one is
+// pending merge.
+func (c *Controller) requestDiscovery() {
+	select {
+	case c.rediscover <- struct{}{}:
+	default:
 	}
 }
 

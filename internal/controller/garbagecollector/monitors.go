@@ -30,6 +30,25 @@ type monitors struct {
 
 	mu      sync.Mutex
 	running map[schema.GroupVersionResource]*monitor
+	// late: the first informers have synced; informers started from now
+	// on (a resource added since, such as a CRD's) recheck owners no
+	// informer has shown once they sync (see start).
+	late bool
+}
+
+// markInitialDone ends the start-up, after which new informers are late.
+func (m *monitors) markInitialDone() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.late = true
+}
+
+// watching reports whether gvr has an informer.
+func (m *monitors) watching(gvr schema.GroupVersionResource) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.running[gvr]
+	return ok
 }
 
 // add starts informers for resources not yet watched. A resource whose
@@ -78,6 +97,17 @@ func (m *monitors) start(gvr schema.GroupVersionResource, kind string) (*monitor
 	}
 	mon := &monitor{informer: inf, stop: make(chan struct{})}
 	go inf.Run(mon.stop)
+	if m.late {
+		// An owner of this resource may have been looked up live and then
+		// deleted before the informer listed: no delete event will come.
+		// Once it has synced, owners still unseen are rechecked through
+		// their dependents (which look them up live).
+		go func() {
+			if cache.WaitForCacheSync(mon.stop, inf.HasSynced) {
+				m.enqueue(m.graph.dependentsOfUnseenOwners())
+			}
+		}()
+	}
 	return mon, nil
 }
 
