@@ -117,7 +117,7 @@ func spend(pdb *policyv1.PodDisruptionBudget, podName string, now metav1.Time) (
 	out := pdb.DeepCopy()
 	out.Status.DisruptionsAllowed--
 	if out.Status.DisruptionsAllowed == 0 {
-		budget.SetDisruptionAllowed(&out.Status)
+		budget.SetDisruptionAllowed(&out.Status, now)
 	}
 	if out.Status.DisruptedPods == nil {
 		out.Status.DisruptedPods = map[string]metav1.Time{}

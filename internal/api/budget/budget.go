@@ -62,9 +62,10 @@ func Healthy(pod *corev1.Pod) bool {
 
 // SetDisruptionAllowed sets the DisruptionAllowed condition from
 // status.disruptionsAllowed: True with reason SufficientPods when an
-// eviction may proceed, False with InsufficientPods otherwise.
-func SetDisruptionAllowed(s *policyv1.PodDisruptionBudgetStatus) {
-	c := metav1.Condition{Type: policyv1.DisruptionAllowedCondition, ObservedGeneration: s.ObservedGeneration,
+// eviction may proceed, False with InsufficientPods otherwise; now is its
+// transition time if it changes.
+func SetDisruptionAllowed(s *policyv1.PodDisruptionBudgetStatus, now metav1.Time) {
+	c := metav1.Condition{Type: policyv1.DisruptionAllowedCondition, ObservedGeneration: s.ObservedGeneration, LastTransitionTime: now,
 		Status: metav1.ConditionFalse, Reason: policyv1.InsufficientPodsReason}
 	if s.DisruptionsAllowed > 0 {
 		c.Status, c.Reason = metav1.ConditionTrue, policyv1.SufficientPodsReason
