@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 )
 
@@ -120,5 +121,44 @@ func TestPickPreemption(t *testing.T) {
 func hostPort(port int32) podOpt {
 	return func(p *corev1.Pod) {
 		p.Spec.Containers[0].Ports = append(p.Spec.Containers[0].Ports, corev1.ContainerPort{ContainerPort: port, HostPort: port, Protocol: corev1.ProtocolTCP})
+	}
+}
+
+// TestSyncPreempts: a pending high-priority pod that fits nowhere gets the
+// lower-priority pod deleted with the DisruptionTarget condition and a
+// Preempted event, and is nominated to the node; it is not bound yet.
+func TestSyncPreempts(t *testing.T) {
+	n := node("a", allocatable("2", "4Gi", 110))
+	low := pod("low", onNode("a"), priority(1), phase(corev1.PodRunning), requesting("2", "1Gi"))
+	high := pod("high", priority(100), requesting("2", "1Gi"))
+	f := newFixture(t, n, low, high)
+	f.sync(t, "default/high")
+	if b := f.bindings(); len(b) != 0 {
+		t.Fatalf("bound %v before the victim left", b)
+	}
+	var deleted []string
+	var victimCondition, nominatedTo string
+	for _, a := range f.client.Actions() {
+		switch {
+		case a.GetVerb() == "delete":
+			deleted = append(deleted, a.(clienttesting.DeleteAction).GetName())
+		case a.GetVerb() == "update" && a.GetSubresource() == "status":
+			p := a.(clienttesting.UpdateAction).GetObject().(*corev1.Pod)
+			for _, c := range p.Status.Conditions {
+				if p.Name == "low" && c.Type == corev1.DisruptionTarget {
+					victimCondition = c.Reason
+				}
+			}
+			if p.Name == "high" {
+				nominatedTo = p.Status.NominatedNodeName
+			}
+		}
+	}
+	if !slices.Equal(deleted, []string{"low"}) || victimCondition != "PreemptionByScheduler" || nominatedTo != "a" {
+		t.Fatalf("deleted %v, victim condition %q, nominated %q", deleted, victimCondition, nominatedTo)
+	}
+	evs := f.events()
+	if !slices.ContainsFunc(evs, func(e string) bool { return e == "Normal Preempted Preempted by pod uid-high on node a" }) {
+		t.Errorf("events %q", evs)
 	}
 }
