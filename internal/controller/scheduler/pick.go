@@ -28,8 +28,7 @@ const (
 // non-terminal pods on each node.
 //
 // Topology spread is ignored for now, and priorities matter only to
-// preemption (see the package
-// doc).
+// preemption (see the package doc).
 func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1.Pod) (string, map[string]int) {
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	c := cluster{nodes: nodes, placed: placed}
