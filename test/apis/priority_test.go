@@ -11,8 +11,8 @@ import (
 
 // TestPriorityClassResolvesPodPriority: the system classes exist, a pod
 // naming a class gets its value as spec.priority through the Priority
-// admission plugin, and a pod naming no existing class is refused with
-// Kubernetes' message.
+// admission plugin (and no "not implemented" warning), and a pod naming no
+// existing class is refused with Kubernetes' message.
 func TestPriorityClassResolvesPodPriority(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -43,7 +43,10 @@ func TestPriorityClassResolvesPodPriority(t *testing.T) {
 	}
 
 	pod := `{"spec":{"priorityClassName":"%s","terminationGracePeriodSeconds":1,"containers":[{"name":"p","image":"busybox","command":["sleep","3600"]}]}}`
-	c.Run("-n", ns, "run", "prio", "--image=busybox", "--overrides", fmt.Sprintf(pod, class))
+	_, warnings, err := c.Kubectl(context.Background(), "", "-n", ns, "run", "prio", "--image=busybox", "--overrides", fmt.Sprintf(pod, class))
+	if err != nil || strings.Contains(warnings, "priorityClassName") {
+		t.Fatalf("kubectl run with a priority class: %v\n%s", err, warnings)
+	}
 	got := c.Run("-n", ns, "get", "pod", "prio", "-o", "jsonpath={.spec.priority} {.spec.preemptionPolicy}")
 	if got != "1000 Never" {
 		t.Errorf("pod priority and policy = %q, want 1000 Never", got)
