@@ -51,8 +51,8 @@ func admissionOrder() []string {
 		limitranger.PluginName,   // LimitRanger
 		serviceAccountPluginName, // ServiceAccount
 		// TaintNodesByCondition
-		podSecurityPluginName, // PodSecurity
-		// Priority
+		podSecurityPluginName,         // PodSecurity
+		priorityPluginName,            // Priority
 		tolerationseconds.PluginName,  // DefaultTolerationSeconds
 		defaultStorageClassPluginName, // DefaultStorageClass
 		// StorageObjectInUseProtection, PersistentVolumeClaimResize,
@@ -81,6 +81,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 		return newServiceAccountAdmission(f), nil
 	})
 	registerPodSecurity(plugins)
+	registerPriority(plugins)
 	plugins.Register(defaultStorageClassPluginName, func(io.Reader) (admission.Interface, error) {
 		return newDefaultStorageClass(f), nil
 	})

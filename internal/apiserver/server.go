@@ -137,6 +137,7 @@ func New(c Config) (*Server, error) {
 	c.Registry.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
 		return loopback.CoreV1().Endpoints(namespace).Get(ctx, name, metav1.GetOptions{})
 	}
+	c.Registry.Budgets = loopbackBudgets{client: loopback}
 	// One resolver finds the backends of APIServices, CRD conversion
 	// webhooks and (for admission webhooks) any Service-backed webhook.
 	resolver, err := newServiceResolver(cfg.SharedInformerFactory)

@@ -39,6 +39,8 @@ var printerOf = map[schema.GroupResource]Printer{
 	{Group: "events.k8s.io", Resource: "events"}: Events(), {Group: "storage.k8s.io", Resource: "storageclasses"}: StorageClasses(),
 	{Group: "rbac.authorization.k8s.io", Resource: "rolebindings"}:        RoleBindings(),
 	{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"}: ClusterRoleBindings(),
+	{Group: "policy", Resource: "poddisruptionbudgets"}:                   PodDisruptionBudgets(),
+	{Group: "scheduling.k8s.io", Resource: "priorityclasses"}:             PriorityClasses(),
 }
 
 // convert runs gr's printer with the fixed clock.

@@ -89,13 +89,15 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 		clusterRole("system:aggregate-to-view", map[string]string{aggregateToView: "true"},
 			rule([]string{""}, viewCore, readVerbs), rule([]string{"apps"}, viewApps, readVerbs),
 			rule([]string{"batch"}, viewBatch, readVerbs),
-			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, readVerbs)),
+			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, readVerbs),
+			rule([]string{"policy"}, []string{"poddisruptionbudgets", "poddisruptionbudgets/status"}, readVerbs)),
 		clusterRole("system:aggregate-to-edit", map[string]string{aggregateToEdit: "true"},
 			rule([]string{""}, editCore, writeVerbs), rule([]string{""}, []string{"secrets"}, readVerbs),
 			rule([]string{""}, []string{"serviceaccounts/token"}, []string{"create"}),
 			rule([]string{""}, []string{"pods/eviction"}, []string{"create"}),
 			rule([]string{"apps"}, viewApps, writeVerbs), rule([]string{"batch"}, viewBatch, writeVerbs),
-			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs)),
+			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs),
+			rule([]string{"policy"}, []string{"poddisruptionbudgets"}, writeVerbs)),
 		// Reading resource metrics (kubectl top), as metrics-server's
 		// manifest grants it to view, edit and admin.
 		clusterRole("system:aggregated-metrics-reader",

@@ -30,6 +30,7 @@ func Groups() []Group {
 	return []Group{
 		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
 		eventsGroup(), storageGroup(), rbacGroup(), admissionregistrationGroup(),
+		policyGroup(), schedulingGroup(),
 	}
 }
 

@@ -54,6 +54,7 @@ func TestKubectlColumnsOfTheBrief(t *testing.T) {
 		{Group: "events.k8s.io", Resource: "events"}, {Group: "storage.k8s.io", Resource: "storageclasses"},
 		{Group: "rbac.authorization.k8s.io", Resource: "rolebindings"},
 		{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"},
+		{Group: "policy", Resource: "poddisruptionbudgets"}, {Group: "scheduling.k8s.io", Resource: "priorityclasses"},
 	} {
 		if !printed[gr] {
 			t.Errorf("no printer for %s", gr)

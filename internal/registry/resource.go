@@ -102,6 +102,9 @@ type Config struct {
 	// Endpoints reads Services' Endpoints for services/proxy; nil
 	// answers 503.
 	Endpoints EndpointsGetter
+	// Budgets reads and spends PodDisruptionBudgets for pods/eviction;
+	// nil evicts as if no budget existed.
+	Budgets DisruptionBudgets
 	// Authorizer is the API server's, for the second check that streaming
 	// subresources make (see authorizeCreate).
 	Authorizer authorizer.Authorizer

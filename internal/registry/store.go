@@ -76,7 +76,7 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 		case "binding":
 			out[key] = &bindingREST{store: store}
 		case "eviction":
-			out[key] = &evictionREST{store: store}
+			out[key] = &evictionREST{store: store, budgets: c.Budgets}
 		case "log":
 			out[key] = &logREST{store: store, agents: c.Agents}
 		case "exec":

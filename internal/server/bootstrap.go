@@ -15,7 +15,7 @@ var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-
 
 // bootstrap creates the built-in namespaces, the "kubernetes" Service in
 // default, pointing at this API server (k.run then keeps it), the default RBAC roles and
-// bindings, and the default StorageClass.
+// bindings, the system PriorityClasses and the default StorageClass.
 // Existing objects are left alone, so it is safe on every start and from
 // several servers.
 func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService) error {
@@ -29,6 +29,9 @@ func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService
 		return err
 	}
 	if err := ensureBootstrapRBAC(ctx, c); err != nil {
+		return err
+	}
+	if err := ensureSystemPriorityClasses(ctx, c); err != nil {
 		return err
 	}
 	return ensureDefaultStorageClass(ctx, c)

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
+	"github.com/ordo-dev/ordo/internal/controller/disruption"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
 	"github.com/ordo-dev/ordo/internal/controller/job"
@@ -189,6 +190,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("resourcequota", err, workers(quotas, controllerWorkers))
 	evictions, err := taintmanager.New(taintmanager.Config{Client: client, Informers: shared})
 	s.add("taint-eviction", err, workers(evictions, controllerWorkers))
+	budgets, err := disruption.New(disruption.Config{Client: client, Informers: shared})
+	s.add("disruption", err, workers(budgets, controllerWorkers))
 	return s.runners, s.err
 }
 

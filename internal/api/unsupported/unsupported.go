@@ -33,7 +33,6 @@ func PodSpec(s *corev1.PodSpec, prefix string) []string {
 	}
 	add(s.HostUsers != nil && !*s.HostUsers, "hostUsers")
 	add(len(s.ReadinessGates) > 0, "readinessGates")
-	add(s.PriorityClassName != "" || s.Priority != nil, "priorityClassName")
 	add(s.RuntimeClassName != nil, "runtimeClassName")
 	add(s.SetHostnameAsFQDN != nil && *s.SetHostnameAsFQDN, "setHostnameAsFQDN")
 	add(s.Resources != nil, "resources")

@@ -17,8 +17,10 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 			corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi"),
 		}}}},
 		// Implemented: the pod's PID and IPC namespace fields, cpu and memory,
-		// pod anti-affinity as seed 003 writes it.
+		// pod anti-affinity as seed 003 writes it, priority (admission and
+		// preemption).
 		ShareProcessNamespace: ptr.To(true), HostIPC: true, HostPID: true,
+		PriorityClassName: "high", Priority: ptr.To[int32](1000), PreemptionPolicy: ptr.To(corev1.PreemptNever),
 		Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
 			Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname",
 				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "redis"}}}}}}},

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	policylisters "k8s.io/client-go/listers/policy/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -31,6 +32,7 @@ type Controller struct {
 	nodeLister corelisters.NodeLister
 	claimsInf  cache.SharedIndexInformer
 	classesInf cache.SharedIndexInformer
+	budgets    policylisters.PodDisruptionBudgetLister
 	claims     claimLookup
 	recorder   record.EventRecorder
 	queue      workqueue.TypedRateLimitingInterface[string]
@@ -65,9 +67,11 @@ func New(c Config) (*Controller, error) {
 		},
 		class: classes.Lister().Get,
 	}
+	pdbs := b.Informers.Policy().V1().PodDisruptionBudgets()
+	ctl.budgets = pdbs.Lister()
 	addNodeIndex(ctl.pods)
-	// Classes are read through their lister only.
-	b.WaitFor(ctl.classesInf.HasSynced)
+	// Classes and budgets (for preemption) are read through their listers only.
+	b.WaitFor(ctl.classesInf.HasSynced, pdbs.Informer().HasSynced)
 	if err := ctl.addHandlers(); err != nil {
 		return nil, err
 	}

@@ -29,10 +29,16 @@
 // affinity weights met wins, then the fewest non-terminal pods, ties
 // broken by name, so pods spread.
 //
-// Left out on purpose, for later: host ports, volumes' topology, topology
-// spread, PreferNoSchedule scoring, namespaceSelector labels and
-// matchLabelKeys in pod affinity terms, priorities and preemption, and
-// schedulers other than "default-scheduler".
+// When no node fits, preemption (preempt.go, Kubernetes' DefaultPreemption)
+// looks for a node where deleting pods of lower spec.priority makes room,
+// the fewest budget-protected and the least important victims first; the
+// victims get the DisruptionTarget condition and are deleted, and the pod
+// is nominated (status.nominatedNodeName) and placed once they are gone.
+// Pending pods are not queued by priority.
+//
+// Left out on purpose, for later: volumes' topology, topology spread,
+// PreferNoSchedule scoring, namespaceSelector labels and matchLabelKeys in
+// pod affinity terms, and schedulers other than "default-scheduler".
 //
 // Glossary:
 //   - pending: spec.nodeName empty, not deleted, schedulerName ours, no

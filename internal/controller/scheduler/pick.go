@@ -27,8 +27,8 @@ const (
 // or "" and, per reason, how many nodes failed for it. placed holds the
 // non-terminal pods on each node.
 //
-// Topology spread and priorities are ignored for now (see the package
-// doc).
+// Topology spread is ignored for now, and priorities matter only to
+// preemption (see the package doc).
 func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1.Pod) (string, map[string]int) {
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	c := cluster{nodes: nodes, placed: placed}

@@ -41,22 +41,32 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		if err != nil {
 			return nil, err
 		}
-		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked))
+		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked), "")
 	}
 	var node string
 	var reasons map[string]int
+	var preempt *preemption
 	c.state.decide(func() {
 		placed := c.placed(nodes)
 		c.state.addAssumed(placed)
 		node, reasons = pickNode(pod, nodes, placed)
 		if node != "" {
 			c.state.assume(key, pod, node)
+		} else {
+			preempt = pickPreemption(pod, nodes, placed, c.budgetsOf())
 		}
 	})
-	if node == "" {
-		return c.unschedulable(ctx, key, pod, failureMessage(len(nodes), reasons))
+	if node != "" {
+		return nil, c.bind(ctx, key, pod, node)
 	}
-	return nil, c.bind(ctx, key, pod, node)
+	nominated := ""
+	if preempt != nil {
+		if err := c.preempt(ctx, pod, preempt); err != nil {
+			return nil, err
+		}
+		nominated = preempt.node
+	}
+	return c.unschedulable(ctx, key, pod, failureMessage(len(nodes), reasons), nominated)
 }
 
 // bind posts pods/binding. 409 means the pod is already bound and 404
@@ -78,11 +88,16 @@ func (c *Controller) bind(ctx context.Context, key string, pod *corev1.Pod, node
 	return nil
 }
 
-// unschedulable reports that no node fits and asks to look again after a
-// back-off that grows with each failed attempt.
-func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.Pod, msg string) (*time.Duration, error) {
+// unschedulable reports that no node fits (and, after a preemption, the
+// node the pod is nominated to) and asks to look again after a back-off
+// that grows with each failed attempt.
+func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.Pod, msg, nominated string) (*time.Duration, error) {
 	updated := pod.DeepCopy()
-	if setUnschedulable(&updated.Status, msg, pod.Generation, c.clock.Now()) {
+	changed := setUnschedulable(&updated.Status, msg, pod.Generation, c.clock.Now())
+	if nominated != "" && nominated != updated.Status.NominatedNodeName {
+		updated.Status.NominatedNodeName, changed = nominated, true
+	}
+	if changed {
 		_, err := c.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil, nil

@@ -1,0 +1,164 @@
+package scheduler
+
+import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+)
+
+func priority(v int32) podOpt { return func(p *corev1.Pod) { p.Spec.Priority = ptr.To(v) } }
+
+func never(p *corev1.Pod) { p.Spec.PreemptionPolicy = ptr.To(corev1.PreemptNever) }
+
+func terminating(p *corev1.Pod) { p.DeletionTimestamp = &metav1.Time{Time: anchor} }
+
+func nominated(n string) podOpt { return func(p *corev1.Pod) { p.Status.NominatedNodeName = n } }
+
+func budgetFor(app string, allowed int32) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: app, Namespace: "default"},
+		Spec:   policyv1.PodDisruptionBudgetSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}}},
+		Status: policyv1.PodDisruptionBudgetStatus{DisruptionsAllowed: allowed}}
+}
+
+func names(pods []*corev1.Pod) []string {
+	var out []string
+	for _, p := range pods {
+		out = append(out, p.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestPickPreemption(t *testing.T) {
+	small := allocatable("2", "4Gi", 110)
+	onA, onB := onNode("a"), onNode("b")
+	for _, tc := range []struct {
+		name        string
+		pod         *corev1.Pod
+		nodes       []*corev1.Node
+		placed      []*corev1.Pod
+		pdbs        []*policyv1.PodDisruptionBudget
+		wantNode    string // "" for no preemption
+		wantVictims []string
+	}{
+		{name: "the lowest pod that frees enough goes",
+			pod:   pod("high", priority(100), requesting("1", "1Gi")),
+			nodes: []*corev1.Node{node("a", small)},
+			placed: []*corev1.Pod{pod("low", onA, priority(1), requesting("1", "1Gi")),
+				pod("lower", onA, priority(0), requesting("1", "1Gi"))},
+			wantNode: "a", wantVictims: []string{"lower"}},
+		{name: "equal and higher priorities are not victims",
+			pod:      pod("mid", priority(10), requesting("2", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small)},
+			placed:   []*corev1.Pod{pod("same", onA, priority(10), requesting("1", "1Gi")), pod("low", onA, priority(1), requesting("1", "1Gi"))},
+			wantNode: ""},
+		{name: "preemptionPolicy Never does not preempt",
+			pod:      pod("high", priority(100), never, requesting("1", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small)},
+			placed:   []*corev1.Pod{pod("low", onA, priority(1), requesting("2", "1Gi"))},
+			wantNode: ""},
+		{name: "a cordoned node is not a candidate",
+			pod:      pod("high", priority(100), requesting("1", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small, cordoned)},
+			placed:   []*corev1.Pod{pod("low", onA, priority(1), requesting("2", "1Gi"))},
+			wantNode: ""},
+		{name: "the node with the lower victims wins",
+			pod:   pod("high", priority(100), requesting("2", "1Gi")),
+			nodes: []*corev1.Node{node("a", small), node("b", small)},
+			placed: []*corev1.Pod{pod("a-mid", onA, priority(50), requesting("2", "1Gi")),
+				pod("b-low1", onB, priority(1), requesting("1", "1Gi")), pod("b-low2", onB, priority(2), requesting("1", "1Gi"))},
+			wantNode: "b", wantVictims: []string{"b-low1", "b-low2"}},
+		{name: "fewer budget violations beat lower priorities",
+			pod:      pod("high", priority(100), requesting("2", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small), node("b", small)},
+			placed:   []*corev1.Pod{pod("a-guarded", onA, priority(1), label("app", "db"), requesting("2", "1Gi")), pod("b-mid", onB, priority(50), requesting("2", "1Gi"))},
+			pdbs:     []*policyv1.PodDisruptionBudget{budgetFor("db", 0)},
+			wantNode: "b", wantVictims: []string{"b-mid"}},
+		{name: "a budget that allows the disruption is no violation",
+			pod:      pod("high", priority(100), requesting("2", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small), node("b", small)},
+			placed:   []*corev1.Pod{pod("a-guarded", onA, priority(1), label("app", "db"), requesting("2", "1Gi")), pod("b-mid", onB, priority(50), requesting("2", "1Gi"))},
+			pdbs:     []*policyv1.PodDisruptionBudget{budgetFor("db", 1)},
+			wantNode: "a", wantVictims: []string{"a-guarded"}},
+		{name: "a pod nominated where a victim is still terminating waits",
+			pod:      pod("high", priority(100), nominated("a"), requesting("2", "1Gi")),
+			nodes:    []*corev1.Node{node("a", small)},
+			placed:   []*corev1.Pod{pod("going", onA, priority(1), terminating, requesting("2", "1Gi"))},
+			wantNode: ""},
+		{name: "host ports are freed by preemption",
+			pod:      pod("high", priority(100), hostPort(8080)),
+			nodes:    []*corev1.Node{node("a", small)},
+			placed:   []*corev1.Pod{pod("holder", onA, priority(1), hostPort(8080)), pod("other", onA, priority(1))},
+			wantNode: "a", wantVictims: []string{"holder"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			placed := map[string][]*corev1.Pod{}
+			for _, p := range tc.placed {
+				placed[p.Spec.NodeName] = append(placed[p.Spec.NodeName], p)
+			}
+			if n, _ := pickNode(tc.pod, tc.nodes, placed); n != "" {
+				t.Fatalf("the pod fits %s without preemption", n)
+			}
+			got := pickPreemption(tc.pod, tc.nodes, placed, tc.pdbs)
+			if tc.wantNode == "" {
+				if got != nil {
+					t.Fatalf("preempted %v on %s", names(got.victims), got.node)
+				}
+				return
+			}
+			if got == nil || got.node != tc.wantNode || !slices.Equal(names(got.victims), tc.wantVictims) {
+				t.Fatalf("got %+v, want %v on %s", got, tc.wantVictims, tc.wantNode)
+			}
+		})
+	}
+}
+
+func hostPort(port int32) podOpt {
+	return func(p *corev1.Pod) {
+		p.Spec.Containers[0].Ports = append(p.Spec.Containers[0].Ports, corev1.ContainerPort{ContainerPort: port, HostPort: port, Protocol: corev1.ProtocolTCP})
+	}
+}
+
+// TestSyncPreempts: a pending high-priority pod that fits nowhere gets the
+// lower-priority pod deleted with the DisruptionTarget condition and a
+// Preempted event, and is nominated to the node; it is not bound yet.
+func TestSyncPreempts(t *testing.T) {
+	n := node("a", allocatable("2", "4Gi", 110))
+	low := pod("low", onNode("a"), priority(1), phase(corev1.PodRunning), requesting("2", "1Gi"))
+	high := pod("high", priority(100), requesting("2", "1Gi"))
+	f := newFixture(t, n, low, high)
+	f.sync(t, "default/high")
+	if b := f.bindings(); len(b) != 0 {
+		t.Fatalf("bound %v before the victim left", b)
+	}
+	var deleted []string
+	var victimCondition, nominatedTo string
+	for _, a := range f.client.Actions() {
+		switch {
+		case a.GetVerb() == "delete":
+			deleted = append(deleted, a.(clienttesting.DeleteAction).GetName())
+		case a.GetVerb() == "update" && a.GetSubresource() == "status":
+			p := a.(clienttesting.UpdateAction).GetObject().(*corev1.Pod)
+			for _, c := range p.Status.Conditions {
+				if p.Name == "low" && c.Type == corev1.DisruptionTarget {
+					victimCondition = c.Reason
+				}
+			}
+			if p.Name == "high" {
+				nominatedTo = p.Status.NominatedNodeName
+			}
+		}
+	}
+	if !slices.Equal(deleted, []string{"low"}) || victimCondition != "PreemptionByScheduler" || nominatedTo != "a" {
+		t.Fatalf("deleted %v, victim condition %q, nominated %q", deleted, victimCondition, nominatedTo)
+	}
+	evs := f.events()
+	if !slices.ContainsFunc(evs, func(e string) bool { return e == "Normal Preempted Preempted by pod uid-high on node a" }) {
+		t.Errorf("events %q", evs)
+	}
+}
