@@ -205,8 +205,9 @@ func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
 // applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
 // (no objects in namespaces that do not exist or are terminating; default,
 // kube-system and kube-public cannot be deleted), ServiceAccount (pods get
-// their account's token mounted) and DefaultStorageClass (claims without a
-// class get the default one).
+// their account's token mounted), DefaultStorageClass (claims without a
+// class get the default one), RuntimeClass (runtimeclass.go) and ordo's
+// refusal of pods with DRA resource claims (resourceclaims.go).
 func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
 	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
 	if err != nil {
@@ -218,6 +219,7 @@ func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.I
 		return err
 	}
 	cfg.AdmissionControl = admission.NewChainHandler(plugin,
-		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory))
+		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory),
+		newRuntimeClass(cfg.SharedInformerFactory), newPodResourceClaims())
 	return nil
 }

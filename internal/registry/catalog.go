@@ -30,6 +30,8 @@ func Groups() []Group {
 	return []Group{
 		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
 		eventsGroup(), storageGroup(), rbacGroup(),
+		networkingGroup(), autoscalingGroup(), nodeGroup(), certificatesGroup(), flowcontrolGroup(),
+		resourceGroup(), storageMigrationGroup(), coordinationBetaGroup(),
 	}
 }
 
@@ -81,6 +83,7 @@ func kind(gv schema.GroupVersion, plural string, obj, list runtime.Object) *Reso
 	name := reflect.TypeOf(obj).Elem().Name()
 	return &Resource{
 		GroupResource: schema.GroupResource{Group: gv.Group, Resource: plural},
+		Version:       gv.Version,
 		Singular:      strings.ToLower(name),
 		Kind:          name,
 		Namespaced:    true,

@@ -161,7 +161,7 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		if err := bootstrap(hctx, srv.Loopback, apiService); err != nil {
+		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR); err != nil {
 			return err
 		}
 		w.goRun(apiService.run)
