@@ -91,4 +91,3 @@ func VolumeAttributesClasses() Printer {
 		},
 	}
 }
-

@@ -31,7 +31,7 @@ func Groups() []Group {
 		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
 		eventsGroup(), storageGroup(), rbacGroup(),
 		networkingGroup(), autoscalingGroup(), nodeGroup(), certificatesGroup(), flowcontrolGroup(),
-		resourceGroup(), storageMigrationGroup(), coordinationBetaGroup(),
+		resourceGroup(), storageMigrationGroup(),
 	}
 }
 

@@ -39,6 +39,9 @@ func storageMigrationGroup() Group {
 
 // coordinationBetaGroup stores LeaseCandidates (coordinated leader
 // election); ordo's controllers elect their leader with a plain Lease.
+// Not listed in Groups() yet: the scheme derives one storage version per
+// group, and coordination.k8s.io's is v1 (Leases), so a kind stored only
+// in v1beta1 needs the scheme to hold a second stored version of a group.
 func coordinationBetaGroup() Group {
 	gv := coordinationv1beta1.SchemeGroupVersion
 	return Group{Version: gv, AddToScheme: coordinationv1beta1.AddToScheme, Kinds: []*Resource{

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
@@ -49,6 +50,8 @@ const cronJobWorkers = 32
 type controllerInputs struct {
 	volumesDir string // where the local provisioner makes volumes
 	caPEM      []byte // the CA the root-ca-cert-publisher publishes
+	// ca signs approved CSRs of the built-in client signers.
+	ca csrsigning.CA
 	// serviceIPs and nodePorts are the allocators the repair controller
 	// keeps in line with the Services.
 	serviceIPs, nodePorts *alloc.Allocator
@@ -113,6 +116,12 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
 	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
 	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
+	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
+	if err != nil {
+		klog.Errorf("controllers: csr signer: %v", err)
+		<-ctx.Done()
+		return
+	}
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -132,6 +141,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { signer.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
