@@ -25,7 +25,7 @@ func TestNetworkingPrinters(t *testing.T) {
 	assertColumns(t, ing, &networkingv1.Ingress{}, columnSet{normal: []string{"Name", "Class", "Hosts", "Address", "Ports", "Age"}})
 	rules := []networkingv1.IngressRule{{Host: "a.example.com"}, {Host: "b.example.com"}, {}, {Host: "c.example.com"}, {Host: "d.example.com"}}
 	assertCells(t, ing, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "web", CreationTimestamp: ago(time.Hour)},
-		Spec: networkingv1.IngressSpec{IngressClassName: ptr("nginx"), Rules: rules, TLS: []networkingv1.IngressTLS{{}}},
+		Spec:   networkingv1.IngressSpec{IngressClassName: ptr("nginx"), Rules: rules, TLS: []networkingv1.IngressTLS{{}}},
 		Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: "192.0.2.10"}, {Hostname: "lb.example.com"}}}}},
 		"web", "nginx", "a.example.com,b.example.com,c.example.com + 2 more...", "192.0.2.10,lb...", "80, 443", "60m")
 	assertCells(t, ing, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "bare", CreationTimestamp: ago(time.Hour)}}, "bare", "<none>", "*", "", "80", "60m")

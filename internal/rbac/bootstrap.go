@@ -36,9 +36,11 @@ var (
 var (
 	viewCore = []string{"configmaps", "endpoints", "events", "persistentvolumeclaims", "persistentvolumeclaims/status",
 		"pods", "pods/log", "pods/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status"}
-	viewApps  = []string{"controllerrevisions", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
-	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
-	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "services/proxy", "serviceaccounts"}
+	viewApps        = []string{"controllerrevisions", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
+	viewBatch       = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
+	viewAutoscaling = []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}
+	viewNetworking  = []string{"ingresses", "ingresses/status", "networkpolicies"}
+	editCore        = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "services/proxy", "serviceaccounts"}
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {
@@ -88,13 +90,16 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 		clusterRole("system:aggregate-to-view", map[string]string{aggregateToView: "true"},
 			rule([]string{""}, viewCore, readVerbs), rule([]string{"apps"}, viewApps, readVerbs),
 			rule([]string{"batch"}, viewBatch, readVerbs),
-			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, readVerbs)),
+			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, readVerbs),
+			rule([]string{"autoscaling"}, viewAutoscaling, readVerbs), rule([]string{"networking.k8s.io"}, viewNetworking, readVerbs)),
 		clusterRole("system:aggregate-to-edit", map[string]string{aggregateToEdit: "true"},
 			rule([]string{""}, editCore, writeVerbs), rule([]string{""}, []string{"secrets"}, readVerbs),
 			rule([]string{""}, []string{"serviceaccounts/token"}, []string{"create"}),
 			rule([]string{""}, []string{"pods/eviction"}, []string{"create"}),
 			rule([]string{"apps"}, viewApps, writeVerbs), rule([]string{"batch"}, viewBatch, writeVerbs),
-			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs)),
+			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs),
+			rule([]string{"autoscaling"}, []string{"horizontalpodautoscalers"}, writeVerbs),
+			rule([]string{"networking.k8s.io"}, []string{"ingresses", "networkpolicies"}, writeVerbs)),
 		clusterRole("system:aggregate-to-admin", map[string]string{aggregateToAdmin: "true"},
 			rule([]string{"rbac.authorization.k8s.io"}, []string{"roles", "rolebindings"}, append(append([]string{}, readVerbs...), writeVerbs...)),
 			rule([]string{"authorization.k8s.io"}, []string{"localsubjectaccessreviews"}, []string{"create"})),
