@@ -16,6 +16,7 @@ import (
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
+	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
@@ -26,6 +27,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
+	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
@@ -122,6 +124,12 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		<-ctx.Done()
 		return
 	}
+	autoscaler, err := newAutoscaler(cfg, client, shared)
+	if err != nil {
+		klog.Errorf("controllers: horizontal pod autoscaler: %v", err)
+		<-ctx.Done()
+		return
+	}
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 
 	runners := []func(context.Context){
@@ -142,6 +150,7 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
 		func(ctx context.Context) { signer.Run(ctx, controllerWorkers) },
+		func(ctx context.Context) { autoscaler.Run(ctx, controllerWorkers) },
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
@@ -152,6 +161,18 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		}()
 	}
 	wg.Wait()
+}
+
+// newAutoscaler builds the HPA controller; it reads metrics.k8s.io in JSON
+// (metrics servers need not speak protobuf).
+func newAutoscaler(cfg *rest.Config, client kubernetes.Interface, shared informers.SharedInformerFactory) (*podautoscaler.Controller, error) {
+	mcfg := rest.CopyConfig(cfg)
+	mcfg.ContentType, mcfg.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
+	metrics, err := metricsclient.NewForConfig(mcfg)
+	if err != nil {
+		return nil, err
+	}
+	return podautoscaler.New(podautoscaler.Config{Client: client, Informers: shared, Metrics: metrics})
 }
 
 // dropManagedFields keeps server-side apply's bookkeeping out of the

@@ -1,8 +1,11 @@
 // Package podautoscaler holds the decisions of Kubernetes' horizontal pod
 // autoscaler, as pure functions ("decide, then do"): the replica count a
 // resource metric asks for, the stabilization window and the behavior
-// policies that bound a change, and the replica bounds. The controller
-// loop that reads metrics.k8s.io and writes /scale is not written yet.
+// policies that bound a change, and the replica bounds; controller.go
+// reads metrics.k8s.io pod metrics, applies the decisions and writes the
+// target's /scale subresource. Resource metrics only (cpu, memory;
+// Utilization and AverageValue); Pods, Object, External and
+// ContainerResource metrics set ScalingActive False.
 //
 //	pod metrics ──► Recommend ──► Stabilize ──► LimitByPolicies ──► Clamp ──► /scale
 //	                (ratio, 10 % tolerance)  (window)   (Pods/Percent per period) (min/max)
