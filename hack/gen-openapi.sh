@@ -35,6 +35,7 @@ pkgs=(
   k8s.io/api/node/v1
   k8s.io/api/resource/v1
   k8s.io/api/storagemigration/v1
+  k8s.io/metrics/pkg/apis/metrics/v1beta1
 )
 header=$(mktemp)
 trap 'rm -f "$header"' EXIT

@@ -36,6 +36,7 @@ type options struct {
 	payload      int
 	settle       time.Duration
 	watchTimeout time.Duration
+	resource     string
 }
 
 func parseFlags() options {
@@ -47,6 +48,7 @@ func parseFlags() options {
 	flag.IntVar(&o.payload, "payload", 256, "bytes of data in each ConfigMap")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait after the server is ready before the idle measurement")
 	flag.DurationVar(&o.watchTimeout, "watch-timeout", 30*time.Second, "how long after the last update to wait for missing watch events")
+	flag.StringVar(&o.resource, "resource", "configmaps", "what to drive: configmaps, or custom (custom resources of a CRD of the same shape and size)")
 	flag.Parse()
 	return o
 }
@@ -56,6 +58,7 @@ type result struct {
 	OK             bool                             `json:"ok"`
 	Error          string                           `json:"error,omitempty"`
 	N              int                              `json:"n"`
+	Resource       string                           `json:"resource"`
 	Workers        int                              `json:"workers"`
 	PayloadBytes   int                              `json:"payload_bytes"`
 	Machine        benchutil.Machine                `json:"machine"`
@@ -71,6 +74,10 @@ func main() { os.Exit(run(parseFlags())) }
 // run owns the server's lifetime so that every return path, including an
 // interrupt, stops it and removes its data directory before exiting.
 func run(o options) int {
+	if o.resource != "configmaps" && o.resource != "custom" {
+		fmt.Fprintln(os.Stderr, "apilatency: -resource must be configmaps or custom")
+		return 2
+	}
 	if o.n < 1 || o.workers < 1 {
 		fmt.Fprintln(os.Stderr, "apilatency: -n and -workers must be positive")
 		return 2
@@ -78,7 +85,7 @@ func run(o options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	res := &result{N: o.n, Workers: o.workers, PayloadBytes: o.payload, Machine: benchutil.DescribeMachine(),
+	res := &result{N: o.n, Resource: o.resource, Workers: o.workers, PayloadBytes: o.payload, Machine: benchutil.DescribeMachine(),
 		Ops: map[string]opStats{}, Server: map[string]benchutil.MemSnapshot{}}
 	printHeader(res)
 	err := withServer(ctx, res, func(srv *testcluster.Server) error { return measure(ctx, o, srv, res) })
@@ -146,6 +153,9 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		ObjectMeta: metav1.ObjectMeta{Name: b.ns}}, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create namespace: %w", err)
 	}
+	if err := b.useObjects(ctx, srv, o); err != nil {
+		return err
+	}
 	defer func() { printReport(res) }()
 	phases := []struct {
 		name string
@@ -177,9 +187,29 @@ func newBench(srv *testcluster.Server, o options) (*bench, error) {
 	}
 	return &bench{
 		cs: cs, watchCS: wcs, ns: fmt.Sprintf("bench-%d", time.Now().Unix()),
-		n: o.n, workers: o.workers, fullLists: o.fullLists, selLists: o.selLists, payload: strings.Repeat("x", o.payload),
+		n: o.n, workers: o.workers, fullLists: o.fullLists, selLists: o.selLists,
 		cpu: benchutil.CPUMeter{ServerPid: strconv.Itoa(srv.Pid())}, progress: benchutil.Progress,
 	}, nil
+}
+
+// useObjects picks what the phases drive: ConfigMaps, or BenchObjects of
+// a CRD created here, with the same labels and payload.
+func (b *bench) useObjects(ctx context.Context, srv *testcluster.Server, o options) error {
+	payload := strings.Repeat("x", o.payload)
+	if o.resource == "configmaps" {
+		b.objs = &configMaps{cs: b.cs, watchCS: b.watchCS, ns: b.ns, payload: payload, objs: make([]*corev1.ConfigMap, b.n)}
+		return nil
+	}
+	cfg, wcfg, err := benchutil.Configs(srv)
+	if err != nil {
+		return err
+	}
+	crs, err := newCustomResources(ctx, cfg, wcfg, b.ns, payload, b.n)
+	if err != nil {
+		return err
+	}
+	b.objs = crs
+	return nil
 }
 
 func printHeader(res *result) {
@@ -187,8 +217,12 @@ func printHeader(res *result) {
 	fmt.Printf("ordo API latency benchmark  %s\n", m.Date)
 	fmt.Printf("machine: NumCPU=%d GOMAXPROCS=%d kernel=%s go=%s loadavg=%s\n",
 		m.NumCPU, m.GOMAXPROCS, m.Kernel, m.GoVersion, m.LoadAvg)
-	fmt.Printf("workload: N=%d ConfigMaps (%d-byte payload), %d workers, one namespace\n",
-		res.N, res.PayloadBytes, res.Workers)
+	what := "ConfigMaps"
+	if res.Resource == "custom" {
+		what = "custom resources (CRD BenchObject)"
+	}
+	fmt.Printf("workload: N=%d %s (%d-byte payload), %d workers, one namespace\n",
+		res.N, what, res.PayloadBytes, res.Workers)
 }
 
 // printReport prints whatever figures were gathered, in table form.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -29,8 +28,7 @@ type bench struct {
 	// fullLists and selLists are how many LISTs each list phase times.
 	fullLists int
 	selLists  int
-	payload   string
-	objs      []*corev1.ConfigMap
+	objs      objects
 	cpu       benchutil.CPUMeter
 	progress  func(format string, args ...any)
 }
@@ -60,17 +58,9 @@ func (b *bench) phase(name string, fn func() ([]time.Duration, time.Duration, er
 // create makes N ConfigMaps concurrently and keeps the returned objects so
 // the update phase can write them with their resourceVersions.
 func (b *bench) create(ctx context.Context) (opStats, error) {
-	b.objs = make([]*corev1.ConfigMap, b.n)
 	return b.phase("create", func() ([]time.Duration, time.Duration, error) {
 		t, err := benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
-			cm := &corev1.ConfigMap{
-				ObjectMeta: metav1.ObjectMeta{Name: objName(i), Labels: map[string]string{
-					"bench": "apilatency", "group": strconv.Itoa(i / groupSize)}},
-				Data: map[string]string{"payload": b.payload},
-			}
-			out, err := b.cs.CoreV1().ConfigMaps(b.ns).Create(ctx, cm, metav1.CreateOptions{})
-			b.objs[i] = out
-			return err
+			return b.objs.create(ctx, i, groupLabels(i))
 		})
 		return benchutil.Durations(t.Start, t.End), t.Wall, err
 	})
@@ -80,8 +70,7 @@ func (b *bench) create(ctx context.Context) (opStats, error) {
 func (b *bench) get(ctx context.Context) (opStats, error) {
 	return b.phase("get", func() ([]time.Duration, time.Duration, error) {
 		t, err := benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
-			_, err := b.cs.CoreV1().ConfigMaps(b.ns).Get(ctx, objName(i), metav1.GetOptions{})
-			return err
+			return b.objs.get(ctx, i)
 		})
 		return benchutil.Durations(t.Start, t.End), t.Wall, err
 	})
@@ -89,8 +78,10 @@ func (b *bench) get(ctx context.Context) (opStats, error) {
 
 // listAll times sequential unpaginated LISTs of the whole namespace, the
 // request an informer makes on start and a `kubectl get` makes every time.
+// The selector matches all N: the namespace also holds the
+// kube-root-ca.crt ConfigMap every namespace gets.
 func (b *bench) listAll(ctx context.Context) (opStats, error) {
-	return b.listLoop(ctx, "list (all N)", b.fullLists, func(int) (string, int) { return "", b.n })
+	return b.listLoop(ctx, "list (all N)", b.fullLists, func(int) (string, int) { return "bench=apilatency", b.n })
 }
 
 // listSelected times sequential LISTs whose labelSelector matches
@@ -112,13 +103,13 @@ func (b *bench) listLoop(ctx context.Context, name string, count int, sel func(k
 		for k := range count {
 			selector, want := sel(k)
 			t0 := time.Now()
-			l, err := b.cs.CoreV1().ConfigMaps(b.ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+			items, _, err := b.objs.list(ctx, metav1.ListOptions{LabelSelector: selector})
 			ds = append(ds, time.Since(t0))
 			if err != nil {
 				return ds, time.Since(begin), err
 			}
-			if len(l.Items) != want {
-				return ds, time.Since(begin), fmt.Errorf("LIST %q returned %d items, want %d", selector, len(l.Items), want)
+			if items != want {
+				return ds, time.Since(begin), fmt.Errorf("LIST %q returned %d items, want %d", selector, items, want)
 			}
 		}
 		return ds, time.Since(begin), nil
@@ -128,23 +119,14 @@ func (b *bench) listLoop(ctx context.Context, name string, count int, sel func(k
 // currentRV is the namespace's latest resourceVersion, from which the
 // watch starts so it sees exactly the updates and nothing older.
 func (b *bench) currentRV(ctx context.Context) (string, error) {
-	l, err := b.cs.CoreV1().ConfigMaps(b.ns).List(ctx, metav1.ListOptions{Limit: 1})
-	if err != nil {
-		return "", err
-	}
-	return l.ResourceVersion, nil
+	_, rv, err := b.objs.list(ctx, metav1.ListOptions{Limit: 1})
+	return rv, err
 }
 
 // update rewrites every object concurrently, recording when each request
 // started and returned so watch lag can be measured against both.
 func (b *bench) update(ctx context.Context) (benchutil.Timings, error) {
 	return benchutil.RunWorkers(ctx, b.n, b.workers, func(ctx context.Context, i int) error {
-		cm := b.objs[i].DeepCopy()
-		cm.Data["sent"] = time.Now().UTC().Format(time.RFC3339Nano)
-		out, err := b.cs.CoreV1().ConfigMaps(b.ns).Update(ctx, cm, metav1.UpdateOptions{})
-		if err == nil {
-			b.objs[i] = out
-		}
-		return err
+		return b.objs.update(ctx, i, time.Now().UTC().Format(time.RFC3339Nano))
 	})
 }

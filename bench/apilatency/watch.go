@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -54,7 +54,7 @@ func (b *bench) startWatch(ctx context.Context, rv string) (*watcher, error) {
 }
 
 func (w *watcher) open(ctx context.Context) (watch.Interface, error) {
-	return w.b.watchCS.CoreV1().ConfigMaps(w.b.ns).Watch(ctx, metav1.ListOptions{
+	return w.b.objs.watch(ctx, metav1.ListOptions{
 		ResourceVersion: w.rv, AllowWatchBookmarks: true})
 }
 
@@ -89,13 +89,13 @@ func (w *watcher) consume(wi watch.Interface) error {
 		default:
 			return fmt.Errorf("unexpected watch event %s", ev.Type)
 		}
-		cm, ok := ev.Object.(*corev1.ConfigMap)
-		if !ok {
+		obj, err := meta.Accessor(ev.Object)
+		if err != nil {
 			return fmt.Errorf("watch delivered %T", ev.Object)
 		}
-		w.rv = cm.ResourceVersion
+		w.rv = obj.GetResourceVersion()
 		if ev.Type == watch.Modified {
-			w.record(cm.Name, now)
+			w.record(obj.GetName(), now)
 		}
 		if w.got == w.b.n {
 			return nil

@@ -144,6 +144,9 @@ type Agent struct {
 	// pulls decides each container's root and pulls images (nil without
 	// a Store).
 	pulls *pulls.Manager
+	// resources samples the cgroups for the resource metrics API
+	// (resourcestats.go).
+	resources *resourceSampler
 }
 
 // ImageStore is the node's image store (package image).
@@ -174,9 +177,10 @@ func New(c Config) *Agent {
 		c.MaxPods = DefaultMaxPods
 	}
 	a := &Agent{
-		cfg:   c,
-		queue: queue.New[string]("agent", c.Clock),
-		state: map[string]*pod{},
+		cfg:       c,
+		queue:     queue.New[string]("agent", c.Clock),
+		state:     map[string]*pod{},
+		resources: newResourceSampler(),
 	}
 	a.volumes = volume.New(volume.Config{
 		Client:        c.Client,
@@ -209,6 +213,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.serve(ctx); err != nil {
 		return err
 	}
+	go a.sampleResources(ctx)
 	for {
 		err := a.register(ctx)
 		if err == nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/agent/logs"
+	"github.com/ordo-dev/ordo/internal/metrics/resource"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,7 +23,8 @@ import (
 )
 
 // serve answers the API server's requests for container logs, like the
-// kubelet's /containerLogs, over TLS with client certificates, until ctx ends.
+// kubelet's /containerLogs, exec, attach, port forwarding and the resource
+// metrics summary, over TLS with client certificates, until ctx ends.
 func (a *Agent) serve(ctx context.Context) error {
 	if a.cfg.ServeTLS == nil {
 		return nil
@@ -37,6 +39,7 @@ func (a *Agent) serve(ctx context.Context) error {
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.execHandler)
 	mux.HandleFunc("/attach/{namespace}/{pod}/{container}", a.attachHandler)
 	mux.HandleFunc("/portForward/{namespace}/{pod}", a.portForwardHandler)
+	mux.HandleFunc("GET "+resource.SummaryPath, a.resourceSummary)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

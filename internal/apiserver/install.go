@@ -11,11 +11,14 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 )
 
 // installAPIs serves every resource of the registry catalog: the core group
 // under /api, every other group under /apis. A kind's older versions
-// (batch/v1beta1 CronJobs) share its storage; the scheme converts.
+// (batch/v1beta1 CronJobs) share its storage; the scheme converts. The
+// review groups and metrics.k8s.io (read from the nodes' agents) store
+// nothing.
 func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RESTOptionsGetter) error {
 	groups := map[string]*genericapiserver.APIGroupInfo{}
 	catalog := registry.Catalog()
@@ -51,6 +54,11 @@ func installAPIs(s *genericapiserver.GenericAPIServer, c Config, opts generic.RE
 	}
 	whoami.VersionedResourcesStorageMap[authenticationv1.SchemeGroupVersion.Version] = authn
 	groups[authenticationv1.GroupName] = &whoami
+	if c.Registry.Metrics != nil {
+		metrics := genericapiserver.NewDefaultAPIGroupInfo(metricsv1beta1.GroupName, c.Scheme.Scheme, runtime.NewParameterCodec(c.Scheme.Scheme), c.Scheme.Codecs)
+		metrics.VersionedResourcesStorageMap[metricsv1beta1.SchemeGroupVersion.Version] = registry.MetricsStorage(c.Registry.Metrics)
+		groups[metricsv1beta1.GroupName] = &metrics
+	}
 	if err := s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, groups[""]); err != nil {
 		return err
 	}

@@ -19,9 +19,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apiserver/pkg/admission"
-	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
@@ -33,8 +30,16 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
+	"k8s.io/kube-openapi/pkg/common"
+
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
+	"github.com/ordo-dev/ordo/internal/metrics/resource"
 	"github.com/ordo-dev/ordo/internal/rbac"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"github.com/ordo-dev/ordo/internal/serviceaccount"
@@ -61,6 +66,9 @@ type Config struct {
 	AgentClientTLS *tls.Config
 	// NodeToken is the bearer token agents join with.
 	NodeToken string
+	// FrontProxy is the aggregator's identity towards extension API servers;
+	// without it requests are proxied to them anonymously.
+	FrontProxy *FrontProxy
 	// ServiceAccountKeyFile signs and verifies service-account tokens
 	// (pki.Files.ServiceAccountKey); empty issues and accepts none.
 	ServiceAccountKeyFile string
@@ -68,7 +76,10 @@ type Config struct {
 
 // Server is a configured API server ready to run.
 type Server struct {
-	Generic *genericapiserver.GenericAPIServer
+	// Generic is the head of the chain (the aggregator): post-start and
+	// pre-shutdown hooks added to it run for the whole chain.
+	Generic    *genericapiserver.GenericAPIServer
+	aggregator *aggregatorapiserver.APIAggregator
 	// Informers is the server's own shared informer factory (loopback).
 	Informers informers.SharedInformerFactory
 	// Loopback is a client with the server's own full privileges.
@@ -78,7 +89,7 @@ type Server struct {
 	StopInformers func()
 }
 
-// New builds the server; Run it with Generic.PrepareRun().RunWithContext.
+// New builds the server; start it with Run.
 func New(c Config) (*Server, error) {
 	cfg := genericapiserver.NewRecommendedConfig(c.Scheme.Codecs)
 	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
@@ -101,7 +112,8 @@ func New(c Config) (*Server, error) {
 	// loop keeps every 10 s) are for users; on the server's own loopback
 	// they only fill its log.
 	cfg.LoopbackClientConfig.WarningHandler = rest.NoWarnings{}
-	if err := applyStorage(cfg, c.Scheme, c); err != nil {
+	etcd, err := applyStorage(cfg, c.Scheme, c)
+	if err != nil {
 		return nil, err
 	}
 	applyOpenAPI(cfg, c.Scheme)
@@ -117,27 +129,46 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	if c.AgentClientTLS != nil {
-		c.Registry.Agents = newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
+		agents := newAgentLocator(func() kubernetes.Interface { return loopback }, c.AgentClientTLS)
+		c.Registry.Agents = agents
+		c.Registry.Metrics = &resource.Reader{Client: loopback, Agents: agents}
 	}
 	c.Registry.Authorizer = cfg.Authorization.Authorizer
 	c.Registry.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
 		return loopback.CoreV1().Endpoints(namespace).Get(ctx, name, metav1.GetOptions{})
 	}
-	if err := applyAdmission(cfg, loopback); err != nil {
-		return nil, err
-	}
-	generic, err := cfg.Complete().New("ordo-apiserver", genericapiserver.NewEmptyDelegate())
+	// One resolver finds the backends of APIServices, CRD conversion
+	// webhooks and (for admission webhooks) any Service-backed webhook.
+	resolver, err := newServiceResolver(cfg.SharedInformerFactory)
 	if err != nil {
 		return nil, err
 	}
-	if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
+	if err := applyAdmission(cfg, loopback); err != nil {
 		return nil, err
 	}
-	if t, ok := c.Registry.Tokens.(*serviceaccount.Tokens); ok && t != nil {
-		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
-		generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
+	chain, err := newChain(cfg, etcd, chainOptions{resolver: resolver, frontProxy: c.FrontProxy}, func(generic *genericapiserver.GenericAPIServer) error {
+		if err := installAPIs(generic, c, cfg.RESTOptionsGetter); err != nil {
+			return err
+		}
+		if t, ok := c.Registry.Tokens.(*serviceaccount.Tokens); ok && t != nil {
+			generic.Handler.NonGoRestfulMux.Handle(serviceaccount.OpenIDConfigurationPath, t.OpenIDConfiguration())
+			generic.Handler.NonGoRestfulMux.Handle(serviceaccount.JWKSPath, t.JWKS())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return &Server{Generic: generic, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
+	if c.FrontProxy != nil {
+		info, err := authInfo(c.CACertFile, *c.FrontProxy)
+		if err != nil {
+			return nil, err
+		}
+		if err := publishAuthInfo(chain.GenericAPIServer, loopback, info); err != nil {
+			return nil, err
+		}
+	}
+	return &Server{Generic: chain.GenericAPIServer, aggregator: chain, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
 }
 
 func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
@@ -146,8 +177,10 @@ func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
 		return fmt.Errorf("--listen %q: %w", c.Listen, err)
 	}
 	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return fmt.Errorf("--listen %q: bad port", c.Listen)
+	if err != nil || port < 1 || port > 65535 {
+		// Port 0 would turn secure serving off (kube-apiserver's
+		// --secure-port=0), leaving ordo with no API at all.
+		return fmt.Errorf("--listen %q: the port must be 1-65535", c.Listen)
 	}
 	serving := options.NewSecureServingOptions()
 	serving.BindAddress = net.ParseIP(host)
@@ -194,32 +227,25 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 	return nil
 }
 
+// applyOpenAPI describes ordo's groups, CRDs' and APIServices' in one
+// OpenAPI configuration shared by the chain's servers, as kube-apiserver's
+// generated definitions cover all three.
 func applyOpenAPI(cfg *genericapiserver.RecommendedConfig, set scheme.Set) {
-	namer := openapinamer.NewDefinitionNamer(set.Scheme)
-	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	namer := openapinamer.NewDefinitionNamer(set.Scheme, apiextensionsapiserver.Scheme, aggregatorscheme.Scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openAPIDefinitions, namer)
 	cfg.OpenAPIConfig.Info.Title = "Kubernetes"
-	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title = "Kubernetes"
 }
 
-// applyAdmission enables, in kube-apiserver's order, NamespaceLifecycle
-// (no objects in namespaces that do not exist or are terminating; default,
-// kube-system and kube-public cannot be deleted), ServiceAccount (pods get
-// their account's token mounted), DefaultStorageClass (claims without a
-// class get the default one), RuntimeClass (runtimeclass.go) and ordo's
-// refusal of pods with DRA resource claims (resourceclaims.go).
-func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
-	plugin, err := lifecycle.NewLifecycle(sets.New("default", "kube-system", "kube-public"))
-	if err != nil {
-		return err
+func openAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
+	defs := openapi.GetOpenAPIDefinitions(ref)
+	for _, more := range []common.GetOpenAPIDefinitions{apiextensionsopenapi.GetOpenAPIDefinitions, aggregatoropenapi.GetOpenAPIDefinitions} {
+		for name, d := range more(ref) {
+			if _, ok := defs[name]; !ok {
+				defs[name] = d
+			}
+		}
 	}
-	plugin.SetExternalKubeInformerFactory(cfg.SharedInformerFactory)
-	plugin.SetExternalKubeClientSet(client)
-	if err := plugin.ValidateInitialization(); err != nil {
-		return err
-	}
-	cfg.AdmissionControl = admission.NewChainHandler(plugin,
-		newServiceAccountAdmission(cfg.SharedInformerFactory), newDefaultStorageClass(cfg.SharedInformerFactory),
-		newRuntimeClass(cfg.SharedInformerFactory), newPodResourceClaims())
-	return nil
+	return defs
 }

@@ -25,7 +25,9 @@ const etcdPrefix = "/registry"
 // (kube-apiserver's --watch-cache-sizes=<resource>#0): their lists and
 // watches go to etcd.
 
-func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Config) error {
+// It returns the etcd options, from which the apiextensions server and the
+// aggregator make their own storage (see newChain).
+func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Config) (*options.EtcdOptions, error) {
 	backend := storagebackend.NewDefaultConfig(etcdPrefix, nil)
 	backend.Transport.ServerList = c.EtcdServers
 	if c.EtcdCompactionInterval > 0 {
@@ -42,5 +44,10 @@ func applyStorage(cfg *genericapiserver.RecommendedConfig, set scheme.Set, c Con
 	factory := serverstorage.NewDefaultStorageFactory(*backend, etcdOpts.DefaultStorageMediaType,
 		set.Codecs, encoding, resources, nil)
 	factory.AddCohabitatingResources(corev1.Resource("events"), eventsv1.Resource("events"))
-	return etcdOpts.ApplyWithStorageFactoryTo(factory, &cfg.Config)
+	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, &cfg.Config); err != nil {
+		return nil, err
+	}
+	// The other servers of the chain share the health checks added here.
+	etcdOpts.SkipHealthEndpoints = true
+	return etcdOpts, nil
 }

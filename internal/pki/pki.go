@@ -57,6 +57,27 @@ func (f Files) AgentClientCert() string { return filepath.Join(f.Dir, "apiserver
 // AgentClientKey is its private key.
 func (f Files) AgentClientKey() string { return filepath.Join(f.Dir, "apiserver-agent-client.key") }
 
+// FrontProxyCACert is the CA of the aggregator's front-proxy client
+// certificate: extension API servers trust requests it signs to carry the
+// user's name in X-Remote-User (kube-apiserver's
+// --requestheader-client-ca-file). It is not the cluster CA, so no other
+// client certificate can pass for the front proxy.
+func (f Files) FrontProxyCACert() string { return filepath.Join(f.Dir, "front-proxy-ca.crt") }
+
+// FrontProxyCAKey signs FrontProxyClientCert.
+func (f Files) FrontProxyCAKey() string { return filepath.Join(f.Dir, "front-proxy-ca.key") }
+
+// FrontProxyClientCert is what the aggregator presents to extension API
+// servers (kube-apiserver's --proxy-client-cert-file), CN front-proxy-client.
+func (f Files) FrontProxyClientCert() string { return filepath.Join(f.Dir, "front-proxy-client.crt") }
+
+// FrontProxyClientKey is FrontProxyClientCert's key.
+func (f Files) FrontProxyClientKey() string { return filepath.Join(f.Dir, "front-proxy-client.key") }
+
+// FrontProxyClientName is the front proxy's CN, the one name extension
+// servers accept (requestheader-allowed-names).
+const FrontProxyClientName = "front-proxy-client"
+
 // ServiceAccountKey is the private key that signs service-account tokens
 // (kube-apiserver's --service-account-signing-key-file). It is an ECDSA P-256
 // key, so tokens are ES256 JWTs.
@@ -81,12 +102,15 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		return err
 	}
 	if !exists(f.CACert()) {
-		if err := newCA(f); err != nil {
+		if err := newCA(f.CACert(), f.CAKey(), "ordo-ca"); err != nil {
 			return err
 		}
 	}
-	ca, caKey, err := loadCA(f)
+	ca, caKey, err := loadCA(f.CACert(), f.CAKey())
 	if err != nil {
+		return err
+	}
+	if err := ensureFrontProxy(f); err != nil {
 		return err
 	}
 	if !exists(f.ServingCert()) || !covers(f.ServingCert(), hosts, ips) {
@@ -160,24 +184,42 @@ func newServiceAccountKey(path string) error {
 	return writeAtomic(path, keyPEM, 0o600)
 }
 
-func newCA(f Files) error {
+// ensureFrontProxy makes the front-proxy CA and the aggregator's client
+// certificate, as kubeadm does.
+func ensureFrontProxy(f Files) error {
+	if !exists(f.FrontProxyCACert()) {
+		if err := newCA(f.FrontProxyCACert(), f.FrontProxyCAKey(), "front-proxy-ca"); err != nil {
+			return err
+		}
+	}
+	if exists(f.FrontProxyClientCert()) {
+		return nil
+	}
+	ca, caKey, err := loadCA(f.FrontProxyCACert(), f.FrontProxyCAKey())
+	if err != nil {
+		return err
+	}
+	return issue(ca, caKey, leafTemplate(pkix.Name{CommonName: FrontProxyClientName}, x509.ExtKeyUsageClientAuth), f.FrontProxyClientCert(), f.FrontProxyClientKey())
+}
+
+func newCA(certPath, keyPath, name string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
 	}
-	caCert, err := cert.NewSelfSignedCACert(cert.Config{CommonName: "ordo-ca"}, key)
+	caCert, err := cert.NewSelfSignedCACert(cert.Config{CommonName: name}, key)
 	if err != nil {
 		return err
 	}
-	return writePair(f.CACert(), f.CAKey(), caCert, key)
+	return writePair(certPath, keyPath, caCert, key)
 }
 
-func loadCA(f Files) (*x509.Certificate, crypto.Signer, error) {
-	certs, err := cert.CertsFromFile(f.CACert())
+func loadCA(certPath, keyPath string) (*x509.Certificate, crypto.Signer, error) {
+	certs, err := cert.CertsFromFile(certPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load CA: %w", err)
 	}
-	key, err := keyutil.PrivateKeyFromFile(f.CAKey())
+	key, err := keyutil.PrivateKeyFromFile(keyPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load CA key: %w", err)
 	}
@@ -249,4 +291,4 @@ func exists(path string) bool {
 
 // LoadCA reads the CA's certificate and key, with which the CSR signing
 // controller issues the built-in signers' certificates.
-func (f Files) LoadCA() (*x509.Certificate, crypto.Signer, error) { return loadCA(f) }
+func (f Files) LoadCA() (*x509.Certificate, crypto.Signer, error) { return loadCA(f.CACert(), f.CAKey()) }

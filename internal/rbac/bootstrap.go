@@ -35,12 +35,13 @@ var (
 // in Kubernetes' bootstrap policy.
 var (
 	viewCore = []string{"configmaps", "endpoints", "events", "persistentvolumeclaims", "persistentvolumeclaims/status",
-		"pods", "pods/log", "pods/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status"}
-	viewApps        = []string{"controllerrevisions", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
-	viewBatch       = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
+		"pods", "pods/log", "pods/status", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status",
+		"limitranges", "resourcequotas", "resourcequotas/status"}
+	viewApps  = []string{"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
+	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
 	viewAutoscaling = []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}
 	viewNetworking  = []string{"ingresses", "ingresses/status", "networkpolicies"}
-	editCore        = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services", "services/proxy", "serviceaccounts"}
+	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "services", "services/proxy", "serviceaccounts"}
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {
@@ -100,6 +101,11 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs),
 			rule([]string{"autoscaling"}, []string{"horizontalpodautoscalers"}, writeVerbs),
 			rule([]string{"networking.k8s.io"}, []string{"ingresses", "networkpolicies"}, writeVerbs)),
+		// Reading resource metrics (kubectl top), as metrics-server's
+		// manifest grants it to view, edit and admin.
+		clusterRole("system:aggregated-metrics-reader",
+			map[string]string{aggregateToView: "true", aggregateToEdit: "true", aggregateToAdmin: "true"},
+			rule([]string{"metrics.k8s.io"}, []string{"pods", "nodes"}, readVerbs)),
 		clusterRole("system:aggregate-to-admin", map[string]string{aggregateToAdmin: "true"},
 			rule([]string{"rbac.authorization.k8s.io"}, []string{"roles", "rolebindings"}, append(append([]string{}, readVerbs...), writeVerbs...)),
 			rule([]string{"authorization.k8s.io"}, []string{"localsubjectaccessreviews"}, []string{"create"})),

@@ -29,7 +29,7 @@ type Group struct {
 func Groups() []Group {
 	return []Group{
 		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
-		eventsGroup(), storageGroup(), rbacGroup(),
+		eventsGroup(), storageGroup(), rbacGroup(), admissionregistrationGroup(),
 		networkingGroup(), autoscalingGroup(), nodeGroup(), certificatesGroup(), flowcontrolGroup(),
 		resourceGroup(), storageMigrationGroup(),
 	}

@@ -54,6 +54,21 @@ func coreGroup() Group {
 			with(Hooks{TTLSeconds: eventTTLSeconds}).
 			rules(v.For(v.ValidateEvent, v.ValidateEventUpdate, nil)).
 			columns(printers.Events()),
+		kind(gv, "replicationcontrollers", &corev1.ReplicationController{}, &corev1.ReplicationControllerList{}).short("rc").in(all...).
+			sub("status", "scale").with(scaled).defaulting(typed(defaults.ReplicationController)).
+			rules(v.For(v.ValidateReplicationController, v.ValidateReplicationControllerUpdate, v.ValidateReplicationControllerStatusUpdate)).
+			columns(printers.ReplicationControllers()),
+		kind(gv, "podtemplates", &corev1.PodTemplate{}, &corev1.PodTemplateList{}).
+			with(Hooks{Warnings: podTemplateWarnings}).defaulting(typed(defaults.PodTemplate)).
+			rules(v.For(v.ValidatePodTemplate, v.ValidatePodTemplateUpdate, nil)).
+			columns(printers.PodTemplates()),
+		kind(gv, "limitranges", &corev1.LimitRange{}, &corev1.LimitRangeList{}).short("limits").
+			defaulting(typed(defaults.LimitRange)).
+			rules(v.For(v.ValidateLimitRange, v.ValidateLimitRangeUpdate, nil)),
+		kind(gv, "resourcequotas", &corev1.ResourceQuota{}, &corev1.ResourceQuotaList{}).short("quota").
+			sub("status").
+			rules(v.For(v.ValidateResourceQuota, v.ValidateResourceQuotaUpdate, v.ValidateResourceQuotaStatusUpdate)).
+			columns(printers.ResourceQuotas()),
 		kind(gv, "nodes", &corev1.Node{}, &corev1.NodeList{}).cluster().short("no").
 			sub("status").with(Hooks{KeepStatusOnCreate: true}).
 			rules(v.For(v.ValidateNode, v.ValidateNodeUpdate, v.ValidateNodeStatusUpdate)).

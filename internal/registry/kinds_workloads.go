@@ -30,6 +30,10 @@ func appsGroup() Group {
 			sub("status", "scale").with(scaled).defaulting(typed(defaults.ReplicaSet)).
 			rules(v.For(v.ValidateReplicaSet, v.ValidateReplicaSetUpdate, v.ValidateReplicaSetStatusUpdate)).
 			columns(printers.ReplicaSets()),
+		kind(gv, "daemonsets", &appsv1.DaemonSet{}, &appsv1.DaemonSetList{}).short("ds").in(all...).
+			sub("status").with(daemonSetHooks).defaulting(typed(defaults.DaemonSet)).
+			rules(v.For(v.ValidateDaemonSet, v.ValidateDaemonSetUpdate, v.ValidateDaemonSetStatusUpdate)).
+			columns(printers.DaemonSets()),
 		kind(gv, "controllerrevisions", &appsv1.ControllerRevision{}, &appsv1.ControllerRevisionList{}).
 			rules(v.For(v.ValidateControllerRevision, v.ValidateControllerRevisionUpdate, nil)).
 			columns(printers.ControllerRevisions()),

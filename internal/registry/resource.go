@@ -112,6 +112,9 @@ type Config struct {
 	Authorizer authorizer.Authorizer
 	// Escalation guards RBAC writes; nil lets them grant anything.
 	Escalation EscalationGuard
+	// Metrics reads the nodes' and pods' resource metrics for
+	// metrics.k8s.io; nil does not serve the group.
+	Metrics MetricsReader
 }
 
 // Allocator hands out unique values (IPs, ports) that survive restarts.

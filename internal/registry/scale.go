@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -110,6 +111,9 @@ func toScale(obj runtime.Object) (*autoscalingv1.Scale, error) {
 		meta, spec, status, selector = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
 	case *appsv1.ReplicaSet:
 		meta, spec, status, selector = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
+	case *corev1.ReplicationController:
+		meta, spec, status = o.ObjectMeta, o.Spec.Replicas, o.Status.Replicas
+		selector = &metav1.LabelSelector{MatchLabels: o.Spec.Selector}
 	default:
 		return nil, fmt.Errorf("no scale subresource for %T", obj)
 	}
@@ -137,6 +141,8 @@ func setReplicas(obj runtime.Object, n int32) error {
 	case *appsv1.Deployment:
 		o.Spec.Replicas = &n
 	case *appsv1.ReplicaSet:
+		o.Spec.Replicas = &n
+	case *corev1.ReplicationController:
 		o.Spec.Replicas = &n
 	default:
 		return fmt.Errorf("no scale subresource for %T", obj)

@@ -27,6 +27,14 @@ func podTemplateWarnings(obj runtime.Object) []string {
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
 	case *appsv1.ReplicaSet:
 		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
+	case *appsv1.DaemonSet:
+		fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
+	case *corev1.ReplicationController:
+		if o.Spec.Template != nil {
+			fields = unsupported.PodSpec(&o.Spec.Template.Spec, "spec.template.spec")
+		}
+	case *corev1.PodTemplate:
+		fields = unsupported.PodSpec(&o.Template.Spec, "template.spec")
 	}
 	if msg := unsupported.Warning(fields); msg != "" {
 		return []string{msg}

@@ -50,7 +50,31 @@ func DetectCgroups(parent string) (*Cgroups, error) {
 		}
 		c.dirs[ctl] = dir
 	}
+	// cpuacct counts each container's CPU time for the resource metrics
+	// API; it limits nothing, so a machine without it only loses figures.
+	if dir, ok := cpuacctDir(base, parent); ok {
+		c.dirs["cpuacct"] = dir
+	}
 	return c, nil
+}
+
+// cpuacctDir is the v1 cpuacct parent when that hierarchy is mounted
+// apart from cpu (when they are mounted together, the cpu directory
+// already holds cpuacct.usage).
+func cpuacctDir(base, parent string) (string, bool) {
+	acct, err := filepath.EvalSymlinks(filepath.Join(base, "cpuacct"))
+	if err != nil {
+		return "", false
+	}
+	cpu, err := filepath.EvalSymlinks(filepath.Join(base, "cpu"))
+	if err != nil || cpu == acct {
+		return "", false
+	}
+	dir := filepath.Join(acct, parent)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", false
+	}
+	return dir, true
 }
 
 // Create makes the cgroups of one container run and sets its limits. The

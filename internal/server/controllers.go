@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -13,13 +14,16 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
 	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 
+	"github.com/ordo-dev/ordo/internal/controller/admissionpolicystatus"
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
+	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/endpoints"
 	"github.com/ordo-dev/ordo/internal/controller/garbagecollector"
@@ -30,11 +34,13 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
+	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
 	"github.com/ordo-dev/ordo/internal/controller/rootca"
 	"github.com/ordo-dev/ordo/internal/controller/scheduler"
 	"github.com/ordo-dev/ordo/internal/controller/serviceaccount"
 	"github.com/ordo-dev/ordo/internal/controller/servicerepair"
 	"github.com/ordo-dev/ordo/internal/controller/statefulset"
+	"github.com/ordo-dev/ordo/internal/controller/taintmanager"
 	"github.com/ordo-dev/ordo/internal/controller/ttlafterfinished"
 	"github.com/ordo-dev/ordo/internal/metrics"
 	"github.com/ordo-dev/ordo/internal/storage/alloc"
@@ -78,79 +84,23 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string,
 	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		klog.Errorf("controllers: client: %v", err)
+		klog.FromContext(ctx).Error(err, "Controllers cannot start: no client")
 		<-ctx.Done()
 		return
 	}
 	batchMetrics := metrics.Default()
-	runAsLeader(ctx, client, identity, func(ctx context.Context) { runLeading(ctx, cfg, client, batchMetrics, in) })
+	runAsLeader(ctx, client, identity, func(ctx context.Context) error { return runLeading(ctx, cfg, client, batchMetrics, in) })
 }
 
 // runLeading runs every controller until ctx is done. They share one
-// informer factory, so each kind is watched and cached once.
-func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, in controllerInputs) {
-	meta := metadata.NewForConfigOrDie(cfg)
-	disco := memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg))
-	shared := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
-
-	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
+// informer factory, so each kind is watched and cached once. It returns
+// at once, running none, when a controller cannot be built (an event
+// handler or an index that could not be added): a controller deaf to
+// some of its events must not run as if it were whole.
+func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, in controllerInputs) error {
+	runners, err := newControllers(cfg, client, batchMetrics, in)
 	if err != nil {
-		klog.Errorf("controllers: garbage collector: %v", err)
-		<-ctx.Done()
-		return
-	}
-	ns := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
-	sched := scheduler.New(scheduler.Config{Client: client, Informers: shared})
-	cron := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
-	jobs := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
-	ttl := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
-	accounts := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
-	rootCA := rootca.New(rootca.Config{Client: client, Informers: shared, CA: in.caPEM})
-	binder := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
-	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir})
-	if err != nil {
-		klog.Errorf("controllers: local provisioner: %v", err)
-		<-ctx.Done()
-		return
-	}
-	eps := endpoints.New(endpoints.Config{Client: client, Informers: shared})
-	sets := replicaset.New(replicaset.Config{Client: client, Informers: shared})
-	stateful := statefulset.New(statefulset.Config{Client: client, Informers: shared})
-	deployments := deployment.New(deployment.Config{Client: client, Informers: shared})
-	nodes := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
-	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
-	if err != nil {
-		klog.Errorf("controllers: csr signer: %v", err)
-		<-ctx.Done()
-		return
-	}
-	autoscaler, err := newAutoscaler(cfg, client, shared)
-	if err != nil {
-		klog.Errorf("controllers: horizontal pod autoscaler: %v", err)
-		<-ctx.Done()
-		return
-	}
-	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
-
-	runners := []func(context.Context){
-		func(ctx context.Context) { gc.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { ns.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { sched.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { cron.Run(ctx, cronJobWorkers) },
-		func(ctx context.Context) { jobs.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { ttl.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { accounts.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { rootCA.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { binder.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { provisioner.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { eps.Run(ctx, controllerWorkers) },
-		repair.Run,
-		nodes.Run,
-		func(ctx context.Context) { sets.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { stateful.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { deployments.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { signer.Run(ctx, controllerWorkers) },
-		func(ctx context.Context) { autoscaler.Run(ctx, controllerWorkers) },
+		return err
 	}
 	var wg sync.WaitGroup
 	for _, run := range runners {
@@ -161,6 +111,94 @@ func runLeading(ctx context.Context, cfg *rest.Config, client kubernetes.Interfa
 		}()
 	}
 	wg.Wait()
+	return nil
+}
+
+// controllerSet gathers the controllers' Run funcs and the first error of
+// their constructors, which names the controller.
+type controllerSet struct {
+	runners []func(context.Context)
+	err     error
+}
+
+// add files one controller: run when its New succeeded, err otherwise.
+func (s *controllerSet) add(name string, err error, run func(context.Context)) {
+	switch {
+	case s.err != nil:
+	case err != nil:
+		s.err = fmt.Errorf("%s controller: %w", name, err)
+	default:
+		s.runners = append(s.runners, run)
+	}
+}
+
+// newControllers builds every controller on one shared informer factory.
+func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics *metrics.Batch, in controllerInputs) ([]func(context.Context), error) {
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	discoClient, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("discovery client: %w", err)
+	}
+	disco := memory.NewMemCacheClient(discoClient)
+	shared := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
+	var s controllerSet
+	workers := func(r interface{ Run(context.Context, int) }, n int) func(context.Context) {
+		return func(ctx context.Context) { r.Run(ctx, n) }
+	}
+
+	gc, err := garbagecollector.New(garbagecollector.Config{Metadata: meta, Discovery: disco})
+	s.add("garbage collector", err, workers(gc, controllerWorkers))
+	ns, err := namespace.New(namespace.Config{Client: client, Metadata: meta, Discovery: disco})
+	s.add("namespace", err, workers(ns, controllerWorkers))
+	sched, err := scheduler.New(scheduler.Config{Client: client, Informers: shared})
+	s.add("scheduler", err, workers(sched, controllerWorkers))
+	cron, err := cronjob.New(cronjob.Config{Client: client, Informers: shared, Metrics: batchMetrics})
+	s.add("cronjob", err, workers(cron, cronJobWorkers))
+	jobs, err := job.New(job.Config{Client: client, Informers: shared, Metrics: batchMetrics})
+	s.add("job", err, workers(jobs, controllerWorkers))
+	ttl, err := ttlafterfinished.New(ttlafterfinished.Config{Client: client, Informers: shared})
+	s.add("ttl-after-finished", err, workers(ttl, controllerWorkers))
+	accounts, err := serviceaccount.New(serviceaccount.Config{Client: client, Informers: shared})
+	s.add("serviceaccount", err, workers(accounts, controllerWorkers))
+	rootCA, err := rootca.New(rootca.Config{Client: client, Informers: shared, CA: in.caPEM})
+	s.add("root-ca-cert-publisher", err, workers(rootCA, controllerWorkers))
+	binder, err := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
+	s.add("persistentvolume-binder", err, workers(binder, controllerWorkers))
+	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir})
+	s.add("local provisioner", err, workers(provisioner, controllerWorkers))
+	eps, err := endpoints.New(endpoints.Config{Client: client, Informers: shared})
+	s.add("endpoints", err, workers(eps, controllerWorkers))
+	sets, err := replicaset.New(replicaset.Config{Client: client, Informers: shared})
+	s.add("replicaset", err, workers(sets, controllerWorkers))
+	replication, err := replicaset.NewForReplicationControllers(replicaset.Config{Client: client, Informers: shared})
+	s.add("replicationcontroller", err, workers(replication, controllerWorkers))
+	stateful, err := statefulset.New(statefulset.Config{Client: client, Informers: shared})
+	s.add("statefulset", err, workers(stateful, controllerWorkers))
+	deployments, err := deployment.New(deployment.Config{Client: client, Informers: shared})
+	s.add("deployment", err, workers(deployments, controllerWorkers))
+	daemons, err := daemonset.New(daemonset.Config{Client: client, Informers: shared})
+	s.add("daemonset", err, workers(daemons, controllerWorkers))
+	nodes, err := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
+	s.add("node lifecycle", err, func(ctx context.Context) { nodes.Run(ctx) })
+	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
+	// The repair loop lists Services on a timer, as kube-apiserver's
+	// does: no informer, no handler, nothing that can fail to register.
+	s.add("service repair", nil, repair.Run)
+	policyStatus, err := admissionpolicystatus.New(admissionpolicystatus.Config{Client: client, Informers: shared, Discovery: disco})
+	s.add("validatingadmissionpolicy-status", err, workers(policyStatus, 1))
+	quotas, err := resourcequota.New(resourcequota.Config{Client: client, Informers: shared, Metadata: meta,
+		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disco)})
+	s.add("resourcequota", err, workers(quotas, controllerWorkers))
+	evictions, err := taintmanager.New(taintmanager.Config{Client: client, Informers: shared})
+	s.add("taint-eviction", err, workers(evictions, controllerWorkers))
+	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
+	s.add("csrsigning", err, workers(signer, controllerWorkers))
+	autoscaler, err := newAutoscaler(cfg, client, shared)
+	s.add("horizontal-pod-autoscaler", err, workers(autoscaler, controllerWorkers))
+	return s.runners, s.err
 }
 
 // newAutoscaler builds the HPA controller; it reads metrics.k8s.io in JSON

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,14 +34,20 @@ const (
 
 // runAsLeader runs lead while this server holds the controller lease, and
 // returns when ctx is done. Losing the lease stops lead and campaigns again.
-func runAsLeader(ctx context.Context, client kubernetes.Interface, identity string, lead func(context.Context)) {
+// When lead fails (the controllers could not be built), the error is
+// logged, the lease released so another server may lead, and this server
+// campaigns again only after a lease duration.
+func runAsLeader(ctx context.Context, client kubernetes.Interface, identity string, lead func(context.Context) error) {
+	logger := klog.FromContext(ctx)
 	lock := &resourcelock.LeaseLock{
 		LeaseMeta:  metaName(controllerLeaseNamespace, controllerLeaseName),
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: identity},
 	}
 	for ctx.Err() == nil {
-		leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		term, endTerm := context.WithCancel(ctx)
+		var failed atomic.Bool
+		leaderelection.RunOrDie(term, leaderelection.LeaderElectionConfig{
 			Lock:            lock,
 			LeaseDuration:   leaseDuration,
 			RenewDeadline:   renewDeadline,
@@ -48,10 +55,23 @@ func runAsLeader(ctx context.Context, client kubernetes.Interface, identity stri
 			ReleaseOnCancel: true,
 			Name:            controllerLeaseName,
 			Callbacks: leaderelection.LeaderCallbacks{
-				OnStartedLeading: lead,
-				OnStoppedLeading: func() { klog.Infof("controllers: lost lease %s", controllerLeaseName) },
+				OnStartedLeading: func(ctx context.Context) {
+					if err := lead(ctx); err != nil {
+						logger.Error(err, "Controllers failed to start; releasing the controller lease", "lease", controllerLeaseName)
+						failed.Store(true)
+						endTerm()
+					}
+				},
+				OnStoppedLeading: func() { logger.Info("Lost the controller lease", "lease", controllerLeaseName) },
 			},
 		})
+		endTerm()
+		if failed.Load() {
+			select {
+			case <-ctx.Done():
+			case <-time.After(leaseDuration):
+			}
+		}
 	}
 }
 

@@ -134,9 +134,11 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("pki: %w", err)
 	}
 	srv, err := apiserver.New(apiserver.Config{
-		AgentClientTLS:         agentClientTLS,
-		NodeToken:              nodeToken,
-		ServiceAccountKeyFile:  files.ServiceAccountKey(),
+		AgentClientTLS:        agentClientTLS,
+		NodeToken:             nodeToken,
+		ServiceAccountKeyFile: files.ServiceAccountKey(),
+		FrontProxy: &apiserver.FrontProxy{CACertFile: files.FrontProxyCACert(), ClientCertFile: files.FrontProxyClientCert(),
+			ClientKeyFile: files.FrontProxyClientKey(), AllowedName: pki.FrontProxyClientName},
 		Listen:                 o.Listen,
 		CACertFile:             files.CACert(),
 		ServingCertFile:        files.ServingCert(),
@@ -219,7 +221,7 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 	}
-	return srv.Generic.PrepareRun().RunWithContext(w.serverContext(ctx, srv.StopInformers))
+	return srv.Run(w.serverContext(ctx, srv.StopInformers))
 }
 
 // ensurePKI makes the certificates. The serving certificate names the

@@ -26,8 +26,15 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
-// nodeName is the shared server's node.
-const nodeName = "apis"
+// nodeName is the shared server's node: $ORDO_APIS_NODE, or one unique to
+// the run, so that several checkouts can run the package at once on one
+// machine (a node name claims its cgroups).
+var nodeName = func() string {
+	if n := os.Getenv("ORDO_APIS_NODE"); n != "" {
+		return n
+	}
+	return fmt.Sprintf("apis-%d", os.Getpid())
+}()
 
 // shared is the server every test of the package uses; nil when the
 // machine cannot run one (not root), in which case tests skip.

@@ -16,6 +16,22 @@ import (
 // be. QPS < 0 disables client-go's token bucket: the benchmark measures the
 // server, not the client's rate limiter.
 func Clients(srv *testcluster.Server) (requests, watches *kubernetes.Clientset, err error) {
+	cfg, wcfg, err := Configs(srv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if requests, err = kubernetes.NewForConfig(cfg); err != nil {
+		return nil, nil, err
+	}
+	if watches, err = kubernetes.NewForConfig(wcfg); err != nil {
+		return nil, nil, err
+	}
+	return requests, watches, nil
+}
+
+// Configs are the client configurations behind Clients, for other clients
+// (dynamic, apiextensions) that must behave the same way.
+func Configs(srv *testcluster.Server) (requests, watches *rest.Config, err error) {
 	cfg, err := srv.RESTConfig()
 	if err != nil {
 		return nil, nil, err
@@ -26,13 +42,7 @@ func Clients(srv *testcluster.Server) (requests, watches *kubernetes.Clientset, 
 	// A distinct Dial function makes client-go's transport cache hand out a
 	// separate transport, hence a separate TCP connection.
 	wcfg.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	if requests, err = kubernetes.NewForConfig(cfg); err != nil {
-		return nil, nil, err
-	}
-	if watches, err = kubernetes.NewForConfig(wcfg); err != nil {
-		return nil, nil, err
-	}
-	return requests, watches, nil
+	return cfg, wcfg, nil
 }
 
 // StopServer stops the server gracefully and says how long that took, as a

@@ -144,3 +144,38 @@ func TestImageVolumePullPolicyDefaultsAsAContainers(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonSetDefaults(t *testing.T) {
+	ds := &appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "fluentd:v1"}}}}}}
+	DaemonSet(ds)
+	s := ds.Spec
+	if s.UpdateStrategy.Type != appsv1.RollingUpdateDaemonSetStrategyType || s.UpdateStrategy.RollingUpdate == nil ||
+		*s.UpdateStrategy.RollingUpdate.MaxUnavailable != intstr.FromInt32(1) || *s.UpdateStrategy.RollingUpdate.MaxSurge != intstr.FromInt32(0) {
+		t.Errorf("strategy %+v", s.UpdateStrategy)
+	}
+	if *s.RevisionHistoryLimit != 10 || s.Template.Spec.RestartPolicy != corev1.RestartPolicyAlways || ds.Labels != nil {
+		t.Errorf("history %d, restartPolicy %q, labels %v", *s.RevisionHistoryLimit, s.Template.Spec.RestartPolicy, ds.Labels)
+	}
+	onDelete := &appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}}}
+	DaemonSet(onDelete)
+	if onDelete.Spec.UpdateStrategy.RollingUpdate != nil {
+		t.Errorf("OnDelete got a rollingUpdate")
+	}
+}
+
+func TestReplicationControllerDefaults(t *testing.T) {
+	rc := &corev1.ReplicationController{Spec: corev1.ReplicationControllerSpec{Template: &corev1.PodTemplateSpec{}}}
+	rc.Spec.Template.Labels = map[string]string{"app": "nginx"}
+	ReplicationController(rc)
+	if rc.Spec.Selector["app"] != "nginx" || rc.Labels["app"] != "nginx" || *rc.Spec.Replicas != 1 ||
+		rc.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyAlways {
+		t.Errorf("defaulted %+v", rc)
+	}
+	own := &corev1.ReplicationController{Spec: corev1.ReplicationControllerSpec{Selector: map[string]string{"app": "x"}, Replicas: ptr.To[int32](0),
+		Template: &corev1.PodTemplateSpec{}}}
+	own.Spec.Template.Labels = map[string]string{"app": "x", "v": "1"}
+	ReplicationController(own)
+	if len(own.Spec.Selector) != 1 || *own.Spec.Replicas != 0 {
+		t.Errorf("a given selector or replicas was changed: %+v", own.Spec)
+	}
+}

@@ -187,3 +187,53 @@ func copyLabels(in map[string]string) map[string]string {
 	}
 	return out
 }
+
+// DaemonSet defaults the update strategy (RollingUpdate, maxUnavailable 1,
+// maxSurge 0) and the history limit, as apps/v1 does; unlike the other
+// apps kinds its labels are not copied from the template.
+func DaemonSet(ds *appsv1.DaemonSet) {
+	s := &ds.Spec
+	if s.UpdateStrategy.Type == "" {
+		s.UpdateStrategy.Type = appsv1.RollingUpdateDaemonSetStrategyType
+	}
+	if s.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
+		if s.UpdateStrategy.RollingUpdate == nil {
+			s.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateDaemonSet{}
+		}
+		ru := s.UpdateStrategy.RollingUpdate
+		if ru.MaxUnavailable == nil {
+			ru.MaxUnavailable = ptr.To(intstr.FromInt32(1))
+		}
+		if ru.MaxSurge == nil {
+			ru.MaxSurge = ptr.To(intstr.FromInt32(0))
+		}
+	}
+	if s.RevisionHistoryLimit == nil {
+		s.RevisionHistoryLimit = ptr.To[int32](defaultRevisionHistoryLimit)
+	}
+	PodTemplateSpec(&s.Template)
+}
+
+// ReplicationController defaults the selector and the labels to the
+// template's labels, and replicas to 1, as core/v1 does.
+func ReplicationController(rc *corev1.ReplicationController) {
+	if t := rc.Spec.Template; t != nil && t.Labels != nil {
+		if len(rc.Spec.Selector) == 0 {
+			rc.Spec.Selector = copyLabels(t.Labels)
+		}
+		if len(rc.Labels) == 0 {
+			rc.Labels = copyLabels(t.Labels)
+		}
+	}
+	if rc.Spec.Replicas == nil {
+		rc.Spec.Replicas = ptr.To[int32](1)
+	}
+	if rc.Spec.Template != nil {
+		PodTemplateSpec(rc.Spec.Template)
+	}
+}
+
+// PodTemplate defaults its template's pod spec as a pod's.
+func PodTemplate(pt *corev1.PodTemplate) {
+	PodTemplateSpec(&pt.Template)
+}

@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 )
 
 // Group is one group version whose objects ordo stores, as the registry
@@ -76,6 +77,12 @@ func requestTypes() []internalTypes {
 		{authorizationv1.SchemeGroupVersion, authorizationv1.AddToScheme, []runtime.Object{
 			&authorizationv1.SelfSubjectAccessReview{}, &authorizationv1.SubjectAccessReview{},
 			&authorizationv1.SelfSubjectRulesReview{}, &authorizationv1.LocalSubjectAccessReview{},
+		}},
+		// Resource metrics are read from the nodes' agents, never stored
+		// (kubectl top); only metrics' own types.
+		{metricsv1beta1.SchemeGroupVersion, metricsv1beta1.AddToScheme, []runtime.Object{
+			&metricsv1beta1.NodeMetrics{}, &metricsv1beta1.NodeMetricsList{},
+			&metricsv1beta1.PodMetrics{}, &metricsv1beta1.PodMetricsList{},
 		}},
 	}
 }

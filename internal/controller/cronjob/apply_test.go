@@ -33,7 +33,10 @@ func newFixture(t *testing.T, cj *batchv1.CronJob, jobs ...*batchv1.Job) *fixtur
 	}
 	client := fake.NewClientset(objs...)
 	clk := clocktesting.NewFakeClock(t0)
-	ctl := New(Config{Client: client, Clock: clk, Local: time.UTC})
+	ctl, err := New(Config{Client: client, Clock: clk, Local: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
 	events := record.NewFakeRecorder(100)
 	ctl.recorder = events
 	if err := ctl.cronJobs.GetIndexer().Add(cj); err != nil {

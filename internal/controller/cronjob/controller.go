@@ -2,6 +2,7 @@ package cronjob
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -13,12 +14,10 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
 	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
-	"k8s.io/klog/v2"
 )
 
 // Config holds the controller's dependencies.
@@ -41,9 +40,9 @@ type Config struct {
 
 // Controller creates a CronJob's Jobs at their scheduled instants.
 type Controller struct {
+	base        *base.Base
 	client      kubernetes.Interface
 	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
 	cronJobs    cache.SharedIndexInformer
 	jobs        cache.SharedIndexInformer
 	pods        cache.SharedIndexInformer
@@ -51,7 +50,6 @@ type Controller struct {
 	leaseLister coordinationlisters.LeaseLister
 	cjLister    batchlisters.CronJobLister
 	jobLister   batchlisters.JobLister
-	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	queue       workqueue.TypedRateLimitingInterface[string]
 	memos       *memos
@@ -60,67 +58,63 @@ type Controller struct {
 	local       *time.Location
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
-	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "cronjob", "cronjob-controller")
+	if err != nil {
+		return nil, err
 	}
 	if c.Local == nil {
 		c.Local = time.Local
 	}
-	broadcaster := events.NewBroadcaster(c.Clock)
-	batch := c.Informers.Batch().V1()
+	batch := b.Informers.Batch().V1()
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   c.Informers,
+		base:        b,
+		client:      b.Client,
+		clock:       b.Clock,
 		cronJobs:    batch.CronJobs().Informer(),
 		jobs:        batch.Jobs().Informer(),
+		pods:        b.Informers.Core().V1().Pods().Informer(),
+		leases:      b.Informers.Coordination().V1().Leases().Informer(),
+		leaseLister: b.Informers.Coordination().V1().Leases().Lister(),
 		cjLister:    batch.CronJobs().Lister(),
 		jobLister:   batch.Jobs().Lister(),
-		broadcaster: broadcaster,
-		recorder:    events.Recorder(broadcaster, "cronjob-controller"),
+		recorder:    b.Recorder,
 		memos:       newMemos(),
 		running:     newFirstRunning(),
 		metrics:     c.Metrics,
 		local:       c.Local,
-		queue:       queue.New[string]("cronjob", c.Clock),
+		queue:       b.Queue,
 	}
-	addControllerIndex(ctl.jobs)
-	ctl.pods = c.Informers.Core().V1().Pods().Informer()
-	ctl.leases = c.Informers.Coordination().V1().Leases().Informer()
-	ctl.leaseLister = c.Informers.Coordination().V1().Leases().Lister()
+	if err := addControllerIndex(ctl.jobs); err != nil {
+		return nil, fmt.Errorf("cronjob: job index: %w", err)
+	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("cronjob: pod index: %v", err)
+		return nil, fmt.Errorf("cronjob: pod index: %w", err)
 	}
-	ctl.addHandlers()
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
 	if c.Metrics != nil {
-		ctl.watchPodsForLag()
+		if err := ctl.watchPodsForLag(); err != nil {
+			return nil, err
+		}
 	}
-	return ctl
+	return ctl, nil
 }
 
 // Run works until ctx is done, then stops workers and event recording.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	synced := []cache.InformerSynced{c.cronJobs.HasSynced, c.jobs.HasSynced, c.pods.HasSynced, c.leases.HasSynced}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return
-	}
-	queue.Run(ctx, c.queue, "cronjob", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
 // controllerUIDIndex indexes Jobs by the UID of their controller, so a
 // sync finds a CronJob's Jobs without scanning every Job.
 const controllerUIDIndex = "controllerUID"
 
-func addControllerIndex(inf cache.SharedIndexInformer) {
-	_ = inf.AddIndexers(cache.Indexers{controllerUIDIndex: func(obj interface{}) ([]string, error) {
+func addControllerIndex(inf cache.SharedIndexInformer) error {
+	return inf.AddIndexers(cache.Indexers{controllerUIDIndex: func(obj interface{}) ([]string, error) {
 		j, ok := obj.(*batchv1.Job)
 		if !ok {
 			return nil, nil

@@ -6,37 +6,34 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/klog/v2"
 )
 
-func (c *Controller) addHandlers() {
-	if _, err := c.cronJobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (c *Controller) addHandlers() error {
+	if err := c.base.Watch(c.cronJobs, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: c.onCronJobUpdate,
 		DeleteFunc: c.onCronJobDelete,
 	}); err != nil {
-		klog.Errorf("cronjob: event handler: %v", err)
+		return err
 	}
-	if _, err := c.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.jobs, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueOwner,
 		UpdateFunc: c.onJobUpdate,
 		DeleteFunc: c.onJobDelete,
 	}); err != nil {
-		klog.Errorf("cronjob: job event handler: %v", err)
+		return err
 	}
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onRunnerPod,
 		UpdateFunc: func(_, cur interface{}) { c.onRunnerPod(cur) },
 		DeleteFunc: c.onRunnerPod,
 	}); err != nil {
-		klog.Errorf("cronjob: runner pod event handler: %v", err)
+		return err
 	}
-	if _, err := c.leases.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.leases, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onRunnerLease,
 		UpdateFunc: func(_, cur interface{}) { c.onRunnerLease(cur) },
-	}); err != nil {
-		klog.Errorf("cronjob: lease event handler: %v", err)
-	}
+	})
 }
 
 func (c *Controller) enqueue(obj interface{}) {

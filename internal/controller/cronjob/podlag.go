@@ -9,13 +9,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/klog/v2"
 )
 
 // watchPodsForLag measures, for the fire-lag metric, when the first pod of
 // each CronJob run is seen running.
-func (c *Controller) watchPodsForLag() {
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (c *Controller) watchPodsForLag() error {
+	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(old, cur interface{}) {
 			o, ok1 := old.(*corev1.Pod)
 			n, ok2 := cur.(*corev1.Pod)
@@ -23,9 +22,7 @@ func (c *Controller) watchPodsForLag() {
 				c.observeRunning(n)
 			}
 		},
-	}); err != nil {
-		klog.Errorf("cronjob: pod event handler: %v", err)
-	}
+	})
 }
 
 func (c *Controller) observeRunning(pod *corev1.Pod) {

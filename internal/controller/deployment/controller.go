@@ -2,92 +2,77 @@ package deployment
 
 import (
 	"context"
+	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
 // component is the event source, as Kubernetes names it.
 const component = "deployment-controller"
 
-// Config holds the controller's dependencies.
-type Config struct {
-	// Client reads and writes Deployments, ReplicaSets and events.
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given.
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue and the progress deadline.
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil), which drives
+// the workqueue and the progress deadline.
+type Config = base.Config
 
 // Controller rolls Deployments out through ReplicaSets.
 type Controller struct {
+	base        *base.Base
 	client      kubernetes.Interface
 	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
 	deployments cache.SharedIndexInformer
 	sets        cache.SharedIndexInformer
 	pods        cache.SharedIndexInformer
 	dLister     appslisters.DeploymentLister
 	rsLister    appslisters.ReplicaSetLister
-	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	queue       workqueue.TypedRateLimitingInterface[string]
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "deployment", component)
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	b := events.NewBroadcaster(c.Clock)
-	apps := c.Informers.Apps().V1()
+	apps := b.Informers.Apps().V1()
 	ctl := &Controller{
-		client: c.Client, clock: c.Clock, informers: c.Informers,
+		base: b, client: b.Client, clock: b.Clock,
 		deployments: apps.Deployments().Informer(), sets: apps.ReplicaSets().Informer(),
-		pods:    c.Informers.Core().V1().Pods().Informer(),
+		pods:    b.Informers.Core().V1().Pods().Informer(),
 		dLister: apps.Deployments().Lister(), rsLister: apps.ReplicaSets().Lister(),
-		broadcaster: b, recorder: events.Recorder(b, component),
-		queue: queue.New[string]("deployment", c.Clock),
+		recorder: b.Recorder, queue: b.Queue,
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("deployment: pod index: %v", err)
+		return nil, fmt.Errorf("deployment: pod index: %w", err)
 	}
-	ctl.addHandlers()
-	return ctl
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.deployments.HasSynced, c.sets.HasSynced, c.pods.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "deployment", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
-func (c *Controller) addHandlers() {
-	if _, err := c.deployments.AddEventHandler(queue.KeyHandler(c.queue)); err != nil {
-		klog.Errorf("deployment: event handler: %v", err)
+func (c *Controller) addHandlers() error {
+	if err := c.base.WatchKeys(c.deployments); err != nil {
+		return err
 	}
 	owner := func(obj interface{}) {
 		m, key, orphan := controllerref.ControllerOf(obj, deploymentKind)
@@ -97,22 +82,20 @@ func (c *Controller) addHandlers() {
 			c.deploymentsSelecting(rs)
 		}
 	}
-	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.sets, cache.ResourceEventHandlerFuncs{
 		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
 	}); err != nil {
-		klog.Errorf("deployment: replicaset event handler: %v", err)
+		return err
 	}
 	// A Recreate rollout waits for the old pods to be gone.
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
+	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
 		_, key, _ := controllerref.ControllerOf(obj, rsKind)
 		if ns, name, err := cache.SplitMetaNamespaceKey(key); err == nil && key != "" {
 			if rs, err := c.rsLister.ReplicaSets(ns).Get(name); err == nil {
 				owner(rs)
 			}
 		}
-	}}); err != nil {
-		klog.Errorf("deployment: pod event handler: %v", err)
-	}
+	}})
 }
 
 // claimSets are the ReplicaSets d controls, after releasing those whose

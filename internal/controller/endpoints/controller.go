@@ -6,69 +6,55 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
-	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
-// Config holds the controller's dependencies.
-type Config struct {
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given; New creates
-	// one when nil. Run starts it either way.
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue's delays and event timestamps (real when nil).
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil), which drives
+// the workqueue's delays and event timestamps.
+type Config = base.Config
 
 // Controller keeps Endpoints and EndpointSlices of selector Services.
 type Controller struct {
+	base      *base.Base
 	client    kubernetes.Interface
-	informers informers.SharedInformerFactory
 	services  corelisters.ServiceLister
 	pods      corelisters.PodLister
 	endpoints corelisters.EndpointsLister
 	slices    discoverylisters.EndpointSliceLister
-	synced    []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string] // Service keys, ns/name
-	events    record.EventBroadcaster
 	recorder  record.EventRecorder
 	warned    warnings // Service generations warned about unsupported fields
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when an event handler
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "endpoint", "endpoint-controller")
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	core, disc := c.Informers.Core().V1(), c.Informers.Discovery().V1()
+	core, disc := b.Informers.Core().V1(), b.Informers.Discovery().V1()
 	ctl := &Controller{
-		client: c.Client, informers: c.Informers,
+		base: b, client: b.Client,
 		services: core.Services().Lister(), pods: core.Pods().Lister(),
 		endpoints: core.Endpoints().Lister(), slices: disc.EndpointSlices().Lister(),
-		synced: []cache.InformerSynced{core.Services().Informer().HasSynced, core.Pods().Informer().HasSynced,
-			core.Endpoints().Informer().HasSynced, disc.EndpointSlices().Informer().HasSynced},
-		queue:  queue.New[string]("endpoint", c.Clock),
-		events: events.NewBroadcaster(c.Clock),
+		queue: b.Queue, recorder: b.Recorder,
 	}
-	ctl.recorder = events.Recorder(ctl.events, "endpoint-controller")
-	ctl.addHandlers(core.Services().Informer(), core.Pods().Informer(), core.Endpoints().Informer(), disc.EndpointSlices().Informer())
-	return ctl
+	if err := ctl.addHandlers(core.Services().Informer(), core.Pods().Informer(), core.Endpoints().Informer(), disc.EndpointSlices().Informer()); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
-func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInformer) {
+func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInformer) error {
 	handlers := []struct {
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandler
@@ -81,10 +67,11 @@ func (c *Controller) addHandlers(svcs, pods, eps, slices cache.SharedIndexInform
 		{slices, cache.ResourceEventHandlerFuncs{DeleteFunc: c.onSlice}},
 	}
 	for _, h := range handlers {
-		if _, err := h.inf.AddEventHandler(h.h); err != nil {
-			klog.Errorf("endpoint: event handler: %v", err)
+		if err := c.base.Watch(h.inf, h.h); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // onUserEndpoints queues a written Endpoints object only when it belongs
@@ -180,12 +167,5 @@ func selectorOf(s *corev1.Service) labels.Selector {
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	stop := events.Start(c.events, c.client)
-	defer stop()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	queue.Run(ctx, c.queue, "endpoint", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }

@@ -20,7 +20,11 @@ func TestControllerFollowsPods(t *testing.T) {
 	client := fake.NewSimpleClientset(web, manual, pod("a", "10.0.0.2", true), pod("b", "10.0.0.3", true))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go New(Config{Client: client}).Run(ctx, 1)
+	ctl, err := New(Config{Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ctl.Run(ctx, 1)
 
 	readyIPs := func() []string {
 		ep, err := client.CoreV1().Endpoints("ns").Get(ctx, "web", metav1.GetOptions{})

@@ -61,6 +61,9 @@ type Controller struct {
 	graph             *graph
 	monitors          *monitors
 	queue             workqueue.TypedRateLimitingInterface[types.UID]
+	// rediscover asks Run for a discovery resync before the next tick:
+	// a CRD changed, or an owner's resource is not watched yet.
+	rediscover chan struct{}
 }
 
 // New checks c, fills defaults and builds a Controller; Run starts it.
@@ -86,6 +89,7 @@ func New(c Config) (*Controller, error) {
 		recheckForeground: recheckForeground,
 		graph:             newGraph(),
 		queue:             queue.New[types.UID]("garbagecollector", c.Clock),
+		rediscover:        make(chan struct{}, 1),
 	}
 	ctl.monitors = &monitors{
 		client:  c.Metadata,
@@ -100,8 +104,11 @@ func New(c Config) (*Controller, error) {
 // ctx is done; then it stops workers and informers before returning.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	defer c.monitors.stopAll()
-	c.resyncDiscovery()
+	c.resyncDiscovery(ctx)
 	c.waitForCaches(ctx)
+	c.monitors.markInitialDone()
+	stopCRDs := c.watchCRDs()
+	defer stopCRDs()
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
@@ -120,28 +127,40 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 			wg.Wait()
 			return
 		case <-ticker.C():
-			c.resyncDiscovery()
+			c.resyncDiscovery(ctx)
+		case <-c.rediscover:
+			c.resyncDiscovery(ctx)
 		}
 	}
 }
 
 // resyncDiscovery re-reads discovery (bypassing any cache) and reconciles
 // the informers with it.
-func (c *Controller) resyncDiscovery() {
+func (c *Controller) resyncDiscovery(ctx context.Context) {
+	logger := klog.FromContext(ctx)
 	if cached, ok := c.discovery.(discovery.CachedDiscoveryInterface); ok {
 		cached.Invalidate()
 	}
 	c.resetMapper()
 	kinds, complete, err := deletableResources(c.discovery)
 	if err != nil {
-		klog.Errorf("garbagecollector: %v", err)
+		logger.Error(err, "Garbage collector cannot list the resources to watch")
 		return
 	}
-	if n := c.monitors.add(kinds); n > 0 {
-		klog.V(2).Infof("garbagecollector: watching %d new resources", n)
+	if n := c.monitors.add(ctx, kinds); n > 0 {
+		logger.V(2).Info("Garbage collector watching new resources", "count", n)
 	}
 	if complete {
 		c.monitors.retain(kinds)
+	}
+}
+
+// requestDiscovery asks Run for a resync now; requests while one is
+// pending merge.
+func (c *Controller) requestDiscovery() {
+	select {
+	case c.rediscover <- struct{}{}:
+	default:
 	}
 }
 
@@ -160,7 +179,7 @@ func (c *Controller) waitForCaches(ctx context.Context) {
 		}
 	}()
 	if !cache.WaitForCacheSync(stop, c.monitors.synced()...) {
-		klog.Warning("garbagecollector: starting before every informer synced")
+		klog.FromContext(ctx).Info("Garbage collector starting before every informer synced")
 	}
 }
 

@@ -115,6 +115,20 @@ func (g *graph) appendIfDeletingDependents(out []types.UID, uid types.UID) []typ
 	return out
 }
 
+// dependentsOfUnseenOwners lists the dependents of every owner no
+// informer has shown (a placeholder).
+func (g *graph) dependentsOfUnseenOwners() []types.UID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []types.UID
+	for _, n := range g.nodes {
+		if !n.observed {
+			out = append(out, sortedUIDs(n.dependents)...)
+		}
+	}
+	return out
+}
+
 // link records dependent under owner, creating a placeholder owner.
 func (g *graph) link(owner, dependent types.UID) {
 	o := g.nodes[owner]

@@ -112,3 +112,17 @@ func TestDiffOwners(t *testing.T) {
 		t.Errorf("removedOrChanged = %v", gone)
 	}
 }
+
+// An owner looked up live while its resource was not watched, then deleted
+// before its informer listed, never sends a delete event: its dependents
+// are found through the placeholder once that informer has synced.
+func TestGraphDependentsOfUnseenOwners(t *testing.T) {
+	g := newGraph()
+	observe(g, cm("o"))
+	observe(g, cm("d1", ownerRef("o", false)))
+	observe(g, cm("d2", ownerRef("ghost", false)))
+	observe(g, cm("d3", ownerRef("ghost", false)))
+	if got := g.dependentsOfUnseenOwners(); !reflect.DeepEqual(got, []types.UID{"d2", "d3"}) {
+		t.Fatalf("dependentsOfUnseenOwners = %v, want [d2 d3]", got)
+	}
+}

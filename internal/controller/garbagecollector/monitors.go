@@ -1,6 +1,8 @@
 package garbagecollector
 
 import (
+	"context"
+	"fmt"
 	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,17 +30,45 @@ type monitors struct {
 
 	mu      sync.Mutex
 	running map[schema.GroupVersionResource]*monitor
+	// late: the first informers have synced; informers started from now
+	// on (a resource added since, such as a CRD's) recheck owners no
+	// informer has shown once they sync (see start).
+	late bool
 }
 
-// add starts informers for resources not yet watched.
-func (m *monitors) add(want resourceKinds) (started int) {
+// markInitialDone ends the start-up, after which new informers are late.
+func (m *monitors) markInitialDone() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.late = true
+}
+
+// watching reports whether gvr has an informer.
+func (m *monitors) watching(gvr schema.GroupVersionResource) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.running[gvr]
+	return ok
+}
+
+// add starts informers for resources not yet watched. A resource whose
+// informer cannot be set up is left out, logged, and tried again at the
+// next discovery resync: a monitor without its handler would feed nothing
+// to the graph while looking healthy.
+func (m *monitors) add(ctx context.Context, want resourceKinds) (started int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for gvr, kind := range want {
-		if _, ok := m.running[gvr]; !ok {
-			m.running[gvr] = m.start(gvr, kind)
-			started++
+		if _, ok := m.running[gvr]; ok {
+			continue
 		}
+		mon, err := m.start(gvr, kind)
+		if err != nil {
+			klog.FromContext(ctx).Error(err, "Cannot watch a resource for garbage collection", "resource", gvr)
+			continue
+		}
+		m.running[gvr] = mon
+		started++
 	}
 	return started
 }
@@ -56,17 +86,29 @@ func (m *monitors) retain(want resourceKinds) {
 	}
 }
 
-func (m *monitors) start(gvr schema.GroupVersionResource, kind string) *monitor {
+// start runs a new informer for gvr, with its transform and handler.
+func (m *monitors) start(gvr schema.GroupVersionResource, kind string) (*monitor, error) {
 	inf := metadatainformer.NewFilteredMetadataInformer(m.client, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
 	if err := inf.SetTransform(keepOwnershipOnly); err != nil {
-		klog.Errorf("garbagecollector: transform for %s: %v", gvr, err)
+		return nil, fmt.Errorf("transform: %w", err)
 	}
 	if _, err := inf.AddEventHandler(m.handler(gvr, kind)); err != nil {
-		klog.Errorf("garbagecollector: handler for %s: %v", gvr, err)
+		return nil, fmt.Errorf("registering an event handler: %w", err)
 	}
 	mon := &monitor{informer: inf, stop: make(chan struct{})}
 	go inf.Run(mon.stop)
-	return mon
+	if m.late {
+		// An owner of this resource may have been looked up live and then
+		// deleted before the informer listed: no delete event will come.
+		// Once it has synced, owners still unseen are rechecked through
+		// their dependents (which look them up live).
+		go func() {
+			if cache.WaitForCacheSync(mon.stop, inf.HasSynced) {
+				m.enqueue(m.graph.dependentsOfUnseenOwners())
+			}
+		}()
+	}
+	return mon, nil
 }
 
 func (m *monitors) stopOne(gvr schema.GroupVersionResource, mon *monitor) {

@@ -40,6 +40,11 @@ func (c *Controller) lookupOwner(ctx context.Context, namespace string, ref meta
 		c.resetMapper()
 		return ownerSolid, err
 	}
+	if !c.monitors.watching(mapping.Resource) {
+		// An owner of a kind discovery showed after the last resync (a new
+		// CRD): watch it now, so its deletion reaches the dependents.
+		c.requestDiscovery()
+	}
 	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
 		namespace = ""
 	} else if namespace == "" {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"fmt"
 
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,11 +13,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/metrics"
 )
@@ -40,66 +40,60 @@ type Config struct {
 
 // Controller runs Jobs' pods to completion.
 type Controller struct {
-	client      kubernetes.Interface
-	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
-	metrics     *metrics.Batch
-	jobs        cache.SharedIndexInformer
-	pods        cache.SharedIndexInformer
-	jobLister   batchlisters.JobLister
-	podLister   corelisters.PodLister
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	queue       workqueue.TypedRateLimitingInterface[string]
-	orphans     workqueue.TypedRateLimitingInterface[string]
-	expect      *expectations
-	backoff     *backoffStore
-	written     *writtenStatus
+	base      *base.Base
+	client    kubernetes.Interface
+	clock     clock.WithTicker
+	metrics   *metrics.Batch
+	jobs      cache.SharedIndexInformer
+	pods      cache.SharedIndexInformer
+	jobLister batchlisters.JobLister
+	podLister corelisters.PodLister
+	recorder  record.EventRecorder
+	queue     workqueue.TypedRateLimitingInterface[string]
+	orphans   workqueue.TypedRateLimitingInterface[string]
+	expect    *expectations
+	backoff   *backoffStore
+	written   *writtenStatus
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
-	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	broadcaster := events.NewBroadcaster(c.Clock)
-	newQueue := func(name string) workqueue.TypedRateLimitingInterface[string] {
-		return queue.New[string](name, c.Clock)
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "job", component)
+	if err != nil {
+		return nil, err
 	}
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   c.Informers,
-		metrics:     c.Metrics,
-		jobs:        c.Informers.Batch().V1().Jobs().Informer(),
-		pods:        c.Informers.Core().V1().Pods().Informer(),
-		jobLister:   c.Informers.Batch().V1().Jobs().Lister(),
-		podLister:   c.Informers.Core().V1().Pods().Lister(),
-		broadcaster: broadcaster,
-		recorder:    events.Recorder(broadcaster, component),
-		queue:       newQueue("job"),
-		orphans:     newQueue("job_orphan_pod"),
-		expect:      newExpectations(),
-		backoff:     newBackoffStore(),
-		written:     newWrittenStatus(),
+		base:      b,
+		client:    b.Client,
+		clock:     b.Clock,
+		metrics:   c.Metrics,
+		jobs:      b.Informers.Batch().V1().Jobs().Informer(),
+		pods:      b.Informers.Core().V1().Pods().Informer(),
+		jobLister: b.Informers.Batch().V1().Jobs().Lister(),
+		podLister: b.Informers.Core().V1().Pods().Lister(),
+		recorder:  b.Recorder,
+		queue:     b.Queue,
+		orphans:   b.NewQueue("job_orphan_pod"),
+		expect:    newExpectations(),
+		backoff:   newBackoffStore(),
+		written:   newWrittenStatus(),
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("job: pod index: %v", err)
+		return nil, fmt.Errorf("job: pod index: %w", err)
 	}
-	ctl.addHandlers()
-	return ctl
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done, then stops workers and event recording.
+// Orphaned pods' finalizers are removed by one worker of their own.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer c.orphans.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced, c.pods.HasSynced) {
+	stop, ok := c.base.Start(ctx)
+	defer stop()
+	if !ok {
 		return
 	}
 	done := make(chan struct{})

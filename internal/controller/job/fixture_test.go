@@ -53,7 +53,10 @@ func newFixture(t *testing.T, objs ...runtime.Object) fixture {
 		return false, nil, nil
 	})
 	clock := clocktesting.NewFakeClock(anchor)
-	ctl := New(Config{Client: client, Clock: clock})
+	ctl, err := New(Config{Client: client, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := record.NewFakeRecorder(100)
 	ctl.recorder = rec
 	f := fixture{ctl: ctl, client: client, recorder: rec, clock: clock, made: made}

@@ -10,24 +10,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/klog/v2"
 )
 
-func (c *Controller) addHandlers() {
-	if _, err := c.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (c *Controller) addHandlers() error {
+	if err := c.base.Watch(c.jobs, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueJob,
 		UpdateFunc: c.onJobUpdate,
 		DeleteFunc: c.onJobDelete,
 	}); err != nil {
-		klog.Errorf("job: job event handler: %v", err)
+		return err
 	}
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onPodAdd,
 		UpdateFunc: c.onPodUpdate,
 		DeleteFunc: c.onPodDelete,
-	}); err != nil {
-		klog.Errorf("job: pod event handler: %v", err)
-	}
+	})
 }
 
 // podBatchPeriod gathers the events of a Job's pods into one sync. A

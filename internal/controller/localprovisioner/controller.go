@@ -12,10 +12,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 	"github.com/ordo-dev/ordo/internal/storageclass"
 )
@@ -34,42 +33,40 @@ type Config struct {
 
 // Controller provisions and deletes ordo.dev/local-path volumes.
 type Controller struct {
+	base        *base.Base
 	client      kubernetes.Interface
-	informers   informers.SharedInformerFactory
 	root        string
 	claims      corelisters.PersistentVolumeClaimLister
 	volumes     corelisters.PersistentVolumeLister
 	classes     storagelisters.StorageClassLister
-	synced      []cache.InformerSynced
 	claimQueue  workqueue.TypedRateLimitingInterface[string]
 	volumeQueue workqueue.TypedRateLimitingInterface[string]
-	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 }
 
-// New builds a Controller; Run starts it.
+// New builds a Controller; Run starts it. It fails when an event handler
+// cannot be added.
 func New(c Config) (*Controller, error) {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
-	}
 	root, err := filepath.Abs(c.Root)
 	if err != nil {
 		return nil, err
 	}
-	f := c.Informers
-	b := events.NewBroadcaster(c.Clock)
+	// External provisioners record events as their provisioner name.
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "local_provisioner_volumes", storageclass.LocalPath)
+	if err != nil {
+		return nil, err
+	}
+	f := b.Informers
 	ctl := &Controller{
-		client:      c.Client,
-		informers:   f,
+		base:        b,
+		client:      b.Client,
 		root:        root,
 		claims:      f.Core().V1().PersistentVolumeClaims().Lister(),
 		volumes:     f.Core().V1().PersistentVolumes().Lister(),
 		classes:     f.Storage().V1().StorageClasses().Lister(),
-		claimQueue:  queue.New[string]("local_provisioner_claims", c.Clock),
-		volumeQueue: queue.New[string]("local_provisioner_volumes", c.Clock),
-		broadcaster: b,
-		// External provisioners record events as their provisioner name.
-		recorder: events.Recorder(b, storageclass.LocalPath),
+		claimQueue:  b.NewQueue("local_provisioner_claims"),
+		volumeQueue: b.Queue,
+		recorder:    b.Recorder,
 	}
 	for _, w := range []struct {
 		inf cache.SharedIndexInformer
@@ -79,25 +76,19 @@ func New(c Config) (*Controller, error) {
 		{f.Core().V1().PersistentVolumes().Informer(), ctl.onVolume},
 	} {
 		h := w.h
-		if _, err := w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: h, UpdateFunc: func(_, cur interface{}) { h(cur) }}); err != nil {
-			klog.Errorf("local provisioner: event handler: %v", err)
+		if err := b.Watch(w.inf, cache.ResourceEventHandlerFuncs{AddFunc: h, UpdateFunc: func(_, cur interface{}) { h(cur) }}); err != nil {
+			return nil, err
 		}
-		ctl.synced = append(ctl.synced, w.inf.HasSynced)
 	}
 	// Classes are only read: the binder marks a claim for us once its
 	// class exists, which is the update that queues it here.
-	ctl.synced = append(ctl.synced, f.Storage().V1().StorageClasses().Informer().HasSynced)
+	b.WaitFor(f.Storage().V1().StorageClasses().Informer().HasSynced)
 	return ctl, nil
 }
 
 // Run works until ctx is done, with workers goroutines per queue.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	queue.RunAll(ctx, workers,
+	c.base.RunLoops(ctx, workers,
 		queue.Loop[string]{Queue: c.volumeQueue, Name: "local-provisioner volumes", Sync: c.syncVolume},
 		queue.Loop[string]{Queue: c.claimQueue, Name: "local-provisioner claims", Sync: c.syncClaim})
 }

@@ -8,15 +8,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
-	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/ordo-dev/ordo/internal/controller/queue"
-	"k8s.io/klog/v2"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"k8s.io/utils/clock"
 )
 
@@ -38,6 +36,7 @@ type Config struct {
 
 // Controller finishes the deletion of Terminating namespaces.
 type Controller struct {
+	base           *base.Base
 	client         kubernetes.Interface
 	discovery      discovery.DiscoveryInterface
 	content        contentDeleter
@@ -48,29 +47,33 @@ type Controller struct {
 	contentRecheck time.Duration
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It watches namespaces through an
+// informer factory of its own. It fails when its event handler cannot be
+// added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(base.Config{Client: c.Client, Clock: c.Clock}, "namespace", "namespace-controller")
+	if err != nil {
+		return nil, err
 	}
-	inf := coreinformers.NewNamespaceInformer(c.Client, 0, cache.Indexers{})
+	namespaces := b.Informers.Core().V1().Namespaces()
 	ctl := &Controller{
-		client:         c.Client,
+		base:           b,
+		client:         b.Client,
 		discovery:      c.Discovery,
 		content:        contentDeleter{client: c.Metadata},
-		clock:          c.Clock,
-		informer:       inf,
-		lister:         corelisters.NewNamespaceLister(inf.GetIndexer()),
+		clock:          b.Clock,
+		informer:       namespaces.Informer(),
+		lister:         namespaces.Lister(),
 		contentRecheck: contentRecheck,
-		queue:          queue.New[string]("namespace", c.Clock),
+		queue:          b.Queue,
 	}
-	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := b.Watch(ctl.informer, cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctl.onEvent,
 		UpdateFunc: func(_, obj interface{}) { ctl.onEvent(obj) },
 	}); err != nil {
-		klog.Errorf("namespace: event handler: %v", err)
+		return nil, err
 	}
-	return ctl
+	return ctl, nil
 }
 
 // onEvent queues namespaces being deleted; others need nothing.
@@ -82,12 +85,7 @@ func (c *Controller) onEvent(obj interface{}) {
 
 // Run works until ctx is done, then stops workers and the informer.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	go c.informer.Run(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.informer.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "namespace", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
 // deleteNamespace issues the final DELETE, only for the same namespace.

@@ -60,8 +60,11 @@ func newFixture(t *testing.T, ns *v1.Namespace, objs ...runtime.Object) fixture 
 		APIResources: []metav1.APIResource{{Name: "configmaps", Kind: "ConfigMap", Namespaced: true,
 			Verbs: metav1.Verbs{"list", "delete", "deletecollection"}}},
 	}}}}
-	ctl := New(Config{Client: client, Metadata: meta, Discovery: disc,
+	ctl, err := New(Config{Client: client, Metadata: meta, Discovery: disc,
 		Clock: clocktesting.NewFakeClock(anchor)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := ctl.informer.GetIndexer().Add(ns); err != nil {
 		t.Fatal(err)
 	}

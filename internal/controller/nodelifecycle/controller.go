@@ -2,6 +2,7 @@ package nodelifecycle
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // DefaultGracePeriod is kube-controller-manager's --node-monitor-grace-period.
@@ -40,13 +41,12 @@ type Config struct {
 
 // Controller watches nodes' heartbeats (see the package doc).
 type Controller struct {
-	cfg         Config
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	nodes       corelisters.NodeLister
-	leases      coordinationlisters.LeaseLister
-	pods        cache.Indexer
-	synced      []cache.InformerSynced
+	base     *base.Base
+	cfg      Config
+	recorder record.EventRecorder
+	nodes    corelisters.NodeLister
+	leases   coordinationlisters.LeaseLister
+	pods     cache.Indexer
 
 	mu    sync.Mutex
 	heard map[string]sighting // by node name
@@ -60,11 +60,16 @@ type sighting struct {
 
 const byNode = "spec.nodeName"
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when its pod index
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	// The controller looks at every node on a ticker: its Queue stays
+	// empty, under Kubernetes' name.
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: c.Clock}, "node_lifecycle_controller", "node-controller")
+	if err != nil {
+		return nil, err
 	}
+	c.Client, c.Informers, c.Clock = b.Client, b.Informers, b.Clock
 	if c.GracePeriod == 0 {
 		c.GracePeriod = DefaultGracePeriod
 	}
@@ -75,20 +80,19 @@ func New(c Config) *Controller {
 		}
 		return nil, nil
 	}}); err != nil {
-		klog.Errorf("node lifecycle: pod index: %v", err)
+		return nil, fmt.Errorf("node lifecycle: pod index: %w", err)
 	}
 	nodes, leases := c.Informers.Core().V1().Nodes(), c.Informers.Coordination().V1().Leases()
-	b := events.NewBroadcaster(c.Clock)
-	return &Controller{cfg: c, broadcaster: b, recorder: events.Recorder(b, "node-controller"), nodes: nodes.Lister(), leases: leases.Lister(), pods: pods.GetIndexer(),
-		synced: []cache.InformerSynced{pods.HasSynced, nodes.Informer().HasSynced, leases.Informer().HasSynced},
-		heard:  map[string]sighting{}}
+	b.WaitFor(pods.HasSynced, nodes.Informer().HasSynced, leases.Informer().HasSynced)
+	return &Controller{base: b, cfg: c, recorder: b.Recorder, nodes: nodes.Lister(), leases: leases.Lister(), pods: pods.GetIndexer(),
+		heard: map[string]sighting{}}, nil
 }
 
 // Run looks at every node each monitor period until ctx is done.
 func (c *Controller) Run(ctx context.Context) {
-	defer events.Start(c.broadcaster, c.cfg.Client)()
-	c.cfg.Informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+	stop, ok := c.base.Start(ctx)
+	defer stop()
+	if !ok {
 		return
 	}
 	tick := c.cfg.Clock.NewTicker(monitorPeriod)
@@ -113,7 +117,7 @@ func (c *Controller) monitor(ctx context.Context) {
 	for _, n := range nodes {
 		live[n.Name] = true
 		if err := c.syncNode(ctx, n); err != nil && ctx.Err() == nil {
-			klog.Errorf("node lifecycle: node %s: %v", n.Name, err)
+			klog.FromContext(ctx).Error(err, "Syncing a node's lifecycle", "node", klog.KObj(n))
 		}
 	}
 	c.mu.Lock()

@@ -10,10 +10,12 @@
 // processes may well live on (an agent restart, a partition). When the
 // agent posts Ready again, the taint goes.
 //
-// Deliberately not done: the NoExecute unreachable taint and the eviction
-// that follows it after tolerationSeconds (300 s by default). On ordo's
-// one or few machines, an agent that is merely restarting would come back
-// to find its stateful pods deleted.
+// Deliberately not done: the NoExecute unreachable taint, on which
+// Kubernetes' taint manager evicts pods after tolerationSeconds (300 s by
+// default). On ordo's one or few machines, an agent that is merely
+// restarting would come back to find its stateful pods deleted. ordo's
+// taint manager (internal/controller/taintmanager) evicts only for
+// NoExecute taints someone else adds.
 //
 // Heartbeats are timed by this controller's clock when it sees them
 // change, not by the agent's timestamps, so clock skew between machines

@@ -16,15 +16,12 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // Kept describes the object kept in each namespace.
 type Kept struct {
-	// Controller names the queue and the log lines.
-	Controller string
 	// Name is the object's name in every namespace.
 	Name string
 	// Informer watches the object's kind (it may be limited to Name).
@@ -36,37 +33,35 @@ type Kept struct {
 
 // Keeper runs one Kept.
 type Keeper struct {
+	base       *base.Base
 	kept       Kept
 	namespaces corelisters.NamespaceLister
-	synced     []cache.InformerSynced
 	queue      workqueue.TypedRateLimitingInterface[string] // namespace names
 }
 
-// New builds a Keeper over the namespaces informer; Run starts it. The
-// caller starts both informers.
-func New(k Kept, namespaces cache.SharedIndexInformer) *Keeper {
-	c := &Keeper{
-		kept: k, namespaces: corelisters.NewNamespaceLister(namespaces.GetIndexer()),
-		synced: []cache.InformerSynced{namespaces.HasSynced, k.Informer.HasSynced},
-		queue:  queue.New[string](k.Controller, nil),
-	}
+// New builds a Keeper on b, whose Queue holds namespace names and whose
+// informer factory provides the namespaces; Run starts it. It fails when
+// an event handler cannot be added.
+func New(k Kept, b *base.Base) (*Keeper, error) {
+	namespaces := b.Informers.Core().V1().Namespaces()
+	c := &Keeper{base: b, kept: k, namespaces: namespaces.Lister(), queue: b.Queue}
 	onNamespace := func(obj interface{}) {
 		if n, ok := obj.(*corev1.Namespace); ok {
 			c.queue.Add(n.Name)
 		}
 	}
-	if _, err := namespaces.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := b.Watch(namespaces.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: onNamespace, UpdateFunc: func(_, cur interface{}) { onNamespace(cur) },
 	}); err != nil {
-		klog.Errorf("%s: namespace event handler: %v", k.Controller, err)
+		return nil, err
 	}
-	if _, err := k.Informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := b.Watch(k.Informer, cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, cur interface{}) { c.onObject(cur) },
 		DeleteFunc: c.onObject,
 	}); err != nil {
-		klog.Errorf("%s: event handler: %v", k.Controller, err)
+		return nil, err
 	}
-	return c
+	return c, nil
 }
 
 // onObject queues the namespace of a changed or deleted kept object.
@@ -79,13 +74,10 @@ func (c *Keeper) onObject(obj interface{}) {
 	}
 }
 
-// Run works until ctx is done.
+// Run works until ctx is done. It starts b's informer factory; an
+// informer of another factory (Kept.Informer) is the caller's to start.
 func (c *Keeper) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	queue.Run(ctx, c.queue, c.kept.Controller, workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
 // sync ensures the object of one namespace; a terminating or vanished

@@ -5,96 +5,89 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
 // component is the event source Kubernetes' PV controller uses.
 const component = "persistentvolume-controller"
 
-// Config holds the controller's dependencies.
-type Config struct {
-	Client kubernetes.Interface
-	// Informers is shared with other controllers; Run starts it.
-	Informers informers.SharedInformerFactory
-	// Clock stamps phase transitions and drives the queues' delays;
-	// defaults to the real clock.
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil), which stamps
+// phase transitions and drives the queues' delays.
+type Config = base.Config
 
 // Controller binds claims and volumes.
 type Controller struct {
+	base        *base.Base
 	client      kubernetes.Interface
 	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
-	synced      []cache.InformerSynced
 	claims      corelisters.PersistentVolumeClaimLister
 	volumes     corelisters.PersistentVolumeLister
 	classes     storagelisters.StorageClassLister
 	pods        corelisters.PodLister
 	claimQueue  workqueue.TypedRateLimitingInterface[string]
 	volumeQueue workqueue.TypedRateLimitingInterface[string]
-	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when an event handler
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "volumes", component)
+	if err != nil {
+		return nil, err
 	}
-	f := c.Informers
-	b := events.NewBroadcaster(c.Clock)
+	f := b.Informers
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   f,
+		base:        b,
+		client:      b.Client,
+		clock:       b.Clock,
 		claims:      f.Core().V1().PersistentVolumeClaims().Lister(),
 		volumes:     f.Core().V1().PersistentVolumes().Lister(),
 		classes:     f.Storage().V1().StorageClasses().Lister(),
 		pods:        f.Core().V1().Pods().Lister(),
-		claimQueue:  queue.New[string]("claims", c.Clock),
-		volumeQueue: queue.New[string]("volumes", c.Clock),
-		broadcaster: b,
-		recorder:    events.Recorder(b, component),
+		claimQueue:  b.NewQueue("claims"),
+		volumeQueue: b.Queue,
+		recorder:    b.Recorder,
 	}
-	ctl.watch(f.Core().V1().PersistentVolumeClaims().Informer(), ctl.onClaim, ctl.onClaimDeleted)
-	ctl.watch(f.Core().V1().PersistentVolumes().Informer(), ctl.onVolume, ctl.onVolume)
-	ctl.watch(f.Storage().V1().StorageClasses().Informer(), ctl.onClass, nil)
-	ctl.watch(f.Core().V1().Pods().Informer(), ctl.onPod, nil)
-	return ctl
+	for _, w := range []struct {
+		inf                cache.SharedIndexInformer
+		onChange, onDelete func(interface{})
+	}{
+		{f.Core().V1().PersistentVolumeClaims().Informer(), ctl.onClaim, ctl.onClaimDeleted},
+		{f.Core().V1().PersistentVolumes().Informer(), ctl.onVolume, ctl.onVolume},
+		{f.Storage().V1().StorageClasses().Informer(), ctl.onClass, nil},
+		{f.Core().V1().Pods().Informer(), ctl.onPod, nil},
+	} {
+		if err := b.Watch(w.inf, changes(w.onChange, w.onDelete)); err != nil {
+			return nil, err
+		}
+	}
+	return ctl, nil
 }
 
-// watch adds handlers to an informer and remembers it for the cache sync.
-func (c *Controller) watch(inf cache.SharedIndexInformer, onChange, onDelete func(interface{})) {
+// changes is a handler calling onChange for adds and updates and onDelete
+// (when not nil) for deletions.
+func changes(onChange, onDelete func(interface{})) cache.ResourceEventHandlerFuncs {
 	h := cache.ResourceEventHandlerFuncs{AddFunc: onChange, UpdateFunc: func(_, cur interface{}) { onChange(cur) }}
 	if onDelete != nil {
 		h.DeleteFunc = onDelete
 	}
-	if _, err := inf.AddEventHandler(h); err != nil {
-		klog.Errorf("%s: event handler: %v", component, err)
-	}
-	c.synced = append(c.synced, inf.HasSynced)
+	return h
 }
 
 // Run works until ctx is done, with workers goroutines per queue.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	queue.RunAll(ctx, workers,
+	c.base.RunLoops(ctx, workers,
 		queue.Loop[string]{Queue: c.volumeQueue, Name: "pv-binder volumes", Sync: c.syncVolume},
 		queue.Loop[string]{Queue: c.claimQueue, Name: "pv-binder claims", Sync: c.syncClaim})
 }

@@ -22,7 +22,10 @@ func newController(t *testing.T, cached []runtime.Object, live ...runtime.Object
 	t.Helper()
 	client := fake.NewClientset(live...)
 	f := informers.NewSharedInformerFactory(client, 0)
-	ctl := New(Config{Client: client, Informers: f, Clock: clocktesting.NewFakeClock(anchor)})
+	ctl, err := New(Config{Client: client, Informers: f, Clock: clocktesting.NewFakeClock(anchor)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range cached {
 		var err error
 		switch o := o.(type) {

@@ -2,96 +2,84 @@ package replicaset
 
 import (
 	"context"
+	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
-// component is the event source, as Kubernetes names it.
-const component = "replicaset-controller"
-
-// Config holds the controller's dependencies.
-type Config struct {
-	// Client reads and writes ReplicaSets, pods and events.
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given; New creates
-	// one when nil. Run starts it either way.
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue and availability; the real clock when nil.
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil).
+type Config = base.Config
 
 // Controller keeps each ReplicaSet's pod count at spec.replicas.
 type Controller struct {
-	client      kubernetes.Interface
-	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
-	sets        cache.SharedIndexInformer
-	pods        cache.SharedIndexInformer
-	lister      appslisters.ReplicaSetLister
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	queue       workqueue.TypedRateLimitingInterface[string]
-	expect      *expectations.Expectations
+	base     *base.Base
+	client   kubernetes.Interface
+	clock    clock.WithTicker
+	w        workload
+	pods     cache.SharedIndexInformer
+	recorder record.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[string]
+	expect   *expectations.Expectations
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller of ReplicaSets; Run starts it. It fails when an
+// index or an event handler cannot be added, rather than run a controller
+// deaf to some of its events.
+func New(c Config) (*Controller, error) {
+	return newFor(c, replicaSetKind)
+}
+
+// NewForReplicationControllers builds the same controller for
+// ReplicationControllers (Kubernetes' replication manager).
+func NewForReplicationControllers(c Config) (*Controller, error) {
+	return newFor(c, replicationControllerKind)
+}
+
+func newFor(c Config, k kindNames) (*Controller, error) {
+	b, err := base.New(c, k.queue, k.component)
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	b := events.NewBroadcaster(c.Clock)
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   c.Informers,
-		sets:        c.Informers.Apps().V1().ReplicaSets().Informer(),
-		pods:        c.Informers.Core().V1().Pods().Informer(),
-		lister:      c.Informers.Apps().V1().ReplicaSets().Lister(),
-		broadcaster: b,
-		recorder:    events.Recorder(b, component),
-		queue:       queue.New[string]("replicaset", c.Clock),
-		expect:      expectations.New(),
+		base:     b,
+		client:   b.Client,
+		clock:    b.Clock,
+		w:        k.workload(b.Client, b.Informers),
+		pods:     b.Informers.Core().V1().Pods().Informer(),
+		recorder: b.Recorder,
+		queue:    b.Queue,
+		expect:   expectations.New(),
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("replicaset: pod index: %v", err)
+		return nil, fmt.Errorf("%s: pod index: %w", k.queue, err)
 	}
-	ctl.addHandlers()
-	return ctl
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.sets.HasSynced, c.pods.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "replicaset", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
-func (c *Controller) addHandlers() {
-	keys := queue.KeyHandler(c.queue)
-	if _, err := c.sets.AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (c *Controller) addHandlers() error {
+	keys := c.base.KeyHandler()
+	if err := c.base.Watch(c.w.informer, cache.ResourceEventHandlerFuncs{
 		AddFunc:    keys.AddFunc,
 		UpdateFunc: keys.UpdateFunc,
 		DeleteFunc: func(obj interface{}) {
@@ -101,20 +89,18 @@ func (c *Controller) addHandlers() {
 			}
 		},
 	}); err != nil {
-		klog.Errorf("replicaset: event handler: %v", err)
+		return err
 	}
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onPodAdd,
 		UpdateFunc: c.onPodUpdate,
 		DeleteFunc: c.onPodDelete,
-	}); err != nil {
-		klog.Errorf("replicaset: pod event handler: %v", err)
-	}
+	})
 }
 
-// ownerKey is the key of the ReplicaSet controlling p, or "".
-func ownerKey(p *corev1.Pod) string {
-	_, key, _ := controllerref.ControllerOf(p, rsKind)
+// ownerKey is the key of the workload controlling p, or "".
+func (c *Controller) ownerKey(p *corev1.Pod) string {
+	_, key, _ := controllerref.ControllerOf(p, c.w.kind)
 	return key
 }
 
@@ -123,7 +109,7 @@ func (c *Controller) onPodAdd(obj interface{}) {
 	if !ok {
 		return
 	}
-	if key := ownerKey(p); key != "" {
+	if key := c.ownerKey(p); key != "" {
 		c.expect.CreationObserved(key)
 		c.queue.Add(key)
 		return
@@ -140,11 +126,11 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
 		return
 	}
-	key := ownerKey(p)
+	key := c.ownerKey(p)
 	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
 		c.expect.DeletionObserved(key, p.UID)
 	}
-	if oldKey := ownerKey(o); oldKey != "" && oldKey != key {
+	if oldKey := c.ownerKey(o); oldKey != "" && oldKey != key {
 		c.queue.Add(oldKey)
 	}
 	if key != "" {
@@ -155,7 +141,7 @@ func (c *Controller) onPodUpdate(old, cur interface{}) {
 }
 
 func (c *Controller) onPodDelete(obj interface{}) {
-	if m, key, _ := controllerref.ControllerOf(obj, rsKind); key != "" {
+	if m, key, _ := controllerref.ControllerOf(obj, c.w.kind); key != "" {
 		c.expect.DeletionObserved(key, m.GetUID())
 		c.queue.Add(key)
 	}
@@ -163,7 +149,7 @@ func (c *Controller) onPodDelete(obj interface{}) {
 
 // enqueueMatching queues the ReplicaSets whose selector matches an orphan.
 func (c *Controller) enqueueMatching(p *corev1.Pod) {
-	sets, err := c.lister.ReplicaSets(p.Namespace).List(labels.Everything())
+	sets, err := c.w.list(p.Namespace)
 	if err != nil {
 		return
 	}

@@ -14,6 +14,12 @@
 //	    ReplicaFailure (FailedCreate/FailedDelete); requeue when a pod
 //	    becomes available with time
 //
+// The same controller keeps ReplicationControllers
+// (NewForReplicationControllers), as Kubernetes' replication manager is
+// the ReplicaSet controller behind a conversion: workload.go sees each RC
+// as a ReplicaSet (its selector map as matchLabels) whose owner
+// references, events and status writes go to the RC.
+//
 // Glossary:
 //   - active: a pod neither finished nor being deleted; only active pods
 //     count towards replicas.

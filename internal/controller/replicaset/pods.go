@@ -4,13 +4,12 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-var rsKind = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
-
 // newPod is a pod of rs's template, named by the server from
-// "<replicaset>-", controlled by rs, as Kubernetes makes them.
-func newPod(rs *appsv1.ReplicaSet) *corev1.Pod {
+// "<replicaset>-", controlled by rs (as a kind), as Kubernetes makes them.
+func newPod(rs *appsv1.ReplicaSet, kind schema.GroupVersionKind) *corev1.Pod {
 	t := rs.Spec.Template.DeepCopy()
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -19,7 +18,7 @@ func newPod(rs *appsv1.ReplicaSet) *corev1.Pod {
 			Labels:          t.Labels,
 			Annotations:     t.Annotations,
 			Finalizers:      t.Finalizers,
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, rsKind)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, kind)},
 		},
 		Spec: t.Spec,
 	}

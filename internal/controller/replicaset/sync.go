@@ -3,6 +3,7 @@ package replicaset
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,7 +23,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, nil
 	}
-	rs, err := c.lister.ReplicaSets(ns).Get(name)
+	rs, err := c.w.get(ns, name)
 	if apierrors.IsNotFound(err) {
 		c.expect.Forget(key)
 		return nil, nil
@@ -36,9 +37,9 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	}
 	now := c.clock.Now()
 	pods, err := controllerref.ClaimPods(ctx, c.client, c.pods.GetIndexer(), controllerref.Owner{
-		Object: rs, Kind: rsKind, Selector: sel,
+		Object: rs, Kind: c.w.kind, Selector: sel,
 		Fresh: func(ctx context.Context) (metav1.Object, error) {
-			return c.client.AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})
+			return c.w.fresh(ctx, ns, name)
 		},
 	})
 	if err != nil {
@@ -119,7 +120,7 @@ func (c *Controller) createPods(ctx context.Context, key string, rs *appsv1.Repl
 }
 
 func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error {
-	p, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs), metav1.CreateOptions{})
+	p, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs, c.w.kind), metav1.CreateOptions{})
 	if err != nil {
 		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 			c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
@@ -154,13 +155,13 @@ func (c *Controller) writeStatus(ctx context.Context, rs *appsv1.ReplicaSet, pod
 	}
 	updated := rs.DeepCopy()
 	updated.Status = st
-	_, err := c.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	err := c.w.updateStatus(ctx, updated)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("status of replicaset %s/%s: %w", rs.Namespace, rs.Name, err)
+		return nil, fmt.Errorf("status of %s %s/%s: %w", c.w.kind.Kind, rs.Namespace, rs.Name, err)
 	}
-	klog.FromContext(ctx).V(4).Info("Updated status", "replicaset", klog.KObj(rs), "replicas", st.Replicas, "ready", st.ReadyReplicas)
+	klog.FromContext(ctx).V(4).Info("Updated status", strings.ToLower(c.w.kind.Kind), klog.KObj(rs), "replicas", st.Replicas, "ready", st.ReadyReplicas)
 	return next, nil
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/nsobject"
 )
 
@@ -39,15 +40,17 @@ type Config struct {
 
 // Controller publishes the CA in every active namespace.
 type Controller struct {
-	informers, configMaps informers.SharedInformerFactory
-	keeper                *nsobject.Keeper
+	configMaps informers.SharedInformerFactory
+	keeper     *nsobject.Keeper
 }
 
 // New builds a Controller; Run starts it. It watches only ConfigMaps named
-// kube-root-ca.crt, not every ConfigMap of the cluster.
-func New(c Config) *Controller {
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+// kube-root-ca.crt, not every ConfigMap of the cluster. It fails when an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers}, "root-ca-cert-publisher", "root-ca-cert-publisher")
+	if err != nil {
+		return nil, err
 	}
 	named := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", wellknown.RootCAConfigMap).String()
@@ -75,16 +78,17 @@ func New(c Config) *Controller {
 		_, err := c.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{})
 		return err
 	}
-	keeper := nsobject.New(nsobject.Kept{
-		Controller: "root-ca-cert-publisher", Name: wellknown.RootCAConfigMap,
-		Informer: named.Core().V1().ConfigMaps().Informer(), Ensure: ensure,
-	}, c.Informers.Core().V1().Namespaces().Informer())
-	return &Controller{informers: c.Informers, configMaps: named, keeper: keeper}
+	keeper, err := nsobject.New(nsobject.Kept{
+		Name: wellknown.RootCAConfigMap, Informer: named.Core().V1().ConfigMaps().Informer(), Ensure: ensure,
+	}, b)
+	if err != nil {
+		return nil, err
+	}
+	return &Controller{configMaps: named, keeper: keeper}, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	c.informers.Start(ctx.Done())
 	c.configMaps.Start(ctx.Done())
 	defer c.configMaps.Shutdown()
 	c.keeper.Run(ctx, workers)

@@ -22,7 +22,11 @@ func TestPublishesTheCAInActiveNamespacesAndRepairsIt(t *testing.T) {
 	client := fake.NewSimpleClientset(namespace("team-a", corev1.NamespaceActive), namespace("going", corev1.NamespaceTerminating))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go New(Config{Client: client, CA: []byte(pem)}).Run(ctx, 1)
+	ctl, err := New(Config{Client: client, CA: []byte(pem)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ctl.Run(ctx, 1)
 
 	published := func(ns string) bool {
 		cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, wellknown.RootCAConfigMap, metav1.GetOptions{})

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -13,64 +12,52 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
-// Config holds the scheduler's dependencies.
-type Config struct {
-	// Client reads pods and nodes, binds pods, writes their status and
-	// records events.
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given; New creates
-	// one when nil. Run starts it either way (starting twice is harmless).
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue, back-offs, condition and event times;
-	// defaults to the real clock.
-	Clock clock.WithTicker
-}
+// Config holds the scheduler's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil), which drives
+// the workqueue, back-offs, condition and event times.
+type Config = base.Config
 
 // Controller binds pending pods to nodes.
 type Controller struct {
-	client      kubernetes.Interface
-	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
-	pods        cache.SharedIndexInformer
-	nodes       cache.SharedIndexInformer
-	podLister   corelisters.PodLister
-	nodeLister  corelisters.NodeLister
-	claimsInf   cache.SharedIndexInformer
-	classesInf  cache.SharedIndexInformer
-	claims      claimLookup
-	broadcaster record.EventBroadcaster
-	recorder    record.EventRecorder
-	queue       workqueue.TypedRateLimitingInterface[string]
-	state       *state
+	base       *base.Base
+	client     kubernetes.Interface
+	clock      clock.WithTicker
+	pods       cache.SharedIndexInformer
+	nodes      cache.SharedIndexInformer
+	podLister  corelisters.PodLister
+	nodeLister corelisters.NodeLister
+	claimsInf  cache.SharedIndexInformer
+	classesInf cache.SharedIndexInformer
+	claims     claimLookup
+	recorder   record.EventRecorder
+	queue      workqueue.TypedRateLimitingInterface[string]
+	state      *state
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when an event handler
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "scheduler", corev1.DefaultSchedulerName)
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	broadcaster := events.NewBroadcaster(c.Clock)
+	core := b.Informers.Core().V1()
 	ctl := &Controller{
-		client:      c.Client,
-		clock:       c.Clock,
-		informers:   c.Informers,
-		pods:        c.Informers.Core().V1().Pods().Informer(),
-		nodes:       c.Informers.Core().V1().Nodes().Informer(),
-		podLister:   c.Informers.Core().V1().Pods().Lister(),
-		nodeLister:  c.Informers.Core().V1().Nodes().Lister(),
-		broadcaster: broadcaster,
-		recorder:    events.Recorder(broadcaster, corev1.DefaultSchedulerName),
-		state:       newState(),
-		queue:       queue.New[string]("scheduler", c.Clock),
+		base:       b,
+		client:     b.Client,
+		clock:      b.Clock,
+		pods:       core.Pods().Informer(),
+		nodes:      core.Nodes().Informer(),
+		podLister:  core.Pods().Lister(),
+		nodeLister: core.Nodes().Lister(),
+		recorder:   b.Recorder,
+		state:      newState(),
+		queue:      b.Queue,
 	}
-	claims, classes := c.Informers.Core().V1().PersistentVolumeClaims(), c.Informers.Storage().V1().StorageClasses()
+	claims, classes := core.PersistentVolumeClaims(), b.Informers.Storage().V1().StorageClasses()
 	ctl.claimsInf, ctl.classesInf = claims.Informer(), classes.Informer()
 	ctl.claims = claimLookup{
 		claim: func(ns, name string) (*corev1.PersistentVolumeClaim, error) {
@@ -79,42 +66,38 @@ func New(c Config) *Controller {
 		class: classes.Lister().Get,
 	}
 	addNodeIndex(ctl.pods)
-	ctl.addHandlers()
-	return ctl
+	// Classes are read through their lister only.
+	b.WaitFor(ctl.classesInf.HasSynced)
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done, then stops workers and event recording.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.pods.HasSynced, c.nodes.HasSynced, c.claimsInf.HasSynced, c.classesInf.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "scheduler", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
-func (c *Controller) addHandlers() {
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (c *Controller) addHandlers() error {
+	if err := c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.onPod,
 		UpdateFunc: c.onPodUpdate,
 		DeleteFunc: c.onPodDelete,
 	}); err != nil {
-		klog.Errorf("scheduler: pod event handler: %v", err)
+		return err
 	}
-	if _, err := c.nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.base.Watch(c.nodes, cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(interface{}) { c.requeuePending() },
 		UpdateFunc: c.onNodeUpdate,
 	}); err != nil {
-		klog.Errorf("scheduler: node event handler: %v", err)
+		return err
 	}
 	// A claim that binds (or appears) may unblock the pods waiting on it.
-	if _, err := c.claimsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.claimsInf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(interface{}) { c.requeuePending() },
 		UpdateFunc: func(interface{}, interface{}) { c.requeuePending() },
-	}); err != nil {
-		klog.Errorf("scheduler: claim event handler: %v", err)
-	}
+	})
 }
 
 // onPod queues pending pods; a bound one ends its assumption, since the
@@ -167,7 +150,7 @@ func (c *Controller) onNodeUpdate(old, cur interface{}) {
 func (c *Controller) requeuePending() {
 	pods, err := c.podLister.List(everything)
 	if err != nil {
-		klog.Errorf("scheduler: list pods: %v", err)
+		klog.Background().Error(err, "Listing pods to requeue the pending ones", "controller", corev1.DefaultSchedulerName)
 		return
 	}
 	for _, p := range pods {

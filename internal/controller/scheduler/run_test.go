@@ -17,13 +17,16 @@ import (
 // run, not for a schedule: nothing here depends on the clock advancing.
 func TestRun(t *testing.T) {
 	client := fake.NewClientset(node("a"), pod("p"))
-	ctl := New(Config{Client: client, Clock: clocktesting.NewFakeClock(anchor)})
+	ctl, err := New(Config{Client: client, Clock: clocktesting.NewFakeClock(anchor)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { ctl.Run(ctx, 2); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
 		evs, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
 		if err != nil || len(evs.Items) == 0 {
 			return false, err

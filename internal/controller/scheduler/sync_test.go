@@ -26,7 +26,10 @@ type fixture struct {
 func newFixture(t *testing.T, objs ...runtime.Object) fixture {
 	t.Helper()
 	client := fake.NewClientset(objs...)
-	ctl := New(Config{Client: client, Clock: clocktesting.NewFakeClock(anchor)})
+	ctl, err := New(Config{Client: client, Clock: clocktesting.NewFakeClock(anchor)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := record.NewFakeRecorder(10)
 	ctl.recorder = rec
 	for _, o := range objs {

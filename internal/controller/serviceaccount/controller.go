@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/nsobject"
 )
 
@@ -29,32 +30,34 @@ type Config struct {
 
 // Controller keeps a "default" ServiceAccount in every active namespace.
 type Controller struct {
-	informers informers.SharedInformerFactory
-	keeper    *nsobject.Keeper
+	keeper *nsobject.Keeper
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
+// New builds a Controller; Run starts it. It fails when an event handler
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers}, "serviceaccount", "service-account-controller")
+	if err != nil {
+		return nil, err
 	}
 	ensure := func(ctx context.Context, ns string, current runtime.Object) error {
 		if current != nil {
 			return nil
 		}
 		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: Default, Namespace: ns}}
-		_, err := c.Client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{})
+		_, err := b.Client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{})
 		return err
 	}
-	keeper := nsobject.New(nsobject.Kept{
-		Controller: "serviceaccount", Name: Default,
-		Informer: c.Informers.Core().V1().ServiceAccounts().Informer(), Ensure: ensure,
-	}, c.Informers.Core().V1().Namespaces().Informer())
-	return &Controller{informers: c.Informers, keeper: keeper}
+	keeper, err := nsobject.New(nsobject.Kept{
+		Name: Default, Informer: b.Informers.Core().V1().ServiceAccounts().Informer(), Ensure: ensure,
+	}, b)
+	if err != nil {
+		return nil, err
+	}
+	return &Controller{keeper: keeper}, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	c.informers.Start(ctx.Done())
 	c.keeper.Run(ctx, workers)
 }

@@ -19,7 +19,10 @@ func TestDefaultServiceAccountInActiveNamespacesOnly(t *testing.T) {
 	client := fake.NewSimpleClientset(namespace("team-a", corev1.NamespaceActive), namespace("going", corev1.NamespaceTerminating))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ctl := New(Config{Client: client})
+	ctl, err := New(Config{Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
 	go ctl.Run(ctx, 1)
 	has := func(ns string) bool {
 		_, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, Default, metav1.GetOptions{})

@@ -2,44 +2,37 @@ package statefulset
 
 import (
 	"context"
+	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
-	"github.com/ordo-dev/ordo/internal/controller/events"
-	"github.com/ordo-dev/ordo/internal/controller/queue"
 )
 
 // component is the event source, as Kubernetes names it.
 const component = "statefulset-controller"
 
-// Config holds the controller's dependencies.
-type Config struct {
-	// Client reads and writes StatefulSets, pods, claims, revisions, events.
-	Client kubernetes.Interface
-	// Informers is shared with other controllers when given.
-	Informers informers.SharedInformerFactory
-	// Clock drives the workqueue and availability; the real clock when nil.
-	Clock clock.WithTicker
-}
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil), which drives
+// the workqueue and availability.
+type Config = base.Config
 
 // Controller runs StatefulSets' pods.
 type Controller struct {
+	base        *base.Base
 	client      kubernetes.Interface
 	clock       clock.WithTicker
-	informers   informers.SharedInformerFactory
 	sets        cache.SharedIndexInformer
 	pods        cache.SharedIndexInformer
 	revisions   cache.SharedIndexInformer
@@ -47,51 +40,45 @@ type Controller struct {
 	setLister   appslisters.StatefulSetLister
 	revLister   appslisters.ControllerRevisionLister
 	claimLister corelisters.PersistentVolumeClaimLister
-	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
 	queue       workqueue.TypedRateLimitingInterface[string]
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "statefulset", component)
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
-	b := events.NewBroadcaster(c.Clock)
-	apps, core := c.Informers.Apps().V1(), c.Informers.Core().V1()
+	apps, core := b.Informers.Apps().V1(), b.Informers.Core().V1()
 	ctl := &Controller{
-		client: c.Client, clock: c.Clock, informers: c.Informers,
+		base: b, client: b.Client, clock: b.Clock,
 		sets: apps.StatefulSets().Informer(), pods: core.Pods().Informer(),
 		revisions: apps.ControllerRevisions().Informer(), claims: core.PersistentVolumeClaims().Informer(),
 		setLister: apps.StatefulSets().Lister(), revLister: apps.ControllerRevisions().Lister(),
 		claimLister: core.PersistentVolumeClaims().Lister(),
-		broadcaster: b, recorder: events.Recorder(b, component),
-		queue: queue.New[string]("statefulset", c.Clock),
+		recorder:    b.Recorder, queue: b.Queue,
 	}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
-		klog.Errorf("statefulset: pod index: %v", err)
+		return nil, fmt.Errorf("statefulset: pod index: %w", err)
 	}
-	ctl.addHandlers()
-	return ctl
+	// Revisions and claims are read through their listers only.
+	b.WaitFor(ctl.revisions.HasSynced, ctl.claims.HasSynced)
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	defer events.Start(c.broadcaster, c.client)()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.sets.HasSynced, c.pods.HasSynced, c.revisions.HasSynced, c.claims.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "statefulset", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
-func (c *Controller) addHandlers() {
-	if _, err := c.sets.AddEventHandler(queue.KeyHandler(c.queue)); err != nil {
-		klog.Errorf("statefulset: event handler: %v", err)
+func (c *Controller) addHandlers() error {
+	if err := c.base.WatchKeys(c.sets); err != nil {
+		return err
 	}
 	podEvent := func(obj interface{}) {
 		m, key, orphan := controllerref.ControllerOf(obj, setKind)
@@ -101,15 +88,13 @@ func (c *Controller) addHandlers() {
 			c.enqueueMatching(p)
 		}
 	}
-	if _, err := c.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
 		AddFunc: podEvent, DeleteFunc: podEvent,
 		UpdateFunc: func(old, cur interface{}) {
 			podEvent(old)
 			podEvent(cur)
 		},
-	}); err != nil {
-		klog.Errorf("statefulset: pod event handler: %v", err)
-	}
+	})
 }
 
 // enqueueMatching queues the sets that may adopt an orphan.

@@ -15,7 +15,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/ordo-dev/ordo/internal/controller/queue"
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // Config holds the controller's dependencies.
@@ -32,51 +32,49 @@ type Config struct {
 
 // Controller deletes finished Jobs whose TTL has passed.
 type Controller struct {
-	client    kubernetes.Interface
-	clock     clock.WithTicker
-	informers informers.SharedInformerFactory
-	jobs      cache.SharedIndexInformer
-	lister    batchlisters.JobLister
-	cronJobs  cache.SharedIndexInformer
-	cjLister  batchlisters.CronJobLister
-	queue     workqueue.TypedRateLimitingInterface[string]
+	base     *base.Base
+	client   kubernetes.Interface
+	clock    clock.WithTicker
+	jobs     cache.SharedIndexInformer
+	lister   batchlisters.JobLister
+	cronJobs cache.SharedIndexInformer
+	cjLister batchlisters.CronJobLister
+	queue    workqueue.TypedRateLimitingInterface[string]
 }
 
-// New builds a Controller; Run starts it.
-func New(c Config) *Controller {
-	if c.Clock == nil {
-		c.Clock = clock.RealClock{}
+// New builds a Controller; Run starts it. It fails when its event handler
+// cannot be added.
+func New(c Config) (*Controller, error) {
+	// The queue keeps Kubernetes' name for the workqueue metrics.
+	b, err := base.New(base.Config(c), "ttl_jobs_to_delete", "ttl-after-finished-controller")
+	if err != nil {
+		return nil, err
 	}
-	if c.Informers == nil {
-		c.Informers = informers.NewSharedInformerFactory(c.Client, 0)
-	}
+	batch := b.Informers.Batch().V1()
 	ctl := &Controller{
-		client:    c.Client,
-		clock:     c.Clock,
-		informers: c.Informers,
-		jobs:      c.Informers.Batch().V1().Jobs().Informer(),
-		lister:    c.Informers.Batch().V1().Jobs().Lister(),
-		cronJobs:  c.Informers.Batch().V1().CronJobs().Informer(),
-		cjLister:  c.Informers.Batch().V1().CronJobs().Lister(),
-		queue:     queue.New[string]("ttl_jobs_to_delete", c.Clock),
+		base:     b,
+		client:   b.Client,
+		clock:    b.Clock,
+		jobs:     batch.Jobs().Informer(),
+		lister:   batch.Jobs().Lister(),
+		cronJobs: batch.CronJobs().Informer(),
+		cjLister: batch.CronJobs().Lister(),
+		queue:    b.Queue,
 	}
-	if _, err := ctl.jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	// CronJobs are read through their lister only.
+	b.WaitFor(ctl.cronJobs.HasSynced)
+	if err := b.Watch(ctl.jobs, cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctl.onJob,
 		UpdateFunc: func(_, cur interface{}) { ctl.onJob(cur) },
 	}); err != nil {
-		klog.Errorf("ttl-after-finished: job event handler: %v", err)
+		return nil, err
 	}
-	return ctl
+	return ctl, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer c.queue.ShutDown()
-	c.informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.jobs.HasSynced, c.cronJobs.HasSynced) {
-		return
-	}
-	queue.Run(ctx, c.queue, "ttl-after-finished", workers, c.sync)
+	c.base.Run(ctx, workers, c.sync)
 }
 
 // onJob queues Jobs that are up for deletion; the rest never are until
@@ -160,7 +158,7 @@ func (c *Controller) remove(ctx context.Context, job *batchv1.Job) error {
 		return nil
 	}
 	if err == nil {
-		klog.V(2).Infof("ttl-after-finished: deleted job %s/%s", job.Namespace, job.Name)
+		klog.FromContext(ctx).V(2).Info("Deleted a finished Job whose TTL expired", "job", klog.KObj(job))
 	}
 	return err
 }

@@ -19,7 +19,10 @@ import (
 func newController(t *testing.T, cached, live *batchv1.Job, now time.Time) (*Controller, *fake.Clientset) {
 	t.Helper()
 	client := fake.NewClientset(live)
-	ctl := New(Config{Client: client, Clock: clocktesting.NewFakeClock(now)})
+	ctl, err := New(Config{Client: client, Clock: clocktesting.NewFakeClock(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := ctl.jobs.GetIndexer().Add(cached); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,216 @@
+package daemonset
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/flowcontrol"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/base"
+	"github.com/ordo-dev/ordo/internal/controller/controllerref"
+	"github.com/ordo-dev/ordo/internal/controller/expectations"
+)
+
+// component is the event source, as Kubernetes names it.
+const component = "daemonset-controller"
+
+// Back-off before deleting a node's failed daemon pod again, as
+// Kubernetes' (a node that keeps rejecting the pod is not hot-looped).
+const (
+	failedPodBackoff    = time.Second
+	maxFailedPodBackoff = 15 * time.Minute
+)
+
+// Config holds the controller's dependencies: the client, the informer
+// factory (created when nil) and the clock (real when nil).
+type Config = base.Config
+
+// Controller runs each DaemonSet's pod on every node that should run it.
+type Controller struct {
+	base       *base.Base
+	client     kubernetes.Interface
+	clock      clock.WithTicker
+	sets       cache.SharedIndexInformer
+	pods       cache.SharedIndexInformer
+	nodes      cache.SharedIndexInformer
+	revisions  cache.SharedIndexInformer
+	lister     appslisters.DaemonSetLister
+	nodeLister corelisters.NodeLister
+	revLister  appslisters.ControllerRevisionLister
+	recorder   record.EventRecorder
+	queue      workqueue.TypedRateLimitingInterface[string]
+	expect     *expectations.Expectations
+	failed     *flowcontrol.Backoff
+}
+
+// New builds a Controller; Run starts it. It fails when an index or an
+// event handler cannot be added.
+func New(c Config) (*Controller, error) {
+	b, err := base.New(c, "daemonset", component)
+	if err != nil {
+		return nil, err
+	}
+	apps, core := b.Informers.Apps().V1(), b.Informers.Core().V1()
+	ctl := &Controller{
+		base:       b,
+		client:     b.Client,
+		clock:      b.Clock,
+		sets:       apps.DaemonSets().Informer(),
+		pods:       core.Pods().Informer(),
+		nodes:      core.Nodes().Informer(),
+		revisions:  apps.ControllerRevisions().Informer(),
+		lister:     apps.DaemonSets().Lister(),
+		nodeLister: core.Nodes().Lister(),
+		revLister:  apps.ControllerRevisions().Lister(),
+		recorder:   b.Recorder,
+		queue:      b.Queue,
+		expect:     expectations.New(),
+		failed:     flowcontrol.NewBackOff(failedPodBackoff, maxFailedPodBackoff),
+	}
+	if err := controllerref.AddIndex(ctl.pods); err != nil {
+		return nil, fmt.Errorf("daemonset: pod index: %w", err)
+	}
+	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	return ctl, nil
+}
+
+// Run works until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	c.base.Run(ctx, workers, c.sync)
+}
+
+func (c *Controller) addHandlers() error {
+	keys := c.base.KeyHandler()
+	if err := c.base.Watch(c.sets, cache.ResourceEventHandlerFuncs{
+		AddFunc:    keys.AddFunc,
+		UpdateFunc: keys.UpdateFunc,
+		DeleteFunc: func(obj interface{}) {
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				c.expect.Forget(key)
+				c.queue.Add(key)
+			}
+		},
+	}); err != nil {
+		return err
+	}
+	if err := c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
+		AddFunc: c.onPodAdd, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPodDelete,
+	}); err != nil {
+		return err
+	}
+	if err := c.base.Watch(c.nodes, cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { c.enqueueAll() },
+		UpdateFunc: func(old, cur interface{}) {
+			o, ok1 := old.(*corev1.Node)
+			n, ok2 := cur.(*corev1.Node)
+			if ok1 && ok2 && nodeChanged(o, n) {
+				c.enqueueAll()
+			}
+		},
+		DeleteFunc: func(interface{}) { c.enqueueAll() },
+	}); err != nil {
+		return err
+	}
+	owner := func(obj interface{}) {
+		if _, key, _ := controllerref.ControllerOf(obj, dsKind); key != "" {
+			c.queue.Add(key)
+		}
+	}
+	return c.base.Watch(c.revisions, cache.ResourceEventHandlerFuncs{
+		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
+	})
+}
+
+// nodeChanged says whether a node update can change where daemons run:
+// its labels or spec (taints, unschedulable), not its heartbeats.
+func nodeChanged(old, cur *corev1.Node) bool {
+	return !reflect.DeepEqual(old.Labels, cur.Labels) || !reflect.DeepEqual(old.Spec, cur.Spec)
+}
+
+func (c *Controller) enqueueAll() {
+	sets, err := c.lister.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ds := range sets {
+		c.queue.Add(ds.Namespace + "/" + ds.Name)
+	}
+}
+
+func ownerKey(p *corev1.Pod) string {
+	_, key, _ := controllerref.ControllerOf(p, dsKind)
+	return key
+}
+
+func (c *Controller) onPodAdd(obj interface{}) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if key := ownerKey(p); key != "" {
+		c.expect.CreationObserved(key)
+		c.queue.Add(key)
+		return
+	}
+	c.enqueueMatching(p)
+}
+
+// onPodUpdate wakes the owners a change concerns; a pod starting to
+// terminate counts as deleted for the expectations, as in Kubernetes.
+func (c *Controller) onPodUpdate(old, cur interface{}) {
+	o, ok1 := old.(*corev1.Pod)
+	p, ok2 := cur.(*corev1.Pod)
+	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
+		return
+	}
+	key := ownerKey(p)
+	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
+		c.expect.DeletionObserved(key, p.UID)
+	}
+	if oldKey := ownerKey(o); oldKey != "" && oldKey != key {
+		c.queue.Add(oldKey)
+	}
+	if key != "" {
+		c.queue.Add(key)
+		return
+	}
+	c.enqueueMatching(p)
+}
+
+func (c *Controller) onPodDelete(obj interface{}) {
+	if m, key, _ := controllerref.ControllerOf(obj, dsKind); key != "" {
+		c.expect.DeletionObserved(key, m.GetUID())
+		c.queue.Add(key)
+	}
+}
+
+// enqueueMatching queues the DaemonSets whose selector matches an orphan.
+func (c *Controller) enqueueMatching(p *corev1.Pod) {
+	sets, err := c.lister.DaemonSets(p.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ds := range sets {
+		if sel, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector); err == nil && !sel.Empty() && sel.Matches(labels.Set(p.Labels)) {
+			c.queue.Add(p.Namespace + "/" + ds.Name)
+		}
+	}
+}
+
+// logger is the controller's logger for ctx.
+func logger(ctx context.Context) klog.Logger { return klog.FromContext(ctx).WithName("daemonset") }

@@ -1,0 +1,146 @@
+package daemonset
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/rand"
+)
+
+var dsKind = appsv1.SchemeGroupVersion.WithKind("DaemonSet")
+
+// revisionData is what a DaemonSet's ControllerRevision holds, in
+// Kubernetes' shape: a strategic merge patch replacing the template, which
+// `kubectl rollout undo` applies to the DaemonSet.
+func revisionData(template *corev1.PodTemplateSpec) ([]byte, error) {
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(template)
+	if err != nil {
+		return nil, err
+	}
+	raw["$patch"] = "replace"
+	return json.Marshal(map[string]any{"spec": map[string]any{"template": raw}})
+}
+
+// revisionHash names a template: a hash of its revision data and the
+// DaemonSet's collision count, so equal templates share a revision and a
+// collision moves to another name.
+func revisionHash(data []byte, collisions *int32) string {
+	h := fnv.New32a()
+	h.Write(data)
+	if collisions != nil {
+		fmt.Fprintf(h, "%d", *collisions)
+	}
+	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
+}
+
+// history is the decision about revisions: the current revision, and
+// whether it must be created or renumbered (an undo brings back an old
+// template, whose revision becomes the newest).
+type history struct {
+	current  *appsv1.ControllerRevision
+	create   bool
+	renumber bool
+}
+
+// currentRevision finds or makes the revision of the DaemonSet's template
+// among the revisions it owns.
+func currentRevision(ds *appsv1.DaemonSet, owned []*appsv1.ControllerRevision) (history, error) {
+	data, err := revisionData(&ds.Spec.Template)
+	if err != nil {
+		return history{}, err
+	}
+	hash := revisionHash(data, ds.Status.CollisionCount)
+	var newest int64
+	var match *appsv1.ControllerRevision
+	for _, r := range owned {
+		newest = max(newest, r.Revision)
+		if r.Labels[appsv1.ControllerRevisionHashLabelKey] == hash && bytes.Equal(r.Data.Raw, data) &&
+			(match == nil || r.Revision > match.Revision) {
+			match = r
+		}
+	}
+	if match != nil {
+		if match.Revision == newest {
+			return history{current: match}, nil
+		}
+		r := match.DeepCopy()
+		r.Revision = newest + 1
+		return history{current: r, renumber: true}, nil
+	}
+	return history{current: newRevision(ds, hash, data, newest+1), create: true}, nil
+}
+
+// newRevision is the ControllerRevision "<ds>-<hash>", labelled with the
+// template's labels (kubectl rollout history finds revisions by the
+// selector) and the hash, and owned by the DaemonSet.
+func newRevision(ds *appsv1.DaemonSet, hash string, data []byte, number int64) *appsv1.ControllerRevision {
+	labels := map[string]string{}
+	for k, v := range ds.Spec.Template.Labels {
+		labels[k] = v
+	}
+	labels[appsv1.ControllerRevisionHashLabelKey] = hash
+	return &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{Name: ds.Name + "-" + hash, Namespace: ds.Namespace, Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ds, dsKind)}},
+		Data:     runtime.RawExtension{Raw: data},
+		Revision: number,
+	}
+}
+
+// prunable are the oldest revisions beyond the history limit that are
+// neither current nor the revision of a live pod.
+func prunable(revs []*appsv1.ControllerRevision, limit int, current string, pods []*corev1.Pod) []*appsv1.ControllerRevision {
+	inUse := map[string]bool{}
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil {
+			inUse[p.Labels[appsv1.ControllerRevisionHashLabelKey]] = true
+		}
+	}
+	var candidates []*appsv1.ControllerRevision
+	for _, r := range revs {
+		if r.Name != current && !inUse[r.Labels[appsv1.ControllerRevisionHashLabelKey]] {
+			candidates = append(candidates, r)
+		}
+	}
+	if len(candidates) <= limit {
+		return nil
+	}
+	sort.SliceStable(candidates, func(i, j int) bool { return candidates[i].Revision < candidates[j].Revision })
+	return candidates[:len(candidates)-limit]
+}
+
+// newPod is a daemon pod of the DaemonSet's template for node: labelled
+// with the revision hash and template generation, with the daemon
+// tolerations and the affinity that binds it to the node, named by the
+// server from "<ds>-", controlled by the DaemonSet.
+func newPod(ds *appsv1.DaemonSet, hash, node string) *corev1.Pod {
+	t := ds.Spec.Template.DeepCopy()
+	labels := map[string]string{}
+	for k, v := range t.Labels {
+		labels[k] = v
+	}
+	labels[appsv1.ControllerRevisionHashLabelKey] = hash
+	if g := templateGeneration(ds); g != "" {
+		labels[templateGenerationLabel] = g
+	}
+	withDaemonTolerations(&t.Spec)
+	bindToNode(&t.Spec, node)
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName:    ds.Name + "-",
+			Namespace:       ds.Namespace,
+			Labels:          labels,
+			Annotations:     t.Annotations,
+			Finalizers:      t.Finalizers,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ds, dsKind)},
+		},
+		Spec: t.Spec,
+	}
+}
