@@ -291,4 +291,6 @@ func exists(path string) bool {
 
 // LoadCA reads the CA's certificate and key, with which the CSR signing
 // controller issues the built-in signers' certificates.
-func (f Files) LoadCA() (*x509.Certificate, crypto.Signer, error) { return loadCA(f.CACert(), f.CAKey()) }
+func (f Files) LoadCA() (*x509.Certificate, crypto.Signer, error) {
+	return loadCA(f.CACert(), f.CAKey())
+}

@@ -37,11 +37,11 @@ var (
 	viewCore = []string{"configmaps", "endpoints", "events", "persistentvolumeclaims", "persistentvolumeclaims/status",
 		"pods", "pods/log", "pods/status", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status",
 		"limitranges", "resourcequotas", "resourcequotas/status"}
-	viewApps  = []string{"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
-	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
+	viewApps        = []string{"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
+	viewBatch       = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
 	viewAutoscaling = []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}
 	viewNetworking  = []string{"ingresses", "ingresses/status", "networkpolicies"}
-	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "services", "services/proxy", "serviceaccounts"}
+	editCore        = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "services", "services/proxy", "serviceaccounts"}
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {
