@@ -36,6 +36,10 @@ import (
 const (
 	serviceAccountPluginName      = "ServiceAccount"
 	defaultStorageClassPluginName = "DefaultStorageClass"
+	runtimeClassPluginName        = "RuntimeClass"
+	// podResourceClaimsPluginName is ordo's own: pods with DRA claims are
+	// refused (resourceclaims.go).
+	podResourceClaimsPluginName = "OrdoPodResourceClaims"
 )
 
 // admissionOrder is kube-apiserver's admission plugin order
@@ -56,7 +60,9 @@ func admissionOrder() []string {
 		tolerationseconds.PluginName,  // DefaultTolerationSeconds
 		defaultStorageClassPluginName, // DefaultStorageClass
 		// StorageObjectInUseProtection, PersistentVolumeClaimResize,
-		// RuntimeClass, CertificateApproval, CertificateSigning,
+		runtimeClassPluginName,      // RuntimeClass
+		podResourceClaimsPluginName, // ordo: no DRA drivers
+		// CertificateApproval, CertificateSigning,
 		// ClusterTrustBundleAttest, CertificateSubjectRestriction,
 		// DefaultIngressClass, PodTopologyLabels
 		mutatingadmissionpolicy.PluginName,   // MutatingAdmissionPolicy
@@ -84,6 +90,12 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 	registerPriority(plugins)
 	plugins.Register(defaultStorageClassPluginName, func(io.Reader) (admission.Interface, error) {
 		return newDefaultStorageClass(f), nil
+	})
+	plugins.Register(runtimeClassPluginName, func(io.Reader) (admission.Interface, error) {
+		return newRuntimeClass(f), nil
+	})
+	plugins.Register(podResourceClaimsPluginName, func(io.Reader) (admission.Interface, error) {
+		return newPodResourceClaims(), nil
 	})
 	mutatingadmissionpolicy.Register(plugins)
 	mutatingwebhook.Register(plugins)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/request/union"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
@@ -29,7 +30,11 @@ var publicPaths = map[string]bool{
 // gets 401.
 func newAuthenticator(verify x509.VerifyOptionFunc, tokens authenticator.Token) authenticator.Request {
 	certs := x509.NewDynamic(verify, x509.CommonNameUserConversion)
-	inner := union.New(certs, bearertoken.New(tokens))
+	// Every authenticated user is in system:authenticated, as
+	// kube-apiserver adds it (client certificates carry only their O
+	// groups: without it, a user issued through a CSR could not even ask
+	// who they are).
+	inner := group.NewAuthenticatedGroupAdder(union.New(certs, bearertoken.New(tokens)))
 	return authenticator.RequestFunc(func(req *http.Request) (*authenticator.Response, bool, error) {
 		resp, ok, err := inner.AuthenticateRequest(req)
 		if ok || !publicPaths[req.URL.Path] {

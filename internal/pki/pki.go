@@ -288,3 +288,9 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// LoadCA reads the CA's certificate and key, with which the CSR signing
+// controller issues the built-in signers' certificates.
+func (f Files) LoadCA() (*x509.Certificate, crypto.Signer, error) {
+	return loadCA(f.CACert(), f.CAKey())
+}

@@ -37,9 +37,11 @@ var (
 	viewCore = []string{"configmaps", "endpoints", "events", "persistentvolumeclaims", "persistentvolumeclaims/status",
 		"pods", "pods/log", "pods/status", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "serviceaccounts", "services", "services/status", "namespaces", "namespaces/status",
 		"limitranges", "resourcequotas", "resourcequotas/status"}
-	viewApps  = []string{"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
-	viewBatch = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
-	editCore  = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "services", "services/proxy", "serviceaccounts"}
+	viewApps        = []string{"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"}
+	viewBatch       = []string{"cronjobs", "cronjobs/status", "jobs", "jobs/status"}
+	viewAutoscaling = []string{"horizontalpodautoscalers", "horizontalpodautoscalers/status"}
+	viewNetworking  = []string{"ingresses", "ingresses/status", "networkpolicies"}
+	editCore        = []string{"configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "services", "services/proxy", "serviceaccounts"}
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {
@@ -90,14 +92,17 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 			rule([]string{""}, viewCore, readVerbs), rule([]string{"apps"}, viewApps, readVerbs),
 			rule([]string{"batch"}, viewBatch, readVerbs),
 			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, readVerbs),
-			rule([]string{"policy"}, []string{"poddisruptionbudgets", "poddisruptionbudgets/status"}, readVerbs)),
+			rule([]string{"policy"}, []string{"poddisruptionbudgets", "poddisruptionbudgets/status"}, readVerbs),
+			rule([]string{"autoscaling"}, viewAutoscaling, readVerbs), rule([]string{"networking.k8s.io"}, viewNetworking, readVerbs)),
 		clusterRole("system:aggregate-to-edit", map[string]string{aggregateToEdit: "true"},
 			rule([]string{""}, editCore, writeVerbs), rule([]string{""}, []string{"secrets"}, readVerbs),
 			rule([]string{""}, []string{"serviceaccounts/token"}, []string{"create"}),
 			rule([]string{""}, []string{"pods/eviction"}, []string{"create"}),
 			rule([]string{"apps"}, viewApps, writeVerbs), rule([]string{"batch"}, viewBatch, writeVerbs),
 			rule([]string{"discovery.k8s.io"}, []string{"endpointslices"}, writeVerbs),
-			rule([]string{"policy"}, []string{"poddisruptionbudgets"}, writeVerbs)),
+			rule([]string{"policy"}, []string{"poddisruptionbudgets"}, writeVerbs),
+			rule([]string{"autoscaling"}, []string{"horizontalpodautoscalers"}, writeVerbs),
+			rule([]string{"networking.k8s.io"}, []string{"ingresses", "networkpolicies"}, writeVerbs)),
 		// Reading resource metrics (kubectl top), as metrics-server's
 		// manifest grants it to view, edit and admin.
 		clusterRole("system:aggregated-metrics-reader",

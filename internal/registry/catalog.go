@@ -31,6 +31,8 @@ func Groups() []Group {
 		coreGroup(), appsGroup(), batchGroup(), coordinationGroup(), discoveryGroup(),
 		eventsGroup(), storageGroup(), rbacGroup(), admissionregistrationGroup(),
 		policyGroup(), schedulingGroup(),
+		networkingGroup(), autoscalingGroup(), nodeGroup(), certificatesGroup(), flowcontrolGroup(),
+		resourceGroup(), storageMigrationGroup(),
 	}
 }
 
@@ -82,6 +84,7 @@ func kind(gv schema.GroupVersion, plural string, obj, list runtime.Object) *Reso
 	name := reflect.TypeOf(obj).Elem().Name()
 	return &Resource{
 		GroupResource: schema.GroupResource{Group: gv.Group, Resource: plural},
+		Version:       gv.Version,
 		Singular:      strings.ToLower(name),
 		Kind:          name,
 		Namespaced:    true,

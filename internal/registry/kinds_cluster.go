@@ -48,12 +48,12 @@ func eventsGroup() Group {
 
 func storageGroup() Group {
 	gv := storagev1.SchemeGroupVersion
-	return Group{Version: gv, AddToScheme: storagev1.AddToScheme, Kinds: []*Resource{
+	return Group{Version: gv, AddToScheme: storagev1.AddToScheme, Kinds: append([]*Resource{
 		kind(gv, "storageclasses", &storagev1.StorageClass{}, &storagev1.StorageClassList{}).cluster().short("sc").
 			defaulting(typed(defaults.StorageClass)).
 			rules(v.For(v.ValidateStorageClass, v.ValidateStorageClassUpdate, nil)).
 			columns(printers.StorageClasses()),
-	}}
+	}, csiKinds(gv)...)}
 }
 
 // rbacGroup's writes go through the escalation check (rbacguard.go).

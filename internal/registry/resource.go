@@ -27,15 +27,17 @@ import (
 // Resource describes one served resource and what is special about it.
 type Resource struct {
 	GroupResource schema.GroupResource
-	Singular      string
-	Kind          string
-	Namespaced    bool
-	New           func() runtime.Object
-	NewList       func() runtime.Object
-	ShortNames    []string
-	Categories    []string
+	// Version is the group version the kind is stored in (v1, v2, v1beta1).
+	Version    string
+	Singular   string
+	Kind       string
+	Namespaced bool
+	New        func() runtime.Object
+	NewList    func() runtime.Object
+	ShortNames []string
+	Categories []string
 	// Subresources lists the subresources beyond the main one: "status",
-	// "scale", "binding", "finalize".
+	// "scale", "binding", "finalize", "approval".
 	Subresources []string
 	// AllowCreateOnUpdate lets PUT create the object (Events, Endpoints, Leases).
 	AllowCreateOnUpdate bool
@@ -69,6 +71,9 @@ type Hooks struct {
 	PrepareForUpdate func(obj, old runtime.Object)
 	// PrepareForStatusUpdate runs after generic preparation of a status update.
 	PrepareForStatusUpdate func(obj, old runtime.Object)
+	// PrepareForApprovalUpdate runs instead of PrepareForStatusUpdate on
+	// the approval subresource.
+	PrepareForApprovalUpdate func(obj, old runtime.Object)
 	// KeepStatusOnCreate keeps a status given on create (Nodes, Events).
 	KeepStatusOnCreate bool
 	// GracefulDelete decides the grace period of a delete (Pods).

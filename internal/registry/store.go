@@ -69,6 +69,10 @@ func Build(r *Resource, c Config, opts generic.RESTOptionsGetter) (map[string]re
 		switch sub {
 		case "status":
 			out[key] = &statusREST{store: statusStore(store, newStrategy(r, c, true))}
+		case "approval":
+			st := newStrategy(r, c, true)
+			st.approval = true
+			out[key] = &statusREST{store: statusStore(store, st)}
 		case "ephemeralcontainers":
 			out[key] = &statusREST{store: ephemeralStore(store, newStrategy(r, c, false))}
 		case "scale":

@@ -22,6 +22,9 @@ type strategy struct {
 	names.NameGenerator
 	res    *Resource
 	status bool
+	// approval marks the approval subresource (CertificateSigningRequests):
+	// a status strategy whose own hook keeps what approvers may not change.
+	approval bool
 }
 
 func newStrategy(r *Resource, c Config, status bool) *strategy {
@@ -51,6 +54,10 @@ func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 func (s *strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	if s.status {
 		copyField(obj, old, "Spec")
+		if h := s.res.Hooks.PrepareForApprovalUpdate; s.approval && h != nil {
+			h(obj, old)
+			return
+		}
 		if h := s.res.Hooks.PrepareForStatusUpdate; h != nil {
 			h(obj, old)
 		}
@@ -112,9 +119,9 @@ func (s *strategy) AllowUnconditionalUpdate(context.Context) bool { return true 
 // GetResetFields tells server-side apply which fields this endpoint wipes:
 // status on the main resource, spec on the status subresource.
 func (s *strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	gv := s.res.GroupResource.Group + "/v1"
+	gv := s.res.GroupResource.Group + "/" + s.res.Version
 	if s.res.GroupResource.Group == "" {
-		gv = "v1"
+		gv = s.res.Version
 	}
 	wiped := "status"
 	if s.status {

@@ -15,10 +15,11 @@ var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-
 
 // bootstrap creates the built-in namespaces, the "kubernetes" Service in
 // default, pointing at this API server (k.run then keeps it), the default RBAC roles and
-// bindings, the system PriorityClasses and the default StorageClass.
+// bindings, the system PriorityClasses, the default StorageClass, the
+// default ServiceCIDR and the API priority and fairness bootstrap objects.
 // Existing objects are left alone, so it is safe on every start and from
 // several servers.
-func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService) error {
+func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService, serviceCIDR string) error {
 	for _, name := range builtinNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		if _, err := c.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -32,6 +33,12 @@ func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService
 		return err
 	}
 	if err := ensureSystemPriorityClasses(ctx, c); err != nil {
+		return err
+	}
+	if err := ensureServiceCIDR(ctx, c, serviceCIDR); err != nil {
+		return err
+	}
+	if err := ensureFlowControl(ctx, c); err != nil {
 		return err
 	}
 	return ensureDefaultStorageClass(ctx, c)

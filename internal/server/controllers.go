@@ -18,9 +18,11 @@ import (
 	// Workqueue depth, latency and retries of every controller, on /metrics.
 	_ "k8s.io/component-base/metrics/prometheus/workqueue"
 	"k8s.io/klog/v2"
+	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 
 	"github.com/ordo-dev/ordo/internal/controller/admissionpolicystatus"
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
 	"github.com/ordo-dev/ordo/internal/controller/disruption"
@@ -30,6 +32,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
+	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
@@ -56,6 +59,8 @@ const cronJobWorkers = 32
 type controllerInputs struct {
 	volumesDir string // where the local provisioner makes volumes
 	caPEM      []byte // the CA the root-ca-cert-publisher publishes
+	// ca signs approved CSRs of the built-in client signers.
+	ca csrsigning.CA
 	// serviceIPs and nodePorts are the allocators the repair controller
 	// keeps in line with the Services.
 	serviceIPs, nodePorts *alloc.Allocator
@@ -192,7 +197,23 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("taint-eviction", err, workers(evictions, controllerWorkers))
 	budgets, err := disruption.New(disruption.Config{Client: client, Informers: shared})
 	s.add("disruption", err, workers(budgets, controllerWorkers))
+	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
+	s.add("csrsigning", err, workers(signer, controllerWorkers))
+	autoscaler, err := newAutoscaler(cfg, client, shared)
+	s.add("horizontal-pod-autoscaler", err, workers(autoscaler, controllerWorkers))
 	return s.runners, s.err
+}
+
+// newAutoscaler builds the HPA controller; it reads metrics.k8s.io in JSON
+// (metrics servers need not speak protobuf).
+func newAutoscaler(cfg *rest.Config, client kubernetes.Interface, shared informers.SharedInformerFactory) (*podautoscaler.Controller, error) {
+	mcfg := rest.CopyConfig(cfg)
+	mcfg.ContentType, mcfg.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
+	metrics, err := metricsclient.NewForConfig(mcfg)
+	if err != nil {
+		return nil, err
+	}
+	return podautoscaler.New(podautoscaler.Config{Client: client, Informers: shared, Metrics: metrics})
 }
 
 // dropManagedFields keeps server-side apply's bookkeeping out of the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/apiserver"
+	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/pki"
@@ -163,7 +164,7 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		if err := bootstrap(hctx, srv.Loopback, apiService); err != nil {
+		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR); err != nil {
 			return err
 		}
 		w.goRun(apiService.run)
@@ -182,9 +183,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
+	caCert, caKey, err := files.LoadCA()
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(genericapiserver.PostStartHookContext) error {
 		w.goRun(func(ctx context.Context) {
 			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
+				ca:         csrsigning.CA{Cert: caCert, Key: caKey},
 				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
 		})
 		return nil

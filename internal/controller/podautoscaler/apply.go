@@ -1,0 +1,129 @@
+package podautoscaler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
+
+	"github.com/ordo-dev/ordo/internal/api/defaults"
+)
+
+// getScale reads the target's /scale subresource; ordo's scalable kinds
+// are apps/v1 Deployments, ReplicaSets and StatefulSets.
+func (c *Controller) getScale(ctx context.Context, ns string, ref autoscalingv2.CrossVersionObjectReference) (*autoscalingv1.Scale, error) {
+	apps := c.cfg.Client.AppsV1()
+	switch ref.Kind {
+	case "Deployment":
+		return apps.Deployments(ns).GetScale(ctx, ref.Name, metav1.GetOptions{})
+	case "ReplicaSet":
+		return apps.ReplicaSets(ns).GetScale(ctx, ref.Name, metav1.GetOptions{})
+	case "StatefulSet":
+		return apps.StatefulSets(ns).GetScale(ctx, ref.Name, metav1.GetOptions{})
+	}
+	return nil, fmt.Errorf("unrecognized resource kind %q", ref.Kind)
+}
+
+func (c *Controller) updateScale(ctx context.Context, ns string, ref autoscalingv2.CrossVersionObjectReference, sc *autoscalingv1.Scale) error {
+	apps := c.cfg.Client.AppsV1()
+	var err error
+	switch ref.Kind {
+	case "Deployment":
+		_, err = apps.Deployments(ns).UpdateScale(ctx, ref.Name, sc, metav1.UpdateOptions{})
+	case "ReplicaSet":
+		_, err = apps.ReplicaSets(ns).UpdateScale(ctx, ref.Name, sc, metav1.UpdateOptions{})
+	case "StatefulSet":
+		_, err = apps.StatefulSets(ns).UpdateScale(ctx, ref.Name, sc, metav1.UpdateOptions{})
+	default:
+		err = fmt.Errorf("unrecognized resource kind %q", ref.Kind)
+	}
+	return err
+}
+
+// podUsages pairs each running pod's metrics with its requests, in
+// milli-units; pods without metrics are left out (upstream's missing
+// pods handling is not reproduced).
+func podUsages(res corev1.ResourceName, pods []*corev1.Pod, metrics []metricsv1beta1.PodMetrics) []PodUsage {
+	byName := map[string]metricsv1beta1.PodMetrics{}
+	for _, m := range metrics {
+		byName[m.Name] = m
+	}
+	var out []PodUsage
+	for _, p := range pods {
+		m, ok := byName[p.Name]
+		if !ok || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
+			continue
+		}
+		var u PodUsage
+		for _, c := range m.Containers {
+			q := c.Usage[res]
+			u.Usage += q.MilliValue()
+		}
+		for _, c := range p.Spec.Containers {
+			q := c.Resources.Requests[res]
+			u.Request += q.MilliValue()
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func metricStatus(src *autoscalingv2.ResourceMetricSource, rec Recommendation) autoscalingv2.MetricStatus {
+	cur := autoscalingv2.MetricValueStatus{}
+	if src.Target.Type == autoscalingv2.UtilizationMetricType {
+		u := rec.Utilization
+		cur.AverageUtilization = &u
+	}
+	cur.AverageValue = resourceMilli(rec.AverageValue)
+	return autoscalingv2.MetricStatus{Type: autoscalingv2.ResourceMetricSourceType,
+		Resource: &autoscalingv2.ResourceMetricStatus{Name: src.Name, Current: cur}}
+}
+
+// scalingRules are the HPA's rules, or Kubernetes' defaults without behavior.
+func scalingRules(b *autoscalingv2.HorizontalPodAutoscalerBehavior) (up, down *autoscalingv2.HPAScalingRules) {
+	up, down = defaults.HPAScaleUpRules(), defaults.HPAScaleDownRules()
+	if b != nil && b.ScaleUp != nil {
+		up = b.ScaleUp
+	}
+	if b != nil && b.ScaleDown != nil {
+		down = b.ScaleDown
+	}
+	return up, down
+}
+
+func derefMin(hpa *autoscalingv2.HorizontalPodAutoscaler) int32 {
+	if hpa.Spec.MinReplicas == nil {
+		return 1
+	}
+	return *hpa.Spec.MinReplicas
+}
+
+func prune(recs []Recorded, window time.Duration, now time.Time) []Recorded {
+	out := recs[:0]
+	for _, r := range recs {
+		if now.Sub(r.At) <= window {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func limitMessage(reason string) string {
+	switch reason {
+	case "TooFewReplicas":
+		return "the desired replica count is less than the minimum replica count"
+	case "TooManyReplicas":
+		return "the desired replica count is more than the maximum replica count"
+	}
+	return "the desired count is within the acceptable range"
+}
+
+func resourceMilli(v int64) *resource.Quantity {
+	return resource.NewMilliQuantity(v, resource.DecimalSI)
+}
