@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
+	"github.com/ordo-dev/ordo/internal/controller/revisions"
 )
 
 // sync runs one StatefulSet: claim its pods, settle its revisions, carry
@@ -148,7 +149,7 @@ func (c *Controller) settleRevisions(ctx context.Context, set *appsv1.StatefulSe
 	if err != nil {
 		return "", "", nil, err
 	}
-	data, err := revisionData(&set.Spec.Template)
+	data, err := revisions.Data(&set.Spec.Template)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -158,7 +159,7 @@ func (c *Controller) settleRevisions(ctx context.Context, set *appsv1.StatefulSe
 	var equal *appsv1.ControllerRevision
 	for _, r := range revs {
 		newest = max(newest, r.Revision)
-		if t, err := templateOf(r); err == nil {
+		if t, err := revisions.Template(r); err == nil {
 			templates[r.Name] = t
 			if sameTemplate(t, &set.Spec.Template) {
 				equal = r
@@ -204,7 +205,7 @@ func (c *Controller) createRevision(ctx context.Context, set *appsv1.StatefulSet
 	if err != nil {
 		return nil, err
 	}
-	if t, err := templateOf(existing); err == nil && sameTemplate(t, &set.Spec.Template) {
+	if t, err := revisions.Template(existing); err == nil && sameTemplate(t, &set.Spec.Template) {
 		return existing, nil
 	}
 	bumped := set.DeepCopy()
