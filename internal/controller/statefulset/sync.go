@@ -229,12 +229,8 @@ func (c *Controller) prune(ctx context.Context, set *appsv1.StatefulSet, revs []
 }
 
 func (c *Controller) podsOf(set *appsv1.StatefulSet) []*corev1.Pod {
-	objs, _ := c.pods.GetIndexer().ByIndex(controllerref.Index, controllerref.ControllerKey(set.UID))
-	out := make([]*corev1.Pod, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, o.(*corev1.Pod))
-	}
-	return out
+	pods, _ := controllerref.OwnedPods(c.pods.GetIndexer(), set.UID)
+	return pods
 }
 
 // writeStatus writes the status when it changed.
