@@ -117,14 +117,7 @@ func (c *Controller) addHandlers() error {
 	}); err != nil {
 		return err
 	}
-	owner := func(obj interface{}) {
-		if _, key, _ := controllerref.ControllerOf(obj, dsKind); key != "" {
-			c.queue.Add(key)
-		}
-	}
-	return c.base.Watch(c.revisions, cache.ResourceEventHandlerFuncs{
-		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
-	})
+	return c.base.Watch(c.revisions, controllerref.OwnerHandler(dsKind, c.queue.Add, nil))
 }
 
 // nodeChanged says whether a node update can change where daemons run:
