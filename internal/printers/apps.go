@@ -67,24 +67,10 @@ func deploymentCells(d *appsv1.Deployment, now time.Time) ([]any, error) {
 func ReplicaSets() Printer {
 	spec, status := extensionsv1beta1.ReplicaSetSpec{}.SwaggerDoc(), extensionsv1beta1.ReplicaSetStatus{}.SwaggerDoc()
 	return printer[appsv1.ReplicaSet]{
-		columns: columns(
-			nameColumn(),
-			column("Desired", "integer", spec["replicas"]),
-			column("Current", "integer", status["replicas"]),
-			column("Ready", "integer", status["readyReplicas"]),
-			ageColumn(),
-			containersColumn(), imagesColumn(),
-			wideColumn("Selector", "string", spec["selector"]),
-		),
+		columns: replicaColumns(spec, status),
 		cells: func(rs *appsv1.ReplicaSet, now time.Time) ([]any, error) {
-			cells := []any{
-				rs.Name,
-				int64(derefOr(rs.Spec.Replicas, defaultReplicas)),
-				int64(rs.Status.Replicas),
-				int64(rs.Status.ReadyReplicas),
-				age(rs.CreationTimestamp, now),
-			}
-			return append(append(cells, templateCells(rs.Spec.Template.Spec)...), metav1.FormatLabelSelector(rs.Spec.Selector)), nil
+			return replicaCells(&rs.ObjectMeta, rs.Spec.Replicas, rs.Status.Replicas, rs.Status.ReadyReplicas,
+				rs.Spec.Template.Spec, metav1.FormatLabelSelector(rs.Spec.Selector), now), nil
 		},
 	}
 }

@@ -46,30 +46,14 @@ func DaemonSets() Printer {
 func ReplicationControllers() Printer {
 	spec, status := corev1.ReplicationControllerSpec{}.SwaggerDoc(), corev1.ReplicationControllerStatus{}.SwaggerDoc()
 	return printer[corev1.ReplicationController]{
-		columns: columns(
-			nameColumn(),
-			column("Desired", "integer", spec["replicas"]),
-			column("Current", "integer", status["replicas"]),
-			column("Ready", "integer", status["readyReplicas"]),
-			ageColumn(),
-			containersColumn(), imagesColumn(),
-			wideColumn("Selector", "string", spec["selector"]),
-		),
+		columns: replicaColumns(spec, status),
 		cells: func(rc *corev1.ReplicationController, now time.Time) ([]any, error) {
-			cells := []any{
-				rc.Name,
-				int64(derefOr(rc.Spec.Replicas, defaultReplicas)),
-				int64(rc.Status.Replicas),
-				int64(rc.Status.ReadyReplicas),
-				age(rc.CreationTimestamp, now),
-			}
-			var tmpl []any
+			var pod corev1.PodSpec
 			if rc.Spec.Template != nil {
-				tmpl = templateCells(rc.Spec.Template.Spec)
-			} else {
-				tmpl = templateCells(corev1.PodSpec{})
+				pod = rc.Spec.Template.Spec
 			}
-			return append(append(cells, tmpl...), labels.FormatLabels(rc.Spec.Selector)), nil
+			return replicaCells(&rc.ObjectMeta, rc.Spec.Replicas, rc.Status.Replicas, rc.Status.ReadyReplicas,
+				pod, labels.FormatLabels(rc.Spec.Selector), now), nil
 		},
 	}
 }
@@ -89,4 +73,33 @@ func PodTemplates() Printer {
 			return []any{pt.Name, names, images, labels.FormatLabels(pt.Template.Labels)}, nil
 		},
 	}
+}
+
+// replicaColumns are the columns of ReplicaSets and ReplicationControllers
+// (kubectl prints both alike): NAME DESIRED CURRENT READY AGE, and with
+// -o wide CONTAINERS IMAGES SELECTOR, described from the kind's spec and
+// status docs.
+func replicaColumns(spec, status map[string]string) []metav1.TableColumnDefinition {
+	return columns(
+		nameColumn(),
+		column("Desired", "integer", spec["replicas"]),
+		column("Current", "integer", status["replicas"]),
+		column("Ready", "integer", status["readyReplicas"]),
+		ageColumn(),
+		containersColumn(), imagesColumn(),
+		wideColumn("Selector", "string", spec["selector"]),
+	)
+}
+
+// replicaCells are the cells of replicaColumns; replicas nil is the
+// default of 1, and selector is already formatted.
+func replicaCells(m *metav1.ObjectMeta, replicas *int32, current, ready int32, pod corev1.PodSpec, selector string, now time.Time) []any {
+	cells := []any{
+		m.Name,
+		int64(derefOr(replicas, defaultReplicas)),
+		int64(current),
+		int64(ready),
+		age(m.CreationTimestamp, now),
+	}
+	return append(append(cells, templateCells(pod)...), selector)
 }

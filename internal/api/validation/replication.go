@@ -1,8 +1,6 @@
 package validation
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -39,14 +37,7 @@ func validateRCTemplate(t *corev1.PodTemplateSpec, selector map[string]string, p
 	if sel := labels.SelectorFromSet(selector); !sel.Empty() && !sel.Matches(labels.Set(t.Labels)) {
 		errs = append(errs, field.Invalid(p.Child("metadata", "labels"), t.Labels, selectorMismatchErrMsg))
 	}
-	errs = append(errs, ValidatePodTemplateSpec(t, p)...)
-	if t.Spec.RestartPolicy != corev1.RestartPolicyAlways {
-		errs = append(errs, field.NotSupported(p.Child("spec", "restartPolicy"), t.Spec.RestartPolicy, []corev1.RestartPolicy{corev1.RestartPolicyAlways}))
-	}
-	if t.Spec.ActiveDeadlineSeconds != nil {
-		errs = append(errs, field.Forbidden(p.Child("spec", "activeDeadlineSeconds"), fmt.Sprintf("activeDeadlineSeconds in %s is not Supported", "ReplicationController")))
-	}
-	return errs
+	return append(errs, validateLongRunningTemplate(t, p, "ReplicationController")...)
 }
 
 // ValidateReplicationControllerUpdate validates rc replacing old; unlike a

@@ -27,3 +27,21 @@ func ControllerOf(obj interface{}, kind schema.GroupVersionKind) (m metav1.Objec
 	}
 	return m, "", false
 }
+
+// OwnerHandler hands enqueue the key of the controller of kind of every
+// object added, updated (its new state) or deleted; objects nothing
+// controls go to orphan, when not nil (a controller of kind may adopt
+// them).
+func OwnerHandler(kind schema.GroupVersionKind, enqueue func(key string), orphan func(metav1.Object)) cache.ResourceEventHandlerFuncs {
+	owner := func(obj interface{}) {
+		m, key, isOrphan := ControllerOf(obj, kind)
+		if key != "" {
+			enqueue(key)
+		} else if isOrphan && orphan != nil {
+			orphan(m)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
+	}
+}

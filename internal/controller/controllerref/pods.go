@@ -38,7 +38,7 @@ func AddIndex(pods cache.SharedIndexInformer) error {
 
 // ClaimPods is ClaimObjects for the pods of an informer carrying Index.
 func ClaimPods(ctx context.Context, client kubernetes.Interface, pods cache.Indexer, o Owner) ([]*corev1.Pod, error) {
-	owned, err := podsAt(pods, ControllerKey(o.Object.GetUID()))
+	owned, err := OwnedPods(pods, o.Object.GetUID())
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,12 @@ func ClaimPods(ctx context.Context, client kubernetes.Interface, pods cache.Inde
 		return client.CoreV1().Pods(o.Object.GetNamespace()).Patch(ctx, name, types.StrategicMergePatchType, data, metav1.PatchOptions{})
 	}
 	return ClaimObjects(ctx, o, owned, orphans, patch)
+}
+
+// OwnedPods are the pods of an informer carrying Index whose controller
+// has uid.
+func OwnedPods(pods cache.Indexer, uid types.UID) ([]*corev1.Pod, error) {
+	return podsAt(pods, ControllerKey(uid))
 }
 
 func podsAt(pods cache.Indexer, key string) ([]*corev1.Pod, error) {

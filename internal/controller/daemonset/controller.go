@@ -22,6 +22,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
+	"github.com/ordo-dev/ordo/internal/controller/podcontrol"
 )
 
 // component is the event source, as Kubernetes names it.
@@ -53,6 +54,7 @@ type Controller struct {
 	recorder   record.EventRecorder
 	queue      workqueue.TypedRateLimitingInterface[string]
 	expect     *expectations.Expectations
+	pc         podcontrol.Control
 	failed     *flowcontrol.Backoff
 }
 
@@ -80,6 +82,7 @@ func New(c Config) (*Controller, error) {
 		expect:     expectations.New(),
 		failed:     flowcontrol.NewBackOff(failedPodBackoff, maxFailedPodBackoff),
 	}
+	ctl.pc = podcontrol.Control{Client: b.Client, Recorder: b.Recorder, Expect: ctl.expect}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		return nil, fmt.Errorf("daemonset: pod index: %w", err)
 	}
@@ -95,22 +98,10 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 }
 
 func (c *Controller) addHandlers() error {
-	keys := c.base.KeyHandler()
-	if err := c.base.Watch(c.sets, cache.ResourceEventHandlerFuncs{
-		AddFunc:    keys.AddFunc,
-		UpdateFunc: keys.UpdateFunc,
-		DeleteFunc: func(obj interface{}) {
-			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-				c.expect.Forget(key)
-				c.queue.Add(key)
-			}
-		},
-	}); err != nil {
+	if err := c.base.Watch(c.sets, podcontrol.OwnerHandler(c.queue, c.expect)); err != nil {
 		return err
 	}
-	if err := c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
-		AddFunc: c.onPodAdd, UpdateFunc: c.onPodUpdate, DeleteFunc: c.onPodDelete,
-	}); err != nil {
+	if err := c.base.Watch(c.pods, podcontrol.PodHandler(dsKind, c.queue, c.expect, c.enqueueMatching)); err != nil {
 		return err
 	}
 	if err := c.base.Watch(c.nodes, cache.ResourceEventHandlerFuncs{
@@ -126,14 +117,7 @@ func (c *Controller) addHandlers() error {
 	}); err != nil {
 		return err
 	}
-	owner := func(obj interface{}) {
-		if _, key, _ := controllerref.ControllerOf(obj, dsKind); key != "" {
-			c.queue.Add(key)
-		}
-	}
-	return c.base.Watch(c.revisions, cache.ResourceEventHandlerFuncs{
-		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
-	})
+	return c.base.Watch(c.revisions, controllerref.OwnerHandler(dsKind, c.queue.Add, nil))
 }
 
 // nodeChanged says whether a node update can change where daemons run:
@@ -149,53 +133,6 @@ func (c *Controller) enqueueAll() {
 	}
 	for _, ds := range sets {
 		c.queue.Add(ds.Namespace + "/" + ds.Name)
-	}
-}
-
-func ownerKey(p *corev1.Pod) string {
-	_, key, _ := controllerref.ControllerOf(p, dsKind)
-	return key
-}
-
-func (c *Controller) onPodAdd(obj interface{}) {
-	p, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if key := ownerKey(p); key != "" {
-		c.expect.CreationObserved(key)
-		c.queue.Add(key)
-		return
-	}
-	c.enqueueMatching(p)
-}
-
-// onPodUpdate wakes the owners a change concerns; a pod starting to
-// terminate counts as deleted for the expectations, as in Kubernetes.
-func (c *Controller) onPodUpdate(old, cur interface{}) {
-	o, ok1 := old.(*corev1.Pod)
-	p, ok2 := cur.(*corev1.Pod)
-	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
-		return
-	}
-	key := ownerKey(p)
-	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
-		c.expect.DeletionObserved(key, p.UID)
-	}
-	if oldKey := ownerKey(o); oldKey != "" && oldKey != key {
-		c.queue.Add(oldKey)
-	}
-	if key != "" {
-		c.queue.Add(key)
-		return
-	}
-	c.enqueueMatching(p)
-}
-
-func (c *Controller) onPodDelete(obj interface{}) {
-	if m, key, _ := controllerref.ControllerOf(obj, dsKind); key != "" {
-		c.expect.DeletionObserved(key, m.GetUID())
-		c.queue.Add(key)
 	}
 }
 

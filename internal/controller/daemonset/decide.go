@@ -8,6 +8,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/ordo-dev/ordo/internal/controller/podcontrol"
 )
 
 // templateGenerationAnnotation is where apps/v1 keeps the template
@@ -340,24 +342,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// readySince says whether the pod is Ready and since when.
-func readySince(p *corev1.Pod) (bool, time.Time) {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue, c.LastTransitionTime.Time
-		}
-	}
-	return false, time.Time{}
-}
-
 func ready(p *corev1.Pod) bool {
-	ok, _ := readySince(p)
+	ok, _ := podcontrol.ReadySince(p)
 	return ok
 }
 
 // available: Ready for at least the DaemonSet's minReadySeconds.
 func available(p *corev1.Pod, ds *appsv1.DaemonSet, now time.Time) bool {
-	ok, since := readySince(p)
+	ok, since := podcontrol.ReadySince(p)
 	minReady := time.Duration(ds.Spec.MinReadySeconds) * time.Second
 	return ok && (minReady == 0 || !now.Before(since.Add(minReady)))
 }
@@ -387,7 +379,7 @@ func computeStatus(v view) (appsv1.DaemonSetStatus, *time.Duration) {
 		sorted := append([]*corev1.Pod(nil), pods...)
 		sort.SliceStable(sorted, func(i, j int) bool { return olderFirst(sorted[i], sorted[j]) })
 		p := sorted[0]
-		if ok, since := readySince(p); ok {
+		if ok, since := podcontrol.ReadySince(p); ok {
 			st.NumberReady++
 			if available(p, v.ds, v.now) {
 				st.NumberAvailable++

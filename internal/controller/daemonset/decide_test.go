@@ -1,8 +1,6 @@
 package daemonset
 
 import (
-	"encoding/json"
-	"fmt"
 	"reflect"
 	"sort"
 	"testing"
@@ -13,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/ordo-dev/ordo/internal/controller/revisions"
 )
 
 var anchor = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -333,7 +333,7 @@ func TestCurrentRevision(t *testing.T) {
 	if h.create || !h.renumber || h.current.Name != first.Name || h.current.Revision != 3 {
 		t.Errorf("undo: %+v", h)
 	}
-	tmpl, err := templateFromRevision(second)
+	tmpl, err := revisions.Template(second)
 	if err != nil || tmpl.Spec.Containers[0].Image != "fluentd:3" {
 		t.Errorf("revision data: %v %v", tmpl, err)
 	}
@@ -354,17 +354,4 @@ func TestPrunable(t *testing.T) {
 	if !reflect.DeepEqual(gotNames, []string{"r2", "r3"}) {
 		t.Errorf("prunable %v, want r2 r3 (r1 in use, r5 current, r4 kept by the limit)", gotNames)
 	}
-}
-
-// templateFromRevision reads the template back out of a revision's data.
-func templateFromRevision(r *appsv1.ControllerRevision) (*corev1.PodTemplateSpec, error) {
-	var data struct {
-		Spec struct {
-			Template corev1.PodTemplateSpec `json:"template"`
-		} `json:"spec"`
-	}
-	if err := json.Unmarshal(r.Data.Raw, &data); err != nil {
-		return nil, fmt.Errorf("controllerrevision %s: %w", r.Name, err)
-	}
-	return &data.Spec.Template, nil
 }

@@ -2,43 +2,16 @@ package daemonset
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
-	"hash/fnv"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/rand"
+
+	"github.com/ordo-dev/ordo/internal/controller/revisions"
 )
 
 var dsKind = appsv1.SchemeGroupVersion.WithKind("DaemonSet")
-
-// revisionData is what a DaemonSet's ControllerRevision holds, in
-// Kubernetes' shape: a strategic merge patch replacing the template, which
-// `kubectl rollout undo` applies to the DaemonSet.
-func revisionData(template *corev1.PodTemplateSpec) ([]byte, error) {
-	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(template)
-	if err != nil {
-		return nil, err
-	}
-	raw["$patch"] = "replace"
-	return json.Marshal(map[string]any{"spec": map[string]any{"template": raw}})
-}
-
-// revisionHash names a template: a hash of its revision data and the
-// DaemonSet's collision count, so equal templates share a revision and a
-// collision moves to another name.
-func revisionHash(data []byte, collisions *int32) string {
-	h := fnv.New32a()
-	h.Write(data)
-	if collisions != nil {
-		fmt.Fprintf(h, "%d", *collisions)
-	}
-	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
-}
 
 // history is the decision about revisions: the current revision, and
 // whether it must be created or renumbered (an undo brings back an old
@@ -52,11 +25,11 @@ type history struct {
 // currentRevision finds or makes the revision of the DaemonSet's template
 // among the revisions it owns.
 func currentRevision(ds *appsv1.DaemonSet, owned []*appsv1.ControllerRevision) (history, error) {
-	data, err := revisionData(&ds.Spec.Template)
+	data, err := revisions.Data(&ds.Spec.Template)
 	if err != nil {
 		return history{}, err
 	}
-	hash := revisionHash(data, ds.Status.CollisionCount)
+	hash := revisions.Hash(data, ds.Status.CollisionCount)
 	var newest int64
 	var match *appsv1.ControllerRevision
 	for _, r := range owned {
@@ -74,24 +47,7 @@ func currentRevision(ds *appsv1.DaemonSet, owned []*appsv1.ControllerRevision) (
 		r.Revision = newest + 1
 		return history{current: r, renumber: true}, nil
 	}
-	return history{current: newRevision(ds, hash, data, newest+1), create: true}, nil
-}
-
-// newRevision is the ControllerRevision "<ds>-<hash>", labelled with the
-// template's labels (kubectl rollout history finds revisions by the
-// selector) and the hash, and owned by the DaemonSet.
-func newRevision(ds *appsv1.DaemonSet, hash string, data []byte, number int64) *appsv1.ControllerRevision {
-	labels := map[string]string{}
-	for k, v := range ds.Spec.Template.Labels {
-		labels[k] = v
-	}
-	labels[appsv1.ControllerRevisionHashLabelKey] = hash
-	return &appsv1.ControllerRevision{
-		ObjectMeta: metav1.ObjectMeta{Name: ds.Name + "-" + hash, Namespace: ds.Namespace, Labels: labels,
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ds, dsKind)}},
-		Data:     runtime.RawExtension{Raw: data},
-		Revision: number,
-	}
+	return history{current: revisions.New(ds, dsKind, &ds.Spec.Template, hash, hash, data, newest+1), create: true}, nil
 }
 
 // prunable are the oldest revisions beyond the history limit that are

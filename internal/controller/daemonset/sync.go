@@ -190,7 +190,7 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	}
 	var errs []error
 	for _, p := range remove {
-		if err := c.deletePod(ctx, key, ds, p, now); err != nil {
+		if err := c.pc.Delete(ctx, key, ds, p, now); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -200,70 +200,20 @@ func (c *Controller) apply(ctx context.Context, key string, ds *appsv1.DaemonSet
 	return retry, errors.Join(errs...)
 }
 
-// createPods creates pods for nodes in batches of 1, 2, 4, … as
-// Kubernetes' slow start does, stopping at the first batch with an error.
+// createPods creates pods for nodes in slow-start batches
+// (podcontrol.SlowStart).
 func (c *Controller) createPods(ctx context.Context, key string, ds *appsv1.DaemonSet, nodes []string, hash string, now time.Time) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	c.expect.ExpectCreations(key, len(nodes), now)
-	done := 0
-	for batch := 1; done < len(nodes); batch *= 2 {
-		batch = min(batch, len(nodes)-done)
-		errs := make(chan error, batch)
-		for _, node := range nodes[done : done+batch] {
-			go func() { errs <- c.createPod(ctx, ds, hash, node) }()
-		}
-		var first error
-		for i := 0; i < batch; i++ {
-			if err := <-errs; err != nil {
-				c.expect.CreationObserved(key) // it will never be seen
-				first = cmpOr(first, err)
-			}
-		}
-		done += batch
-		if first != nil {
-			for ; done < len(nodes); done++ {
-				c.expect.CreationObserved(key) // skipped
-			}
-			return first
-		}
-	}
-	return nil
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return c.pc.SlowStart(key, len(nodes), now, func(i int) error {
+		return c.createPod(ctx, ds, hash, nodes[i])
+	})
 }
 
 func (c *Controller) createPod(ctx context.Context, ds *appsv1.DaemonSet, hash, node string) error {
-	p, err := c.client.CoreV1().Pods(ds.Namespace).Create(ctx, newPod(ds, hash, node), metav1.CreateOptions{})
+	p, err := c.pc.Create(ctx, ds, newPod(ds, hash, node))
 	if err != nil {
-		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-		}
 		return fmt.Errorf("creating a pod of daemonset %s/%s on node %s: %w", ds.Namespace, ds.Name, node, err)
 	}
-	c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", p.Name)
 	logger(ctx).V(2).Info("Created pod", "daemonset", klog.KObj(ds), "pod", klog.KObj(p), "node", node)
-	return nil
-}
-
-func (c *Controller) deletePod(ctx context.Context, key string, ds *appsv1.DaemonSet, p *corev1.Pod, now time.Time) error {
-	c.expect.ExpectDeletion(key, p.UID, now)
-	err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
-	if err != nil {
-		c.expect.DeletionObserved(key, p.UID)
-		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-			return nil
-		}
-		c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
-		return err
-	}
-	c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 	return nil
 }
 

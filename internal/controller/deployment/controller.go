@@ -74,17 +74,12 @@ func (c *Controller) addHandlers() error {
 	if err := c.base.WatchKeys(c.deployments); err != nil {
 		return err
 	}
-	owner := func(obj interface{}) {
-		m, key, orphan := controllerref.ControllerOf(obj, deploymentKind)
-		if key != "" {
-			c.queue.Add(key)
-		} else if rs, ok := m.(*appsv1.ReplicaSet); ok && orphan {
+	owners := controllerref.OwnerHandler(deploymentKind, c.queue.Add, func(m metav1.Object) {
+		if rs, ok := m.(*appsv1.ReplicaSet); ok {
 			c.deploymentsSelecting(rs)
 		}
-	}
-	if err := c.base.Watch(c.sets, cache.ResourceEventHandlerFuncs{
-		AddFunc: owner, UpdateFunc: func(_, cur interface{}) { owner(cur) }, DeleteFunc: owner,
-	}); err != nil {
+	})
+	if err := c.base.Watch(c.sets, owners); err != nil {
 		return err
 	}
 	// A Recreate rollout waits for the old pods to be gone.
@@ -92,7 +87,7 @@ func (c *Controller) addHandlers() error {
 		_, key, _ := controllerref.ControllerOf(obj, rsKind)
 		if ns, name, err := cache.SplitMetaNamespaceKey(key); err == nil && key != "" {
 			if rs, err := c.rsLister.ReplicaSets(ns).Get(name); err == nil {
-				owner(rs)
+				owners.OnAdd(rs, false)
 			}
 		}
 	}})

@@ -17,6 +17,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/base"
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
 	"github.com/ordo-dev/ordo/internal/controller/expectations"
+	"github.com/ordo-dev/ordo/internal/controller/podcontrol"
 )
 
 // Config holds the controller's dependencies: the client, the informer
@@ -33,6 +34,7 @@ type Controller struct {
 	recorder record.EventRecorder
 	queue    workqueue.TypedRateLimitingInterface[string]
 	expect   *expectations.Expectations
+	pc       podcontrol.Control
 }
 
 // New builds a Controller of ReplicaSets; Run starts it. It fails when an
@@ -63,6 +65,7 @@ func newFor(c Config, k kindNames) (*Controller, error) {
 		queue:    b.Queue,
 		expect:   expectations.New(),
 	}
+	ctl.pc = podcontrol.Control{Client: b.Client, Recorder: b.Recorder, Expect: ctl.expect}
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		return nil, fmt.Errorf("%s: pod index: %w", k.queue, err)
 	}
@@ -78,73 +81,11 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 }
 
 func (c *Controller) addHandlers() error {
-	keys := c.base.KeyHandler()
-	if err := c.base.Watch(c.w.informer, cache.ResourceEventHandlerFuncs{
-		AddFunc:    keys.AddFunc,
-		UpdateFunc: keys.UpdateFunc,
-		DeleteFunc: func(obj interface{}) {
-			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-				c.expect.Forget(key)
-				c.queue.Add(key)
-			}
-		},
-	}); err != nil {
+	if err := c.base.Watch(c.w.informer, podcontrol.OwnerHandler(c.queue, c.expect)); err != nil {
 		return err
 	}
-	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.onPodAdd,
-		UpdateFunc: c.onPodUpdate,
-		DeleteFunc: c.onPodDelete,
-	})
-}
-
-// ownerKey is the key of the workload controlling p, or "".
-func (c *Controller) ownerKey(p *corev1.Pod) string {
-	_, key, _ := controllerref.ControllerOf(p, c.w.kind)
-	return key
-}
-
-func (c *Controller) onPodAdd(obj interface{}) {
-	p, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if key := c.ownerKey(p); key != "" {
-		c.expect.CreationObserved(key)
-		c.queue.Add(key)
-		return
-	}
-	c.enqueueMatching(p)
-}
-
-// onPodUpdate wakes the owners a change concerns: old and new controller,
-// and for an orphan every ReplicaSet that may adopt it. A pod starting to
-// terminate counts as deleted for the expectations, as in Kubernetes.
-func (c *Controller) onPodUpdate(old, cur interface{}) {
-	o, ok1 := old.(*corev1.Pod)
-	p, ok2 := cur.(*corev1.Pod)
-	if !ok1 || !ok2 || o.ResourceVersion == p.ResourceVersion {
-		return
-	}
-	key := c.ownerKey(p)
-	if p.DeletionTimestamp != nil && o.DeletionTimestamp == nil && key != "" {
-		c.expect.DeletionObserved(key, p.UID)
-	}
-	if oldKey := c.ownerKey(o); oldKey != "" && oldKey != key {
-		c.queue.Add(oldKey)
-	}
-	if key != "" {
-		c.queue.Add(key)
-		return
-	}
-	c.enqueueMatching(p)
-}
-
-func (c *Controller) onPodDelete(obj interface{}) {
-	if m, key, _ := controllerref.ControllerOf(obj, c.w.kind); key != "" {
-		c.expect.DeletionObserved(key, m.GetUID())
-		c.queue.Add(key)
-	}
+	// An orphan wakes every ReplicaSet that may adopt it.
+	return c.base.Watch(c.pods, podcontrol.PodHandler(c.w.kind, c.queue, c.expect, c.enqueueMatching))
 }
 
 // enqueueMatching queues the ReplicaSets whose selector matches an orphan.

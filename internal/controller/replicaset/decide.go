@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/ordo-dev/ordo/internal/controller/podcontrol"
 )
 
 // burstReplicas caps the creations or deletions of one sync, as
@@ -55,8 +57,8 @@ func deleteFirst(a, b *corev1.Pod, now time.Time) bool {
 	if ra, rb := phaseRank(a.Status.Phase), phaseRank(b.Status.Phase); ra != rb {
 		return ra < rb
 	}
-	readyA, sinceA := readySince(a)
-	readyB, sinceB := readySince(b)
+	readyA, sinceA := podcontrol.ReadySince(a)
+	readyB, sinceB := podcontrol.ReadySince(b)
 	if readyA != readyB {
 		return !readyA
 	}
@@ -84,16 +86,6 @@ func phaseRank(p corev1.PodPhase) int {
 	return 3
 }
 
-// readySince says whether the pod is Ready and since when.
-func readySince(p *corev1.Pod) (bool, time.Time) {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue, c.LastTransitionTime.Time
-		}
-	}
-	return false, time.Time{}
-}
-
 func restarts(p *corev1.Pod) int32 {
 	var n int32
 	for _, c := range p.Status.ContainerStatuses {
@@ -105,7 +97,7 @@ func restarts(p *corev1.Pod) int32 {
 // available: Ready for at least minReady; when it will be, otherwise
 // (zero when it is not Ready at all).
 func available(p *corev1.Pod, minReady time.Duration, now time.Time) (bool, time.Time) {
-	ready, since := readySince(p)
+	ready, since := podcontrol.ReadySince(p)
 	if !ready {
 		return false, time.Time{}
 	}
@@ -129,7 +121,7 @@ func computeStatus(rs *appsv1.ReplicaSet, pods []*corev1.Pod, failure *appsv1.Re
 		if labels.SelectorFromSet(template).Matches(labels.Set(p.Labels)) {
 			st.FullyLabeledReplicas++
 		}
-		if ready, _ := readySince(p); ready {
+		if ready, _ := podcontrol.ReadySince(p); ready {
 			st.ReadyReplicas++
 		}
 		ok, at := available(p, minReady, now)

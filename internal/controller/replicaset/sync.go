@@ -79,7 +79,7 @@ func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaS
 		}
 	}
 	for _, p := range remove {
-		if err := c.deletePod(ctx, key, rs, p, now); err != nil {
+		if err := c.pc.Delete(ctx, key, rs, p, now); err != nil {
 			return &appsv1.ReplicaSetCondition{Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue,
 				Reason: "FailedDelete", Message: err.Error(), LastTransitionTime: metav1.NewTime(now)}
 		}
@@ -87,63 +87,12 @@ func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaS
 	return nil
 }
 
-// createPods creates n pods in batches of 1, 2, 4, … as Kubernetes' slow
-// start does, stopping at the first batch with an error so that a broken
-// template (or quota) costs one failed create, not n.
+// createPods creates n pods in slow-start batches (podcontrol.SlowStart).
 func (c *Controller) createPods(ctx context.Context, key string, rs *appsv1.ReplicaSet, n int, now time.Time) error {
-	c.expect.ExpectCreations(key, n, now)
-	done := 0
-	for batch := 1; done < n; batch *= 2 {
-		batch = min(batch, n-done)
-		errs := make(chan error, batch)
-		for i := 0; i < batch; i++ {
-			go func() { errs <- c.createPod(ctx, rs) }()
-		}
-		var first error
-		for i := 0; i < batch; i++ {
-			if err := <-errs; err != nil {
-				c.expect.CreationObserved(key) // it will never be seen
-				if first == nil {
-					first = err
-				}
-			}
-		}
-		done += batch
-		if first != nil {
-			for ; done < n; done++ {
-				c.expect.CreationObserved(key) // skipped
-			}
-			return first
-		}
-	}
-	return nil
-}
-
-func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error {
-	p, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs, c.w.kind), metav1.CreateOptions{})
-	if err != nil {
-		if !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-		}
+	return c.pc.SlowStart(key, n, now, func(int) error {
+		_, err := c.pc.Create(ctx, rs, newPod(rs, c.w.kind))
 		return err
-	}
-	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", p.Name)
-	return nil
-}
-
-func (c *Controller) deletePod(ctx context.Context, key string, rs *appsv1.ReplicaSet, p *corev1.Pod, now time.Time) error {
-	c.expect.ExpectDeletion(key, p.UID, now)
-	err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
-	if err != nil {
-		c.expect.DeletionObserved(key, p.UID)
-		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-			return nil
-		}
-		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
-		return err
-	}
-	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
-	return nil
+	})
 }
 
 // writeStatus writes the status when it changed and says when to look

@@ -80,21 +80,17 @@ func (c *Controller) addHandlers() error {
 	if err := c.base.WatchKeys(c.sets); err != nil {
 		return err
 	}
-	podEvent := func(obj interface{}) {
-		m, key, orphan := controllerref.ControllerOf(obj, setKind)
-		if key != "" {
-			c.queue.Add(key)
-		} else if p, ok := m.(*corev1.Pod); ok && orphan {
+	h := controllerref.OwnerHandler(setKind, c.queue.Add, func(m metav1.Object) {
+		if p, ok := m.(*corev1.Pod); ok {
 			c.enqueueMatching(p)
 		}
-	}
-	return c.base.Watch(c.pods, cache.ResourceEventHandlerFuncs{
-		AddFunc: podEvent, DeleteFunc: podEvent,
-		UpdateFunc: func(old, cur interface{}) {
-			podEvent(old)
-			podEvent(cur)
-		},
 	})
+	// An updated pod concerns its old controller (or matching sets) too.
+	h.UpdateFunc = func(old, cur interface{}) {
+		h.OnAdd(old, false)
+		h.OnAdd(cur, false)
+	}
+	return c.base.Watch(c.pods, h)
 }
 
 // enqueueMatching queues the sets that may adopt an orphan.

@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/ordo-dev/ordo/internal/controller/podcontrol"
 )
 
 // actionKind is what one step does to one ordinal.
@@ -156,7 +158,7 @@ func (v view) available(p *corev1.Pod) bool {
 	if p == nil || !runningAndReady(p) {
 		return false
 	}
-	_, since := readySince(p)
+	_, since := podcontrol.ReadySince(p)
 	return !v.now.Before(since.Add(v.minReady))
 }
 
@@ -211,17 +213,8 @@ func (v view) condemned(start, end int) []*corev1.Pod {
 }
 
 func runningAndReady(p *corev1.Pod) bool {
-	ready, _ := readySince(p)
+	ready, _ := podcontrol.ReadySince(p)
 	return p.Status.Phase == corev1.PodRunning && ready && p.DeletionTimestamp == nil
-}
-
-func readySince(p *corev1.Pod) (bool, time.Time) {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue, c.LastTransitionTime.Time
-		}
-	}
-	return false, time.Time{}
 }
 
 // computeStatus counts the pods as Kubernetes does, and moves the current
@@ -236,7 +229,7 @@ func computeStatus(v view) (appsv1.StatefulSetStatus, *time.Duration) {
 		st.Replicas++
 		if runningAndReady(p) {
 			st.ReadyReplicas++
-			_, since := readySince(p)
+			_, since := podcontrol.ReadySince(p)
 			if at := since.Add(v.minReady); !v.now.Before(at) {
 				st.AvailableReplicas++
 			} else if d := at.Sub(v.now) + time.Second; next == nil || d < *next {

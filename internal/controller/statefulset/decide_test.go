@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/ordo-dev/ordo/internal/controller/revisions"
 )
 
 var anchor = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -212,7 +214,7 @@ func TestRevisionDataRoundTripsAndPrunes(t *testing.T) {
 	set := testSet(1)
 	set.Spec.Template.Labels = map[string]string{"app": "db"}
 	set.Spec.Template.Spec.Containers = []corev1.Container{{Name: "c", Image: "postgres"}}
-	data, err := revisionData(&set.Spec.Template)
+	data, err := revisions.Data(&set.Spec.Template)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +222,7 @@ func TestRevisionDataRoundTripsAndPrunes(t *testing.T) {
 		t.Errorf("data %s is not Kubernetes' patch shape", data)
 	}
 	r := newRevision(set, data, 3)
-	back, err := templateOf(r)
+	back, err := revisions.Template(r)
 	if err != nil || !sameTemplate(back, &set.Spec.Template) {
 		t.Errorf("template did not round-trip: %v %+v", err, back)
 	}

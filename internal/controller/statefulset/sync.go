@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
+	"github.com/ordo-dev/ordo/internal/controller/revisions"
 )
 
 // sync runs one StatefulSet: claim its pods, settle its revisions, carry
@@ -148,7 +149,7 @@ func (c *Controller) settleRevisions(ctx context.Context, set *appsv1.StatefulSe
 	if err != nil {
 		return "", "", nil, err
 	}
-	data, err := revisionData(&set.Spec.Template)
+	data, err := revisions.Data(&set.Spec.Template)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -158,7 +159,7 @@ func (c *Controller) settleRevisions(ctx context.Context, set *appsv1.StatefulSe
 	var equal *appsv1.ControllerRevision
 	for _, r := range revs {
 		newest = max(newest, r.Revision)
-		if t, err := templateOf(r); err == nil {
+		if t, err := revisions.Template(r); err == nil {
 			templates[r.Name] = t
 			if sameTemplate(t, &set.Spec.Template) {
 				equal = r
@@ -204,7 +205,7 @@ func (c *Controller) createRevision(ctx context.Context, set *appsv1.StatefulSet
 	if err != nil {
 		return nil, err
 	}
-	if t, err := templateOf(existing); err == nil && sameTemplate(t, &set.Spec.Template) {
+	if t, err := revisions.Template(existing); err == nil && sameTemplate(t, &set.Spec.Template) {
 		return existing, nil
 	}
 	bumped := set.DeepCopy()
@@ -228,12 +229,8 @@ func (c *Controller) prune(ctx context.Context, set *appsv1.StatefulSet, revs []
 }
 
 func (c *Controller) podsOf(set *appsv1.StatefulSet) []*corev1.Pod {
-	objs, _ := c.pods.GetIndexer().ByIndex(controllerref.Index, controllerref.ControllerKey(set.UID))
-	out := make([]*corev1.Pod, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, o.(*corev1.Pod))
-	}
-	return out
+	pods, _ := controllerref.OwnedPods(c.pods.GetIndexer(), set.UID)
+	return pods
 }
 
 // writeStatus writes the status when it changed.
