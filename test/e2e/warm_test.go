@@ -278,8 +278,14 @@ func TestWarmRunnerLogsRunsAndRecordsFailures(t *testing.T) {
 	c.RunIn(warmOddFails, "apply", "-f", "-")
 	var pod string
 	waitFor(t, func() bool {
-		pod = strings.TrimSpace(c.Run("get", "pods", "-l", "ordo.dev/runner-for=odd", "-o", "jsonpath={.items[0].metadata.name}"))
-		return pod != "" && strings.Count(c.Run("logs", pod), "run ") >= 4
+		// items[*], not items[0]: the runner pod may not exist yet, and
+		// kubectl fails on an index past an empty list.
+		pods := strings.Fields(c.Run("get", "pods", "-l", "ordo.dev/runner-for=odd", "-o", "jsonpath={.items[*].metadata.name}"))
+		if len(pods) == 0 {
+			return false
+		}
+		pod = pods[0]
+		return strings.Count(c.Run("logs", pod), "run ") >= 4
 	}, "four runs in the runner's log")
 	logs := c.Run("logs", pod)
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
