@@ -14,15 +14,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	certlisters "k8s.io/client-go/listers/certificates/v1"
-	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // Config holds the controller's dependencies.
@@ -37,9 +35,8 @@ type Config struct {
 // Controller signs approved CSRs.
 type Controller struct {
 	cfg    Config
+	base   *base.Base
 	lister certlisters.CertificateSigningRequestLister
-	synced cache.InformerSynced
-	queue  workqueue.TypedRateLimitingInterface[string]
 }
 
 // New builds the controller; Run starts it.
@@ -47,49 +44,24 @@ func New(c Config) (*Controller, error) {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
-	inf := c.Informers.Certificates().V1().CertificateSigningRequests()
-	ctl := &Controller{cfg: c, lister: inf.Lister(), synced: inf.Informer().HasSynced,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "certificate"})}
-	enqueue := func(obj any) {
-		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
-			ctl.queue.Add(key)
-		}
+	ticker, _ := c.Clock.(clock.WithTicker)
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: ticker}, "certificate", "certificatesigningrequest-signing-controller")
+	if err != nil {
+		return nil, err
 	}
-	_, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) },
-	})
-	return ctl, err
+	inf := c.Informers.Certificates().V1().CertificateSigningRequests()
+	ctl := &Controller{cfg: c, base: b, lister: inf.Lister()}
+	if err := b.WatchKeys(inf.Informer()); err != nil {
+		return nil, err
+	}
+	return ctl, nil
 }
 
 // Run works until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	c.cfg.Informers.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil {
-			klog.FromContext(ctx).Error(err, "Signing CSR", "csr", key)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	c.base.Run(ctx, workers, func(ctx context.Context, name string) (*time.Duration, error) {
+		return nil, c.sync(ctx, name)
+	})
 }
 
 // sync applies Decide's decision to one CSR, in one status write.

@@ -12,15 +12,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 	"k8s.io/utils/clock"
+
+	"github.com/ordo-dev/ordo/internal/controller/base"
 )
 
 // resyncPeriod is kube-controller-manager's
@@ -38,8 +37,8 @@ type Config struct {
 
 // Controller scales workloads to their HPAs' resource metrics targets.
 type Controller struct {
-	cfg   Config
-	queue workqueue.TypedRateLimitingInterface[string]
+	cfg  Config
+	base *base.Base
 	// history holds each HPA's recent recommendations and scale events,
 	// in memory as upstream does (a new leader starts afresh).
 	mu      sync.Mutex
@@ -56,51 +55,29 @@ func New(c Config) (*Controller, error) {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
-	ctl := &Controller{cfg: c, history: map[string]*past{},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "horizontalpodautoscaler"})}
-	enqueue := func(obj any) {
-		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
-			ctl.queue.Add(key)
-		}
+	ticker, _ := c.Clock.(clock.WithTicker)
+	b, err := base.New(base.Config{Client: c.Client, Informers: c.Informers, Clock: ticker}, "horizontalpodautoscaler", "horizontal-pod-autoscaler")
+	if err != nil {
+		return nil, err
 	}
-	_, err := c.Informers.Autoscaling().V2().HorizontalPodAutoscalers().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) },
-	})
+	ctl := &Controller{cfg: c, base: b, history: map[string]*past{}}
+	if err := b.WatchKeys(c.Informers.Autoscaling().V2().HorizontalPodAutoscalers().Informer()); err != nil {
+		return nil, err
+	}
 	c.Informers.Core().V1().Pods().Informer()
-	return ctl, err
+	return ctl, nil
 }
 
-// Run works until ctx is done.
+// Run works until ctx is done: each HPA is looked at again every
+// resyncPeriod, as kube-controller-manager does.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	c.cfg.Informers.Start(ctx.Done())
-	hpas := c.cfg.Informers.Autoscaling().V2().HorizontalPodAutoscalers().Informer()
-	if !cache.WaitForCacheSync(ctx.Done(), hpas.HasSynced) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
+	c.base.Run(ctx, workers, func(ctx context.Context, key string) (*time.Duration, error) {
 		if err := c.Sync(ctx, key); err != nil {
-			klog.FromContext(ctx).Error(err, "Syncing HPA", "hpa", key)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-			c.queue.AddAfter(key, resyncPeriod)
+			return nil, err
 		}
-		c.queue.Done(key)
-	}
+		after := resyncPeriod
+		return &after, nil
+	})
 }
 
 // Sync reconciles one HPA: read the target's scale and its pods' metrics,
