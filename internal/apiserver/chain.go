@@ -55,6 +55,9 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 	if err != nil {
 		return nil, err
 	}
+	// ordo's server installs its OpenAPI itself, after its groups
+	// (installOpenAPI: v2 on first request).
+	cfg.SkipOpenAPIInstallation = true
 	ordo, err := cfg.Complete().New("ordo-apiserver", ext.GenericAPIServer)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 	if err := install(ordo); err != nil {
 		return nil, err
 	}
+	installOpenAPI(ordo, &cfg.Config)
 	agg, err := aggCfg.Complete().NewWithDelegate(ordo)
 	if err != nil {
 		return nil, err

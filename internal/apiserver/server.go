@@ -191,7 +191,10 @@ func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {
 	serving.BindPort = port
 	serving.ServerCert.CertKey.CertFile = c.ServingCertFile
 	serving.ServerCert.CertKey.KeyFile = c.ServingKeyFile
-	if err := serving.WithLoopback().ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
+	if err := serving.ApplyTo(&cfg.SecureServing); err != nil {
+		return err
+	}
+	if err := applyLoopback(cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
 		return err
 	}
 	cfg.ExternalAddress = c.Listen
