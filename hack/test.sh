@@ -51,8 +51,12 @@ trap 'rc=130; exit' INT TERM
 # where -race in the test binary would find nothing.
 go test -race -p 1 -count=1 -timeout 20m ./internal/... > >(sed -u 's/^/race: /') 2>&1 &
 race=$!
+# -parallel 3: most end-to-end tests start a server of their own (with a
+# node name, bridge and ranges of its own) and then mostly wait on pods and
+# timers; the ones that may run beside others call t.Parallel(), and those
+# that may not say why above their function ("Not parallel: ...").
 if pkgs=$(go list ./... | grep -v '/internal/'); then
-  go test -count=1 -timeout 45m $pkgs || rc=1
+  go test -count=1 -parallel 3 -timeout 45m $pkgs || rc=1
 else
   rc=1
 fi

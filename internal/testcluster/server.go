@@ -30,6 +30,9 @@ type Server struct {
 	Listen  string
 	// ExtraArgs are appended to `ordo server`.
 	ExtraArgs []string
+	// NodeName is the local agent's node: the test's --node-name, or one
+	// unique to the server (see newServer).
+	NodeName string
 	// Bridge and PodCIDR are the server's own pod bridge and range.
 	Bridge, PodCIDR string
 	// ServiceInterface holds the server's ClusterIPs (its agent's proxy).
@@ -95,10 +98,29 @@ func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	// Test servers stop their pods when they stop, so a test leaves no
 	// processes behind; a test of pods outliving the server passes
 	// --stop-pods-on-exit=false, which comes later and wins.
-	args := append([]string{"--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR,
+	// A node name claims its cgroups machine-wide, so servers of tests
+	// that run in parallel (and of other test packages, and any ordo on
+	// the machine, whose default is the host name) need names of their
+	// own; a test's --node-name comes later and wins.
+	node := nodeNameIn(extraArgs, fmt.Sprintf("test-%d", port))
+	args := append([]string{"--node-name", node, "--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR,
 		"--nodeport-addresses", "127.0.0.1", "--stop-pods-on-exit"}, extraArgs...)
 	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
-		Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
+		NodeName: node, Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
+}
+
+// nodeNameIn is the value of the last --node-name in args, or def.
+func nodeNameIn(args []string, def string) string {
+	name := def
+	for i, a := range args {
+		switch {
+		case a == "--node-name" && i+1 < len(args):
+			name = args[i+1]
+		case strings.HasPrefix(a, "--node-name="):
+			name = strings.TrimPrefix(a, "--node-name=")
+		}
+	}
+	return name
 }
 
 // Kubeconfig is the admin kubeconfig the server wrote.

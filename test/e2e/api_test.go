@@ -35,6 +35,7 @@ spec:
 `
 
 func TestCronJobRoundTripWithKubernetesDefaultsAndColumns(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.RunIn(cronJobYAML, "apply", "-f", "-")
 
@@ -86,6 +87,7 @@ func TestCronJobRoundTripWithKubernetesDefaultsAndColumns(t *testing.T) {
 }
 
 func TestInvalidScheduleIs422NamingTheField(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	bad := strings.Replace(cronJobYAML, `"*/5 * * * *"`, `"not a cron"`, 1)
 	errOut := c.Fail(bad, "create", "-f", "-")
@@ -113,6 +115,7 @@ func TestInvalidScheduleIs422NamingTheField(t *testing.T) {
 }
 
 func TestStaleUpdateIs409(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.Run("create", "configmap", "cfg", "--from-literal=a=1")
 	stale := c.Run("get", "configmap", "cfg", "-o", "yaml")
@@ -127,6 +130,7 @@ func TestStaleUpdateIs409(t *testing.T) {
 }
 
 func TestPatchTypes(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.RunIn(cronJobYAML, "apply", "-f", "-")
 	c.Run("patch", "cronjob", "backup", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
@@ -145,6 +149,7 @@ func TestPatchTypes(t *testing.T) {
 }
 
 func TestWatchSeesChanges(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -197,6 +202,7 @@ func TestWatchSeesChanges(t *testing.T) {
 }
 
 func TestAnonymousIs401(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	client := caOnlyClient(t, c.Server)
 	for path, want := range map[string]int{"/api/v1/namespaces": 401, "/apis/batch/v1/cronjobs": 401, "/healthz": 200, "/readyz": 200, "/livez": 200, "/version": 200} {
@@ -212,6 +218,7 @@ func TestAnonymousIs401(t *testing.T) {
 }
 
 func TestCascadingDeleteOfCronJob(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.RunIn(cronJobYAML, "apply", "-f", "-")
 	c.Run("create", "job", "manual", "--from=cronjob/backup")
@@ -227,6 +234,7 @@ func TestCascadingDeleteOfCronJob(t *testing.T) {
 }
 
 func TestNamespaceDeletionEmptiesIt(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.Run("create", "namespace", "scratch")
 	c.Run("-n", "scratch", "create", "configmap", "a")

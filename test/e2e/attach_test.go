@@ -20,21 +20,22 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
-// startAttachCluster is a server with its agent on a node of its own name.
+// startAttachCluster is a server with its agent on a node of its own name
+// (testcluster's test-<port>, unique, so the attach tests run in parallel).
 func startAttachCluster(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, append([]string{"--node-name", "node-attach"}, serverArgs...)...)
+	c := testcluster.StartT(t, serverArgs...)
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool {
-		n, err := cs.CoreV1().Nodes().Get(context.Background(), "node-attach", metav1.GetOptions{})
+		n, err := cs.CoreV1().Nodes().Get(context.Background(), c.NodeName, metav1.GetOptions{})
 		return err == nil && testcluster.NodeReady(n)
-	}, "node-attach registers Ready")
+	}, c.NodeName+" registers Ready")
 	return c, cs
 }
 
@@ -58,6 +59,7 @@ spec:
 // input (whose end closes the container's stdin), prints the output, and
 // deletes the pod.
 func TestKubectlRunInteractiveRm(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t)
 	out := c.RunIn("hello\n", "run", "-i", "--rm", "--restart=Never", "--image=busybox", "x",
 		"--", "sh", "-c", "read l; echo got $l; cat; echo stdin-closed")
@@ -75,6 +77,7 @@ func TestKubectlRunInteractiveRm(t *testing.T) {
 // the end of the first session's input leaves stdin open for the second
 // (no stdinOnce).
 func TestKubectlAttachEchoesInput(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t)
 	c.RunIn(stdinPod("echo", "stdin: true", `while read l; do echo "echo: $l"; echo "err: $l" >&2; done; echo stdin-closed`), "apply", "-f", "-")
 	waitPhase(t, cs, "echo", corev1.PodRunning)
@@ -128,6 +131,7 @@ func attachUntil(t *testing.T, c *testcluster.T, stdin, want string) string {
 // closes a stdinOnce container's stdin, so it reads EOF, and the session
 // ends with the container.
 func TestKubectlAttachStdinOnce(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t)
 	c.RunIn(stdinPod("once", "stdin: true\n    stdinOnce: true", "cat; echo EOF-SEEN"), "apply", "-f", "-")
 	waitPhase(t, cs, "once", corev1.PodRunning)
@@ -143,6 +147,7 @@ func TestKubectlAttachStdinOnce(t *testing.T) {
 // TestKubectlAttachRefusesStdinWithoutStdin: a container without stdin:
 // true reads no input, and attaching with -i says so.
 func TestKubectlAttachRefusesStdinWithoutStdin(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t)
 	c.RunIn(stdinPod("nostdin", "", "sleep 3600"), "apply", "-f", "-")
 	waitPhase(t, cs, "nostdin", corev1.PodRunning)
@@ -160,6 +165,7 @@ func TestKubectlAttachRefusesStdinWithoutStdin(t *testing.T) {
 // it reads a pipe) gets the typed line and its output reaches the
 // terminal, stderr included, and the pod is deleted after.
 func TestKubectlRunInteractiveOnATerminal(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -208,6 +214,7 @@ func TestKubectlRunInteractiveOnATerminal(t *testing.T) {
 // TestKubectlAttachAndExecOverSPDY: clients that speak SPDY (kubectl with
 // WebSockets turned off, client-go's SPDY executor, kubectl before 1.30)
 // attach and exec too.
+// Not parallel: t.Setenv(KUBECTL_REMOTE_COMMAND_WEBSOCKETS) changes the whole process's environment (and panics in a parallel test).
 func TestKubectlAttachAndExecOverSPDY(t *testing.T) {
 	t.Setenv("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")
 	c, cs := startAttachCluster(t)
@@ -228,6 +235,7 @@ func TestKubectlAttachAndExecOverSPDY(t *testing.T) {
 // by the pod's shim, is the next agent's: input sent after ordo was killed
 // and started again still reaches the container, whose stdin stayed open.
 func TestKubectlAttachAfterTheAgentRestarts(t *testing.T) {
+	t.Parallel()
 	c, cs := startAttachCluster(t, "--stop-pods-on-exit=false")
 	c.RunIn(stdinPod("echo", "stdin: true", `while read l; do echo "echo: $l"; echo "err: $l" >&2; done; echo stdin-closed`), "apply", "-f", "-")
 	waitPhase(t, cs, "echo", corev1.PodRunning)
@@ -251,6 +259,7 @@ func TestKubectlAttachAfterTheAgentRestarts(t *testing.T) {
 // terminal (tty: true): `tty` names one of the container's own
 // /dev/pts, and kubectl's terminal size reaches it.
 func TestKubectlRunWithATerminal(t *testing.T) {
+	t.Parallel()
 	c, _ := startAttachCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

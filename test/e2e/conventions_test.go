@@ -39,6 +39,7 @@ spec:
 `
 
 func TestListPagingDeleteCollectionAndFieldSelectors(t *testing.T) {
+	t.Parallel()
 	// No agent, so no node: the pods stay unscheduled unless they name one.
 	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()
@@ -109,6 +110,7 @@ func TestListPagingDeleteCollectionAndFieldSelectors(t *testing.T) {
 }
 
 func TestGetAllDescribeEveryKindAndEvents(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.RunIn(cronJobYAML, "apply", "-f", "-")
 	c.RunIn(podYAML, "apply", "-f", "-")
@@ -164,6 +166,7 @@ func TestGetAllDescribeEveryKindAndEvents(t *testing.T) {
 }
 
 func TestWatchFromCompactedVersionIs410AndInitialEventsEndWithBookmark(t *testing.T) {
+	t.Parallel()
 	// kube-apiserver's own flag: compact etcd history every second.
 	c := testcluster.StartT(t, "--etcd-compaction-interval=1s")
 	cs, err := c.Clientset()
@@ -227,6 +230,7 @@ func TestWatchFromCompactedVersionIs410AndInitialEventsEndWithBookmark(t *testin
 	t.Fatal("watch closed before the initial-events-end bookmark")
 }
 
+// Not parallel: creates NodePort Services (one at a fixed nodePort) with an agent running, and NodePorts are opened on 127.0.0.1 from the same range by every server.
 func TestServiceIPsAreUniqueAndReleased(t *testing.T) {
 	c := testcluster.StartT(t)
 	c.Run("create", "service", "clusterip", "a", "--tcp=80")

@@ -16,6 +16,7 @@ import (
 // several goroutines, kills the server with SIGKILL in the middle, restarts
 // it, and checks that every create the server acknowledged is there, intact.
 func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	cs, err := c.Clientset()
 	if err != nil {

@@ -27,6 +27,7 @@ const crashCronJobs = 20
 // startingDeadlineSeconds ran exactly once: one Job per slot, none missing,
 // none extra. The Jobs are created suspended, so no pods are involved: this
 // is the CronJob controller's guarantee alone.
+// Not parallel: requires every slot up to 2 s ago to have its Job 3 s after the last kill -9 restart, a wall-clock deadline CPU contention would break.
 func TestCronJobsExactlyOnceAcrossKill9(t *testing.T) {
 	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()

@@ -40,6 +40,7 @@ const (
 // agent join command serve both (each still makes its own serving
 // certificate for its own addresses).
 func TestCronJobsExactlyOnceAcrossLeaderChange(t *testing.T) {
+	t.Parallel()
 	url := startTestEtcd(t)
 	first := startShared(t, t.TempDir(), url)
 	second := t.TempDir()

@@ -48,6 +48,7 @@ spec:
 // the CronJob starts at once, suspend stops new runs, and deleting the
 // CronJob removes its Jobs and pods.
 func TestCronJobRunsPodsOnSchedule(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(helloCronJob, "apply", "-f", "-")
 

@@ -27,6 +27,7 @@ const ttlCronJobs = 10
 // This is the case Kubernetes leaves open, where a Job deleted before its
 // CronJob's status recorded the slot lets a restarted controller run the
 // slot again; and every expired Job must still be deleted in the end.
+// Not parallel: requires every slot up to 2 s ago to have had its Job created 3 s after the last kill -9 restart, a wall-clock deadline CPU contention would break.
 func TestCronJobsWithTTLZeroRunOnceAcrossKill9(t *testing.T) {
 	url := startTestEtcd(t)
 	srv := startShared(t, t.TempDir(), url)

@@ -48,6 +48,7 @@ spec:
 // live pods never exceed replicas+maxSurge (7), and the Ready ones never
 // drop below replicas−maxUnavailable (5).
 func TestDeploymentRolloutsStayWithinSurgeAndUnavailable(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(rollingDeployment, "apply", "-f", "-")
 	c.Run("rollout", "status", "deployment/roll", "--timeout=120s")

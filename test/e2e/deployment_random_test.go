@@ -26,6 +26,7 @@ import (
 // bounds are those of the larger (creation) and the smaller (deletion)
 // replica count.
 func TestDeploymentInvariantsUnderRandomOperations(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	seed := uint64(5)
 	rng := rand.New(rand.NewPCG(seed, seed))

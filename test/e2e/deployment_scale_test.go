@@ -44,6 +44,7 @@ spec:
 // 15 spreads the 5 more pods 3 to the old ReplicaSet and 2 to the new
 // one, as Kubernetes does, instead of giving them all to the new one.
 func TestDeploymentScaledMidRolloutScalesProportionally(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(fmt.Sprintf(stalledDeployment, "true"), "apply", "-f", "-")
 	c.Run("rollout", "status", "deployment/prop", "--timeout=120s")
@@ -108,6 +109,7 @@ spec:
 // ReplicaSet nobody controls, with the same template, adopts it as its
 // new ReplicaSet and keeps its pods, as Kubernetes does.
 func TestDeploymentAdoptsAnOrphanReplicaSet(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(fmt.Sprintf(orphanReplicaSet, "ReplicaSet"), "apply", "-f", "-")
 	c.Run("wait", "--for=jsonpath={.status.readyReplicas}=2", "rs/orph", "--timeout=60s")

@@ -34,6 +34,7 @@ spec:
 // history lists both revisions and undo goes back to the first
 // ReplicaSet; scale and Kubernetes' columns work.
 func TestDeploymentRollsOutRestartsAndUndoes(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(sleepDeployment, "apply", "-f", "-")
 	c.Run("rollout", "status", "deployment/sleep", "--timeout=120s")
@@ -113,6 +114,7 @@ func deploymentPodsOf(t *testing.T, cs kubernetes.Interface, selector string) []
 // the image's, as the image table gives kubectl images), run by hand with kubectl create job --from, restarts the
 // Deployment under the RBAC the seed grants, and every pod is replaced.
 func TestSeed004RestartCronJobReplacesTheDeploymentsPods(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(strings.ReplaceAll(sleepDeployment, "name: sleep}", "name: mysql}"), "apply", "-f", "-")
 	c.Run("rollout", "status", "deployment/mysql", "--timeout=120s")

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -20,6 +19,7 @@ import (
 // each with the kubelet's reason for its status, and the system info the
 // kubelet reports (issue 24, item 6).
 func TestDescribeNodeShowsPressureConditionsAndSystemInfo(t *testing.T) {
+	t.Parallel()
 	c, _, node := startOwnNode(t)
 	out := c.Run("describe", "node", node)
 	var order []string
@@ -74,6 +74,7 @@ spec:
 // Container ID and Image ID and the kubelet's BackOff warning event
 // (issue 24, item 6).
 func TestDescribeCrashLoopingPod(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startOwnNode(t)
 	c.RunIn(crasher, "apply", "-f", "-")
 	p := waitPod(t, cs, "crasher", func(p *corev1.Pod) bool {
@@ -110,16 +111,17 @@ func TestDescribeCrashLoopingPod(t *testing.T) {
 	}
 }
 
-// startOwnNode is startWithAgent on a node name of this test process's
-// own: "node-1" is taken while another test binary's server runs on the
-// machine, and a server refuses a node name another ordo holds.
-func startOwnNode(t *testing.T) (*testcluster.T, *kubernetes.Clientset, string) {
+// startOwnNode is startWithAgent on the server's own node name
+// (testcluster's test-<port>, unique to the server): "node-1" is taken
+// while another server runs on the machine (another test binary's, or a
+// parallel test's), and a server refuses a node name another ordo holds.
+func startOwnNode(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	node := fmt.Sprintf("node-p%d", os.Getpid())
-	c := testcluster.StartT(t, "--node-name", node)
+	c := testcluster.StartT(t, serverArgs...)
+	node := c.NodeName
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)

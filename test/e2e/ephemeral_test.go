@@ -13,6 +13,7 @@ import (
 // the pod's container (exec and logs reach it), the generation moves to 2,
 // and an existing ephemeral container cannot be changed.
 func TestKubectlDebugAddsAnEphemeralContainer(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	c.RunIn(`apiVersion: v1
@@ -46,6 +47,7 @@ spec:
 // --target=app runs the ephemeral container in app's PID namespace, whose
 // PID 1 is app's command, not the debugger's own.
 func TestKubectlDebugTargetSharesTheTargetsProcesses(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	c.RunIn(`apiVersion: v1
@@ -74,6 +76,7 @@ spec:
 // busybox debugger targeting it, which sees /pause as its PID 1. The pause
 // image needs nothing but the host's /bin/sh (no e2e images).
 func TestKubectlDebugDocumentationExample(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	c.Run("run", "ephemeral-demo", "--image=registry.k8s.io/pause:3.1", "--restart=Never")

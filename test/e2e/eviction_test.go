@@ -16,6 +16,7 @@ import (
 // a Job whose podFailurePolicy ignores DisruptionTarget does not count
 // the evicted pod as failed and starts another. A wrong name is a 400.
 func TestEvictionMarksAndDeletes(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	c.RunIn(`apiVersion: batch/v1

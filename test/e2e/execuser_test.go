@@ -21,6 +21,7 @@ import (
 // (allowPrivilegeEscalation: false), not the agent's root with every
 // capability.
 func TestExecRunsAsTheContainersUser(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

@@ -15,6 +15,7 @@ import (
 // channels' opening frames, and a failure as plain text on channel 3, as
 // the kubelet answers (Kubernetes' websocket exec conformance test).
 func TestExecOverTheFirstChannelProtocol(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

@@ -37,6 +37,7 @@ spec:
 // TestSecretStringDataIsMergedIntoData: stringData overrides data's keys,
 // is never stored or returned, counts in DATA, and pods read its keys.
 func TestSecretStringDataIsMergedIntoData(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(redisSecret, "apply", "-f", "-")
 	var sec struct {
@@ -102,6 +103,7 @@ func statefulSet(apiVersion, name, mount string) string {
 // kubectl scale writes spec.replicas of StatefulSets and Deployments, with
 // Kubernetes' 409 for a stale resourceVersion and 422 for negative replicas.
 func TestStatefulSetsMountTheirClaimTemplatesAndScale(t *testing.T) {
+	t.Parallel()
 	c := startNoAgent(t)
 	c.RunIn(statefulSet("apps/v1", "sleep-with-pvc", "data"), "apply", "-f", "-")
 	c.RunIn(statefulSet("apps/v1beta1", "sleep-beta", "data"), "apply", "-f", "-")
@@ -141,6 +143,7 @@ func TestStatefulSetsMountTheirClaimTemplatesAndScale(t *testing.T) {
 // TestVersionAndScheduleErrorsANewUserSees: kubectl version succeeds with
 // a parseable server version; a 7-field schedule says what is accepted.
 func TestVersionAndScheduleErrorsANewUserSees(t *testing.T) {
+	t.Parallel()
 	c := startNoAgent(t)
 	out := c.Run("version")
 	if !strings.Contains(out, "Server Version: v1.") || strings.Contains(out, "$Format") {

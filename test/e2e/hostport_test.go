@@ -17,7 +17,8 @@ import (
 // node with a port already held fails admission (NodePorts), as the
 // kubelet rejects it, and one left to the scheduler stays Pending.
 func TestHostPorts(t *testing.T) {
-	c, cs, _ := startWithAgent(t)
+	t.Parallel()
+	c, cs, node := startWithAgent(t)
 	port := freeLoopbackPort(t)
 	c.RunIn(fmt.Sprintf(`apiVersion: v1
 kind: Pod
@@ -64,7 +65,7 @@ spec:
 kind: Pod
 metadata: {name: bound-conflict}
 spec:
-  nodeName: node-1
+  nodeName: %[2]s
   containers:
   - {name: c, image: busybox, command: [sleep, "3600"], ports: [{containerPort: 80, hostPort: %[1]d}]}
 ---
@@ -74,7 +75,7 @@ metadata: {name: scheduled-conflict}
 spec:
   containers:
   - {name: c, image: busybox, command: [sleep, "3600"], ports: [{containerPort: 80, hostPort: %[1]d, hostIP: 127.0.0.1}]}
-`, port), "apply", "-f", "-")
+`, port, node), "apply", "-f", "-")
 	p := waitPhase(t, cs, "bound-conflict", corev1.PodFailed)
 	if p.Status.Reason != "NodePorts" || !strings.Contains(p.Status.Message, "didn't have free ports") {
 		t.Errorf("bound pod with a taken host port: reason %q message %q", p.Status.Reason, p.Status.Message)

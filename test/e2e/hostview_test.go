@@ -26,6 +26,7 @@ func hostSecretFile(t *testing.T, path, content string, mode os.FileMode) {
 // and a hostPath volume of a home mounts where the pod asks, even under a
 // hidden directory.
 func TestPodsCannotReadTheHostsSecrets(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}

@@ -75,6 +75,7 @@ spec:
 // image in no entry whose registry cannot be reached is ErrImagePull
 // saying nothing stands in for it.
 func TestImagesImplyTheirCommand(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(imagePods, "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/mariadb", "pod/redis", "pod/sleep", "pod/nginx", "--timeout=120s")

@@ -175,6 +175,7 @@ spec:
 // TestImageStandInsBehaveAsTheOfficialImages: what manifests rely on in
 // the official nginx, redis and mariadb images holds for the stand-ins.
 func TestImageStandInsBehaveAsTheOfficialImages(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(standInPods, "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/nginx", "pod/nginx-conf", "pod/nginx-templates", "pod/web-0", "pod/unprivileged", "pod/redis", "pod/client", "--timeout=120s")

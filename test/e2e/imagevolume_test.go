@@ -38,7 +38,8 @@ func dataImage(t *testing.T) v1.Image {
 // waiting in ErrImagePull, then ImagePullBackOff; deleting the pods leaves
 // no overlay mounted under the data directory.
 func TestImageVolumes(t *testing.T) {
-	c, cs, _ := startWithNode(t, "imgvol-1")
+	t.Parallel()
+	c, cs, _ := startWithNode(t, fmt.Sprintf("imgvol-%d", os.Getpid()))
 	t.Cleanup(func() { describeOnFailure(t, c) })
 	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
 	reg.MustPush(t, "team/data:1", dataImage(t))

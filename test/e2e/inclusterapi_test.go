@@ -11,6 +11,7 @@ import (
 // Service's variables in every container, reaching it through the service
 // proxy, and verifying the server's certificate for the Service's IP.
 func TestPodsFindTheAPIThroughTheKubernetesService(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

@@ -20,6 +20,7 @@ import (
 // cache equals the server's state, then restarts the server and checks again
 // after more changes: the informer must recover on its own.
 func TestInformerStaysInSyncAcrossRestart(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	cs, err := c.Clientset()
 	if err != nil {

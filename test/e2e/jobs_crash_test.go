@@ -26,7 +26,9 @@ func TestJobCountsEveryPodOnceAcrossKill9(t *testing.T) {
 		t.Skip("pods need root for namespaces")
 	}
 	c := testcluster.StartT(t, "--no-agent")
-	agent, err := c.StartAgent(t.TempDir(), "node-a")
+	// The agent's node name is the server's (unique) plus -a: a node name
+	// claims cgroups machine-wide, and parallel tests join agents too.
+	agent, err := c.StartAgent(t.TempDir(), c.NodeName+"-a")
 	if err != nil {
 		t.Fatal(err)
 	}

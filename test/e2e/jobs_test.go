@@ -176,6 +176,7 @@ func jobPods(t *testing.T, cs kubernetes.Interface, job string) []corev1.Pod {
 }
 
 func TestJobSeedParallelismNeverExceeded(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	manifest := seedJob(t)
 	w := watchActive(t, cs, "my-busybox-job")
@@ -231,6 +232,7 @@ func TestJobSeedParallelismNeverExceeded(t *testing.T) {
 }
 
 func TestJobIndexedPodsKnowTheirIndex(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: batch/v1
 kind: Job
@@ -274,6 +276,7 @@ spec:
 }
 
 func TestJobFailsWhenBackoffLimitExceeded(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: batch/v1
 kind: Job
@@ -328,6 +331,7 @@ func finished(p corev1.Pod) time.Time {
 }
 
 func TestJobDeletedAfterTTL(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: batch/v1
 kind: Job
@@ -354,6 +358,7 @@ spec:
 }
 
 func TestJobSuspendDeletesPodsAndResumeRestarts(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(sleepingJob("pausable", "2", "completions: 2\n  parallelism: 2"), "apply", "-f", "-")
 	waitJobReady(t, cs, "pausable", 2)
@@ -389,6 +394,7 @@ func TestJobSuspendDeletesPodsAndResumeRestarts(t *testing.T) {
 // object goes, as the kubelet does; with podReplacementPolicy Failed the Job
 // waits for exactly that before it starts a replacement, and counts it.
 func TestJobReplacesADeletedPodOnlyOnceItFailed(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(sleepingJob("replaced", "3600", "completions: 1\n  backoffLimit: 3\n  podReplacementPolicy: Failed"), "apply", "-f", "-")
 	waitJobReady(t, cs, "replaced", 1)

@@ -18,6 +18,7 @@ import (
 // --data-dir and ORDO_DATA_DIR find the server; commands that need no
 // server, and --server, behave as in kubectl.
 func TestOrdoKubectlFindsItsServer(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	empty := t.TempDir()
 	run := func(env []string, args ...string) (string, string, int) {

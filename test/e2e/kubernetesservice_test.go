@@ -24,6 +24,7 @@ spec:
 // certificate names), with its Endpoints and EndpointSlice, and a new pod
 // gets KUBERNETES_SERVICE_HOST again (issue 24, item 5).
 func TestKubernetesServiceIsRecreated(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startOwnNode(t)
 	clusterIP := c.Run("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")
 	if clusterIP == "" {

@@ -16,6 +16,7 @@ import (
 // and the namespace stays Terminating with its deletion conditions; once
 // the finalizer goes, the rest follows and the namespace is gone.
 func TestNamespaceDeletionRemovesPodsFirst(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	c.Run("create", "namespace", "ordered")

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -40,8 +42,11 @@ func podOn(t *testing.T, cs kubernetes.Interface, name string) *corev1.Pod {
 // is not Ready but still Running. When the agent goes on, the Node is
 // Ready and untainted again and the pod Ready, with no restart.
 func TestNodeGoesUnknownWhileItsAgentIsSilent(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t, "--node-monitor-grace-period=3s")
-	agent, err := c.StartAgent(t.TempDir(), "node-2")
+	// A node name of the test's own: it claims cgroups machine-wide.
+	node2 := fmt.Sprintf("silent-%d", os.Getpid())
+	agent, err := c.StartAgent(t.TempDir(), node2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +56,7 @@ func TestNodeGoesUnknownWhileItsAgentIsSilent(t *testing.T) {
 kind: Pod
 metadata: {name: quiet}
 spec:
-  nodeSelector: {kubernetes.io/hostname: node-2}
+  nodeSelector: {kubernetes.io/hostname: `+node2+`}
   terminationGracePeriodSeconds: 1
   containers:
   - name: c
@@ -64,17 +69,17 @@ spec:
 	c.Run("wait", "--for=condition=Ready", "pod/quiet", "--timeout=60s")
 
 	agent.Pause()
-	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, "node-2"); return cond.Status == corev1.ConditionUnknown }, "node-2 Ready Unknown")
-	cond, taints := nodeCondition(t, cs, "node-2")
+	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, node2); return cond.Status == corev1.ConditionUnknown }, node2+" Ready Unknown")
+	cond, taints := nodeCondition(t, cs, node2)
 	if cond.Reason != "NodeStatusUnknown" || cond.Message != "Kubelet stopped posting node status." {
 		t.Errorf("Ready condition %+v", cond)
 	}
-	waitFor(t, func() bool { _, taints = nodeCondition(t, cs, "node-2"); return hasUnreachable(taints) }, "the unreachable taint")
+	waitFor(t, func() bool { _, taints = nodeCondition(t, cs, node2); return hasUnreachable(taints) }, "the unreachable taint")
 	waitFor(t, func() bool { return !podReady(podOn(t, cs, "quiet")) }, "the pod not Ready")
 	if p := podOn(t, cs, "quiet"); p.Status.Phase != corev1.PodRunning {
 		t.Errorf("the pod's phase is %s while its processes live", p.Status.Phase)
 	}
-	if out := c.Run("get", "nodes", "node-2", "--no-headers"); !strings.Contains(out, "NotReady") {
+	if out := c.Run("get", "nodes", node2, "--no-headers"); !strings.Contains(out, "NotReady") {
 		t.Errorf("kubectl get nodes: %q", out)
 	}
 	waitFor(t, func() bool {
@@ -82,8 +87,8 @@ spec:
 	}, "a NodeNotReady event on the pod")
 
 	agent.Resume()
-	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, "node-2"); return cond.Status == corev1.ConditionTrue }, "node-2 Ready again")
-	waitFor(t, func() bool { _, taints := nodeCondition(t, cs, "node-2"); return !hasUnreachable(taints) }, "the taint removed")
+	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, node2); return cond.Status == corev1.ConditionTrue }, node2+" Ready again")
+	waitFor(t, func() bool { _, taints := nodeCondition(t, cs, node2); return !hasUnreachable(taints) }, "the taint removed")
 	waitFor(t, func() bool { return podReady(podOn(t, cs, "quiet")) }, "the pod Ready again")
 	if p := podOn(t, cs, "quiet"); p.Status.ContainerStatuses[0].RestartCount != 0 {
 		t.Errorf("the pod restarted: %+v", p.Status.ContainerStatuses[0])

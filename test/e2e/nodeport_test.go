@@ -42,6 +42,7 @@ func fetchFresh(url string) (string, error) {
 // node-port address (127.0.0.1 in tests, --nodeport-addresses) and is
 // balanced over both backends; a ClientIP-affinity Service sends one
 // client to the same backend every time.
+// Not parallel: creates a NodePort Service (NodePorts are opened on 127.0.0.1 from one machine-wide range).
 func TestNodePortAndSessionAffinity(t *testing.T) {
 	c, _, _ := startWithAgent(t)
 	c.RunIn(backendPod("web-a", "app: web")+"---\n"+backendPod("web-b", "app: web")+"---\n"+stickyServices, "apply", "-f", "-")

@@ -31,6 +31,7 @@ spec:
 // log, so no line read from the container's pipe dies with the server.
 // ORDO_TEST_SEED replays a run.
 func TestServerKilledWhileAPodLogsFast(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}

@@ -37,6 +37,7 @@ spec:
 // with no line lost, and a new run under the old shim is logged too. It
 // is skipped without that binary.
 func TestProtocol1PodsKeepTheirLogsAcrossAnUpgrade(t *testing.T) {
+	t.Parallel()
 	old := os.Getenv("ORDO_PROTOCOL1_BIN")
 	if old == "" || os.Geteuid() != 0 {
 		t.Skip("needs ORDO_PROTOCOL1_BIN, an ordo with protocol 1 shims, and root")

@@ -26,6 +26,7 @@ import (
 // with the same process, the deleted ones gone with their processes, and
 // one shim, one tmpfs token mount and one set of cgroups per live pod,
 // nothing for the others. ORDO_TEST_SEED replays a run.
+// Not parallel: scans all of /proc by HOSTNAME (podProcesses for r<N>, and allPodProcesses flags any process whose HOSTNAME starts with "r"), so other tests' pods (roll-*, redis-*, reuse…) would fail it.
 func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
@@ -116,6 +117,7 @@ func drawRound(rng *rand.Rand, live map[string]bool, next int) round {
 // TestDrawRoundReplaysFromTheSeed: one seed draws the same rounds every
 // time, whatever order the live set's map happens to iterate in.
 func TestDrawRoundReplaysFromTheSeed(t *testing.T) {
+	t.Parallel()
 	draw := func() []round {
 		rng := rand.New(rand.NewSource(42))
 		live := map[string]bool{}

@@ -76,6 +76,7 @@ spec:
 // run, and expects the restarted server to have adopted them: same PIDs
 // and IPs, RESTARTS 0, every log line, exec and logs -f working, and the
 // exits that happened meanwhile reported as they were.
+// Not parallel: fixes --node-name node-1 and finds pod processes by scanning all of /proc for HOSTNAME=redis/sleeper/logger (podProcesses), which other tests' pods of those names match.
 func TestPodsOutliveTheServer(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
@@ -376,6 +377,7 @@ func buildOtherOrdo(t *testing.T) string {
 // processes live on; the Node goes NotReady after the grace period and the
 // pod turns not Ready but stays Running (not Failed); the restarted agent
 // adopts it (same process, no restart) and both are Ready again.
+// Not parallel: joins an agent with the fixed node name node-2 (its nodeSelector and Node checks use it) and scans all of /proc for HOSTNAME=steady (podProcesses), a pod name other tests use.
 func TestPodsOutliveAJoinedAgent(t *testing.T) {
 	c, cs, _ := startWithAgent(t, "--node-monitor-grace-period=3s")
 	agent, err := c.StartAgent(t.TempDir(), "node-2")

@@ -56,6 +56,7 @@ func pid1(logs string) string {
 	return line
 }
 
+// Not parallel: ordoChildren counts every sandbox/container process of the shared ordo binary machine-wide (any parallel test's pods would count).
 func TestShareProcessNamespace(t *testing.T) {
 	c, cs, node := startWithAgent(t)
 	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true")+"---\n"+podWithLooker("private", node, ""),
@@ -121,6 +122,7 @@ func TestShareProcessNamespace(t *testing.T) {
 // signal), are adopted by the next start, and all stop when a server with
 // --stop-pods-on-exit stops.
 func TestPodsOfEveryPIDNamespaceOutliveTheServerAndStopWithIt(t *testing.T) {
+	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	c.RunIn(podWithLooker("shared", node, "\n  shareProcessNamespace: true")+"---\n"+
 		podWithLooker("nobody", node, "\n  securityContext: {runAsUser: 65534, runAsGroup: 65534}"), "apply", "-f", "-")
@@ -152,6 +154,7 @@ func TestPodsOfEveryPIDNamespaceOutliveTheServerAndStopWithIt(t *testing.T) {
 }
 
 func TestHostPIDAndHostIPC(t *testing.T) {
+	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

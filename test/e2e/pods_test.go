@@ -19,21 +19,28 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// These tests run real pods: they need root for namespaces.
+// These tests run real pods: they need root for namespaces. The node is
+// the server's own (test-<port>, unless serverArgs name one), so tests
+// running in parallel, and other test binaries, never share a node name and
+// the cgroups it claims; it is returned for tests that need it.
 func startWithAgent(t *testing.T, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
 	t.Helper()
-	return startWithNode(t, "node-1", serverArgs...)
+	return startWithNode(t, "", serverArgs...)
 }
 
 // startWithNode is startWithAgent with a node name of the test's own, so
 // that tests run by different engineers at once do not share pod
-// directories or cgroups.
+// directories or cgroups; "" leaves the name to testcluster.
 func startWithNode(t *testing.T, node string, serverArgs ...string) (*testcluster.T, *kubernetes.Clientset, string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, append([]string{"--node-name", node}, serverArgs...)...)
+	if node != "" {
+		serverArgs = append([]string{"--node-name", node}, serverArgs...)
+	}
+	c := testcluster.StartT(t, serverArgs...)
+	node = c.NodeName
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +74,7 @@ func waitPhase(t *testing.T, cs kubernetes.Interface, name string, want corev1.P
 }
 
 func TestPodRunsAsIsolatedProcessWithSecretInArgs(t *testing.T) {
+	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	c.Run("create", "secret", "generic", "redis-test", "--from-literal=redis-password=hunter2")
 	c.RunIn(`apiVersion: v1
@@ -99,6 +107,7 @@ spec:
 }
 
 func TestRestartPolicyAndGrowingBackOff(t *testing.T) {
+	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -150,6 +159,7 @@ spec:
 }
 
 func TestGracefulDeletionKillsAfterGracePeriodAndRemovesThePod(t *testing.T) {
+	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	// sleep as PID 1 ignores SIGTERM, as in any container without an init.
 	c.RunIn(`apiVersion: v1
@@ -237,7 +247,8 @@ func ordoChildren(t *testing.T, bin string) []string {
 }
 
 func TestSchedulerAndKubectlLogs(t *testing.T) {
-	c, cs, _ := startWithAgent(t)
+	t.Parallel()
+	c, cs, node := startWithAgent(t)
 	// A marker on a hostPath volume, so the second run (a fresh container
 	// with a fresh writable layer, as in Kubernetes) sees the first one's.
 	dir, err := os.MkdirTemp("/var/tmp", "ordo-e2e-")
@@ -274,8 +285,8 @@ spec:
   volumes: [{name: m, hostPath: {path: MARKER}}]
 `, "MARKER", dir), "apply", "-f", "-")
 	p := waitPhase(t, cs, "ticker", corev1.PodRunning)
-	if p.Spec.NodeName != "node-1" {
-		t.Fatalf("scheduled to %q", p.Spec.NodeName)
+	if p.Spec.NodeName != node {
+		t.Fatalf("scheduled to %q, want %q", p.Spec.NodeName, node)
 	}
 	waitFor(t, func() bool { return strings.Count(c.Run("logs", "ticker"), "tick") >= 5 }, "ticker logs 5 lines")
 	tail := strings.Split(strings.TrimSpace(c.Run("logs", "ticker", "--tail", "2")), "\n")
@@ -303,7 +314,7 @@ spec:
 		!strings.Contains(cond.Message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector") {
 		t.Fatalf("unschedulable pod: node %q, condition %+v", picky.Spec.NodeName, cond)
 	}
-	c.Run("label", "node", "node-1", "disk=ssd")
+	c.Run("label", "node", node, "disk=ssd")
 	waitPhase(t, cs, "picky", corev1.PodRunning)
 
 	waitPhase(t, cs, "twice", corev1.PodSucceeded)
@@ -333,6 +344,7 @@ spec:
 `
 
 func TestPodsHaveTheirOwnIPsAndReachEachOther(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	for _, name := range []string{"redis-0", "redis-1"} {
 		c.RunIn(strings.Replace(listener, "NAME", name, 1), "apply", "-f", "-")
@@ -385,6 +397,7 @@ func dial(addr string) string {
 }
 
 func TestVolumesAndPodEtcFiles(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.Run("create", "configmap", "redis-conf", "--from-literal=redis.conf=appendonly yes")
 	c.Run("create", "secret", "generic", "creds", "--from-literal=password=hunter2")
@@ -462,6 +475,7 @@ spec:
 }
 
 func TestReadinessAndLivenessProbes(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -515,6 +529,7 @@ func podReady(p *corev1.Pod) bool {
 }
 
 func TestMemoryHogIsOOMKilled(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -542,6 +557,7 @@ spec:
 }
 
 func TestKubectlExecRunsInThePodsNamespaces(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.Run("run", "box", "--image=busybox", "--env=GREETING=hello", "--command", "--", "sleep", "3600")
 	waitPhase(t, cs, "box", corev1.PodRunning)
@@ -564,6 +580,7 @@ func TestKubectlExecRunsInThePodsNamespaces(t *testing.T) {
 }
 
 func TestLifecycleHooks(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	dir, err := os.MkdirTemp("/var/tmp", "ordo-e2e-hooks-")
 	if err != nil {
@@ -597,25 +614,35 @@ spec:
 }
 
 func TestAgentJoinsAsSecondNode(t *testing.T) {
-	c, cs, _ := startWithAgent(t)
-	agent, err := c.StartAgent(t.TempDir(), "node-2")
+	t.Parallel()
+	c, cs, node := startWithAgent(t)
+	// The agent's node name is unique too: a node name claims cgroups
+	// machine-wide, and other tests join agents of their own.
+	second := node + "-2"
+	agent, err := c.StartAgent(t.TempDir(), second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(agent.Stop)
 	nodes := c.Run("get", "nodes", "--no-headers")
-	if !strings.Contains(nodes, "node-1") || !strings.Contains(nodes, "node-2") {
+	names := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(nodes), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			names[f[0]] = true
+		}
+	}
+	if !names[node] || !names[second] { // by whole name: node is a prefix of second
 		t.Fatalf("nodes:\n%s", nodes)
 	}
 	c.RunIn(`apiVersion: v1
 kind: Pod
 metadata: {name: remote}
 spec:
-  nodeSelector: {kubernetes.io/hostname: node-2}
+  nodeSelector: {kubernetes.io/hostname: `+second+`}
   containers: [{name: c, image: busybox, command: [sh, -c, 'echo on $(hostname); exec sleep 3600']}]
 `, "apply", "-f", "-")
 	p := waitPhase(t, cs, "remote", corev1.PodRunning)
-	if p.Spec.NodeName != "node-2" {
+	if p.Spec.NodeName != second {
 		t.Fatalf("scheduled to %s", p.Spec.NodeName)
 	}
 	waitFor(t, func() bool { return c.Run("logs", "remote") == "on remote\n" }, "logs from the joined agent")
@@ -635,10 +662,11 @@ spec:
 }
 
 func TestConfigMapVolumeFollowsTheObject(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
-	c := testcluster.StartT(t, "--node-name", "node-1", "--sync-frequency", "1s")
+	c := testcluster.StartT(t, "--sync-frequency", "1s")
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
@@ -670,6 +698,7 @@ data: {mode: green}
 // terminated state, as with the kubelet; the default path is in the
 // container's own /dev, so nothing reaches the host's.
 func TestTerminationMessage(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -729,6 +758,7 @@ spec:
 // container that would run as root, supplementalGroups and
 // allowPrivilegeEscalation: false reach the process.
 func TestPodSecurityContext(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -767,6 +797,7 @@ spec:
 // refused; capabilities.add NET_ADMIN allows it, and drop ALL leaves even
 // root unable to chown.
 func TestContainerCapabilities(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -816,6 +847,7 @@ spec:
 // with its spec, not its metadata; the agent reports the generation it
 // acted on in status.observedGeneration, as the kubelet does.
 func TestPodObservedGeneration(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

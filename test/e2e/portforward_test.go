@@ -48,6 +48,7 @@ spec:
 }
 
 func TestPortForward(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(webPod("web", "8080", false), "apply", "-f", "-")
 	p := waitPod(t, cs, "web", podReady, "web serves on its localhost")

@@ -19,6 +19,7 @@ import (
 // through it that a later pod reads (while the data directory itself stays
 // hidden from it); deleting the claim deletes the volume and its directory.
 func TestProvisionedVolumeOfTheDefaultClass(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	ctx := context.Background()
 	if out := c.Run("get", "storageclass"); !strings.Contains(out, "local-path (default)") || !strings.Contains(out, "ordo.dev/local-path") {
@@ -85,6 +86,7 @@ spec:
 // created: it stays Pending with Kubernetes' ProvisioningFailed event, and
 // is provisioned once the class is created with ordo's provisioner.
 func TestClaimOfMissingClassWaits(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: PersistentVolumeClaim

@@ -38,6 +38,7 @@ spec:
 // services/proxy reaches a ready endpoint of the Service port named by
 // name or number; a port the Service lacks is a 503 naming it.
 func TestPodAndServiceProxy(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(proxyPods, "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/web", "--timeout=60s")

@@ -19,6 +19,7 @@ import (
 // and unscheduled with Kubernetes' FailedScheduling event, until a volume
 // that fits appears.
 func TestPreBoundPersistentVolumeClaimIsMounted(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	dir := t.TempDir()
 	c.RunIn(`apiVersion: v1

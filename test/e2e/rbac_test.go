@@ -21,6 +21,7 @@ import (
 // but binding cluster-admin, or writing a Role with rights it lacks, is
 // refused with Kubernetes' 403, and nothing is written.
 func TestNamespaceAdminCannotEscalate(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.Run("create", "namespace", "team")
 	c.Run("-n", "team", "create", "serviceaccount", "lead")

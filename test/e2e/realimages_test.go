@@ -39,6 +39,7 @@ func backupImage(t *testing.T, version string) v1.Image {
 // TestRealImages runs containers on images pulled from a registry on
 // 127.0.0.1 or imported from a tarball, all on one server.
 func TestRealImages(t *testing.T) {
+	t.Parallel()
 	// A registries.yaml makes a registry on 127.0.0.1 docker.io's mirror.
 	mirror := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
 	mirror.MustPush(t, "library/perl:5.40", backupImage(t, "mirrored"))
@@ -46,7 +47,7 @@ func TestRealImages(t *testing.T) {
 	if err := os.WriteFile(registries, []byte(mirror.MirrorYAML("docker.io")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, cs, node := startWithNode(t, "images-1", "--registries", registries)
+	c, cs, node := startWithAgent(t, "--registries", registries)
 	t.Cleanup(func() { describeOnFailure(t, c) })
 	t.Run("DockerHubMirror", func(t *testing.T) { imageDockerHubMirror(t, c.With(t), cs, mirror) })
 	for name, run := range map[string]func(*testing.T, *testcluster.T, kubernetes.Interface, string){
@@ -294,7 +295,8 @@ spec:
 // layer), and a pod keeps running on its root across kill -9 of the
 // server.
 func TestImageRootIsFreshAfterARestartAndSurvivesKill9(t *testing.T) {
-	c, cs, _ := startWithNode(t, "images-5")
+	t.Parallel()
+	c, cs, _ := startWithAgent(t)
 	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
 	reg.MustPush(t, "team/backup:1", backupImage(t, "1"))
 	c.RunIn(fmt.Sprintf(`apiVersion: v1

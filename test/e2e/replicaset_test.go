@@ -33,6 +33,7 @@ spec:
 // (and, at the desired count, deletes the surplus), releases a pod whose
 // labels stop matching, and reports Kubernetes' columns.
 func TestReplicaSetKeepsItsPods(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	out, errOut, err := c.Kubectl(context.Background(), sleepReplicaSet, "apply", "-f", "-")
 	if err != nil || strings.Contains(errOut, "no ReplicaSet controller") {

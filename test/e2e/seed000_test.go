@@ -44,6 +44,7 @@ spec:
 // Seed 000: the blog's CronJob, unchanged, rewrites a real redis's AOF
 // through the Service name, cluster DNS and the service proxy.
 func TestSeed000RedisAOFRewrite(t *testing.T) {
+	t.Parallel()
 	requirePrograms(t, "redis-server and redis-tools", "redis-server", "redis-cli")
 	cron := seedBlock000(t)
 	c, _, _ := startWithAgent(t)

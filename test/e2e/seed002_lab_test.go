@@ -101,6 +101,7 @@ spec:
 // Job, mounting all three claims, prints the size each pod's nginx wrote;
 // and the chapter's label cleanup leaves nothing.
 func TestSeed002LabLogsToPerPodClaimsAndAJobReadsThemAll(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(nginxLab, "apply", "-f", "-")
 	c.Run("rollout", "status", "statefulset/nginx", "--timeout=120s")

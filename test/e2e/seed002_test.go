@@ -35,6 +35,7 @@ func seed002Dir(t *testing.T) string {
 // that the sleep Deployment lists and that restores to the same rows;
 // suspend shows; and deleting by the chapter's label leaves nothing.
 func TestSeed002ReplicatedPostgresAsTheChapterRunsIt(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	dir := seed002Dir(t)
 	file := func(name string) string { return filepath.Join(dir, name) }

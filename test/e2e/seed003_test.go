@@ -92,6 +92,7 @@ func (r redisCluster) checkKeys(n int) {
 // deleted is failed over to its replica, the replacement rejoining as a
 // replica, with every key written before still readable.
 func TestSeed003RedisClusterAsTheSeedRunsIt(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	dir, err := filepath.Abs("../../examples/seed003-redis-cluster")
 	if err != nil {

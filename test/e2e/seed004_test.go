@@ -94,6 +94,7 @@ provisioner: ordo.dev/local-path
 // service proxy, onto the provisioned volume; the job is started by hand,
 // as the seed does.
 func TestSeed004MySQLBackup(t *testing.T) {
+	t.Parallel()
 	requirePrograms(t, "mariadb-server and mariadb-client", "mariadbd", "mariadb-install-db", "mysqldump")
 	backup := seedBlock004Backup(t)
 	// Registered before the cluster starts, so it runs after the cluster

@@ -71,6 +71,7 @@ func loadSeedBlocks(t *testing.T) []seedBlock {
 }
 
 func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
+	t.Parallel()
 	blocks := loadSeedBlocks(t)
 	if len(blocks) != len(seedExpectations) {
 		t.Fatalf("found %d seed blocks, expectations cover %d: update the table", len(blocks), len(seedExpectations))
@@ -129,6 +130,7 @@ func TestSeedManifestsApplyAsKubernetesWould(t *testing.T) {
 // That account's token is refused before the binding and allowed exactly
 // what the role grants after it.
 func TestSeed004RBACGrantsTheRestartCronJobItsRights(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t)
 	c.Run("create", "namespace", "cronjob")
 	var token string
@@ -208,6 +210,7 @@ func requirePrograms(t *testing.T, packages string, programs ...string) {
 // of skipping (which would let a broken setup pass `make test`). It runs
 // this test binary again on each, in an environment that lacks the input.
 func TestSeedTestsFailWithoutTheirInputs(t *testing.T) {
+	t.Parallel()
 	emptyDir := t.TempDir()
 	for _, tc := range []struct {
 		test, env, want string

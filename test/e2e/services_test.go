@@ -106,6 +106,7 @@ func resolve(c *testcluster.T, pod, name string) ([]string, error) {
 }
 
 func TestClusterDNS(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(backendPod("web", "app: web")+"---\n"+webService+"---\n"+sleeperPod("client", "role: client", "", "")+
 		"---\n"+sleeperPod("db-0", "app: db", "db-0", "db")+`---
@@ -220,6 +221,7 @@ func fetchFrom(c *testcluster.T, pod, url string) (string, error) {
 }
 
 func TestServiceProxy(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(backendPod("web", "app: web")+"---\n"+webService+"---\n"+sleeperPod("client", "role: client", "", ""), "apply", "-f", "-")
 	waitReady(t, c, "web", "client")
@@ -316,6 +318,7 @@ func hasAddress(t *testing.T, iface, ip string) bool {
 // A killed server leaves its service interface; the restarted one starts
 // it afresh with only live ClusterIPs, and a clean stop removes it.
 func TestServiceInterfaceAfterKill9(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(webService, "apply", "-f", "-")
 	clusterIP := c.Run("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
@@ -345,6 +348,7 @@ func TestServiceInterfaceAfterKill9(t *testing.T) {
 // no selector, so ordo writes its EndpointSlice beside its Endpoints, as
 // kube-apiserver does; both name the API server's address and port.
 func TestKubernetesServiceHasAnEndpointSlice(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()
 	if err != nil {
@@ -372,6 +376,7 @@ func TestKubernetesServiceHasAnEndpointSlice(t *testing.T) {
 // by Kubernetes' mirroring controller's name), updated with them, and
 // gone with them; Endpoints of no Service are left alone.
 func TestEndpointsOfASelectorlessServiceAreMirrored(t *testing.T) {
+	t.Parallel()
 	c := testcluster.StartT(t, "--no-agent")
 	cs, err := c.Clientset()
 	if err != nil {

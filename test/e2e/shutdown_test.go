@@ -24,6 +24,7 @@ var errorLine = regexp.MustCompile(`^E\d{4} |"level":"error"|Failed to |failed t
 // and a `kubectl logs -f` open stops the server with exit code 0, and nothing it logs after
 // the stop line is an error (issue 24, item 10).
 func TestStopIsClean(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startOwnNode(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod

@@ -18,6 +18,7 @@ import (
 // (restartPolicy Never or not), and is stopped once the main container is
 // done, so the pod Succeeds.
 func TestSidecarContainers(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -64,6 +65,7 @@ spec:
 // hook is an httpGet the sidecar answers), and the sidecar is stopped
 // only after, as in Kubernetes.
 func TestSidecarsStopAfterTheMainContainers(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	out := t.TempDir()
 	c.RunIn(fmt.Sprintf(`apiVersion: v1

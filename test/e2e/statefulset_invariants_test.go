@@ -27,6 +27,7 @@ import (
 // pod with another ordinal's claim, or a pod outside the set's ordinals
 // created; and each step must converge.
 func TestStatefulSetInvariantsUnderRandomOperations(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	seed := uint64(9) // scales up to 3 and 4, template changes, a kill -9
 	rng := rand.New(rand.NewPCG(seed, seed))

@@ -27,6 +27,7 @@ spec:
 // the claims; a template change rolls from the highest ordinal down, and
 // kubectl rollout status, history and undo work.
 func TestStatefulSetRunsSeed002Listing84(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(headlessSleep+"---\n"+statefulSet("apps/v1", "sleep-with-pvc", "data"), "apply", "-f", "-")
 	c.Run("rollout", "status", "statefulset/sleep-with-pvc", "--timeout=120s")
@@ -112,6 +113,7 @@ func readyTime(p *corev1.Pod) (t metav1.Time) {
 // deletes a scaled-away ordinal's claim after its pod, and the rest with
 // the set.
 func TestStatefulSetRetentionPolicyDeletesClaimsThroughOwners(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(headlessSleep+"---\n"+statefulSet("apps/v1", "sleep-with-pvc", "data"), "apply", "-f", "-")
 	c.Run("patch", "sts", "sleep-with-pvc", "--type=merge", "-p", `{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete","whenDeleted":"Delete"}}}`)

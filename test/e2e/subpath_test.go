@@ -13,7 +13,8 @@ import (
 // CVE-2017-1002101): its start is refused with an error saying so, while a
 // subPath through a link inside the volume still works.
 func TestSubPathSymlinkCannotReachTheHost(t *testing.T) {
-	c, cs, _ := startWithNode(t, "subpath-1")
+	t.Parallel()
+	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
 metadata: {name: escape}

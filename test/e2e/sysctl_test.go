@@ -17,6 +17,7 @@ import (
 // The pod sets kernel.shm_rmid_forced to the value the host does not have,
 // so that a value leaked to the host shows.
 func TestPodSysctls(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t, "--allowed-unsafe-sysctls", "kernel.msg*")
 	host := readHostSysctl(t, "kernel/shm_rmid_forced")
 	shm := "1"

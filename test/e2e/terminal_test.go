@@ -20,6 +20,7 @@ import (
 // (an interactive bash gets job control), TERM is xterm, HOME is root's
 // home from the container's passwd, and the terminal has the user's size.
 func TestKubectlExecTerminalIsAWholeTerminal(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.Run("run", "box", "--image=busybox", "--command", "--", "sleep", "3600")
 	waitPhase(t, cs, "box", corev1.PodRunning)

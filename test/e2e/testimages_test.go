@@ -52,6 +52,7 @@ spec:
 // the busybox image's sh keeps p-data-1 in the environment it passes on,
 // and envFrom prefixes may start with a digit or a symbol.
 func TestE2ETestImages(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(testImagePods, "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/httpd", "--timeout=60s")

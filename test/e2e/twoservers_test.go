@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -25,6 +24,7 @@ import (
 // resources of its own runs beside it, and stopping it leaves the first
 // server's devices and pods alone.
 func TestASecondServerNeverTakesTheFirstOnesNetworkOrPods(t *testing.T) {
+	t.Parallel()
 	first := testcluster.StartT(t)
 	cs := clientOf(t, first.Server)
 	first.RunIn(backendPod("web", "app: web")+"---\n"+webService, "apply", "-f", "-")
@@ -52,12 +52,14 @@ func TestASecondServerNeverTakesTheFirstOnesNetworkOrPods(t *testing.T) {
 	}
 	checkFirstServes("before")
 
-	host, _ := os.Hostname()
-	own := map[string]string{"--data-dir": t.TempDir(), "--node-name": "second", "--bridge": "ordo-x2",
+	// The second node's name is the first's plus -2, unique like it: a
+	// node name claims cgroups machine-wide, and tests run in parallel.
+	secondNode := first.NodeName + "-2"
+	own := map[string]string{"--data-dir": t.TempDir(), "--node-name": secondNode, "--bridge": "ordo-x2",
 		"--pod-cidr": "10.251.0.0/16", "--service-interface": "ordo-y2", "--service-cidr": "10.252.0.0/24"}
 	shared := []struct{ flag, value, want string }{
 		{"--data-dir", first.DataDir, "data directory " + first.DataDir + " is in use by another ordo"},
-		{"--node-name", strings.ToLower(host), "node " + strings.ToLower(host) + " (cgroups ordo-" + strings.ToLower(host) + ") is in use by another ordo"},
+		{"--node-name", first.NodeName, "node " + first.NodeName + " (cgroups ordo-" + first.NodeName + ") is in use by another ordo"},
 		{"--bridge", first.Bridge, "bridge " + first.Bridge + " is in use by another ordo"},
 		{"--pod-cidr", first.PodCIDR, "pod CIDR " + first.PodCIDR + " (cluster DNS "},
 		{"--service-interface", first.ServiceInterface, "service interface " + first.ServiceInterface + " is in use by another ordo"},
@@ -71,7 +73,7 @@ func TestASecondServerNeverTakesTheFirstOnesNetworkOrPods(t *testing.T) {
 	}
 	checkFirstServes("after the refused starts")
 
-	second := testcluster.StartT(t, "--node-name", "second")
+	second := testcluster.StartT(t, "--node-name", secondNode)
 	second.RunIn(sleeperPod("other", "app: other", "", ""), "apply", "-f", "-")
 	waitReady(t, second, "other")
 	second.Stop()

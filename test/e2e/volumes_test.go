@@ -55,6 +55,7 @@ spec:
 `
 
 func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.Run("create", "configmap", "cluster-ca", "--from-literal=ca.crt=CA-DATA")
 	c.Run("create", "secret", "generic", "db", "--from-literal=password=hunter2")
@@ -172,6 +173,7 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 }
 
 func TestProjectedClusterTrustBundleFailsMountWithAnEvent(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -191,6 +193,7 @@ spec:
 // with a memory-backed pod running, deletes the pod while no agent runs,
 // and expects the restarted agent to unmount what the dead one left.
 func TestAgentSweepsMemoryVolumesOfPodsDeletedWhileItWasDown(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
@@ -311,6 +314,7 @@ func unmountDetach(point string) error { return syscall.Unmount(point, syscall.M
 // the volume refresh period (an hour here), as the kubelet's sync on a
 // pod update does.
 func TestDownwardAPIFilesFollowAnnotations(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t, "--sync-frequency", "1h")
 	c.RunIn(`apiVersion: v1
 kind: Pod

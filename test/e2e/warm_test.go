@@ -69,6 +69,7 @@ func runsOf(t *testing.T, path string) map[string][]string {
 // between the first and the last run that did not run is named by a
 // MissSchedule event, no Job was made but the manual one, runs after the
 // change use the new template, and fewer than 10 pods were created in all.
+// Not parallel: asserts every slot over 5 s after the jobTemplate change ran the new template (a runner hand-off within 5 s), and sleeps to fixed offsets; CPU contention would break that.
 func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) {
 	c, cs, _ := startWithAgent(t)
 	dir := t.TempDir()
@@ -153,6 +154,7 @@ func metricValue(text, series string) float64 {
 // and so the runner's processes) killed with -9 mid-runs and started
 // again: the runner pod goes on from the token's last slot.
 func TestWarmRunnerNeverRunsASlotTwiceAcrossKill9(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "runs")
@@ -274,6 +276,7 @@ spec:
 // cgroup, a non-zero exit is an event naming the slot and the code, and
 // lastSuccessfulTime only moves on success.
 func TestWarmRunnerLogsRunsAndRecordsFailures(t *testing.T) {
+	t.Parallel()
 	c, _, _ := startWithAgent(t)
 	c.RunIn(warmOddFails, "apply", "-f", "-")
 	var pod string
@@ -347,6 +350,7 @@ spec:
 // second through rotations; a retired runner stops claiming but its runs
 // go on to their end, so every run that started also ended, in the pod
 // that started it.
+// Not parallel: sleeps a fixed 4 s after deleting the CronJob and then requires every 2 s run to have ended, a wall-clock margin CPU contention would break.
 func TestWarmRunnerFinishesItsRunningSlotsWhenRetired(t *testing.T) {
 	c, _, _ := startWithAgent(t)
 	dir := t.TempDir()
@@ -391,6 +395,7 @@ func TestWarmRunnerFinishesItsRunningSlotsWhenRetired(t *testing.T) {
 // TestWarmRunnerReplaceKillsThePreviousRun: runs of 5 s every 2 s under
 // concurrencyPolicy Replace: each run is killed by the next slot's, so no
 // run ever reaches its end, and none lives on past its replacement.
+// Not parallel: requires each 5 s run to be killed by the next slot's run 2 s later (a 3 s margin for claiming the slot through the API); CPU contention would break that.
 func TestWarmRunnerReplaceKillsThePreviousRun(t *testing.T) {
 	c, _, _ := startWithAgent(t)
 	dir := t.TempDir()
