@@ -1,13 +1,14 @@
 // Package server runs `ordo server`: it makes sure the PKI exists, starts
 // embedded etcd (unless an external cluster is given), builds the API server
 // and, once it serves, bootstraps the built-in namespaces and starts the
-// controllers under a leader-election lease.
+// controllers under a leader-election lease. That is the control plane;
+// unless --no-agent it also runs a node for its own machine, assembled by
+// package node with the loopback client.
 package server
 
 import (
 	"context"
 	"fmt"
-	"github.com/ordo-dev/ordo/internal/agent"
 	"net"
 	"os"
 	"strings"
@@ -17,7 +18,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/datadir"
-	"github.com/ordo-dev/ordo/internal/network/proxy"
+	"github.com/ordo-dev/ordo/internal/node"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"github.com/ordo-dev/ordo/internal/selfmem"
@@ -38,45 +39,23 @@ type Options struct {
 	ServiceCIDR            string
 	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
 	NodePorts alloc.PortRange
-	// StopPodsOnExit stops the local agent's pods when the server stops
-	// (--stop-pods-on-exit); by default they outlive it.
-	StopPodsOnExit bool
 	// NoAgent runs no local agent: this server schedules pods to others.
 	NoAgent bool
-	// NodeName names the local agent's Node (default: the host name).
-	NodeName string
-	// Bridge and PodCIDR are the pod network: ordo0 and 10.42.0.0/16.
-	Bridge, PodCIDR string
-	// ServiceInterface holds the Service ClusterIPs the local agent
-	// proxies (ordo-svc0).
-	ServiceInterface string
-	// NodePortAddresses are where NodePort Services are served (the
-	// node's InternalIP when empty).
-	NodePortAddresses []string
-	// SyncFrequency is the agent's volume refresh period.
-	SyncFrequency time.Duration
+	// Node is the local agent's node. Its DataDir and Listen are the
+	// server's: its data directory, and loopback.
+	Node node.Options
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
 	// heartbeat before its Node is Unknown (package nodelifecycle).
 	NodeMonitorGracePeriod time.Duration
-	// Images are where containers' images come from.
-	Images ImageOptions
-	// MaxPods is the pods the local agent's node offers (--max-pods).
-	MaxPods int
-	// AllowedUnsafeSysctls are the unsafe sysctls pods may set (the
-	// kubelet's --allowed-unsafe-sysctls).
-	AllowedUnsafeSysctls []string
 }
 
 // DefaultOptions are the embedded defaults.
 func DefaultOptions() Options {
 	return Options{
-		Listen:           "127.0.0.1:6443",
-		ServiceCIDR:      "10.43.0.0/16",
-		Bridge:           "ordo0",
-		PodCIDR:          "10.42.0.0/16",
-		ServiceInterface: proxy.DefaultInterface,
-		NodePorts:        alloc.PortRange{First: 30000, Last: 32767},
-		MaxPods:          agent.DefaultMaxPods,
+		Listen:      "127.0.0.1:6443",
+		ServiceCIDR: "10.43.0.0/16",
+		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
+		Node:        node.DefaultOptions(),
 	}
 }
 
@@ -85,8 +64,8 @@ func DefaultOptions() Options {
 // (draining requests, ending watches), then etcd.
 func Run(ctx context.Context, o Options) error {
 	started := time.Now()
-	trimOwnText()
-	if err := agent.CheckUnsafeSysctls(o.AllowedUnsafeSysctls); err != nil {
+	selfmem.TrimOwnText()
+	if err := o.Node.Check(); err != nil {
 		return err
 	}
 	dir := datadir.Resolve(o.DataDir)
@@ -97,11 +76,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("--service-cidr: %w", err)
 	}
-	nodeName, _, err := nodeNameAndBinary(o.NodeName)
+	nodeName, err := node.Name(o.Node.NodeName)
 	if err != nil {
 		return err
 	}
-	claims, err := claimServer(o, absDir(dir), nodeName)
+	claims, err := claimServer(o, node.AbsDir(dir), nodeName)
 	if err != nil {
 		return err
 	}
@@ -196,28 +175,12 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	})
 	if !o.NoAgent {
-		agentCfg, err := localAgentConfig(o, dir, files, srv.Loopback)
+		n, err := localNode(o.Node, dir, files, srv.Loopback)
 		if err != nil {
 			return err
 		}
-		if podNet := podNetwork(o, dir); podNet != nil {
-			agentCfg.Network = podNet
-		}
-		agentCfg.SyncFrequency = o.SyncFrequency
-		imageLoops, err := nodeImages(o.Images, dir, &agentCfg)
-		if err != nil {
-			return err
-		}
-		agentCfg.MaxPods = o.MaxPods
-		agentCfg.AllowedUnsafeSysctls = o.AllowedUnsafeSysctls
-		agentCfg.StopPodsOnExit = o.StopPodsOnExit
-		// Each server (tests run several) keeps its pods' cgroups apart.
-		agentCfg.Cgroups = podCgroups("ordo-" + agentCfg.NodeName)
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(genericapiserver.PostStartHookContext) error {
-			w.goRun(func(ctx context.Context) {
-				imageLoops(ctx)
-				runAgent(ctx, agentCfg, proxyOptions{o.ServiceInterface, o.NodePortAddresses})
-			})
+			w.goRun(n.Run)
 			return nil
 		})
 	}
@@ -310,16 +273,4 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// trimOwnText keeps the long-running process from holding the whole
-// binary resident in 2 MiB pages (see package selfmem). Failing costs
-// memory, not correctness, so it is only logged.
-func trimOwnText() {
-	released, err := selfmem.UseSmallPagesForText()
-	if err != nil {
-		klog.Warningf("could not remap the binary's text with small pages: %v", err)
-		return
-	}
-	klog.V(2).Infof("remapped %d MiB of the binary's text and read-only data with small pages", released>>20)
 }

@@ -1,4 +1,4 @@
-package server
+package node
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/network/dns"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
 	"github.com/ordo-dev/ordo/internal/network/svcendpoints"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -83,4 +84,15 @@ func (s *nodeServices) run(ctx context.Context) {
 		s.dns.Serve(ctx)
 	}
 	<-done
+}
+
+// dropManagedFields keeps server-side apply's bookkeeping out of the node
+// services' caches, as the controllers' (package server) do: neither the
+// DNS server nor the proxy reads it, and it is a large share of each cached
+// object.
+func dropManagedFields(obj interface{}) (interface{}, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
 }
