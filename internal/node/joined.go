@@ -48,7 +48,8 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 	if err != nil {
 		return err
 	}
-	claims, err := TakeClaims(AbsDir(dir), o.Node.Claims(AbsDir(dir), name))
+	abs := AbsDir(dir)
+	claims, err := TakeClaims(abs, o.Node.Claims(abs, name))
 	if err != nil {
 		return err
 	}
