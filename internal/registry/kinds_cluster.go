@@ -66,9 +66,11 @@ func rbacGroup() Group {
 		kind(gv, "clusterroles", &rbacv1.ClusterRole{}, &rbacv1.ClusterRoleList{}).cluster().with(guarded).
 			rules(v.For(v.ValidateClusterRole, v.ValidateClusterRoleUpdate, nil)),
 		kind(gv, "rolebindings", &rbacv1.RoleBinding{}, &rbacv1.RoleBindingList{}).with(guarded).
+			defaulting(typed(defaults.RoleBinding)).
 			rules(v.For(v.ValidateRoleBinding, v.ValidateRoleBindingUpdate, nil)).
 			columns(printers.RoleBindings()),
 		kind(gv, "clusterrolebindings", &rbacv1.ClusterRoleBinding{}, &rbacv1.ClusterRoleBindingList{}).cluster().with(guarded).
+			defaulting(typed(defaults.ClusterRoleBinding)).
 			rules(v.For(v.ValidateClusterRoleBinding, v.ValidateClusterRoleBindingUpdate, nil)).
 			columns(printers.ClusterRoleBindings()),
 	}}

@@ -31,6 +31,11 @@ var extractors = map[schema.GroupKind]extractor{
 	{Kind: "Node"}:                      nodeFields,
 	{Group: "batch", Kind: "Job"}:       jobFields,
 	{Group: "apps", Kind: "ReplicaSet"}: replicaSetFields,
+	{Kind: "ReplicationController"}:     replicationControllerFields,
+	{Kind: "Service"}:                   serviceFields,
+	{Group: "certificates.k8s.io", Kind: "CertificateSigningRequest"}: csrFields,
+	{Group: "certificates.k8s.io", Kind: "ClusterTrustBundle"}:        clusterTrustBundleFields,
+	{Group: "resource.k8s.io", Kind: "ResourceSlice"}:                 resourceSliceFields,
 	// events.k8s.io Events are stored as core Events; their selectors are
 	// translated by Internal.
 	{Group: "events.k8s.io", Kind: "Event"}: eventFields,

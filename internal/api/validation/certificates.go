@@ -196,26 +196,12 @@ func parseCertificates(data []byte) error {
 }
 
 // ValidateClusterTrustBundle validates a new ClusterTrustBundle: its name
-// carries its signer's name as a prefix, and the bundle is PEM
-// certificates.
+// carries its signer's name as a prefix (see clusterTrustBundleName), and
+// the bundle is PEM certificates.
 func ValidateClusterTrustBundle(b *certificatesv1.ClusterTrustBundle) field.ErrorList {
-	errs := validateMeta(&b.ObjectMeta, false, apivalidation.NameIsDNSSubdomain)
-	return append(errs, validateClusterTrustBundleFields(b)...)
-}
-
-func validateClusterTrustBundleFields(b *certificatesv1.ClusterTrustBundle) field.ErrorList {
-	var errs field.ErrorList
-	np := metadataPath.Child("name")
-	if b.Spec.SignerName == "" {
-		if strings.Contains(b.Name, ":") {
-			errs = append(errs, field.Invalid(np, b.Name, `ClusterTrustBundle without signer name must not have ":" in its name`))
-		}
-	} else {
+	errs := validateMeta(&b.ObjectMeta, false, clusterTrustBundleName(b.Spec.SignerName))
+	if b.Spec.SignerName != "" {
 		errs = append(errs, validateSignerName(b.Spec.SignerName, specPath.Child("signerName"))...)
-		prefix := strings.ReplaceAll(b.Spec.SignerName, "/", ":") + ":"
-		if !strings.HasPrefix(b.Name, prefix) {
-			errs = append(errs, field.Invalid(np, b.Name, fmt.Sprintf("ClusterTrustBundle for signerName %s must be named with prefix %s", b.Spec.SignerName, prefix)))
-		}
 	}
 	tp := specPath.Child("trustBundle")
 	if b.Spec.TrustBundle == "" {
@@ -226,9 +212,29 @@ func validateClusterTrustBundleFields(b *certificatesv1.ClusterTrustBundle) fiel
 	return errs
 }
 
+// clusterTrustBundleName is Kubernetes' rule for a bundle's name: with a
+// signer, "<signer name with / as :>:" then a DNS subdomain (the signer
+// name's own "/" would not be allowed in a name, and its ":" are why the
+// whole name is not a subdomain); without, a DNS subdomain with no ":".
+func clusterTrustBundleName(signer string) apivalidation.ValidateNameFunc {
+	return func(name string, prefix bool) []string {
+		if signer == "" {
+			if strings.Contains(name, ":") {
+				return []string{`ClusterTrustBundle without signer name must not have ":" in its name`}
+			}
+			return apivalidation.NameIsDNSSubdomain(name, prefix)
+		}
+		required := strings.ReplaceAll(signer, "/", ":") + ":"
+		if !strings.HasPrefix(name, required) {
+			return []string{fmt.Sprintf("ClusterTrustBundle for signerName %s must be named with prefix %s", signer, required)}
+		}
+		return apivalidation.NameIsDNSSubdomain(strings.TrimPrefix(name, required), prefix)
+	}
+}
+
 // ValidateClusterTrustBundleUpdate keeps the signer name.
 func ValidateClusterTrustBundleUpdate(b, old *certificatesv1.ClusterTrustBundle) field.ErrorList {
 	errs := validateMetaUpdate(&b.ObjectMeta, &old.ObjectMeta)
 	errs = append(errs, immutable(b.Spec.SignerName, old.Spec.SignerName, specPath.Child("signerName"))...)
-	return append(errs, validateClusterTrustBundleFields(b)...)
+	return append(errs, ValidateClusterTrustBundle(b)...)
 }
