@@ -33,7 +33,12 @@ make bin/ordo
 echo "conformance: building e2e.test, ginkgo, agnhost and tally (k8s.io/kubernetes $(grep -oP 'k8s.io/kubernetes \Kv\S+' hack/conformance/go.mod | head -1))"
 (
   cd hack/conformance
-  go test -c -vet=off -o "$out/e2e.test" k8s.io/kubernetes/test/e2e
+  # The version upstream's build stamps: tests read it (PodSecurity's
+  # "latest" level is e2e.test's own minor version, 0.0 when unset).
+  kv=$(grep -oP 'k8s.io/kubernetes \Kv\S+' go.mod | head -1)
+  vpkg=k8s.io/component-base/version
+  go test -c -vet=off -ldflags "-X $vpkg.gitVersion=$kv -X $vpkg.gitMajor=$(echo "$kv" | cut -d. -f1 | tr -d v) -X $vpkg.gitMinor=$(echo "$kv" | cut -d. -f2)" \
+    -o "$out/e2e.test" k8s.io/kubernetes/test/e2e
   go build -o "$out/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
   go build -o "$out/agnhost" k8s.io/kubernetes/test/images/agnhost
   go build -o "$out/nnp" k8s.io/kubernetes/test/images/nonewprivs
