@@ -69,7 +69,7 @@ stop_server() {
 trap stop_server EXIT
 # Own bridge and ranges, so that a running ordo on the machine is not in the way.
 "$root/bin/ordo" server --data-dir "$data" --listen "127.0.0.1:$port" --stop-pods-on-exit \
-  --bridge ordoconf0 --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/16 \
+  --bridge ordoconf0 --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/16 --runtime-handler-aliases test-handler \
   >"$out/server.log" 2>&1 &
 server_pid=$!
 export KUBECONFIG=$data/kubeconfig.yaml

@@ -78,7 +78,7 @@ func admissionOrder() []string {
 // (clients, informers, authorizer, feature gates: see applyAdmission) are
 // registered by their package's Register; ordo's own take the informer
 // factory directly.
-func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory) {
+func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory, runtimeHandlerAliases []string) {
 	lifecycle.Register(plugins)
 	limitranger.Register(plugins)
 	tolerationseconds.Register(plugins)
@@ -92,7 +92,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 		return newDefaultStorageClass(f), nil
 	})
 	plugins.Register(runtimeClassPluginName, func(io.Reader) (admission.Interface, error) {
-		return newRuntimeClass(f), nil
+		return newRuntimeClass(f, runtimeHandlerAliases), nil
 	})
 	plugins.Register(podResourceClaimsPluginName, func(io.Reader) (admission.Interface, error) {
 		return newPodResourceClaims(), nil
@@ -115,9 +115,9 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 // wrapped with the admission metrics; the chain re-invokes mutating
 // plugins when a later one changed the object (webhooks'
 // reinvocationPolicy IfNeeded).
-func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface) error {
+func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface, runtimeHandlerAliases []string) error {
 	plugins := admission.NewPlugins()
-	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory)
+	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory, runtimeHandlerAliases)
 	order := admissionOrder()
 	// No --admission-control-config-file: every plugin gets its defaults.
 	configs, err := admission.ReadAdmissionConfiguration(order, "", nil)

@@ -13,10 +13,21 @@ import (
 
 // OrdoRuntimeHandler is the RuntimeClass handler of ordo's one runtime;
 // "runc" is accepted as an alias so manifests written for containerd's
-// default handler run unchanged.
+// default handler run unchanged, and so is every name of the server's
+// --runtime-handler-aliases (an operator's choice, as a containerd
+// administrator names handlers; Kubernetes' conformance tests expect one
+// called "test-handler").
 const OrdoRuntimeHandler = "ordo"
 
-var runtimeHandlers = map[string]bool{OrdoRuntimeHandler: true, "runc": true}
+// runtimeHandlers is the set of handler names pods may use: ordo's own,
+// "runc", and the configured aliases.
+func runtimeHandlers(aliases []string) map[string]bool {
+	set := map[string]bool{OrdoRuntimeHandler: true, "runc": true}
+	for _, a := range aliases {
+		set[a] = true
+	}
+	return set
+}
 
 // runtimeClass is Kubernetes' RuntimeClass admission plugin, for ordo's
 // one runtime: a pod naming a RuntimeClass that does not exist is
@@ -26,7 +37,8 @@ var runtimeHandlers = map[string]bool{OrdoRuntimeHandler: true, "runc": true}
 // merged into the pod, as upstream does.
 type runtimeClass struct {
 	*admission.Handler
-	classes nodelisters.RuntimeClassLister
+	classes  nodelisters.RuntimeClassLister
+	handlers map[string]bool
 }
 
 var (
@@ -34,9 +46,9 @@ var (
 	_ admission.ValidationInterface = &runtimeClass{}
 )
 
-func newRuntimeClass(f informers.SharedInformerFactory) *runtimeClass {
+func newRuntimeClass(f informers.SharedInformerFactory, aliases []string) *runtimeClass {
 	inf := f.Node().V1().RuntimeClasses()
-	p := &runtimeClass{Handler: admission.NewHandler(admission.Create), classes: inf.Lister()}
+	p := &runtimeClass{Handler: admission.NewHandler(admission.Create), classes: inf.Lister(), handlers: runtimeHandlers(aliases)}
 	p.SetReadyFunc(inf.Informer().HasSynced)
 	return p
 }
@@ -57,8 +69,8 @@ func (p *runtimeClass) Admit(_ context.Context, a admission.Attributes, _ admiss
 	if err != nil {
 		return apierrors.NewInternalError(err)
 	}
-	if !runtimeHandlers[rc.Handler] {
-		return admission.NewForbidden(a, fmt.Errorf("pod rejected: RuntimeClass %q has handler %q: ordo runs pods with its own runtime only, whose handler is %q (alias \"runc\")", name, rc.Handler, OrdoRuntimeHandler))
+	if !p.handlers[rc.Handler] {
+		return admission.NewForbidden(a, fmt.Errorf("pod rejected: RuntimeClass %q has handler %q: ordo runs pods with its own runtime only, whose handler is %q (alias \"runc\"; more with the server's --runtime-handler-aliases)", name, rc.Handler, OrdoRuntimeHandler))
 	}
 	if rc.Overhead != nil && pod.Spec.Overhead == nil {
 		pod.Spec.Overhead = rc.Overhead.PodFixed.DeepCopy()

@@ -72,6 +72,9 @@ type Config struct {
 	// ServiceAccountKeyFile signs and verifies service-account tokens
 	// (pki.Files.ServiceAccountKey); empty issues and accepts none.
 	ServiceAccountKeyFile string
+	// RuntimeHandlerAliases are RuntimeClass handler names, besides "ordo"
+	// and "runc", that pods may use (--runtime-handler-aliases).
+	RuntimeHandlerAliases []string
 }
 
 // Server is a configured API server ready to run.
@@ -144,7 +147,7 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAdmission(cfg, loopback); err != nil {
+	if err := applyAdmission(cfg, loopback, c.RuntimeHandlerAliases); err != nil {
 		return nil, err
 	}
 	chain, err := newChain(cfg, etcd, chainOptions{resolver: resolver, frontProxy: c.FrontProxy}, func(generic *genericapiserver.GenericAPIServer) error {

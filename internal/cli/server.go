@@ -31,6 +31,7 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.StringVar(&o.DataDir, "data-dir", "", "state directory (default $ORDO_DATA_DIR, /var/lib/ordo as root, ~/.local/share/ordo otherwise)")
 	f.StringVar(&o.Listen, "listen", o.Listen, "HTTPS address of the API, IP:port")
 	f.StringVar(&etcdServers, "etcd-servers", "", "comma-separated client URLs of an external etcd cluster (default: embedded etcd)")
+	f.StringSliceVar(&o.RuntimeHandlerAliases, "runtime-handler-aliases", nil, "more RuntimeClass handler names (besides \"ordo\" and \"runc\") that run pods with ordo's runtime; Kubernetes' conformance tests need \"test-handler\"")
 	f.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often the API server compacts old etcd revisions (as kube-apiserver's flag)")
 	addNodeFlags(f, &o.Node)
 	f.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", nodelifecycle.DefaultGracePeriod, "how long a node's agent may go without a heartbeat before its Node's conditions are Unknown, it is tainted unreachable and its pods are not Ready (as kube-controller-manager's flag)")

@@ -36,7 +36,10 @@ type Options struct {
 	EtcdServers []string
 	// EtcdCompactionInterval is kube-apiserver's --etcd-compaction-interval.
 	EtcdCompactionInterval time.Duration
-	ServiceCIDR            string
+	// RuntimeHandlerAliases are more RuntimeClass handler names for ordo's
+	// runtime (--runtime-handler-aliases).
+	RuntimeHandlerAliases []string
+	ServiceCIDR           string
 	// NodePorts is the inclusive node port range, Kubernetes' 30000-32767.
 	NodePorts alloc.PortRange
 	// NoAgent runs no local agent: this server schedules pods to others.
@@ -124,6 +127,7 @@ func Run(ctx context.Context, o Options) error {
 		ServingKeyFile:         files.ServingKey(),
 		EtcdServers:            endpoints,
 		EtcdCompactionInterval: o.EtcdCompactionInterval,
+		RuntimeHandlerAliases:  o.RuntimeHandlerAliases,
 		Registry:               regCfg.Config,
 		Scheme:                 regCfg.SchemeSet,
 	})

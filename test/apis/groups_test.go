@@ -250,7 +250,8 @@ func TestServiceCIDRsOtherThanTheDefaultAreRefused(t *testing.T) {
 
 // TestPodAdmissionForRuntimeClassesAndResourceClaims checks a pod naming
 // a missing RuntimeClass, one with a foreign handler, or a DRA claim is
-// refused with a message that says why.
+// refused with a message that says why, and that a class whose handler is
+// one of the server's --runtime-handler-aliases is admitted.
 func TestPodAdmissionForRuntimeClassesAndResourceClaims(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -271,6 +272,10 @@ func TestPodAdmissionForRuntimeClassesAndResourceClaims(t *testing.T) {
 			t.Errorf("pod with %q: got %q, want %q", extra, out, want)
 		}
 	}
+	alias := "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: " + ns + "-alias}\nhandler: " + runtimeHandlerAlias + "\n"
+	c.RunIn(alias, "apply", "-f", "-")
+	t.Cleanup(func() { _, _, _ = c.Kubectl(context.Background(), "", "delete", "runtimeclass", ns+"-alias") })
+	c.RunIn(pod("  runtimeClassName: "+ns+"-alias\n"), "-n", ns, "create", "--dry-run=server", "-f", "-")
 }
 
 // TestCSRForJaneIsIssuedAndAuthenticatesAsJane creates a CSR with kubectl,

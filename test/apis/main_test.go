@@ -36,6 +36,10 @@ var nodeName = func() string {
 	return fmt.Sprintf("apis-%d", os.Getpid())
 }()
 
+// runtimeHandlerAlias is a RuntimeClass handler name the shared server
+// accepts for its runtime (--runtime-handler-aliases).
+const runtimeHandlerAlias = "test-handler"
+
 // shared is the server every test of the package uses; nil when the
 // machine cannot run one (not root), in which case tests skip.
 var shared *testcluster.Server
@@ -55,7 +59,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	s, err := testcluster.Start(dir, "--node-name", nodeName)
+	s, err := testcluster.Start(dir, "--node-name", nodeName, "--runtime-handler-aliases", runtimeHandlerAlias)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apis: starting the shared server:", err)
 		return 1
