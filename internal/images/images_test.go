@@ -198,6 +198,23 @@ func TestBuiltinE2EImageEntries(t *testing.T) {
 	if agnhost == nil || agnhost.Files["/agnhost"] != agnhost.Files["/agnhost-2"] || agnhost.Files["/agnhost"] == "" {
 		t.Errorf("agnhost entry: %+v", agnhost)
 	}
+	// kubectl's update-demo images serve their picture's data.json with
+	// agnhost's test-webserver.
+	for image, picture := range map[string]string{"registry.k8s.io/e2e-test-images/nautilus:1.7": "nautilus.jpg", "registry.k8s.io/e2e-test-images/kitten:1.7": "kitten.jpg"} {
+		e := tab.Lookup(image)
+		if e == nil || !reflect.DeepEqual(e.Cmd, []string{"test-webserver"}) {
+			t.Errorf("%s: %+v", image, e)
+			continue
+		}
+		copies := tab.copies(e)
+		if len(copies) != 1 || copies[0].Container != "/data.json" {
+			t.Errorf("%s copies %+v", image, copies)
+			continue
+		}
+		if data, err := os.ReadFile(copies[0].Host); err != nil || !strings.Contains(string(data), `"image": "`+picture+`"`) {
+			t.Errorf("%s data.json: %q %v", image, data, err)
+		}
+	}
 	// Its certificate pair is copied, not mounted: tests move it.
 	for _, f := range tab.copies(agnhost) {
 		if data, err := os.ReadFile(f.Host); err != nil || !strings.Contains(string(data), "-----BEGIN") {
