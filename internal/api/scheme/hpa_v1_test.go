@@ -49,7 +49,9 @@ func hpaV2(mutate func(*autoscalingv2.HorizontalPodAutoscaler)) *autoscalingv2.H
 func TestHPAV2RoundTripsThroughV1(t *testing.T) {
 	cases := map[string]*autoscalingv2.HorizontalPodAutoscaler{
 		"no metrics": hpaV2(func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Annotations = nil }),
-		"cpu only":   hpaV2(func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.Metrics = []autoscalingv2.MetricSpec{cpuTarget(50)} }),
+		"cpu only": hpaV2(func(h *autoscalingv2.HorizontalPodAutoscaler) {
+			h.Spec.Metrics = []autoscalingv2.MetricSpec{cpuTarget(50)}
+		}),
 		"memory and cpu": hpaV2(func(h *autoscalingv2.HorizontalPodAutoscaler) {
 			h.Spec.Metrics = []autoscalingv2.MetricSpec{memoryTarget(), cpuTarget(70)}
 		}),
@@ -196,7 +198,7 @@ func TestHPAV1RoundTripsThroughV2(t *testing.T) {
 				"autoscaling.alpha.kubernetes.io/current-metrics": `[{"type":"Resource","resource":{"name":"cpu","currentAverageUtilization":75,"currentAverageValue":"150m"}},{"type":"Resource","resource":{"name":"memory","currentAverageValue":"300Mi"}}]`,
 				"autoscaling.alpha.kubernetes.io/conditions":      `[{"type":"AbleToScale","status":"True","lastTransitionTime":"2026-12-07T14:00:00Z","reason":"ReadyForNewScale"}]`,
 			}},
-			Spec: autoscalingv1.HorizontalPodAutoscalerSpec{ScaleTargetRef: ref, MinReplicas: ptr.To[int32](1), MaxReplicas: 5, TargetCPUUtilizationPercentage: ptr.To[int32](50)},
+			Spec:   autoscalingv1.HorizontalPodAutoscalerSpec{ScaleTargetRef: ref, MinReplicas: ptr.To[int32](1), MaxReplicas: 5, TargetCPUUtilizationPercentage: ptr.To[int32](50)},
 			Status: autoscalingv1.HorizontalPodAutoscalerStatus{CurrentReplicas: 2, DesiredReplicas: 2, CurrentCPUUtilizationPercentage: ptr.To[int32](75)},
 		},
 	}
