@@ -109,6 +109,22 @@ func TestHPAServedAsV1AndV2(t *testing.T) {
 	if len(list.Items) != 2 {
 		t.Fatalf("v1 list has %d items", len(list.Items))
 	}
+	// Applied as v1 on the server (field management in v1's schema).
+	server(t).RunIn(`apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: applied}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+  targetCPUUtilizationPercentage: 40
+`, "-n", ns, "apply", "--server-side", "-f", "-")
+	applied, err := cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "applied", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := applied.Spec.Metrics; len(m) != 1 || *m[0].Resource.Target.AverageUtilization != 40 {
+		t.Fatalf("applied through v1: %+v", applied.Spec)
+	}
 	out := server(t).Run("get", "hpa.v1.autoscaling", "-n", ns)
 	if !strings.Contains(out, "v1-cpu") || !strings.Contains(out, "v2-memory") {
 		t.Fatalf("kubectl get hpa.v1.autoscaling:\n%s", out)
