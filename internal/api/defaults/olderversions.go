@@ -2,19 +2,34 @@ package defaults
 
 import (
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 )
 
 // RegisterOlderVersions adds the defaults of the older versions ordo
 // serves from a newer version's storage (batch/v1beta1 CronJobs, apps/v1beta1
-// StatefulSets). The storage versions' defaults come with each kind's
+// StatefulSets, autoscaling/v1 HorizontalPodAutoscalers). The storage versions' defaults come with each kind's
 // description in the registry catalog.
 func RegisterOlderVersions(s *runtime.Scheme) {
 	s.AddTypeDefaultingFunc(&batchv1beta1.CronJob{}, func(o interface{}) { cronJobV1beta1(o.(*batchv1beta1.CronJob)) })
 	s.AddTypeDefaultingFunc(&appsv1beta1.StatefulSet{}, func(o interface{}) { statefulSetV1beta1(o.(*appsv1beta1.StatefulSet)) })
+	s.AddTypeDefaultingFunc(&autoscalingv1.HorizontalPodAutoscaler{}, func(o interface{}) {
+		horizontalPodAutoscalerV1(o.(*autoscalingv1.HorizontalPodAutoscaler))
+	})
+}
+
+// horizontalPodAutoscalerV1 applies autoscaling/v1's one default, as
+// Kubernetes does: minReplicas 1. targetCPUUtilizationPercentage stays
+// unset; the stored v2 object then gets v2's default metric (80 % CPU),
+// which reads back through v1 as targetCPUUtilizationPercentage 80.
+func horizontalPodAutoscalerV1(h *autoscalingv1.HorizontalPodAutoscaler) {
+	if h.Spec.MinReplicas == nil {
+		h.Spec.MinReplicas = ptr.To[int32](1)
+	}
 }
 
 // cronJobV1beta1 applies batch/v1beta1's defaults, which match batch/v1's.

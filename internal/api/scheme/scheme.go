@@ -7,7 +7,8 @@
 // ordo registers each group's storage version (v1) a second time under
 // runtime.APIVersionInternal, so the conversion between them is the identity
 // and nothing is copied field by field. Other served versions (batch/v1beta1
-// CronJobs) get explicit conversions to and from the storage version.
+// CronJobs, autoscaling/v1 HorizontalPodAutoscalers) get explicit
+// conversions to and from the storage version.
 package scheme
 
 import (
@@ -122,6 +123,7 @@ func New(groups []Group) Set {
 	utilruntime.Must(appsv1beta1.AddToScheme(s))
 	utilruntime.Must(addStatefulSetV1beta1Conversions(s))
 	utilruntime.Must(addCronJobConversions(s))
+	utilruntime.Must(addHPAV1Conversions(s))
 	utilruntime.Must(addEventConversions(s))
 	utilruntime.Must(addQueryConversions(s))
 	utilruntime.Must(addFieldLabelConversions(s))
