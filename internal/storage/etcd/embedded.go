@@ -23,8 +23,13 @@ type EmbeddedConfig struct {
 	// ClientURL is where clients connect, e.g. http://127.0.0.1:2379. Port 0
 	// picks a free port; Embedded.ClientURL reports the one chosen.
 	ClientURL string
-	// PeerURL is the (unused, single-member) peer listener.
+	// PeerURL is the peer listener: unused by a single member on
+	// loopback, https on the advertise address in a cluster.
 	PeerURL string
+	// Name is the member's name, unique in the cluster ("ordo" if empty).
+	Name string
+	// Cluster, when set, makes the member one of several.
+	Cluster *ClusterConfig
 	// StartTimeout bounds how long to wait for the member to be ready.
 	StartTimeout time.Duration
 }
@@ -41,7 +46,10 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("etcd data dir: %w", err)
 	}
 	cfg := embed.NewConfig()
-	cfg.Name = "ordo"
+	cfg.Name = c.Name
+	if cfg.Name == "" {
+		cfg.Name = "ordo"
+	}
 	cfg.Dir = c.DataDir
 	cfg.WalDir = filepath.Join(c.DataDir, "wal")
 	client, err := url.Parse(c.ClientURL)
@@ -57,6 +65,11 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	cfg.ListenPeerUrls = []url.URL{*peer}
 	cfg.AdvertisePeerUrls = []url.URL{*peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	if c.Cluster != nil {
+		if err := c.Cluster.apply(cfg); err != nil {
+			return nil, err
+		}
+	}
 	cfg.ListenMetricsUrls = nil
 	// Kubernetes compacts history itself (the apiserver runs a compactor);
 	// keep etcd's own revision compaction off and its logs quiet.
@@ -86,6 +99,25 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 		e.Close()
 		return nil, ctx.Err()
 	}
+}
+
+// ID is the member's ID in the cluster.
+func (e *Embedded) ID() uint64 { return uint64(e.etcd.Server.MemberID()) }
+
+// IsLearner tells whether the member is still a non-voting learner.
+func (e *Embedded) IsLearner() bool { return e.etcd.Server.IsLearner() }
+
+// Failed reports the member's fatal errors, e.g. its removal from the
+// cluster.
+func (e *Embedded) Failed() <-chan error { return e.etcd.Err() }
+
+// AdvertisedClientURL is the https URL other servers dial (empty for a
+// single member).
+func (e *Embedded) AdvertisedClientURL() string {
+	if len(e.etcd.Clients) < 2 {
+		return ""
+	}
+	return "https://" + e.etcd.Clients[1].Addr().String()
 }
 
 // ClientURL is the URL clients dial, with the port actually bound.
