@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/ordo-dev/ordo/internal/agent"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -65,6 +66,8 @@ type Options struct {
 	// AllowedUnsafeSysctls are the unsafe sysctls pods may set (the
 	// kubelet's --allowed-unsafe-sysctls).
 	AllowedUnsafeSysctls []string
+	// Cluster makes the embedded etcd one member of several servers'.
+	Cluster ClusterOptions
 }
 
 // DefaultOptions are the embedded defaults.
@@ -77,6 +80,7 @@ func DefaultOptions() Options {
 		ServiceInterface: proxy.DefaultInterface,
 		NodePorts:        alloc.PortRange{First: 30000, Last: 32767},
 		MaxPods:          agent.DefaultMaxPods,
+		Cluster:          ClusterOptions{EtcdClientPort: 2379, EtcdPeerPort: 2380},
 	}
 }
 
@@ -106,11 +110,26 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer claims.Release()
+	if err := o.Cluster.validate(o.Listen, o.EtcdServers); err != nil {
+		return err
+	}
 	files := pki.Files{Dir: datadir.PKI(dir)}
+	var joinURLs []string
+	if o.Cluster.Join != "" && !etcd.HasData(datadir.Etcd(dir)) {
+		if joinURLs, err = fetchJoin(ctx, o.Cluster, files); err != nil {
+			return err
+		}
+	}
 	if err := ensurePKI(files, o.Listen, serviceCIDR.First()); err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	endpoints, stopEtcd, err := startEtcd(ctx, dir, o.EtcdServers)
+	var endpoints []string
+	var stopEtcd func()
+	if o.Cluster.Enabled() {
+		endpoints, stopEtcd, err = startClusterEtcd(ctx, dir, o, files, nodeName, joinURLs)
+	} else {
+		endpoints, stopEtcd, err = startEtcd(ctx, dir, o.EtcdServers)
+	}
 	if err != nil {
 		return err
 	}
@@ -151,6 +170,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
 	}
+	if o.Cluster.Enabled() {
+		h := clusterHandlers{files: files, etcd: etcdClient}
+		srv.Generic.Handler.NonGoRestfulMux.HandleFunc(JoinPath, h.join)
+		srv.Generic.Handler.NonGoRestfulMux.HandlePrefix(MembersPath+"/", http.HandlerFunc(h.removeMember))
+	}
 	// The controllers, the agent (which stops its pods before Run returns)
 	// and the kubernetes Service loop stop first, then the API server.
 	w := newWork(ctx)
@@ -172,6 +196,10 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\n", clientAddress(o.Listen), dir)
 		fmt.Fprintf(os.Stderr, "ordo: join another machine with: ordo agent --server https://%s --token $(cat %s) --ca-cert %s\n",
 			clientAddress(o.Listen), files.NodeToken(), files.CACert())
+		if o.Cluster.Enabled() {
+			fmt.Fprintf(os.Stderr, "ordo: add a server with: ordo server --join https://%s --token $(cat %s) --ca-cert %s\n",
+				clientAddress(o.Listen), files.NodeToken(), files.CACert())
+		}
 		fmt.Fprintf(os.Stderr, "ordo: admin kubeconfig %s\n", kubeconfig)
 		return nil
 	})

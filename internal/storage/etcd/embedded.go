@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -38,6 +39,8 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	etcd  *embed.Etcd
 	level zap.AtomicLevel
+	// advertised is the cluster client URL (empty for a single member).
+	advertised string
 }
 
 // StartEmbedded starts etcd and waits until it serves requests.
@@ -88,7 +91,11 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	}
 	select {
 	case <-e.Server.ReadyNotify():
-		return &Embedded{etcd: e, level: level}, nil
+		em := &Embedded{etcd: e, level: level}
+		if c.Cluster != nil {
+			em.advertised = c.Cluster.AdvertiseClientURL
+		}
+		return em, nil
 	case err := <-e.Err():
 		e.Close()
 		return nil, fmt.Errorf("embedded etcd failed: %w", err)
@@ -113,16 +120,18 @@ func (e *Embedded) Failed() <-chan error { return e.etcd.Err() }
 
 // AdvertisedClientURL is the https URL other servers dial (empty for a
 // single member).
-func (e *Embedded) AdvertisedClientURL() string {
-	if len(e.etcd.Clients) < 2 {
-		return ""
-	}
-	return "https://" + e.etcd.Clients[1].Addr().String()
-}
+func (e *Embedded) AdvertisedClientURL() string { return e.advertised }
 
 // ClientURL is the URL clients dial, with the port actually bound.
+// etcd keeps its listeners in no fixed order, so the local one is the one
+// that is not the advertised URL's.
 func (e *Embedded) ClientURL() string {
-	return "http://" + e.etcd.Clients[0].Addr().String()
+	for _, l := range e.etcd.Clients {
+		if addr := l.Addr().String(); e.advertised == "" || !strings.HasSuffix(e.advertised, "//"+addr) {
+			return "http://" + addr
+		}
+	}
+	return ""
 }
 
 // Close stops the member, flushing its WAL. etcd reports its own listeners
