@@ -178,6 +178,10 @@ func startClusterEtcd(ctx context.Context, dir string, o Options, files pki.File
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := e.AdvertisePeerURL(ctx, peerURL); err != nil {
+		e.Close()
+		return nil, nil, err
+	}
 	go watchMember(ctx, e, name)
 	return []string{e.ClientURL()}, e.Close, nil
 }

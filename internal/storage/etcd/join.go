@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/klog/v2"
@@ -48,4 +49,27 @@ func StartJoined(ctx context.Context, cl clientv3.Cluster, c EmbeddedConfig) (*E
 		}
 	}
 	return e, nil
+}
+
+// AdvertisePeerURL makes the member's registered peer URL the one it now
+// listens on. A data directory first started as a single loopback member
+// (plain `ordo server`) registered an unreachable one; started again with
+// --cluster-init it must advertise its real address before others join.
+func (e *Embedded) AdvertisePeerURL(ctx context.Context, peerURL string) error {
+	m := e.etcd.Server.Cluster().Member(e.etcd.Server.MemberID())
+	if m == nil || (len(m.PeerURLs) == 1 && m.PeerURLs[0] == peerURL) {
+		return nil
+	}
+	cl, err := clientv3.New(clientv3.Config{Endpoints: []string{e.ClientURL()}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := cl.MemberUpdate(ctx, e.ID(), []string{peerURL}); err != nil {
+		return fmt.Errorf("update etcd member %s's peer URL: %w", m.Name, err)
+	}
+	klog.FromContext(ctx).Info("Updated the etcd member's peer URL", "member", m.Name, "from", m.PeerURLs, "to", peerURL)
+	return nil
 }

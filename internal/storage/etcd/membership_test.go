@@ -81,19 +81,21 @@ func TestConcurrentJoinsThenRemove(t *testing.T) {
 	var wg sync.WaitGroup
 	joined := make([]*Embedded, 2)
 	errs := make([]error, 2)
-	for i, name := range []string{"b", "c"} {
+	cfgs := []EmbeddedConfig{member("b"), member("c")}
+	bDir, bPeer, bClient := cfgs[0].DataDir, cfgs[0].PeerURL, cfgs[0].Cluster.AdvertiseClientURL
+	for i := range cfgs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			joined[i], errs[i] = StartJoined(ctx, cl, member(name))
+			joined[i], errs[i] = StartJoined(ctx, cl, cfgs[i])
 		}()
 	}
 	wg.Wait()
-	for i, e := range joined {
+	for i := range joined {
 		if errs[i] != nil {
 			t.Fatalf("join %d: %v", i, errs[i])
 		}
-		defer e.Close()
+		defer func() { joined[i].Close() }()
 	}
 	list, err := cl.MemberList(ctx)
 	if err != nil {
@@ -120,6 +122,18 @@ func TestConcurrentJoinsThenRemove(t *testing.T) {
 			t.Fatalf("member at %s reads %v, %v", e.ClientURL(), got, err)
 		}
 	}
+	// A joined member restarts from its WAL, without joining again.
+	joined[0].Close()
+	restartCfg := member("b")
+	restartCfg.DataDir = bDir
+	restartCfg.PeerURL, restartCfg.Cluster.AdvertiseClientURL = bPeer, bClient
+	if joined[0], err = StartJoined(ctx, cl, restartCfg); err != nil {
+		t.Fatalf("restart a joined member: %v", err)
+	}
+	if list, err := cl.MemberList(ctx); err != nil || len(list.Members) != 3 {
+		t.Fatalf("after a restart: %v, %v", list, err)
+	}
+
 	var notFound ErrMemberNotFound
 	if _, err := RemoveMember(ctx, cl, "nope"); !errors.As(err, &notFound) {
 		t.Fatalf("removing an unknown member: %v", err)
@@ -139,4 +153,44 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+// TestClusterInitOnASingleMemberDataDir: a data directory first started
+// as today's single loopback member, started again as a cluster's first
+// member, advertises its new peer URL.
+func TestClusterInitOnASingleMemberDataDir(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	files := pki.Files{Dir: t.TempDir()}
+	if err := pki.Ensure(files, []string{"localhost"}, []net.IP{net.ParseIP("127.0.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pki.EnsureEtcd(files, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	single, err := StartEmbedded(ctx, EmbeddedConfig{DataDir: dir, ClientURL: "http://127.0.0.1:0", PeerURL: "http://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	single.Close()
+	peer := "https://127.0.0.1:" + freePort(t)
+	e, err := StartEmbedded(ctx, EmbeddedConfig{DataDir: dir, ClientURL: "http://127.0.0.1:0", PeerURL: peer,
+		Cluster: &ClusterConfig{AdvertiseClientURL: "https://127.0.0.1:" + freePort(t), CertFile: files.EtcdCert(), KeyFile: files.EtcdKey(), CAFile: files.CACert()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.AdvertisePeerURL(ctx, peer); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clientv3.New(clientv3.Config{Endpoints: []string{e.ClientURL()}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	list, err := cl.MemberList(ctx)
+	if err != nil || len(list.Members) != 1 || len(list.Members[0].PeerURLs) != 1 || list.Members[0].PeerURLs[0] != peer {
+		t.Fatalf("members %v, %v; want one at %s", list, err, peer)
+	}
 }
