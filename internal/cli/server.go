@@ -37,5 +37,6 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", nodelifecycle.DefaultGracePeriod, "how long a node's agent may go without a heartbeat before its Node's conditions are Unknown, it is tainted unreachable and its pods are not Ready (as kube-controller-manager's flag)")
 	f.BoolVar(&o.NoAgent, "no-agent", false, "run no pods on this machine (API, etcd and controllers only)")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
+	addClusterFlags(cmd, &o.Cluster)
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -50,6 +51,8 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
 	// heartbeat before its Node is Unknown (package nodelifecycle).
 	NodeMonitorGracePeriod time.Duration
+	// Cluster makes the embedded etcd one member of several servers'.
+	Cluster ClusterOptions
 }
 
 // DefaultOptions are the embedded defaults.
@@ -59,6 +62,7 @@ func DefaultOptions() Options {
 		ServiceCIDR: "10.43.0.0/16",
 		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
 		Node:        node.DefaultOptions(),
+		Cluster:     ClusterOptions{EtcdClientPort: 2379, EtcdPeerPort: 2380},
 	}
 }
 
@@ -88,11 +92,26 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer claims.Release()
+	if err := o.Cluster.validate(o.Listen, o.EtcdServers); err != nil {
+		return err
+	}
 	files := pki.Files{Dir: datadir.PKI(dir)}
+	var joinURLs []string
+	if o.Cluster.Join != "" && !etcd.HasData(datadir.Etcd(dir)) {
+		if joinURLs, err = fetchJoin(ctx, o.Cluster, files); err != nil {
+			return err
+		}
+	}
 	if err := ensurePKI(files, o.Listen, serviceCIDR.First()); err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	endpoints, stopEtcd, err := startEtcd(ctx, dir, o.EtcdServers)
+	var endpoints []string
+	var stopEtcd func()
+	if o.Cluster.Enabled() {
+		endpoints, stopEtcd, err = startClusterEtcd(ctx, dir, o, files, nodeName, joinURLs)
+	} else {
+		endpoints, stopEtcd, err = startEtcd(ctx, dir, o.EtcdServers)
+	}
 	if err != nil {
 		return err
 	}
@@ -134,6 +153,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
 	}
+	if o.Cluster.Enabled() {
+		h := clusterHandlers{files: files, etcd: etcdClient}
+		srv.Generic.Handler.NonGoRestfulMux.HandleFunc(JoinPath, h.join)
+		srv.Generic.Handler.NonGoRestfulMux.HandlePrefix(MembersPath+"/", http.HandlerFunc(h.removeMember))
+	}
 	// The controllers, the agent (which stops its pods before Run returns)
 	// and the kubernetes Service loop stop first, then the API server.
 	w := newWork(ctx)
@@ -155,6 +179,10 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\n", clientAddress(o.Listen), dir)
 		fmt.Fprintf(os.Stderr, "ordo: join another machine with: ordo agent --server https://%s --token $(cat %s) --ca-cert %s\n",
 			clientAddress(o.Listen), files.NodeToken(), files.CACert())
+		if o.Cluster.Enabled() {
+			fmt.Fprintf(os.Stderr, "ordo: add a server with: ordo server --join https://%s --token $(cat %s) --ca-cert %s\n",
+				clientAddress(o.Listen), files.NodeToken(), files.CACert())
+		}
 		fmt.Fprintf(os.Stderr, "ordo: admin kubeconfig %s\n", kubeconfig)
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -23,8 +24,13 @@ type EmbeddedConfig struct {
 	// ClientURL is where clients connect, e.g. http://127.0.0.1:2379. Port 0
 	// picks a free port; Embedded.ClientURL reports the one chosen.
 	ClientURL string
-	// PeerURL is the (unused, single-member) peer listener.
+	// PeerURL is the peer listener: unused by a single member on
+	// loopback, https on the advertise address in a cluster.
 	PeerURL string
+	// Name is the member's name, unique in the cluster ("ordo" if empty).
+	Name string
+	// Cluster, when set, makes the member one of several.
+	Cluster *ClusterConfig
 	// StartTimeout bounds how long to wait for the member to be ready.
 	StartTimeout time.Duration
 }
@@ -33,6 +39,8 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	etcd  *embed.Etcd
 	level zap.AtomicLevel
+	// advertised is the cluster client URL (empty for a single member).
+	advertised string
 }
 
 // StartEmbedded starts etcd and waits until it serves requests.
@@ -41,7 +49,10 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("etcd data dir: %w", err)
 	}
 	cfg := embed.NewConfig()
-	cfg.Name = "ordo"
+	cfg.Name = c.Name
+	if cfg.Name == "" {
+		cfg.Name = "ordo"
+	}
 	cfg.Dir = c.DataDir
 	cfg.WalDir = filepath.Join(c.DataDir, "wal")
 	client, err := url.Parse(c.ClientURL)
@@ -57,6 +68,11 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	cfg.ListenPeerUrls = []url.URL{*peer}
 	cfg.AdvertisePeerUrls = []url.URL{*peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	if c.Cluster != nil {
+		if err := c.Cluster.apply(cfg); err != nil {
+			return nil, err
+		}
+	}
 	cfg.ListenMetricsUrls = nil
 	// Kubernetes compacts history itself (the apiserver runs a compactor);
 	// keep etcd's own revision compaction off and its logs quiet.
@@ -75,7 +91,11 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	}
 	select {
 	case <-e.Server.ReadyNotify():
-		return &Embedded{etcd: e, level: level}, nil
+		em := &Embedded{etcd: e, level: level}
+		if c.Cluster != nil {
+			em.advertised = c.Cluster.AdvertiseClientURL
+		}
+		return em, nil
 	case err := <-e.Err():
 		e.Close()
 		return nil, fmt.Errorf("embedded etcd failed: %w", err)
@@ -88,9 +108,30 @@ func StartEmbedded(ctx context.Context, c EmbeddedConfig) (*Embedded, error) {
 	}
 }
 
+// ID is the member's ID in the cluster.
+func (e *Embedded) ID() uint64 { return uint64(e.etcd.Server.MemberID()) }
+
+// IsLearner tells whether the member is still a non-voting learner.
+func (e *Embedded) IsLearner() bool { return e.etcd.Server.IsLearner() }
+
+// Failed reports the member's fatal errors, e.g. its removal from the
+// cluster.
+func (e *Embedded) Failed() <-chan error { return e.etcd.Err() }
+
+// AdvertisedClientURL is the https URL other servers dial (empty for a
+// single member).
+func (e *Embedded) AdvertisedClientURL() string { return e.advertised }
+
 // ClientURL is the URL clients dial, with the port actually bound.
+// etcd keeps its listeners in no fixed order, so the local one is the one
+// that is not the advertised URL's.
 func (e *Embedded) ClientURL() string {
-	return "http://" + e.etcd.Clients[0].Addr().String()
+	for _, l := range e.etcd.Clients {
+		if addr := l.Addr().String(); e.advertised == "" || !strings.HasSuffix(e.advertised, "//"+addr) {
+			return "http://" + addr
+		}
+	}
+	return ""
 }
 
 // Close stops the member, flushing its WAL. etcd reports its own listeners
