@@ -1,0 +1,162 @@
+package machines
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// processes lists the live processes in the machine's network or mount
+// namespace, its holder included: ordo, pod shims, whatever Exec left.
+// Pods' own processes are in namespaces of their own and die with their
+// shims (their parent-death signal).
+func (m *Machine) processes() []int {
+	if m.nsInodes == nil {
+		return nil
+	}
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		for kind, inode := range m.nsInodes {
+			if link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, kind)); err == nil && link == inode && !zombie(pid) {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// zombie tells whether pid has exited and only waits to be reaped.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return strings.HasPrefix(rest, "Z")
+}
+
+// killProcesses SIGKILLs every process of the machine but its holder
+// until none is left (a dying shim's pods may linger a moment) and
+// returns those still alive after 10 s.
+func (m *Machine) killProcesses() []int {
+	holder := 0
+	if m.holder != nil {
+		holder = m.holder.Process.Pid
+	}
+	others := func() []int {
+		var out []int
+		for _, pid := range m.processes() {
+			if pid != holder {
+				out = append(out, pid)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := others()
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		for _, pid := range left {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// shutdown stops the machine's ordo (which stops its pods), kills
+// whatever else runs in it, and removes its namespaces and link. It logs
+// the server's log on a failed test.
+func (m *Machine) shutdown() {
+	t := m.lab.t
+	if m.holder != nil {
+		_ = m.setLink(true) // a cut-off agent's stop would wait on the API
+	}
+	if s := m.Server; s != nil {
+		s.Stop()
+		if n := s.StopPods(); n > 0 {
+			t.Errorf("test machine %s: %d pods' processes outlived the server's stop with --stop-pods-on-exit", m.Name, n)
+		}
+		if t.Failed() {
+			t.Logf("test machine %s: server log (%s):\n%s", m.Name, s.LogPath(), tail(s.LogPath()))
+		}
+	}
+	if a := m.Agent; a != nil {
+		a.Stop()
+		if t.Failed() {
+			t.Logf("test machine %s: agent log:\n%s", m.Name, lastBytes(a.Log()))
+		}
+	}
+	if left := m.killProcesses(); len(left) > 0 {
+		t.Errorf("test machine %s: processes %v outlived SIGKILL", m.Name, left)
+	}
+	m.killHolder()
+	if link, err := netlink.LinkByName(m.HostVeth); err == nil {
+		if err := netlink.LinkDel(link); err != nil {
+			t.Errorf("test machine %s: delete %s: %v", m.Name, m.HostVeth, err)
+		}
+	}
+	if _, err := os.Stat(netnsPath(m.Netns)); err == nil {
+		if err := netns.DeleteNamed(m.Netns); err != nil {
+			t.Errorf("test machine %s: delete network namespace %s: %v", m.Name, m.Netns, err)
+		}
+	}
+}
+
+// cgroupDirs are where an ordo agent of node keeps its pods' cgroups (v2,
+// or v1's memory and cpu hierarchies); the agent removes them on stop.
+func cgroupDirs(node string) []string {
+	const base = "/sys/fs/cgroup"
+	if _, err := os.Stat(filepath.Join(base, "cgroup.controllers")); err == nil {
+		return []string{filepath.Join(base, "ordo-"+node)}
+	}
+	return []string{filepath.Join(base, "memory", "ordo-"+node), filepath.Join(base, "cpu", "ordo-"+node)}
+}
+
+// mountsLeft lists the host's mounts under the lab's directory or of its
+// network namespaces. A machine's own mounts live in its mount namespace,
+// which ends with its last process.
+func (l *Lab) mountsLeft() []error {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 5 {
+			continue
+		}
+		if mp := fields[4]; strings.HasPrefix(mp, l.Dir+"/") || (l.ID != "" && strings.HasPrefix(mp, netnsPath(l.ID+"-"))) {
+			errs = append(errs, fmt.Errorf("mount %s", mp))
+		}
+	}
+	return errs
+}
+
+// tail is the end of the file at path.
+func tail(path string) string {
+	data, _ := os.ReadFile(path)
+	return lastBytes(string(data))
+}
+
+func lastBytes(s string) string {
+	if len(s) > 4000 {
+		return s[len(s)-4000:]
+	}
+	return s
+}
