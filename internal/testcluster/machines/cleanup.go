@@ -1,6 +1,7 @@
 package machines
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,42 +80,50 @@ func (m *Machine) killProcesses() []int {
 }
 
 // shutdown stops the machine's ordo (which stops its pods), kills
-// whatever else runs in it, and removes its namespaces and link. It logs
-// the server's log on a failed test.
-func (m *Machine) shutdown() {
-	t := m.lab.t
+// whatever else runs in it, and removes its namespaces and link.
+func (m *Machine) shutdown() error {
+	var errs []error
 	if m.holder != nil {
 		_ = m.setLink(true) // a cut-off agent's stop would wait on the API
 	}
 	if s := m.Server; s != nil {
 		s.Stop()
 		if n := s.StopPods(); n > 0 {
-			t.Errorf("test machine %s: %d pods' processes outlived the server's stop with --stop-pods-on-exit", m.Name, n)
-		}
-		if t.Failed() {
-			t.Logf("test machine %s: server log (%s):\n%s", m.Name, s.LogPath(), tail(s.LogPath()))
+			errs = append(errs, fmt.Errorf("%d pods' processes outlived the server's stop with --stop-pods-on-exit", n))
 		}
 	}
 	if a := m.Agent; a != nil {
 		a.Stop()
-		if t.Failed() {
-			t.Logf("test machine %s: agent log:\n%s", m.Name, lastBytes(a.Log()))
-		}
 	}
 	if left := m.killProcesses(); len(left) > 0 {
-		t.Errorf("test machine %s: processes %v outlived SIGKILL", m.Name, left)
+		errs = append(errs, fmt.Errorf("processes %v outlived SIGKILL", left))
 	}
 	m.killHolder()
 	if link, err := netlink.LinkByName(m.HostVeth); err == nil {
 		if err := netlink.LinkDel(link); err != nil {
-			t.Errorf("test machine %s: delete %s: %v", m.Name, m.HostVeth, err)
+			errs = append(errs, fmt.Errorf("delete %s: %w", m.HostVeth, err))
 		}
 	}
 	if _, err := os.Stat(netnsPath(m.Netns)); err == nil {
 		if err := netns.DeleteNamed(m.Netns); err != nil {
-			t.Errorf("test machine %s: delete network namespace %s: %v", m.Name, m.Netns, err)
+			errs = append(errs, fmt.Errorf("delete network namespace %s: %w", m.Netns, err))
 		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("test machine %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// Log is the end of the log of the machine's ordo (server or agent).
+func (m *Machine) Log() string {
+	switch {
+	case m.Server != nil:
+		return tail(m.Server.LogPath())
+	case m.Agent != nil:
+		return lastBytes(m.Agent.Log())
+	}
+	return ""
 }
 
 // cgroupDirs are where an ordo agent of node keeps its pods' cgroups (v2,

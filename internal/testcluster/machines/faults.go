@@ -18,19 +18,19 @@ var ErrNoNetem = errors.New("the kernel has no netem queueing discipline (sch_ne
 // so nothing reaches it or leaves it, while inside the machine every
 // address, route and connection stays as it was (as a pulled cable or a
 // dead switch port). Its processes keep running.
-func (m *Machine) CutLink() {
-	m.lab.t.Helper()
+func (m *Machine) CutLink() error {
 	if err := m.setLink(false); err != nil {
-		m.lab.t.Fatalf("test machine %s: cut link: %v", m.Name, err)
+		return fmt.Errorf("test machine %s: cut link: %w", m.Name, err)
 	}
+	return nil
 }
 
 // RestoreLink puts the machine back on the lab after CutLink.
-func (m *Machine) RestoreLink() {
-	m.lab.t.Helper()
+func (m *Machine) RestoreLink() error {
 	if err := m.setLink(true); err != nil {
-		m.lab.t.Fatalf("test machine %s: restore link: %v", m.Name, err)
+		return fmt.Errorf("test machine %s: restore link: %w", m.Name, err)
 	}
+	return nil
 }
 
 func (m *Machine) setLink(up bool) error {
@@ -115,10 +115,10 @@ func (m *Machine) Kill9() {
 // pods' shims (whose death kills the pods), as a machine losing power, and
 // waits until they are gone. Its namespaces, addresses and files stay, for
 // a restart of ordo.
-func (m *Machine) KillAll() {
-	m.lab.t.Helper()
+func (m *Machine) KillAll() error {
 	m.Kill9()
 	if left := m.killProcesses(); len(left) > 0 {
-		m.lab.t.Fatalf("test machine %s: processes %v outlived SIGKILL", m.Name, left)
+		return fmt.Errorf("test machine %s: processes %v outlived SIGKILL", m.Name, left)
 	}
+	return nil
 }

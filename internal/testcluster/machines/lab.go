@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"testing"
 
 	"github.com/ordo-dev/ordo/internal/hostclaim"
 	"github.com/ordo-dev/ordo/internal/testcluster"
@@ -38,46 +37,48 @@ type Lab struct {
 	Network *net.IPNet
 	Gateway net.IP
 
-	t        testing.TB
 	port     int
 	claims   *hostclaim.Claims
 	machines []*Machine
 }
 
-// New makes a lab for t: it claims a lab ID and /24 (hostclaim, so labs of
-// parallel tests and other checkouts never share one), makes the bridge,
-// and undoes everything in t's cleanup, failing t if anything is left. It
-// skips t when not root or when nsenter, unshare or ip is missing.
-func New(t testing.TB) *Lab {
-	t.Helper()
+// Open makes a lab whose machines run the ordo binary bin and keep their
+// files under dir: it claims a lab ID and /24 (hostclaim, so labs of
+// parallel tests, benchmarks and other checkouts never share one) and
+// makes the bridge. Close undoes it. It needs root, ip, nsenter and
+// unshare (Requirements).
+func Open(bin, dir string) (*Lab, error) {
+	if err := Requirements(); err != nil {
+		return nil, err
+	}
+	l := &Lab{Bin: bin, Dir: dir}
+	var err error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if err = l.claim(); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("test lab: %w", err)
+	}
+	if err := l.makeBridge(); err != nil {
+		return nil, errors.Join(fmt.Errorf("test lab %s: %w", l.ID, err), l.Close())
+	}
+	return l, nil
+}
+
+// Requirements says what the host lacks for a lab: root, ip, nsenter,
+// unshare (hack/install-test-deps.sh installs the tools).
+func Requirements() error {
 	if os.Geteuid() != 0 {
-		t.Skip("test machines need root for network and mount namespaces")
+		return errors.New("test machines need root for network and mount namespaces")
 	}
 	for _, tool := range []string{"ip", "nsenter", "unshare"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("test machines need %s (hack/install-test-deps.sh installs it)", tool)
+			return fmt.Errorf("test machines need %s (hack/install-test-deps.sh installs it)", tool)
 		}
 	}
-	bin, err := testcluster.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &Lab{Bin: bin, Dir: t.TempDir(), t: t}
-	// Registered after TempDir's removal, so it runs before it.
-	t.Cleanup(l.cleanup)
-	for attempt := 1; ; attempt++ {
-		err := l.claim()
-		if err == nil {
-			break
-		}
-		if attempt == attempts {
-			t.Fatalf("test lab: %v", err)
-		}
-	}
-	if err := l.makeBridge(); err != nil {
-		t.Fatalf("test lab %s: %v", l.ID, err)
-	}
-	return l
+	return nil
 }
 
 // claim picks a lab ID and /24 from a free port and claims both
@@ -105,15 +106,18 @@ func (l *Lab) claim() error {
 	return nil
 }
 
-// hostUses fails when an address or route of the host's network namespace
-// meets network: something outside ordo (or an older lab) uses it.
+// hostUses fails when a route of the host's network namespace (but the
+// default) meets network: something outside ordo (or an older lab) uses it.
 func hostUses(network *net.IPNet) error {
 	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
 	if err != nil {
 		return err
 	}
 	for _, r := range routes {
-		if r.Dst != nil && (r.Dst.Contains(network.IP) || network.Contains(r.Dst.IP)) {
+		if r.Dst == nil {
+			continue
+		}
+		if ones, _ := r.Dst.Mask.Size(); ones > 0 && (r.Dst.Contains(network.IP) || network.Contains(r.Dst.IP)) {
 			return fmt.Errorf("the host has a route to %s, which meets %s", r.Dst, network)
 		}
 	}
@@ -140,31 +144,36 @@ func (l *Lab) makeBridge() error {
 	return netlink.LinkSetUp(br)
 }
 
-// cleanup stops every machine, removes the lab's links and namespaces and
-// fails the test if anything of the lab is left.
-func (l *Lab) cleanup() {
+// Close stops every machine, removes the lab's links and namespaces,
+// releases its claims, and returns what went wrong on the way and what of
+// the lab is left (Leftovers). Safe twice.
+func (l *Lab) Close() error {
+	var errs []error
 	for i := len(l.machines) - 1; i >= 0; i-- {
-		l.machines[i].shutdown()
+		errs = append(errs, l.machines[i].shutdown())
 	}
 	if l.ID != "" {
 		if link, err := netlink.LinkByName(l.ID); err == nil {
 			if err := netlink.LinkDel(link); err != nil {
-				l.t.Errorf("test lab: delete bridge %s: %v", l.ID, err)
+				errs = append(errs, fmt.Errorf("delete bridge %s: %w", l.ID, err))
 			}
 		}
 	}
-	if err := l.leftovers(); err != nil {
-		l.t.Errorf("test lab %s left: %v", l.ID, err)
+	if err := l.Leftovers(); err != nil {
+		errs = append(errs, fmt.Errorf("left: %w", err))
 	}
 	l.claims.Release()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("test lab %s: %w", l.ID, err)
+	}
+	return nil
 }
 
-// Leftovers lists what of the lab still exists: processes in its
-// machines' namespaces, network namespaces, links, mounts and cgroups.
-// The cleanup fails the test on any; a test calls it to check itself.
-func (l *Lab) Leftovers() error { return l.leftovers() }
-
-func (l *Lab) leftovers() error {
+// Leftovers lists what of the lab still exists: processes of its running
+// machines, pod shims under their data directories, network namespaces,
+// links, mounts and cgroups. Close fails on any; a test calls it to check
+// itself.
+func (l *Lab) Leftovers() error {
 	var errs []error
 	for _, m := range l.machines {
 		// Once a machine is shut down (its holder gone, which happens

@@ -50,29 +50,31 @@ type Machine struct {
 // node name and the network namespace's name stay valid.
 var machineName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$`)
 
-// Machine boots a new machine named name on the lab: its namespaces, its
-// link to the bridge and its directories. It runs no ordo until
-// StartServer or StartAgent.
-func (l *Lab) Machine(name string) *Machine {
-	l.t.Helper()
+// AddMachine boots a new machine named name on the lab: its namespaces,
+// its link to the bridge and its directories. It runs no ordo until
+// StartServer or StartAgent. Lab.Close removes it.
+func (l *Lab) AddMachine(name string) (*Machine, error) {
 	if !machineName.MatchString(name) {
-		l.t.Fatalf("test machine name %q: must be a DNS label of at most 20 characters", name)
+		return nil, fmt.Errorf("test machine name %q: must be a DNS label of at most 20 characters", name)
+	}
+	for _, m := range l.machines {
+		if m.Name == name {
+			return nil, fmt.Errorf("test machine %s already exists", name)
+		}
 	}
 	n := len(l.machines) + 1
 	if n > 200 {
-		l.t.Fatalf("test lab %s: at most 200 machines", l.ID)
+		return nil, fmt.Errorf("test lab %s: at most 200 machines", l.ID)
 	}
 	m := &Machine{Name: name, NodeName: fmt.Sprintf("%s-%d", name, l.port), IP: l.address(n + 1),
 		Dir: filepath.Join(l.Dir, name), PodCIDR: fmt.Sprintf("10.42.%d.0/24", n),
 		Netns: l.ID + "-" + name, HostVeth: fmt.Sprintf("%sv%d", l.ID, n), lab: l}
 	m.DataDir = filepath.Join(m.Dir, "data")
 	l.machines = append(l.machines, m)
-	start := time.Now()
 	if err := m.boot(); err != nil {
-		l.t.Fatalf("test machine %s: %v", name, err)
+		return nil, fmt.Errorf("test machine %s: %w", name, err)
 	}
-	l.t.Logf("test machine %s (%s, node %s) up in %v", name, m.IP, m.NodeName, time.Since(start).Round(time.Millisecond))
-	return m
+	return m, nil
 }
 
 // boot makes the machine's directories, network namespace and link, and

@@ -22,7 +22,8 @@ const nodesLine = `-o=jsonpath={range .items[*]}{.metadata.name} {.status.addres
 // Nodes are Ready with the machines' addresses as InternalIP, a pod bound
 // to the agent's node runs there; cutting the agent's link makes its Node
 // Unknown, restoring it makes it Ready again; a kill -9 of the agent and a
-// restart keep the pod; and the lab's cleanup leaves no process, network
+// restart keep the pod, a kill of every process of the machine and a
+// restart bring it back; and the lab's cleanup leaves no process, network
 // namespace, link, mount or cgroup behind.
 func TestLabServerAndAgentMachines(t *testing.T) {
 	t.Parallel()
@@ -30,9 +31,9 @@ func TestLabServerAndAgentMachines(t *testing.T) {
 	t.Run("cluster", func(t *testing.T) {
 		start := time.Now()
 		lab = machines.New(t)
-		srv, ag := lab.Machine("server1"), lab.Machine("agent1")
-		s := srv.StartServer("--node-monitor-grace-period=4s")
-		ag.StartAgent(srv, "--image-source=table")
+		srv, ag := must(lab.AddMachine("server1"))(t), must(lab.AddMachine("agent1"))(t)
+		s := must(srv.StartServer("--node-monitor-grace-period=4s"))(t)
+		must(ag.StartAgent(srv, "--image-source=table"))(t)
 		c := testcluster.Bind(t, s)
 		want := fmt.Sprintf("%s %s True\n%s %s True\n", ag.NodeName, ag.IP, srv.NodeName, srv.IP)
 		waitFor(t, "both nodes Ready with the machines' addresses", func() bool { return c.Run("get", "nodes", nodesLine) == want })
@@ -54,11 +55,11 @@ spec:
 		}
 
 		cut := time.Now()
-		ag.CutLink()
+		check(t, ag.CutLink())
 		waitFor(t, "the agent's node Unknown", func() bool { return nodeReady(c, ag.NodeName) == "Unknown" })
 		t.Logf("link cut: node Unknown after %v (grace period 4s)", time.Since(cut).Round(time.Millisecond))
 		restored := time.Now()
-		ag.RestoreLink()
+		check(t, ag.RestoreLink())
 		waitFor(t, "the agent's node Ready again", func() bool { return nodeReady(c, ag.NodeName) == "True" })
 		t.Logf("link restored: node Ready after %v", time.Since(restored).Round(time.Millisecond))
 
@@ -66,6 +67,16 @@ spec:
 		if err := ag.Agent.Restart(s); err != nil {
 			t.Fatal(err)
 		}
+		c.Run("wait", "--for=condition=Ready", "pod/pinned", "--timeout=60s")
+
+		// A power loss: every process of the machine, its pods' too; the
+		// restarted agent starts the pod again.
+		check(t, ag.KillAll())
+		if n := testcluster.ShimCount(ag.DataDir); n != 0 {
+			t.Errorf("%d pod shims outlived KillAll", n)
+		}
+		check(t, ag.Agent.Restart(s))
+		waitFor(t, "the pod's shim again", func() bool { return testcluster.ShimCount(ag.DataDir) == 1 })
 		c.Run("wait", "--for=condition=Ready", "pod/pinned", "--timeout=60s")
 
 		switch err := ag.Delay(20 * time.Millisecond); {
@@ -86,6 +97,22 @@ spec:
 		t.Errorf("after cleanup: %v", err)
 	}
 	checkHostClean(t, lab)
+}
+
+// must returns v, failing the test on err.
+func must[V any](v V, err error) func(t *testing.T) V {
+	return func(t *testing.T) V {
+		t.Helper()
+		check(t, err)
+		return v
+	}
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkInside checks the agent machine from inside: its eth0 has its

@@ -24,21 +24,21 @@ func (m *Machine) URL() string {
 
 // StartServer starts `ordo server` on the machine, listening on its
 // address, with its node name and pod range, stopping its pods when it
-// stops; args come last and win. It waits until the server serves and
-// fails the test if it does not. kubectl and client-go reach it from the
-// host over the lab's bridge (Server.Kubectl, Server.Clientset).
-func (m *Machine) StartServer(args ...string) *testcluster.Server {
-	t := m.lab.t
-	t.Helper()
-	m.mustBeIdle()
+// stops; args come last and win. It waits until the server serves.
+// kubectl and client-go reach it from the host over the lab's bridge
+// (Server.Kubectl, Server.Clientset, testcluster.Bind).
+func (m *Machine) StartServer(args ...string) (*testcluster.Server, error) {
+	if err := m.idle(); err != nil {
+		return nil, err
+	}
 	s := &testcluster.Server{Bin: m.lab.Bin, DataDir: m.DataDir, Listen: net.JoinHostPort(m.IP.String(), fmt.Sprint(APIPort)),
 		NodeName: m.NodeName, Wrap: m.Wrap(),
 		ExtraArgs: append([]string{"--node-name", m.NodeName, "--pod-cidr", m.PodCIDR, "--stop-pods-on-exit"}, args...)}
 	m.Server = s
 	if err := s.Restart(); err != nil {
-		t.Fatalf("test machine %s: %v", m.Name, err)
+		return nil, fmt.Errorf("test machine %s: %w", m.Name, err)
 	}
-	return s
+	return s, nil
 }
 
 // StartAgent joins the machine to the server that machine srv runs, as
@@ -46,39 +46,40 @@ func (m *Machine) StartServer(args ...string) *testcluster.Server {
 // token and CA certificate copied from the server's data directory (as an
 // administrator would copy them), and waits until its Node is Ready; args
 // come last and win.
-func (m *Machine) StartAgent(srv *Machine, args ...string) *testcluster.Agent {
-	t := m.lab.t
-	t.Helper()
-	m.mustBeIdle()
+func (m *Machine) StartAgent(srv *Machine, args ...string) (*testcluster.Agent, error) {
+	if err := m.idle(); err != nil {
+		return nil, err
+	}
 	if srv.Server == nil {
-		t.Fatalf("test machine %s: %s runs no server to join", m.Name, srv.Name)
+		return nil, fmt.Errorf("test machine %s: %s runs no server to join", m.Name, srv.Name)
 	}
 	token, err := os.ReadFile(filepath.Join(srv.DataDir, "pki", "node-token"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ca, err := os.ReadFile(filepath.Join(srv.DataDir, "pki", "ca.crt"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	caFile := filepath.Join(m.Dir, "ca.crt")
 	if err := os.WriteFile(caFile, ca, 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	a := testcluster.NewAgent(m.lab.Bin, m.DataDir, m.NodeName, append([]string{
 		"--server", srv.URL(), "--token", strings.TrimSpace(string(token)), "--ca-cert", caFile,
 		"--data-dir", m.DataDir, "--node-name", m.NodeName, "--pod-cidr", m.PodCIDR,
 		"--listen", net.JoinHostPort(m.IP.String(), fmt.Sprint(AgentPort)), "--stop-pods-on-exit"}, args...))
 	a.Wrap = m.Wrap()
-	m.Agent = a
 	if err := a.Restart(srv.Server); err != nil {
-		t.Fatalf("test machine %s: %v", m.Name, err)
+		return nil, fmt.Errorf("test machine %s: %w", m.Name, err)
 	}
-	return a
+	m.Agent = a
+	return a, nil
 }
 
-func (m *Machine) mustBeIdle() {
+func (m *Machine) idle() error {
 	if m.Server != nil || m.Agent != nil {
-		m.lab.t.Fatalf("test machine %s already runs ordo", m.Name)
+		return fmt.Errorf("test machine %s already runs ordo", m.Name)
 	}
+	return nil
 }
