@@ -22,6 +22,12 @@ func (m *Machine) processes() []int {
 	if m.nsInodes == nil {
 		return nil
 	}
+	return processesIn(map[string]bool{m.nsInodes["net"]: true, m.nsInodes["mnt"]: true})
+}
+
+// processesIn lists the live processes whose network or mount namespace
+// is one of namespaces ("net:[4026532...]", as /proc/PID/ns/* link).
+func processesIn(namespaces map[string]bool) []int {
 	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -29,8 +35,8 @@ func (m *Machine) processes() []int {
 		if err != nil {
 			continue
 		}
-		for kind, inode := range m.nsInodes {
-			if link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, kind)); err == nil && link == inode && !zombie(pid) {
+		for _, kind := range []string{"net", "mnt"} {
+			if link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, kind)); err == nil && namespaces[link] && !zombie(pid) {
 				pids = append(pids, pid)
 				break
 			}

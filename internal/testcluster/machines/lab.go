@@ -45,12 +45,14 @@ type Lab struct {
 // Open makes a lab whose machines run the ordo binary bin and keep their
 // files under dir: it claims a lab ID and /24 (hostclaim, so labs of
 // parallel tests, benchmarks and other checkouts never share one) and
-// makes the bridge. Close undoes it. It needs root, ip, nsenter and
+// makes the bridge. Close undoes it. What labs of dead processes left is
+// removed first. It needs root, ip, nsenter and
 // unshare (Requirements).
 func Open(bin, dir string) (*Lab, error) {
 	if err := Requirements(); err != nil {
 		return nil, err
 	}
+	sweepStale()
 	l := &Lab{Bin: bin, Dir: dir}
 	var err error
 	for attempt := 1; attempt <= attempts; attempt++ {
@@ -95,7 +97,7 @@ func (l *Lab) claim() error {
 		return err
 	}
 	claims, err := hostclaim.Take(hostclaim.DefaultDir(), fmt.Sprintf("test lab %s, pid %d", id, os.Getpid()), []hostclaim.Resource{
-		{What: "test lab bridge", Name: id, Flag: "(another lab ID)"},
+		bridgeClaim(id),
 		{What: "test lab network", Name: network.String(), Flag: "(another lab ID)", CIDR: true},
 	})
 	if err != nil {
