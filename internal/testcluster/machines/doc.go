@@ -10,8 +10,9 @@
 //     bridge's address;
 //   - a mount and UTS namespace of its own, held by a `sleep` process for the
 //     machine's lifetime: its /run is a directory of its own (so hostclaim's
-//     /run/ordo/claims, for one, is per machine, as on separate hosts), and its
-//     host name is the machine's;
+//     /run/ordo/claims, for one, is per machine, as on separate hosts), its
+//     /etc/resolv.conf names the lab's gateway (where nothing answers), and
+//     its host name is the machine's;
 //   - a data directory of its own, at the same path inside and outside, so the
 //     host-side helpers of package testcluster (kubeconfig, logs, the sweep of
 //     pod shims) work unchanged.

@@ -171,18 +171,24 @@ func (m *Machine) plugIntoBridge(h *netlink.Handle) error {
 }
 
 // holdScript runs in the machine's new mount and UTS namespaces: /run
-// becomes the machine's own, the host name the node's; then it holds the
-// namespaces until killed.
-const holdScript = `mount --bind "$1" /run && hostname "$2" && echo ready && exec sleep infinity`
+// becomes the machine's own, the host name the node's, and its resolver
+// the lab's gateway, where nothing answers, so that a lookup fails at once
+// (port unreachable) instead of waiting for packets the host does not
+// forward; then it holds the namespaces until killed.
+const holdScript = `mount --bind "$1" /run && mount --bind "$3" /etc/resolv.conf && hostname "$2" && echo ready && exec sleep infinity`
 
 // hold starts the process that holds the machine's mount and UTS
 // namespaces (in its network namespace), and waits until it has mounted.
 // Every process of the machine then enters its namespaces, so that they
 // share one mount table, across restarts of ordo, as on a real host.
 func (m *Machine) hold() error {
+	resolv := filepath.Join(m.Dir, "resolv.conf")
+	if err := os.WriteFile(resolv, []byte("nameserver "+m.lab.Gateway.String()+"\n"), 0o644); err != nil {
+		return err
+	}
 	cmd := exec.Command("nsenter", "--net="+netnsPath(m.Netns), "--",
 		"unshare", "--mount", "--uts", "--propagation", "private", "--",
-		"sh", "-c", holdScript, "machine", m.runDir(), m.NodeName)
+		"sh", "-c", holdScript, "machine", m.runDir(), m.NodeName, resolv)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -3,6 +3,7 @@ package machines_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -33,13 +34,13 @@ func TestLabServerAndAgentMachines(t *testing.T) {
 		lab = machines.New(t)
 		srv, ag := must(lab.AddMachine("server1"))(t), must(lab.AddMachine("agent1"))(t)
 		s := must(srv.StartServer("--node-monitor-grace-period=4s"))(t)
-		must(ag.StartAgent(srv, "--image-source=table"))(t)
+		must(ag.StartAgent(srv))(t)
 		c := testcluster.Bind(t, s)
 		want := fmt.Sprintf("%s %s True\n%s %s True\n", ag.NodeName, ag.IP, srv.NodeName, srv.IP)
 		waitFor(t, "both nodes Ready with the machines' addresses", func() bool { return c.Run("get", "nodes", nodesLine) == want })
 		t.Logf("2-machine lab (bridge, 2 machines, server, joined agent, both Ready) up in %v", time.Since(start).Round(time.Millisecond))
 
-		checkInside(t, ag)
+		checkInside(t, ag, lab.Gateway)
 		c.RunIn(`apiVersion: v1
 kind: Pod
 metadata: {name: pinned}
@@ -116,8 +117,9 @@ func check(t *testing.T, err error) {
 }
 
 // checkInside checks the agent machine from inside: its eth0 has its
-// address, its host name is its node's, and its /run is its own.
-func checkInside(t *testing.T, m *machines.Machine) {
+// address, its host name is its node's, its resolver the lab's gateway,
+// and its /run is its own.
+func checkInside(t *testing.T, m *machines.Machine, gateway net.IP) {
 	t.Helper()
 	if out, err := m.Exec("ip", "-4", "-o", "addr", "show", "dev", "eth0"); err != nil || !strings.Contains(out, " "+m.IP.String()+"/24 ") {
 		t.Errorf("eth0 inside %s: %v\n%s", m.Name, err, out)
@@ -127,6 +129,9 @@ func checkInside(t *testing.T, m *machines.Machine) {
 	}
 	if _, err := m.Exec("test", "-e", "/run/netns/"+m.Netns); err == nil {
 		t.Errorf("the host's /run/netns shows inside %s", m.Name)
+	}
+	if out, err := m.Exec("cat", "/etc/resolv.conf"); err != nil || out != "nameserver "+gateway.String()+"\n" {
+		t.Errorf("resolv.conf inside %s: %q, %v", m.Name, out, err)
 	}
 	if _, err := m.Exec("test", "-d", "/run/ordo/claims"); err != nil {
 		t.Errorf("no /run/ordo/claims of its own inside %s: %v", m.Name, err)
