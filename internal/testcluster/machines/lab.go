@@ -18,7 +18,7 @@ import (
 // their Service ranges (172.16-31) and ordo's defaults (10.42/16, 10.43/16).
 const labRanges = 5 * 256
 
-// attempts bounds how often New picks another lab ID when the one it chose
+// attempts bounds how often Open picks another lab ID when the one it chose
 // is held by another lab (another test, package or checkout).
 const attempts = 5
 
@@ -46,8 +46,7 @@ type Lab struct {
 // files under dir: it claims a lab ID and /24 (hostclaim, so labs of
 // parallel tests, benchmarks and other checkouts never share one) and
 // makes the bridge. Close undoes it. What labs of dead processes left is
-// removed first. It needs root, ip, nsenter and
-// unshare (Requirements).
+// removed first. It needs root, ip, nsenter and unshare (Requirements).
 func Open(bin, dir string) (*Lab, error) {
 	if err := Requirements(); err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ func (m *Machine) StartAgent(srv *Machine, args ...string) (*testcluster.Agent, 
 	if srv.Server == nil {
 		return nil, fmt.Errorf("test machine %s: %s runs no server to join", m.Name, srv.Name)
 	}
-	token, err := os.ReadFile(filepath.Join(srv.DataDir, "pki", "node-token"))
+	token, err := srv.NodeToken()
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (m *Machine) StartAgent(srv *Machine, args ...string) (*testcluster.Agent, 
 		return nil, err
 	}
 	a := testcluster.NewAgent(m.lab.Bin, m.DataDir, m.NodeName, append([]string{
-		"--server", srv.URL(), "--token", strings.TrimSpace(string(token)), "--ca-cert", caFile,
+		"--server", srv.URL(), "--token", token, "--ca-cert", caFile,
 		"--data-dir", m.DataDir, "--node-name", m.NodeName, "--pod-cidr", m.PodCIDR,
 		"--listen", net.JoinHostPort(m.IP.String(), fmt.Sprint(AgentPort)), "--stop-pods-on-exit"}, args...))
 	a.Wrap = m.Wrap()
@@ -75,6 +75,14 @@ func (m *Machine) StartAgent(srv *Machine, args ...string) (*testcluster.Agent, 
 	}
 	m.Agent = a
 	return a, nil
+}
+
+// NodeToken is the join token of the server the machine runs (its
+// <data-dir>/pki/node-token), for `ordo agent --token` or a joining
+// server.
+func (m *Machine) NodeToken() (string, error) {
+	token, err := os.ReadFile(filepath.Join(m.DataDir, "pki", "node-token"))
+	return strings.TrimSpace(string(token)), err
 }
 
 func (m *Machine) idle() error {
