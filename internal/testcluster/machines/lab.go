@@ -150,8 +150,14 @@ func (l *Lab) makeBridge() error {
 // the lab is left (Leftovers). Safe twice.
 func (l *Lab) Close() error {
 	var errs []error
-	for i := len(l.machines) - 1; i >= 0; i-- {
-		errs = append(errs, l.machines[i].shutdown())
+	// Agents first, while their servers still answer their last status
+	// writes; servers after, in reverse order of start.
+	for _, agents := range []bool{true, false} {
+		for i := len(l.machines) - 1; i >= 0; i-- {
+			if m := l.machines[i]; (m.Agent != nil) == agents {
+				errs = append(errs, m.shutdown())
+			}
+		}
 	}
 	if l.ID != "" {
 		if link, err := netlink.LinkByName(l.ID); err == nil {

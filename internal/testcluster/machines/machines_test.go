@@ -33,7 +33,9 @@ func TestLabServerAndAgentMachines(t *testing.T) {
 		start := time.Now()
 		lab = machines.New(t)
 		srv, ag := must(lab.AddMachine("server1"))(t), must(lab.AddMachine("agent1"))(t)
-		s := must(srv.StartServer("--node-monitor-grace-period=4s"))(t)
+		// Longer than the agents' lease renewal (10 s), so that a node goes
+		// Unknown only when its heartbeats stop, not between two of them.
+		s := must(srv.StartServer("--node-monitor-grace-period=12s"))(t)
 		must(ag.StartAgent(srv))(t)
 		c := testcluster.Bind(t, s)
 		want := fmt.Sprintf("%s %s True\n%s %s True\n", ag.NodeName, ag.IP, srv.NodeName, srv.IP)
@@ -58,7 +60,7 @@ spec:
 		cut := time.Now()
 		check(t, ag.CutLink())
 		waitFor(t, "the agent's node Unknown", func() bool { return nodeReady(c, ag.NodeName) == "Unknown" })
-		t.Logf("link cut: node Unknown after %v (grace period 4s)", time.Since(cut).Round(time.Millisecond))
+		t.Logf("link cut: node Unknown after %v (grace period 12s)", time.Since(cut).Round(time.Millisecond))
 		restored := time.Now()
 		check(t, ag.RestoreLink())
 		waitFor(t, "the agent's node Ready again", func() bool { return nodeReady(c, ag.NodeName) == "True" })
