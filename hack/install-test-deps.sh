@@ -28,6 +28,9 @@ command -v nslookup >/dev/null || need+=(bind9-dnsutils)
 # The busybox image's ip and sysctl are the host's (internal/images):
 # TestContainerCapabilities runs ip, TestPodSysctls /bin/sysctl.
 command -v ip >/dev/null || need+=(iproute2)
+# The multi-machine harness (internal/testcluster/machines) enters its
+# machines' namespaces with util-linux's nsenter and unshare.
+{ command -v nsenter >/dev/null && command -v unshare >/dev/null; } || need+=(util-linux)
 [ -x /usr/sbin/sysctl ] || need+=(procps)
 # Image tests (internal/image, test/e2e) build their images from Debian's
 # statically linked busybox, so a pod's root has nothing of the host's.

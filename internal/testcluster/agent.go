@@ -19,11 +19,14 @@ import (
 type Agent struct {
 	NodeName, DataDir, Bridge string
 	ServiceInterface          string
-	cmd                       *exec.Cmd
-	args                      []string
-	bin                       string
-	log                       bytes.Buffer
-	done                      chan struct{}
+	// Wrap, when set, is the command the agent runs under (see
+	// Server.Wrap).
+	Wrap []string
+	cmd  *exec.Cmd
+	args []string
+	bin  string
+	log  bytes.Buffer
+	done chan struct{}
 }
 
 // StartAgent joins a new agent named node to s and waits until its Node is
@@ -58,10 +61,20 @@ func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 	return a, a.Restart(s)
 }
 
+// NewAgent describes an agent that runs `ordo agent args...` with bin and
+// keeps its data in dataDir (for the sweep of its pods); args name the
+// server, token and everything else. Start it with Restart.
+func NewAgent(bin, dataDir, node string, args []string) *Agent {
+	return &Agent{NodeName: node, DataDir: dataDir, bin: bin, args: append([]string{"agent"}, args...)}
+}
+
+// Log is what the agent printed so far.
+func (a *Agent) Log() string { return a.log.String() }
+
 // Restart starts the agent process (again, after Kill9) and waits until
 // its Node is Ready.
 func (a *Agent) Restart(s *Server) error {
-	a.cmd = exec.Command(a.bin, a.args...)
+	a.cmd = wrapped(a.Wrap, a.bin, a.args)
 	a.done = make(chan struct{})
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

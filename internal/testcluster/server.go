@@ -30,6 +30,10 @@ type Server struct {
 	Listen  string
 	// ExtraArgs are appended to `ordo server`.
 	ExtraArgs []string
+	// Wrap, when set, is the command the server runs under, its binary
+	// and arguments appended: `nsenter --target PID --net --mount --` runs
+	// it inside a test machine's namespaces (package machines).
+	Wrap []string
 	// NodeName is the local agent's node: the test's --node-name, or one
 	// unique to the server (see newServer).
 	NodeName string
@@ -145,7 +149,7 @@ func (s *Server) Restart() error {
 		}
 	}
 	args := append([]string{"server", "--data-dir", s.DataDir, "--listen", s.Listen}, s.ExtraArgs...)
-	cmd := exec.Command(s.Bin, args...)
+	cmd := wrapped(s.Wrap, s.Bin, args)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -258,6 +262,15 @@ func (s *Server) Kubectl(ctx context.Context, stdin string, args ...string) (str
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	return out.String(), errOut.String(), err
+}
+
+// wrapped is the command that runs bin with args under wrap (none when
+// wrap is empty).
+func wrapped(wrap []string, bin string, args []string) *exec.Cmd {
+	if len(wrap) == 0 {
+		return exec.Command(bin, args...)
+	}
+	return exec.Command(wrap[0], append(append(append([]string{}, wrap[1:]...), bin), args...)...)
 }
 
 // FreePort is a loopback TCP port that was free a moment ago.
