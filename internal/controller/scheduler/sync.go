@@ -60,11 +60,17 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 			preempt = pickPreemption(pod, fittingVolumes(nodes, vols), placed, c.budgetsOf())
 		}
 	})
-	if node != "" {
+	if node != "" && len(vols.delayed) > 0 {
+		// VolumeBinding's PreBind: the claims are provisioned on the node
+		// first, and the pod is bound once they are (their updates requeue it).
+		c.state.unassume(key)
 		if err := c.selectNode(ctx, vols, node); err != nil {
-			c.state.unassume(key)
 			return nil, err
 		}
+		after := volumeWait
+		return &after, nil
+	}
+	if node != "" {
 		return nil, c.bind(ctx, key, pod, node)
 	}
 	nominated := ""

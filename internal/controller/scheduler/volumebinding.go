@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,7 +32,7 @@ type podVolumes struct {
 // gatherVolumes reads the volumes of pod's bound claims and its unbound
 // delayed claims. volumesBlock has passed, so every claim exists and is
 // either bound or delayed. A bound claim whose volume is not in the cache
-// yet counts as unpinned.
+// is an error: the pod is retried.
 func gatherVolumes(pod *corev1.Pod, look claimLookup) (podVolumes, error) {
 	var out podVolumes
 	for _, v := range pod.Spec.Volumes {
@@ -47,7 +49,10 @@ func gatherVolumes(pod *corev1.Pod, look claimLookup) (podVolumes, error) {
 		}
 		pv, err := look.volume(pvc.Spec.VolumeName)
 		if apierrors.IsNotFound(err) {
-			continue
+			// Not in the cache yet (the claim was just bound) or gone: no
+			// placement is safe, as in Kubernetes, where this is an error
+			// and the pod is retried.
+			return out, fmt.Errorf("pvc %s/%s bound to non-existent pv %s", pvc.Namespace, pvc.Name, pvc.Spec.VolumeName)
 		}
 		if err != nil {
 			return out, err
@@ -87,12 +92,16 @@ func fittingVolumes(nodes []*corev1.Node, vols podVolumes) []*corev1.Node {
 	return out
 }
 
+// volumeWait is how soon a pod whose claims are being provisioned is
+// looked at again if no claim update requeues it first.
+const volumeWait = 2 * time.Second
+
 // selectNode is the VolumeBinding plugin's PreBind for provisioning:
 // each unbound WaitForFirstConsumer claim of the pod gets the chosen node
 // in volume.kubernetes.io/selected-node, which is what the provisioner
-// waits for. Unlike Kubernetes, the pod is then bound without waiting for
-// the claims to bind: the agent mounts the volume once it exists, and
-// a claim that names its node keeps a later attempt on the same node.
+// waits for. As in Kubernetes, the pod itself is bound only once its
+// claims are (a later attempt, which fitVolumes keeps on the same node),
+// so its agent never sees a pod whose volume does not exist yet.
 func (c *Controller) selectNode(ctx context.Context, vols podVolumes, node string) error {
 	for _, pvc := range vols.delayed {
 		if pvc.Annotations[volumehelpers.AnnSelectedNode] == node {

@@ -74,6 +74,14 @@ func TestPickNodeHonoursVolumeNodeAffinity(t *testing.T) {
 	}
 }
 
+// A bound claim whose volume the cache does not hold yet blocks the pod:
+// placing it anywhere could put it away from its volume.
+func TestGatherVolumesMissingVolume(t *testing.T) {
+	if _, err := gatherVolumes(pod("p", withClaim("data")), lookupOf([]*corev1.PersistentVolumeClaim{claim("data", "late", true)})); err == nil {
+		t.Error("no error for a claim bound to a volume not in the cache")
+	}
+}
+
 // The chosen node is written into each unbound delayed claim's
 // selected-node annotation, which the provisioner waits for.
 func TestSelectNodeAnnotatesDelayedClaims(t *testing.T) {
