@@ -48,8 +48,8 @@ func ensureDefaultStorageClass(ctx context.Context, c kubernetes.Interface) erro
 	return nil
 }
 
-// localNode is the node of this server's own agent, "" with --no-agent.
-func localNode(o Options, nodeName string) string {
+// ownNodeName is the node of this server's own agent, "" with --no-agent.
+func ownNodeName(o Options, nodeName string) string {
 	if o.NoAgent {
 		return ""
 	}
