@@ -189,6 +189,7 @@ func New(c Config) *Agent {
 		MemTotal:      memTotal,
 		SyncFrequency: c.SyncFrequency,
 		Clock:         c.Clock,
+		LocalVolumes:  localVolumesDir(c.DataDir),
 	})
 	a.sandboxes = &sandboxes{
 		runtime:    c.Runtime,
@@ -229,6 +230,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.publishURL(ctx); err != nil {
 		a.log("publish agent URL: %v", err)
 	}
+	if err := a.publishLocalVolumes(ctx); err != nil {
+		a.log("publish local volume directory: %v", err)
+	}
 	broadcaster := events.NewBroadcaster(a.cfg.Clock)
 	defer events.Start(broadcaster, a.cfg.Client)()
 	a.recorder = events.RecorderOnHost(broadcaster, "kubelet", a.cfg.NodeName)
@@ -254,6 +258,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		CronJobs: all.Batch().V1().CronJobs().Lister(),
 		Leases:   all.Coordination().V1().Leases().Lister(),
 	}
+	a.runLocalReclaimer(ctx, all)
 	factory.Start(ctx.Done())
 	all.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())

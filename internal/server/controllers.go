@@ -58,7 +58,10 @@ const cronJobWorkers = 32
 // controllerInputs is what controllers need from the server besides the API.
 type controllerInputs struct {
 	volumesDir string // where the local provisioner makes volumes
-	caPEM      []byte // the CA the root-ca-cert-publisher publishes
+	// localNode is this server's own node, "" with --no-agent: the
+	// provisioner's Immediate volumes go there.
+	localNode string
+	caPEM     []byte // the CA the root-ca-cert-publisher publishes
 	// ca signs approved CSRs of the built-in client signers.
 	ca csrsigning.CA
 	// serviceIPs and nodePorts are the allocators the repair controller
@@ -168,7 +171,7 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("root-ca-cert-publisher", err, workers(rootCA, controllerWorkers))
 	binder, err := pvbinder.New(pvbinder.Config{Client: client, Informers: shared})
 	s.add("persistentvolume-binder", err, workers(binder, controllerWorkers))
-	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir})
+	provisioner, err := localprovisioner.New(localprovisioner.Config{Client: client, Informers: shared, Root: in.volumesDir, NodeName: in.localNode})
 	s.add("local provisioner", err, workers(provisioner, controllerWorkers))
 	eps, err := endpoints.New(endpoints.Config{Client: client, Informers: shared})
 	s.add("endpoints", err, workers(eps, controllerWorkers))

@@ -200,7 +200,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(genericapiserver.PostStartHookContext) error {
 		w.goRun(func(ctx context.Context) {
-			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), caPEM: caPEM,
+			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), localNode: ownNodeName(o, nodeName), caPEM: caPEM,
 				ca:         csrsigning.CA{Cert: caCert, Key: caKey},
 				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
 		})

@@ -21,13 +21,16 @@ const defaultStorageClassName = "local-path"
 // if it does not exist. An existing one is left as the user made it
 // (unmarked as default, say); a deleted one comes back at the next start.
 //
-// Its binding mode is Immediate: a claim is bound as soon as it is created,
-// so `kubectl get pvc` shows Bound at once and a pod never waits on its own
-// claim. WaitForFirstConsumer exists to put a volume on the node the pod is
-// scheduled to, but ordo's provisioner makes its directories on the
-// server's machine whatever the mode (see localprovisioner), so waiting
-// would buy nothing. Reclaim policy Delete, as for every dynamically
-// provisioned class: deleting the claim deletes its data.
+// Its binding mode is WaitForFirstConsumer, as k3s's local-path class: a
+// volume is a directory on one node, so it is provisioned only once the
+// scheduler has placed the claim's first pod and named that node in the
+// claim's volume.kubernetes.io/selected-node; the volume is then pinned to
+// the node by node affinity and its later pods follow it there. Until
+// then `kubectl get pvc` shows Pending with the WaitForFirstConsumer event.
+// Reclaim policy Delete, as for every dynamically provisioned class:
+// deleting the claim deletes its data. A class made by an older ordo
+// (Immediate) is left as it is: its volumes go on the provisioning
+// server's own node (see localprovisioner).
 func ensureDefaultStorageClass(ctx context.Context, c kubernetes.Interface) error {
 	sc := &storagev1.StorageClass{
 		ObjectMeta: metav1.ObjectMeta{
@@ -36,11 +39,19 @@ func ensureDefaultStorageClass(ctx context.Context, c kubernetes.Interface) erro
 		},
 		Provisioner:       storageclass.LocalPath,
 		ReclaimPolicy:     ptr.To(corev1.PersistentVolumeReclaimDelete),
-		VolumeBindingMode: ptr.To(storagev1.VolumeBindingImmediate),
+		VolumeBindingMode: ptr.To(storagev1.VolumeBindingWaitForFirstConsumer),
 	}
 	_, err := c.StorageV1().StorageClasses().Create(ctx, sc, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create storage class %s: %w", sc.Name, err)
 	}
 	return nil
+}
+
+// ownNodeName is the node of this server's own agent, "" with --no-agent.
+func ownNodeName(o Options, nodeName string) string {
+	if o.NoAgent {
+		return ""
+	}
+	return nodeName
 }

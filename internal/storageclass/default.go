@@ -17,7 +17,8 @@ const (
 )
 
 // LocalPath is the provisioner name of ordo's local provisioner: classes
-// with this provisioner get directories under the server's data directory.
+// with this provisioner get directories under a node's data directory,
+// pinned to that node (see PinTo).
 const LocalPath = "ordo.dev/local-path"
 
 // IsDefault says whether sc is marked as the default class.

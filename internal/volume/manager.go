@@ -34,6 +34,10 @@ type Config struct {
 	// refreshed (the kubelet's --sync-frequency).
 	SyncFrequency time.Duration
 	Clock         clock.Clock
+	// LocalVolumes is the node's directory of ordo.dev/local-path volumes
+	// (<data-dir>/volumes, absolute); the Manager makes a volume's
+	// directory there when a pod first mounts it.
+	LocalVolumes string
 }
 
 // Manager prepares pods' volumes on the node, keeps their API-data

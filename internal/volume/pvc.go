@@ -32,6 +32,9 @@ func (m *Manager) persistentVolumePath(ctx context.Context, p *corev1.Pod, src *
 	if ref := pv.Spec.ClaimRef; ref != nil && (ref.Namespace != pvc.Namespace || ref.Name != pvc.Name || (ref.UID != "" && ref.UID != pvc.UID)) {
 		return "", false, fmt.Errorf("persistentvolume %q is bound to another claim (%s/%s)", pv.Name, ref.Namespace, ref.Name)
 	}
+	if err := m.makeLocalPathDir(pv); err != nil {
+		return "", false, err
+	}
 	path, err := volumeSourcePath(pv)
 	return path, ownsVolumeOwnership(pv), err
 }

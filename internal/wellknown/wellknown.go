@@ -16,3 +16,8 @@ const (
 	RootCAConfigMap = "kube-root-ca.crt"
 	RootCAKey       = "ca.crt"
 )
+
+// LocalPathDirAnnotation is where a Node publishes the directory its
+// agent keeps ordo.dev/local-path volumes in (<data-dir>/volumes), so the
+// provisioner, on whichever server leads, can name a path on that node.
+const LocalPathDirAnnotation = "ordo.dev/local-path-dir"

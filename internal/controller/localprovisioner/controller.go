@@ -27,6 +27,9 @@ type Config struct {
 	// Root is the directory volumes are made in (<data-dir>/volumes); it
 	// is made absolute, since it ends up in hostPath volumes.
 	Root string
+	// NodeName is this server's own node, whose agent shares its data
+	// directory; "" when the server runs no agent (see decideProvision).
+	NodeName string
 	// Clock drives the queues' delays and event times; defaults to real.
 	Clock clock.WithTicker
 }
@@ -36,6 +39,8 @@ type Controller struct {
 	base        *base.Base
 	client      kubernetes.Interface
 	root        string
+	self        string
+	nodes       corelisters.NodeLister
 	claims      corelisters.PersistentVolumeClaimLister
 	volumes     corelisters.PersistentVolumeLister
 	classes     storagelisters.StorageClassLister
@@ -61,6 +66,8 @@ func New(c Config) (*Controller, error) {
 		base:        b,
 		client:      b.Client,
 		root:        root,
+		self:        c.NodeName,
+		nodes:       f.Core().V1().Nodes().Lister(),
 		claims:      f.Core().V1().PersistentVolumeClaims().Lister(),
 		volumes:     f.Core().V1().PersistentVolumes().Lister(),
 		classes:     f.Storage().V1().StorageClasses().Lister(),
@@ -82,7 +89,9 @@ func New(c Config) (*Controller, error) {
 	}
 	// Classes are only read: the binder marks a claim for us once its
 	// class exists, which is the update that queues it here.
-	b.WaitFor(f.Storage().V1().StorageClasses().Informer().HasSynced)
+	// Nodes are read for the volume directory they publish; a claim
+	// whose node has not published one yet fails and is retried.
+	b.WaitFor(f.Storage().V1().StorageClasses().Informer().HasSynced, f.Core().V1().Nodes().Informer().HasSynced)
 	return ctl, nil
 }
 

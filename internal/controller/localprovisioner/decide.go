@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/ordo-dev/ordo/internal/storageclass"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,28 +26,54 @@ const (
 )
 
 // provisionPlan is what to do about a claim: nothing (volume nil and
-// failure ""), fail with a message, or make dir and create volume.
+// failure ""), fail with a message, or create volume; dir is the
+// volume's directory, which this server makes itself when mkdir is set
+// (the volume lives on its own machine) and the node's agent makes
+// otherwise, when it first mounts the volume.
 type provisionPlan struct {
 	volume  *corev1.PersistentVolume
 	dir     string
+	mkdir   bool
 	failure string
+}
+
+// provisionInput is what decideProvision looks at, read from caches.
+type provisionInput struct {
+	claim *corev1.PersistentVolumeClaim
+	class *storagev1.StorageClass // nil if missing
+	// exists says a volume named volumeName(claim) exists already.
+	exists bool
+	// self is this server's own node ("" when it runs no agent) and root
+	// its volumes directory.
+	self, root string
+	// nodeRoot is the volumes directory the claim's selected node
+	// publishes (wellknown.LocalPathDirAnnotation), "" if unknown.
+	nodeRoot string
 }
 
 // volumeName is Kubernetes' name for a provisioned volume: one per claim,
 // so a second attempt meets AlreadyExists instead of making a twin.
 func volumeName(claim *corev1.PersistentVolumeClaim) string { return "pvc-" + string(claim.UID) }
 
-// decideProvision decides whether to provision for claim. class is the
-// claim's StorageClass (nil if missing); exists says a volume named
-// volumeName(claim) exists already; root is the volumes directory.
-func decideProvision(claim *corev1.PersistentVolumeClaim, class *storagev1.StorageClass, exists bool, root string) provisionPlan {
-	if !wantsUs(claim) || claim.Spec.VolumeName != "" || claim.DeletionTimestamp != nil || exists {
+// decideProvision decides whether to provision for a claim, and where.
+//
+// WaitForFirstConsumer (the default class): the scheduler names the node
+// in the claim's volume.kubernetes.io/selected-node, and the volume goes
+// under the volumes directory that node publishes, pinned to it by node
+// affinity. Immediate: no pod is placed yet, so the volume goes on this
+// server's own node, pinned there, and its pods follow it; a server
+// without an agent makes an unpinned volume under its own data directory,
+// as before volumes had node affinity.
+func decideProvision(in provisionInput) provisionPlan {
+	claim, class := in.claim, in.class
+	if !wantsUs(claim) || claim.Spec.VolumeName != "" || claim.DeletionTimestamp != nil || in.exists {
 		return provisionPlan{}
 	}
 	if class == nil || class.Provisioner != storageclass.LocalPath {
 		return provisionPlan{} // the binder reports missing classes
 	}
-	if waitsForConsumer(class) && claim.Annotations[volumehelpers.AnnSelectedNode] == "" {
+	node := claim.Annotations[volumehelpers.AnnSelectedNode]
+	if waitsForConsumer(class) && node == "" {
 		return provisionPlan{}
 	}
 	if claim.Spec.VolumeMode != nil && *claim.Spec.VolumeMode == corev1.PersistentVolumeBlock {
@@ -57,8 +84,19 @@ func decideProvision(claim *corev1.PersistentVolumeClaim, class *storagev1.Stora
 		// asks for an existing volume with certain labels.
 		return provisionPlan{failure: fmt.Sprintf(msgFailed, class.Name, "claim Selector is not supported")}
 	}
+	if node == "" {
+		node = in.self
+	}
+	root := in.nodeRoot
+	if node == in.self {
+		root = in.root
+	}
+	if root == "" {
+		return provisionPlan{failure: fmt.Sprintf(msgFailed, class.Name,
+			fmt.Sprintf("node %q has not published its volume directory (annotation %s); is its agent running?", node, wellknown.LocalPathDirAnnotation))}
+	}
 	dir := filepath.Join(root, volumeName(claim))
-	return provisionPlan{volume: newVolume(claim, class, dir), dir: dir}
+	return provisionPlan{volume: newVolume(claim, class, dir, node), dir: dir, mkdir: node == in.self}
 }
 
 // wantsUs says whether the binder marked the claim for ordo's provisioner.
@@ -73,10 +111,11 @@ func waitsForConsumer(class *storagev1.StorageClass) bool {
 
 // newVolume is the PersistentVolume for claim: its size, access modes and
 // mode, the class's reclaim policy (Delete when unset) and mount options,
-// pre-bound to the claim by uid so no other claim can take it.
-func newVolume(claim *corev1.PersistentVolumeClaim, class *storagev1.StorageClass, dir string) *corev1.PersistentVolume {
+// pre-bound to the claim by uid so no other claim can take it, and
+// pinned to node (unless "") by a required kubernetes.io/hostname term.
+func newVolume(claim *corev1.PersistentVolumeClaim, class *storagev1.StorageClass, dir, node string) *corev1.PersistentVolume {
 	policy := ptr.Deref(class.ReclaimPolicy, corev1.PersistentVolumeReclaimDelete)
-	return &corev1.PersistentVolume{
+	v := &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        volumeName(claim),
 			Annotations: map[string]string{volumehelpers.AnnDynamicallyProvisioned: storageclass.LocalPath},
@@ -97,6 +136,10 @@ func newVolume(claim *corev1.PersistentVolumeClaim, class *storagev1.StorageClas
 			},
 		},
 	}
+	if node != "" {
+		v.Spec.NodeAffinity = storageclass.PinTo(node)
+	}
+	return v
 }
 
 // deletePlan is what to do about a volume: nothing (dir "" and failure
@@ -107,15 +150,16 @@ type deletePlan struct {
 }
 
 // decideDelete decides whether a volume is ours to delete now: Released,
-// reclaim policy Delete, provisioned by ordo.dev/local-path. Its directory
-// must be the one this server made (root/<name>): a path from another
-// server's data directory, or one edited to point elsewhere, is never
-// removed.
+// reclaim policy Delete, provisioned by ordo.dev/local-path, and not
+// pinned to a node (a pinned volume is deleted by the agent of its node,
+// the only process on the machine that holds it). Its directory must be
+// the one this server made (root/<name>): a path from another server's
+// data directory, or one edited to point elsewhere, is never removed.
 func decideDelete(v *corev1.PersistentVolume, root string) deletePlan {
 	if v.Annotations[volumehelpers.AnnDynamicallyProvisioned] != storageclass.LocalPath ||
 		v.Status.Phase != corev1.VolumeReleased ||
 		v.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete ||
-		v.DeletionTimestamp != nil {
+		v.DeletionTimestamp != nil || v.Spec.NodeAffinity != nil {
 		return deletePlan{}
 	}
 	want := filepath.Join(root, v.Name)

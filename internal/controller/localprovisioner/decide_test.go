@@ -75,7 +75,7 @@ func TestDecideProvision(t *testing.T) {
 			failure: `failed to provision volume with StorageClass "local-path": claim Selector is not supported`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := decideProvision(tc.claim, tc.class, tc.exists, root)
+			p := decideProvision(provisionInput{claim: tc.claim, class: tc.class, exists: tc.exists, self: "n1", root: root})
 			if (p.volume != nil) != tc.make || p.failure != tc.failure {
 				t.Errorf("plan volume %v failure %q, want volume %v failure %q", p.volume != nil, p.failure, tc.make, tc.failure)
 			}
@@ -88,7 +88,7 @@ func TestNewVolume(t *testing.T) {
 		sc.ReclaimPolicy = ptr.To(corev1.PersistentVolumeReclaimRetain)
 		sc.MountOptions = []string{"noatime"}
 	})
-	p := decideProvision(testClaim(), retain, false, root)
+	p := decideProvision(provisionInput{claim: testClaim(), class: retain, root: root})
 	v := p.volume
 	size := v.Spec.Capacity[corev1.ResourceStorage]
 	ref := v.Spec.ClaimRef
@@ -99,14 +99,14 @@ func TestNewVolume(t *testing.T) {
 		len(v.Spec.MountOptions) != 1 || ref == nil || ref.Name != "data" || ref.Namespace != "default" || ref.UID != "u1" {
 		t.Errorf("volume %+v", v)
 	}
-	if got := decideProvision(testClaim(), testClass(func(sc *storagev1.StorageClass) { sc.ReclaimPolicy = nil }), false, root).volume; got.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
+	if got := decideProvision(provisionInput{claim: testClaim(), class: testClass(func(sc *storagev1.StorageClass) { sc.ReclaimPolicy = nil }), root: root}).volume; got.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
 		t.Errorf("class without a policy: %q, want Delete", got.Spec.PersistentVolumeReclaimPolicy)
 	}
 }
 
 func TestDecideDelete(t *testing.T) {
 	vol := func(mut ...func(*corev1.PersistentVolume)) *corev1.PersistentVolume {
-		v := decideProvision(testClaim(), testClass(), false, root).volume
+		v := decideProvision(provisionInput{claim: testClaim(), class: testClass(), root: root}).volume
 		v.Status.Phase = corev1.VolumeReleased
 		for _, m := range mut {
 			m(v)
@@ -127,6 +127,7 @@ func TestDecideDelete(t *testing.T) {
 			v.Annotations[volumehelpers.AnnDynamicallyProvisioned] = "nfs.csi.k8s.io"
 		})},
 		{name: "not provisioned", volume: vol(func(v *corev1.PersistentVolume) { v.Annotations = nil })},
+		{name: "pinned to a node: its agent deletes it", volume: vol(func(v *corev1.PersistentVolume) { v.Spec.NodeAffinity = storageclass.PinTo("n1") })},
 		{name: "another server's directory", volume: vol(func(v *corev1.PersistentVolume) { v.Spec.HostPath.Path = "/srv/other/pvc-u1" }),
 			fail: "volume directory is not " + root + "/pvc-u1, which this server made; delete it by hand"},
 	} {
@@ -134,6 +135,53 @@ func TestDecideDelete(t *testing.T) {
 			p := decideDelete(tc.volume, root)
 			if p.dir != tc.dir || p.failure != tc.fail {
 				t.Errorf("plan %+v, want dir %q failure %q", p, tc.dir, tc.fail)
+			}
+		})
+	}
+}
+
+// The volume goes where the claim's pod was placed: the selected node's
+// published directory, pinned to that node; this server makes the
+// directory only when the node is its own.
+func TestDecideProvisionPlacesOnTheSelectedNode(t *testing.T) {
+	wffc := testClass(func(sc *storagev1.StorageClass) {
+		sc.VolumeBindingMode = ptr.To(storagev1.VolumeBindingWaitForFirstConsumer)
+	})
+	selected := func(node string) *corev1.PersistentVolumeClaim {
+		return testClaim(func(c *corev1.PersistentVolumeClaim) { c.Annotations[volumehelpers.AnnSelectedNode] = node })
+	}
+	for _, tc := range []struct {
+		name    string
+		in      provisionInput
+		dir     string
+		node    string
+		mkdir   bool
+		failure string
+	}{
+		{name: "another node", in: provisionInput{claim: selected("n2"), class: wffc, self: "n1", root: root, nodeRoot: "/srv/n2/volumes"},
+			dir: "/srv/n2/volumes/pvc-u1", node: "n2"},
+		{name: "this server's node", in: provisionInput{claim: selected("n1"), class: wffc, self: "n1", root: root, nodeRoot: "/elsewhere"},
+			dir: root + "/pvc-u1", node: "n1", mkdir: true},
+		{name: "node without a directory", in: provisionInput{claim: selected("n2"), class: wffc, self: "n1", root: root},
+			failure: `failed to provision volume with StorageClass "local-path": node "n2" has not published its volume directory (annotation ordo.dev/local-path-dir); is its agent running?`},
+		{name: "immediate: this server's node", in: provisionInput{claim: testClaim(), class: testClass(), self: "n1", root: root},
+			dir: root + "/pvc-u1", node: "n1", mkdir: true},
+		{name: "immediate, server without an agent: unpinned", in: provisionInput{claim: testClaim(), class: testClass(), root: root},
+			dir: root + "/pvc-u1", mkdir: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := decideProvision(tc.in)
+			if p.failure != tc.failure {
+				t.Fatalf("failure %q, want %q", p.failure, tc.failure)
+			}
+			if tc.failure != "" {
+				return
+			}
+			if p.dir != tc.dir || p.volume.Spec.HostPath.Path != tc.dir || p.mkdir != tc.mkdir || storageclass.PinnedNode(p.volume) != tc.node {
+				t.Errorf("dir %q (volume %q) mkdir %v node %q, want %q %v %q", p.dir, p.volume.Spec.HostPath.Path, p.mkdir, storageclass.PinnedNode(p.volume), tc.dir, tc.mkdir, tc.node)
+			}
+			if (tc.node == "") != (p.volume.Spec.NodeAffinity == nil) {
+				t.Errorf("node affinity %+v", p.volume.Spec.NodeAffinity)
 			}
 		})
 	}

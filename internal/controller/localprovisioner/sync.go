@@ -2,6 +2,7 @@ package localprovisioner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -12,6 +13,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 	volumehelpers "k8s.io/component-helpers/storage/volume"
 	"k8s.io/klog/v2"
+
+	"github.com/ordo-dev/ordo/internal/storageclass"
+	"github.com/ordo-dev/ordo/internal/wellknown"
 )
 
 // dirMode lets pods running as any user write to their volume.
@@ -39,8 +43,13 @@ func (c *Controller) syncClaim(ctx context.Context, key string) (*time.Duration,
 	if err != nil && !apierrors.IsNotFound(err) {
 		return nil, err
 	}
-	p := decideProvision(claim, class, exists, c.root)
+	in := provisionInput{claim: claim, class: class, exists: exists, self: c.self, root: c.root, nodeRoot: c.nodeRoot(claim)}
+	p := decideProvision(in)
 	switch {
+	case p.failure != "" && in.nodeRoot == "" && claim.Annotations[volumehelpers.AnnSelectedNode] != "":
+		// The node may publish its directory yet (its agent starting).
+		c.recorder.Event(claim, corev1.EventTypeWarning, reasonProvisioningFailed, p.failure)
+		return nil, errors.New(p.failure)
 	case p.failure != "":
 		c.recorder.Event(claim, corev1.EventTypeWarning, reasonProvisioningFailed, p.failure)
 		return nil, nil // nothing changes until the claim or class does
@@ -56,21 +65,39 @@ func (c *Controller) syncClaim(ctx context.Context, key string) (*time.Duration,
 	return nil, nil
 }
 
-// provision makes the directory, then the volume. AlreadyExists means an
-// earlier attempt (or another server before a leader change) made it.
-func (c *Controller) provision(ctx context.Context, p provisionPlan) error {
-	if err := os.MkdirAll(p.dir, dirMode); err != nil {
-		return err
+// nodeRoot is the volume directory the claim's selected node publishes,
+// "" if it has none or the node is unknown.
+func (c *Controller) nodeRoot(claim *corev1.PersistentVolumeClaim) string {
+	name := claim.Annotations[volumehelpers.AnnSelectedNode]
+	if name == "" {
+		return ""
 	}
-	if err := os.Chmod(p.dir, dirMode); err != nil { // past the umask
-		return err
+	n, err := c.nodes.Get(name)
+	if err != nil {
+		return ""
+	}
+	return n.Annotations[wellknown.LocalPathDirAnnotation]
+}
+
+// provision makes the directory when it is on this machine, then the
+// volume; on another node, its agent makes the directory when it mounts
+// the volume. AlreadyExists means an earlier attempt (or another server
+// before a leader change) made it.
+func (c *Controller) provision(ctx context.Context, p provisionPlan) error {
+	if p.mkdir {
+		if err := os.MkdirAll(p.dir, dirMode); err != nil {
+			return err
+		}
+		if err := os.Chmod(p.dir, dirMode); err != nil { // past the umask
+			return err
+		}
 	}
 	_, err := c.client.CoreV1().PersistentVolumes().Create(ctx, p.volume, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
 	if err == nil {
-		klog.V(2).Infof("local provisioner: provisioned %s at %s", p.volume.Name, p.dir)
+		klog.FromContext(ctx).V(2).Info("Provisioned volume", "volume", p.volume.Name, "path", p.dir, "node", storageclass.PinnedNode(p.volume))
 	}
 	return err
 }
@@ -103,7 +130,7 @@ func (c *Controller) syncVolume(ctx context.Context, name string) (*time.Duratio
 		return nil, nil
 	}
 	if err == nil {
-		klog.V(2).Infof("local provisioner: deleted %s and %s", v.Name, p.dir)
+		klog.FromContext(ctx).V(2).Info("Deleted volume", "volume", v.Name, "path", p.dir)
 	}
 	return nil, err
 }

@@ -45,6 +45,10 @@ type claimInput struct {
 	// consumerNode is the node of a scheduled pod that uses the claim, ""
 	// if none: it stands in for the scheduler's selected-node annotation.
 	consumerNode string
+	// nodeLabels are the labels of the node a WaitForFirstConsumer claim
+	// was selected for (nil when none was): only volumes whose node
+	// affinity that node matches may bind it.
+	nodeLabels map[string]string
 }
 
 // decideClaim is the claim half of Kubernetes' PV controller: bind an
@@ -71,7 +75,7 @@ func decideUnboundClaim(in claimInput) claimPlan {
 		// What the scheduler does in Kubernetes once it has placed the pod.
 		return claimPlan{annotate: map[string]string{volumehelpers.AnnSelectedNode: in.consumerNode}}
 	}
-	if v := findVolume(c, in.volumes); v != nil && (!delayed || volumehelpers.IsVolumeBoundToClaim(v, c)) {
+	if v := findVolume(c, reachable(in.volumes, in.nodeLabels)); v != nil && (!delayed || volumehelpers.IsVolumeBoundToClaim(v, c)) {
 		return claimPlan{bind: v}
 	}
 	className := volumehelpers.GetPersistentVolumeClaimClass(c)
@@ -143,4 +147,20 @@ func mismatch(v *corev1.PersistentVolume, c *corev1.PersistentVolumeClaim) strin
 		return "incompatible volumeMode"
 	}
 	return ""
+}
+
+// reachable keeps the volumes a pod on a node with nodeLabels can use:
+// those whose node affinity the node matches (a local volume lives on one
+// node). nil nodeLabels keeps all: no node was selected.
+func reachable(volumes []*corev1.PersistentVolume, nodeLabels map[string]string) []*corev1.PersistentVolume {
+	if nodeLabels == nil {
+		return volumes
+	}
+	out := make([]*corev1.PersistentVolume, 0, len(volumes))
+	for _, v := range volumes {
+		if volumehelpers.CheckNodeAffinity(v, nodeLabels) == nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	volumehelpers "k8s.io/component-helpers/storage/volume"
+
+	"github.com/ordo-dev/ordo/internal/storageclass"
 )
 
 func TestDecideClaim(t *testing.T) {
@@ -19,6 +21,8 @@ func TestDecideClaim(t *testing.T) {
 	wffc := storageClass("local-wait", "ordo.dev/local-path", storagev1.VolumeBindingWaitForFirstConsumer)
 	none := storageClass("manual", volumehelpers.NotSupportedProvisioner, storagev1.VolumeBindingImmediate)
 	wffcFree := testVolume("wffc-free", "5Gi", volClass("local-wait"))
+	elsewhere := testVolume("on-n2", "5Gi", volClass("local-wait"), func(v *corev1.PersistentVolume) { v.Spec.NodeAffinity = storageclass.PinTo("n2") })
+	n1 := map[string]string{corev1.LabelHostname: "n1"}
 	provisioned := testVolume("pvc-claim-uid", "1Gi", volClass("local-wait"), claimRef("default", "data", "claim-uid"))
 	for _, tc := range []struct {
 		name  string
@@ -47,6 +51,10 @@ func TestDecideClaim(t *testing.T) {
 		{name: "first consumer placed: select its node", in: claimInput{claim: testClaim(class("local-wait")), class: wffc, consumerNode: "n1"},
 			anns: map[string]string{volumehelpers.AnnSelectedNode: "n1"}},
 		{name: "node selected: bind a free volume", in: claimInput{claim: testClaim(class("local-wait"), claimAnnotated(volumehelpers.AnnSelectedNode, "n1")), class: wffc, volumes: pvs(wffcFree)}, bind: "wffc-free"},
+		{name: "node selected: a free volume of that node", in: claimInput{claim: testClaim(class("local-wait"), claimAnnotated(volumehelpers.AnnSelectedNode, "n1")), class: wffc, volumes: pvs(wffcFree, elsewhere), nodeLabels: n1}, bind: "wffc-free"},
+		{name: "node selected: another node's volume is not taken", in: claimInput{claim: testClaim(class("local-wait"), claimAnnotated(volumehelpers.AnnSelectedNode, "n1")), class: wffc, volumes: pvs(elsewhere), nodeLabels: n1},
+			phase: corev1.ClaimPending, event: "ExternalProvisioning: " + fmt.Sprintf(msgExternal, "ordo.dev/local-path"),
+			anns: map[string]string{volumehelpers.AnnStorageProvisioner: "ordo.dev/local-path", volumehelpers.AnnBetaStorageProvisioner: "ordo.dev/local-path"}},
 		{name: "node selected, nothing free: provision", in: claimInput{claim: testClaim(class("local-wait"), claimAnnotated(volumehelpers.AnnSelectedNode, "n1")), class: wffc},
 			phase: corev1.ClaimPending, event: "ExternalProvisioning: " + fmt.Sprintf(msgExternal, "ordo.dev/local-path"),
 			anns: map[string]string{volumehelpers.AnnStorageProvisioner: "ordo.dev/local-path", volumehelpers.AnnBetaStorageProvisioner: "ordo.dev/local-path"}},

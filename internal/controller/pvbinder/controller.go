@@ -34,6 +34,7 @@ type Controller struct {
 	volumes     corelisters.PersistentVolumeLister
 	classes     storagelisters.StorageClassLister
 	pods        corelisters.PodLister
+	nodes       corelisters.NodeLister
 	claimQueue  workqueue.TypedRateLimitingInterface[string]
 	volumeQueue workqueue.TypedRateLimitingInterface[string]
 	recorder    record.EventRecorder
@@ -55,6 +56,7 @@ func New(c Config) (*Controller, error) {
 		volumes:     f.Core().V1().PersistentVolumes().Lister(),
 		classes:     f.Storage().V1().StorageClasses().Lister(),
 		pods:        f.Core().V1().Pods().Lister(),
+		nodes:       f.Core().V1().Nodes().Lister(),
 		claimQueue:  b.NewQueue("claims"),
 		volumeQueue: b.Queue,
 		recorder:    b.Recorder,
@@ -72,6 +74,9 @@ func New(c Config) (*Controller, error) {
 			return nil, err
 		}
 	}
+	// Nodes are read only, for the labels a delayed claim's volume must
+	// match (see nodeLabels).
+	b.WaitFor(f.Core().V1().Nodes().Informer().HasSynced)
 	return ctl, nil
 }
 

@@ -11,7 +11,9 @@
 //	    spec.volumeName set: bind to that volume if free and fitting
 //	    else: findVolume → bind, or say why it waits:
 //	      WaitForFirstConsumer class, no pod yet → event WaitForFirstConsumer
-//	      ... pod placed → annotate volume.kubernetes.io/selected-node
+//	      ... the scheduler annotates volume.kubernetes.io/selected-node
+//	      (or, for a pod placed by spec.nodeName, the binder does);
+//	      then only volumes whose node affinity that node matches count
 //	      no class → event FailedBinding
 //	      class missing → event ProvisioningFailed (`... "nfs-csi" not found`)
 //	      class with a provisioner → annotate volume.kubernetes.io/
@@ -30,7 +32,7 @@
 // conflict, and the loser decides again.
 //
 // Not done (as in Kubernetes but left out here): the pvc-protection and
-// pv-protection finalizers, volume node affinity checks, retroactive
+// pv-protection finalizers, retroactive
 // default class assignment, expansion, recycling.
 //
 // Glossary:

@@ -58,8 +58,21 @@ func (c *Controller) claimInput(claim *corev1.PersistentVolumeClaim) (claimInput
 		if in.consumerNode, err = c.consumerNode(claim); err != nil {
 			return in, err
 		}
+		in.nodeLabels = c.nodeLabels(claim.Annotations[volumehelpers.AnnSelectedNode])
 	}
 	return in, nil
+}
+
+// nodeLabels are the labels of the named node, or, when it is not in the
+// cache, the one label every node has: its kubernetes.io/hostname.
+func (c *Controller) nodeLabels(name string) map[string]string {
+	if name == "" {
+		return nil
+	}
+	if n, err := c.nodes.Get(name); err == nil {
+		return n.Labels
+	}
+	return map[string]string{corev1.LabelHostname: name}
 }
 
 // consumerNode is the node of a scheduled, unfinished pod using claim.

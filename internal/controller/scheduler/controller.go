@@ -65,13 +65,15 @@ func New(c Config) (*Controller, error) {
 		claim: func(ns, name string) (*corev1.PersistentVolumeClaim, error) {
 			return claims.Lister().PersistentVolumeClaims(ns).Get(name)
 		},
-		class: classes.Lister().Get,
+		class:  classes.Lister().Get,
+		volume: core.PersistentVolumes().Lister().Get,
 	}
 	pdbs := b.Informers.Policy().V1().PodDisruptionBudgets()
 	ctl.budgets = pdbs.Lister()
 	addNodeIndex(ctl.pods)
-	// Classes and budgets (for preemption) are read through their listers only.
-	b.WaitFor(ctl.classesInf.HasSynced, pdbs.Informer().HasSynced)
+	// Classes, volumes (for their node affinity) and budgets (for
+	// preemption) are read through their listers only.
+	b.WaitFor(ctl.classesInf.HasSynced, core.PersistentVolumes().Informer().HasSynced, pdbs.Informer().HasSynced)
 	if err := ctl.addHandlers(); err != nil {
 		return nil, err
 	}

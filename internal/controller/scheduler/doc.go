@@ -16,6 +16,16 @@
 // WaitForFirstConsumer; otherwise the pod stays Pending with Kubernetes'
 // "pod has unbound immediate PersistentVolumeClaims".
 //
+// VolumeBinding (volumebinding.go): a node must match the node affinity
+// of every bound claim's volume ("node(s) had volume node affinity
+// conflict": a local volume keeps its pods on its node), and an unbound
+// claim whose volume.kubernetes.io/selected-node names a node admits only
+// that node ("node(s) didn't find available persistent volumes to bind").
+// For a pod with unbound WaitForFirstConsumer claims, the node chosen is
+// written into each claim's selected-node, the provisioner makes the
+// volume there, and the pod is bound on a later attempt once every claim
+// is bound (Kubernetes' PreBind, without blocking a worker).
+//
 // Filters, in the order Kubernetes runs them, each node reporting the first
 // one it fails: spec.unschedulable (unless tolerated), Ready=True, taints
 // with effect NoSchedule/NoExecute, then spec.nodeSelector and required
@@ -36,7 +46,9 @@
 // is nominated (status.nominatedNodeName) and placed once they are gone.
 // Pending pods are not queued by priority.
 //
-// Left out on purpose, for later: volumes' topology, topology spread,
+// Left out on purpose, for later: binding WaitForFirstConsumer claims to
+// existing volumes by node (the binder does it once a node is selected),
+// storage capacity, allowedTopologies, topology spread,
 // PreferNoSchedule scoring, namespaceSelector labels and matchLabelKeys in
 // pod affinity terms, and schedulers other than "default-scheduler".
 //

@@ -100,7 +100,7 @@ func TestPickNodeResourcesAndPodAffinity(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, reasons := pickNode(c.pod, c.nodes, c.placed)
+			got, reasons := pickNode(c.pod, c.nodes, c.placed, podVolumes{})
 			if got != c.want {
 				t.Fatalf("picked %q, want %q (reasons %v)", got, c.want, reasons)
 			}

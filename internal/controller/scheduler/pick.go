@@ -25,11 +25,12 @@ const (
 
 // pickNode is the whole scheduling decision. It returns the chosen node,
 // or "" and, per reason, how many nodes failed for it. placed holds the
-// non-terminal pods on each node.
+// non-terminal pods on each node; vols are the pod's claims' volumes
+// (the VolumeBinding filter).
 //
 // Topology spread is ignored for now, and priorities matter only to
 // preemption (see the package doc).
-func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1.Pod) (string, map[string]int) {
+func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1.Pod, vols podVolumes) (string, map[string]int) {
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	c := cluster{nodes: nodes, placed: placed}
 	var best *candidate
@@ -41,6 +42,9 @@ func pickNode(pod *corev1.Pod, nodes []*corev1.Node, placed map[string][]*corev1
 		}
 		if why == "" {
 			why = fitHostPorts(pod, placed[n.Name])
+		}
+		if why == "" {
+			why = fitVolumes(vols, n)
 		}
 		if why == "" {
 			why = interPodFilter(pod, n, c)

@@ -95,7 +95,7 @@ func TestPickNode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, reasons := pickNode(tt.pod, tt.nodes, placedFromLoad(tt.load))
+			got, reasons := pickNode(tt.pod, tt.nodes, placedFromLoad(tt.load), podVolumes{})
 			if got != tt.want {
 				t.Errorf("node = %q, want %q", got, tt.want)
 			}
@@ -131,14 +131,14 @@ func TestPickNodeHostPorts(t *testing.T) {
 	nodes := []*corev1.Node{node("a"), node("b")}
 	placed := map[string][]*corev1.Pod{"a": {pod("holder", onNode("a"), withPort("", 8080, corev1.ProtocolTCP))},
 		"b": {pod("holder-b", onNode("b"), withPort("127.0.0.1", 8080, corev1.ProtocolTCP))}}
-	if got, reasons := pickNode(pod("p", withPort("10.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed); got != "b" {
+	if got, reasons := pickNode(pod("p", withPort("10.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed, podVolumes{}); got != "b" {
 		t.Errorf("another address on b is free: got %q, %v", got, reasons)
 	}
-	got, reasons := pickNode(pod("p", withPort("127.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed)
+	got, reasons := pickNode(pod("p", withPort("127.0.0.1", 8080, corev1.ProtocolTCP)), nodes, placed, podVolumes{})
 	if got != "" || reasons[errReasonNodePorts] != 2 {
 		t.Errorf("the port is taken on both: got %q, %v", got, reasons)
 	}
-	if got, _ := pickNode(pod("p", withPort("", 8080, corev1.ProtocolUDP)), nodes, placed); got == "" {
+	if got, _ := pickNode(pod("p", withPort("", 8080, corev1.ProtocolUDP)), nodes, placed, podVolumes{}); got == "" {
 		t.Error("UDP 8080 is free on both")
 	}
 }

@@ -101,7 +101,7 @@ func TestPickPreemption(t *testing.T) {
 			for _, p := range tc.placed {
 				placed[p.Spec.NodeName] = append(placed[p.Spec.NodeName], p)
 			}
-			if n, _ := pickNode(tc.pod, tc.nodes, placed); n != "" {
+			if n, _ := pickNode(tc.pod, tc.nodes, placed, podVolumes{}); n != "" {
 				t.Fatalf("the pod fits %s without preemption", n)
 			}
 			got := pickPreemption(tc.pod, tc.nodes, placed, tc.pdbs)

@@ -43,19 +43,33 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		}
 		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked), "")
 	}
+	vols, err := gatherVolumes(pod, c.claims)
+	if err != nil {
+		return nil, err
+	}
 	var node string
 	var reasons map[string]int
 	var preempt *preemption
 	c.state.decide(func() {
 		placed := c.placed(nodes)
 		c.state.addAssumed(placed)
-		node, reasons = pickNode(pod, nodes, placed)
+		node, reasons = pickNode(pod, nodes, placed, vols)
 		if node != "" {
 			c.state.assume(key, pod, node)
 		} else {
-			preempt = pickPreemption(pod, nodes, placed, c.budgetsOf())
+			preempt = pickPreemption(pod, fittingVolumes(nodes, vols), placed, c.budgetsOf())
 		}
 	})
+	if node != "" && len(vols.delayed) > 0 {
+		// VolumeBinding's PreBind: the claims are provisioned on the node
+		// first, and the pod is bound once they are (their updates requeue it).
+		c.state.unassume(key)
+		if err := c.selectNode(ctx, vols, node); err != nil {
+			return nil, err
+		}
+		after := volumeWait
+		return &after, nil
+	}
 	if node != "" {
 		return nil, c.bind(ctx, key, pod, node)
 	}

@@ -6,13 +6,17 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
+	volumehelpers "k8s.io/component-helpers/storage/volume"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 )
 
 type fixture struct {
@@ -39,6 +43,10 @@ func newFixture(t *testing.T, objs ...runtime.Object) fixture {
 			inf = ctl.nodes
 		case *corev1.PersistentVolumeClaim:
 			inf = ctl.claimsInf
+		case *corev1.PersistentVolume:
+			inf = ctl.base.Informers.Core().V1().PersistentVolumes().Informer()
+		case *storagev1.StorageClass:
+			inf = ctl.classesInf
 		}
 		if err := inf.GetIndexer().Add(o); err != nil {
 			t.Fatal(err)
@@ -87,7 +95,7 @@ func (f fixture) sync(t *testing.T, key string) *time.Duration {
 // its claim is Pending, and is once the claim binds.
 func TestSyncKeepsAPodWithAnUnboundClaimPending(t *testing.T) {
 	pvc := claim("data", "", false)
-	f := newFixture(t, node("n1"), pod("p", withClaim("data")), pvc)
+	f := newFixture(t, node("n1"), pod("p", withClaim("data")), pvc, &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "pv-data"}})
 	if f.sync(t, "default/p") == nil {
 		t.Error("no retry after a back-off")
 	}
@@ -102,6 +110,41 @@ func TestSyncKeepsAPodWithAnUnboundClaimPending(t *testing.T) {
 	f.sync(t, "default/p")
 	if b := f.bindings(); len(b) != 1 || b[0] != "p→n1" {
 		t.Errorf("bindings once the claim is bound: %v", b)
+	}
+}
+
+// TestSyncProvisionsDelayedClaimsBeforeBinding: a pod with an unbound
+// WaitForFirstConsumer claim is not bound at once: the chosen node goes
+// into the claim's selected-node annotation, and the pod is bound to that
+// node once the claim is bound to a volume pinned there.
+func TestSyncProvisionsDelayedClaimsBeforeBinding(t *testing.T) {
+	late := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "late"}, VolumeBindingMode: ptr.To(storagev1.VolumeBindingWaitForFirstConsumer)}
+	f := newFixture(t, node("a"), node("b"), pod("busy", onNode("b")), pod("p", withClaim("data")), claim("data", "late", false), late)
+	if f.sync(t, "default/p") == nil {
+		t.Error("no retry while the claim is provisioned")
+	}
+	if b := f.bindings(); len(b) != 0 {
+		t.Fatalf("bound before the claim: %v", b)
+	}
+	got, err := f.client.CoreV1().PersistentVolumeClaims("default").Get(context.Background(), "data", metav1.GetOptions{})
+	if err != nil || got.Annotations[volumehelpers.AnnSelectedNode] != "a" {
+		t.Fatalf("claim annotations %v, %v: want selected-node a, the least loaded", got.Annotations, err)
+	}
+	// The provisioner pinned the volume to a; b is now emptier, but the
+	// pod follows its volume.
+	f.ctl.pods.GetIndexer().Delete(pod("busy", onNode("b")))
+	must(t, f.ctl.base.Informers.Core().V1().PersistentVolumes().Informer().GetIndexer().Add(pinnedVolume("data", "a")))
+	must(t, f.ctl.claimsInf.GetIndexer().Update(claim("data", "late", true)))
+	f.sync(t, "default/p")
+	if b := f.bindings(); len(b) != 1 || b[0] != "p→a" {
+		t.Errorf("bindings once the claim is bound: %v", b)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -15,8 +15,9 @@ const unboundImmediateMessage = "pod has unbound immediate PersistentVolumeClaim
 // claimLookup reads the claims and classes the check needs (listers in the
 // controller, maps in tests).
 type claimLookup struct {
-	claim func(namespace, name string) (*corev1.PersistentVolumeClaim, error)
-	class func(name string) (*storagev1.StorageClass, error)
+	claim  func(namespace, name string) (*corev1.PersistentVolumeClaim, error)
+	class  func(name string) (*storagev1.StorageClass, error)
+	volume func(name string) (*corev1.PersistentVolume, error)
 }
 
 // volumesBlock is the VolumeBinding plugin's PreFilter: before any node is

@@ -30,7 +30,7 @@ func claim(name, class string, bound bool) *corev1.PersistentVolumeClaim {
 	return c
 }
 
-func lookupOf(claims []*corev1.PersistentVolumeClaim) claimLookup {
+func lookupOf(claims []*corev1.PersistentVolumeClaim, volumes ...*corev1.PersistentVolume) claimLookup {
 	mode := func(m storagev1.VolumeBindingMode) *storagev1.StorageClass {
 		return &storagev1.StorageClass{VolumeBindingMode: &m}
 	}
@@ -52,6 +52,14 @@ func lookupOf(claims []*corev1.PersistentVolumeClaim) claimLookup {
 				return c, nil
 			}
 			return nil, apierrors.NewNotFound(schema.GroupResource{Group: "storage.k8s.io", Resource: "storageclasses"}, name)
+		},
+		volume: func(name string) (*corev1.PersistentVolume, error) {
+			for _, v := range volumes {
+				if v.Name == name {
+					return v, nil
+				}
+			}
+			return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumes"}, name)
 		},
 	}
 }
