@@ -358,7 +358,7 @@ func (m *Manager) trustBundlePayload(ctx context.Context, src *corev1.ClusterTru
 			return nil, fmt.Errorf("list ClusterTrustBundles of signer %q: %w", *src.SignerName, err)
 		}
 		for _, b := range list.Items {
-			if sel.Matches(labels.Set(b.Labels)) {
+			if b.Spec.SignerName == *src.SignerName && sel.Matches(labels.Set(b.Labels)) {
 				bundles = append(bundles, b)
 			}
 		}
