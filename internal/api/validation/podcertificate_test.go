@@ -197,7 +197,9 @@ func TestValidatePodCertificateProjection(t *testing.T) {
 			p.MaxExpirationSeconds = ptr.To[int32](86401)
 		}, []want{inv(base + ".maxExpirationSeconds")}},
 		{"no path", func(p *corev1.PodCertificateProjection) { p.CredentialBundlePath = "" }, []want{req(base)}},
-		{"key and chain", func(p *corev1.PodCertificateProjection) { p.CredentialBundlePath, p.KeyPath, p.CertificateChainPath = "", "k", "c" }, nil},
+		{"key and chain", func(p *corev1.PodCertificateProjection) {
+			p.CredentialBundlePath, p.KeyPath, p.CertificateChainPath = "", "k", "c"
+		}, nil},
 		{"same path twice", func(p *corev1.PodCertificateProjection) { p.KeyPath = "bundle.pem" }, []want{inv(base + ".keyPath")}},
 		{"absolute path", func(p *corev1.PodCertificateProjection) { p.CertificateChainPath = "/etc/chain" }, []want{inv(base + ".certificateChainPath")}},
 		{"reserved path", func(p *corev1.PodCertificateProjection) { p.KeyPath = "..key" }, []want{inv(base + ".keyPath")}},
