@@ -231,6 +231,13 @@ func TestPodCertificateProjection(t *testing.T) {
 		t.Errorf("leaf not signed by the test CA: %v", err)
 	}
 
+	out := server(t).Run("-n", ns, "get", "podcertificaterequests")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 ||
+		strings.Join(strings.Fields(lines[0]), " ") != "NAME PODNAME SERVICEACCOUNTNAME NODENAME SIGNERNAME STATE" ||
+		strings.Join(strings.Fields(lines[1]), " ") != strings.Join([]string{pcr.Name, "holder", "default", p.Spec.NodeName, signerName, "Issued"}, " ") {
+		t.Errorf("kubectl get podcertificaterequests:\n%s", out)
+	}
+
 	// The request is the signer's to answer: its spec is immutable, and
 	// an issued status is final.
 	got, err := cs.CertificatesV1().PodCertificateRequests(ns).Get(ctx, pcr.Name, metav1.GetOptions{})
