@@ -4,6 +4,7 @@ import (
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -63,6 +64,36 @@ func ClusterTrustBundles() Printer {
 		columns: columns(nameColumn(), column("SignerName", "string", certificatesv1.ClusterTrustBundleSpec{}.SwaggerDoc()["signerName"])),
 		cells: func(b *certificatesv1.ClusterTrustBundle, _ time.Time) ([]any, error) {
 			return []any{b.Name, orNone(b.Spec.SignerName)}, nil
+		},
+	}
+}
+
+// PodCertificateRequests prints NAME PODNAME SERVICEACCOUNTNAME NODENAME
+// SIGNERNAME STATE, and UNVERIFIEDUSERANNOTATIONS with -o wide; STATE is
+// Pending until the request is Issued, Denied or Failed.
+func PodCertificateRequests() Printer {
+	spec := certificatesv1.PodCertificateRequestSpec{}.SwaggerDoc()
+	return printer[certificatesv1.PodCertificateRequest]{
+		columns: columns(
+			nameColumn(),
+			column("PodName", "string", spec["podName"]),
+			column("ServiceAccountName", "string", spec["serviceAccountName"]),
+			column("NodeName", "string", spec["nodeName"]),
+			column("SignerName", "string", spec["signerName"]),
+			column("State", "string", "Is the request Pending, Issued, Denied, or Failed?"),
+			wideColumn("UnverifiedUserAnnotations", "string", spec["unverifiedUserAnnotations"]),
+		),
+		cells: func(r *certificatesv1.PodCertificateRequest, _ time.Time) ([]any, error) {
+			state := "Pending"
+			for _, c := range r.Status.Conditions {
+				switch c.Type {
+				case certificatesv1.PodCertificateRequestConditionTypeIssued, certificatesv1.PodCertificateRequestConditionTypeDenied,
+					certificatesv1.PodCertificateRequestConditionTypeFailed:
+					state = c.Type
+				}
+			}
+			return []any{r.Name, r.Spec.PodName, r.Spec.ServiceAccountName, string(r.Spec.NodeName), r.Spec.SignerName, state,
+				labels.FormatLabels(r.Spec.UnverifiedUserAnnotations)}, nil
 		},
 	}
 }

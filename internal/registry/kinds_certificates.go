@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 
+	"github.com/ordo-dev/ordo/internal/api/defaults"
 	v "github.com/ordo-dev/ordo/internal/api/validation"
 	"github.com/ordo-dev/ordo/internal/printers"
 )
@@ -15,7 +16,9 @@ import (
 // (from the request's user, never from the body), keep their spec, and
 // change their approval only through the approval subresource; the
 // signing controller (internal/controller/csrsigning) issues approved
-// requests of the built-in client signers.
+// requests of the built-in client signers. PodCertificateRequests are
+// written by agents for their pods' podCertificate volumes and answered,
+// through /status, by whoever may "sign" for their signer.
 func certificatesGroup() Group {
 	gv := certificatesv1.SchemeGroupVersion
 	return Group{Version: gv, AddToScheme: certificatesv1.AddToScheme, Kinds: []*Resource{
@@ -32,6 +35,11 @@ func certificatesGroup() Group {
 		kind(gv, "clustertrustbundles", &certificatesv1.ClusterTrustBundle{}, &certificatesv1.ClusterTrustBundleList{}).cluster().
 			rules(v.For(v.ValidateClusterTrustBundle, v.ValidateClusterTrustBundleUpdate, nil)).
 			columns(printers.ClusterTrustBundles()),
+		kind(gv, "podcertificaterequests", &certificatesv1.PodCertificateRequest{}, &certificatesv1.PodCertificateRequestList{}).
+			sub("status").with(Hooks{AuthorizeStatus: pcrAuthorizeSign}).
+			defaulting(typed(defaults.PodCertificateRequest)).
+			rules(v.For(v.ValidatePodCertificateRequest, v.ValidatePodCertificateRequestUpdate, v.ValidatePodCertificateRequestStatusUpdate)).
+			columns(printers.PodCertificateRequests()),
 	}}
 }
 

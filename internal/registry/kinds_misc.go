@@ -6,11 +6,13 @@ import (
 	storagemigrationv1 "k8s.io/api/storagemigration/v1"
 
 	v "github.com/ordo-dev/ordo/internal/api/validation"
+	"github.com/ordo-dev/ordo/internal/printers"
 )
 
 // resourceGroup serves resource.k8s.io/v1 (dynamic resource allocation).
 // ordo has no DRA drivers: claims are stored, and a pod naming one is
-// refused at admission (internal/apiserver/resourceclaims.go).
+// refused at admission (internal/apiserver/resourceclaims.go), and
+// DeviceTaintRules taint no device.
 func resourceGroup() Group {
 	gv := resourcev1.SchemeGroupVersion
 	return Group{Version: gv, AddToScheme: resourcev1.AddToScheme, Kinds: []*Resource{
@@ -22,6 +24,10 @@ func resourceGroup() Group {
 			rules(v.For(v.ValidateResourceClaimTemplate, v.ValidateResourceClaimTemplateUpdate, nil)),
 		kind(gv, "resourceslices", &resourcev1.ResourceSlice{}, &resourcev1.ResourceSliceList{}).cluster().
 			rules(v.For(v.ValidateResourceSlice, v.ValidateResourceSliceUpdate, nil)),
+		kind(gv, "devicetaintrules", &resourcev1.DeviceTaintRule{}, &resourcev1.DeviceTaintRuleList{}).cluster().sub("status").
+			with(Hooks{PrepareForUpdate: deviceTaintTimeAdded}).
+			rules(v.For(v.ValidateDeviceTaintRule, v.ValidateDeviceTaintRuleUpdate, v.ValidateDeviceTaintRuleStatusUpdate)).
+			columns(printers.DeviceTaintRules()),
 	}}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -74,6 +75,10 @@ type Hooks struct {
 	// PrepareForApprovalUpdate runs instead of PrepareForStatusUpdate on
 	// the approval subresource.
 	PrepareForApprovalUpdate func(obj, old runtime.Object)
+	// AuthorizeStatus, when set, runs after a status update validated: the
+	// kind's own permission check on the caller (PodCertificateRequests'
+	// "sign" on their signer).
+	AuthorizeStatus func(ctx context.Context, a authorizer.Authorizer, obj, old runtime.Object) field.ErrorList
 	// KeepStatusOnCreate keeps a status given on create (Nodes, Events).
 	KeepStatusOnCreate bool
 	// GracefulDelete decides the grace period of a delete (Pods).

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -25,10 +26,12 @@ type strategy struct {
 	// approval marks the approval subresource (CertificateSigningRequests):
 	// a status strategy whose own hook keeps what approvers may not change.
 	approval bool
+	// authz is the server's authorizer, for Hooks.AuthorizeStatus.
+	authz authorizer.Authorizer
 }
 
 func newStrategy(r *Resource, c Config, status bool) *strategy {
-	return &strategy{ObjectTyper: c.Scheme, NameGenerator: names.SimpleNameGenerator, res: r, status: status}
+	return &strategy{ObjectTyper: c.Scheme, NameGenerator: names.SimpleNameGenerator, res: r, status: status, authz: c.Authorizer}
 }
 
 func (s *strategy) NamespaceScoped() bool { return s.res.Namespaced }
@@ -80,9 +83,13 @@ func (s *strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorLi
 	return s.res.Validation.Create(obj)
 }
 
-func (s *strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+func (s *strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	if s.status {
-		return s.res.Validation.StatusUpdate(obj, old)
+		errs := s.res.Validation.StatusUpdate(obj, old)
+		if h := s.res.Hooks.AuthorizeStatus; h != nil && len(errs) == 0 && !s.approval {
+			errs = h(ctx, s.authz, obj, old)
+		}
+		return errs
 	}
 	return s.res.Validation.Update(obj, old)
 }

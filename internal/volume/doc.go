@@ -26,6 +26,8 @@
 //	projected.go  a projected volume's sources merged into one payload
 //	token.go      service-account tokens: TokenRequest, cache, renewal at
 //	              80% of their life
+//	podcert.go    podCertificate sources (PodCertificateRequests, refresh
+//	              at beginRefreshAt) and clusterTrustBundle sources
 //	atomicdir.go  the kubelet's atomic writer: a timestamped directory
 //	              behind the ..data symlink, swapped with one rename
 //	tmpfs.go      memory-backed volumes (secret, projected, downwardAPI,

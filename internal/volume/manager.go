@@ -19,7 +19,8 @@ import (
 type Config struct {
 	// Client reads the ConfigMaps, Secrets, PersistentVolumeClaims and
 	// PersistentVolumes the pods' volumes name, and asks the TokenRequest
-	// API for their service-account tokens.
+	// API for their service-account tokens and the PodCertificateRequest
+	// API for their podCertificate sources.
 	Client kubernetes.Interface
 	// PodDir is a pod's directory on the node; its volumes live under
 	// volumes/<name> there.
@@ -46,7 +47,8 @@ type Config struct {
 // at once; calls for one pod are serialized by the caller.
 type Manager struct {
 	cfg    Config
-	tokens tokenCache // pods' service-account tokens
+	tokens tokenCache   // pods' service-account tokens
+	certs  podCertCache // pods' podCertificate credentials
 
 	mu   sync.Mutex
 	live map[types.UID]liveState // by pod, for Refresh
@@ -169,9 +171,10 @@ func (m *Manager) Release(p *corev1.Pod) error {
 }
 
 // Forget drops what the manager keeps for a pod that is gone: its
-// service-account tokens and refresh state.
+// service-account tokens, certificates and refresh state.
 func (m *Manager) Forget(uid types.UID) {
 	m.tokens.forget(uid)
+	m.certs.forget(uid)
 	m.mu.Lock()
 	delete(m.live, uid)
 	m.mu.Unlock()

@@ -47,9 +47,9 @@ func (m *Manager) projectionPayload(ctx context.Context, p *corev1.Pod, s *corev
 		}
 		return payload{s.ServiceAccountToken.Path: {data: []byte(token), mode: fileMode(mode)}}, nil
 	case s.ClusterTrustBundle != nil:
-		return nil, errors.New("projected source clusterTrustBundle is not supported by ordo (it serves no ClusterTrustBundle API)")
+		return m.trustBundlePayload(ctx, s.ClusterTrustBundle, mode)
 	case s.PodCertificate != nil:
-		return nil, errors.New("projected source podCertificate is not supported by ordo (it serves no PodCertificateRequest API)")
+		return m.podCertificatePayload(ctx, p, s.PodCertificate, mode)
 	}
 	return nil, fmt.Errorf("a projected source of a kind ordo does not know")
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // liveState is when a pod's API-data volumes were last refreshed, and the
@@ -35,7 +36,7 @@ func HasLive(p *corev1.Pod) bool {
 // previous content.
 func (m *Manager) Refresh(ctx context.Context, p *corev1.Pod) (time.Duration, []error) {
 	now := m.cfg.Clock.Now()
-	due := m.tokens.nextRefresh(p.UID)
+	due := m.nextDue(p.UID, now)
 	m.mu.Lock()
 	st := m.live[p.UID]
 	m.mu.Unlock()
@@ -55,7 +56,7 @@ func (m *Manager) Refresh(ctx context.Context, p *corev1.Pod) (time.Duration, []
 	m.live[p.UID] = st
 	m.mu.Unlock()
 	next := m.cfg.SyncFrequency
-	if due := m.tokens.nextRefresh(p.UID); !due.IsZero() && due.Sub(now) < next {
+	if due := m.nextDue(p.UID, now); !due.IsZero() && due.Sub(now) < next {
 		next = max(due.Sub(now), time.Second)
 	}
 	return next, failed
@@ -82,4 +83,14 @@ func (m *Manager) refreshVolumes(ctx context.Context, p *corev1.Pod) []error {
 		}
 	}
 	return failed
+}
+
+// nextDue is the earliest token renewal or certificate refresh of the pod
+// (zero if none).
+func (m *Manager) nextDue(pod types.UID, now time.Time) time.Time {
+	due := m.tokens.nextRefresh(pod)
+	if c := m.certs.nextRefresh(pod, now); !c.IsZero() && (due.IsZero() || c.Before(due)) {
+		due = c
+	}
+	return due
 }

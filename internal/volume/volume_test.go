@@ -193,14 +193,14 @@ func TestProjectedPayloadGathersEverySource(t *testing.T) {
 	}
 }
 
-func TestProjectedVolumeNamesUnsupportedAndFailingSources(t *testing.T) {
+func TestProjectedVolumeNamesEveryFailingSource(t *testing.T) {
 	a, _ := newTestManager(t)
 	src := &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
 		{ClusterTrustBundle: &corev1.ClusterTrustBundleProjection{Name: ptr.To("bundle"), Path: "ca.pem"}},
 		{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "missing"}}},
 	}}
 	_, err := a.projectedPayload(context.Background(), projectedPod(), src)
-	if err == nil || !strings.Contains(err.Error(), "clusterTrustBundle is not supported") || !strings.Contains(err.Error(), `configmap "missing" not found`) {
+	if err == nil || !strings.Contains(err.Error(), `ClusterTrustBundle "bundle"`) || !strings.Contains(err.Error(), `configmap "missing" not found`) {
 		t.Fatalf("want both failures named, got %v", err)
 	}
 }

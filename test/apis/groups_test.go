@@ -139,6 +139,13 @@ kind: ResourceSlice
 metadata: {name: NAMESPACE-slice}
 spec: {driver: gpu.example.com, pool: {name: p, generation: 1, resourceSliceCount: 1}, allNodes: true}
 ---
+apiVersion: resource.k8s.io/v1
+kind: DeviceTaintRule
+metadata: {name: NAMESPACE-taint}
+spec:
+  deviceSelector: {driver: gpu.example.com, pool: p}
+  taint: {key: example.com/broken, value: "yes", effect: NoSchedule}
+---
 apiVersion: storagemigration.k8s.io/v1
 kind: StorageVersionMigration
 metadata: {name: NAMESPACE-svm}
@@ -184,6 +191,8 @@ func TestEveryNewGroupKindAppliesAndPrints(t *testing.T) {
 		"resourceclaims":              "NAME CREATED AT",
 		"resourceclaimtemplates":      "NAME CREATED AT",
 		"resourceslices":              "NAME CREATED AT",
+		"devicetaintrules":            "NAME KEY VALUE EFFECT TIMEADDED AGE",
+		"podcertificaterequests":      "",
 		"storageversionmigrations":    "NAME CREATED AT",
 		"certificatesigningrequests":  "",
 	}

@@ -35,6 +35,7 @@ var extractors = map[schema.GroupKind]extractor{
 	{Kind: "Service"}:                   serviceFields,
 	{Group: "certificates.k8s.io", Kind: "CertificateSigningRequest"}: csrFields,
 	{Group: "certificates.k8s.io", Kind: "ClusterTrustBundle"}:        clusterTrustBundleFields,
+	{Group: "certificates.k8s.io", Kind: "PodCertificateRequest"}:     podCertificateRequestFields,
 	{Group: "resource.k8s.io", Kind: "ResourceSlice"}:                 resourceSliceFields,
 	// events.k8s.io Events are stored as core Events; their selectors are
 	// translated by Internal.

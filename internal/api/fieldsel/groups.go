@@ -56,3 +56,11 @@ func resourceSliceFields(obj runtime.Object) fields.Set {
 	}
 	return fields.Set{"spec.nodeName": node, "spec.driver": s.Spec.Driver}
 }
+
+func podCertificateRequestFields(obj runtime.Object) fields.Set {
+	r, _ := obj.(*certificatesv1.PodCertificateRequest)
+	if r == nil {
+		r = &certificatesv1.PodCertificateRequest{}
+	}
+	return fields.Set{"spec.signerName": r.Spec.SignerName, "spec.podName": r.Spec.PodName, "spec.nodeName": string(r.Spec.NodeName)}
+}

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	pathvalidation "k8s.io/apimachinery/pkg/api/validation/path"
+	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -91,13 +92,54 @@ func parseCSR(data []byte) error {
 	return err
 }
 
-// validateSignerName requires "domain/path" with a DNS subdomain domain.
+// validateSignerName is Kubernetes' signer-name rule: "domain/path", the
+// domain at least two DNS labels (253 characters at most), the path
+// dot-separated DNS subdomains, the whole at most 571 characters (room for
+// "<fqdn>/<namespace>.<name>").
 func validateSignerName(name string, p *field.Path) field.ErrorList {
+	if name == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
 	domain, path, ok := strings.Cut(name, "/")
-	if !ok || path == "" || domain == "" {
+	if !ok || strings.Contains(path, "/") {
 		return field.ErrorList{field.Invalid(p, name, "must be a fully qualified domain and path of the form 'example.com/signer-name'")}
 	}
-	return dnsSubdomain(domain, p)
+	var errs field.ErrorList
+	if len(domain) > utilvalidation.DNS1123SubdomainMaxLength {
+		errs = append(errs, field.TooLong(p, "", utilvalidation.DNS1123SubdomainMaxLength))
+	}
+	labels := strings.Split(domain, ".")
+	for _, l := range labels {
+		if msgs := utilvalidation.IsDNS1123Label(l); len(msgs) > 0 {
+			for _, m := range msgs {
+				errs = append(errs, field.Invalid(p, domain, fmt.Sprintf("validating label %q: %s", l, m)))
+			}
+			break
+		}
+	}
+	if len(labels) < 2 {
+		errs = append(errs, field.Invalid(p, domain, "should be a domain with at least two segments separated by dots"))
+	}
+	for _, l := range strings.Split(path, ".") {
+		if msgs := utilvalidation.IsDNS1123Subdomain(l); len(msgs) > 0 {
+			for _, m := range msgs {
+				errs = append(errs, field.Invalid(p, path, fmt.Sprintf("validating label %q: %s", l, m)))
+			}
+			break
+		}
+	}
+	maxLen := 2*utilvalidation.DNS1123SubdomainMaxLength + utilvalidation.DNS1123LabelMaxLength + 2
+	if len(name) > maxLen {
+		errs = append(errs, field.TooLong(p, "", maxLen))
+	}
+	return errs
+}
+
+// isKubernetesSigner reports a signer name reserved by the Kubernetes
+// project (kubernetes.io or a subdomain of it).
+func isKubernetesSigner(name string) bool {
+	domain, _, _ := strings.Cut(name, "/")
+	return domain == "kubernetes.io" || strings.HasSuffix(domain, ".kubernetes.io")
 }
 
 // ValidateCertificateSigningRequestUpdate validates an update of the main

@@ -9,7 +9,8 @@ import (
 
 // validateProjected checks a projected volume's sources as Kubernetes does:
 // one kind per source, names and items as for the standalone volumes, token
-// lifetimes of at least ten minutes, and no path written by two sources.
+// lifetimes of at least ten minutes, pod certificates as
+// validatePodCertificateProjection says, and no path written by two sources.
 func validateProjected(src *corev1.ProjectedVolumeSource, p *field.Path) field.ErrorList {
 	errs := fileMode(src.DefaultMode, p.Child("defaultMode"))
 	paths := map[string]bool{}
@@ -53,6 +54,10 @@ func validateProjected(src *corev1.ProjectedVolumeSource, p *field.Path) field.E
 			tp := sp.Child("serviceAccountToken")
 			errs = append(errs, validateTokenProjection(t, tp)...)
 			claim(t.Path, tp.Child("path"))
+		}
+		if pc := s.PodCertificate; pc != nil {
+			pcErrs := validatePodCertificateProjection(pc, sp.Child("podCertificate"), claim)
+			errs = append(errs, pcErrs...)
 		}
 	}
 	return errs

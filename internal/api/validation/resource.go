@@ -1,8 +1,11 @@
 package validation
 
 import (
+	"strings"
+
 	resourcev1 "k8s.io/api/resource/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -95,4 +98,85 @@ func ValidateResourceSliceUpdate(s, old *resourcev1.ResourceSlice) field.ErrorLi
 	errs = append(errs, immutable(s.Spec.Driver, old.Spec.Driver, specPath.Child("driver"))...)
 	errs = append(errs, immutable(s.Spec.NodeName, old.Spec.NodeName, specPath.Child("nodeName"))...)
 	return append(errs, validateResourceSliceSpec(&s.Spec)...)
+}
+
+// Kubernetes' DeviceTaintRule limits and effects.
+const (
+	resourcePoolNameMaxLength          = 253
+	deviceTaintRuleStatusMaxConditions = resourcev1.DeviceTaintRuleStatusMaxConditions
+)
+
+var deviceTaintEffects = []resourcev1.DeviceTaintEffect{resourcev1.DeviceTaintEffectNoExecute, resourcev1.DeviceTaintEffectNoSchedule, resourcev1.DeviceTaintEffectNone}
+
+// ValidateDeviceTaintRule validates a new DeviceTaintRule: a selector of
+// valid driver, pool and device names, and a taint with a label-name key,
+// a label value and a known effect.
+func ValidateDeviceTaintRule(r *resourcev1.DeviceTaintRule) field.ErrorList {
+	errs := validateMeta(&r.ObjectMeta, false, apivalidation.NameIsDNSSubdomain)
+	return append(errs, validateDeviceTaintRuleSpec(&r.Spec, nil)...)
+}
+
+// ValidateDeviceTaintRuleUpdate validates the spec as on create; an
+// effect kept from before is not checked again.
+func ValidateDeviceTaintRuleUpdate(r, old *resourcev1.DeviceTaintRule) field.ErrorList {
+	errs := validateMetaUpdate(&r.ObjectMeta, &old.ObjectMeta)
+	return append(errs, validateDeviceTaintRuleSpec(&r.Spec, &old.Spec)...)
+}
+
+// ValidateDeviceTaintRuleStatusUpdate: well-formed conditions, at most 8.
+func ValidateDeviceTaintRuleStatusUpdate(r, old *resourcev1.DeviceTaintRule) field.ErrorList {
+	errs := validateMetaUpdate(&r.ObjectMeta, &old.ObjectMeta)
+	cp := field.NewPath("status", "conditions")
+	errs = append(errs, metav1validation.ValidateConditions(r.Status.Conditions, cp)...)
+	if n := len(r.Status.Conditions); n > deviceTaintRuleStatusMaxConditions {
+		errs = append(errs, field.TooMany(cp, n, deviceTaintRuleStatusMaxConditions))
+	}
+	return errs
+}
+
+func validateDeviceTaintRuleSpec(s, old *resourcev1.DeviceTaintRuleSpec) field.ErrorList {
+	var errs field.ErrorList
+	if sel := s.DeviceSelector; sel != nil {
+		sp := specPath.Child("deviceSelector")
+		if sel.Driver != nil {
+			errs = append(errs, validateCSIDriverName(*sel.Driver, sp.Child("driver"))...)
+		}
+		if sel.Pool != nil {
+			errs = append(errs, validateResourcePoolName(*sel.Pool, sp.Child("pool"))...)
+		}
+		if sel.Device != nil {
+			errs = append(errs, dnsLabel(*sel.Device, sp.Child("device"))...)
+		}
+	}
+	tp := specPath.Child("taint")
+	t := s.Taint
+	errs = append(errs, metav1validation.ValidateLabelName(t.Key, tp.Child("key"))...)
+	if t.Value != "" {
+		errs = append(errs, labelValue(t.Value, tp.Child("value"))...)
+	}
+	if old == nil || old.Taint.Effect != t.Effect {
+		switch {
+		case t.Effect == "":
+			errs = append(errs, field.Required(tp.Child("effect"), ""))
+		case !oneOf(t.Effect, deviceTaintEffects):
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, deviceTaintEffects))
+		}
+	}
+	return errs
+}
+
+// validateResourcePoolName: "/"-separated DNS subdomains, 253 characters
+// at most.
+func validateResourcePoolName(name string, p *field.Path) field.ErrorList {
+	if name == "" {
+		return field.ErrorList{field.Required(p, "")}
+	}
+	var errs field.ErrorList
+	if len(name) > resourcePoolNameMaxLength {
+		errs = append(errs, field.TooLong(p, "", resourcePoolNameMaxLength))
+	}
+	for _, part := range strings.Split(name, "/") {
+		errs = append(errs, dnsSubdomain(part, p)...)
+	}
+	return errs
 }
