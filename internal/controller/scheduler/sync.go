@@ -43,12 +43,17 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		}
 		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked), "")
 	}
+	pending, err := c.podLister.List(everything)
+	if err != nil {
+		return nil, err
+	}
 	var node string
 	var reasons map[string]int
 	var preempt *preemption
 	c.state.decide(func() {
 		placed := c.placed(nodes)
 		c.state.addAssumed(placed)
+		placed = withNominated(pod, placed, pending)
 		node, reasons = pickNode(pod, nodes, placed)
 		if node != "" {
 			c.state.assume(key, pod, node)
