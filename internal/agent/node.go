@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/agent/pressure"
@@ -94,9 +95,44 @@ func (a *Agent) updateNodeStatus(ctx context.Context, existing *corev1.Node) err
 			}
 		}
 	}
+	keepExtendedResources(&status, n.Status)
 	n.Status = status
 	_, err := a.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
 	return err
+}
+
+// keepExtendedResources carries over into status the extended resources
+// (example.com/foo: a domain outside kubernetes.io) that have's capacity
+// holds and the agent does not measure, as the kubelet keeps the capacity
+// it does not manage: device plugins' or a client's patch of
+// status.capacity. Their allocatable is their capacity, as the kubelet
+// sets it; one no longer in capacity leaves allocatable too.
+func keepExtendedResources(status *corev1.NodeStatus, have corev1.NodeStatus) {
+	for name, q := range have.Capacity {
+		if _, measured := status.Capacity[name]; measured || !isExtendedResource(name) {
+			continue
+		}
+		if status.Capacity == nil {
+			status.Capacity = corev1.ResourceList{}
+		}
+		if status.Allocatable == nil {
+			status.Allocatable = corev1.ResourceList{}
+		}
+		status.Capacity[name] = q.DeepCopy()
+		status.Allocatable[name] = q.DeepCopy()
+	}
+}
+
+// isExtendedResource is Kubernetes' IsExtendedResourceName: a resource
+// with a domain other than kubernetes.io, still a qualified name once
+// prefixed with "requests.".
+func isExtendedResource(name corev1.ResourceName) bool {
+	s := string(name)
+	if !strings.Contains(s, "/") || strings.Contains(s, corev1.ResourceDefaultNamespacePrefix) ||
+		strings.HasPrefix(s, corev1.DefaultResourceRequestsPrefix) {
+		return false
+	}
+	return len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+s)) == 0
 }
 
 // heartbeat renews the node lease every 10 s and the node status every

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apiserver/pkg/admission"
 	quota "k8s.io/apiserver/pkg/quota/v1"
 	"k8s.io/apiserver/pkg/quota/v1/generic"
@@ -97,15 +98,39 @@ func (p *podEvaluator) Matches(q *corev1.ResourceQuota, item runtime.Object) (bo
 	return generic.Matches(q, item, p.MatchingResources, podMatchesScope)
 }
 
-// MatchingResources: the pod resources, and hugepages requests.
+// MatchingResources: the pod resources, hugepages, and extended
+// resources' requests (requests.example.com/foo), as Kubernetes' pod
+// evaluator matches them. What matches is what the controller recomputes
+// (zero when no pod uses it); a name left out would keep the usage
+// admission charged after the pods are gone.
 func (p *podEvaluator) MatchingResources(input []corev1.ResourceName) []corev1.ResourceName {
 	out := quota.Intersection(input, podResources)
 	for _, r := range input {
-		if strings.HasPrefix(string(r), corev1.ResourceHugePagesPrefix) || strings.HasPrefix(string(r), "requests."+corev1.ResourceHugePagesPrefix) {
+		if strings.HasPrefix(string(r), corev1.ResourceHugePagesPrefix) || strings.HasPrefix(string(r), "requests."+corev1.ResourceHugePagesPrefix) ||
+			isExtendedForQuota(r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// isExtendedForQuota is Kubernetes' isExtendedResourceNameForQuota:
+// requests.<an extended resource>.
+func isExtendedForQuota(name corev1.ResourceName) bool {
+	rest, ok := strings.CutPrefix(string(name), corev1.DefaultResourceRequestsPrefix)
+	return ok && isExtendedResource(corev1.ResourceName(rest))
+}
+
+// isExtendedResource is Kubernetes' IsExtendedResourceName: a domain
+// outside kubernetes.io, still a qualified name once prefixed with
+// "requests.".
+func isExtendedResource(name corev1.ResourceName) bool {
+	s := string(name)
+	if !strings.Contains(s, "/") || strings.Contains(s, corev1.ResourceDefaultNamespacePrefix) ||
+		strings.HasPrefix(s, corev1.DefaultResourceRequestsPrefix) {
+		return false
+	}
+	return len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+s)) == 0
 }
 
 func (p *podEvaluator) MatchingScopes(item runtime.Object, scopes []corev1.ScopedResourceSelectorRequirement) ([]corev1.ScopedResourceSelectorRequirement, error) {
@@ -200,7 +225,7 @@ func computeUsage(requests, limits corev1.ResourceList) corev1.ResourceList {
 		case strings.HasPrefix(string(r), corev1.ResourceHugePagesPrefix):
 			out[r] = q
 			out["requests."+r] = q
-		case strings.Contains(string(r), "/") && !strings.Contains(string(r), "kubernetes.io/"):
+		case isExtendedResource(r):
 			out["requests."+r] = q
 		}
 	}

@@ -7,7 +7,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	quota "k8s.io/apiserver/pkg/quota/v1"
+	"k8s.io/apiserver/pkg/quota/v1/generic"
+	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 )
 
@@ -143,5 +146,38 @@ func TestClaimUsage(t *testing.T) {
 	pvc.Status.AllocatedResources = rl("storage", "2Gi")
 	if got := ClaimUsage(pvc)["requests.storage"]; got.String() != "2Gi" {
 		t.Errorf("with 2Gi allocated: %s", got.String())
+	}
+}
+
+// TestPodUsageReleasedWithoutPods: the usage the controller computes for
+// a namespace whose pods are gone is zero for every pod resource the
+// quota names, extended resources' requests included (ResourceQuota's
+// "capture the life of a pod" conformance test), so the usage admission
+// charged is released.
+func TestPodUsageReleasedWithoutPods(t *testing.T) {
+	var pods []runtime.Object
+	list := func(string) ([]runtime.Object, error) { return pods, nil }
+	registry := generic.NewRegistry([]quota.Evaluator{&podEvaluator{list: list, clock: clocktesting.NewFakePassiveClock(now)}})
+	hard := rl("pods", "5", "cpu", "1", "memory", "500Mi", "ephemeral-storage", "50Gi", "requests.example.com/dongle", "3",
+		"requests.hugepages-2Mi", "8Mi", "requests.kubernetes.io/made-up", "1")
+	pods = []runtime.Object{podWith(rl("cpu", "500m", "memory", "252Mi", "ephemeral-storage", "30Gi", "example.com/dongle", "2"),
+		rl("example.com/dongle", "2"))}
+	got, err := quota.CalculateUsage("ns", nil, hard, registry, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rl("pods", "1", "cpu", "500m", "memory", "252Mi", "ephemeral-storage", "30Gi", "requests.example.com/dongle", "2",
+		"requests.hugepages-2Mi", "0")
+	if !quota.Equals(got, want) {
+		t.Errorf("with the pod: usage = %v, want %v", got, want)
+	}
+	pods = nil
+	got, err = quota.CalculateUsage("ns", nil, hard, registry, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = rl("pods", "0", "cpu", "0", "memory", "0", "ephemeral-storage", "0", "requests.example.com/dongle", "0", "requests.hugepages-2Mi", "0")
+	if !quota.Equals(got, want) {
+		t.Errorf("without pods: usage = %v, want %v", got, want)
 	}
 }

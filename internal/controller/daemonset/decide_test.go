@@ -339,6 +339,37 @@ func TestCurrentRevision(t *testing.T) {
 	}
 }
 
+// TestCurrentRevisionByData follows ControllerRevision's conformance
+// test: a client copies the current revision's data into a revision of
+// another name and the next number, and deletes the original; that copy
+// is then current (nothing is recreated), and the next template change
+// makes one new revision numbered after it.
+func TestCurrentRevisionByData(t *testing.T) {
+	ds := daemonSet()
+	h, _ := currentRevision(ds, nil)
+	first := h.current
+	copied := first.DeepCopy()
+	copied.Name, copied.Revision = "fluentd-54dfdf865d", 2
+	copied.Labels[appsv1.ControllerRevisionHashLabelKey] = "54dfdf865d"
+	// Both hold the template: the newer is current, nothing is created.
+	if h, _ = currentRevision(ds, []*appsv1.ControllerRevision{first, copied}); h.create || h.renumber || h.current != copied {
+		t.Errorf("with the copy: %+v", h)
+	}
+	// The original deleted, the copy alone is current.
+	if h, _ = currentRevision(ds, []*appsv1.ControllerRevision{copied}); h.create || h.renumber || h.current != copied {
+		t.Errorf("the copy alone: %+v", h)
+	}
+	changed := ds.DeepCopy()
+	changed.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
+	h, _ = currentRevision(changed, []*appsv1.ControllerRevision{copied})
+	if !h.create || h.current.Revision != 3 || h.current.Name == copied.Name || h.current.Labels["name"] != "fluentd" {
+		t.Errorf("the template changed: %+v", h)
+	}
+	if got := prunable([]*appsv1.ControllerRevision{copied, h.current}, 10, h.current.Name, nil); len(got) != 0 {
+		t.Errorf("within the history limit nothing is pruned: %v", got)
+	}
+}
+
 func TestPrunable(t *testing.T) {
 	rev := func(name string, n int64) *appsv1.ControllerRevision {
 		return &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Name: name,

@@ -23,7 +23,13 @@ type history struct {
 }
 
 // currentRevision finds or makes the revision of the DaemonSet's template
-// among the revisions it owns.
+// among the revisions it owns. A revision is the template's when its data
+// is, whatever its name and hash label (Kubernetes' history Match): a
+// client may create one (ControllerRevision's conformance test copies the
+// current revision's data under another name and the next number), and
+// taking it as current keeps the history as Kubernetes keeps it, rather
+// than recreating a revision it already has. Of several, the newest is
+// current, as Kubernetes' dedup keeps it.
 func currentRevision(ds *appsv1.DaemonSet, owned []*appsv1.ControllerRevision) (history, error) {
 	data, err := revisions.Data(&ds.Spec.Template)
 	if err != nil {
@@ -34,8 +40,7 @@ func currentRevision(ds *appsv1.DaemonSet, owned []*appsv1.ControllerRevision) (
 	var match *appsv1.ControllerRevision
 	for _, r := range owned {
 		newest = max(newest, r.Revision)
-		if r.Labels[appsv1.ControllerRevisionHashLabelKey] == hash && bytes.Equal(r.Data.Raw, data) &&
-			(match == nil || r.Revision > match.Revision) {
+		if bytes.Equal(r.Data.Raw, data) && (match == nil || r.Revision > match.Revision) {
 			match = r
 		}
 	}

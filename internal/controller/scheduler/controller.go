@@ -128,18 +128,35 @@ func (c *Controller) onPod(obj interface{}) {
 func (c *Controller) onPodUpdate(old, cur interface{}) {
 	o, ok1 := old.(*corev1.Pod)
 	n, ok2 := cur.(*corev1.Pod)
+	if ok1 && ok2 && occupiesNode(o) && !occupiesNode(n) {
+		// It finished: what it held is free for the pods waiting.
+		c.requeuePending()
+	}
 	if ok1 && ok2 && !podChanged(o, n) {
 		return
 	}
 	c.onPod(cur)
 }
 
+// onPodDelete forgets the pod; one that was bound frees its node, so the
+// pending pods look again at once, as Kubernetes' scheduler moves them on
+// an assigned pod's deletion (a preemptor waiting for its victims above
+// all).
 func (c *Controller) onPodDelete(obj interface{}) {
 	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
 	if err != nil {
 		return
 	}
 	c.state.forget(key)
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		if tomb, isTomb := obj.(cache.DeletedFinalStateUnknown); isTomb {
+			pod, ok = tomb.Obj.(*corev1.Pod)
+		}
+	}
+	if ok && pod.Spec.NodeName != "" && occupiesNode(pod) {
+		c.requeuePending()
+	}
 }
 
 // onNodeUpdate requeues pending pods when the node's fit may differ.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -109,7 +110,8 @@ func nodeChanged(old, cur *corev1.Node) bool {
 	return old.Spec.Unschedulable != cur.Spec.Unschedulable ||
 		oldNotReady != curNotReady || oldReady != curReady ||
 		!reflect.DeepEqual(old.Labels, cur.Labels) ||
-		!reflect.DeepEqual(old.Spec.Taints, cur.Spec.Taints)
+		!reflect.DeepEqual(old.Spec.Taints, cur.Spec.Taints) ||
+		!equality.Semantic.DeepEqual(old.Status.Allocatable, cur.Status.Allocatable)
 }
 
 // scheduledMessage is Kubernetes' wording for the Scheduled event.

@@ -93,6 +93,8 @@ func TestNodeChanged(t *testing.T) {
 		"taint":    node("a", tainted("k", "v", corev1.TaintEffectNoSchedule)),
 		"cordon":   node("a", cordoned),
 		"notready": node("a", ready(corev1.ConditionFalse)),
+		// an extended resource patched into status.allocatable
+		"allocatable": node("a", offering(foo, "5")),
 	} {
 		if !nodeChanged(base, n) {
 			t.Errorf("%s change must requeue pods", name)

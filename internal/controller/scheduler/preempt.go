@@ -119,6 +119,34 @@ func fitsWith(pod *corev1.Pod, n *corev1.Node, nodes []*corev1.Node, placed map[
 		interPodFilter(pod, n, cluster{nodes: nodes, placed: trial}) == ""
 }
 
+// withNominated is placed plus, on each node, the pending pods nominated
+// to it (after a preemption) whose priority is at least pod's, as
+// Kubernetes' scheduler counts them when it filters nodes: the room a
+// preemption made is kept for the preemptor, and a lower-priority pod
+// (a preempted ReplicaSet's replacement) cannot take it in the meantime.
+// pod itself is left out. placed is not changed.
+func withNominated(pod *corev1.Pod, placed map[string][]*corev1.Pod, pods []*corev1.Pod) map[string][]*corev1.Pod {
+	out := placed
+	copied := false
+	for _, q := range pods {
+		n := q.Status.NominatedNodeName
+		if n == "" || q.UID == pod.UID || !needsScheduling(q) || priorityOf(q) < priorityOf(pod) {
+			continue
+		}
+		if !copied {
+			out = make(map[string][]*corev1.Pod, len(placed))
+			for k, v := range placed {
+				out[k] = v
+			}
+			copied = true
+		}
+		assumed := q.DeepCopy()
+		assumed.Spec.NodeName = n
+		out[n] = append(slices.Clone(out[n]), assumed)
+	}
+	return out
+}
+
 // splitByBudget separates the pods whose eviction would take a budget
 // below zero allowed disruptions from the others, counting them in order.
 func splitByBudget(pods []*corev1.Pod, pdbs []*policyv1.PodDisruptionBudget) (violating, safe []*corev1.Pod) {

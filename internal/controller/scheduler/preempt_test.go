@@ -90,6 +90,28 @@ func TestPickPreemption(t *testing.T) {
 			nodes:    []*corev1.Node{node("a", small)},
 			placed:   []*corev1.Pod{pod("going", onA, priority(1), terminating, requesting("2", "1Gi"))},
 			wantNode: ""},
+		{name: "extended resources: the low-priority pod goes, the medium one stays",
+			// SchedulerPreemption's basic test: 5 foo, a low and a medium
+			// pod holding 2 each, a high pod asking 2.
+			pod:   pod("high", priority(1000), asking(foo, "2")),
+			nodes: []*corev1.Node{node("a", small, offering(foo, "5"))},
+			placed: []*corev1.Pod{pod("low", onA, priority(1), asking(foo, "2")),
+				pod("medium", onA, priority(100), asking(foo, "2"))},
+			wantNode: "a", wantVictims: []string{"low"}},
+		{name: "extended resources: as few victims as free enough",
+			// PreemptionExecutionPath: 1000 fakecpu held 200/300/450 by
+			// priorities 1/2/3; a priority-4 pod asking 500 takes the
+			// room of the two lowest.
+			pod:   pod("p4", priority(4), asking(foo, "500")),
+			nodes: []*corev1.Node{node("a", small, offering(foo, "1000"))},
+			placed: []*corev1.Pod{pod("p1", onA, priority(1), asking(foo, "200")),
+				pod("p2", onA, priority(2), asking(foo, "300")), pod("p3", onA, priority(3), asking(foo, "450"))},
+			wantNode: "a", wantVictims: []string{"p1", "p2"}},
+		{name: "extended resources: no node offers enough even empty",
+			pod:      pod("high", priority(1000), asking(foo, "6")),
+			nodes:    []*corev1.Node{node("a", small, offering(foo, "5"))},
+			placed:   []*corev1.Pod{pod("low", onA, priority(1), asking(foo, "2"))},
+			wantNode: ""},
 		{name: "host ports are freed by preemption",
 			pod:      pod("high", priority(100), hostPort(8080)),
 			nodes:    []*corev1.Node{node("a", small)},
@@ -160,5 +182,34 @@ func TestSyncPreempts(t *testing.T) {
 	evs := f.events()
 	if !slices.ContainsFunc(evs, func(e string) bool { return e == "Normal Preempted Preempted by pod uid-high on node a" }) {
 		t.Errorf("events %q", evs)
+	}
+}
+
+// TestNominatedKeepRoom: the room a preemption made on a node is kept for
+// the preemptor. A lower-priority pod (the preempted ReplicaSet's
+// replacement) neither takes it nor preempts for it; the preemptor itself
+// and pods of higher priority do not count it against themselves.
+func TestNominatedKeepRoom(t *testing.T) {
+	n := node("a", allocatable("2", "4Gi", 110), offering(foo, "1000"))
+	placed := map[string][]*corev1.Pod{"a": {pod("p3", onNode("a"), priority(3), asking(foo, "450"))}}
+	p4 := pod("p4", priority(4), nominated("a"), asking(foo, "500"))
+	pending := []*corev1.Pod{p4}
+
+	replacement := pod("p1-new", priority(1), asking(foo, "200"))
+	if got, _ := pickNode(replacement, []*corev1.Node{n}, withNominated(replacement, placed, pending), podVolumes{}); got != "" {
+		t.Errorf("a lower-priority pod took the nominated room on %s", got)
+	}
+	if got := pickPreemption(replacement, []*corev1.Node{n}, withNominated(replacement, placed, pending), nil); got != nil {
+		t.Errorf("a lower-priority pod preempted %v", names(got.victims))
+	}
+	if got, _ := pickNode(p4, []*corev1.Node{n}, withNominated(p4, placed, pending), podVolumes{}); got != "a" {
+		t.Errorf("the preemptor does not fit its own room: %q", got)
+	}
+	higher := pod("p5", priority(5), asking(foo, "500"))
+	if got, _ := pickNode(higher, []*corev1.Node{n}, withNominated(higher, placed, pending), podVolumes{}); got != "a" {
+		t.Errorf("a higher-priority pod must not count a lower nomination: %q", got)
+	}
+	if len(placed["a"]) != 1 {
+		t.Errorf("withNominated changed placed: %v", names(placed["a"]))
 	}
 }

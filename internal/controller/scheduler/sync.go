@@ -47,12 +47,17 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
+	pending, err := c.podLister.List(everything)
+	if err != nil {
+		return nil, err
+	}
 	var node string
 	var reasons map[string]int
 	var preempt *preemption
 	c.state.decide(func() {
 		placed := c.placed(nodes)
 		c.state.addAssumed(placed)
+		placed = withNominated(pod, placed, pending)
 		node, reasons = pickNode(pod, nodes, placed, vols)
 		if node != "" {
 			c.state.assume(key, pod, node)
