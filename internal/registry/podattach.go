@@ -27,7 +27,7 @@ type attachREST struct {
 
 var _ rest.Connecter = &attachREST{}
 
-func (r *attachREST) New() runtime.Object      { return &corev1.Pod{} }
+func (r *attachREST) New() runtime.Object      { return &corev1.PodAttachOptions{} }
 func (r *attachREST) Destroy()                 {}
 func (r *attachREST) ConnectMethods() []string { return []string{"GET", "POST"} }
 func (r *attachREST) NewConnectOptions() (runtime.Object, bool, string) {

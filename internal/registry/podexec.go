@@ -24,7 +24,7 @@ type execREST struct {
 
 var _ rest.Connecter = &execREST{}
 
-func (r *execREST) New() runtime.Object      { return &corev1.Pod{} }
+func (r *execREST) New() runtime.Object      { return &corev1.PodExecOptions{} }
 func (r *execREST) Destroy()                 {}
 func (r *execREST) ConnectMethods() []string { return []string{"GET", "POST"} }
 func (r *execREST) NewConnectOptions() (runtime.Object, bool, string) {

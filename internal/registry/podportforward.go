@@ -31,7 +31,7 @@ type portForwardREST struct {
 
 var _ rest.Connecter = &portForwardREST{}
 
-func (r *portForwardREST) New() runtime.Object      { return &corev1.Pod{} }
+func (r *portForwardREST) New() runtime.Object      { return &corev1.PodPortForwardOptions{} }
 func (r *portForwardREST) Destroy()                 {}
 func (r *portForwardREST) ConnectMethods() []string { return []string{"GET", "POST"} }
 func (r *portForwardREST) NewConnectOptions() (runtime.Object, bool, string) {

@@ -42,7 +42,7 @@ type podProxyREST struct{ store *genericregistry.Store }
 
 var _ rest.Connecter = &podProxyREST{}
 
-func (r *podProxyREST) New() runtime.Object      { return &corev1.Pod{} }
+func (r *podProxyREST) New() runtime.Object      { return &corev1.PodProxyOptions{} }
 func (r *podProxyREST) Destroy()                 {}
 func (r *podProxyREST) ConnectMethods() []string { return proxyMethods }
 func (r *podProxyREST) NewConnectOptions() (runtime.Object, bool, string) {
@@ -110,7 +110,7 @@ type serviceProxyREST struct {
 
 var _ rest.Connecter = &serviceProxyREST{}
 
-func (r *serviceProxyREST) New() runtime.Object      { return &corev1.Service{} }
+func (r *serviceProxyREST) New() runtime.Object      { return &corev1.ServiceProxyOptions{} }
 func (r *serviceProxyREST) Destroy()                 {}
 func (r *serviceProxyREST) ConnectMethods() []string { return proxyMethods }
 func (r *serviceProxyREST) NewConnectOptions() (runtime.Object, bool, string) {
