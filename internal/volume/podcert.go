@@ -54,6 +54,13 @@ type podCertKey struct {
 }
 
 type podCredential struct {
+	// busy serializes the volume's setups for one source: a pod's first
+	// mount and a periodic refresh may ask at the same time, and each
+	// would otherwise create a request of its own (the first issued is
+	// served, the other is issued for nothing), as the kubelet's manager
+	// keeps one request per pod and source.
+	busy sync.Mutex
+
 	keyPEM         []byte // PKCS#8 PRIVATE KEY
 	chainPEM       []byte // CERTIFICATE blocks only
 	notAfter       time.Time
@@ -120,6 +127,8 @@ func (m *Manager) podCertificate(ctx context.Context, p *corev1.Pod, src *corev1
 		m.certs.creds[k] = c
 	}
 	m.certs.mu.Unlock()
+	c.busy.Lock()
+	defer c.busy.Unlock()
 
 	now := m.cfg.Clock.Now()
 	if c.chainPEM != nil && now.Before(c.beginRefreshAt) {

@@ -223,3 +223,39 @@ func TestTrustBundlePayload(t *testing.T) {
 		t.Errorf("optional absent bundle: %v", err)
 	}
 }
+
+// TestConcurrentSetupsShareOneRequest: a pod's first mount and a periodic
+// refresh asking at once wait on one PodCertificateRequest; each used to
+// create its own, and the container could run on the first issued while
+// the other was still pending.
+func TestConcurrentSetupsShareOneRequest(t *testing.T) {
+	m, _ := newTestManager(t,
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ns1", Name: "builder", UID: "sa-uid"}},
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", UID: "node-uid"}})
+	s := &fakeSigner{t: t, clock: m.cfg.Clock.(*clocktesting.FakeClock), reqs: map[string]*certificatesv1.PodCertificateRequest{}}
+	client := m.cfg.Client.(interface {
+		PrependReactor(verb, resource string, reaction clienttesting.ReactionFunc)
+	})
+	// A slow create widens the window in which a second setup would find
+	// no request in flight.
+	client.PrependReactor("create", "podcertificaterequests", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		time.Sleep(50 * time.Millisecond)
+		return s.create(a)
+	})
+	client.PrependReactor("get", "podcertificaterequests", s.get)
+	p := projectedPod()
+	p.Spec.NodeName = "n1"
+	src := &corev1.PodCertificateProjection{SignerName: "example.com/s", KeyType: "ECDSAP256", CredentialBundlePath: "bundle.pem"}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = m.podCertificatePayload(context.Background(), p, src, nil)
+		}()
+	}
+	wg.Wait()
+	if n := len(s.order); n != 1 {
+		t.Fatalf("%d PodCertificateRequests for one pod and source, want 1", n)
+	}
+}
