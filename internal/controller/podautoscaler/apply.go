@@ -7,10 +7,8 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/ordo-dev/ordo/internal/api/defaults"
 )
@@ -44,34 +42,6 @@ func (c *Controller) updateScale(ctx context.Context, ns string, ref autoscaling
 		err = fmt.Errorf("unrecognized resource kind %q", ref.Kind)
 	}
 	return err
-}
-
-// podUsages pairs each running pod's metrics with its requests, in
-// milli-units; pods without metrics are left out (upstream's missing
-// pods handling is not reproduced).
-func podUsages(res corev1.ResourceName, pods []*corev1.Pod, metrics []metricsv1beta1.PodMetrics) []PodUsage {
-	byName := map[string]metricsv1beta1.PodMetrics{}
-	for _, m := range metrics {
-		byName[m.Name] = m
-	}
-	var out []PodUsage
-	for _, p := range pods {
-		m, ok := byName[p.Name]
-		if !ok || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
-			continue
-		}
-		var u PodUsage
-		for _, c := range m.Containers {
-			q := c.Usage[res]
-			u.Usage += q.MilliValue()
-		}
-		for _, c := range p.Spec.Containers {
-			q := c.Resources.Requests[res]
-			u.Request += q.MilliValue()
-		}
-		out = append(out, u)
-	}
-	return out
 }
 
 func metricStatus(src *autoscalingv2.ResourceMetricSource, rec Recommendation) autoscalingv2.MetricStatus {

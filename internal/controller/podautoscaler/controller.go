@@ -158,7 +158,7 @@ func (c *Controller) recommend(ctx context.Context, hpa *autoscalingv2.Horizonta
 		if m.Type != autoscalingv2.ResourceMetricSourceType || m.Resource == nil {
 			return 0, nil, fmt.Errorf("metric type %s is not supported by ordo's HPA controller (resource metrics only)", m.Type)
 		}
-		usages := podUsages(m.Resource.Name, pods, list.Items)
+		usages := podUsages(m.Resource.Name, pods, list.Items, c.cfg.Clock.Now())
 		rec, ok := Recommend(current, usages, m.Resource.Target)
 		if !ok {
 			return 0, nil, fmt.Errorf("failed to get %s utilization: missing request or metrics for %s", m.Resource.Name, m.Resource.Name)

@@ -26,10 +26,17 @@ const Tolerance = 0.1
 // --horizontal-pod-autoscaler-downscale-stabilization.
 const DefaultDownscaleStabilization = 300 * time.Second
 
-// PodUsage is one ready pod's usage of a resource and its request.
+// PodUsage is one pod's usage of a resource and its request (see
+// podUsages for how pods are grouped).
 type PodUsage struct {
 	Usage   int64 // milli-units (CPU millicores, memory milli-bytes)
 	Request int64 // milli-units; 0 when the pod requests none
+	// Unready pods' samples are left out, and count as using nothing
+	// when the ready ones ask to scale up; Missing pods have no sample,
+	// and count as using their request (or the target value) when the
+	// ready ones ask to scale down, and nothing when up. Both can only
+	// damp a change, never cause one (upstream's replica calculator).
+	Unready, Missing bool
 }
 
 // Recommendation is a metric's desired replica count and the current
@@ -43,41 +50,112 @@ type Recommendation struct {
 	AverageValue int64
 }
 
-// Recommend computes desired = ceil(current × usage/target) for a resource
-// metric target over the pods' usages, keeping current when the ratio is
-// within Tolerance. ok is false when the target cannot be evaluated (a
-// Utilization target with pods that request nothing, or no pods).
+// Recommend computes desired = ceil(usage/target × ready pods) for a
+// resource metric target, keeping current when the ratio is within
+// Tolerance, then damps the change by the unready and missing pods as
+// upstream does: if counting them (see PodUsage) brings the ratio within
+// the tolerance or across 1, or the count back past current, current
+// stays. ok is false when the target cannot be evaluated (a Utilization
+// target with pods that request nothing, or no pod with a sample).
 func Recommend(current int32, pods []PodUsage, target autoscalingv2.MetricTarget) (rec Recommendation, ok bool) {
-	if len(pods) == 0 {
+	var ready, unready, missing []PodUsage
+	for _, p := range pods {
+		if p.Request == 0 && target.Type == autoscalingv2.UtilizationMetricType {
+			return Recommendation{}, false
+		}
+		switch {
+		case p.Missing:
+			missing = append(missing, p)
+		case p.Unready:
+			unready = append(unready, p)
+		default:
+			ready = append(ready, p)
+		}
+	}
+	ratio, ok := usageRatio(ready, target)
+	if !ok {
 		return Recommendation{}, false
+	}
+	rec = describe(ready, target)
+	scaleUpWithUnready := len(unready) > 0 && ratio > 1
+	if !scaleUpWithUnready && len(missing) == 0 {
+		rec.Replicas = scaleByRatio(current, ratio, int32(len(ready)))
+		return rec, true
+	}
+	all := append([]PodUsage{}, ready...)
+	for _, m := range missing {
+		m.Usage = 0
+		if ratio < 1 {
+			m.Usage = assumedFull(m, target)
+		}
+		all = append(all, m)
+	}
+	if scaleUpWithUnready {
+		for _, u := range unready {
+			u.Usage = 0
+			all = append(all, u)
+		}
+	}
+	newRatio, _ := usageRatio(all, target)
+	rec.Replicas = current
+	if math.Abs(1-newRatio) <= Tolerance || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1) {
+		return rec, true
+	}
+	n := int32(math.Ceil(newRatio * float64(len(all))))
+	if (newRatio < 1 && n > current) || (newRatio > 1 && n < current) {
+		return rec, true
+	}
+	rec.Replicas = n
+	return rec, true
+}
+
+// usageRatio is the pods' usage over the target; false when nothing can
+// be said (no pods, no target value, no requests).
+func usageRatio(pods []PodUsage, target autoscalingv2.MetricTarget) (float64, bool) {
+	if len(pods) == 0 {
+		return 0, false
 	}
 	var usage, requests int64
 	for _, p := range pods {
 		usage += p.Usage
-		if p.Request == 0 && target.Type == autoscalingv2.UtilizationMetricType {
-			return Recommendation{}, false
-		}
 		requests += p.Request
 	}
-	rec.AverageValue = usage / int64(len(pods))
-	var ratio float64
 	switch target.Type {
 	case autoscalingv2.UtilizationMetricType:
 		if target.AverageUtilization == nil || requests == 0 {
-			return Recommendation{}, false
+			return 0, false
 		}
-		rec.Utilization = int32(usage * 100 / requests)
-		ratio = float64(usage*100) / float64(requests) / float64(*target.AverageUtilization)
+		return float64(usage*100) / float64(requests) / float64(*target.AverageUtilization), true
 	case autoscalingv2.AverageValueMetricType:
 		if target.AverageValue == nil || target.AverageValue.MilliValue() == 0 {
-			return Recommendation{}, false
+			return 0, false
 		}
-		ratio = float64(usage) / float64(len(pods)) / float64(target.AverageValue.MilliValue())
-	default:
-		return Recommendation{}, false
+		return float64(usage) / float64(len(pods)) / float64(target.AverageValue.MilliValue()), true
 	}
-	rec.Replicas = scaleByRatio(current, ratio, int32(len(pods)))
-	return rec, true
+	return 0, false
+}
+
+// describe is the status' current value: the ready pods' average.
+func describe(ready []PodUsage, target autoscalingv2.MetricTarget) Recommendation {
+	var usage, requests int64
+	for _, p := range ready {
+		usage += p.Usage
+		requests += p.Request
+	}
+	rec := Recommendation{AverageValue: usage / int64(len(ready))}
+	if target.Type == autoscalingv2.UtilizationMetricType && requests > 0 {
+		rec.Utilization = int32(usage * 100 / requests)
+	}
+	return rec
+}
+
+// assumedFull is what a pod without metrics is taken to use when the
+// others ask to scale down: its whole request, or the target value.
+func assumedFull(p PodUsage, target autoscalingv2.MetricTarget) int64 {
+	if target.Type == autoscalingv2.AverageValueMetricType && target.AverageValue != nil {
+		return target.AverageValue.MilliValue()
+	}
+	return p.Request
 }
 
 // scaleByRatio applies the tolerance; the count scaled is the pods that
