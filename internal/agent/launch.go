@@ -35,6 +35,11 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 	if !ok {
 		return false
 	}
+	// The run starts now, not when this attempt began: volume setup (a
+	// pod certificate waits for its signer) and the image's root can take
+	// seconds, and startedAt is the process's start, as the kubelet
+	// reports it.
+	now = a.cfg.Clock.Now()
 	plan, err := a.resolveAndPlan(ctx, p, st, spec, root)
 	if err == nil {
 		plan.mounts, err = a.withTerminationLog(p, spec, c, plan.mounts)
