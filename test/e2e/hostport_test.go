@@ -16,8 +16,8 @@ import (
 // UDP on the same port going to different pods; a third pod bound to the
 // node with a port already held fails admission (NodePorts), as the
 // kubelet rejects it, and one left to the scheduler stays Pending.
+// Not parallel: host ports are the machine's; the port it picks free can be taken by another test's server or pod before the pod binds it, and its "closed with its pod" check reads the machine-wide port.
 func TestHostPorts(t *testing.T) {
-	t.Parallel()
 	c, cs, node := startWithAgent(t)
 	port := freeLoopbackPort(t)
 	c.RunIn(fmt.Sprintf(`apiVersion: v1

@@ -3,12 +3,20 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -172,21 +180,54 @@ func TestMemoryAndProjectedVolumesAndServiceAccountTokens(t *testing.T) {
 	}
 }
 
-func TestProjectedClusterTrustBundleFailsMountWithAnEvent(t *testing.T) {
+// TestProjectedClusterTrustBundleWaitsForItsBundle: a pod projecting a
+// ClusterTrustBundle that does not exist (and is not optional) is not
+// started, with a FailedMount event that names it, as the kubelet does;
+// once the bundle is created the pod runs with its certificates in the
+// volume.
+func TestProjectedClusterTrustBundleWaitsForItsBundle(t *testing.T) {
 	t.Parallel()
-	c, _, _ := startWithAgent(t)
+	c, cs, _ := startWithAgent(t)
 	c.RunIn(`apiVersion: v1
 kind: Pod
 metadata: {name: ctb}
 spec:
-  containers: [{name: c, image: busybox, command: [sleep, "60"], volumeMounts: [{name: v, mountPath: /v}]}]
+  containers: [{name: c, image: busybox, command: [sleep, "3600"], volumeMounts: [{name: v, mountPath: /v}]}]
   volumes:
   - name: v
     projected: {sources: [{clusterTrustBundle: {name: bundle, path: ca.pem}}]}
 `, "apply", "-f", "-")
 	waitFor(t, func() bool {
-		return strings.Contains(c.Run("get", "events", "--field-selector", "involvedObject.name=ctb,reason=FailedMount"), "clusterTrustBundle is not supported")
-	}, "FailedMount event naming clusterTrustBundle")
+		return strings.Contains(c.Run("get", "events", "--field-selector", "involvedObject.name=ctb,reason=FailedMount"),
+			`clustertrustbundles.certificates.k8s.io "bundle" not found`)
+	}, "FailedMount event naming the missing ClusterTrustBundle")
+	if p, err := cs.CoreV1().Pods("default").Get(context.Background(), "ctb", metav1.GetOptions{}); err != nil || p.Status.Phase != corev1.PodPending {
+		t.Fatalf("pod without its bundle: %v %v, want Pending", err, p.Status.Phase)
+	}
+	bundle := selfSignedPEM(t)
+	indented := "    " + strings.ReplaceAll(strings.TrimSpace(bundle), "\n", "\n    ")
+	c.RunIn("apiVersion: certificates.k8s.io/v1\nkind: ClusterTrustBundle\nmetadata: {name: bundle}\nspec:\n  trustBundle: |\n"+indented+"\n", "apply", "-f", "-")
+	t.Cleanup(func() { _, _, _ = c.Kubectl(context.Background(), "", "delete", "clustertrustbundle", "bundle") })
+	waitPhase(t, cs, "ctb", corev1.PodRunning)
+	if got := c.Run("exec", "ctb", "--", "cat", "/v/ca.pem"); strings.TrimSpace(got) != strings.TrimSpace(bundle) {
+		t.Errorf("/v/ca.pem = %q, want the bundle %q", got, bundle)
+	}
+}
+
+// selfSignedPEM is a fresh self-signed certificate in PEM.
+func selfSignedPEM(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e-bundle"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 // TestAgentSweepsMemoryVolumesOfPodsDeletedWhileItWasDown kills the server
