@@ -85,6 +85,10 @@ spec:
 		return strings.Contains(out, "didn't have free ports for the requested pod ports")
 	}, "the scheduler reporting the taken host port")
 
+	// The pod left Pending for want of the port is deleted first: the
+	// scheduler looks at pending pods again when a pod goes, and would
+	// place it on the port the tcp pod frees.
+	c.Run("delete", "pod", "scheduled-conflict", "bound-conflict", "--wait")
 	c.Run("delete", "pod", "tcp", "--wait")
 	waitFor(t, func() bool {
 		_, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)

@@ -19,8 +19,8 @@ import (
 // terminal is a /dev/pts of the container's and its controlling terminal
 // (an interactive bash gets job control), TERM is xterm, HOME is root's
 // home from the container's passwd, and the terminal has the user's size.
+// Not parallel: it reads the terminal's size as the shell prints it right after kubectl sets it, which the load of tests beside it delayed past the read.
 func TestKubectlExecTerminalIsAWholeTerminal(t *testing.T) {
-	t.Parallel()
 	c, cs, _ := startWithAgent(t)
 	c.Run("run", "box", "--image=busybox", "--command", "--", "sleep", "3600")
 	waitPhase(t, cs, "box", corev1.PodRunning)
