@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -85,8 +86,18 @@ func TestHPAServedAsV1AndV2(t *testing.T) {
 
 	// Written back through v1, the memory metric stays and nothing of the
 	// annotation is stored.
-	asV1.Spec.MaxReplicas = 7
-	if _, err := cs.AutoscalingV1().HorizontalPodAutoscalers(ns).Update(ctx, asV1, metav1.UpdateOptions{}); err != nil {
+	// The HPA controller writes its status meanwhile: read and write
+	// again on a conflict, as any client of a controlled object does.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		latest, err := cs.AutoscalingV1().HorizontalPodAutoscalers(ns).Get(ctx, "v2-memory", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		latest.Spec.MaxReplicas = 7
+		_, err = cs.AutoscalingV1().HorizontalPodAutoscalers(ns).Update(ctx, latest, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	v2, err = cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "v2-memory", metav1.GetOptions{})
