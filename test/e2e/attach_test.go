@@ -130,8 +130,8 @@ func attachUntil(t *testing.T, c *testcluster.T, stdin, want string) string {
 // TestKubectlAttachStdinOnce: the end of the first attach session's input
 // closes a stdinOnce container's stdin, so it reads EOF, and the session
 // ends with the container.
+// Not parallel: the first attach session must reach the container while it still waits on stdin; under the load of tests beside it kubectl attached too late and printed nothing.
 func TestKubectlAttachStdinOnce(t *testing.T) {
-	t.Parallel()
 	c, cs := startAttachCluster(t)
 	c.RunIn(stdinPod("once", "stdin: true\n    stdinOnce: true", "cat; echo EOF-SEEN"), "apply", "-f", "-")
 	waitPhase(t, cs, "once", corev1.PodRunning)
