@@ -195,10 +195,39 @@ func podState(t *testing.T, p *corev1.Pod) podSnapshot {
 	return s
 }
 
-// podPIDs lists a pod's containers' own processes: of those podProcesses finds by
+// podPIDs lists the processes that stay: those samplePIDs finds in three
+// samples 300 ms apart. A readiness probe's exec (redis's `redis-cli ping`
+// every second) also runs in the container's cgroup, lives milliseconds,
+// and must not count as one of the pod's own processes.
+func podPIDs(t *testing.T, name, uid string) []string {
+	t.Helper()
+	stable := samplePIDs(t, name, uid)
+	for i := 0; i < 2; i++ {
+		time.Sleep(300 * time.Millisecond)
+		stable = intersect(stable, samplePIDs(t, name, uid))
+	}
+	return stable
+}
+
+// intersect keeps the elements of a that are also in b.
+func intersect(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// samplePIDs lists a pod's containers' own processes: of those podProcesses finds by
 // HOSTNAME, and those in the pod's cgroups (redis-server overwrites its
 // environment with its process title).
-func podPIDs(t *testing.T, name, uid string) []string {
+func samplePIDs(t *testing.T, name, uid string) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, pid := range podProcesses(t, name) {
