@@ -34,10 +34,13 @@ func decide(n *corev1.Node, heard, now time.Time, grace time.Duration) plan {
 		p.conditions, p.becameUnknown = unknownConditions(n.Status.Conditions, now)
 	}
 	ready := readyStatus(n.Status.Conditions)
+	// A node that never posted Ready is kept off the schedule at once but
+	// evicts nothing before its grace period, as in Kubernetes.
+	reported := indexOf(n.Status.Conditions, corev1.NodeReady) >= 0
 	if quiet {
-		ready = corev1.ConditionUnknown
+		ready, reported = corev1.ConditionUnknown, true
 	}
-	p.taints = wantedTaints(ready)
+	p.taints = wantedTaints(ready, reported)
 	p.retaint = !taintsMatch(n.Spec.Taints, p.taints)
 	p.podsNotReady = ready == corev1.ConditionUnknown
 	return p

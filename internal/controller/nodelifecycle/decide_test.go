@@ -42,6 +42,10 @@ func TestDecide(t *testing.T) {
 		{name: "Ready, a user's taint is not ours", node: readyNode(corev1.ConditionTrue, dedicated), heard: t0},
 		{name: "Ready False (the agent says so): not-ready, not unreachable", node: readyNode(corev1.ConditionFalse), heard: t0,
 			retaint: true, taints: notReady},
+		{name: "never reported, within the grace period: NoSchedule only", node: &corev1.Node{}, heard: t0,
+			pods: true, retaint: true, taints: []corev1.Taint{unreachableNoSchedule}},
+		{name: "never reported, past the grace period: NoExecute too", node: &corev1.Node{}, heard: t0.Add(-2 * grace),
+			conditions: true, pods: true, becameUnknown: true, retaint: true, taints: unreachable},
 		{name: "from not-ready to unreachable", node: readyNode(corev1.ConditionFalse, notReady...), heard: t0.Add(-2 * grace),
 			conditions: true, pods: true, becameUnknown: true, retaint: true, taints: unreachable},
 	}
@@ -60,7 +64,7 @@ func TestRetaintedKeepsOtherTaintsAndTimes(t *testing.T) {
 	dedicated := corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}
 	old := unreachableNoSchedule
 	old.TimeAdded = &metav1.Time{Time: t0.Add(-time.Hour)}
-	got := retainted([]corev1.Taint{dedicated, old, notReadyNoExecute}, wantedTaints(corev1.ConditionUnknown), t0)
+	got := retainted([]corev1.Taint{dedicated, old, notReadyNoExecute}, wantedTaints(corev1.ConditionUnknown, true), t0)
 	if len(got) != 3 || got[0].Key != "dedicated" || !got[1].TimeAdded.Time.Equal(t0.Add(-time.Hour)) ||
 		!got[2].MatchTaint(&unreachableNoExecute) || !got[2].TimeAdded.Time.Equal(t0) {
 		t.Errorf("%+v", got)

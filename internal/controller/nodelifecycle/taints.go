@@ -23,16 +23,23 @@ var managedTaints = []corev1.Taint{unreachableNoSchedule, unreachableNoExecute, 
 
 // wantedTaints are the managed taints a node whose Ready condition has
 // status ready should carry: unreachable when Unknown (its agent went
-// quiet), not-ready when False (its agent says so), none when True.
-func wantedTaints(ready corev1.ConditionStatus) []corev1.Taint {
+// quiet), not-ready when False (its agent says so), none when True. The
+// NoExecute ones only when reported: the node has a Ready condition (its
+// agent posted one, or this controller set it Unknown).
+func wantedTaints(ready corev1.ConditionStatus, reported bool) []corev1.Taint {
+	var out []corev1.Taint
 	switch ready {
 	case corev1.ConditionTrue:
 		return nil
 	case corev1.ConditionFalse:
-		return []corev1.Taint{notReadyNoSchedule, notReadyNoExecute}
+		out = []corev1.Taint{notReadyNoSchedule, notReadyNoExecute}
 	default:
-		return []corev1.Taint{unreachableNoSchedule, unreachableNoExecute}
+		out = []corev1.Taint{unreachableNoSchedule, unreachableNoExecute}
 	}
+	if !reported {
+		out = out[:1]
+	}
+	return out
 }
 
 func isManaged(t *corev1.Taint) bool {
