@@ -78,7 +78,9 @@ const podsLine = `-o=jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}
 // volume comes back on the server's node, the one whose volume is on the
 // lost node stays Pending for it. The agent, restarted, ends the
 // force-deleted pods' processes; without the taint the pod with the volume
-// runs on its node again.
+// runs on its node again. Then a power loss and `kubectl delete node`:
+// PodGC force-deletes the orphan, which waits Pending for its volume's
+// node until the machine is back.
 func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	t.Parallel()
 	lab := machines.New(t)
@@ -186,6 +188,35 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	if p := podsOf(c, "db"); len(p) != 1 || p[0][1] != srv.NodeName {
 		t.Errorf("db's pods %v, want the one on %s", p, srv.NodeName)
 	}
+
+	// A power loss, then the Node deleted: PodGC force-deletes its pods
+	// once it has been gone for the 40 s quarantine; vol-0 waits for its
+	// volume's node.
+	vol := podsOf(c, "vol")[0]
+	if err := ag.KillAll(); err != nil {
+		t.Fatal(err)
+	}
+	c.Run("delete", "node", ag.NodeName)
+	deleted := time.Now()
+	for deadline := deleted.Add(100 * time.Second); ; time.Sleep(time.Second) {
+		pods := podsOf(c, "vol")
+		if len(pods) == 1 && pods[0][2] != vol[2] &&
+			strings.Contains(c.Run("get", "pod", "vol-0", `-o=jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}`), "volume node affinity conflict") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vol-0 not recreated and Pending for its volume's node 100 s after its Node's deletion: %v", pods)
+		}
+	}
+	t.Logf("Node deleted: vol-0 recreated (Pending for its volume) %v later", time.Since(deleted).Round(time.Millisecond))
+	// The machine back: its agent registers the Node again; vol-0 runs there.
+	if err := ag.Agent.Restart(s); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		pods := podsOf(c, "vol")
+		return len(pods) == 1 && pods[0][1] == ag.NodeName && c.Run("get", "pod", "vol-0", "-o=jsonpath={.status.phase}") == "Running"
+	}, "vol-0 Running on its volume's node once it is back")
 }
 
 // podsOf is the pods labelled app=app: name, node, UID, deletionTimestamp.
