@@ -10,8 +10,20 @@ import (
 )
 
 // nodeLossApps are a Deployment, a StatefulSet without volumes and one
-// with a local-path claim, one pod each.
+// with a local-path claim, one pod each, and a DaemonSet.
 const nodeLossApps = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: daemon}
+spec:
+  selector: {matchLabels: {app: daemon}}
+  template:
+    metadata: {labels: {app: daemon}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: c, image: busybox, command: [sleep, "3600"]}
+---
+apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -70,8 +82,10 @@ const podsLine = `-o=jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}
 // local-path volume) run on the agent's node, whose ordo is then killed
 // -9 (its pods' processes live on, as in a partition). Once the node is
 // unreachable (grace period 12 s) and the pods' default 3 s toleration
-// (--default-unreachable-toleration-seconds=3) runs out, the taint
-// manager deletes them gracefully: the Deployment's is replaced on the
+// (--default-unreachable-toleration-seconds=3; the not-ready one is given
+// 4 s) runs out, the taint
+// manager deletes them gracefully (not the DaemonSet's, which tolerates
+// it forever): the Deployment's is replaced on the
 // server's node at once; the StatefulSets' stay Terminating, never
 // duplicated, since no agent confirms their end. Marking the node
 // out-of-service has PodGC force-delete them: the StatefulSet without a
@@ -94,7 +108,8 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	}
 	// Longer than the agents' lease renewal (10 s): the node goes Unknown
 	// only when its heartbeats stop.
-	s, err := srv.StartServer("--node-monitor-grace-period=12s", "--default-unreachable-toleration-seconds=3")
+	s, err := srv.StartServer("--node-monitor-grace-period=12s", "--default-unreachable-toleration-seconds=3",
+		"--default-not-ready-toleration-seconds=4")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +120,7 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	// Everything starts on the agent's node: the server's own would win.
 	c.Run("cordon", srv.NodeName)
 	c.RunIn(nodeLossApps, "apply", "-f", "-")
-	for _, app := range []string{"deployment/web", "statefulset/db", "statefulset/vol"} {
+	for _, app := range []string{"deployment/web", "statefulset/db", "statefulset/vol", "daemonset/daemon"} {
 		c.Run("rollout", "status", app, "--timeout=120s")
 	}
 	c.Run("uncordon", srv.NodeName)
@@ -120,6 +135,10 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	tol := c.Run("get", "pod", before["web"][0], `-o=jsonpath={.spec.tolerations[?(@.key=="node.kubernetes.io/unreachable")].tolerationSeconds}`)
 	if tol != "3" {
 		t.Errorf("the unreachable toleration's seconds %q, want 3 (--default-unreachable-toleration-seconds)", tol)
+	}
+	tol = c.Run("get", "pod", before["web"][0], `-o=jsonpath={.spec.tolerations[?(@.key=="node.kubernetes.io/not-ready")].tolerationSeconds}`)
+	if tol != "4" {
+		t.Errorf("the not-ready toleration's seconds %q, want 4 (--default-not-ready-toleration-seconds)", tol)
 	}
 	shims := testcluster.ShimCount(ag.DataDir)
 
@@ -153,6 +172,12 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	for _, app := range []string{"db", "vol"} {
 		if p := podsOf(c, app)[0]; p[3] == "" {
 			t.Errorf("%s's pod %v not Terminating after its toleration", app, p)
+		}
+	}
+	// The DaemonSet's pod tolerates the node's loss forever.
+	for _, p := range podsOf(c, "daemon") {
+		if p[1] == ag.NodeName && p[3] != "" {
+			t.Errorf("the DaemonSet's pod on the lost node is Terminating: %v", p)
 		}
 	}
 
