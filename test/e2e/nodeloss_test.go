@@ -10,8 +10,20 @@ import (
 )
 
 // nodeLossApps are a Deployment, a StatefulSet without volumes and one
-// with a local-path claim, one pod each, and a DaemonSet.
-const nodeLossApps = `apiVersion: apps/v1
+// with a local-path claim, and a Job, one pod each, and a DaemonSet.
+const nodeLossApps = `apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec:
+  template:
+    metadata: {labels: {app: batch}}
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: c, image: busybox, command: [sleep, "3600"]}
+---
+apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: daemon}
 spec:
@@ -78,23 +90,22 @@ spec:
 const podsLine = `-o=jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.metadata.uid} {.metadata.deletionTimestamp}{"\n"}{end}`
 
 // TestNodeLossEvictsAndRecreatesElsewhere: a server machine and an agent
-// machine; a Deployment's pod and two StatefulSets' pods (one with a
-// local-path volume) run on the agent's node, whose ordo is then killed
-// -9 (its pods' processes live on, as in a partition). Once the node is
-// unreachable (grace period 12 s) and the pods' default 3 s toleration
+// machine; a Deployment's, a Job's and two StatefulSets' pods (one with a
+// local-path volume) and a DaemonSet's run on the agent's node, whose ordo
+// is then killed -9 (its pods' processes live on, as in a partition). Once
+// the node is unreachable (grace period 12 s) and the pods' 3 s toleration
 // (--default-unreachable-toleration-seconds=3; the not-ready one is given
-// 4 s) runs out, the taint
-// manager deletes them gracefully (not the DaemonSet's, which tolerates
-// it forever): the Deployment's is replaced on the
-// server's node at once; the StatefulSets' stay Terminating, never
-// duplicated, since no agent confirms their end. Marking the node
-// out-of-service has PodGC force-delete them: the StatefulSet without a
-// volume comes back on the server's node, the one whose volume is on the
-// lost node stays Pending for it. The agent, restarted, ends the
-// force-deleted pods' processes; without the taint the pod with the volume
-// runs on its node again. Then a power loss and `kubectl delete node`:
-// PodGC force-deletes the orphan, which waits Pending for its volume's
-// node until the machine is back.
+// 4 s) runs out, the taint manager deletes them gracefully (not the
+// DaemonSet's, which tolerates it forever): the Deployment's and the Job's
+// are replaced on the server's node at once; the StatefulSets' stay
+// Terminating, never duplicated, since no agent confirms their end.
+// Marking the node out-of-service has PodGC force-delete them: the
+// StatefulSet without a volume comes back on the server's node, the one
+// whose volume is on the lost node stays Pending for it. The agent,
+// restarted, ends the force-deleted pods' processes; without the taint the
+// pod with the volume runs on its node again. Then a power loss and
+// `kubectl delete node`: PodGC force-deletes the orphan, which waits
+// Pending for its volume's node until the machine is back.
 func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	t.Parallel()
 	lab := machines.New(t)
@@ -123,9 +134,10 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 	for _, app := range []string{"deployment/web", "statefulset/db", "statefulset/vol", "daemonset/daemon"} {
 		c.Run("rollout", "status", app, "--timeout=120s")
 	}
+	c.Run("wait", "--for=condition=Ready", "pod", "-l", "app=batch", "--timeout=120s")
 	c.Run("uncordon", srv.NodeName)
 	before := map[string][]string{}
-	for _, app := range []string{"web", "db", "vol"} {
+	for _, app := range []string{"web", "db", "vol", "batch"} {
 		pods := podsOf(c, app)
 		if len(pods) != 1 || pods[0][1] != ag.NodeName {
 			t.Fatalf("%s's pods %v, want one on %s", app, pods, ag.NodeName)
@@ -157,6 +169,14 @@ func TestNodeLossEvictsAndRecreatesElsewhere(t *testing.T) {
 		return false
 	}, "the Deployment's pod running on the server's node")
 	t.Logf("Deployment's pod replaced and Running on the other node %v after the kill", time.Since(killed).Round(time.Millisecond))
+	waitFor(t, func() bool {
+		for _, p := range podsOf(c, "batch") {
+			if p[1] == srv.NodeName && p[3] == "" {
+				return true
+			}
+		}
+		return false
+	}, "the Job's pod replaced on the server's node")
 	if cond := c.Run("get", "pod", before["web"][0], `-o=jsonpath={.status.conditions[?(@.type=="DisruptionTarget")].reason}`); cond != "DeletionByTaintManager" {
 		t.Errorf("the evicted pod's DisruptionTarget reason %q", cond)
 	}
