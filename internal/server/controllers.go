@@ -33,6 +33,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
+	"github.com/ordo-dev/ordo/internal/controller/podgc"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
@@ -187,6 +188,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("daemonset", err, workers(daemons, controllerWorkers))
 	nodes, err := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
 	s.add("node lifecycle", err, func(ctx context.Context) { nodes.Run(ctx) })
+	podGC, err := podgc.New(podgc.Config{Client: client, Informers: shared})
+	s.add("pod-garbage-collector", err, func(ctx context.Context) { podGC.Run(ctx) })
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 	// The repair loop lists Services on a timer, as kube-apiserver's
 	// does: no informer, no handler, nothing that can fail to register.

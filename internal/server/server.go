@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
@@ -51,6 +52,11 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
 	// heartbeat before its Node is Unknown (package nodelifecycle).
 	NodeMonitorGracePeriod time.Duration
+	// TolerationSeconds are --default-not-ready-toleration-seconds and
+	// --default-unreachable-toleration-seconds: the DefaultTolerationSeconds
+	// admission's tolerations, after which the taint manager evicts the
+	// pods of a lost node.
+	TolerationSeconds tolerationseconds.Seconds
 	// Cluster makes the embedded etcd one member of several servers'.
 	Cluster ClusterOptions
 }
@@ -147,6 +153,7 @@ func Run(ctx context.Context, o Options) error {
 		EtcdServers:            endpoints,
 		EtcdCompactionInterval: o.EtcdCompactionInterval,
 		RuntimeHandlerAliases:  o.RuntimeHandlerAliases,
+		TolerationSeconds:      &o.TolerationSeconds,
 		Registry:               regCfg.Config,
 		Scheme:                 regCfg.SchemeSet,
 	})
