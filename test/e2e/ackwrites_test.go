@@ -43,7 +43,7 @@ func TestAcknowledgedWritesSurviveServerKills(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (ORDO_ACK_SEED=%d replays it)", seed, seed)
-	l := startServerLab(t, 3)
+	l := startServerLab(t, 3, "--no-agent")
 	var clients []kubernetes.Interface
 	for _, m := range l.servers {
 		clients = append(clients, l.client(m))

@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/ordo-dev/ordo/internal/testcluster"
 	"github.com/ordo-dev/ordo/internal/testcluster/machines"
 )
 
@@ -33,7 +36,7 @@ import (
 // to the next Job.
 func TestEverySecondCronJobsRunOnceThroughServerFaults(t *testing.T) {
 	t.Parallel()
-	l := startServerLab(t, 3)
+	l := startServerLab(t, 3, "--no-agent")
 	cs := l.client(l.servers[0])
 	for _, name := range []string{"all", "latest"} {
 		cj := everySecondCronJob(name)
@@ -281,4 +284,70 @@ func checkMissedNamedFor(t *testing.T, cs kubernetes.Interface, name string, slo
 	}
 	sort.Slice(missed, func(i, j int) bool { return missed[i].Before(missed[j]) })
 	return missed
+}
+
+// TestWarmCronJobRunsOnceThroughLeaderFaults: a warm every-second CronJob
+// (ordo.dev/runner: warm) pinned to one of 3 servers (each with its
+// agent) keeps running each slot at most once while the controllers'
+// leader is killed with -9 and restarted, and while the (new) leader's
+// link is cut for 20 s and restored; every slot between the first and the
+// last run that did not run is named by a MissSchedule event. The runner
+// pod's agent claims the slots, so a leader other than the runner's node
+// costs no slot.
+func TestWarmCronJobRunsOnceThroughLeaderFaults(t *testing.T) {
+	t.Parallel()
+	l := startServerLab(t, 3)
+	leader := l.leader(nil)
+	node := l.servers[0]
+	if node == leader {
+		node = l.servers[1]
+	}
+	c := testcluster.Bind(t, node.Server)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "runs")
+	c.RunIn(strings.NewReplacer("OUTDIR", dir, "VERSIONVALUE", "v1", "runner-lifetime: 20s", "runner-lifetime: 1h",
+		"          restartPolicy: OnFailure", "          nodeSelector: {kubernetes.io/hostname: "+node.NodeName+"}\n          restartPolicy: OnFailure",
+	).Replace(warmTick), "apply", "-f", "-")
+	waitFor(t, func() bool { return len(runsOf(t, path)) >= 3 }, "three warm runs")
+
+	var faults []faultWindow
+	leader = l.leader(nil)
+	f := faultWindow{name: fmt.Sprintf("kill -9 of the leader %s (runner's node: %v)", leader.NodeName, leader == node), start: time.Now()}
+	leader.Kill9()
+	l.leader(leader)
+	if err := leader.Server.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	f.end = time.Now()
+	faults = append(faults, f)
+
+	leader = l.leader(nil)
+	f = faultWindow{name: fmt.Sprintf("link of the leader %s cut for 20 s (runner's node: %v)", leader.NodeName, leader == node), start: time.Now()}
+	if err := leader.CutLink(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Second)
+	if err := leader.RestoreLink(); err != nil {
+		t.Fatal(err)
+	}
+	f.end = time.Now()
+	faults = append(faults, f)
+	before := len(runsOf(t, path))
+	waitFor(t, func() bool { return len(runsOf(t, path)) >= before+3 }, "three runs after the link came back")
+	c.Run("patch", "cronjob", "tick", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
+	time.Sleep(2 * time.Second)
+
+	runs := runsOf(t, path)
+	slots, runners := checkRunsOnce(t, runs)
+	checkMissedAreNamed(t, c, slots)
+	t.Logf("figures: %d warm slots run by %d runner pods, %s .. %s", len(slots), len(runners), slots[0], slots[len(slots)-1])
+	for _, f := range faults {
+		n := 0
+		for s := f.start.Truncate(time.Second); !s.After(f.end); s = s.Add(time.Second) {
+			if _, ran := runs[s.UTC().Format(time.RFC3339)]; !ran {
+				n++
+			}
+		}
+		t.Logf("figures: %s: %d of its %.0f s' slots did not run (named by MissSchedule)", f.name, n, f.end.Sub(f.start).Seconds())
+	}
 }

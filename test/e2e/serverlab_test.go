@@ -26,15 +26,17 @@ type serverLab struct {
 	// removed ones stay (stopped) so that cleanup still sweeps them.
 	servers []*machines.Machine
 	removed map[*machines.Machine]bool
+	// args are given to every server ("--no-agent" for servers only).
+	args []string
 }
 
-// startServerLab starts n servers: the first inits the cluster, the rest
-// join it one after another.
-func startServerLab(t *testing.T, n int) *serverLab {
+// startServerLab starts n servers, each with args: the first inits the
+// cluster, the rest join it one after another.
+func startServerLab(t *testing.T, n int, args ...string) *serverLab {
 	t.Helper()
-	l := &serverLab{t: t, lab: machines.New(t), removed: map[*machines.Machine]bool{}}
+	l := &serverLab{t: t, lab: machines.New(t), removed: map[*machines.Machine]bool{}, args: args}
 	first := l.add("server1")
-	if _, err := first.StartServer("--no-agent", "--cluster-init"); err != nil {
+	if _, err := first.StartServer(append([]string{"--cluster-init"}, args...)...); err != nil {
 		t.Fatal(err)
 	}
 	for i := 2; i <= n; i++ {
@@ -64,8 +66,8 @@ func (l *serverLab) join(name string) *machines.Machine {
 	}
 	m := l.add(name)
 	start := time.Now()
-	if _, err := m.StartServer("--no-agent", "--join", via.URL(), "--token", token,
-		"--ca-cert", filepath.Join(via.DataDir, "pki", "ca.crt")); err != nil {
+	if _, err := m.StartServer(append([]string{"--join", via.URL(), "--token", token,
+		"--ca-cert", filepath.Join(via.DataDir, "pki", "ca.crt")}, l.args...)...); err != nil {
 		l.t.Fatal(err)
 	}
 	l.t.Logf("server %s joined through %s in %s", m.NodeName, via.NodeName, time.Since(start).Round(time.Millisecond))
