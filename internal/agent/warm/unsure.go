@@ -26,13 +26,26 @@ func (u *unsureClaims) failedClaim(err error, claim runner.Claim, ahead time.Tim
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		return
 	}
-	*u = append(*u, claim.Missed...)
+	for _, m := range claim.Missed {
+		u.add(m)
+	}
 	for _, s := range claim.Run {
-		*u = append(*u, runner.Missed{Slot: s, Count: 1, Reason: missedClaimLost})
+		u.add(runner.Missed{Slot: s, Count: 1, Reason: missedClaimLost})
 	}
 	if early {
-		*u = append(*u, runner.Missed{Slot: ahead, Count: 1, Reason: missedClaimLost})
+		u.add(runner.Missed{Slot: ahead, Count: 1, Reason: missedClaimLost})
 	}
+}
+
+// add keeps m unless it is unsure already: a retry from a stale read
+// claims the same slots again, and each is announced once.
+func (u *unsureClaims) add(m runner.Missed) {
+	for _, have := range *u {
+		if have.Slot.Equal(m.Slot) && have.Reason == m.Reason {
+			return
+		}
+	}
+	*u = append(*u, m)
 }
 
 // settle compares the unsure claims with the token as read: a slot the

@@ -71,7 +71,7 @@ func TestClaimWrittenDespiteAFailedWriteIsAnnouncedMissed(t *testing.T) {
 }
 
 // TestUnsureClaimsSettle: a refused write (conflict) leaves nothing
-// unsure; an unsure slot stays unsure while reads do not show it, is
+// unsure; a retry of the same slot adds nothing; an unsure slot stays unsure while reads do not show it, is
 // announced once a read shows it claimed by this pod, and is forgotten
 // when another pod holds the token.
 func TestUnsureClaimsSettle(t *testing.T) {
@@ -83,6 +83,7 @@ func TestUnsureClaimsSettle(t *testing.T) {
 		t.Fatalf("a conflict left %v unsure", u)
 	}
 	u.failedClaim(apierrors.NewServerTimeout(coordinationv1.Resource("leases"), "update", 1), claim, t0.Add(time.Second), true)
+	u.failedClaim(apierrors.NewServerTimeout(coordinationv1.Resource("leases"), "update", 1), claim, time.Time{}, false) // a retry
 	var said []runner.Missed
 	announce := func(m runner.Missed) { said = append(said, m) }
 	u.settle(runner.Token{Holder: "me", LastSlot: t0.Add(-time.Second)}, "me", announce)
