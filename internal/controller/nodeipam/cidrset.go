@@ -82,6 +82,15 @@ func (s *cidrSet) occupy(cidr string) bool {
 	return ok
 }
 
+// undo gives back the block allocate just returned (its Node could not be
+// updated), so the next allocation is that block again.
+func (s *cidrSet) undo(p netip.Prefix) {
+	if i, ok := s.index(p.String()); ok {
+		s.used[i] = false
+		s.next = i
+	}
+}
+
 // release frees cidr; one not in the range is ignored.
 func (s *cidrSet) release(cidr string) {
 	if i, ok := s.index(cidr); ok {

@@ -82,3 +82,14 @@ func TestCIDRSetRefusesBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// A block whose Node update failed is the next one handed out: the first
+// node still gets 10.42.0.0/24 after a conflict.
+func TestCIDRSetUndo(t *testing.T) {
+	s, _ := newCIDRSet("10.42.0.0/16", 24)
+	b, _ := s.allocate()
+	s.undo(b)
+	if again, _ := s.allocate(); again != b {
+		t.Fatalf("after undo got %s, want %s", again, b)
+	}
+}

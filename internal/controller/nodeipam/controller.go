@@ -165,7 +165,7 @@ func (c *Controller) allocate(ctx context.Context, n *corev1.Node) error {
 	saved, err := c.base.Client.CoreV1().Nodes().Update(ctx, updated, metav1.UpdateOptions{})
 	if err != nil {
 		c.mu.Lock()
-		c.set.release(cidr)
+		c.set.undo(block)
 		c.mu.Unlock()
 		return fmt.Errorf("set node %s's podCIDR %s: %w", n.Name, cidr, err)
 	}
