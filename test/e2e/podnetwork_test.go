@@ -3,9 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 	"github.com/ordo-dev/ordo/internal/testcluster/machines"
@@ -187,4 +191,43 @@ func routesOf(t *testing.T, m *machines.Machine) string {
 func cidrContains(cidr, ip string) bool {
 	p := strings.TrimSuffix(cidr, "0/24")
 	return strings.HasPrefix(ip, p)
+}
+
+// TestNodePodCIDRAllocationAndAMismatchedFlag: a Node made without a
+// range gets the cluster range's first free /24 (10.42.0.0/24, as k3s's
+// first node), and an agent whose --pod-cidr differs from the range its
+// Node already holds exits with an error naming the flag and both ranges.
+func TestNodePodCIDRAllocationAndAMismatchedFlag(t *testing.T) {
+	t.Parallel()
+	c := testcluster.StartT(t)
+	free, pinned := c.NodeName+"-free", c.NodeName+"-pinned"
+	c.RunIn("apiVersion: v1\nkind: Node\nmetadata: {name: "+free+"}\n", "create", "-f", "-")
+	waitFor(t, func() bool {
+		return c.Run("get", "node", free, "-o=jsonpath={.spec.podCIDR} {.spec.podCIDRs}") == `10.42.0.0/24 ["10.42.0.0/24"]`
+	}, "the new Node's podCIDR 10.42.0.0/24")
+	c.RunIn("apiVersion: v1\nkind: Node\nmetadata: {name: "+pinned+"}\nspec: {podCIDR: 10.42.7.0/24, podCIDRs: [10.42.7.0/24]}\n", "create", "-f", "-")
+
+	port, err := testcluster.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := os.ReadFile(filepath.Join(c.DataDir, "pki", "node-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Bin, "agent", "--server", "https://"+c.Listen, "--token", strings.TrimSpace(string(token)),
+		"--ca-cert", filepath.Join(c.DataDir, "pki", "ca.crt"), "--data-dir", t.TempDir(), "--node-name", pinned,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--bridge", fmt.Sprintf("ordo-m%d", port),
+		"--service-interface", fmt.Sprintf("ordo-n%d", port), "--pod-cidr", "10.253.0.0/24")
+	out, err := cmd.CombinedOutput()
+	// (the log line quotes the message, so the Node's name is checked apart)
+	want := `--pod-cidr 10.253.0.0/24 does not match spec.podCIDR 10.42.7.0/24 of Node `
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), pinned+`\", which cannot change`) {
+		t.Fatalf("agent with a mismatched --pod-cidr: %v\n%s\nwant an exit with %q", err, out, want)
+	}
+	if got := c.Run("get", "node", c.NodeName+"-free", "-o=jsonpath={.spec.podCIDR}"); got != "10.42.0.0/24" {
+		t.Errorf("the free Node's range changed to %q", got)
+	}
 }
