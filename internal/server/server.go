@@ -78,6 +78,10 @@ func DefaultOptions() Options {
 // (draining requests, ending watches), then etcd.
 func Run(ctx context.Context, o Options) error {
 	started := time.Now()
+	// The local node's error (a --pod-cidr its Node does not hold) stops
+	// the server with that error.
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	selfmem.TrimOwnText()
 	if err := o.Node.Check(); err != nil {
 		return err
@@ -225,13 +229,20 @@ func Run(ctx context.Context, o Options) error {
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(genericapiserver.PostStartHookContext) error {
 			w.goRun(func(ctx context.Context) {
 				if err := n.Run(ctx); err != nil {
-					klog.FromContext(ctx).Error(err, "This server's node stopped")
+					// Logged too: a stop during the API's start-up hooks
+					// may end the process before Run returns the cause.
+					klog.FromContext(ctx).Error(err, "This server's node cannot run; stopping")
+					fail(err)
 				}
 			})
 			return nil
 		})
 	}
-	return srv.Run(w.serverContext(ctx, srv.StopInformers))
+	err = srv.Run(w.serverContext(ctx, srv.StopInformers))
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return cause
+	}
+	return err
 }
 
 // ensurePKI makes the certificates. The serving certificate names the

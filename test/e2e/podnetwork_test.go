@@ -230,4 +230,16 @@ func TestNodePodCIDRAllocationAndAMismatchedFlag(t *testing.T) {
 	if got := c.Run("get", "node", c.NodeName+"-free", "-o=jsonpath={.spec.podCIDR}"); got != "10.42.0.0/24" {
 		t.Errorf("the free Node's range changed to %q", got)
 	}
+
+	// The server itself, restarted with another --pod-cidr than its own
+	// Node holds, stops with the error.
+	c.Stop()
+	sctx, scancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer scancel()
+	args := append([]string{"server", "--data-dir", c.DataDir, "--listen", c.Listen}, c.ExtraArgs...)
+	out, err = exec.CommandContext(sctx, c.Bin, append(args, "--pod-cidr", "10.254.0.0/24")...).CombinedOutput()
+	want = "--pod-cidr 10.254.0.0/24 does not match spec.podCIDR " + c.PodCIDR + " of Node "
+	if err == nil || sctx.Err() != nil || !strings.Contains(string(out), want) {
+		t.Fatalf("server with a mismatched --pod-cidr: %v\n%s\nwant an exit with %q", err, out, want)
+	}
 }
