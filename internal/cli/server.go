@@ -41,5 +41,8 @@ The data directory is --data-dir, else $ORDO_DATA_DIR, else /var/lib/ordo
 	f.BoolVar(&o.NoAgent, "no-agent", false, "run no pods on this machine (API, etcd and controllers only)")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", o.ServiceCIDR, "IPv4 range for Service cluster IPs")
 	addClusterFlags(cmd, &o.Cluster)
+	f.BoolVar(&o.AllocateNodeCIDRs, "allocate-node-cidrs", o.AllocateNodeCIDRs, "give every Node without spec.podCIDR a block of --cluster-cidr (as kube-controller-manager's flag)")
+	f.StringVar(&o.NodeCIDRs.ClusterCIDR, "cluster-cidr", o.NodeCIDRs.ClusterCIDR, "IPv4 range the nodes' pod ranges come from")
+	f.IntVar(&o.NodeCIDRs.NodeMaskSize, "node-cidr-mask-size", o.NodeCIDRs.NodeMaskSize, "prefix length of each node's pod range within --cluster-cidr")
 	return cmd
 }

@@ -64,6 +64,5 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 	if err != nil {
 		return err
 	}
-	n.Run(ctx)
-	return nil
+	return n.Run(ctx)
 }
