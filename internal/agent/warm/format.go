@@ -16,9 +16,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func missMessage(m runner.Missed) string {
 	why := map[string]string{
-		runner.MissedTooLate:    "it is older than startingDeadlineSeconds",
-		runner.MissedSuperseded: "a newer slot runs instead (catch-up latest)",
-		runner.MissedTooMany:    "too many slots were missed to look at each",
+		runner.MissedTooLate:       "it is older than startingDeadlineSeconds",
+		runner.MissedSuperseded:    "a newer slot runs instead (catch-up latest)",
+		runner.MissedTooMany:       "too many slots were missed to look at each",
+		runner.MissedRunnerStopped: "its runner pod stopped before the run started, and could not give the slot back",
 	}[m.Reason]
 	if m.Count > 1 {
 		return fmt.Sprintf("Missed scheduled time %s and %d earlier: %s", stamp(m.Slot), m.Count-1, why)

@@ -17,7 +17,11 @@
 // conflict means someone else wrote the Lease, and the step starts over
 // from a fresh read. When the claiming stops (the pod stops) the loop
 // releases the token, so a successor need not wait for the Lease to
-// expire, while the runs going finish: see Handle.
+// expire, while the runs going finish: see Handle. When the runs are
+// killed (Kill: the pod was force-deleted or its container died) before a
+// claimed slot started, the slot is given back on the Lease
+// (ordo.dev/unstarted) with the release, and the next claim runs it or
+// reports it missed.
 package warm
 
 import (
@@ -29,6 +33,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/ordo-dev/ordo/internal/cron"
@@ -94,6 +99,7 @@ type loop struct {
 	mu      sync.Mutex
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
+	gaveUp  []time.Time                      // slots claimed, then stopped before they started
 	own     ownWrites                        // the Lease as last written here
 }
 
@@ -223,16 +229,22 @@ func (l *loop) startAt(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	}()
 	select {
 	case <-l.runCtx.Done():
-		return
 	case <-l.cfg.Clock.After(slot.Sub(l.cfg.Clock.Now())):
 	}
 	l.start(slot, policy)
 }
 
-// start runs one claimed slot under concurrencyPolicy.
+// start runs one claimed slot under concurrencyPolicy. Once the runs are
+// killed (Kill) it starts nothing and keeps the slot as given up instead,
+// for release to hand back: the check and the start are under one lock,
+// so a slot either started or is given up, never both.
 func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.runCtx.Err() != nil {
+		l.gaveUp = append(l.gaveUp, slot)
+		return
+	}
 	switch runner.Admit(policy, len(l.runs)) {
 	case runner.Skip:
 		l.event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
@@ -288,18 +300,53 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 	}
 }
 
-// release gives the token back if this pod holds it.
+// release gives the token back if this pod holds it, and gives back the
+// slots it claimed but stopped before starting (Token.GaveUp), so that the
+// next claim runs or misses them instead of losing them. It runs once the
+// claiming ended: no slot can start here any more.
 func (l *loop) release() {
+	l.mu.Lock()
+	gaveUp := l.gaveUp
+	l.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	var err error
+	for i := 0; i < 5 && ctx.Err() == nil; i++ {
+		var done bool
+		if done, err = l.giveBack(ctx, gaveUp); done || !apierrors.IsConflict(err) {
+			break
+		}
+	}
+	if err == nil || len(gaveUp) == 0 || apierrors.IsNotFound(err) {
+		return // given back, nothing to give, or the CronJob is gone
+	}
+	// Nobody else will account for these slots: say they are missed.
+	for _, slot := range gaveUp {
+		m := runner.Missed{Slot: slot, Count: 1, Reason: runner.MissedRunnerStopped}
+		l.event(corev1.EventTypeWarning, "MissSchedule", missMessage(m)+": "+err.Error())
+		l.cfg.Metrics.Missed(m.Reason, 1)
+	}
+}
+
+// giveBack writes, on a fresh read of the Lease, the token released by
+// this pod (when it holds it) with gaveUp given back; done when nothing
+// was left to write.
+func (l *loop) giveBack(ctx context.Context, gaveUp []time.Time) (bool, error) {
 	lease, err := l.readLease(ctx, true)
 	if err != nil {
-		return
+		return false, err
 	}
 	tok := runner.TokenOf(lease)
-	if tok.Holder != l.cfg.Pod {
-		return
+	if tok.Holder != l.cfg.Pod && len(gaveUp) == 0 {
+		return true, nil
 	}
-	tok.Holder = ""
-	_, _ = l.writeLease(ctx, tok.Onto(lease))
+	if tok.Holder == l.cfg.Pod {
+		tok.Holder = ""
+	}
+	if len(gaveUp) > 0 {
+		tok = tok.GaveUp(gaveUp)
+		klog.FromContext(ctx).Info("Giving back claimed slots whose runs never started", "cronjob", klog.KRef(l.cfg.Namespace, l.cfg.CronJob), "pod", l.cfg.Pod, "slots", gaveUp)
+	}
+	_, err = l.writeLease(ctx, tok.Onto(lease))
+	return err == nil, err
 }
