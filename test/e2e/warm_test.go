@@ -13,8 +13,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
@@ -93,13 +95,17 @@ func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) 
 	// Aim the deletion at the holder's claim-ahead window (it claims a
 	// slot up to 300 ms before it and runs it at the slot), where a kill
 	// once lost the claimed slot: the slot must be given back and then
-	// run or reported missed.
-	aim := time.Now().Truncate(time.Second).Add(750 * time.Millisecond)
+	// run or reported missed. The API call is what `kubectl delete pod
+	// --grace-period=0 --force` sends, without kubectl's start-up time,
+	// which under load would miss the window.
+	aim := time.Now().Truncate(time.Second).Add(800 * time.Millisecond)
 	if time.Until(aim) < 0 {
 		aim = aim.Add(time.Second)
 	}
 	time.Sleep(time.Until(aim))
-	c.Run("delete", "pod", holder, "--grace-period=0", "--force")
+	if err := cs.CoreV1().Pods("default").Delete(ctx, holder, metav1.DeleteOptions{GracePeriodSeconds: ptr.To(int64(0))}); err != nil {
+		t.Fatal(err)
+	}
 	deleted := time.Now().UTC()
 	t.Logf("deleted the holder %s at %s", holder, deleted.Format(time.StampMilli))
 	at(70 * time.Second)
