@@ -20,6 +20,9 @@ const (
 	// MissedRunnerStopped: the runner that claimed the slot stopped
 	// before starting it and could not give it back (Token.GaveUp).
 	MissedRunnerStopped = "RunnerStopped"
+	// MissedForbid: concurrencyPolicy Forbid held the slot back while a
+	// run was going, and a newer slot came before that run ended.
+	MissedForbid = "Forbid"
 )
 
 // Missed is one slot, or a run of slots, that will not run.

@@ -19,6 +19,7 @@ func missMessage(m runner.Missed) string {
 		runner.MissedTooLate:       "it is older than startingDeadlineSeconds",
 		runner.MissedSuperseded:    "a newer slot runs instead (catch-up latest)",
 		runner.MissedTooMany:       "too many slots were missed to look at each",
+		runner.MissedForbid:        "a newer slot came while the previous run was still going (concurrencyPolicy Forbid)",
 		runner.MissedRunnerStopped: "its runner pod stopped before the run started, and could not give the slot back",
 	}[m.Reason]
 	if m.Count > 1 {

@@ -85,11 +85,12 @@ func (h *Handle) Stop() { h.stop() }
 // Kill stops the claiming and kills the runs going.
 func (h *Handle) Kill() { h.kill() }
 
-// Busy says whether a run is going or a claimed slot is about to start.
+// Busy says whether a run is going or a claimed slot is about to start
+// (claimed ahead, or held back by concurrencyPolicy Forbid).
 func (h *Handle) Busy() bool {
 	h.l.mu.Lock()
 	defer h.l.mu.Unlock()
-	return len(h.l.runs) > 0 || h.l.pending > 0
+	return len(h.l.runs) > 0 || h.l.pending > 0 || !h.l.held.IsZero()
 }
 
 type loop struct {
@@ -100,7 +101,11 @@ type loop struct {
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
 	gaveUp  []time.Time                      // slots claimed, then stopped before they started
-	own     ownWrites                        // the Lease as last written here
+	held    time.Time                        // a slot Forbid holds back until the run going ends (holdBack)
+	// released: release has run; a slot given up later is given back
+	// on its own (start).
+	released bool
+	own      ownWrites // the Lease as last written here
 }
 
 // claim runs steps until ctx is done, then releases the token.
@@ -241,14 +246,22 @@ func (l *loop) startAt(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.startLocked(slot, policy)
+}
+
+// startLocked is start with l.mu held.
+func (l *loop) startLocked(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	if l.runCtx.Err() != nil {
-		l.gaveUp = append(l.gaveUp, slot)
+		if l.released {
+			go l.handBack([]time.Time{slot})
+		} else {
+			l.gaveUp = append(l.gaveUp, slot)
+		}
 		return
 	}
 	switch runner.Admit(policy, len(l.runs)) {
 	case runner.Skip:
-		l.event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
-		l.cfg.Metrics.Skipped("ConcurrencyPolicyForbid")
+		l.holdBack(slot)
 		return
 	case runner.ReplaceRunning:
 		for s, cancel := range l.runs {
@@ -263,6 +276,9 @@ func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 		code, err := l.cfg.Run(runCtx, slot, func() { l.cfg.Metrics.WarmRunStarted(slot, l.cfg.Clock.Now()) })
 		l.mu.Lock()
 		delete(l.runs, slot)
+		if next, ok := l.takeHeld(); ok {
+			l.startLocked(next, policy) // in the same lock: nothing starts in between
+		}
 		l.mu.Unlock()
 		l.finished(slot, code, err)
 	}()
@@ -306,8 +322,21 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 // claiming ended: no slot can start here any more.
 func (l *loop) release() {
 	l.mu.Lock()
+	l.released = true
+	if l.runCtx.Err() != nil && !l.held.IsZero() {
+		l.gaveUp = append(l.gaveUp, l.held) // its run would never start now
+		l.held = time.Time{}
+	}
 	gaveUp := l.gaveUp
+	l.gaveUp = nil
 	l.mu.Unlock()
+	l.handBack(gaveUp)
+}
+
+// handBack releases the token and gives back gaveUp (see release); if
+// the Lease cannot be written, it reports them missed, since nobody else
+// will account for them.
+func (l *loop) handBack(gaveUp []time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var err error

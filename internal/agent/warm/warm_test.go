@@ -2,6 +2,7 @@ package warm
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,18 @@ func (r *record) ran(slot time.Time) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.runs[slot]...)
+}
+
+// has says whether an event starts with prefix.
+func (r *record) has(prefix string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if strings.HasPrefix(e, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // missed says whether a MissSchedule event names slot.
@@ -158,5 +171,66 @@ func TestKilledRunnerSlotIsReportedMissedWhenSuperseded(t *testing.T) {
 	eventually(t, "slots 5 and 6 reported missed", func() bool { return rec.missed(at(6000)) && rec.missed(at(5000)) })
 	if runs := rec.ran(at(5000)); len(runs) > 0 {
 		t.Errorf("slot 5 ran in %v, want it superseded by slot 7", runs)
+	}
+}
+
+// concurrencyPolicy Forbid holds a slot back while the previous run goes,
+// and starts it when that run ends, as Kubernetes keeps such a slot due;
+// a newer slot held back meanwhile supersedes it, and a MissSchedule
+// event names it. Before, the slot was dropped with JobAlreadyActive
+// alone, and the loss test counted it lost.
+func TestForbidHoldsASlotBackUntilThePreviousRunEnds(t *testing.T) {
+	for _, superseded := range []bool{false, true} {
+		t.Run(fmt.Sprintf("superseded=%v", superseded), func(t *testing.T) {
+			cj := &batchv1.CronJob{
+				ObjectMeta: metav1.ObjectMeta{Name: "tick", Namespace: "default", CreationTimestamp: metav1.Time{Time: at(3500)}},
+				Spec:       batchv1.CronJobSpec{Schedule: "* * * * * *", ConcurrencyPolicy: batchv1.ForbidConcurrent},
+			}
+			lease := &coordinationv1.Lease{
+				ObjectMeta: metav1.ObjectMeta{Name: "tick-runner", Namespace: "default"},
+				Spec:       coordinationv1.LeaseSpec{LeaseDurationSeconds: ptr.To(int32(10))},
+			}
+			client := fake.NewClientset(cj, lease)
+			clock := clocktesting.NewFakeClock(at(4800))
+			rec := &record{runs: map[time.Time][]string{}}
+			cfg := rec.config(client, clock, "a")
+			slow := make(chan struct{}) // the run of slot 4 goes until closed
+			run := cfg.Run
+			cfg.Run = func(ctx context.Context, slot time.Time, started func()) (int, error) {
+				code, err := run(ctx, slot, started)
+				if slot.Equal(at(4000)) {
+					<-slow
+				}
+				return code, err
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			a := Start(ctx, cfg)
+			defer a.Kill()
+			lastSlot := func() string { return leaseOf(t, client).Annotations["ordo.dev/last-slot"] }
+			eventually(t, "slot 4 running and slot 5 claimed ahead", func() bool {
+				return len(rec.ran(at(4000))) == 1 && lastSlot() == stamp(at(5000))
+			})
+			eventually(t, "the loop to wait for slot 5", clock.HasWaiters)
+			clock.SetTime(at(5000))
+			eventually(t, "slot 5 held back", func() bool { return rec.has("JobAlreadyActive: Not starting the run of slot " + stamp(at(5000))) })
+			if superseded {
+				eventually(t, "the loop to wait", clock.HasWaiters)
+				clock.SetTime(at(5750))
+				eventually(t, "slot 6 claimed ahead", func() bool { return lastSlot() == stamp(at(6000)) })
+				eventually(t, "the loop to wait for slot 6", clock.HasWaiters)
+				clock.SetTime(at(6000))
+				eventually(t, "slot 5 reported missed", func() bool { return rec.missed(at(5000)) })
+			}
+			close(slow)
+			want := at(5000)
+			if superseded {
+				want = at(6000)
+			}
+			eventually(t, "the held slot to run once the previous run ended", func() bool { return len(rec.ran(want)) == 1 })
+			if superseded && len(rec.ran(at(5000))) > 0 {
+				t.Errorf("slot 5 ran although slot 6 superseded it")
+			}
+		})
 	}
 }
