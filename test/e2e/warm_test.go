@@ -126,6 +126,11 @@ func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) 
 			}
 		}
 	}
+	for _, reason := range []string{"JobAlreadyActive", "RunFailed"} {
+		if ev := c.Run("get", "events", "--field-selector=reason="+reason, "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"); ev != "" {
+			t.Logf("%s events:\n%s", reason, ev)
+		}
+	}
 	checkMissedAreNamed(t, c, slots)
 	for slot, lines := range runs {
 		ts, _ := time.Parse(time.RFC3339, slot)
