@@ -29,8 +29,8 @@ func (l *loop) takeHeld() (time.Time, bool) {
 	if l.held.IsZero() || len(l.runs) > 0 {
 		return time.Time{}, false
 	}
-	if l.cj != nil && l.cj.Spec.StartingDeadlineSeconds != nil {
-		deadline := time.Duration(*l.cj.Spec.StartingDeadlineSeconds) * time.Second
+	if cj := l.cj.Load(); cj != nil && cj.Spec.StartingDeadlineSeconds != nil {
+		deadline := time.Duration(*cj.Spec.StartingDeadlineSeconds) * time.Second
 		if l.cfg.Clock.Since(l.held) > deadline {
 			l.missHeld(runner.MissedTooLate)
 			return time.Time{}, false

@@ -27,6 +27,7 @@ package warm
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -95,8 +96,8 @@ func (h *Handle) Busy() bool {
 
 type loop struct {
 	cfg     Config
-	cj      *batchv1.CronJob // as last read, for events
-	runCtx  context.Context  // the runs' context: Kill cancels it
+	cj      atomic.Pointer[batchv1.CronJob] // as last read, for events (the runs read it too)
+	runCtx  context.Context                 // the runs' context: Kill cancels it
 	mu      sync.Mutex
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
@@ -121,8 +122,8 @@ func (l *loop) claim(ctx context.Context) {
 }
 
 func (l *loop) event(kind, reason, message string) {
-	if l.cj != nil {
-		l.cfg.Event(l.cj, kind, reason, message)
+	if cj := l.cj.Load(); cj != nil {
+		l.cfg.Event(cj, kind, reason, message)
 	}
 }
 
@@ -133,7 +134,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	if err != nil || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 		return time.Second
 	}
-	l.cj = cj
+	l.cj.Store(cj)
 	sched, err := cron.Parse(cj.Spec.Schedule, cj.Spec.TimeZone, l.cfg.Local)
 	if err != nil {
 		return 10 * time.Second
