@@ -14,7 +14,8 @@
 // A claim is an flock(2) on a file in the claims directory (/run/ordo/claims
 // for root): the kernel drops it when its process exits, kill -9 included,
 // so a crashed ordo never blocks the next start, and "held" always means
-// "held by a live process". The file's text says who holds it, for the
+// "held by a live process" (or, for a moment, by a child it was starting:
+// see awaitOrphan). The file's text says who holds it, for the
 // error. Address ranges conflict when they overlap, not only when equal,
 // so ranges are compared against every live claim of the same group.
 package hostclaim
@@ -25,7 +26,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -112,6 +116,9 @@ func take(dir, holder string, r Resource) (*os.File, error) {
 	}
 	path := filepath.Join(dir, fileName(r))
 	f, err := lockFile(path, unix.LOCK_EX|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) && holderGone(readHolder(path)) {
+		f, err = awaitOrphan(path)
+	}
 	if errors.Is(err, unix.EWOULDBLOCK) {
 		return nil, inUse(r, r.Name, readHolder(path))
 	}
@@ -161,6 +168,12 @@ func checkOverlaps(dir string, r Resource) error {
 		}
 		path := filepath.Join(dir, e.Name())
 		text, live := liveHolder(path)
+		if live && holderGone(text) {
+			if f, err := awaitOrphan(path); err == nil {
+				f.Close() // released: the claim of a process that died
+				continue
+			}
+		}
 		if !live {
 			continue
 		}
@@ -224,6 +237,48 @@ func lockFile(path string, how int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// orphanWait bounds how long a claim whose holder is gone may stay locked
+// before it counts as held (see awaitOrphan).
+const orphanWait = 5 * time.Second
+
+// awaitOrphan waits, up to orphanWait, for the lock on a claim whose
+// holder is gone, and returns it locked. A claim can outlive its holder
+// for a moment: the claim's descriptor is O_CLOEXEC, but a child the
+// holder was starting (a pod shim, an exec) shares every descriptor
+// from fork until it executes its program, and keeps the lock alive
+// meanwhile; a holder killed with -9 in that window leaves the lock to
+// that child for as long as it takes to reach exec (or die), which under
+// heavy load is long enough for the holder's restart to find its data
+// directory still claimed.
+func awaitOrphan(path string) (*os.File, error) {
+	deadline := time.Now().Add(orphanWait)
+	for {
+		f, err := lockFile(path, unix.LOCK_EX|unix.LOCK_NB)
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			return f, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// holderPID finds the process a claim's text names ("pid 12, data dir
+// /var/lib/ordo", as ordo's holders say).
+var holderPID = regexp.MustCompile(`(?m)^pid (\d+)\b`)
+
+// holderGone says whether the process a claim's text names has exited.
+// Unknown (no pid named) counts as alive.
+func holderGone(text string) bool {
+	m := holderPID.FindStringSubmatch(text)
+	if m == nil {
+		return false
+	}
+	pid, err := strconv.Atoi(m[1])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return errors.Is(unix.Kill(pid, 0), unix.ESRCH)
 }
 
 // ErrInUse is wrapped by every error for a resource another ordo holds.

@@ -2,12 +2,15 @@ package hostclaim
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func bridge(name string) Resource { return Resource{What: "bridge", Name: name, Flag: "--bridge"} }
@@ -68,7 +71,7 @@ func TestAKilledHolderHoldsNothing(t *testing.T) {
 	dir := t.TempDir()
 	r := podCIDR("10.42.0.0/16")
 	path := filepath.Join(dir, fileName(r))
-	if err := os.WriteFile(path, []byte(r.Name+"\npid 9\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(r.Name+"\npid 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// The shell locks the file and becomes sleep, which then holds it.
@@ -142,5 +145,67 @@ func TestStaleClaimFilesAreSwept(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bridge-ordo8")); err != nil {
 		t.Errorf("the live claim's file is gone: %v", err)
+	}
+}
+
+// deadPID is the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+// TestAClaimOutlivingItsKilledHolderIsAwaited: a holder killed with -9
+// while it was starting a child (between fork and exec) leaves its lock
+// to that child for a moment; the next Take waits for it rather than
+// calling the resource in use (TestServerKilledAtRandomPointsOfPodStartAndStop
+// once found its data directory claimed on restart under load).
+func TestAClaimOutlivingItsKilledHolderIsAwaited(t *testing.T) {
+	for _, r := range []Resource{{What: "data directory", Name: "/a", Flag: "--data-dir"}, podCIDR("10.42.0.0/16")} {
+		t.Run(r.What, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, fileName(r))
+			text := rangeHeader(r) + fmt.Sprintf("pid %d, data dir /a\n", deadPID(t))
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// The lock on another open file description, as the forked
+			// child holds it; the child reaches exec 300 ms later.
+			child, err := lockFile(path, unix.LOCK_EX)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.AfterFunc(300*time.Millisecond, func() { child.Close() })
+			start := time.Now()
+			c, err := Take(dir, "pid 2, data dir /a", []Resource{r})
+			if err != nil {
+				t.Fatalf("the claim of a dead holder, held on by its child, refused: %v", err)
+			}
+			c.Release()
+			if waited := time.Since(start); waited < 250*time.Millisecond {
+				t.Errorf("took the claim after %s, before the child let go", waited)
+			}
+		})
+	}
+}
+
+// TestALiveHolderIsNotAwaited: a claim whose holder lives is refused at
+// once.
+func TestALiveHolderIsNotAwaited(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Take(dir, fmt.Sprintf("pid %d, data dir /a", os.Getpid()), []Resource{bridge("ordo0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Release()
+	start := time.Now()
+	if _, err := Take(dir, "pid 2", []Resource{bridge("ordo0")}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("got %v, want in use", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("refused after %s: a live holder is not waited for", waited)
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"time"
 
 	"github.com/ordo-dev/ordo/internal/cron"
@@ -16,6 +17,12 @@ const (
 	MissedTooLate    = cron.MissedTooLate
 	MissedSuperseded = cron.MissedSuperseded
 	MissedTooMany    = cron.MissedTooMany
+	// MissedRunnerStopped: the runner that claimed the slot stopped
+	// before starting it and could not give it back (Token.GaveUp).
+	MissedRunnerStopped = "RunnerStopped"
+	// MissedForbid: concurrencyPolicy Forbid held the slot back while a
+	// run was going, and a newer slot came before that run ended.
+	MissedForbid = "Forbid"
 )
 
 // Missed is one slot, or a run of slots, that will not run.
@@ -45,9 +52,10 @@ type Claim struct {
 }
 
 // Due decides the holder's claim at now from the token: the slots in
-// (last-slot, now], with startingDeadlineSeconds and the catch-up policy
-// applied as for ordinary CronJobs, and none at or after a hand-off's
-// first slot (they are the successor's). since is where a token that never
+// (last-slot, now], and those given back unstarted, with
+// startingDeadlineSeconds and the catch-up policy applied as for ordinary
+// CronJobs, and none at or after a hand-off's first slot (they are the
+// successor's). since is where a token that never
 // claimed starts (the CronJob's creation).
 func Due(t Token, p Policy, since, now time.Time) Claim {
 	from := t.LastSlot
@@ -77,10 +85,32 @@ func Due(t Token, p Policy, since, now time.Time) Claim {
 		eligible = eligible[len(eligible)-1:]
 	}
 	c.Run = eligible
+	retryUnstarted(&c, t, p, now)
 	if newest := window.Latest(); !newest.IsZero() {
 		c.Token.LastSlot = newest
 	}
 	return c
+}
+
+// retryUnstarted accounts for the slots given back unstarted (Token.GaveUp)
+// under the same rules as any overdue slot: one older than
+// startingDeadlineSeconds is missed as too late; under catch-up latest
+// one is superseded unless it is the newest slot claimed and no newer
+// one runs now; otherwise it runs now, late. The claim's write clears
+// them, so each is accounted for once.
+func retryUnstarted(c *Claim, t Token, p Policy, now time.Time) {
+	c.Token.Unstarted = nil
+	for _, u := range t.Unstarted {
+		switch {
+		case p.StartingDeadline != nil && u.Before(now.Add(-*p.StartingDeadline)):
+			c.Missed = append(c.Missed, Missed{Slot: u, Count: 1, Reason: MissedTooLate})
+		case p.CatchUp != cron.CatchUpAll && (u.Before(t.LastSlot) || len(c.Run) > 0):
+			c.Missed = append(c.Missed, Missed{Slot: u, Count: 1, Reason: MissedSuperseded})
+		default:
+			c.Run = append(c.Run, u)
+		}
+	}
+	slices.SortFunc(c.Run, time.Time.Compare)
 }
 
 // splitBefore splits slots (sorted) into those at or after cutoff and

@@ -3,11 +3,10 @@
 // runner pod instead of a Job and a pod per slot, and hands a token from
 // runner to runner so that no slot runs twice or is lost at a hand-off.
 //
-// Status: this package is the pure core (slot claims, hand-off, rotation,
-// concurrency policy), table-tested with a fake clock. The CronJob
-// controller and the agent do not use it yet: a CronJob with the
-// annotation still runs a Job per slot, and the API says so in a warning
-// when it is written.
+// This package is the pure core (slot claims, hand-off, rotation,
+// concurrency policy), table-tested with a fake clock; the CronJob
+// controller (controller/cronjob/warm*.go) keeps the runner pods and the
+// hand-offs, and the agent (agent/warm) claims and runs the slots.
 //
 // # Design
 //
@@ -18,12 +17,18 @@
 //	ordo.dev/last-slot  the newest slot claimed (RFC 3339), the high-water mark
 //	ordo.dev/hand-to    the successor waiting for the token
 //	ordo.dev/hand-at    the first slot the successor runs
+//	ordo.dev/unstarted  slots claimed, then given back unstarted (GaveUp)
 //
 // Every change is an update with the Lease's resourceVersion, so two
 // writers never both succeed. A slot runs only after the write that moves
 // last-slot to it succeeded: a slot is claimed at most once, whatever
-// crashes, and a crash between the claim and the run loses that one run
-// (at most once, never twice), which the runner reports as missed.
+// crashes. A runner whose runs are killed (its pod force-deleted, its
+// container gone) between a claim and the run knows the slot never
+// started and now never will there: it gives the slot back on the Lease
+// as it releases it, and the next claim runs it (if the starting deadline
+// and catch-up policy still allow) or reports it missed, once. Only a
+// crash of the whole agent between the claim and the run still loses
+// that one run silently (at most once, never twice).
 //
 // # State machine of a runner pod
 //

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -17,6 +18,11 @@ func TokenOf(l *coordinationv1.Lease) Token {
 		LastSlot: parseTime(l.Annotations[LastSlotAnnotation]),
 		HandTo:   l.Annotations[HandToAnnotation],
 		HandAt:   parseTime(l.Annotations[HandAtAnnotation]),
+	}
+	for _, v := range strings.Split(l.Annotations[UnstartedAnnotation], ",") {
+		if s := parseTime(v); !s.IsZero() {
+			t.Unstarted = append(t.Unstarted, s)
+		}
 	}
 	if l.Spec.HolderIdentity != nil {
 		t.Holder = *l.Spec.HolderIdentity
@@ -39,6 +45,15 @@ func (t Token) Onto(l *coordinationv1.Lease) *coordinationv1.Lease {
 	}
 	setTime(out.Annotations, LastSlotAnnotation, t.LastSlot)
 	setTime(out.Annotations, HandAtAnnotation, t.HandAt)
+	if len(t.Unstarted) == 0 {
+		delete(out.Annotations, UnstartedAnnotation)
+	} else {
+		stamps := make([]string, len(t.Unstarted))
+		for i, s := range t.Unstarted {
+			stamps[i] = s.UTC().Format(time.RFC3339Nano)
+		}
+		out.Annotations[UnstartedAnnotation] = strings.Join(stamps, ",")
+	}
 	if t.HandTo == "" {
 		delete(out.Annotations, HandToAnnotation)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 
 	"github.com/ordo-dev/ordo/internal/cron"
 )
@@ -232,5 +233,104 @@ func TestAhead(t *testing.T) {
 func TestClaimAheadIsInsideTheHandoffMargin(t *testing.T) {
 	if ClaimAhead >= handoffMargin {
 		t.Fatalf("ClaimAhead %s must be below the hand-off margin %s", ClaimAhead, handoffMargin)
+	}
+}
+
+// Slots given back unstarted are run or missed by the next claim, under
+// the same rules as overdue slots, and the claim clears them.
+func TestDueAccountsForUnstartedSlots(t *testing.T) {
+	deadline := 3 * time.Second
+	cases := []struct {
+		name   string
+		tok    Token
+		policy Policy
+		now    time.Time
+		want   string
+	}{
+		{"the newest claimed runs late when nothing newer is due", Token{LastSlot: at(5), Unstarted: []time.Time{at(5)}}, Policy{}, at(5).Add(400 * time.Millisecond), "run 5; last 5"},
+		{"a newer slot supersedes it", Token{LastSlot: at(5), Unstarted: []time.Time{at(5)}}, Policy{}, at(8), "run 8; miss 7×2 Superseded; miss 5×1 Superseded; last 8"},
+		{"a newer slot already claimed supersedes it", Token{LastSlot: at(9), Unstarted: []time.Time{at(5)}}, Policy{}, at(9).Add(200 * time.Millisecond), "miss 5×1 Superseded; last 9"},
+		{"catch-up all runs it in order", Token{LastSlot: at(5), Unstarted: []time.Time{at(5)}}, Policy{CatchUp: cron.CatchUpAll}, at(7), "run 5; run 6; run 7; last 7"},
+		{"past the deadline it is too late", Token{LastSlot: at(5), Unstarted: []time.Time{at(5)}}, Policy{CatchUp: cron.CatchUpAll, StartingDeadline: &deadline}, at(9), "run 6; run 7; run 8; run 9; miss 5×1 TooLate; last 9"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.policy.Schedule = everySecond(t)
+			claim := Due(c.tok, c.policy, t0, c.now)
+			if got := describeClaim(claim); got != c.want {
+				t.Errorf("claim %q, want %q", got, c.want)
+			}
+			if len(claim.Token.Unstarted) != 0 {
+				t.Errorf("the claim leaves %v unstarted", claim.Token.Unstarted)
+			}
+		})
+	}
+}
+
+// A holder claims slot 5 ahead and is killed before 5 starts (its pod
+// force-deleted): the slot goes back on the token, and the next holder
+// runs it or reports it missed. Every slot is accounted for exactly once:
+// run once, or missed once, never both, never lost.
+func TestASlotClaimedThenKilledIsRunOrMissedByTheNextHolder(t *testing.T) {
+	for _, takeoverMs := range []int{5100, 5900, 7300} {
+		t.Run(fmt.Sprintf("takeover at %d ms", takeoverMs), func(t *testing.T) {
+			p := Policy{Schedule: everySecond(t)}
+			tok := Token{Holder: "a", Renewed: at(4), Duration: 10 * time.Second, LastSlot: at(4)}
+			now := at(4).Add(800 * time.Millisecond)
+			claimed, ok := Ahead(tok, p.Schedule, now, ClaimAhead)
+			if !ok || !claimed.Equal(at(5)) {
+				t.Fatalf("a claims ahead %v %v, want slot 5", claimed, ok)
+			}
+			tok.LastSlot = claimed
+			// a is killed at 4.9 s: slot 5 never starts; a gives it back
+			// and releases the token.
+			tok = tok.GaveUp([]time.Time{claimed})
+			tok.Holder = ""
+			accounted := map[time.Time]string{}
+			note := func(s time.Time, what string) {
+				if prev, ok := accounted[s]; ok {
+					t.Fatalf("slot %s accounted twice: %s and %s", s.Format(time.TimeOnly), prev, what)
+				}
+				accounted[s] = what
+			}
+			for ms := takeoverMs; ms <= 10000; ms += 100 {
+				now := t0.Add(time.Duration(ms) * time.Millisecond)
+				if RoleOf(tok, "b", now) == TakeOver {
+					tok = tok.Taken("b", now)
+				}
+				c := Due(tok, p, t0, now)
+				tok = c.Token
+				for _, s := range c.Run {
+					note(s, "run")
+				}
+				for _, m := range c.Missed {
+					for i := 0; i < m.Count; i++ {
+						note(m.Slot.Add(-time.Duration(i)*time.Second), "missed "+m.Reason)
+					}
+				}
+			}
+			if _, ok := accounted[at(5)]; !ok {
+				t.Errorf("slot 5, claimed by the killed holder, was neither run nor reported missed")
+			}
+			for sec := 6; sec <= 10; sec++ {
+				if _, ok := accounted[at(sec)]; !ok {
+					t.Errorf("slot %d neither ran nor was missed", sec)
+				}
+			}
+		})
+	}
+}
+
+func TestGaveUpRoundTripsOnTheLease(t *testing.T) {
+	tok := Token{LastSlot: at(6)}.GaveUp([]time.Time{at(6), at(5)}).GaveUp([]time.Time{at(5)})
+	if len(tok.Unstarted) != 2 || !tok.Unstarted[0].Equal(at(5)) || !tok.Unstarted[1].Equal(at(6)) {
+		t.Fatalf("unstarted %v, want slots 5 and 6, once each, in order", tok.Unstarted)
+	}
+	back := TokenOf(tok.Onto(&coordinationv1.Lease{}))
+	if len(back.Unstarted) != 2 || !back.Unstarted[0].Equal(at(5)) || !back.Unstarted[1].Equal(at(6)) {
+		t.Errorf("read back %v", back.Unstarted)
+	}
+	if l := (Token{}).Onto(tok.Onto(&coordinationv1.Lease{})); l.Annotations[UnstartedAnnotation] != "" {
+		t.Errorf("a token with none left keeps the annotation %q", l.Annotations[UnstartedAnnotation])
 	}
 }

@@ -1,6 +1,9 @@
 package runner
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Annotations of the Lease that carry the claim state (see the package
 // documentation).
@@ -8,6 +11,11 @@ const (
 	LastSlotAnnotation = "ordo.dev/last-slot"
 	HandToAnnotation   = "ordo.dev/hand-to"
 	HandAtAnnotation   = "ordo.dev/hand-at"
+	// UnstartedAnnotation lists (comma-separated, RFC 3339) slots that
+	// were claimed but whose runs provably never started: the loop that
+	// claimed them stopped first and gave them back. The next claim runs
+	// or misses each of them.
+	UnstartedAnnotation = "ordo.dev/unstarted"
 )
 
 // Token is the Lease as a runner reads it.
@@ -18,6 +26,27 @@ type Token struct {
 	LastSlot time.Time // newest slot claimed; zero before the first
 	HandTo   string    // successor, when a hand-off is arranged
 	HandAt   time.Time // first slot of the successor
+	// Unstarted are claimed slots given back unrun (see GaveUp), oldest
+	// first.
+	Unstarted []time.Time
+}
+
+// GaveUp is the token after a runner gives back slots it claimed but
+// never started and never will (its runs were stopped first): they join
+// Unstarted, so the next claim accounts for each, by running it or
+// reporting it missed. Only the runner that claimed a slot may give it
+// up, and only once it is sure the slot cannot start there any more:
+// otherwise the slot could run twice.
+func (t Token) GaveUp(slots []time.Time) Token {
+	out := t
+	out.Unstarted = append([]time.Time(nil), t.Unstarted...)
+	for _, s := range slots {
+		if !slices.ContainsFunc(out.Unstarted, s.Equal) {
+			out.Unstarted = append(out.Unstarted, s)
+		}
+	}
+	slices.SortFunc(out.Unstarted, time.Time.Compare)
+	return out
 }
 
 // Expired: the holder stopped renewing; anyone may take the token.

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
@@ -90,7 +92,22 @@ func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) 
 	c.Run("create", "job", "manual", "--from=cronjob/tick")
 	at(40 * time.Second)
 	holder := c.Run("get", "lease", "tick-runner", "-o", "jsonpath={.spec.holderIdentity}")
-	c.Run("delete", "pod", holder, "--grace-period=0", "--force")
+	// Aim the deletion at the holder's claim-ahead window (it claims a
+	// slot up to 300 ms before it and runs it at the slot), where a kill
+	// once lost the claimed slot: the slot must be given back and then
+	// run or reported missed. The API call is what `kubectl delete pod
+	// --grace-period=0 --force` sends, without kubectl's start-up time,
+	// which under load would miss the window.
+	aim := time.Now().Truncate(time.Second).Add(800 * time.Millisecond)
+	if time.Until(aim) < 0 {
+		aim = aim.Add(time.Second)
+	}
+	time.Sleep(time.Until(aim))
+	if err := cs.CoreV1().Pods("default").Delete(ctx, holder, metav1.DeleteOptions{GracePeriodSeconds: ptr.To(int64(0))}); err != nil {
+		t.Fatal(err)
+	}
+	deleted := time.Now().UTC()
+	t.Logf("deleted the holder %s at %s", holder, deleted.Format(time.StampMilli))
 	at(70 * time.Second)
 	c.Run("wait", "--for=condition=Complete", "job/manual", "--timeout=60s")
 	c.Run("patch", "cronjob", "tick", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
@@ -99,6 +116,21 @@ func TestWarmRunnerRunsEachSlotOnceThroughRotationsChangesAndLoss(t *testing.T) 
 	runs := runsOf(t, path)
 	slots, runners := checkRunsOnce(t, runs)
 	t.Logf("%d slots run by %d runner pods, %s .. %s", len(slots), len(runners), slots[0], slots[len(slots)-1])
+	for s := deleted.Truncate(time.Second).Add(-time.Second); s.Before(deleted.Add(3 * time.Second)); s = s.Add(time.Second) {
+		t.Logf("around the deletion, slot %s: %q", s.Format(time.TimeOnly), runs[s.Format(time.RFC3339)])
+	}
+	if log, err := os.ReadFile(c.LogPath()); err == nil {
+		for _, line := range strings.Split(string(log), "\n") {
+			if strings.Contains(line, "Giving back claimed slots") {
+				t.Logf("server: %s", line)
+			}
+		}
+	}
+	for _, reason := range []string{"JobAlreadyActive", "RunFailed"} {
+		if ev := c.Run("get", "events", "--field-selector=reason="+reason, "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"); ev != "" {
+			t.Logf("%s events:\n%s", reason, ev)
+		}
+	}
 	checkMissedAreNamed(t, c, slots)
 	for slot, lines := range runs {
 		ts, _ := time.Parse(time.RFC3339, slot)
@@ -201,7 +233,9 @@ func checkMissedAreNamed(t *testing.T, c *testcluster.T, slots []string) {
 	for _, s := range slots {
 		covered[s] = true
 	}
-	for _, m := range missedEvent.FindAllStringSubmatch(c.Run("get", "events", "--field-selector=reason=MissSchedule", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"), -1) {
+	events := c.Run("get", "events", "--field-selector=reason=MissSchedule", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}")
+	t.Logf("MissSchedule events:\n%s", events)
+	for _, m := range missedEvent.FindAllStringSubmatch(events, -1) {
 		newest, _ := time.Parse(time.RFC3339, m[1])
 		n, _ := strconv.Atoi(m[2])
 		for i := 0; i <= n; i++ {

@@ -16,10 +16,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func missMessage(m runner.Missed) string {
 	why := map[string]string{
-		runner.MissedTooLate:    "it is older than startingDeadlineSeconds",
-		runner.MissedSuperseded: "a newer slot runs instead (catch-up latest)",
-		runner.MissedTooMany:    "too many slots were missed to look at each",
-		missedClaimLost:         "the write of its claim failed but may have been applied, so it did not run (it must never run twice)",
+		runner.MissedTooLate:       "it is older than startingDeadlineSeconds",
+		runner.MissedSuperseded:    "a newer slot runs instead (catch-up latest)",
+		runner.MissedTooMany:       "too many slots were missed to look at each",
+		runner.MissedForbid:        "a newer slot came while the previous run was still going (concurrencyPolicy Forbid)",
+		runner.MissedRunnerStopped: "its runner pod stopped before the run started, and could not give the slot back",
+		missedClaimLost:            "the write of its claim failed but may have been applied, so it did not run (it must never run twice)",
 	}[m.Reason]
 	if m.Count > 1 {
 		return fmt.Sprintf("Missed scheduled time %s and %d earlier: %s", stamp(m.Slot), m.Count-1, why)

@@ -17,18 +17,24 @@
 // conflict means someone else wrote the Lease, and the step starts over
 // from a fresh read. When the claiming stops (the pod stops) the loop
 // releases the token, so a successor need not wait for the Lease to
-// expire, while the runs going finish: see Handle.
+// expire, while the runs going finish: see Handle. When the runs are
+// killed (Kill: the pod was force-deleted or its container died) before a
+// claimed slot started, the slot is given back on the Lease
+// (ordo.dev/unstarted) with the release, and the next claim runs it or
+// reports it missed.
 package warm
 
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/ordo-dev/ordo/internal/cron"
@@ -80,22 +86,28 @@ func (h *Handle) Stop() { h.stop() }
 // Kill stops the claiming and kills the runs going.
 func (h *Handle) Kill() { h.kill() }
 
-// Busy says whether a run is going or a claimed slot is about to start.
+// Busy says whether a run is going or a claimed slot is about to start
+// (claimed ahead, or held back by concurrencyPolicy Forbid).
 func (h *Handle) Busy() bool {
 	h.l.mu.Lock()
 	defer h.l.mu.Unlock()
-	return len(h.l.runs) > 0 || h.l.pending > 0
+	return len(h.l.runs) > 0 || h.l.pending > 0 || !h.l.held.IsZero()
 }
 
 type loop struct {
 	cfg     Config
-	cj      *batchv1.CronJob // as last read, for events
-	runCtx  context.Context  // the runs' context: Kill cancels it
+	cj      atomic.Pointer[batchv1.CronJob] // as last read, for events (the runs read it too)
+	runCtx  context.Context                 // the runs' context: Kill cancels it
 	mu      sync.Mutex
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
-	own     ownWrites                        // the Lease as last written here
-	unsure  unsureClaims                     // claims whose write's outcome is unknown
+	gaveUp  []time.Time                      // slots claimed, then stopped before they started
+	held    time.Time                        // a slot Forbid holds back until the run going ends (holdBack)
+	// released: release has run; a slot given up later is given back
+	// on its own (start).
+	released bool
+	own      ownWrites    // the Lease as last written here
+	unsure   unsureClaims // claims whose write's outcome is unknown
 }
 
 // claim runs steps until ctx is done, then releases the token.
@@ -111,8 +123,8 @@ func (l *loop) claim(ctx context.Context) {
 }
 
 func (l *loop) event(kind, reason, message string) {
-	if l.cj != nil {
-		l.cfg.Event(l.cj, kind, reason, message)
+	if cj := l.cj.Load(); cj != nil {
+		l.cfg.Event(cj, kind, reason, message)
 	}
 }
 
@@ -123,7 +135,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 	if err != nil || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 		return time.Second
 	}
-	l.cj = cj
+	l.cj.Store(cj)
 	sched, err := cron.Parse(cj.Spec.Schedule, cj.Spec.TimeZone, l.cfg.Local)
 	if err != nil {
 		return 10 * time.Second
@@ -228,20 +240,34 @@ func (l *loop) startAt(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	}()
 	select {
 	case <-l.runCtx.Done():
-		return
 	case <-l.cfg.Clock.After(slot.Sub(l.cfg.Clock.Now())):
 	}
 	l.start(slot, policy)
 }
 
-// start runs one claimed slot under concurrencyPolicy.
+// start runs one claimed slot under concurrencyPolicy. Once the runs are
+// killed (Kill) it starts nothing and keeps the slot as given up instead,
+// for release to hand back: the check and the start are under one lock,
+// so a slot either started or is given up, never both.
 func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.startLocked(slot, policy)
+}
+
+// startLocked is start with l.mu held.
+func (l *loop) startLocked(slot time.Time, policy batchv1.ConcurrencyPolicy) {
+	if l.runCtx.Err() != nil {
+		if l.released {
+			go l.handBack([]time.Time{slot})
+		} else {
+			l.gaveUp = append(l.gaveUp, slot)
+		}
+		return
+	}
 	switch runner.Admit(policy, len(l.runs)) {
 	case runner.Skip:
-		l.event(corev1.EventTypeWarning, "JobAlreadyActive", "Not starting the run of slot "+stamp(slot)+": the previous run is still going (concurrencyPolicy Forbid)")
-		l.cfg.Metrics.Skipped("ConcurrencyPolicyForbid")
+		l.holdBack(slot)
 		return
 	case runner.ReplaceRunning:
 		for s, cancel := range l.runs {
@@ -256,6 +282,9 @@ func (l *loop) start(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 		code, err := l.cfg.Run(runCtx, slot, func() { l.cfg.Metrics.WarmRunStarted(slot, l.cfg.Clock.Now()) })
 		l.mu.Lock()
 		delete(l.runs, slot)
+		if next, ok := l.takeHeld(); ok {
+			l.startLocked(next, policy) // in the same lock: nothing starts in between
+		}
 		l.mu.Unlock()
 		l.finished(slot, code, err)
 	}()
@@ -293,18 +322,66 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 	}
 }
 
-// release gives the token back if this pod holds it.
+// release gives the token back if this pod holds it, and gives back the
+// slots it claimed but stopped before starting (Token.GaveUp), so that the
+// next claim runs or misses them instead of losing them. It runs once the
+// claiming ended: no slot can start here any more.
 func (l *loop) release() {
+	l.mu.Lock()
+	l.released = true
+	if l.runCtx.Err() != nil && !l.held.IsZero() {
+		l.gaveUp = append(l.gaveUp, l.held) // its run would never start now
+		l.held = time.Time{}
+	}
+	gaveUp := l.gaveUp
+	l.gaveUp = nil
+	l.mu.Unlock()
+	l.handBack(gaveUp)
+}
+
+// handBack releases the token and gives back gaveUp (see release); if
+// the Lease cannot be written, it reports them missed, since nobody else
+// will account for them.
+func (l *loop) handBack(gaveUp []time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	var err error
+	for i := 0; i < 5 && ctx.Err() == nil; i++ {
+		var done bool
+		if done, err = l.giveBack(ctx, gaveUp); done || !apierrors.IsConflict(err) {
+			break
+		}
+	}
+	if err == nil || len(gaveUp) == 0 || apierrors.IsNotFound(err) {
+		return // given back, nothing to give, or the CronJob is gone
+	}
+	// Nobody else will account for these slots: say they are missed.
+	for _, slot := range gaveUp {
+		m := runner.Missed{Slot: slot, Count: 1, Reason: runner.MissedRunnerStopped}
+		l.event(corev1.EventTypeWarning, "MissSchedule", missMessage(m)+": "+err.Error())
+		l.cfg.Metrics.Missed(m.Reason, 1)
+	}
+}
+
+// giveBack writes, on a fresh read of the Lease, the token released by
+// this pod (when it holds it) with gaveUp given back; done when nothing
+// was left to write.
+func (l *loop) giveBack(ctx context.Context, gaveUp []time.Time) (bool, error) {
 	lease, err := l.readLease(ctx, true)
 	if err != nil {
-		return
+		return false, err
 	}
 	tok := runner.TokenOf(lease)
-	if tok.Holder != l.cfg.Pod {
-		return
+	if tok.Holder != l.cfg.Pod && len(gaveUp) == 0 {
+		return true, nil
 	}
-	tok.Holder = ""
-	_, _ = l.writeLease(ctx, tok.Onto(lease))
+	if tok.Holder == l.cfg.Pod {
+		tok.Holder = ""
+	}
+	if len(gaveUp) > 0 {
+		tok = tok.GaveUp(gaveUp)
+		klog.FromContext(ctx).Info("Giving back claimed slots whose runs never started", "cronjob", klog.KRef(l.cfg.Namespace, l.cfg.CronJob), "pod", l.cfg.Pod, "slots", gaveUp)
+	}
+	_, err = l.writeLease(ctx, tok.Onto(lease))
+	return err == nil, err
 }
