@@ -6,19 +6,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/selfmem"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 )
 
 // JoinOptions are `ordo agent`'s settings: a node on another machine,
-// joined to a server with its node token.
+// joined to a server with a join token (see credentials).
 type JoinOptions struct {
 	Server, Token, CACert string
-	Node                  Options
+	// CertLifetime is the requested lifetime of the node's client
+	// certificate (--node-cert-lifetime; DefaultCertLifetime).
+	CertLifetime time.Duration
+	Node         Options
 }
 
 // RunJoined runs a joined node until ctx ends; see runAgent for what a stop
@@ -36,15 +39,22 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return err
 	}
 	o.Node.DataDir = dir
-	client, err := kubernetes.NewForConfig(&rest.Config{
-		Host: o.Server, BearerToken: o.Token,
-		TLSClientConfig: rest.TLSClientConfig{CAFile: o.CACert},
-		QPS:             50, Burst: 100,
-	})
+	name, err := Name(o.Node.NodeName)
 	if err != nil {
 		return err
 	}
-	name, err := Name(o.Node.NodeName)
+	if o.CertLifetime == 0 {
+		o.CertLifetime = DefaultCertLifetime
+	}
+	if o.CertLifetime < 10*time.Minute {
+		return fmt.Errorf("--node-cert-lifetime: invalid value %q: must be at least 10m0s (a CertificateSigningRequest's shortest expirationSeconds)", o.CertLifetime)
+	}
+	creds := credentials{server: o.Server, caFile: o.CACert, token: o.Token, dir: filepath.Join(dir, "pki"), node: name, lifetime: o.CertLifetime}
+	cfg, err := creds.start(ctx)
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}

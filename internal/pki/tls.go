@@ -35,11 +35,26 @@ func (f Files) AgentServerTLS() (*tls.Config, error) {
 		return nil, err
 	}
 	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-		MinVersion:   tls.VersionTLS12,
+		Certificates:     []tls.Certificate{cert},
+		ClientCAs:        pool,
+		ClientAuth:       tls.RequireAndVerifyClientCert,
+		VerifyConnection: onlyAPIServer,
+		MinVersion:       tls.VersionTLS12,
 	}, nil
+}
+
+// AgentClientName is the common name of the API server's certificate for
+// calling agents (logs, exec, attach, port-forward).
+const AgentClientName = "ordo-apiserver-agent-client"
+
+// onlyAPIServer lets only the API server's agent-client certificate call
+// an agent: the cluster CA also signs every node's client certificate, and
+// one node must not exec into another's pods.
+func onlyAPIServer(cs tls.ConnectionState) error {
+	if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 || cs.VerifiedChains[0][0].Subject.CommonName != AgentClientName {
+		return fmt.Errorf("only the API server (%s) may call the agent", AgentClientName)
+	}
+	return nil
 }
 
 // AgentClientTLS is how the API server calls agents: presenting its
@@ -55,8 +70,8 @@ func (f Files) AgentClientTLS() (*tls.Config, error) {
 }
 
 // AgentServerTLSFromCA is how a joined agent serves: a self-signed
-// certificate (made in dir once), accepting only clients the cluster CA
-// signed — the API server.
+// certificate (made in dir once), accepting only the API server's
+// agent-client certificate.
 func AgentServerTLSFromCA(caFile, dir, host string) (*tls.Config, error) {
 	data, err := os.ReadFile(caFile)
 	if err != nil {
@@ -86,5 +101,6 @@ func AgentServerTLSFromCA(caFile, dir, host string) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
+		VerifyConnection: onlyAPIServer, MinVersion: tls.VersionTLS12}, nil
 }

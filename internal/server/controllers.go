@@ -22,6 +22,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/controller/admissionpolicystatus"
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/csrapproving"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
@@ -202,6 +203,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("disruption", err, workers(budgets, controllerWorkers))
 	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
 	s.add("csrsigning", err, workers(signer, controllerWorkers))
+	approver, err := csrapproving.New(csrapproving.Config{Client: client, Informers: shared})
+	s.add("csrapproving", err, workers(approver, controllerWorkers))
 	autoscaler, err := newAutoscaler(cfg, client, shared)
 	s.add("horizontal-pod-autoscaler", err, workers(autoscaler, controllerWorkers))
 	return s.runners, s.err
