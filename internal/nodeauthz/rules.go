@@ -44,8 +44,10 @@ func nodeRules() []rbacv1.PolicyRule {
 		// watches (system:node-proxier's reads).
 		rule("", []string{"endpoints"}, "list", "watch"),
 		rule("discovery.k8s.io", []string{"endpointslices"}, "get", "list", "watch"),
-		// ordo: warm runners read their CronJobs' schedules.
+		// ordo: warm runners read their CronJobs' schedules and slot
+		// Leases from watches.
 		rule("batch", []string{"cronjobs"}, "get", "list", "watch"),
+		rule("coordination.k8s.io", []string{"leases"}, "list", "watch"),
 		// ordo: the agent reclaims its own local volumes from a watch
 		// of all PersistentVolumes (Admission limits deletes to its own).
 		rule("", []string{"persistentvolumes"}, "list", "watch", "delete"),
