@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"slices"
+	"time"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
@@ -13,6 +15,7 @@ import (
 	tokenunion "k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	corelisters "k8s.io/client-go/listers/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/nodeauthz"
 	"github.com/ordo-dev/ordo/internal/rbac"
@@ -30,8 +33,8 @@ var publicPaths = map[string]bool{
 // service-account JWTs (when saTokens is set). A request with no
 // valid credentials is anonymous only for publicPaths; everywhere else it
 // gets 401.
-func newAuthenticator(verify x509.VerifyOptionFunc, tokens authenticator.Token) authenticator.Request {
-	certs := x509.NewDynamic(verify, x509.CommonNameUserConversion)
+func newAuthenticator(verify x509.VerifyOptionFunc, tokens authenticator.Token, configMaps corelisters.ConfigMapLister) authenticator.Request {
+	certs := nodeauthz.RefuseRevoked(x509.NewDynamic(verify, x509.CommonNameUserConversion), configMaps)
 	// Every authenticated user is in system:authenticated, as
 	// kube-apiserver adds it (client certificates carry only their O
 	// groups: without it, a user issued through a CSR could not even ask
@@ -49,11 +52,12 @@ func newAuthenticator(verify x509.VerifyOptionFunc, tokens authenticator.Token) 
 	})
 }
 
-// bearerTokens are the API's token authenticators: the join tokens
-// (audience-agnostic: they are good for the API's own audiences) and,
+// bearerTokens are the API's token authenticators: the join tokens and
+// bootstrap tokens (audience-agnostic: they are good for the API's own audiences) and,
 // when saTokens is set, service-account JWTs. TokenReviews use the same.
 func bearerTokens(join joinTokens, saTokens authenticator.Token, apiAudiences authenticator.Audiences) authenticator.Token {
-	tokens := []authenticator.Token{authenticator.WrapAudienceAgnosticToken(apiAudiences, join.authenticator())}
+	tokens := []authenticator.Token{authenticator.WrapAudienceAgnosticToken(apiAudiences, join.authenticator()),
+		authenticator.WrapAudienceAgnosticToken(apiAudiences, nodeauthz.BootstrapTokens(join.secrets, time.Now))}
 	if saTokens != nil {
 		tokens = append(tokens, saTokens)
 	}
@@ -64,11 +68,27 @@ func bearerTokens(join joinTokens, saTokens authenticator.Token, apiAudiences au
 // besides system:masters, that may fetch the cluster's keys (JoinPath).
 const ServerJoinGroup = "ordo:server-join"
 
+// JoinPath is where a server hands a joining one the cluster's shared
+// files (package server serves it).
+const JoinPath = "/ordo/v1/join"
+
+// mayJoin: a GET of JoinPath by the server join token.
+func mayJoin(a authorizer.Attributes) bool {
+	if a.IsResourceRequest() || a.GetPath() != JoinPath || a.GetVerb() != "get" || a.GetUser() == nil {
+		return false
+	}
+	return slices.Contains(a.GetUser().GetGroups(), ServerJoinGroup)
+}
+
 // joinTokens are the cluster's static join tokens (k3s's --token and
 // --agent-token): both authenticate as bootstrappers, which may only ask
 // for a node client certificate (package nodeauthz); the server token is
 // also in ServerJoinGroup, so servers join with it.
-type joinTokens struct{ server, agent string }
+type joinTokens struct {
+	server, agent string
+	// secrets hold the bootstrap tokens (`ordo token create`).
+	secrets corelisters.SecretLister
+}
 
 func (j joinTokens) authenticator() authenticator.Token {
 	return authenticator.TokenFunc(func(_ context.Context, got string) (*authenticator.Response, bool, error) {
@@ -102,7 +122,7 @@ func (z ordoAuthorizer) Authorize(ctx context.Context, a authorizer.Attributes) 
 	if u := a.GetUser(); u != nil && outsideRBAC(u) {
 		return authorizer.DecisionAllow, "", nil
 	}
-	if !a.IsResourceRequest() && publicPaths[a.GetPath()] && a.GetVerb() == "get" {
+	if !a.IsResourceRequest() && publicPaths[a.GetPath()] && a.GetVerb() == "get" || mayJoin(a) {
 		return authorizer.DecisionAllow, "", nil
 	}
 	d, nodeReason, err := z.nodes.Authorize(ctx, a)

@@ -227,9 +227,10 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 		cfg.Authentication.APIAudiences = tokens.Audiences()
 		saTokens = tokens
 	}
-	bearer := bearerTokens(joinTokens{server: c.NodeToken, agent: c.AgentToken}, saTokens, cfg.Authentication.APIAudiences)
+	bearer := bearerTokens(joinTokens{server: c.NodeToken, agent: c.AgentToken,
+		secrets: cfg.SharedInformerFactory.Core().V1().Secrets().Lister()}, saTokens, cfg.Authentication.APIAudiences)
 	c.Registry.TokenAuthenticator, c.Registry.APIAudiences = bearer, cfg.Authentication.APIAudiences
-	cfg.Authentication.Authenticator = newAuthenticator(verify, bearer)
+	cfg.Authentication.Authenticator = newAuthenticator(verify, bearer, cfg.SharedInformerFactory.Core().V1().ConfigMaps().Lister())
 	roles := rbac.New(cfg.SharedInformerFactory)
 	nodes, err := nodeauthz.New(cfg.SharedInformerFactory)
 	if err != nil {

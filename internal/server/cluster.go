@@ -58,7 +58,7 @@ func (c ClusterOptions) Enabled() bool { return c.Init || c.Join != "" }
 
 // JoinPath is where a server hands a joining one the cluster's shared files
 // and its etcd members' client URLs.
-const JoinPath = "/ordo/v1/join"
+const JoinPath = apiserver.JoinPath
 
 // MembersPath + "/NAME" is where `ordo server remove NAME` deletes a
 // member (system:masters only).

@@ -32,6 +32,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
+	"github.com/ordo-dev/ordo/internal/controller/nodecredentials"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
@@ -205,6 +206,8 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("csrsigning", err, workers(signer, controllerWorkers))
 	approver, err := csrapproving.New(csrapproving.Config{Client: client, Informers: shared})
 	s.add("csrapproving", err, workers(approver, controllerWorkers))
+	revoker, err := nodecredentials.New(nodecredentials.Config{Client: client, Informers: shared})
+	s.add("node-credentials", err, workers(revoker, 1))
 	autoscaler, err := newAutoscaler(cfg, client, shared)
 	s.add("horizontal-pod-autoscaler", err, workers(autoscaler, controllerWorkers))
 	return s.runners, s.err
