@@ -95,6 +95,7 @@ func (c credentials) start(ctx context.Context) (*rest.Config, error) {
 // dropRefused forgets a stored certificate the server refuses (401): one
 // issued before the node's Node was deleted (package nodeauthz), or by
 // another cluster. The node then bootstraps again with its join token.
+// Until the server answers (it may be starting), it asks again.
 func (c credentials) dropRefused(ctx context.Context, store certificate.FileStore, roots *x509.CertPool) {
 	cert, err := store.Current()
 	if err != nil {
@@ -104,12 +105,21 @@ func (c credentials) dropRefused(ctx context.Context, store certificate.FileStor
 	if err != nil {
 		return
 	}
-	_, err = client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
-	if apierrors.IsUnauthorized(err) {
-		klog.FromContext(ctx).Info("The server refuses the node's certificate, bootstrapping a new one", "node", c.node)
-		if err := os.Remove(store.CurrentPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
-			klog.FromContext(ctx).Error(err, "Remove refused certificate")
+	logger := klog.FromContext(ctx)
+	err = wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsUnauthorized(err) {
+			logger.Info("Checking the node's certificate with the server", "err", err)
+			return false, nil
 		}
+		return true, err
+	})
+	if !apierrors.IsUnauthorized(err) {
+		return
+	}
+	logger.Info("The server refuses the node's certificate, bootstrapping a new one", "node", c.node)
+	if err := os.Remove(store.CurrentPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		logger.Error(err, "Remove refused certificate")
 	}
 }
 

@@ -21,13 +21,15 @@ const RevocationsConfigMap = "ordo-node-credential-revocations"
 const signerBackdate = 5 * time.Minute
 
 // Revoked says whether a certificate for node that starts at notBefore
-// was issued before node's Node was last deleted.
+// was issued before node's Node was last deleted. Certificates carry
+// whole seconds, so one issued in the second of the deletion is kept: a
+// node that bootstraps again at once must not lose its new certificate.
 func Revoked(cm *corev1.ConfigMap, node string, notBefore time.Time) bool {
 	if cm == nil || cm.Data[node] == "" {
 		return false
 	}
 	deleted, err := time.Parse(time.RFC3339Nano, cm.Data[node])
-	return err == nil && notBefore.Add(signerBackdate).Before(deleted)
+	return err == nil && notBefore.Add(signerBackdate).Before(deleted.Truncate(time.Second))
 }
 
 // RefuseRevoked wraps the client-certificate authenticator: a node's

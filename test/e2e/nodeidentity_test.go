@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/ordo-dev/ordo/internal/testcluster"
+)
+
+// A joined agent holds its own credential, system:node:NAME, obtained
+// with the agent join token through a CSR: it reads its own pod's Secret
+// but not the Secret of a pod on another node, cannot change another
+// Node or delete another node's pod (Kubernetes' wording), and is refused
+// once its Node is deleted; restarted, the agent bootstraps a new one.
+// Bootstrap tokens expire.
+func TestNodeCredentialIsTheNodesOwn(t *testing.T) {
+	t.Parallel()
+	c, admin, serverNode := startWithAgent(t)
+	joined := serverNode + "-id"
+	agent, err := c.StartAgent(t.TempDir(), joined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(agent.Stop)
+	ctx := context.Background()
+	c.Run("create", "secret", "generic", "mine", "--from-literal=k=v")
+	c.Run("create", "secret", "generic", "theirs", "--from-literal=k=v")
+	for name, node := range map[string]string{"mine": joined, "theirs": serverNode} {
+		c.RunIn(`apiVersion: v1
+kind: Pod
+metadata: {name: `+name+`}
+spec:
+  nodeName: `+node+`
+  containers: [{name: c, image: busybox, command: [sleep, "3600"], env: [{name: S, valueFrom: {secretKeyRef: {name: `+name+`, key: k}}}]}]
+`, "apply", "-f", "-")
+	}
+	nodeClient := agentClient(t, c.Server.RESTConfig, filepath.Join(agent.DataDir, "pki", "ordo-node-client-current.pem"))
+	if _, err := nodeClient.CoreV1().Secrets("default").Get(ctx, "mine", metav1.GetOptions{}); err != nil {
+		t.Fatalf("the node reads its own pod's Secret: %v", err)
+	}
+	forbidden := func(what string, err error, want string) {
+		t.Helper()
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want 403 %q", what, err, want)
+		}
+	}
+	_, err = nodeClient.CoreV1().Secrets("default").Get(ctx, "theirs", metav1.GetOptions{})
+	forbidden("another node's pod's Secret", err, `secrets "theirs" is forbidden: User "system:node:`+joined+
+		`" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node '`+joined+`' and this object`)
+	_, err = nodeClient.CoreV1().Nodes().Patch(ctx, serverNode, types.MergePatchType, []byte(`{"metadata":{"labels":{"x":"y"}}}`), metav1.PatchOptions{})
+	forbidden("patch another Node", err, `nodes "`+serverNode+`" is forbidden: node "`+joined+`" is not allowed to modify node "`+serverNode+`"`)
+	err = nodeClient.CoreV1().Pods("default").Delete(ctx, "theirs", metav1.DeleteOptions{})
+	forbidden("delete another node's pod", err, `pods "theirs" is forbidden: node "`+joined+`" can only delete pods with spec.nodeName set to itself`)
+
+	checkBootstrapTokens(t, c.Server, admin)
+
+	c.Run("delete", "node", joined)
+	waitFor(t, func() bool {
+		_, err := nodeClient.CoreV1().Nodes().Get(ctx, joined, metav1.GetOptions{})
+		return apierrors.IsUnauthorized(err)
+	}, "the deleted node's certificate is refused (401)")
+	agent.Stop()
+	if err := agent.Restart(c.Server); err != nil {
+		t.Fatalf("a restarted agent bootstraps again: %v\n%s", err, agent.Log())
+	}
+	renewed := agentClient(t, c.Server.RESTConfig, filepath.Join(agent.DataDir, "pki", "ordo-node-client-current.pem"))
+	if _, err := renewed.CoreV1().Nodes().Get(ctx, joined, metav1.GetOptions{}); err != nil {
+		t.Fatalf("the new certificate works: %v", err)
+	}
+}
+
+// checkBootstrapTokens: a token from `ordo token create` authenticates as
+// system:bootstrap:<id>, may not read Secrets, and a token past its
+// expiration is refused with 401.
+func checkBootstrapTokens(t *testing.T, s *testcluster.Server, admin kubernetes.Interface) {
+	t.Helper()
+	ctx := context.Background()
+	exp := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	_, err := admin.CoreV1().Secrets("kube-system").Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "bootstrap-token-expird"}, Type: "bootstrap.kubernetes.io/token",
+		StringData: map[string]string{"token-id": "expird", "token-secret": "0123456789abcdef", "usage-bootstrap-authentication": "true", "expiration": exp},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenClient := func(token string) kubernetes.Interface {
+		cs, err := kubernetes.NewForConfig(&rest.Config{Host: cfg.Host, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: cfg.CAData}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	_, err = tokenClient("expird.0123456789abcdef").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if !apierrors.IsUnauthorized(err) {
+		t.Errorf("expired bootstrap token: got %v, want 401", err)
+	}
+	out, err := exec.Command(s.Bin, "token", "create", "--ttl", "1h", "--kubeconfig", s.Kubeconfig()).Output()
+	if err != nil {
+		t.Fatalf("ordo token create: %v %s", err, out)
+	}
+	token := strings.TrimSpace(string(out))
+	_, err = tokenClient(token).CoreV1().Secrets("default").Get(ctx, "mine", metav1.GetOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `User "system:bootstrap:`+token[:6]+`"`) {
+		t.Errorf("a bootstrap token reads a Secret: %v", err)
+	}
+}
+
+// agentClient is a client with a node's certificate and key (one PEM file).
+func agentClient(t *testing.T, restConfig func() (*rest.Config, error), pem string) kubernetes.Interface {
+	t.Helper()
+	cfg, err := restConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(&rest.Config{Host: cfg.Host, Timeout: 10 * time.Second,
+		TLSClientConfig: rest.TLSClientConfig{CAData: cfg.CAData, CertFile: pem, KeyFile: pem}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
