@@ -2,18 +2,26 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/certificate/csr"
 
 	"github.com/ordo-dev/ordo/internal/testcluster"
 )
@@ -63,6 +71,7 @@ spec:
 	err = nodeClient.CoreV1().Pods("default").Delete(ctx, "theirs", metav1.DeleteOptions{})
 	forbidden("delete another node's pod", err, `pods "theirs" is forbidden: node "`+joined+`" can only delete pods with spec.nodeName set to itself`)
 
+	checkRenewal(t, nodeClient, joined, serverNode)
 	checkBootstrapTokens(t, c.Server, admin)
 
 	c.Run("delete", "node", joined)
@@ -133,4 +142,43 @@ func agentClient(t *testing.T, restConfig func() (*rest.Config, error), pem stri
 		t.Fatal(err)
 	}
 	return cs
+}
+
+// checkRenewal: a node's CSR for its own name, made with its certificate
+// (a renewal), is approved as selfnodeclient and issued; one for another
+// node's name is left pending.
+func checkRenewal(t *testing.T, nodeClient kubernetes.Interface, self, other string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	request := func(node string) (string, types.UID) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+			Subject: pkix.Name{CommonName: "system:node:" + node, Organization: []string{"system:nodes"}}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, uid, err := csr.RequestCertificateWithContext(ctx, nodeClient, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), "",
+			"kubernetes.io/kube-apiserver-client-kubelet", nil, []certificatesv1.KeyUsage{certificatesv1.UsageDigitalSignature, certificatesv1.UsageClientAuth}, key)
+		if err != nil {
+			t.Fatalf("node CSR for %s: %v", node, err)
+		}
+		return name, uid
+	}
+	name, uid := request(self)
+	if _, err := csr.WaitForCertificate(ctx, nodeClient, name, uid); err != nil {
+		t.Fatalf("the node's renewal CSR is not issued: %v", err)
+	}
+	name, _ = request(other)
+	time.Sleep(2 * time.Second) // the approver has seen it by now
+	got, err := nodeClient.CertificatesV1().CertificateSigningRequests().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Status.Conditions) != 0 || len(got.Status.Certificate) != 0 {
+		t.Errorf("a node's CSR for another node was acted on: %+v", got.Status.Conditions)
+	}
 }
