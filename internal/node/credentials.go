@@ -29,8 +29,11 @@ import (
 // (kube-controller-manager's --cluster-signing-duration).
 const DefaultCertLifetime = 365 * 24 * time.Hour
 
-// kubeletClientSigner signs nodes' client certificates.
-const kubeletClientSigner = "kubernetes.io/kube-apiserver-client-kubelet"
+// Signers of nodes' client and serving certificates.
+const (
+	kubeletClientSigner  = "kubernetes.io/kube-apiserver-client-kubelet"
+	kubeletServingSigner = "kubernetes.io/kubelet-serving"
+)
 
 // credentials are a joined node's API credentials, as kubelet TLS
 // bootstrapping makes them: the join token only buys a client certificate
@@ -52,18 +55,19 @@ func (c credentials) store() (certificate.FileStore, error) {
 
 // start returns a client config authenticated by the node's certificate,
 // bootstrapping one first when the data directory has none that the
-// server still accepts. Renewal runs until ctx ends.
-func (c credentials) start(ctx context.Context) (*rest.Config, error) {
+// server still accepts, and the manager of that certificate. Renewal runs
+// until ctx ends.
+func (c credentials) start(ctx context.Context) (*rest.Config, certificate.Manager, error) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	roots, err := c.roots()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store, err := c.store()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.dropRefused(ctx, store, roots)
 	lifetime := c.lifetime
@@ -79,7 +83,7 @@ func (c credentials) start(ctx context.Context) (*rest.Config, error) {
 		Name:                         "node-client",
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m.Start()
 	if m.Current() == nil {
@@ -87,9 +91,9 @@ func (c credentials) start(ctx context.Context) (*rest.Config, error) {
 	}
 	err = wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(context.Context) (bool, error) { return m.Current() != nil, nil })
 	if err != nil {
-		return nil, fmt.Errorf("node client certificate: %w", err)
+		return nil, nil, fmt.Errorf("node client certificate: %w", err)
 	}
-	return c.certConfig(ctx, m, roots), nil
+	return c.certConfig(ctx, m, roots), m, nil
 }
 
 // dropRefused forgets a stored certificate the server refuses (401): one
@@ -172,4 +176,41 @@ func (c credentials) roots() (*x509.CertPool, error) {
 		return nil, fmt.Errorf("--ca-cert: %s holds no certificate", c.caFile)
 	}
 	return pool, nil
+}
+
+// serving starts the manager of the node's serving certificate, signed by
+// the cluster CA (signer kubelet-serving, CN system:node:NAME, for the
+// node's name and IPs), requested and renewed with the node's client
+// certificate, and waits for the first. The API server checks it by the
+// node's name when it calls the agent.
+func (c credentials) serving(ctx context.Context, client certificate.Manager, ips []net.IP) (certificate.Manager, error) {
+	roots, err := c.roots()
+	if err != nil {
+		return nil, err
+	}
+	store, err := certificate.NewFileStore("ordo-node-serving", c.dir, c.dir, "", "")
+	if err != nil {
+		return nil, err
+	}
+	lifetime := c.lifetime
+	m, err := certificate.NewManager(&certificate.Config{
+		Ctx:         &ctx,
+		ClientsetFn: func(*tls.Certificate) (kubernetes.Interface, error) { return c.client(client.Current(), roots) },
+		Template: &x509.CertificateRequest{Subject: pkix.Name{CommonName: "system:node:" + c.node, Organization: []string{"system:nodes"}},
+			DNSNames: []string{c.node}, IPAddresses: ips},
+		SignerName:                   kubeletServingSigner,
+		RequestedCertificateLifetime: &lifetime,
+		Usages:                       []certificatesv1.KeyUsage{certificatesv1.UsageDigitalSignature, certificatesv1.UsageServerAuth},
+		CertificateStore:             store,
+		Name:                         "node-serving",
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.Start()
+	err = wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(context.Context) (bool, error) { return m.Current() != nil, nil })
+	if err != nil {
+		return nil, fmt.Errorf("node serving certificate: %w", err)
+	}
+	return m, nil
 }

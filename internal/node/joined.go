@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/selfmem"
@@ -50,7 +52,11 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return fmt.Errorf("--node-cert-lifetime: invalid value %q: must be at least 10m0s (a CertificateSigningRequest's shortest expirationSeconds)", o.CertLifetime)
 	}
 	creds := credentials{server: o.Server, caFile: o.CACert, token: o.Token, dir: filepath.Join(dir, "pki"), node: name, lifetime: o.CertLifetime}
-	cfg, err := creds.start(ctx)
+	cfg, clientCert, err := creds.start(ctx)
+	if err != nil {
+		return err
+	}
+	servingCert, err := creds.serving(ctx, clientCert, servingIPs(o.Node.Listen))
 	if err != nil {
 		return err
 	}
@@ -64,8 +70,8 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return err
 	}
 	defer claims.Release()
-	n, err := New(o.Node, Access{Client: client, ServeTLS: func(name string) (*tls.Config, error) {
-		serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, filepath.Join(dir, "pki"), name)
+	n, err := New(o.Node, Access{Client: client, ServeTLS: func(string) (*tls.Config, error) {
+		serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, servingCert.Current)
 		if err != nil {
 			return nil, fmt.Errorf("agent serving certificate: %w", err)
 		}
@@ -76,4 +82,16 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 	}
 	n.Run(ctx)
 	return nil
+}
+
+// servingIPs are the IPs the node's serving certificate names: the node's
+// IP and the --listen IP when it names one.
+func servingIPs(listen string) []net.IP {
+	ips := []net.IP{net.ParseIP(agent.HostIP())}
+	if host, _, err := net.SplitHostPort(listen); err == nil {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() && !ip.Equal(ips[0]) {
+			ips = append(ips, ip)
+		}
+	}
+	return ips
 }

@@ -40,6 +40,8 @@ func nodeRules() []rbacv1.PolicyRule {
 		// kubeadm binds system:nodes to the selfnodeclient role, so
 		// nodes renew their own certificates.
 		rule("certificates.k8s.io", []string{"certificatesigningrequests/selfnodeclient"}, "create"),
+		// ordo: a node's own serving certificate (package csrapproving).
+		rule("certificates.k8s.io", []string{"certificatesigningrequests/selfnodeserving"}, "create"),
 		// ordo: the agent runs kube-proxy's and the cluster DNS's
 		// watches (system:node-proxier's reads).
 		rule("", []string{"endpoints"}, "list", "watch"),

@@ -138,7 +138,7 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		return err
 	}
 	if !exists(f.ServingCert()) || !covers(f.ServingCert(), hosts, ips) {
-		tmpl := leafTemplate(pkix.Name{CommonName: "ordo-apiserver"}, x509.ExtKeyUsageServerAuth)
+		tmpl := leafTemplate(pkix.Name{CommonName: ServingName}, x509.ExtKeyUsageServerAuth)
 		tmpl.DNSNames, tmpl.IPAddresses = hosts, ips
 		if err := issue(ca, caKey, tmpl, f.ServingCert(), f.ServingKey()); err != nil {
 			return err

@@ -10,8 +10,11 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 )
 
-// KubeletClientSigner is the signer of nodes' client certificates.
-const KubeletClientSigner = "kubernetes.io/kube-apiserver-client-kubelet"
+// Signers of nodes' client and serving certificates.
+const (
+	KubeletClientSigner  = "kubernetes.io/kube-apiserver-client-kubelet"
+	KubeletServingSigner = "kubernetes.io/kubelet-serving"
+)
 
 // Recognizer is one kind of request the controller approves: a node's
 // first client certificate (bootstrap) or its renewal (self), each
@@ -27,12 +30,27 @@ type Recognizer struct {
 // client requests (signer kube-apiserver-client-kubelet, CN
 // system:node:NAME, O system:nodes, no names, usages digital signature
 // and client auth, plus key encipherment for RSA keys) are candidates.
+//
+// ordo also approves a node's request for its own serving certificate
+// (kubelet-serving, requested by system:node:NAME for CN system:node:NAME,
+// subresource selfnodeserving), which Kubernetes leaves to an
+// administrator: the API server checks an agent's serving certificate by
+// its node name, so the certificate's names cannot make it stand for
+// another node.
 func Match(csr *certificatesv1.CertificateSigningRequest) *Recognizer {
-	if csr.Spec.SignerName != KubeletClientSigner || decided(csr) {
+	if decided(csr) {
 		return nil
 	}
 	req, ok := parse(csr.Spec.Request)
-	if !ok || !nodeClient(req, csr.Spec.Usages) {
+	if !ok {
+		return nil
+	}
+	if csr.Spec.SignerName == KubeletServingSigner && req.Subject.CommonName == csr.Spec.Username &&
+		slices.Equal(req.Subject.Organization, []string{"system:nodes"}) && strings.HasPrefix(req.Subject.CommonName, "system:node:") &&
+		serving(csr.Spec.Usages) {
+		return &Recognizer{Subresource: "selfnodeserving", Message: "Auto approving self kubelet serving certificate after SubjectAccessReview."}
+	}
+	if csr.Spec.SignerName != KubeletClientSigner || !nodeClient(req, csr.Spec.Usages) {
 		return nil
 	}
 	if req.Subject.CommonName == csr.Spec.Username {
@@ -94,4 +112,19 @@ func nodeClient(req *x509.CertificateRequest, usages []certificatesv1.KeyUsage) 
 		seen[u] = true
 	}
 	return seen[certificatesv1.UsageDigitalSignature] && seen[certificatesv1.UsageClientAuth]
+}
+
+// serving: usages of a serving certificate, server auth included.
+func serving(usages []certificatesv1.KeyUsage) bool {
+	server := false
+	for _, u := range usages {
+		switch u {
+		case certificatesv1.UsageServerAuth:
+			server = true
+		case certificatesv1.UsageDigitalSignature, certificatesv1.UsageKeyEncipherment:
+		default:
+			return false
+		}
+	}
+	return server
 }
