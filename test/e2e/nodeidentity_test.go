@@ -5,9 +5,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -72,6 +74,7 @@ spec:
 	forbidden("delete another node's pod", err, `pods "theirs" is forbidden: node "`+joined+`" can only delete pods with spec.nodeName set to itself`)
 
 	checkRenewal(t, nodeClient, joined, serverNode)
+	checkAgentServing(t, c.Server, admin, joined, filepath.Join(agent.DataDir, "pki", "ordo-node-client-current.pem"))
 	checkBootstrapTokens(t, c.Server, admin)
 
 	c.Run("delete", "node", joined)
@@ -180,5 +183,54 @@ func checkRenewal(t *testing.T, nodeClient kubernetes.Interface, self, other str
 	}
 	if len(got.Status.Conditions) != 0 || len(got.Status.Certificate) != 0 {
 		t.Errorf("a node's CSR for another node was acted on: %+v", got.Status.Conditions)
+	}
+}
+
+// checkAgentServing: the joined agent serves with a certificate the
+// cluster CA issued for system:node:<node>, and turns away a node's
+// client certificate (only the API server may call an agent).
+func checkAgentServing(t *testing.T, s *testcluster.Server, admin kubernetes.Interface, node, nodePEM string) {
+	t.Helper()
+	n, err := admin.CoreV1().Nodes().Get(context.Background(), node, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(n.Annotations["ordo.dev/agent-url"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(cfg.CAData)
+	dial := func(certFile, keyFile string) error {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := tls.Dial("tcp", u.Host, &tls.Config{RootCAs: roots, ServerName: node, Certificates: []tls.Certificate{pair}})
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if cn := conn.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != "system:node:"+node {
+			t.Errorf("the agent serves as %q", cn)
+		}
+		// The server's verdict on the client certificate comes with the
+		// first read under TLS 1.3.
+		_, err = conn.Write([]byte("GET /healthz HTTP/1.0\r\n\r\n"))
+		if err == nil {
+			_, err = conn.Read(make([]byte, 1))
+		}
+		return err
+	}
+	pki := filepath.Join(s.DataDir, "pki")
+	if err := dial(filepath.Join(pki, "apiserver-agent-client.crt"), filepath.Join(pki, "apiserver-agent-client.key")); err != nil {
+		t.Errorf("the API server's agent-client certificate, verifying the agent by the CA and its node name: %v", err)
+	}
+	if err := dial(nodePEM, nodePEM); err == nil {
+		t.Error("an agent accepts a node's client certificate")
 	}
 }

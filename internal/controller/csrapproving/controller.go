@@ -4,8 +4,10 @@
 // approved (reason AutoApproved) when a SubjectAccessReview says its
 // requester may create certificatesigningrequests/nodeclient (the
 // bootstrap identities of join tokens) or, when the requester is the node
-// itself renewing, certificatesigningrequests/selfnodeclient. The signer
-// (package csrsigning) then issues it. Anything else waits for a human
+// itself renewing, certificatesigningrequests/selfnodeclient. A node's
+// request for its own serving certificate (kubelet-serving) is approved
+// after a review of selfnodeserving (ordo's; see Match). The signer
+// (package csrsigning) then issues them. Anything else waits for a human
 // (`kubectl certificate approve`).
 package csrapproving
 
