@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,25 @@ func checkBootstrapTokens(t *testing.T, s *testcluster.Server, admin kubernetes.
 			t.Fatal(err)
 		}
 		return cs
+	}
+	// Only the server token may fetch the cluster's keys (this server is
+	// not in cluster mode, so the path itself is 404 past authorization).
+	agentToken, err := os.ReadFile(filepath.Join(s.DataDir, "pki", "agent-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverToken, err := os.ReadFile(filepath.Join(s.DataDir, "pki", "node-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := func(token []byte) error {
+		return tokenClient(strings.TrimSpace(string(token))).CoreV1().RESTClient().Get().AbsPath("/ordo/v1/join").Do(ctx).Error()
+	}
+	if err := join(agentToken); !apierrors.IsForbidden(err) {
+		t.Errorf("the agent token fetches the join path: %v", err)
+	}
+	if err := join(serverToken); !apierrors.IsNotFound(err) {
+		t.Errorf("the server token is not authorized for the join path: %v", err)
 	}
 	_, err = tokenClient("expird.0123456789abcdef").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	if !apierrors.IsUnauthorized(err) {
