@@ -33,14 +33,21 @@ const (
 // nodeObject is this node as the agent registers it.
 func (a *Agent) nodeObject() *corev1.Node {
 	n := &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: map[string]string{
-			corev1.LabelHostname:   a.cfg.NodeName,
-			corev1.LabelOSStable:   goruntime.GOOS,
-			corev1.LabelArchStable: goruntime.GOARCH,
-		}},
+		ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: NodeLabels(a.cfg.NodeName)},
 	}
 	n.Status = a.nodeStatus()
 	return n
+}
+
+// NodeLabels are the labels a Node is registered with, as the kubelet's:
+// also for a Node created before its agent runs (package node, which waits
+// for the Node's pod range before the agent starts).
+func NodeLabels(name string) map[string]string {
+	return map[string]string{
+		corev1.LabelHostname:   name,
+		corev1.LabelOSStable:   goruntime.GOOS,
+		corev1.LabelArchStable: goruntime.GOARCH,
+	}
 }
 
 // nodeStatus is the node's status as measured now: MemoryPressure,

@@ -75,15 +75,23 @@ func admissionOrder() []string {
 	}
 }
 
+// admissionInputs are the server's settings some plugins take.
+type admissionInputs struct {
+	runtimeHandlerAliases []string // --runtime-handler-aliases
+	// tolerationSeconds are --default-not-ready-toleration-seconds and
+	// --default-unreachable-toleration-seconds.
+	tolerationSeconds tolerationseconds.Seconds
+}
+
 // registerAdmissionPlugins registers the factory of every plugin of
 // admissionOrder. Plugins that take what they need from the initializers
 // (clients, informers, authorizer, feature gates: see applyAdmission) are
 // registered by their package's Register; ordo's own take the informer
 // factory directly.
-func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory, runtimeHandlerAliases []string) {
+func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInformerFactory, in admissionInputs) {
 	lifecycle.Register(plugins)
 	limitranger.Register(plugins)
-	tolerationseconds.Register(plugins)
+	tolerationseconds.Register(plugins, in.tolerationSeconds)
 	resourcequota.Register(plugins)
 	plugins.Register(serviceAccountPluginName, func(io.Reader) (admission.Interface, error) {
 		return newServiceAccountAdmission(f), nil
@@ -95,7 +103,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 		return newDefaultStorageClass(f), nil
 	})
 	plugins.Register(runtimeClassPluginName, func(io.Reader) (admission.Interface, error) {
-		return newRuntimeClass(f, runtimeHandlerAliases), nil
+		return newRuntimeClass(f, in.runtimeHandlerAliases), nil
 	})
 	plugins.Register(podResourceClaimsPluginName, func(io.Reader) (admission.Interface, error) {
 		return newPodResourceClaims(), nil
@@ -118,9 +126,9 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 // wrapped with the admission metrics; the chain re-invokes mutating
 // plugins when a later one changed the object (webhooks'
 // reinvocationPolicy IfNeeded).
-func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface, runtimeHandlerAliases []string) error {
+func applyAdmission(cfg *genericapiserver.RecommendedConfig, client kubernetes.Interface, in admissionInputs) error {
 	plugins := admission.NewPlugins()
-	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory, runtimeHandlerAliases)
+	registerAdmissionPlugins(plugins, cfg.SharedInformerFactory, in)
 	order := admissionOrder()
 	// No --admission-control-config-file: every plugin gets its defaults.
 	configs, err := admission.ReadAdmissionConfiguration(order, "", nil)

@@ -37,6 +37,7 @@ import (
 	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
 	"k8s.io/kube-openapi/pkg/common"
 
+	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/metrics/resource"
@@ -78,6 +79,9 @@ type Config struct {
 	// RuntimeHandlerAliases are RuntimeClass handler names, besides "ordo"
 	// and "runc", that pods may use (--runtime-handler-aliases).
 	RuntimeHandlerAliases []string
+	// TolerationSeconds are what the DefaultTolerationSeconds admission
+	// gives pods; Kubernetes' 300 s for both when nil.
+	TolerationSeconds *tolerationseconds.Seconds
 }
 
 // Server is a configured API server ready to run.
@@ -150,7 +154,11 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAdmission(cfg, loopback, c.RuntimeHandlerAliases); err != nil {
+	tolerations := tolerationseconds.Defaults()
+	if c.TolerationSeconds != nil {
+		tolerations = *c.TolerationSeconds
+	}
+	if err := applyAdmission(cfg, loopback, admissionInputs{runtimeHandlerAliases: c.RuntimeHandlerAliases, tolerationSeconds: tolerations}); err != nil {
 		return nil, err
 	}
 	chain, err := newChain(cfg, etcd, chainOptions{resolver: resolver, frontProxy: c.FrontProxy}, func(generic *genericapiserver.GenericAPIServer) error {

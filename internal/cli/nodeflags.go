@@ -21,7 +21,7 @@ func addNodeFlags(f *pflag.FlagSet, o *node.Options) {
 	f.StringVar(&o.Bridge, "bridge", o.Bridge, "name of the bridge pods attach to")
 	f.StringVar(&o.ServiceInterface, "service-interface", o.ServiceInterface, "name of the interface that holds Service cluster IPs for the service proxy")
 	f.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", nil, "the addresses NodePort Services are served on, as kube-proxy's --nodeport-addresses (default: the node's InternalIP)")
-	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for this node's pod IPs")
+	f.StringVar(&o.PodCIDR, "pod-cidr", o.PodCIDR, "IPv4 range for this node's pod IPs (default: the Node's spec.podCIDR, a block of the server's --cluster-cidr); it must match a spec.podCIDR the Node already holds")
 }
 
 // addImageFlags are the image flags of a node.

@@ -24,6 +24,9 @@ func (n *Network) ensureBridge() error {
 	if err := n.host.AddrReplace(br, &netlink.Addr{IPNet: gw}); err != nil {
 		return fmt.Errorf("add gateway %s: %w", gw, err)
 	}
+	if err := n.dropOtherAddrs(br, gw); err != nil {
+		return err
+	}
 	if err := n.host.LinkSetUp(br); err != nil {
 		return fmt.Errorf("set up: %w", err)
 	}
@@ -62,4 +65,25 @@ func (n *Network) createBridge() (netlink.Link, error) {
 func bridgeMAC(gw net.IP) net.HardwareAddr {
 	ip := gw.To4()
 	return net.HardwareAddr{0x02, 0x6f, ip[0], ip[1], ip[2], ip[3]}
+}
+
+// dropOtherAddrs deletes the bridge's IPv4 addresses other than gw: the
+// gateway of an earlier, other pod range (a node that took the whole
+// 10.42.0.0/16 before ranges were allocated per node) would keep a
+// connected route to all of it, and other nodes' pods would look local.
+func (n *Network) dropOtherAddrs(br netlink.Link, gw *net.IPNet) error {
+	addrs, err := n.host.AddrList(br, unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("list addresses: %w", err)
+	}
+	for i := range addrs {
+		a := &addrs[i]
+		if a.IPNet.String() == gw.String() {
+			continue
+		}
+		if err := n.host.AddrDel(br, a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+			return fmt.Errorf("delete old address %s: %w", a.IPNet, err)
+		}
+	}
+	return nil
 }

@@ -327,3 +327,18 @@ func TestSweepLeavesAnotherBridgesPods(t *testing.T) {
 		t.Errorf("the second network's Sweep deleted the first one's pod veth: %v", err)
 	}
 }
+
+// A node that took the whole 10.42.0.0/16 before ranges were allocated per
+// node, restarted on its Node's /24: the bridge keeps only the new gateway,
+// so other nodes' ranges are not on-link.
+func TestNarrowedPodCIDRLeavesOnlyTheNewGateway(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.PodCIDR = "10.42.0.0/24"
+	e.open()
+	host := handle(t, e.host)
+	br, _ := host.LinkByName("ordo0")
+	addrs, _ := host.AddrList(br, netlink.FAMILY_V4)
+	if len(addrs) != 1 || addrs[0].IPNet.String() != "10.42.0.1/24" {
+		t.Errorf("bridge addresses %v, want only 10.42.0.1/24", addrs)
+	}
+}

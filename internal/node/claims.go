@@ -13,15 +13,25 @@ import (
 // them (see hostclaim). dir is the node's data directory as AbsDir gives
 // it, name its Node's name; the cgroup tree is named after the node
 // ("ordo-<node>").
+// Without --pod-cidr the range is the Node's, claimed once known (Run).
 func (o Options) Claims(dir, name string) []hostclaim.Resource {
-	dns := "cluster DNS " + net.JoinHostPort(firstHost(o.PodCIDR), "53")
-	return []hostclaim.Resource{
+	rs := []hostclaim.Resource{
 		{What: "data directory", Name: dir, Flag: "--data-dir"},
 		{What: "node", Name: name, Flag: "--node-name", Detail: "cgroups ordo-" + name},
 		{What: "bridge", Name: o.Bridge, Flag: "--bridge"},
-		{What: "pod CIDR", Name: o.PodCIDR, Flag: "--pod-cidr", Detail: dns, CIDR: true},
 		{What: "service interface", Name: o.ServiceInterface, Flag: "--service-interface"},
 	}
+	if o.PodCIDR != "" {
+		rs = append(rs, podCIDRClaim(o.PodCIDR))
+	}
+	return rs
+}
+
+// podCIDRClaim is the claim on a node's pod range (and the cluster DNS
+// address on its gateway).
+func podCIDRClaim(cidr string) hostclaim.Resource {
+	dns := "cluster DNS " + net.JoinHostPort(firstHost(cidr), "53")
+	return hostclaim.Resource{What: "pod CIDR", Name: cidr, Flag: "--pod-cidr", Detail: dns, CIDR: true}
 }
 
 // TakeClaims claims rs for this process, which uses the data directory

@@ -80,8 +80,7 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 	if err != nil {
 		return err
 	}
-	n.Run(ctx)
-	return nil
+	return n.Run(ctx)
 }
 
 // servingIPs are the IPs the node's serving certificate names: the node's

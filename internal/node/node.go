@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/ordo-dev/ordo/internal/agent"
+	"github.com/ordo-dev/ordo/internal/hostclaim"
 	"github.com/ordo-dev/ordo/internal/network"
 	"github.com/ordo-dev/ordo/internal/network/proxy"
+	"github.com/ordo-dev/ordo/internal/network/routes"
 	"github.com/ordo-dev/ordo/internal/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
@@ -30,13 +32,14 @@ type Access struct {
 // network, cgroups, runtime, images) and what runs beside the agent.
 type Node struct {
 	cfg        agent.Config
+	opts       Options
 	imageLoops func(ctx context.Context)
 	proxy      proxyOptions
 }
 
-// New assembles a node: it sets up the pod bridge and finds the cgroups
-// (each missing one is logged, and pods run without it), and opens the
-// image store. o.DataDir must be resolved (package datadir) and exist.
+// New assembles a node: it finds the cgroups (each missing one is logged,
+// and pods run without it) and opens the image store. The pod bridge
+// comes in Run, once the Node has its pod range. o.DataDir must be resolved (package datadir) and exist.
 func New(o Options, a Access) (*Node, error) {
 	name, self, err := nodeNameAndBinary(o.NodeName)
 	if err != nil {
@@ -54,9 +57,6 @@ func New(o Options, a Access) (*Node, error) {
 		SyncFrequency: o.SyncFrequency, MaxPods: o.MaxPods,
 		StopPodsOnExit: o.StopPodsOnExit, AllowedUnsafeSysctls: o.AllowedUnsafeSysctls,
 	}
-	if n := podNetwork(o, dir); n != nil {
-		c.Network = n
-	}
 	imageLoops, err := nodeImages(o.Images, dir, &c)
 	if err != nil {
 		return nil, err
@@ -64,14 +64,39 @@ func New(o Options, a Access) (*Node, error) {
 	// Each node (tests run several on one machine) keeps its pods'
 	// cgroups apart.
 	c.Cgroups = podCgroups("ordo-" + name)
-	return &Node{cfg: c, imageLoops: imageLoops, proxy: proxyOptions{o.ServiceInterface, o.NodePortAddresses}}, nil
+	return &Node{cfg: c, opts: o, imageLoops: imageLoops, proxy: proxyOptions{o.ServiceInterface, o.NodePortAddresses}}, nil
 }
 
-// Run runs the node (its image loops, agent, DNS server and service proxy)
-// until ctx ends; see runAgent for what a stop leaves behind.
-func (n *Node) Run(ctx context.Context) {
+// Run runs the node (its image loops, agent, DNS server, service proxy and
+// routes to the other nodes' pod ranges) until ctx ends; see runAgent for
+// what a stop leaves behind. First it waits for the Node's pod range
+// (awaitPodCIDR) and builds the pod bridge on it; a --pod-cidr the Node
+// does not hold is its error.
+func (n *Node) Run(ctx context.Context) error {
+	cidr, err := awaitPodCIDR(ctx, n.cfg.Client, n.cfg.NodeName, n.opts.PodCIDR)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if n.opts.PodCIDR == "" {
+		// The range came from the server: claim it now, so two nodes on
+		// one machine never share one.
+		claims, err := TakeClaims(AbsDir(n.opts.DataDir), []hostclaim.Resource{podCIDRClaim(cidr)})
+		if err != nil {
+			return err
+		}
+		defer claims.Release()
+	}
+	n.opts.PodCIDR = cidr
+	if net := podNetwork(n.opts, n.opts.DataDir); net != nil {
+		n.cfg.Network = net
+		go runRoutes(ctx, n.cfg, cidr)
+	}
 	n.imageLoops(ctx)
 	runAgent(ctx, n.cfg, n.proxy)
+	return nil
 }
 
 // Name is the Node's name: name, else the host name in lower case.
@@ -181,4 +206,16 @@ func runAgent(ctx context.Context, c agent.Config, po proxyOptions) {
 	if c.Cgroups != nil {
 		c.Cgroups.RemoveParent()
 	}
+}
+
+// runRoutes keeps this node's routes to the other nodes' pod ranges
+// (package routes) until ctx ends.
+func runRoutes(ctx context.Context, c agent.Config, podCIDR string) {
+	r, err := routes.New(routes.Config{Client: c.Client, NodeName: c.NodeName, NodeIP: c.NodeIP, PodCIDR: podCIDR,
+		StateDir: filepath.Join(c.DataDir, "network"), RemoveOnStop: c.StopPodsOnExit})
+	if err != nil {
+		klog.FromContext(ctx).Error(err, "No routes to other nodes' pods")
+		return
+	}
+	r.Run(ctx)
 }

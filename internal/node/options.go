@@ -15,7 +15,9 @@ type Options struct {
 	// DataDir holds the node's pods, images and network leases. `ordo
 	// server` sets it to its own data directory.
 	DataDir string
-	// Bridge and PodCIDR are the pod network: ordo0 and 10.42.0.0/16.
+	// Bridge is the pod bridge (ordo0). PodCIDR is a pod range given by
+	// hand (--pod-cidr); empty, the node uses its Node's spec.podCIDR,
+	// which the server allocates.
 	Bridge, PodCIDR string
 	// ServiceInterface holds the Service ClusterIPs the node's service
 	// proxy serves (ordo-svc0).
@@ -42,7 +44,7 @@ type Options struct {
 
 // DefaultOptions are a node's defaults.
 func DefaultOptions() Options {
-	return Options{Bridge: "ordo0", PodCIDR: "10.42.0.0/16", ServiceInterface: proxy.DefaultInterface, Listen: "0.0.0.0:10250",
+	return Options{Bridge: "ordo0", ServiceInterface: proxy.DefaultInterface, Listen: "0.0.0.0:10250",
 		MaxPods: agent.DefaultMaxPods}
 }
 

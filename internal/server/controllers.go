@@ -33,8 +33,10 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
 	"github.com/ordo-dev/ordo/internal/controller/nodecredentials"
+	"github.com/ordo-dev/ordo/internal/controller/nodeipam"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
+	"github.com/ordo-dev/ordo/internal/controller/podgc"
 	"github.com/ordo-dev/ordo/internal/controller/pvbinder"
 	"github.com/ordo-dev/ordo/internal/controller/replicaset"
 	"github.com/ordo-dev/ordo/internal/controller/resourcequota"
@@ -71,6 +73,8 @@ type controllerInputs struct {
 	serviceIPs, nodePorts *alloc.Allocator
 	// nodeGrace is --node-monitor-grace-period.
 	nodeGrace time.Duration
+	// nodeCIDRs are the node CIDR allocator's ranges; nil: no allocator.
+	nodeCIDRs *nodeipam.Config
 }
 
 // runControllers runs the controllers until ctx is done, while this server
@@ -189,6 +193,14 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("daemonset", err, workers(daemons, controllerWorkers))
 	nodes, err := nodelifecycle.New(nodelifecycle.Config{Client: client, Informers: shared, GracePeriod: in.nodeGrace})
 	s.add("node lifecycle", err, func(ctx context.Context) { nodes.Run(ctx) })
+	podGC, err := podgc.New(podgc.Config{Client: client, Informers: shared})
+	s.add("pod-garbage-collector", err, func(ctx context.Context) { podGC.Run(ctx) })
+	if in.nodeCIDRs != nil {
+		c := *in.nodeCIDRs
+		c.Client, c.Informers = client, shared
+		ipam, err := nodeipam.New(c)
+		s.add("node-ipam", err, workers(ipam, 1))
+	}
 	repair := servicerepair.New(servicerepair.Config{Client: client, ServiceIPs: in.serviceIPs, NodePorts: in.nodePorts})
 	// The repair loop lists Services on a timer, as kube-apiserver's
 	// does: no informer, no handler, nothing that can fail to register.

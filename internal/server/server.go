@@ -15,9 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
+	"github.com/ordo-dev/ordo/internal/controller/nodeipam"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/node"
 	"github.com/ordo-dev/ordo/internal/pki"
@@ -51,18 +53,29 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long a node's agent may go without a
 	// heartbeat before its Node is Unknown (package nodelifecycle).
 	NodeMonitorGracePeriod time.Duration
+	// TolerationSeconds are --default-not-ready-toleration-seconds and
+	// --default-unreachable-toleration-seconds: the DefaultTolerationSeconds
+	// admission's tolerations, after which the taint manager evicts the
+	// pods of a lost node.
+	TolerationSeconds tolerationseconds.Seconds
 	// Cluster makes the embedded etcd one member of several servers'.
 	Cluster ClusterOptions
+	// NodeCIDRs is how Nodes get their pod ranges (package nodeipam).
+	NodeCIDRs nodeipam.Config
+	// AllocateNodeCIDRs runs that allocation (--allocate-node-cidrs).
+	AllocateNodeCIDRs bool
 }
 
 // DefaultOptions are the embedded defaults.
 func DefaultOptions() Options {
 	return Options{
-		Listen:      "127.0.0.1:6443",
-		ServiceCIDR: "10.43.0.0/16",
-		NodePorts:   alloc.PortRange{First: 30000, Last: 32767},
-		Node:        node.DefaultOptions(),
-		Cluster:     ClusterOptions{EtcdClientPort: 2379, EtcdPeerPort: 2380},
+		Listen:            "127.0.0.1:6443",
+		ServiceCIDR:       "10.43.0.0/16",
+		NodePorts:         alloc.PortRange{First: 30000, Last: 32767},
+		Node:              node.DefaultOptions(),
+		Cluster:           ClusterOptions{EtcdClientPort: 2379, EtcdPeerPort: 2380},
+		NodeCIDRs:         nodeipam.Config{ClusterCIDR: nodeipam.DefaultClusterCIDR, NodeMaskSize: nodeipam.DefaultNodeMaskSize},
+		AllocateNodeCIDRs: true,
 	}
 }
 
@@ -71,12 +84,19 @@ func DefaultOptions() Options {
 // (draining requests, ending watches), then etcd.
 func Run(ctx context.Context, o Options) error {
 	started := time.Now()
+	// The local node's error (a --pod-cidr its Node does not hold) stops
+	// the server with that error.
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	selfmem.TrimOwnText()
 	if err := o.Node.Check(); err != nil {
 		return err
 	}
 	dir := datadir.Resolve(o.DataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := nodeipam.CheckRanges(o.NodeCIDRs); err != nil {
 		return err
 	}
 	serviceCIDR, err := alloc.NewCIDRRange(o.ServiceCIDR)
@@ -152,6 +172,7 @@ func Run(ctx context.Context, o Options) error {
 		EtcdServers:            endpoints,
 		EtcdCompactionInterval: o.EtcdCompactionInterval,
 		RuntimeHandlerAliases:  o.RuntimeHandlerAliases,
+		TolerationSeconds:      &o.TolerationSeconds,
 		Registry:               regCfg.Config,
 		Scheme:                 regCfg.SchemeSet,
 	})
@@ -207,7 +228,8 @@ func Run(ctx context.Context, o Options) error {
 		w.goRun(func(ctx context.Context) {
 			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), localNode: ownNodeName(o, nodeName), caPEM: caPEM,
 				ca:         csrsigning.CA{Cert: caCert, Key: caKey},
-				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod})
+				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod,
+				nodeCIDRs: nodeCIDRs(o)})
 		})
 		return nil
 	})
@@ -217,11 +239,22 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		srv.Generic.AddPostStartHookOrDie("ordo-agent", func(genericapiserver.PostStartHookContext) error {
-			w.goRun(n.Run)
+			w.goRun(func(ctx context.Context) {
+				if err := n.Run(ctx); err != nil {
+					// Logged too: a stop during the API's start-up hooks
+					// may end the process before Run returns the cause.
+					klog.FromContext(ctx).Error(err, "This server's node cannot run; stopping")
+					fail(err)
+				}
+			})
 			return nil
 		})
 	}
-	return srv.Run(w.serverContext(ctx, srv.StopInformers))
+	err = srv.Run(w.serverContext(ctx, srv.StopInformers))
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return cause
+	}
+	return err
 }
 
 // ensurePKI makes the certificates. The serving certificate names the
@@ -310,4 +343,14 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// nodeCIDRs is the node CIDR allocator's configuration, nil with
+// --allocate-node-cidrs=false.
+func nodeCIDRs(o Options) *nodeipam.Config {
+	if !o.AllocateNodeCIDRs {
+		return nil
+	}
+	c := o.NodeCIDRs
+	return &c
 }

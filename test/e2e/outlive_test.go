@@ -61,14 +61,14 @@ spec:
   template:
     spec:
       restartPolicy: Never
-      containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 3; echo done']}]
+      containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 6; echo done']}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: QUITTER}
 spec:
   restartPolicy: Never
-  containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 3; exit 7']}]
+  containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 6; exit 7']}]
 `
 
 // TestPodsOutliveTheServer stops the server three ways (kill -9, SIGTERM,
@@ -173,13 +173,18 @@ type podSnapshot struct {
 func snapshot(t *testing.T, cs kubernetes.Interface, names ...string) map[string]podSnapshot {
 	t.Helper()
 	out := map[string]podSnapshot{}
+	uids := map[string]string{}
 	for _, name := range names {
 		p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := podState(t, p)
-		if s.pids = podPIDs(t, name, s.uid); len(s.pids) == 0 || s.ip == "" {
+		out[name] = podState(t, p)
+		uids[name] = string(p.UID)
+	}
+	for name, pids := range lastingPIDs(t, uids) {
+		s := out[name]
+		if s.pids = pids; len(s.pids) == 0 || s.ip == "" {
 			t.Fatalf("pod %s: no processes or IP: %+v", name, s)
 		}
 		out[name] = s
@@ -195,10 +200,54 @@ func podState(t *testing.T, p *corev1.Pod) podSnapshot {
 	return s
 }
 
-// podPIDs lists a pod's containers' own processes: of those podProcesses finds by
+// podPIDs lists a pod's processes that stay (see lastingPIDs).
+func podPIDs(t *testing.T, name, uid string) []string {
+	t.Helper()
+	return lastingPIDs(t, map[string]string{name: uid})[name]
+}
+
+// lastingPIDs lists each pod's (name → UID) processes that samplePIDs
+// finds in three samples 300 ms apart, all pods sampled together. A
+// readiness probe's exec (redis's `redis-cli ping` every second) also runs
+// in the container's cgroup, lives milliseconds, and must not count as one
+// of the pod's own processes.
+func lastingPIDs(t *testing.T, uids map[string]string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for round := 0; round < 3; round++ {
+		if round > 0 {
+			time.Sleep(300 * time.Millisecond)
+		}
+		for name, uid := range uids {
+			if got := samplePIDs(t, name, uid); round == 0 {
+				out[name] = got
+			} else {
+				out[name] = intersect(out[name], got)
+			}
+		}
+	}
+	return out
+}
+
+// intersect keeps the elements of a that are also in b.
+func intersect(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// samplePIDs lists a pod's containers' own processes: of those podProcesses finds by
 // HOSTNAME, and those in the pod's cgroups (redis-server overwrites its
 // environment with its process title).
-func podPIDs(t *testing.T, name, uid string) []string {
+func samplePIDs(t *testing.T, name, uid string) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, pid := range podProcesses(t, name) {

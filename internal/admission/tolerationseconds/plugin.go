@@ -18,26 +18,35 @@ import (
 // PluginName is kube-apiserver's name for the plugin.
 const PluginName = "DefaultTolerationSeconds"
 
-// Register registers the plugin under PluginName.
-func Register(plugins *admission.Plugins) {
-	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) { return New(), nil })
+// Register registers the plugin under PluginName, giving s.
+func Register(plugins *admission.Plugins, s Seconds) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) { return New(s), nil })
 }
 
-// DefaultSeconds is kube-apiserver's --default-not-ready-toleration-seconds
-// and --default-unreachable-toleration-seconds.
+// DefaultSeconds is kube-apiserver's default of both flags.
 const DefaultSeconds int64 = 300
+
+// Seconds are the tolerationSeconds given: kube-apiserver's
+// --default-not-ready-toleration-seconds and
+// --default-unreachable-toleration-seconds, which ordo server takes too.
+type Seconds struct {
+	NotReady, Unreachable int64
+}
+
+// Defaults are Kubernetes' 300 s for both.
+func Defaults() Seconds { return Seconds{NotReady: DefaultSeconds, Unreachable: DefaultSeconds} }
 
 // Plugin adds the tolerations on pod create and update.
 type Plugin struct {
 	*admission.Handler
-	seconds int64
+	seconds Seconds
 }
 
 var _ admission.MutationInterface = &Plugin{}
 
-// New returns the plugin with Kubernetes' 300 s.
-func New() *Plugin {
-	return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), seconds: DefaultSeconds}
+// New returns the plugin giving s.
+func New(s Seconds) *Plugin {
+	return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), seconds: s}
 }
 
 // Admit adds the missing tolerations.
@@ -56,11 +65,14 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 // WithDefaults appends the not-ready and unreachable tolerations that
 // tolerations lack. A toleration with no key, or no effect, already
 // covers them.
-func WithDefaults(tolerations []corev1.Toleration, seconds int64) []corev1.Toleration {
-	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
-		if !coversNoExecute(tolerations, key) {
-			s := seconds
-			tolerations = append(tolerations, corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists,
+func WithDefaults(tolerations []corev1.Toleration, seconds Seconds) []corev1.Toleration {
+	for _, d := range []struct {
+		key  string
+		secs int64
+	}{{corev1.TaintNodeNotReady, seconds.NotReady}, {corev1.TaintNodeUnreachable, seconds.Unreachable}} {
+		if !coversNoExecute(tolerations, d.key) {
+			s := d.secs
+			tolerations = append(tolerations, corev1.Toleration{Key: d.key, Operator: corev1.TolerationOpExists,
 				Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &s})
 		}
 	}

@@ -21,7 +21,7 @@ func TestWithDefaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := WithDefaults(append([]corev1.Toleration{}, tc.in...), DefaultSeconds)
+			got := WithDefaults(append([]corev1.Toleration{}, tc.in...), Defaults())
 			if len(got) != tc.want {
 				t.Fatalf("got %d tolerations %+v, want %d", len(got), got, tc.want)
 			}
@@ -31,5 +31,13 @@ func TestWithDefaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWithDefaultsGivesEachKeyItsSeconds(t *testing.T) {
+	got := WithDefaults(nil, Seconds{NotReady: 30, Unreachable: 7})
+	if len(got) != 2 || got[0].Key != corev1.TaintNodeNotReady || *got[0].TolerationSeconds != 30 ||
+		got[1].Key != corev1.TaintNodeUnreachable || *got[1].TolerationSeconds != 7 {
+		t.Errorf("%+v", got)
 	}
 }

@@ -19,6 +19,7 @@ func missMessage(m runner.Missed) string {
 		runner.MissedTooLate:    "it is older than startingDeadlineSeconds",
 		runner.MissedSuperseded: "a newer slot runs instead (catch-up latest)",
 		runner.MissedTooMany:    "too many slots were missed to look at each",
+		missedClaimLost:         "the write of its claim failed but may have been applied, so it did not run (it must never run twice)",
 	}[m.Reason]
 	if m.Count > 1 {
 		return fmt.Sprintf("Missed scheduled time %s and %d earlier: %s", stamp(m.Slot), m.Count-1, why)

@@ -95,6 +95,7 @@ type loop struct {
 	runs    map[time.Time]context.CancelFunc // the runs going, by slot
 	pending int                              // slots claimed ahead, not yet started
 	own     ownWrites                        // the Lease as last written here
+	unsure  unsureClaims                     // claims whose write's outcome is unknown
 }
 
 // claim runs steps until ctx is done, then releases the token.
@@ -156,6 +157,7 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		d := time.Duration(*s) * time.Second
 		policy.StartingDeadline = &d
 	}
+	l.unsure.settle(tok, l.cfg.Pod, l.announce)
 	claim := runner.Due(tok, policy, cj.CreationTimestamp.Time, now)
 	ahead, early := runner.Ahead(claim.Token, sched, now, claimAhead)
 	if len(claim.Run)+len(claim.Missed) > 0 || early || now.Sub(tok.Renewed) > renewAfter(tok) {
@@ -165,12 +167,15 @@ func (l *loop) step(ctx context.Context) time.Duration {
 			next.LastSlot = ahead
 		}
 		if _, err := l.writeLease(ctx, next.Onto(lease)); err != nil {
-			return 20 * time.Millisecond // nothing ran: read again
+			// Nothing ran: read again. The write may still have been
+			// applied; the next reads tell (unsureClaims).
+			l.unsure.failedClaim(err, claim, ahead, early)
+			return 20 * time.Millisecond
 		}
+		l.unsure = nil // the CAS succeeded on a read that showed any earlier write
 	}
 	for _, m := range claim.Missed {
-		l.event(corev1.EventTypeWarning, "MissSchedule", missMessage(m))
-		l.cfg.Metrics.Missed(m.Reason, m.Count)
+		l.announce(m)
 	}
 	for _, slot := range claim.Run {
 		l.start(slot, cj.Spec.ConcurrencyPolicy)

@@ -98,7 +98,7 @@ func container(c *corev1.Container, init bool) []string {
 	add(len(c.ResizePolicy) > 0, "resizePolicy")
 	add(c.Lifecycle != nil && c.Lifecycle.StopSignal != nil, "lifecycle.stopSignal")
 	for _, name := range slices.Sorted(maps.Keys(c.Resources.Limits)) {
-		add(name != corev1.ResourceCPU && name != corev1.ResourceMemory, "resources.limits["+string(name)+"]")
+		add(!enforcedLimit(name), "resources.limits["+string(name)+"]")
 	}
 	add(len(c.Resources.Claims) > 0, "resources.claims")
 	for _, p := range []*corev1.Probe{c.LivenessProbe, c.StartupProbe} {
@@ -112,6 +112,20 @@ func container(c *corev1.Container, init bool) []string {
 		add(sc.ProcMount != nil && *sc.ProcMount != corev1.DefaultProcMount, "securityContext.procMount")
 	}
 	return out
+}
+
+// enforcedLimit: the agent enforces cpu and memory limits in cgroups, and
+// an extended resource (a name outside kubernetes.io, such as
+// nvidia.com/gpu) has no effect in Kubernetes beyond the scheduler's
+// accounting, which ordo's scheduler does: a pod asking for one waits
+// Pending with "Insufficient <name>" on nodes that do not advertise it.
+// ephemeral-storage and hugepages limits are accounted, not enforced.
+func enforcedLimit(name corev1.ResourceName) bool {
+	if name == corev1.ResourceCPU || name == corev1.ResourceMemory {
+		return true
+	}
+	domain, _, qualified := strings.Cut(string(name), "/")
+	return qualified && domain != "kubernetes.io" && !strings.HasSuffix(domain, ".kubernetes.io") && !strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix)
 }
 
 func dedupe(in []string) []string {

@@ -33,14 +33,15 @@ func TestUnsupportedFieldsAreNamed(t *testing.T) {
 		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}}
 	s.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To(int64(2000)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
 	s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}} // implemented: published by the agent
-	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")
+	s.Containers[0].Resources.Limits["nvidia.com/gpu"] = resource.MustParse("1")        // scheduled on, as in Kubernetes
+	s.Containers[0].Resources.Limits[corev1.ResourceEphemeralStorage] = resource.MustParse("1Gi")
 	// Implemented: allowPrivilegeEscalation false, fsGroup.
 	s.InitContainers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)}
 	want := []string{
 		"spec.template.spec.affinity.podAntiAffinity",
 		"spec.template.spec.securityContext.seccompProfile",
 		"spec.template.spec.initContainers[init].securityContext.privileged",
-		"spec.template.spec.containers[app].resources.limits[nvidia.com/gpu]",
+		"spec.template.spec.containers[app].resources.limits[ephemeral-storage]",
 	}
 	if got := PodSpec(s, "spec.template.spec"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %v\nwant %v", got, want)

@@ -117,10 +117,11 @@ func reportMissed(in *input, earliest time.Time, kept []time.Time, p *plan) {
 	for _, t := range kept {
 		keep[t] = true
 	}
+	ran := jobSlots(in.jobs)
 	var tooLate, superseded []time.Time
 	for _, t := range fresh.Recent {
 		switch {
-		case keep[t]:
+		case keep[t], ran[t.Unix()]:
 		case t.Before(cutoff):
 			tooLate = append(tooLate, t)
 		default:
@@ -164,6 +165,20 @@ func announceMissed(in *input, fresh cron.Slots, tooLate, superseded []time.Time
 			"Missed scheduled time to start a job: %s%s: superseded by a newer run; set annotation %s=%s to run every missed time",
 			superseded[n-1].UTC().Format(time.RFC1123Z), andEarlier(n), cron.CatchUpAnnotation, cron.CatchUpAll))
 	}
+}
+
+// jobSlots are the slots (Unix seconds) that have a Job, from the Jobs'
+// scheduled-time annotation. A new leader's status may lag the Jobs: the
+// old leader can die between creating a slot's Job and writing
+// lastScheduleTime, and that slot ran, so it must not be reported missed.
+func jobSlots(jobs []*batchv1.Job) map[int64]bool {
+	out := map[int64]bool{}
+	for _, j := range jobs {
+		if at, err := time.Parse(time.RFC3339, j.Annotations[batchv1.CronJobScheduledTimestampAnnotation]); err == nil {
+			out[at.Unix()] = true
+		}
+	}
+	return out
 }
 
 func andEarlier(n int) string {

@@ -276,3 +276,23 @@ func equalTimes(a, b []time.Time) bool {
 	}
 	return true
 }
+
+// TestSlotWithAJobIsNotReportedMissed: a new leader whose CronJob status
+// lags (the old leader created the Job for 12:01 and died before writing
+// lastScheduleTime) runs the newest slot and reports only the slots that
+// have no Job as missed, not the one that ran.
+func TestSlotWithAJobIsNotReportedMissed(t *testing.T) {
+	min := time.Minute
+	cj := withLast(newCronJob("* * * * *"), t0)
+	ranBeforeFailover := job(cj, at(min), "")
+	p := decideAt(t, cj, at(5*min+30*time.Second), []*batchv1.Job{ranBeforeFailover}, memo{})
+	if got := runSlots(p); !equalTimes(got, []time.Time{at(5 * min)}) {
+		t.Errorf("runs = %v, want 12:05 only", got)
+	}
+	if got := p.missed[missedSuperseded]; got != 3 {
+		t.Errorf("superseded = %d, want 3 (12:02, 12:03, 12:04): %v", got, p.missed)
+	}
+	if len(p.events) != 1 || !strings.Contains(p.events[0].message, "Fri, 01 May 2026 12:04:00 +0000 (and 2 earlier)") {
+		t.Errorf("events = %+v, want one MissSchedule naming 12:04 and 2 earlier", p.events)
+	}
+}

@@ -160,8 +160,8 @@ func (c *Controller) syncNode(ctx context.Context, n *corev1.Node) error {
 			c.event(n, corev1.EventTypeNormal, "NodeNotReady", "Node "+n.Name+" status is now: NodeNotReady")
 		}
 	}
-	if p.taint || p.untaint {
-		if err := c.setTaint(ctx, n, p.taint); err != nil {
+	if p.retaint {
+		if err := c.setTaints(ctx, n, p.taints); err != nil {
 			return err
 		}
 	}
@@ -171,21 +171,15 @@ func (c *Controller) syncNode(ctx context.Context, n *corev1.Node) error {
 	return nil
 }
 
-func (c *Controller) setTaint(ctx context.Context, n *corev1.Node, on bool) error {
+// setTaints replaces the node's managed taints with want.
+func (c *Controller) setTaints(ctx context.Context, n *corev1.Node, want []corev1.Taint) error {
 	updated := n.DeepCopy()
-	updated.Spec.Taints = nil
-	for _, t := range n.Spec.Taints {
-		if !t.MatchTaint(&unreachable) {
-			updated.Spec.Taints = append(updated.Spec.Taints, t)
-		}
+	updated.Spec.Taints = retainted(n.Spec.Taints, want, c.cfg.Clock.Now())
+	if _, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		return ignoreConflict(err)
 	}
-	if on {
-		added := unreachable
-		added.TimeAdded = &metav1.Time{Time: c.cfg.Clock.Now()}
-		updated.Spec.Taints = append(updated.Spec.Taints, added)
-	}
-	_, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, updated, metav1.UpdateOptions{})
-	return ignoreConflict(err)
+	klog.FromContext(ctx).Info("Set the node's condition taints", "node", klog.KObj(n), "taints", want)
+	return nil
 }
 
 // markPodsNotReady turns Ready False on every pod of the node that has it

@@ -12,15 +12,14 @@ var agentConditions = []corev1.NodeConditionType{
 	corev1.NodeReady, corev1.NodeMemoryPressure, corev1.NodeDiskPressure, corev1.NodePIDPressure,
 }
 
-// unreachable is the taint of a node whose agent went quiet.
-var unreachable = corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule}
-
 // plan is what to do with one node.
 type plan struct {
 	// conditions, when set, replace the node's status conditions.
 	conditions []corev1.NodeCondition
-	// taint adds the unreachable taint; untaint removes it.
-	taint, untaint bool
+	// taints, when retaint is set, are the managed taints the node must
+	// carry instead of its current ones (see taints.go).
+	taints  []corev1.Taint
+	retaint bool
 	// podsNotReady marks the node's pods not Ready.
 	podsNotReady bool
 	// becameUnknown: Ready turned Unknown now (for the NodeNotReady event).
@@ -34,11 +33,16 @@ func decide(n *corev1.Node, heard, now time.Time, grace time.Duration) plan {
 	if quiet {
 		p.conditions, p.becameUnknown = unknownConditions(n.Status.Conditions, now)
 	}
-	readyUnknown := quiet || readyStatus(n.Status.Conditions) == corev1.ConditionUnknown
-	tainted := hasTaint(n)
-	p.taint = readyUnknown && !tainted
-	p.untaint = !readyUnknown && tainted
-	p.podsNotReady = readyUnknown
+	ready := readyStatus(n.Status.Conditions)
+	// A node that never posted Ready is kept off the schedule at once but
+	// evicts nothing before its grace period, as in Kubernetes.
+	reported := indexOf(n.Status.Conditions, corev1.NodeReady) >= 0
+	if quiet {
+		ready, reported = corev1.ConditionUnknown, true
+	}
+	p.taints = wantedTaints(ready, reported)
+	p.retaint = !taintsMatch(n.Spec.Taints, p.taints)
+	p.podsNotReady = ready == corev1.ConditionUnknown
 	return p
 }
 
@@ -84,15 +88,6 @@ func readyStatus(conds []corev1.NodeCondition) corev1.ConditionStatus {
 		return conds[i].Status
 	}
 	return corev1.ConditionUnknown
-}
-
-func hasTaint(n *corev1.Node) bool {
-	for _, t := range n.Spec.Taints {
-		if t.MatchTaint(&unreachable) {
-			return true
-		}
-	}
-	return false
 }
 
 // heartbeat is the agent's latest sign of life on the node: its Lease's

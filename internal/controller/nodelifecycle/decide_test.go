@@ -19,28 +19,58 @@ func readyNode(status corev1.ConditionStatus, taints ...corev1.Taint) *corev1.No
 
 func TestDecide(t *testing.T) {
 	grace := 50 * time.Second
+	unreachable := []corev1.Taint{unreachableNoSchedule, unreachableNoExecute}
+	notReady := []corev1.Taint{notReadyNoSchedule, notReadyNoExecute}
+	dedicated := corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoExecute}
 	cases := []struct {
-		name                             string
-		node                             *corev1.Node
-		heard                            time.Time
-		conditions, taint, untaint, pods bool
-		becameUnknown                    bool
+		name             string
+		node             *corev1.Node
+		heard            time.Time
+		conditions, pods bool
+		becameUnknown    bool
+		retaint          bool
+		taints           []corev1.Taint
 	}{
 		{name: "heard within the grace period", node: readyNode(corev1.ConditionTrue), heard: t0.Add(-grace)},
-		{name: "quiet past the grace period", node: readyNode(corev1.ConditionTrue), heard: t0.Add(-grace - time.Second),
-			conditions: true, taint: true, pods: true, becameUnknown: true},
-		{name: "already Unknown and tainted: only the pods are looked at", node: readyNode(corev1.ConditionUnknown, unreachable),
-			heard: t0.Add(-2 * grace), conditions: true, pods: true},
-		{name: "back: Ready again, the taint goes", node: readyNode(corev1.ConditionTrue, unreachable), heard: t0, untaint: true},
-		{name: "NotReady (the agent says so) is not unreachable", node: readyNode(corev1.ConditionFalse), heard: t0},
+		{name: "quiet past the grace period: unreachable NoSchedule and NoExecute", node: readyNode(corev1.ConditionTrue), heard: t0.Add(-grace - time.Second),
+			conditions: true, pods: true, becameUnknown: true, retaint: true, taints: unreachable},
+		{name: "already Unknown and tainted: only the pods are looked at", node: readyNode(corev1.ConditionUnknown, unreachable...),
+			heard: t0.Add(-2 * grace), conditions: true, pods: true, taints: unreachable},
+		{name: "tainted NoSchedule only (an older ordo): NoExecute is added", node: readyNode(corev1.ConditionUnknown, unreachableNoSchedule),
+			heard: t0.Add(-2 * grace), conditions: true, pods: true, retaint: true, taints: unreachable},
+		{name: "back: Ready again, the taints go", node: readyNode(corev1.ConditionTrue, unreachable...), heard: t0, retaint: true},
+		{name: "Ready, a user's taint is not ours", node: readyNode(corev1.ConditionTrue, dedicated), heard: t0},
+		{name: "Ready False (the agent says so): not-ready, not unreachable", node: readyNode(corev1.ConditionFalse), heard: t0,
+			retaint: true, taints: notReady},
+		{name: "never reported, within the grace period: NoSchedule only", node: &corev1.Node{}, heard: t0,
+			pods: true, retaint: true, taints: []corev1.Taint{unreachableNoSchedule}},
+		{name: "never reported, past the grace period: NoExecute too", node: &corev1.Node{}, heard: t0.Add(-2 * grace),
+			conditions: true, pods: true, becameUnknown: true, retaint: true, taints: unreachable},
+		{name: "from not-ready to unreachable", node: readyNode(corev1.ConditionFalse, notReady...), heard: t0.Add(-2 * grace),
+			conditions: true, pods: true, becameUnknown: true, retaint: true, taints: unreachable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := decide(c.node, c.heard, t0, grace)
-			if (p.conditions != nil) != c.conditions || p.taint != c.taint || p.untaint != c.untaint || p.podsNotReady != c.pods || p.becameUnknown != c.becameUnknown {
+			if (p.conditions != nil) != c.conditions || p.retaint != c.retaint || p.podsNotReady != c.pods || p.becameUnknown != c.becameUnknown ||
+				!taintsMatch(p.taints, c.taints) || len(p.taints) != len(c.taints) {
 				t.Errorf("plan %+v", p)
 			}
 		})
+	}
+}
+
+func TestRetaintedKeepsOtherTaintsAndTimes(t *testing.T) {
+	dedicated := corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}
+	old := unreachableNoSchedule
+	old.TimeAdded = &metav1.Time{Time: t0.Add(-time.Hour)}
+	got := retainted([]corev1.Taint{dedicated, old, notReadyNoExecute}, wantedTaints(corev1.ConditionUnknown, true), t0)
+	if len(got) != 3 || got[0].Key != "dedicated" || !got[1].TimeAdded.Time.Equal(t0.Add(-time.Hour)) ||
+		!got[2].MatchTaint(&unreachableNoExecute) || !got[2].TimeAdded.Time.Equal(t0) {
+		t.Errorf("%+v", got)
+	}
+	if got := retainted([]corev1.Taint{dedicated, old}, nil, t0); len(got) != 1 || got[0].Key != "dedicated" {
+		t.Errorf("Ready again: %+v", got)
 	}
 }
 

@@ -1,23 +1,47 @@
 // Package nodelifecycle is the part of Kubernetes' node lifecycle
-// controller that keeps a Node truthful when its agent goes quiet: an
-// agent renews its Lease in kube-node-lease every 10 s; when neither the
-// Lease nor the Node's Ready heartbeat has moved for the grace period
-// (--node-monitor-grace-period, 50 s as in Kubernetes), the Node's
-// conditions become Unknown (NodeStatusUnknown, "Kubelet stopped posting
-// node status."), it is tainted node.kubernetes.io/unreachable:NoSchedule,
-// and its pods' Ready conditions become False, so Services stop sending
-// them traffic. The pods are left running and are not failed: their
-// processes may well live on (an agent restart, a partition). When the
-// agent posts Ready again, the taint goes.
+// controller that keeps a Node truthful when its agent goes quiet, and
+// starts taint-based eviction. An agent renews its Lease in
+// kube-node-lease every 10 s; when neither the Lease nor the Node's Ready
+// heartbeat has moved for the grace period (--node-monitor-grace-period,
+// 50 s as in Kubernetes), the Node's conditions become Unknown
+// (NodeStatusUnknown, "Kubelet stopped posting node status.") and its
+// pods' Ready conditions become False, so Services stop sending them
+// traffic. The pods are not failed: their processes may well live on (an
+// agent restart, a partition).
 //
-// Deliberately not done: the NoExecute unreachable taint, on which
-// Kubernetes' taint manager evicts pods after tolerationSeconds (300 s by
-// default). On ordo's one or few machines, an agent that is merely
-// restarting would come back to find its stateful pods deleted. ordo's
-// taint manager (internal/controller/taintmanager) evicts only for
-// NoExecute taints someone else adds.
+// # Taints
 //
-// Heartbeats are timed by this controller's clock when it sees them
-// change, not by the agent's timestamps, so clock skew between machines
-// does not matter; on start every node gets the full grace period.
+// As Kubernetes' TaintNodesByCondition and taint-based eviction, the node
+// carries, while its Ready condition is
+//
+//	Unknown  node.kubernetes.io/unreachable  NoSchedule and NoExecute
+//	False    node.kubernetes.io/not-ready    NoSchedule and NoExecute
+//	True     neither
+//
+// (a Node that never posted Ready gets the NoSchedule one at once, the
+// NoExecute one when its grace period has passed). Other taints are left
+// alone.
+//
+// # When pods are evicted and recreated elsewhere
+//
+// The NoExecute taint hands the node's pods to the taint manager
+// (internal/controller/taintmanager): every pod tolerates it for 300 s
+// (the DefaultTolerationSeconds admission; ordo server's
+// --default-unreachable-toleration-seconds), DaemonSet pods forever. When
+// that runs out the pod is deleted gracefully. A Deployment's or Job's pod
+// is replaced at once: its controller counts a terminating pod as gone. A
+// StatefulSet's pod is not: it stays Terminating, since only its node's
+// agent can say its processes ended, and its replacement would have the
+// same name, so the same identity never runs on two nodes. It is
+// force-deleted, and recreated elsewhere, only once a person declares the
+// machine gone, by deleting the Node or tainting it
+// node.kubernetes.io/out-of-service (internal/controller/podgc). A pod
+// whose local volume lives on the lost node is recreated but stays Pending
+// with the volume's node affinity conflict until that node is back.
+//
+// A restart of ordo evicts nothing: heartbeats are timed by this
+// controller's clock when it sees them change, not by the agent's
+// timestamps (so clock skew between machines does not matter either), and
+// on start every node gets the full grace period; the taint manager's
+// clock starts afresh too.
 package nodelifecycle

@@ -213,3 +213,36 @@ func TestNominatedKeepRoom(t *testing.T) {
 		t.Errorf("withNominated changed placed: %v", names(placed["a"]))
 	}
 }
+
+// TestNominationKeptBeforeTheInformerShowsIt: the room is kept from the
+// moment the preemption is decided, not from when the informer shows the
+// preemptor's status.nominatedNodeName (or when a conflicting status write
+// is retried): a replacement scheduled in between must not take it, which
+// made a ReplicaSet's pod be preempted twice (conformance "runs
+// ReplicaSets to verify preemption running path").
+func TestNominationKeptBeforeTheInformerShowsIt(t *testing.T) {
+	n := node("a", allocatable("2", "4Gi", 110), offering(foo, "1000"))
+	placed := map[string][]*corev1.Pod{"a": {pod("p3", onNode("a"), priority(3), asking(foo, "450"))}}
+	p4 := pod("p4", priority(4), asking(foo, "500")) // as the informer shows it: not nominated yet
+	replacement := pod("p2-new", priority(2), asking(foo, "300"))
+
+	s := newState()
+	if got, _ := pickNode(replacement, []*corev1.Node{n}, withNominated(replacement, placed, s.withNominations([]*corev1.Pod{p4})), podVolumes{}); got != "a" {
+		t.Fatalf("without a nomination the replacement fits: got %q", got)
+	}
+	s.nominate("default/p4", p4, "a")
+	pending := s.withNominations([]*corev1.Pod{p4})
+	if got, _ := pickNode(replacement, []*corev1.Node{n}, withNominated(replacement, placed, pending), podVolumes{}); got != "" {
+		t.Errorf("the replacement took the room nominated in memory, on %s", got)
+	}
+	if p4.Status.NominatedNodeName != "" {
+		t.Error("withNominations changed the informer's pod")
+	}
+	if view := s.withNominations([]*corev1.Pod{p4})[0]; view.Status.NominatedNodeName != "a" {
+		t.Errorf("the preemptor's own view: nominated %q", view.Status.NominatedNodeName)
+	}
+	s.forget("default/p4")
+	if got := s.withNominations([]*corev1.Pod{p4})[0]; got.Status.NominatedNodeName != "" {
+		t.Error("a bound or deleted preemptor's nomination is kept")
+	}
+}

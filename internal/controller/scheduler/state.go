@@ -23,10 +23,42 @@ type state struct {
 	mu       sync.Mutex
 	assumed  map[string]assumption // pod key → binding not yet seen
 	failures map[string]int        // pod key → failed attempts in a row
+	// nominated is pod key → the node a preemption made room on, kept
+	// here as Kubernetes' scheduler keeps its nominator in memory: the
+	// informer shows status.nominatedNodeName only after our status write
+	// comes back, and a lower-priority pod placed in that window (a
+	// victim's replacement) would take the room and be preempted again.
+	nominated map[string]assumption
 }
 
 func newState() *state {
-	return &state{assumed: map[string]assumption{}, failures: map[string]int{}}
+	return &state{assumed: map[string]assumption{}, failures: map[string]int{}, nominated: map[string]assumption{}}
+}
+
+// nominate records that pod key waits for room made on node. Call inside
+// decide.
+func (s *state) nominate(key string, pod *corev1.Pod, node string) {
+	s.nominated[key] = assumption{uid: pod.UID, node: node}
+}
+
+// withNominations returns pods with the nominations made here applied to
+// the pods the informer does not yet show nominated, as copies; pods is
+// not changed. Call inside decide.
+func (s *state) withNominations(pods []*corev1.Pod) []*corev1.Pod {
+	if len(s.nominated) == 0 {
+		return pods
+	}
+	out := make([]*corev1.Pod, len(pods))
+	for i, p := range pods {
+		out[i] = p
+		n, ok := s.nominated[p.Namespace+"/"+p.Name]
+		if ok && n.uid == p.UID && p.Status.NominatedNodeName != n.node {
+			q := p.DeepCopy()
+			q.Status.NominatedNodeName = n.node
+			out[i] = q
+		}
+	}
+	return out
 }
 
 // decide runs fn under the lock, so a decision and its assumption are
@@ -74,6 +106,7 @@ func (s *state) forget(key string) {
 	defer s.mu.Unlock()
 	delete(s.assumed, key)
 	delete(s.failures, key)
+	delete(s.nominated, key)
 }
 
 // failed counts one more failed attempt for key and returns the total.

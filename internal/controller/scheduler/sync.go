@@ -54,16 +54,21 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	var node string
 	var reasons map[string]int
 	var preempt *preemption
+	var nominated string
 	c.state.decide(func() {
 		placed := c.placed(nodes)
 		c.state.addAssumed(placed)
-		placed = withNominated(pod, placed, pending)
-		node, reasons = pickNode(pod, nodes, placed, vols)
+		// view is pod as the scheduler knows it, with its nomination
+		// even before the informer shows it.
+		view := c.state.withNominations([]*corev1.Pod{pod})[0]
+		placed = withNominated(view, placed, c.state.withNominations(pending))
+		node, reasons = pickNode(view, nodes, placed, vols)
 		if node != "" {
 			c.state.assume(key, pod, node)
-		} else {
-			preempt = pickPreemption(pod, fittingVolumes(nodes, vols), placed, c.budgetsOf())
+		} else if preempt = pickPreemption(view, fittingVolumes(nodes, vols), placed, c.budgetsOf()); preempt != nil {
+			c.state.nominate(key, pod, preempt.node)
 		}
+		nominated = view.Status.NominatedNodeName
 	})
 	if node != "" && len(vols.delayed) > 0 {
 		// VolumeBinding's PreBind: the claims are provisioned on the node
@@ -78,7 +83,6 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if node != "" {
 		return nil, c.bind(ctx, key, pod, node)
 	}
-	nominated := ""
 	if preempt != nil {
 		if err := c.preempt(ctx, pod, preempt); err != nil {
 			return nil, err

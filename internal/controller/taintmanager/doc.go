@@ -7,22 +7,20 @@
 // DisruptionTarget condition (reason DeletionByTaintManager) and a
 // TaintManagerEviction event, as in Kubernetes.
 //
-// # The embedded agent's restarts
+// # Node loss
 //
-// ordo's node lifecycle controller (internal/controller/nodelifecycle)
-// never adds NoExecute taints: when an agent stops posting for its grace
-// period (50 s) it marks the node unreachable with the NoSchedule taint
-// only, so this manager evicts nothing because an agent went quiet. On a
-// server restart (which restarts the embedded agent) the node lifecycle
-// controller starts by giving every node the full grace period again, so a
-// restart of a few seconds does not even add the NoSchedule taint. And were
-// a node.kubernetes.io/unreachable:NoExecute taint added by hand or by
-// another tool, every pod carries the 300 s toleration that the
-// DefaultTolerationSeconds admission plugin adds, and this manager's clock
+// The node lifecycle controller (internal/controller/nodelifecycle) taints
+// a node whose agent went quiet for its grace period (50 s)
+// node.kubernetes.io/unreachable:NoExecute, and every pod tolerates that
+// for 300 s (the DefaultTolerationSeconds admission), so the pods of a
+// node lost for about six minutes are evicted here. This manager's clock
 // starts when it sees the taint (a restarted manager starts it afresh),
-// so a StatefulSet's pods outlive any restart shorter than five minutes.
-// NoExecute taints a user adds (kubectl taint nodes n key=v:NoExecute) act
-// as in Kubernetes.
+// and the node lifecycle controller gives every node its full grace period
+// again at a start, so a restart of ordo evicts nothing. An eviction is a
+// graceful delete: a pod on an unreachable node stays Terminating until its
+// agent confirms or a person declares the node gone
+// (internal/controller/podgc). NoExecute taints a user adds (kubectl taint
+// nodes n key=v:NoExecute) act the same.
 //
 //	node taints changed ─► queue its pods ─┐
 //	pod bound or changed ─► queue the pod ─┴► decide(taints, tolerations, since, now)

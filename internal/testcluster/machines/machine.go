@@ -30,9 +30,6 @@ type Machine struct {
 	IP net.IP
 	// Dir holds the machine's files; DataDir, under it, is ordo's.
 	Dir, DataDir string
-	// PodCIDR is the pod range its ordo gets (--pod-cidr), its own in the
-	// lab so that nodes' ranges never meet.
-	PodCIDR string
 	// Netns is the name of its network namespace; HostVeth the host end
 	// of its link, on the lab's bridge.
 	Netns, HostVeth string
@@ -67,7 +64,7 @@ func (l *Lab) AddMachine(name string) (*Machine, error) {
 		return nil, fmt.Errorf("test lab %s: at most 200 machines", l.ID)
 	}
 	m := &Machine{Name: name, NodeName: fmt.Sprintf("%s-%d", name, l.port), IP: l.address(n + 1),
-		Dir: filepath.Join(l.Dir, name), PodCIDR: fmt.Sprintf("10.42.%d.0/24", n),
+		Dir:   filepath.Join(l.Dir, name),
 		Netns: l.ID + "-" + name, HostVeth: fmt.Sprintf("%sv%d", l.ID, n), lab: l}
 	m.DataDir = filepath.Join(m.Dir, "data")
 	l.machines = append(l.machines, m)

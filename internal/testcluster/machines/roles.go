@@ -23,7 +23,8 @@ func (m *Machine) URL() string {
 }
 
 // StartServer starts `ordo server` on the machine, listening on its
-// address, with its node name and pod range, stopping its pods when it
+// address, with its node name (its Node's pod range comes from the
+// server's --cluster-cidr, 10.42.0.0/16 by default), stopping its pods when it
 // stops; args come last and win. It waits until the server serves.
 // kubectl and client-go reach it from the host over the lab's bridge
 // (Server.Kubectl, Server.Clientset, testcluster.Bind).
@@ -33,7 +34,7 @@ func (m *Machine) StartServer(args ...string) (*testcluster.Server, error) {
 	}
 	s := &testcluster.Server{Bin: m.lab.Bin, DataDir: m.DataDir, Listen: net.JoinHostPort(m.IP.String(), fmt.Sprint(APIPort)),
 		NodeName: m.NodeName, Wrap: m.Wrap(),
-		ExtraArgs: append([]string{"--node-name", m.NodeName, "--pod-cidr", m.PodCIDR, "--stop-pods-on-exit"}, args...)}
+		ExtraArgs: append([]string{"--node-name", m.NodeName, "--stop-pods-on-exit"}, args...)}
 	m.Server = s
 	if err := s.Restart(); err != nil {
 		return nil, fmt.Errorf("test machine %s: %w", m.Name, err)
@@ -67,7 +68,7 @@ func (m *Machine) StartAgent(srv *Machine, args ...string) (*testcluster.Agent, 
 	}
 	a := testcluster.NewAgent(m.lab.Bin, m.DataDir, m.NodeName, append([]string{
 		"--server", srv.URL(), "--token", token, "--ca-cert", caFile,
-		"--data-dir", m.DataDir, "--node-name", m.NodeName, "--pod-cidr", m.PodCIDR,
+		"--data-dir", m.DataDir, "--node-name", m.NodeName,
 		"--listen", net.JoinHostPort(m.IP.String(), fmt.Sprint(AgentPort)), "--stop-pods-on-exit"}, args...))
 	a.Wrap = m.Wrap()
 	if err := a.Restart(srv.Server); err != nil {
