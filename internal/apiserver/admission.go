@@ -29,6 +29,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/admission/limitranger"
 	"github.com/ordo-dev/ordo/internal/admission/resourcequota"
 	"github.com/ordo-dev/ordo/internal/admission/tolerationseconds"
+	"github.com/ordo-dev/ordo/internal/nodeauthz"
 )
 
 // Names of ordo's own admission plugins, as kube-apiserver names the
@@ -54,6 +55,7 @@ func admissionOrder() []string {
 		lifecycle.PluginName,     // NamespaceLifecycle
 		limitranger.PluginName,   // LimitRanger
 		serviceAccountPluginName, // ServiceAccount
+		nodeauthz.PluginName,     // NodeRestriction
 		// TaintNodesByCondition
 		podSecurityPluginName,         // PodSecurity
 		priorityPluginName,            // Priority
@@ -94,6 +96,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, f informers.SharedInfo
 	plugins.Register(serviceAccountPluginName, func(io.Reader) (admission.Interface, error) {
 		return newServiceAccountAdmission(f), nil
 	})
+	nodeauthz.Register(plugins, f)
 	registerPodSecurity(plugins)
 	registerPriority(plugins)
 	plugins.Register(defaultStorageClassPluginName, func(io.Reader) (admission.Interface, error) {

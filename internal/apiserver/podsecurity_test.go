@@ -57,7 +57,9 @@ func TestPodSecurityAuditAnnotations(t *testing.T) {
 // order kube-apiserver runs them in; plugins of ordo's own (named Ordo...)
 // have no place there and are skipped.
 func TestAdmissionOrderIsKubeAPIServers(t *testing.T) {
-	kube := []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "TaintNodesByCondition", "PodSecurity",
+	// NodeRestriction is not on by default in kube-apiserver, but
+	// kubeadm and k3s clusters enable it, at its AllOrderedPlugins place.
+	kube := []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "TaintNodesByCondition", "PodSecurity",
 		"Priority", "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
 		"PersistentVolumeClaimResize", "RuntimeClass", "DefaultIngressClass",
 		"MutatingAdmissionPolicy", "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"}

@@ -41,6 +41,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/api/openapi"
 	"github.com/ordo-dev/ordo/internal/api/scheme"
 	"github.com/ordo-dev/ordo/internal/metrics/resource"
+	"github.com/ordo-dev/ordo/internal/nodeauthz"
 	"github.com/ordo-dev/ordo/internal/rbac"
 	"github.com/ordo-dev/ordo/internal/registry"
 	"github.com/ordo-dev/ordo/internal/serviceaccount"
@@ -65,8 +66,10 @@ type Config struct {
 	Scheme scheme.Set
 	// AgentClientTLS is how the server calls node agents (pods/log, exec).
 	AgentClientTLS *tls.Config
-	// NodeToken is the bearer token agents join with.
-	NodeToken string
+	// NodeToken is the server join token (servers join, agents
+	// bootstrap with it); AgentToken the agent join token (agents
+	// bootstrap with it).
+	NodeToken, AgentToken string
 	// FrontProxy is the aggregator's identity towards extension API servers;
 	// without it requests are proxied to them anonymously.
 	FrontProxy *FrontProxy
@@ -232,11 +235,16 @@ func applyAuth(cfg *genericapiserver.RecommendedConfig, c *Config, loopback kube
 		cfg.Authentication.APIAudiences = tokens.Audiences()
 		saTokens = tokens
 	}
-	bearer := bearerTokens(c.NodeToken, saTokens, cfg.Authentication.APIAudiences)
+	bearer := bearerTokens(joinTokens{server: c.NodeToken, agent: c.AgentToken,
+		secrets: cfg.SharedInformerFactory.Core().V1().Secrets().Lister()}, saTokens, cfg.Authentication.APIAudiences)
 	c.Registry.TokenAuthenticator, c.Registry.APIAudiences = bearer, cfg.Authentication.APIAudiences
-	cfg.Authentication.Authenticator = newAuthenticator(verify, bearer)
+	cfg.Authentication.Authenticator = newAuthenticator(verify, bearer, cfg.SharedInformerFactory.Core().V1().ConfigMaps().Lister())
 	roles := rbac.New(cfg.SharedInformerFactory)
-	authz := ordoAuthorizer{rbac: roles}
+	nodes, err := nodeauthz.New(cfg.SharedInformerFactory)
+	if err != nil {
+		return err
+	}
+	authz := ordoAuthorizer{rbac: roles, nodes: nodes}
 	cfg.Authorization.Authorizer = authz
 	c.Registry.Escalation = &rbac.Guard{Authorizer: authz, Rules: authz, Roles: roles}
 	return nil

@@ -4,21 +4,26 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/ordo-dev/ordo/internal/agent"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/selfmem"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 )
 
 // JoinOptions are `ordo agent`'s settings: a node on another machine,
-// joined to a server with its node token.
+// joined to a server with a join token (see credentials).
 type JoinOptions struct {
 	Server, Token, CACert string
-	Node                  Options
+	// CertLifetime is the requested lifetime of the node's client
+	// certificate (--node-cert-lifetime; DefaultCertLifetime).
+	CertLifetime time.Duration
+	Node         Options
 }
 
 // RunJoined runs a joined node until ctx ends; see runAgent for what a stop
@@ -36,15 +41,26 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return err
 	}
 	o.Node.DataDir = dir
-	client, err := kubernetes.NewForConfig(&rest.Config{
-		Host: o.Server, BearerToken: o.Token,
-		TLSClientConfig: rest.TLSClientConfig{CAFile: o.CACert},
-		QPS:             50, Burst: 100,
-	})
+	name, err := Name(o.Node.NodeName)
 	if err != nil {
 		return err
 	}
-	name, err := Name(o.Node.NodeName)
+	if o.CertLifetime == 0 {
+		o.CertLifetime = DefaultCertLifetime
+	}
+	if o.CertLifetime < 10*time.Minute {
+		return fmt.Errorf("--node-cert-lifetime: invalid value %q: must be at least 10m0s (a CertificateSigningRequest's shortest expirationSeconds)", o.CertLifetime)
+	}
+	creds := credentials{server: o.Server, caFile: o.CACert, token: o.Token, dir: filepath.Join(dir, "pki"), node: name, lifetime: o.CertLifetime}
+	cfg, clientCert, err := creds.start(ctx)
+	if err != nil {
+		return err
+	}
+	servingCert, err := creds.serving(ctx, clientCert, servingIPs(o.Node.Listen))
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
@@ -54,8 +70,8 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return err
 	}
 	defer claims.Release()
-	n, err := New(o.Node, Access{Client: client, ServeTLS: func(name string) (*tls.Config, error) {
-		serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, filepath.Join(dir, "pki"), name)
+	n, err := New(o.Node, Access{Client: client, ServeTLS: func(string) (*tls.Config, error) {
+		serveTLS, err := pki.AgentServerTLSFromCA(o.CACert, servingCert.Current)
 		if err != nil {
 			return nil, fmt.Errorf("agent serving certificate: %w", err)
 		}
@@ -65,4 +81,16 @@ func RunJoined(ctx context.Context, o JoinOptions) error {
 		return err
 	}
 	return n.Run(ctx)
+}
+
+// servingIPs are the IPs the node's serving certificate names: the node's
+// IP and the --listen IP when it names one.
+func servingIPs(listen string) []net.IP {
+	ips := []net.IP{net.ParseIP(agent.HostIP())}
+	if host, _, err := net.SplitHostPort(listen); err == nil {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() && !ip.Equal(ips[0]) {
+			ips = append(ips, ip)
+		}
+	}
+	return ips
 }

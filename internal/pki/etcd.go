@@ -61,10 +61,10 @@ func (f Files) EtcdClientTLS() (*tls.Config, error) {
 // SharedFiles are the files every server of one cluster must hold alike:
 // the CAs (so each server's certificates are trusted by all clients), the
 // service-account key (so a token one server signed is good at another)
-// and the join token. A joining server fetches them from the first.
+// and the join tokens. A joining server fetches them from the first.
 func (f Files) SharedFiles() map[string]string {
 	return map[string]string{
-		"ca.crt": f.CACert(), "ca.key": f.CAKey(), "sa.key": f.ServiceAccountKey(), "node-token": f.NodeToken(),
+		"ca.crt": f.CACert(), "ca.key": f.CAKey(), "sa.key": f.ServiceAccountKey(), "node-token": f.NodeToken(), "agent-token": f.AgentToken(),
 		"front-proxy-ca.crt": f.FrontProxyCACert(), "front-proxy-ca.key": f.FrontProxyCAKey(),
 	}
 }

@@ -83,13 +83,37 @@ const FrontProxyClientName = "front-proxy-client"
 // key, so tokens are ES256 JWTs.
 func (f Files) ServiceAccountKey() string { return filepath.Join(f.Dir, "sa.key") }
 
-// NodeToken is the bearer token agents join with (ordo agent --token).
+// NodeToken is the server join token (k3s's --token): servers join with
+// it (ordo server --join --token), and agents may bootstrap with it too.
+// The file keeps its first name so existing clusters keep their token.
 func (f Files) NodeToken() string { return filepath.Join(f.Dir, "node-token") }
 
-// ReadNodeToken returns the join token.
+// ReadNodeToken returns the server join token.
 func (f Files) ReadNodeToken() (string, error) {
 	data, err := os.ReadFile(f.NodeToken())
 	return strings.TrimSpace(string(data)), err
+}
+
+// AgentToken is the agent join token (k3s's --agent-token): it only lets
+// an agent bootstrap its node's own client certificate.
+func (f Files) AgentToken() string { return filepath.Join(f.Dir, "agent-token") }
+
+// ReadAgentToken returns the agent join token.
+func (f Files) ReadAgentToken() (string, error) {
+	data, err := os.ReadFile(f.AgentToken())
+	return strings.TrimSpace(string(data)), err
+}
+
+// ensureToken writes a new random token to path unless it exists.
+func ensureToken(path string) error {
+	if exists(path) {
+		return nil
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return writeAtomic(path, []byte(hex.EncodeToString(b)+"\n"), 0o600)
 }
 
 // Ensure creates whatever is missing: the CA, then a serving certificate valid
@@ -114,7 +138,7 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		return err
 	}
 	if !exists(f.ServingCert()) || !covers(f.ServingCert(), hosts, ips) {
-		tmpl := leafTemplate(pkix.Name{CommonName: "ordo-apiserver"}, x509.ExtKeyUsageServerAuth)
+		tmpl := leafTemplate(pkix.Name{CommonName: ServingName}, x509.ExtKeyUsageServerAuth)
 		tmpl.DNSNames, tmpl.IPAddresses = hosts, ips
 		if err := issue(ca, caKey, tmpl, f.ServingCert(), f.ServingKey()); err != nil {
 			return err
@@ -125,14 +149,10 @@ func Ensure(f Files, hosts []string, ips []net.IP) error {
 		subject   pkix.Name
 	}{
 		{f.AdminCert(), f.AdminKey(), pkix.Name{CommonName: "admin", Organization: []string{"system:masters"}}},
-		{f.AgentClientCert(), f.AgentClientKey(), pkix.Name{CommonName: "ordo-apiserver-agent-client", Organization: []string{"system:masters"}}},
+		{f.AgentClientCert(), f.AgentClientKey(), pkix.Name{CommonName: AgentClientName, Organization: []string{"system:masters"}}},
 	}
-	if !exists(f.NodeToken()) {
-		b := make([]byte, 24)
-		if _, err := rand.Read(b); err != nil {
-			return err
-		}
-		if err := writeAtomic(f.NodeToken(), []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+	for _, token := range []string{f.NodeToken(), f.AgentToken()} {
+		if err := ensureToken(token); err != nil {
 			return err
 		}
 	}

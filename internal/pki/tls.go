@@ -5,9 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-	"path/filepath"
-
-	"k8s.io/client-go/util/cert"
 )
 
 // caPool is a pool holding the cluster CA.
@@ -35,29 +32,83 @@ func (f Files) AgentServerTLS() (*tls.Config, error) {
 		return nil, err
 	}
 	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-		MinVersion:   tls.VersionTLS12,
+		Certificates:     []tls.Certificate{cert},
+		ClientCAs:        pool,
+		ClientAuth:       tls.RequireAndVerifyClientCert,
+		VerifyConnection: onlyAPIServer,
+		MinVersion:       tls.VersionTLS12,
 	}, nil
 }
 
+// AgentClientName is the common name of the API server's certificate for
+// calling agents (logs, exec, attach, port-forward).
+const AgentClientName = "ordo-apiserver-agent-client"
+
+// onlyAPIServer lets only the API server's agent-client certificate call
+// an agent: the cluster CA also signs every node's client certificate, and
+// one node must not exec into another's pods.
+func onlyAPIServer(cs tls.ConnectionState) error {
+	if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 || cs.VerifiedChains[0][0].Subject.CommonName != AgentClientName {
+		return fmt.Errorf("only the API server (%s) may call the agent", AgentClientName)
+	}
+	return nil
+}
+
 // AgentClientTLS is how the API server calls agents: presenting its
-// agent-client certificate. Like kube-apiserver without
-// --kubelet-certificate-authority, it does not verify the agents' serving
-// certificates, which joined agents make for themselves.
+// agent-client certificate, trusting the cluster CA (RootCAs). Go's host
+// name check is off: the caller checks an agent's certificate by its
+// node's name instead (VerifyAgent), as agents' addresses are the
+// agents' to publish.
 func (f Files) AgentClientTLS() (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(f.AgentClientCert(), f.AgentClientKey())
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	pool, err := f.caPool()
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{InsecureSkipVerify: true, RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// AgentServerTLSFromCA is how a joined agent serves: a self-signed
-// certificate (made in dir once), accepting only clients the cluster CA
-// signed — the API server.
-func AgentServerTLSFromCA(caFile, dir, host string) (*tls.Config, error) {
+// ServingName is the common name of the API servers' serving certificate,
+// which a server's local agent serves with too.
+const ServingName = "ordo-apiserver"
+
+// VerifyAgent checks the serving certificate of node's agent: issued by
+// roots for server auth, to system:node:<node> (a joined agent's,
+// package node) or to a server (ServingName: a server's local agent).
+func VerifyAgent(roots *x509.CertPool, node string) func([][]byte, [][]*x509.Certificate) error {
+	return func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			return fmt.Errorf("agent of node %q presented no certificate", node)
+		}
+		certs := make([]*x509.Certificate, len(raw))
+		for i, r := range raw {
+			c, err := x509.ParseCertificate(r)
+			if err != nil {
+				return fmt.Errorf("agent of node %q: %w", node, err)
+			}
+			certs[i] = c
+		}
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			return fmt.Errorf("agent of node %q: %w", node, err)
+		}
+		if cn := certs[0].Subject.CommonName; cn != "system:node:"+node && cn != ServingName {
+			return fmt.Errorf("agent of node %q presented a certificate for %q", node, cn)
+		}
+		return nil
+	}
+}
+
+// AgentServerTLSFromCA is how a joined agent serves: with the serving
+// certificate current returns (signed by the cluster CA, renewed),
+// accepting only the API server's agent-client certificate.
+func AgentServerTLSFromCA(caFile string, current func() *tls.Certificate) (*tls.Config, error) {
 	data, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, err
@@ -66,25 +117,13 @@ func AgentServerTLSFromCA(caFile, dir, host string) (*tls.Config, error) {
 	if !pool.AppendCertsFromPEM(data) {
 		return nil, fmt.Errorf("%s: no certificate", caFile)
 	}
-	certFile, keyFile := filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	if !exists(certFile) {
-		crt, key, err := cert.GenerateSelfSignedCertKey(host, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(keyFile, key, 0o600); err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(certFile, crt, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, err
-	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if c := current(); c != nil {
+				return c, nil
+			}
+			return nil, fmt.Errorf("no serving certificate")
+		},
+		ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
+		VerifyConnection: onlyAPIServer, MinVersion: tls.VersionTLS12}, nil
 }

@@ -71,3 +71,14 @@ func nonResourceURLMatches(urls []string, path string) bool {
 	}
 	return false
 }
+
+// RulesAllow says whether any of rules allows the request: the rule
+// matching of RBAC, for authorizers with built-in rules (package nodeauthz).
+func RulesAllow(a authorizer.Attributes, rules []rbacv1.PolicyRule) bool {
+	for i := range rules {
+		if ruleAllows(a, &rules[i]) {
+			return true
+		}
+	}
+	return false
+}

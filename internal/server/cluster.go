@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/pki"
 	"github.com/ordo-dev/ordo/internal/storage/etcd"
@@ -34,10 +35,10 @@ import (
 // cluster CA given as --ca-cert (as `ordo agent` does), and authenticates
 // with the join token (<data-dir>/pki/node-token); only then does it
 // receive the CA and service-account keys. The path that hands them out
-// (JoinPath) answers only the join token's identity (system:nodes) and
-// system:masters. Today every agent holds the same token, so the token is
-// a server credential too; a separate server token is left to the node
-// identity work of issue 27.
+// (JoinPath) answers only the server join token's identity
+// (apiserver.ServerJoinGroup) and system:masters: agents join with the
+// agent token (pki/agent-token) or a bootstrap token, which buy only a
+// node client certificate.
 type ClusterOptions struct {
 	// Init starts the first member of a new cluster (--cluster-init).
 	Init bool
@@ -57,7 +58,7 @@ func (c ClusterOptions) Enabled() bool { return c.Init || c.Join != "" }
 
 // JoinPath is where a server hands a joining one the cluster's shared files
 // and its etcd members' client URLs.
-const JoinPath = "/ordo/v1/join"
+const JoinPath = apiserver.JoinPath
 
 // MembersPath + "/NAME" is where `ordo server remove NAME` deletes a
 // member (system:masters only).
@@ -233,8 +234,8 @@ func (h clusterHandlers) join(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewMethodNotSupported(clusterResource, r.Method))
 		return
 	}
-	if !inGroup(r, "system:nodes", "system:masters") {
-		writeStatus(w, apierrors.NewForbidden(clusterResource, "join", errors.New("only the join token may join a server")))
+	if !inGroup(r, apiserver.ServerJoinGroup, "system:masters") {
+		writeStatus(w, apierrors.NewForbidden(clusterResource, "join", errors.New("only the server join token may join a server")))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ordo-dev/ordo/internal/controller/admissionpolicystatus"
 	"github.com/ordo-dev/ordo/internal/controller/cronjob"
+	"github.com/ordo-dev/ordo/internal/controller/csrapproving"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/controller/daemonset"
 	"github.com/ordo-dev/ordo/internal/controller/deployment"
@@ -31,6 +32,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/controller/job"
 	"github.com/ordo-dev/ordo/internal/controller/localprovisioner"
 	"github.com/ordo-dev/ordo/internal/controller/namespace"
+	"github.com/ordo-dev/ordo/internal/controller/nodecredentials"
 	"github.com/ordo-dev/ordo/internal/controller/nodeipam"
 	"github.com/ordo-dev/ordo/internal/controller/nodelifecycle"
 	"github.com/ordo-dev/ordo/internal/controller/podautoscaler"
@@ -214,6 +216,10 @@ func newControllers(cfg *rest.Config, client kubernetes.Interface, batchMetrics 
 	s.add("disruption", err, workers(budgets, controllerWorkers))
 	signer, err := csrsigning.New(csrsigning.Config{Client: client, Informers: shared, CA: in.ca})
 	s.add("csrsigning", err, workers(signer, controllerWorkers))
+	approver, err := csrapproving.New(csrapproving.Config{Client: client, Informers: shared})
+	s.add("csrapproving", err, workers(approver, controllerWorkers))
+	revoker, err := nodecredentials.New(nodecredentials.Config{Client: client, Informers: shared})
+	s.add("node-credentials", err, workers(revoker, 1))
 	autoscaler, err := newAutoscaler(cfg, client, shared)
 	s.add("horizontal-pod-autoscaler", err, workers(autoscaler, controllerWorkers))
 	return s.runners, s.err

@@ -154,9 +154,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
+	agentToken, err := files.ReadAgentToken()
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
 	srv, err := apiserver.New(apiserver.Config{
 		AgentClientTLS:        agentClientTLS,
 		NodeToken:             nodeToken,
+		AgentToken:            agentToken,
 		ServiceAccountKeyFile: files.ServiceAccountKey(),
 		FrontProxy: &apiserver.FrontProxy{CACertFile: files.FrontProxyCACert(), ClientCertFile: files.FrontProxyClientCert(),
 			ClientKeyFile: files.FrontProxyClientKey(), AllowedName: pki.FrontProxyClientName},
@@ -199,7 +204,7 @@ func Run(ctx context.Context, o Options) error {
 		klog.Infof("ordo ready in %s: API https://%s, data %s, kubeconfig %s", time.Since(started).Round(time.Millisecond), clientAddress(o.Listen), dir, kubeconfig)
 		fmt.Fprintf(os.Stderr, "ordo: serving https://%s (data dir %s)\n", clientAddress(o.Listen), dir)
 		fmt.Fprintf(os.Stderr, "ordo: join another machine with: ordo agent --server https://%s --token $(cat %s) --ca-cert %s\n",
-			clientAddress(o.Listen), files.NodeToken(), files.CACert())
+			clientAddress(o.Listen), files.AgentToken(), files.CACert())
 		if o.Cluster.Enabled() {
 			fmt.Fprintf(os.Stderr, "ordo: add a server with: ordo server --join https://%s --token $(cat %s) --ca-cert %s\n",
 				clientAddress(o.Listen), files.NodeToken(), files.CACert())

@@ -47,7 +47,7 @@ func (s *Server) startAgent(dataDir, node string) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	token, err := os.ReadFile(filepath.Join(s.DataDir, "pki", "node-token"))
+	token, err := os.ReadFile(filepath.Join(s.DataDir, "pki", "agent-token"))
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,7 @@ func waitSlotsDone(t *testing.T, cs kubernetes.Interface, created map[string]tim
 }
 
 // sharedPKIFiles are what servers of one cluster must have in common.
-var sharedPKIFiles = []string{"ca.crt", "ca.key", "sa.key", "node-token"}
+var sharedPKIFiles = []string{"ca.crt", "ca.key", "sa.key", "node-token", "agent-token"}
 
 // sharePKI copies the cluster-wide keys of the server in from into the
 // not yet started data directory to.

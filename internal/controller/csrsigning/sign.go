@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -17,6 +18,7 @@ import (
 const (
 	KubeAPIServerClientSigner        = "kubernetes.io/kube-apiserver-client"
 	KubeAPIServerClientKubeletSigner = "kubernetes.io/kube-apiserver-client-kubelet"
+	KubeletServingSigner             = "kubernetes.io/kubelet-serving"
 )
 
 // Durations as kube-controller-manager's signer uses them: certificates
@@ -59,6 +61,8 @@ func Decide(csr *certificatesv1.CertificateSigningRequest) Decision {
 		err = clientRules(req, csr.Spec.Usages)
 	case KubeAPIServerClientKubeletSigner:
 		err = kubeletClientRules(req, csr.Spec.Usages)
+	case KubeletServingSigner:
+		err = kubeletServingRules(req, csr.Spec.Usages)
 	default:
 		return Decision{}
 	}
@@ -131,6 +135,38 @@ func kubeletClientRules(req *x509.CertificateRequest, usages []certificatesv1.Ke
 	return nil
 }
 
+// kubeletServingRules are kubelet-serving's: a node's serving
+// certificate, named system:node:<name> in system:nodes, for DNS names and
+// IPs only, with server auth among digital signature and key encipherment.
+func kubeletServingRules(req *x509.CertificateRequest, usages []certificatesv1.KeyUsage) error {
+	if len(req.Subject.Organization) != 1 || req.Subject.Organization[0] != "system:nodes" {
+		return errors.New("subject organization is not system:nodes")
+	}
+	if !strings.HasPrefix(req.Subject.CommonName, "system:node:") {
+		return errors.New(`subject common name does not begin with "system:node:"`)
+	}
+	if len(req.EmailAddresses)+len(req.URIs) > 0 {
+		return errors.New("email and URI subjectAltNames are not allowed")
+	}
+	if len(req.DNSNames)+len(req.IPAddresses) == 0 {
+		return errors.New("at least one DNS or IP subjectAltName is required")
+	}
+	server := false
+	for _, u := range usages {
+		switch u {
+		case certificatesv1.UsageServerAuth:
+			server = true
+		case certificatesv1.UsageDigitalSignature, certificatesv1.UsageKeyEncipherment:
+		default:
+			return fmt.Errorf("invalid usage for kubelet serving certificate: %s", u)
+		}
+	}
+	if !server {
+		return errors.New("missing required usage for kubelet serving certificate: server auth")
+	}
+	return nil
+}
+
 // Sign issues csr's certificate with ca at now, for the requested
 // duration (at least ten minutes, at most MaxDuration) and never past the
 // CA's own expiry; the PEM is returned.
@@ -158,6 +194,10 @@ func Sign(csr *certificatesv1.CertificateSigningRequest, ca CA, now time.Time) (
 		NotAfter:     notAfter,
 		KeyUsage:     keyUsage(csr.Spec.Usages),
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if csr.Spec.SignerName == KubeletServingSigner {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.DNSNames, tmpl.IPAddresses = req.DNSNames, req.IPAddresses
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, req.PublicKey, ca.Key)
 	if err != nil {

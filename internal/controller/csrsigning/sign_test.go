@@ -52,6 +52,8 @@ func TestDecide(t *testing.T) {
 		{"no client auth", request(t, jane, KubeAPIServerClientSigner, "digital signature"), false, true},
 		{"kubelet without system:nodes", request(t, pkix.Name{CommonName: "system:node:n1"}, KubeAPIServerClientKubeletSigner, "client auth"), false, true},
 		{"kubelet", request(t, pkix.Name{CommonName: "system:node:n1", Organization: []string{"system:nodes"}}, KubeAPIServerClientKubeletSigner, "client auth"), true, false},
+		{"kubelet serving without names", request(t, pkix.Name{CommonName: "system:node:n1", Organization: []string{"system:nodes"}}, KubeletServingSigner, "server auth"), false, true},
+		{"kubelet serving for a client", request(t, pkix.Name{CommonName: "system:node:n1", Organization: []string{"system:nodes"}}, KubeletServingSigner, "client auth"), false, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
