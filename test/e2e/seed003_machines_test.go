@@ -87,6 +87,7 @@ func TestSeed003RedisClusterAcrossMachines(t *testing.T) {
 	})
 	t.Logf("6 pods Ready %.1fs after the apply", time.Since(start).Seconds())
 	nodeOf, ipOf := redisPlacement(t, cs)
+	t.Logf("placement %v", nodeOf)
 	perNode := map[string][]string{}
 	for pod, node := range nodeOf {
 		perNode[node] = append(perNode[node], pod)
@@ -234,9 +235,9 @@ func waitRedisOK(t *testing.T, c *testcluster.T, pods []string, what string) {
 	t.Helper()
 	eventually(t, 90*time.Second, what, func() error {
 		for _, pod := range pods {
-			out, _, err := c.Kubectl(context.Background(), "", "-n", "dev", "exec", pod, "--", "redis-cli", "cluster", "info")
+			out, stderr, err := c.Kubectl(context.Background(), "", "-n", "dev", "exec", pod, "--", "redis-cli", "cluster", "info")
 			if err != nil || !strings.Contains(out, "cluster_state:ok") {
-				return fmt.Errorf("%s: %v %.40q", pod, err, out)
+				return fmt.Errorf("%s: %v %.40q %s", pod, err, out, stderr)
 			}
 		}
 		return nil
