@@ -32,7 +32,9 @@ import (
 // machine holding exactly one master, whose replica is elsewhere, loses
 // power (every process killed): Redis' own failover (cluster-node-timeout
 // 5 s) promotes the replica on another node, the live nodes report
-// cluster_state:ok again and every key is still readable.
+// cluster_state:ok again and every key is still readable. The machine
+// back (its agent restarted), its pods start again from their volumes
+// there and the old master rejoins as a replica.
 func TestSeed003RedisClusterAcrossMachines(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
@@ -150,6 +152,23 @@ func TestSeed003RedisClusterAcrossMachines(t *testing.T) {
 	waitRedisOK(t, c, live, "cluster_state:ok on the live pods after the failover")
 	t.Logf("cluster ok %.1fs after %s lost power", time.Since(start).Seconds(), victim.Name)
 	readKeys(t, c, live, keys)
+
+	// The machine comes back (its agent restarted): its pods start again
+	// from their volumes on it, and the old master rejoins as a replica.
+	start = time.Now()
+	if err := victim.Agent.Restart(via.Server); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 90*time.Second, master+" back as a replica", func() error {
+		if role := redisRole(c, master); role != "slave" {
+			return fmt.Errorf("role %q", role)
+		}
+		return nil
+	})
+	all6 := []string{"redis-app-0", "redis-app-1", "redis-app-2", "redis-app-3", "redis-app-4", "redis-app-5"}
+	waitRedisOK(t, c, all6, "cluster_state:ok on all six pods after "+victim.Name+" came back")
+	t.Logf("%s a replica, cluster whole, %.1fs after %s's agent restarted", master, time.Since(start).Seconds(), victim.Name)
+	readKeys(t, c, all6, keys)
 }
 
 // redisPlacement is each redis-app pod's node and IP.
