@@ -234,7 +234,7 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	})
 	if !o.NoAgent {
-		n, err := localNode(o.Node, dir, files, srv.Loopback)
+		n, err := localNode(o.Node, dir, files, srv.Loopback, o.Cluster.Enabled())
 		if err != nil {
 			return err
 		}
