@@ -20,7 +20,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/testcluster/machines"
 )
 
-// TestSeed003RedisClusterAcrossMachines: seed 003's Redis Cluster on
+// TestSeedsAcrossMachines: seed 003's Redis Cluster on
 // five machines, three servers of one etcd cluster (--cluster-init, two
 // --join) and two agents. The seed's podAntiAffinity is preferred and
 // selects app=redis, a label its pods (app=redis-app) do not carry, so it
@@ -34,8 +34,9 @@ import (
 // 5 s) promotes the replica on another node, the live nodes report
 // cluster_state:ok again and every key is still readable. The machine
 // back (its agent restarted), its pods start again from their volumes
-// there and the old master rejoins as a replica.
-func TestSeed003RedisClusterAcrossMachines(t *testing.T) {
+// there and the old master rejoins as a replica. Then seed 002's replicated
+// Postgres runs on the same machines (seed002AcrossNodes).
+func TestSeedsAcrossMachines(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	sl := startServerLab(t, 3)
@@ -169,6 +170,8 @@ func TestSeed003RedisClusterAcrossMachines(t *testing.T) {
 	waitRedisOK(t, c, all6, "cluster_state:ok on all six pods after "+victim.Name+" came back")
 	t.Logf("%s a replica, cluster whole, %.1fs after %s's agent restarted", master, time.Since(start).Seconds(), victim.Name)
 	readKeys(t, c, all6, keys)
+
+	seed002AcrossNodes(t, c, cs)
 }
 
 // redisPlacement is each redis-app pod's node and IP.

@@ -77,10 +77,11 @@ func (l *Lab) AddMachine(name string) (*Machine, error) {
 // boot makes the machine's directories, network namespace and link, and
 // starts the holder of its mount and UTS namespaces.
 func (m *Machine) boot() error {
-	for _, d := range []string{m.DataDir, m.runDir()} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return err
+	}
+	if err := makeRunDir(m.runDir()); err != nil {
+		return err
 	}
 	if out, err := exec.Command("ip", "netns", "add", m.Netns).CombinedOutput(); err != nil {
 		return fmt.Errorf("ip netns add %s: %v: %s", m.Netns, err, out)
