@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/ordo-dev/ordo/internal/hostclaim"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -49,6 +51,9 @@ type Server struct {
 	done     chan struct{} // closed when the process has exited and its log is flushed
 	exitCode int           // the last run's, once done is closed (-1: killed by a signal)
 	logFile  *os.File
+	// reservation holds the port and ranges for the server's whole life
+	// (reserve.go); RemoveBridge, the end of that life, releases it.
+	reservation *hostclaim.Claims
 }
 
 // startAttempts bounds how often Start picks another port when the one it
@@ -90,15 +95,31 @@ func portTaken(err error) bool {
 
 // newServer describes a server on a port that is free now.
 func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		// Each server gets its own pod bridge and range, so servers of parallel
+		// test packages never share addresses, and cleanup can find the bridge.
+		cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
+		svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
+		res, err := reserve(port, cidr, svcCIDR)
+		if reserved(err) && attempt < reserveAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s := describeServer(bin, dataDir, extraArgs, port, cidr, svcCIDR)
+		s.reservation = res
+		return s, nil
 	}
-	// Each server gets its own pod bridge and range, so servers of parallel
-	// test packages never share addresses, and cleanup can find the bridge.
+}
+
+// describeServer is a server on port with the ranges reserved for it.
+func describeServer(bin, dataDir string, extraArgs []string, port int, cidr, svcCIDR string) *Server {
 	bridge, svcIface := fmt.Sprintf("ordo-t%d", port), fmt.Sprintf("ordo-s%d", port)
-	cidr := fmt.Sprintf("10.%d.0.0/16", 100+port%100)
-	svcCIDR := fmt.Sprintf("172.%d.%d.0/24", 16+port%16, (port/16)%256)
 	// Test servers stop their pods when they stop, so a test leaves no
 	// processes behind; a test of pods outliving the server passes
 	// --stop-pods-on-exit=false, which comes later and wins.
@@ -110,7 +131,7 @@ func newServer(bin, dataDir string, extraArgs []string) (*Server, error) {
 	args := append([]string{"--node-name", node, "--bridge", bridge, "--pod-cidr", cidr, "--service-interface", svcIface, "--service-cidr", svcCIDR,
 		"--nodeport-addresses", "127.0.0.1", "--stop-pods-on-exit"}, extraArgs...)
 	return &Server{Bin: bin, DataDir: dataDir, Listen: fmt.Sprintf("127.0.0.1:%d", port), ExtraArgs: args,
-		NodeName: node, Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}, nil
+		NodeName: node, Bridge: bridge, PodCIDR: cidr, ServiceInterface: svcIface, ServiceCIDR: svcCIDR}
 }
 
 // nodeNameIn is the value of the last --node-name in args, or def.
@@ -311,6 +332,7 @@ func (s *Server) StopPods() int {
 // RemoveBridge deletes the server's pod bridge and service interface,
 // which a killed server leaves.
 func (s *Server) RemoveBridge() {
+	s.reservation.Release()
 	for _, name := range []string{s.Bridge, s.ServiceInterface} {
 		if name == "" {
 			continue
