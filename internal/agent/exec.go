@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/ordo-dev/ordo/internal/runtime"
@@ -176,11 +177,28 @@ func runOnTerminal(ctx context.Context, enter enterFunc, pid int, env []string, 
 	if req.stdin {
 		go func() { _, _ = io.Copy(term, streams[chanStdin]) }()
 	}
+	drained := make(chan struct{})
 	if req.stdout {
-		go func() { _, _ = io.Copy(streams[chanStdout], term) }()
+		go func() { _, _ = io.Copy(streams[chanStdout], term); close(drained) }()
+	} else {
+		close(drained)
 	}
-	return cmd.Wait()
+	err = cmd.Wait()
+	// What the command wrote last may still be in the terminal when it
+	// exits: read it to the end (EIO once no process holds the terminal)
+	// before the session ends, or `kubectl exec -it` loses the last
+	// lines. A background process still holding the terminal would keep
+	// it open, so the wait is bounded.
+	select {
+	case <-drained:
+	case <-time.After(terminalDrain):
+	}
+	return err
 }
+
+// terminalDrain bounds how long an exec on a terminal waits, after its
+// command exited, for the output still in the terminal.
+const terminalDrain = 2 * time.Second
 
 // withEnvDefault is env with name=value added when env does not set name.
 func withEnvDefault(env []string, name, value string) []string {
