@@ -223,7 +223,7 @@ func checkRunsOnce(t *testing.T, runs map[string][]string) ([]string, map[string
 	return slots, runners
 }
 
-var missedEvent = regexp.MustCompile(`Missed scheduled time (\S+)(?: and (\d+) earlier)?`)
+var missedEvent = regexp.MustCompile(`Missed scheduled time (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)(?: and (\d+) earlier)?`)
 
 // checkMissedAreNamed: every second between the first and the last slot
 // run either ran or is covered by a MissSchedule event.
