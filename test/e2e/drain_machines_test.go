@@ -12,7 +12,10 @@ import (
 )
 
 // drainApps is the Deployment (4 busybox replicas the scheduler spreads
-// by load) and its PodDisruptionBudget (minAvailable 3).
+// by load) and its PodDisruptionBudget (minAvailable 3). A replacement is
+// Ready only 3 s after it starts, so a second eviction of a drain finds
+// the budget spent (without the delay ordo's replacement can be Ready
+// within the eviction's own 0.5 s conflict retry, and both go at once).
 const drainApps = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -24,7 +27,10 @@ spec:
     spec:
       terminationGracePeriodSeconds: 1
       containers:
-      - {name: c, image: busybox, command: [sleep, "3600"]}
+      - name: c
+        image: busybox
+        command: [sleep, "3600"]
+        readinessProbe: {exec: {command: ["true"]}, initialDelaySeconds: 3, periodSeconds: 1}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -49,7 +55,8 @@ spec:
 // TestDrainTaintsAcrossMachines: a server and two agents on a lab. `get
 // nodes -o wide` shows each Node Ready with its machine's address and the
 // server's version. Cordoning agent2 shows SchedulingDisabled and keeps
-// new pods off it; `kubectl drain` evicts its Deployment pods through the
+// new pods off it; `kubectl drain` evicts its Deployment pods (two, one
+// waiting for the other's replacement) through the
 // Eviction API, within the PodDisruptionBudget, and they run elsewhere; a
 // drain the budget forbids (minAvailable 4) is refused with Kubernetes'
 // message until its timeout. A NoSchedule taint on agent1 keeps pods
@@ -93,10 +100,15 @@ func TestDrainTaintsAcrossMachines(t *testing.T) {
 	}
 
 	// 2. A spread Deployment under a budget; cordon and drain agent2.
+	// (the server's node cordoned meanwhile, so each agent gets two and
+	// the drain of agent2 needs the budget: one eviction must wait)
+	c.Run("cordon", srvM.NodeName)
 	c.RunIn(drainApps, "apply", "-f", "-")
 	c.Run("rollout", "status", "deployment/web", "--timeout=90s")
-	if onNode(t, c, "app=web")[a2] == 0 {
-		t.Fatalf("no pod of web on %s: %v", a2, onNode(t, c, "app=web"))
+	c.Run("uncordon", srvM.NodeName)
+	before := onNode(t, c, "app=web")
+	if before[a2] == 0 {
+		t.Fatalf("no pod of web on %s: %v", a2, before)
 	}
 	c.Run("cordon", a2)
 	if r := wideNodes(t, c)[a2]; r["STATUS"] != "Ready,SchedulingDisabled" {
@@ -118,7 +130,12 @@ func TestDrainTaintsAcrossMachines(t *testing.T) {
 	if err != nil || !strings.Contains(out+errOut, "evicting pod default/web-") || !strings.Contains(out, "node/"+a2+" drained") {
 		t.Fatalf("kubectl drain %s: %v\nstdout: %s\nstderr: %s", a2, err, out, errOut)
 	}
-	t.Logf("drain of %s took %v", a2, time.Since(drained).Round(time.Millisecond))
+	const refused = "Cannot evict pod as it would violate the pod's disruption budget."
+	t.Logf("drain of %s (%d pods of web) took %v, %d evictions refused by the budget", a2, before[a2],
+		time.Since(drained).Round(time.Millisecond), strings.Count(out+errOut, refused))
+	if before[a2] >= 2 && !strings.Contains(errOut, refused) {
+		t.Errorf("drain of %s's %d pods under minAvailable 3 of 4: no eviction refused\nstdout: %s\nstderr: %s", a2, before[a2], out, errOut)
+	}
 	c.Run("rollout", "status", "deployment/web", "--timeout=60s")
 	where := onNode(t, c, "app=web")
 	if where[a2] != 0 || where[a1]+where[srvM.NodeName] != 4 {
@@ -139,7 +156,6 @@ func TestDrainTaintsAcrossMachines(t *testing.T) {
 		busy = srvM.NodeName
 	}
 	out, errOut, err = s.Kubectl(context.Background(), "", "drain", busy, "--ignore-daemonsets", "--timeout=8s")
-	const refused = "Cannot evict pod as it would violate the pod's disruption budget."
 	if err == nil || strings.Count(out+errOut, refused) < 2 || !strings.Contains(errOut, "global timeout reached: 8s") {
 		t.Errorf("drain %s against minAvailable 4: %v, want refusals (%q) retried until the timeout\nstdout: %s\nstderr: %s", busy, err, refused, out, errOut)
 	}
