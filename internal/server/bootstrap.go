@@ -19,7 +19,7 @@ var builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-
 // default ServiceCIDR and the API priority and fairness bootstrap objects.
 // Existing objects are left alone, so it is safe on every start and from
 // several servers.
-func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService, serviceCIDR string) error {
+func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService, serviceCIDR string, clustered bool) error {
 	for _, name := range builtinNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		if _, err := c.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -35,7 +35,7 @@ func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService
 	if err := ensureSystemPriorityClasses(ctx, c); err != nil {
 		return err
 	}
-	if err := ensureServiceCIDR(ctx, c, serviceCIDR); err != nil {
+	if err := ensureServiceCIDR(ctx, c, serviceCIDR, clustered); err != nil {
 		return err
 	}
 	if err := ensureFlowControl(ctx, c); err != nil {

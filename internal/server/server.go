@@ -197,7 +197,7 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR); err != nil {
+		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR, o.Cluster.Enabled() || len(o.EtcdServers) > 0); err != nil {
 			return err
 		}
 		w.goRun(apiService.run)

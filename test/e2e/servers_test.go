@@ -94,7 +94,10 @@ func TestThreeServersFormOneEtcdClusterAndSurviveTheLossOfOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	join := []string{"--no-agent", "--join", "https://" + first.Listen, "--token", strings.TrimSpace(string(token)),
-		"--ca-cert", filepath.Join(first.DataDir, "pki", "ca.crt")}
+		"--ca-cert", filepath.Join(first.DataDir, "pki", "ca.crt"),
+		// Servers of one cluster share one Service range (the harness
+		// gives each server a range of its own; the last flag wins).
+		"--service-cidr", first.ServiceCIDR}
 	others := make([]*testcluster.Server, 2)
 	errs := make([]error, 2)
 	took := make([]time.Duration, 2)
