@@ -1,7 +1,6 @@
 package testcluster
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -25,7 +24,6 @@ type Agent struct {
 	cmd  *exec.Cmd
 	args []string
 	bin  string
-	log  bytes.Buffer
 	done chan struct{}
 }
 
@@ -68,15 +66,29 @@ func NewAgent(bin, dataDir, node string, args []string) *Agent {
 	return &Agent{NodeName: node, DataDir: dataDir, bin: bin, args: append([]string{"agent"}, args...)}
 }
 
-// Log is what the agent printed so far.
-func (a *Agent) Log() string { return a.log.String() }
+// LogPath is the file the agent's output goes to, in its data directory:
+// a file, not memory, because an agent may print for as long as its test
+// runs.
+func (a *Agent) LogPath() string { return filepath.Join(a.DataDir, "agent.log") }
+
+// Log is the end of what the agent printed so far.
+func (a *Agent) Log() string { return tail(a.LogPath()) }
 
 // Restart starts the agent process (again, after Kill9) and waits until
 // its Node is Ready.
 func (a *Agent) Restart(s *Server) error {
+	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
+		return err
+	}
+	logFile, err := os.OpenFile(a.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	// The child holds its own descriptor; ours is not needed once it runs.
+	defer logFile.Close()
 	a.cmd = wrapped(a.Wrap, a.bin, a.args)
 	a.done = make(chan struct{})
-	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
+	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := a.cmd.Start(); err != nil {
 		return err
@@ -117,12 +129,12 @@ func (a *Agent) waitReady(s *Server) error {
 		}
 		select {
 		case <-a.done:
-			return fmt.Errorf("ordo agent exited:\n%s", a.log.String())
+			return fmt.Errorf("ordo agent exited; log %s:\n%s", a.LogPath(), a.Log())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 	a.Stop()
-	return fmt.Errorf("node %s not Ready after 60s:\n%s", a.NodeName, a.log.String())
+	return fmt.Errorf("node %s not Ready after 60s; log %s:\n%s", a.NodeName, a.LogPath(), a.Log())
 }
 
 // Stop ends the agent (SIGTERM, SIGKILL after 30 s) and removes its bridge.
