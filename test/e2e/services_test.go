@@ -17,7 +17,9 @@ import (
 )
 
 // backendPod serves "hello from <name>" over HTTP on 0.0.0.0:8080 of its
-// own network namespace, named port "http", ready while /tmp/ready exists.
+// own network namespace, named port "http", ready while /tmp/ready exists;
+// the server touches it once it listens (touching it before python
+// started let a check right after Ready find the port closed).
 func backendPod(name, labels string) string {
 	return `apiVersion: v1
 kind: Pod
@@ -28,8 +30,12 @@ spec:
   - name: web
     image: python
     ports: [{name: http, containerPort: 8080}]
-    command: [sh, -c, 'mkdir -p /tmp/www && echo hello from ` + name + ` > /tmp/www/index.html && touch /tmp/ready &&
-      exec /usr/bin/python3 -m http.server 8080 --directory /tmp/www']
+    command: [sh, -c, 'mkdir -p /tmp/www && echo hello from ` + name + ` > /tmp/www/index.html && exec /usr/bin/python3 -c "$0"',
+      'import functools, http.server, pathlib;
+      handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/tmp/www");
+      server = http.server.ThreadingHTTPServer(("", 8080), handler);
+      pathlib.Path("/tmp/ready").touch();
+      server.serve_forever()']
     readinessProbe:
       exec: {command: [test, -f, /tmp/ready]}
       periodSeconds: 1
