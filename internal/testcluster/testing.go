@@ -54,10 +54,15 @@ func (c *T) Run(args ...string) string {
 	return c.RunIn("", args...)
 }
 
+// kubectlDeadline bounds one kubectl run. It is longer than the longest
+// --timeout a test gives `kubectl wait` or `rollout status` (180s), so kubectl's own timeout
+// fires first and says which object it was still waiting for.
+const kubectlDeadline = 200 * time.Second
+
 // RunIn runs kubectl with stdin and fails the test on a non-zero exit.
 func (c *T) RunIn(stdin string, args ...string) string {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), kubectlDeadline)
 	defer cancel()
 	out, errOut, err := c.Kubectl(ctx, stdin, args...)
 	if err != nil {
@@ -69,7 +74,7 @@ func (c *T) RunIn(stdin string, args ...string) string {
 // Fail runs kubectl expecting a non-zero exit and returns stderr.
 func (c *T) Fail(stdin string, args ...string) string {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), kubectlDeadline)
 	defer cancel()
 	out, errOut, err := c.Kubectl(ctx, stdin, args...)
 	if err == nil {
