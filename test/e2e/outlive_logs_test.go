@@ -72,36 +72,52 @@ func TestServerKilledWhileAPodLogsFast(t *testing.T) {
 	}
 }
 
+// maxProblems bounds what countedLines reports: a log that went wrong
+// early would otherwise make one problem of each of its millions of lines.
+const maxProblems = 20
+
 // countedLines checks that the lines starting with prefix number 0, 1,
 // 2 … (every tenth for "err ") with none missing or doubled; it returns
-// the highest number seen and what is wrong.
+// the highest number seen and what is wrong (the first maxProblems, then
+// how many more).
 func countedLines(log, prefix string) (int, []string) {
 	step := 1
 	if prefix == "err " {
 		step = 10
 	}
 	var problems []string
+	more := 0
+	report := func(p string) {
+		if len(problems) < maxProblems {
+			problems = append(problems, p)
+		} else {
+			more++
+		}
+	}
 	next := 0
-	for _, l := range strings.Split(log, "\n") {
+	for l := range strings.SplitSeq(log, "\n") {
 		rest, ok := strings.CutPrefix(l, prefix)
 		if !ok {
 			if l != "" && !strings.HasPrefix(l, "line ") && !strings.HasPrefix(l, "err ") {
-				problems = append(problems, fmt.Sprintf("unexpected log line %q", l))
+				report(fmt.Sprintf("unexpected log line %q", l))
 			}
 			continue
 		}
 		n, err := strconv.Atoi(rest)
 		switch {
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("garbled log line %q", l))
+			report(fmt.Sprintf("garbled log line %q", l))
 		case n < next:
-			problems = append(problems, fmt.Sprintf("%s%d again after %s%d", prefix, n, prefix, next-step))
+			report(fmt.Sprintf("%s%d again after %s%d", prefix, n, prefix, next-step))
 		case n > next:
-			problems = append(problems, fmt.Sprintf("%d lines lost before %s%d", (n-next)/step, prefix, n))
+			report(fmt.Sprintf("%d lines lost before %s%d", (n-next)/step, prefix, n))
 		}
 		if err == nil && n >= next {
 			next = n + step
 		}
+	}
+	if more > 0 {
+		problems = append(problems, fmt.Sprintf("and %d more problems", more))
 	}
 	return next - step, problems
 }
