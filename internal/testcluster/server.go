@@ -79,10 +79,15 @@ func StartBinary(bin, dataDir string, extraArgs ...string) (*Server, error) {
 			return nil, err
 		}
 		err = s.Restart()
-		if err == nil || attempt == startAttempts || !portTaken(err) {
+		if err == nil {
+			return s, nil
+		}
+		// The failed attempt's devices, if it got as far as making them,
+		// and its reserved port and ranges go back.
+		s.RemoveBridge()
+		if attempt == startAttempts || !portTaken(err) {
 			return s, err
 		}
-		s.RemoveBridge() // in case the failed attempt got as far as making it
 	}
 }
 

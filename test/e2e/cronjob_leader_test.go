@@ -45,7 +45,8 @@ func TestCronJobsExactlyOnceAcrossLeaderChange(t *testing.T) {
 	first := startShared(t, t.TempDir(), url)
 	second := t.TempDir()
 	sharePKI(t, first.DataDir, second)
-	servers := [2]*testcluster.Server{first, startShared(t, second, url)}
+	// Servers of one cluster share one Service range.
+	servers := [2]*testcluster.Server{first, startShared(t, second, url, "--service-cidr", first.ServiceCIDR)}
 	ids := [2]string{serverID(t, servers[0]), serverID(t, servers[1])}
 	clients := [2]kubernetes.Interface{clientOf(t, servers[0]), clientOf(t, servers[1])}
 	checkOneAdminForBoth(t, servers)
@@ -95,10 +96,10 @@ func startTestEtcd(t *testing.T) string {
 }
 
 // startShared starts a server without an agent on the shared etcd, in
-// dataDir, stopped at the end of the test.
-func startShared(t *testing.T, dataDir, etcdURL string) *testcluster.Server {
+// dataDir, with args, stopped at the end of the test.
+func startShared(t *testing.T, dataDir, etcdURL string, args ...string) *testcluster.Server {
 	t.Helper()
-	s, err := testcluster.Start(dataDir, "--no-agent", "--etcd-servers", etcdURL)
+	s, err := testcluster.Start(dataDir, append([]string{"--no-agent", "--etcd-servers", etcdURL}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
