@@ -26,8 +26,11 @@ import (
 // with the same process, the deleted ones gone with their processes, and
 // one shim, one tmpfs token mount and one set of cgroups per live pod,
 // nothing for the others. ORDO_TEST_SEED replays a run.
-// Not parallel: scans all of /proc by HOSTNAME (podProcesses for r<N>, and allPodProcesses flags any process whose HOSTNAME starts with "r"), so other tests' pods (roll-*, redis-*, reuse…) would fail it.
+// Processes are found by HOSTNAME within the cgroups of this test's node
+// (podProcessesOnNode), where a process of a deleted pod stays even if it
+// escaped its shim, so other tests' pods of the same names do not count.
 func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
@@ -45,7 +48,7 @@ func TestServerKilledAtRandomPointsOfPodStartAndStop(t *testing.T) {
 		running := map[string][]string{} // Running before the kill: their processes
 		for name := range live {
 			if p, err := cs.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{}); err == nil && podReady(p) {
-				running[name] = roots(podProcesses(t, name))
+				running[name] = roots(podProcessesOnNode(t, node, name))
 			}
 		}
 		r := drawRound(rng, live, next)
@@ -163,7 +166,7 @@ func checkConverged(t *testing.T, c *testcluster.T, cs kubernetes.Interface, nod
 			return false
 		}
 		for _, p := range list.Items {
-			if !live[p.Name] || !podReady(&p) || len(roots(podProcesses(t, p.Name))) != 1 {
+			if !live[p.Name] || !podReady(&p) || len(roots(podProcessesOnNode(t, node, p.Name))) != 1 {
 				return false
 			}
 			uids[string(p.UID)] = true
@@ -171,7 +174,7 @@ func checkConverged(t *testing.T, c *testcluster.T, cs kubernetes.Interface, nod
 		return true
 	}, fmt.Sprintf("exactly the %d live pods Ready, each with one process", len(live)))
 	for name, before := range running {
-		if got := roots(podProcesses(t, name)); !sameSet(got, before) {
+		if got := roots(podProcessesOnNode(t, node, name)); !sameSet(got, before) {
 			t.Errorf("pod %s was Running with %v before the kill, has %v after", name, before, got)
 		}
 	}
@@ -179,7 +182,7 @@ func checkConverged(t *testing.T, c *testcluster.T, cs kubernetes.Interface, nod
 		return testcluster.ShimCount(c.DataDir) == len(live) && len(tmpfsUnder(t, c.DataDir)) == len(live) &&
 			len(strayCgroups(node, uids)) == 0
 	}, "one shim and one token mount per live pod, no cgroup of another pod")
-	for _, pid := range allPodProcesses(t) {
+	for _, pid := range allPodProcesses(t, node) {
 		if name := hostnameOf(pid); strings.HasPrefix(name, "r") && !live[name] {
 			t.Errorf("process %s of deleted pod %s is still running", pid, name)
 		}
@@ -204,16 +207,37 @@ func strayCgroups(node string, uids map[string]bool) []string {
 	return out
 }
 
-// allPodProcesses lists processes with a HOSTNAME in their environment.
-func allPodProcesses(t *testing.T) []string {
+// allPodProcesses lists the processes in node's cgroups with a HOSTNAME
+// in their environment.
+func allPodProcesses(t *testing.T, node string) []string {
 	var out []string
 	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
 	for _, path := range envs {
-		if data, err := os.ReadFile(path); err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME=") {
-			out = append(out, strings.Split(path, "/")[2])
+		pid := strings.Split(path, "/")[2]
+		if data, err := os.ReadFile(path); err == nil && strings.Contains("\x00"+string(data), "\x00HOSTNAME=") && inNodeCgroups(pid, node) {
+			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// podProcessesOnNode is podProcesses limited to node's cgroups.
+func podProcessesOnNode(t *testing.T, node, hostname string) []string {
+	t.Helper()
+	var out []string
+	for _, pid := range podProcesses(t, hostname) {
+		if inNodeCgroups(pid, node) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// inNodeCgroups says whether pid is in a cgroup of node's pods
+// (ordo-<node>/..., see strayCgroups).
+func inNodeCgroups(pid, node string) bool {
+	data, err := os.ReadFile("/proc/" + pid + "/cgroup")
+	return err == nil && strings.Contains(string(data), "/ordo-"+node+"/")
 }
 
 func hostnameOf(pid string) string {

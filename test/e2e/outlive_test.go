@@ -61,14 +61,14 @@ spec:
   template:
     spec:
       restartPolicy: Never
-      containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 6; echo done']}]
+      containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 10; echo done']}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: QUITTER}
 spec:
   restartPolicy: Never
-  containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 6; exit 7']}]
+  containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 10; exit 7']}]
 `
 
 // TestPodsOutliveTheServer stops the server three ways (kill -9, SIGTERM,
@@ -76,8 +76,8 @@ spec:
 // run, and expects the restarted server to have adopted them: same PIDs
 // and IPs, RESTARTS 0, every log line, exec and logs -f working, and the
 // exits that happened meanwhile reported as they were.
-// Not parallel: fixes --node-name node-1 and finds pod processes by scanning all of /proc for HOSTNAME=redis/sleeper/logger (podProcesses), which other tests' pods of those names match.
 func TestPodsOutliveTheServer(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("pods need root for namespaces")
 	}
@@ -86,7 +86,8 @@ func TestPodsOutliveTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := copyBinary(t, bin)
-	c := testcluster.StartBinaryT(t, old, "--node-name", "node-1", "--stop-pods-on-exit=false")
+	c := testcluster.StartBinaryT(t, old, "--stop-pods-on-exit=false")
+	dir := c.DataDir
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
@@ -117,18 +118,18 @@ func TestPodsOutliveTheServer(t *testing.T) {
 		c.RunIn(strings.NewReplacer("JOB", job, "QUITTER", quitter).Replace(shortLived), "apply", "-f", "-")
 		jobPod := waitJobPodRunning(t, cs, job)
 		waitPhase(t, cs, quitter, corev1.PodRunning)
-		before := snapshot(t, cs, "redis", "sleeper", "logger", jobPod, quitter)
+		before := snapshot(t, cs, dir, "redis", "sleeper", "logger", jobPod, quitter)
 		linesBefore := logLines(t, c, "logger")
 
 		way.stop()
 		stopped := time.Now()
 		for _, name := range []string{"redis", "sleeper", "logger"} {
-			if got := podPIDs(t, name, before[name].uid); !sameSet(got, before[name].pids) {
+			if got := podPIDs(t, dir, name, before[name].uid); !sameSet(got, before[name].pids) {
 				t.Fatalf("%s: %s's processes %v, before %v", way.name, name, got, before[name].pids)
 			}
 		}
 		// The Job's pod and the quitter end while no agent is there.
-		waitFor(t, func() bool { return len(podProcesses(t, jobPod)) == 0 && len(podProcesses(t, quitter)) == 0 },
+		waitFor(t, func() bool { return len(podProcessesUnder(t, dir, jobPod)) == 0 && len(podProcessesUnder(t, dir, quitter)) == 0 },
 			"the short-lived pods exit while the server is down")
 		exitedBy := time.Now()
 		if err := c.Restart(); err != nil {
@@ -138,9 +139,9 @@ func TestPodsOutliveTheServer(t *testing.T) {
 		for _, name := range []string{"redis", "sleeper", "logger"} {
 			p := waitPod(t, cs, name, podReady, name+" Ready after the restart")
 			got := podState(t, p)
-			if !sameSet(podPIDs(t, name, before[name].uid), before[name].pids) || got.ip != before[name].ip || got.restarts != 0 {
+			if !sameSet(podPIDs(t, dir, name, before[name].uid), before[name].pids) || got.ip != before[name].ip || got.restarts != 0 {
 				t.Errorf("%s: %s after the restart: pids %v ip %s restarts %d; before pids %v ip %s",
-					way.name, name, podPIDs(t, name, before[name].uid), got.ip, got.restarts, before[name].pids, before[name].ip)
+					way.name, name, podPIDs(t, dir, name, before[name].uid), got.ip, got.restarts, before[name].pids, before[name].ip)
 			}
 		}
 		j := waitJob(t, cs, job, batchv1.JobComplete)
@@ -154,10 +155,10 @@ func TestPodsOutliveTheServer(t *testing.T) {
 		}
 		checkLogsFollow(t, c, linesBefore)
 	}
-	pods := snapshot(t, cs, "redis", "sleeper", "logger")
+	pods := snapshot(t, cs, dir, "redis", "sleeper", "logger")
 	c.Stop()
 	for name, before := range pods {
-		if got := podPIDs(t, name, before.uid); len(got) == 0 {
+		if got := podPIDs(t, dir, name, before.uid); len(got) == 0 {
 			t.Errorf("a plain stop ended %s", name)
 		}
 	}
@@ -170,7 +171,7 @@ type podSnapshot struct {
 	restarts int32
 }
 
-func snapshot(t *testing.T, cs kubernetes.Interface, names ...string) map[string]podSnapshot {
+func snapshot(t *testing.T, cs kubernetes.Interface, dir string, names ...string) map[string]podSnapshot {
 	t.Helper()
 	out := map[string]podSnapshot{}
 	uids := map[string]string{}
@@ -182,7 +183,7 @@ func snapshot(t *testing.T, cs kubernetes.Interface, names ...string) map[string
 		out[name] = podState(t, p)
 		uids[name] = string(p.UID)
 	}
-	for name, pids := range lastingPIDs(t, uids) {
+	for name, pids := range lastingPIDs(t, dir, uids) {
 		s := out[name]
 		if s.pids = pids; len(s.pids) == 0 || s.ip == "" {
 			t.Fatalf("pod %s: no processes or IP: %+v", name, s)
@@ -201,9 +202,9 @@ func podState(t *testing.T, p *corev1.Pod) podSnapshot {
 }
 
 // podPIDs lists a pod's processes that stay (see lastingPIDs).
-func podPIDs(t *testing.T, name, uid string) []string {
+func podPIDs(t *testing.T, dir, name, uid string) []string {
 	t.Helper()
-	return lastingPIDs(t, map[string]string{name: uid})[name]
+	return lastingPIDs(t, dir, map[string]string{name: uid})[name]
 }
 
 // lastingPIDs lists each pod's (name → UID) processes that samplePIDs
@@ -211,7 +212,7 @@ func podPIDs(t *testing.T, name, uid string) []string {
 // readiness probe's exec (redis's `redis-cli ping` every second) also runs
 // in the container's cgroup, lives milliseconds, and must not count as one
 // of the pod's own processes.
-func lastingPIDs(t *testing.T, uids map[string]string) map[string][]string {
+func lastingPIDs(t *testing.T, dir string, uids map[string]string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for round := 0; round < 3; round++ {
@@ -219,7 +220,7 @@ func lastingPIDs(t *testing.T, uids map[string]string) map[string][]string {
 			time.Sleep(300 * time.Millisecond)
 		}
 		for name, uid := range uids {
-			if got := samplePIDs(t, name, uid); round == 0 {
+			if got := samplePIDs(t, dir, name, uid); round == 0 {
 				out[name] = got
 			} else {
 				out[name] = intersect(out[name], got)
@@ -244,13 +245,14 @@ func intersect(a, b []string) []string {
 	return out
 }
 
-// samplePIDs lists a pod's containers' own processes: of those podProcesses finds by
+// samplePIDs lists a pod's containers' own processes (of the server whose data
+// directory is dir): of those podProcessesUnder finds by
 // HOSTNAME, and those in the pod's cgroups (redis-server overwrites its
 // environment with its process title).
-func samplePIDs(t *testing.T, name, uid string) []string {
+func samplePIDs(t *testing.T, dir, name, uid string) []string {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, pid := range podProcesses(t, name) {
+	for _, pid := range podProcessesUnder(t, dir, name) {
 		seen[pid] = true
 	}
 	cgroups, _ := filepath.Glob("/proc/[0-9]*/cgroup")
@@ -426,34 +428,35 @@ func buildOtherOrdo(t *testing.T) string {
 // processes live on; the Node goes NotReady after the grace period and the
 // pod turns not Ready but stays Running (not Failed); the restarted agent
 // adopts it (same process, no restart) and both are Ready again.
-// Not parallel: joins an agent with the fixed node name node-2 (its nodeSelector and Node checks use it) and scans all of /proc for HOSTNAME=steady (podProcesses), a pod name other tests use.
 func TestPodsOutliveAJoinedAgent(t *testing.T) {
+	t.Parallel()
 	c, cs, _ := startWithAgent(t, "--node-monitor-grace-period=3s")
-	agent, err := c.StartAgent(t.TempDir(), "node-2")
+	node := c.NodeName + "-agent"
+	agent, err := c.StartAgent(t.TempDir(), node)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(agent.Stop)
-	c.RunIn(`apiVersion: v1
+	c.RunIn(strings.ReplaceAll(`apiVersion: v1
 kind: Pod
 metadata: {name: steady}
 spec:
-  nodeSelector: {kubernetes.io/hostname: node-2}
+  nodeSelector: {kubernetes.io/hostname: NODE}
   containers:
   - name: c
     image: busybox
     command: [sleep, "3600"]
     readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
-`, "apply", "-f", "-")
+`, "NODE", node), "apply", "-f", "-")
 	c.Run("wait", "--for=condition=Ready", "pod/steady", "--timeout=60s")
-	before := roots(podProcesses(t, "steady"))
+	before := roots(podProcessesUnder(t, agent.DataDir, "steady"))
 	ip := podOn(t, cs, "steady").Status.PodIP
 
 	agent.Kill9()
-	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, "node-2"); return cond.Status == corev1.ConditionUnknown }, "node-2 Ready Unknown")
+	waitFor(t, func() bool { cond, _ := nodeCondition(t, cs, node); return cond.Status == corev1.ConditionUnknown }, node+" Ready Unknown")
 	waitFor(t, func() bool { return !podReady(podOn(t, cs, "steady")) }, "the pod not Ready")
-	if p := podOn(t, cs, "steady"); p.Status.Phase != corev1.PodRunning || !sameSet(roots(podProcesses(t, "steady")), before) {
-		t.Errorf("with the agent dead the pod is %s with processes %v (before %v)", p.Status.Phase, roots(podProcesses(t, "steady")), before)
+	if p := podOn(t, cs, "steady"); p.Status.Phase != corev1.PodRunning || !sameSet(roots(podProcessesUnder(t, agent.DataDir, "steady")), before) {
+		t.Errorf("with the agent dead the pod is %s with processes %v (before %v)", p.Status.Phase, roots(podProcessesUnder(t, agent.DataDir, "steady")), before)
 	}
 
 	if err := agent.Restart(c.Server); err != nil {
@@ -461,8 +464,8 @@ spec:
 	}
 	waitFor(t, func() bool { return podReady(podOn(t, cs, "steady")) }, "the pod Ready again")
 	p := podOn(t, cs, "steady")
-	if p.Status.ContainerStatuses[0].RestartCount != 0 || p.Status.PodIP != ip || !sameSet(roots(podProcesses(t, "steady")), before) {
+	if p.Status.ContainerStatuses[0].RestartCount != 0 || p.Status.PodIP != ip || !sameSet(roots(podProcessesUnder(t, agent.DataDir, "steady")), before) {
 		t.Errorf("after the agent's restart: restarts %d ip %s (was %s) processes %v (were %v)",
-			p.Status.ContainerStatuses[0].RestartCount, p.Status.PodIP, ip, roots(podProcesses(t, "steady")), before)
+			p.Status.ContainerStatuses[0].RestartCount, p.Status.PodIP, ip, roots(podProcessesUnder(t, agent.DataDir, "steady")), before)
 	}
 }

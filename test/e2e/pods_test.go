@@ -212,6 +212,35 @@ func podProcesses(t *testing.T, hostname string) []string {
 	return out
 }
 
+// podProcessesUnder is podProcesses limited to the pods of the server or
+// agent whose data directory is dir, so that a test may run beside others
+// whose pods have the same names: a pod's processes descend from its
+// shim, whose command line names its socket under dir.
+func podProcessesUnder(t *testing.T, dir, hostname string) []string {
+	t.Helper()
+	var out []string
+	for _, pid := range podProcesses(t, hostname) {
+		if descendsFromShimUnder(pid, dir) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func descendsFromShimUnder(pid, dir string) bool {
+	for depth := 0; pid != "" && pid != "0" && pid != "1" && depth < 32; depth++ {
+		cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		if err != nil {
+			return false
+		}
+		if args := strings.Split(string(cmdline), "\x00"); len(args) > 2 && args[1] == "internal-shim" {
+			return strings.HasPrefix(args[2], dir+"/")
+		}
+		pid = parentOf(pid)
+	}
+	return false
+}
+
 // underEnter says whether pid is an exec session's ordo internal-enter or
 // runs under one.
 func underEnter(pid string) bool {
