@@ -184,8 +184,7 @@ func waitNode(ctx context.Context, cs kubernetes.Interface) error {
 
 // saveProfile saves the server's CPU profile over d into dir/cpu.pb.gz.
 func saveProfile(ctx context.Context, srv *testcluster.Server, dir string, d time.Duration) error {
-	path := fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()))
-	return fetchTo(ctx, srv, path, filepath.Join(dir, "cpu.pb.gz"))
+	return fetchTo(ctx, srv, "/debug/pprof/profile", filepath.Join(dir, "cpu.pb.gz"), "seconds", strconv.Itoa(int(d.Seconds())))
 }
 
 // saveHeap saves the server's heap profile into file.
@@ -193,13 +192,18 @@ func saveHeap(ctx context.Context, srv *testcluster.Server, file string) error {
 	return fetchTo(ctx, srv, "/debug/pprof/heap", file)
 }
 
-// fetchTo GETs path from the server's API port and writes the body to file.
-func fetchTo(ctx context.Context, srv *testcluster.Server, path, file string) error {
+// fetchTo GETs path (with query parameters given as name, value pairs)
+// from the server's API port and writes the body to file.
+func fetchTo(ctx context.Context, srv *testcluster.Server, path, file string, params ...string) error {
 	cs, err := srv.Clientset()
 	if err != nil {
 		return err
 	}
-	body, err := cs.CoreV1().RESTClient().Get().AbsPath(path).Timeout(5 * time.Minute).DoRaw(ctx)
+	req := cs.CoreV1().RESTClient().Get().AbsPath(path).Timeout(5 * time.Minute)
+	for i := 0; i+1 < len(params); i += 2 {
+		req = req.Param(params[i], params[i+1])
+	}
+	body, err := req.DoRaw(ctx)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
 	}
