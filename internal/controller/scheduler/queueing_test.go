@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 func TestBackoff(t *testing.T) {
@@ -130,5 +131,30 @@ func TestStateEventDuringAnAttempt(t *testing.T) {
 	s.forget("default/q")
 	if wait, _ := s.begin("default/q", q, anchor.Add(time.Second)); wait != 0 {
 		t.Errorf("a forgotten pod waits %v", wait)
+	}
+}
+
+// TestPodEventsMoveWaitingPods drives the handlers: a pod placed on the
+// node leaves a pod waiting for room parked, and the deletion of a bound
+// pod moves it (after its back-off); the scheduler's own status write to
+// the waiting pod does not.
+func TestPodEventsMoveWaitingPods(t *testing.T) {
+	busy := pod("busy", onNode("a"), requesting("1", "1Gi"))
+	f := newFixture(t, node("a", allocatable("1", "4Gi", 110)), busy, pod("p", requesting("1", "1Gi")))
+	f.sync(t, "default/p") // Insufficient cpu: parked
+	written := f.statusWrite(t)
+	f.ctl.clock.(*clocktesting.FakeClock).Step(time.Minute)
+
+	f.ctl.onPodUpdate(pod("p", requesting("1", "1Gi")), written)
+	f.ctl.onPod(pod("other", onNode("a")))
+	if n := f.ctl.queue.Len(); n != 0 {
+		t.Fatalf("our status write or a pod placed queued %d pods", n)
+	}
+	f.ctl.onPodDelete(busy)
+	if n := f.ctl.queue.Len(); n != 1 {
+		t.Fatalf("after a bound pod's deletion the queue holds %d pods, want 1", n)
+	}
+	if key, _ := f.ctl.queue.Get(); key != "default/p" {
+		t.Errorf("queued %q", key)
 	}
 }
