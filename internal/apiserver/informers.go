@@ -3,6 +3,7 @@ package apiserver
 import (
 	"sync"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/informers"
 )
 
@@ -40,4 +41,15 @@ func (f *ownInformers) Start(stopCh <-chan struct{}) {
 func (f *ownInformers) Stop() {
 	f.stopOnce.Do(func() { close(f.stop) })
 	f.SharedInformerFactory.Shutdown()
+}
+
+// dropManagedFields keeps server-side apply's bookkeeping out of the API
+// server's own caches (every pod, for PodSecurity and service-account
+// tokens, besides secrets, config maps and accounts): nothing here reads
+// it, and it is a large share of each cached object.
+func dropManagedFields(obj interface{}) (interface{}, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
 }

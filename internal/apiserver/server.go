@@ -131,7 +131,7 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	own := newOwnInformers(informers.NewSharedInformerFactory(loopback, 10*time.Minute))
+	own := newOwnInformers(informers.NewSharedInformerFactoryWithOptions(loopback, 10*time.Minute, informers.WithTransform(dropManagedFields)))
 	cfg.SharedInformerFactory = own
 	// Authentication comes after the informers: service-account tokens are
 	// checked against the ServiceAccounts and pods they cache.

@@ -61,3 +61,21 @@ func TestKubectlColumnsOfTheBrief(t *testing.T) {
 		}
 	}
 }
+
+// TestUncachedResources: the kinds held by the thousand and watched by
+// few have no watch cache: CronJobs, and events of both groups, as
+// Kubernetes' DefaultWatchCacheSizes sets events to 0.
+func TestUncachedResources(t *testing.T) {
+	got := map[string]bool{}
+	for _, r := range UncachedResources() {
+		got[r] = true
+	}
+	for _, want := range []string{"cronjobs.batch#0", "events#0", "events.events.k8s.io#0"} {
+		if !got[want] {
+			t.Errorf("UncachedResources() = %v, lacks %s", UncachedResources(), want)
+		}
+	}
+	if got["pods#0"] {
+		t.Error("pods lost their watch cache")
+	}
+}

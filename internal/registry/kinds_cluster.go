@@ -39,7 +39,8 @@ func discoveryGroup() Group {
 func eventsGroup() Group {
 	gv := eventsv1.SchemeGroupVersion
 	return Group{Version: gv, AddToScheme: eventsv1.AddToScheme, Kinds: []*Resource{
-		kind(gv, "events", &corev1.Event{}, &corev1.EventList{}).short("ev").createOnUpdate().
+		// As core events (kinds_core.go): no watch cache.
+		kind(gv, "events", &corev1.Event{}, &corev1.EventList{}).short("ev").createOnUpdate().noWatchCache().
 			with(Hooks{TTLSeconds: eventTTLSeconds}).
 			rules(v.For(v.ValidateEvent, v.ValidateEventUpdate, nil)).
 			columns(printers.Events()),

@@ -50,7 +50,12 @@ func coreGroup() Group {
 			sub("status").with(pvHooks).defaulting(typed(defaults.PersistentVolume)).
 			rules(v.For(v.ValidatePersistentVolume, v.ValidatePersistentVolumeUpdate, nil)).
 			columns(printers.PersistentVolumes()),
-		kind(gv, "events", &corev1.Event{}, &corev1.EventList{}).short("ev").createOnUpdate().
+		// Events have no watch cache, as in Kubernetes (whose
+		// DefaultWatchCacheSizes sets events to 0): they are written by the
+		// thousand (several per pod), read rarely and watched by no
+		// controller, and the cache held every one decoded, with its
+		// history, for an hour.
+		kind(gv, "events", &corev1.Event{}, &corev1.EventList{}).short("ev").createOnUpdate().noWatchCache().
 			with(Hooks{TTLSeconds: eventTTLSeconds}).
 			rules(v.For(v.ValidateEvent, v.ValidateEventUpdate, nil)).
 			columns(printers.Events()),

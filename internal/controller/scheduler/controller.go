@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -94,20 +95,21 @@ func (c *Controller) addHandlers() error {
 		return err
 	}
 	if err := c.base.Watch(c.nodes, cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(interface{}) { c.requeuePending() },
+		AddFunc:    func(interface{}) { c.moveWaiting(evNodeAdd) },
 		UpdateFunc: c.onNodeUpdate,
 	}); err != nil {
 		return err
 	}
 	// A claim that binds (or appears) may unblock the pods waiting on it.
 	return c.base.Watch(c.claimsInf, cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(interface{}) { c.requeuePending() },
-		UpdateFunc: func(interface{}, interface{}) { c.requeuePending() },
+		AddFunc:    func(interface{}) { c.moveWaiting(evClaimChange) },
+		UpdateFunc: func(interface{}, interface{}) { c.moveWaiting(evClaimChange) },
 	})
 }
 
-// onPod queues pending pods; a bound one ends its assumption, since the
-// cache now counts it.
+// onPod queues pending pods (after their back-off, if they failed
+// before); a bound one ends its assumption, since the cache now counts it,
+// and may satisfy waiting pods' affinity.
 func (c *Controller) onPod(obj interface{}) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -116,32 +118,42 @@ func (c *Controller) onPod(obj interface{}) {
 	key := cache.MetaObjectToName(pod).String()
 	if pod.Spec.NodeName != "" {
 		c.state.forget(key)
+		if occupiesNode(pod) {
+			c.moveWaiting(evAssignedPodAdd)
+		}
 		return
 	}
 	if needsScheduling(pod) {
-		c.queue.Add(key)
+		c.queue.AddAfter(key, c.state.moveOne(key, c.clock.Now()))
 	}
 }
 
 // onPodUpdate ignores updates that cannot change the decision, above all
-// our own status write, which would otherwise cut the back-off short.
+// our own status write, which would otherwise move the pod out of the
+// unschedulable set at once.
 func (c *Controller) onPodUpdate(old, cur interface{}) {
 	o, ok1 := old.(*corev1.Pod)
 	n, ok2 := cur.(*corev1.Pod)
-	if ok1 && ok2 && occupiesNode(o) && !occupiesNode(n) {
-		// It finished: what it held is free for the pods waiting.
-		c.requeuePending()
-	}
-	if ok1 && ok2 && !podChanged(o, n) {
+	if !ok1 || !ok2 {
 		return
 	}
-	c.onPod(cur)
+	if occupiesNode(o) && !occupiesNode(n) {
+		// It finished: what it held is free for the pods waiting.
+		c.moveWaiting(evAssignedPodFree)
+	}
+	if occupiesNode(o) && occupiesNode(n) && !reflect.DeepEqual(o.Labels, n.Labels) {
+		// Relabelled: it may now match a waiting pod's affinity (or no
+		// longer match an anti-affinity).
+		c.moveWaiting(evAssignedPodFree)
+	}
+	if podChanged(o, n) {
+		c.onPod(cur)
+	}
 }
 
 // onPodDelete forgets the pod; one that was bound frees its node, so the
-// pending pods look again at once, as Kubernetes' scheduler moves them on
-// an assigned pod's deletion (a preemptor waiting for its victims above
-// all).
+// waiting pods look again, as Kubernetes' scheduler moves them on an
+// assigned pod's deletion (a preemptor waiting for its victims above all).
 func (c *Controller) onPodDelete(obj interface{}) {
 	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
 	if err != nil {
@@ -154,31 +166,28 @@ func (c *Controller) onPodDelete(obj interface{}) {
 			pod, ok = tomb.Obj.(*corev1.Pod)
 		}
 	}
-	if ok && pod.Spec.NodeName != "" && occupiesNode(pod) {
-		c.requeuePending()
+	if ok && occupiesNode(pod) {
+		c.moveWaiting(evAssignedPodFree)
 	}
 }
 
-// onNodeUpdate requeues pending pods when the node's fit may differ.
+// onNodeUpdate moves waiting pods when the node's fit may differ.
 func (c *Controller) onNodeUpdate(old, cur interface{}) {
 	o, ok1 := old.(*corev1.Node)
 	n, ok2 := cur.(*corev1.Node)
 	if ok1 && ok2 && nodeChanged(o, n) {
-		c.requeuePending()
+		c.moveWaiting(evNodeUpdate)
 	}
 }
 
-// requeuePending looks at every pending pod again at once: a node that
-// appeared or changed may fit pods that were waiting out a back-off.
-func (c *Controller) requeuePending() {
-	pods, err := c.podLister.List(everything)
-	if err != nil {
-		klog.Background().Error(err, "Listing pods to requeue the pending ones", "controller", corev1.DefaultSchedulerName)
-		return
+// moveWaiting queues the unschedulable pods that ev may let fit, each
+// once its back-off has passed. Pods never tried are in the queue already.
+func (c *Controller) moveWaiting(ev clusterEvent) {
+	moved := c.state.move(ev, c.clock.Now())
+	if len(moved) > 0 {
+		klog.Background().V(4).Info("Moving unschedulable pods to the queue", "controller", corev1.DefaultSchedulerName, "event", ev, "pods", len(moved))
 	}
-	for _, p := range pods {
-		if needsScheduling(p) {
-			c.queue.Add(cache.MetaObjectToName(p).String())
-		}
+	for key, after := range moved {
+		c.queue.AddAfter(key, after)
 	}
 }

@@ -12,14 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Back-off for pods no node fits. Node events requeue pending pods at
-// once, so the back-off is only a safety net and may grow past
-// Kubernetes' 10s; it still starts at Kubernetes' 1s.
-const (
-	initialBackoff = time.Second
-	maxBackoff     = time.Minute
-)
-
 // noNodesMessage is Kubernetes' wording when the cluster has no nodes.
 const noNodesMessage = "no nodes available to schedule pods"
 
@@ -51,16 +43,6 @@ func failureMessage(total int, reasons map[string]int) string {
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("0/%d nodes are available: %s.", total, strings.Join(parts, ", "))
-}
-
-// backoff is how long to wait before the attempt after `failures` failed
-// ones: doubling from initialBackoff, capped at maxBackoff.
-func backoff(failures int) time.Duration {
-	d := initialBackoff
-	for i := 1; i < failures && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
 }
 
 // setUnschedulable records in status that no node fits, and says whether

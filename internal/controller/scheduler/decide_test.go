@@ -46,18 +46,6 @@ func TestFailureMessage(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	want := []time.Duration{1, 1, 2, 4, 8, 16, 32, 60, 60}
-	for failures, w := range want {
-		if got := backoff(failures); got != w*time.Second {
-			t.Errorf("backoff(%d) = %v, want %v", failures, got, w*time.Second)
-		}
-	}
-	if got := backoff(1000); got != maxBackoff {
-		t.Errorf("backoff(1000) = %v", got)
-	}
-}
-
 func TestSetUnschedulable(t *testing.T) {
 	var s corev1.PodStatus
 	if !setUnschedulable(&s, "m1", 1, anchor) {

@@ -3,13 +3,21 @@
 // pods/binding, so the agent on a node sees a pod only once it is placed.
 //
 //	pod event (unbound, ours) ─► queue (ns/name) ─► sync
-//	node added / changed      ─► queue every pending pod
-//	claim added / changed     ─► queue every pending pod
+//	cluster event (queueing.go) ─► move the parked pods it may help
 //	sync: claims bound? (volumesBlock, the VolumeBinding PreFilter) ─►
 //	      nodes + load ─► pickNode (pure) ─► decide:
 //	   a node fits → assume, POST pods/binding, event Scheduled
 //	   none fits   → PodScheduled=False/Unschedulable, event
-//	                 FailedScheduling, look again after a back-off
+//	                 FailedScheduling, park the pod
+//
+// Unschedulable pods (queueing.go, Kubernetes' unschedulable queue) are
+// parked: not tried again until a cluster event that may let them fit
+// moves them (a node added or changed, a bound pod freed or placed, a
+// claim changed: each event concerns only the pods it may help, as the
+// plugins' queueing hints decide), and then only once their back-off
+// (1 s doubling to 10 s) since their last attempt has passed; a pod no
+// event moves is tried again after 5 minutes. An event that arrives while
+// a pod is being tried is not lost: that pod is not parked.
 //
 // Before any node is looked at, every persistentVolumeClaim volume must
 // name an existing claim that is bound, unless its class is

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -20,9 +21,15 @@ type assumption struct {
 // parallelism) would all see the same load and land on one node. The
 // mutex also serialises decisions between workers for the same reason.
 type state struct {
-	mu       sync.Mutex
-	assumed  map[string]assumption // pod key → binding not yet seen
-	failures map[string]int        // pod key → failed attempts in a row
+	mu      sync.Mutex
+	assumed map[string]assumption // pod key → binding not yet seen
+	// waiting is pod key → a pod no node fitted at its last attempt: the
+	// unschedulable set (parked ones) and the back-off of moved ones.
+	waiting map[string]*waiting
+	// moves counts the cluster events seen, so an attempt can tell that
+	// one arrived while it ran (Kubernetes' moveRequestCycle): its pod is
+	// then not parked, or the event would be lost to it.
+	moves uint64
 	// nominated is pod key → the node a preemption made room on, kept
 	// here as Kubernetes' scheduler keeps its nominator in memory: the
 	// informer shows status.nominatedNodeName only after our status write
@@ -32,7 +39,7 @@ type state struct {
 }
 
 func newState() *state {
-	return &state{assumed: map[string]assumption{}, failures: map[string]int{}, nominated: map[string]assumption{}}
+	return &state{assumed: map[string]assumption{}, waiting: map[string]*waiting{}, nominated: map[string]assumption{}}
 }
 
 // nominate records that pod key waits for room made on node. Call inside
@@ -105,14 +112,83 @@ func (s *state) forget(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.assumed, key)
-	delete(s.failures, key)
+	delete(s.waiting, key)
 	delete(s.nominated, key)
 }
 
-// failed counts one more failed attempt for key and returns the total.
-func (s *state) failed(key string) int {
+// begin starts an attempt at pod key: it returns how long the pod must
+// still wait (parked, or in its back-off) and, when it need not, the
+// event count to hand to park. A pod of another uid under the same name
+// starts afresh.
+func (s *state) begin(key string, pod *corev1.Pod, now time.Time) (wait time.Duration, cycle uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures[key]++
-	return s.failures[key]
+	w, ok := s.waiting[key]
+	if !ok || w.pod.UID != pod.UID {
+		w = &waiting{pod: pod}
+		s.waiting[key] = w
+	}
+	if wait = w.retryIn(now); wait > 0 {
+		return wait, 0
+	}
+	w.parked, w.moved = false, false
+	return 0, s.moves
+}
+
+// park records a failed attempt at pod key that began at event count
+// cycle, and returns how long until it is tried again unless an event
+// moves it: maxWaitUnschedulable, or only its back-off when an event
+// arrived during the attempt.
+func (s *state) park(key string, pod *corev1.Pod, now time.Time, cycle uint64) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.waiting[key]
+	if !ok || w.pod.UID != pod.UID {
+		w = &waiting{}
+		s.waiting[key] = w
+	}
+	w.pod, w.last = pod, now
+	w.failures++
+	w.parked = s.moves == cycle && !w.moved
+	return w.retryIn(now)
+}
+
+// unpark lets pod key be tried again after its back-off without an event
+// (its attempt failed with an error, which the queue retries).
+func (s *state) unpark(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.waiting[key]; ok {
+		w.parked = false
+	}
+}
+
+// move takes the parked pods that ev may let fit out of the unschedulable
+// set, and returns when each may be tried (after its back-off).
+func (s *state) move(ev clusterEvent, now time.Time) map[string]time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.moves++
+	out := map[string]time.Duration{}
+	for key, w := range s.waiting {
+		if w.parked && ev.moves(w.pod) {
+			w.parked = false
+			out[key] = w.retryIn(now)
+		}
+	}
+	return out
+}
+
+// moveOne takes pod key out of the unschedulable set (its own spec
+// changed) and returns when it may be tried. An attempt at it under way
+// will not park it.
+func (s *state) moveOne(key string, now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.waiting[key]
+	if !ok {
+		return 0
+	}
+	w.parked, w.moved = false, true
+	return w.retryIn(now)
 }

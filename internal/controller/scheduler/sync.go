@@ -16,8 +16,19 @@ const (
 	eventFailedScheduling = "FailedScheduling"
 )
 
-// sync places one pod: decide under the state lock, then bind or report.
+// sync places one pod. A pod whose attempt failed with an error is
+// retried by the queue, so it is not left parked.
 func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, error) {
+	after, err := c.attempt(ctx, key)
+	if err != nil {
+		c.state.unpark(key)
+	}
+	return after, err
+}
+
+// attempt tries to place one pod unless it is parked or backing off:
+// decide under the state lock, then bind or report.
+func (c *Controller) attempt(ctx context.Context, key string) (*time.Duration, error) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return nil, nil // not a key we queued; retrying cannot help
@@ -33,6 +44,10 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if !needsScheduling(pod) || c.state.isAssumed(key, pod.UID) {
 		return nil, nil
 	}
+	wait, cycle := c.state.begin(key, pod, c.clock.Now())
+	if wait > 0 {
+		return &wait, nil
+	}
 	nodes, err := c.nodeLister.List(everything)
 	if err != nil {
 		return nil, err
@@ -41,7 +56,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		if err != nil {
 			return nil, err
 		}
-		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked), "")
+		return c.unschedulable(ctx, key, pod, preFilterMessage(len(nodes), blocked), "", cycle)
 	}
 	vols, err := gatherVolumes(pod, c.claims)
 	if err != nil {
@@ -89,7 +104,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 		}
 		nominated = preempt.node
 	}
-	return c.unschedulable(ctx, key, pod, failureMessage(len(nodes), reasons), nominated)
+	return c.unschedulable(ctx, key, pod, failureMessage(len(nodes), reasons), nominated, cycle)
 }
 
 // bind posts pods/binding. 409 means the pod is already bound and 404
@@ -112,9 +127,11 @@ func (c *Controller) bind(ctx context.Context, key string, pod *corev1.Pod, node
 }
 
 // unschedulable reports that no node fits (and, after a preemption, the
-// node the pod is nominated to) and asks to look again after a back-off
-// that grows with each failed attempt.
-func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.Pod, msg, nominated string) (*time.Duration, error) {
+// node the pod is nominated to) and parks the pod until a cluster event
+// moves it (or maxWaitUnschedulable passes). The FailedScheduling event is
+// recorded per attempt, as Kubernetes does; attempts are rare now.
+// cycle is begin's event count for this attempt.
+func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.Pod, msg, nominated string, cycle uint64) (*time.Duration, error) {
 	updated := pod.DeepCopy()
 	changed := setUnschedulable(&updated.Status, msg, pod.Generation, c.clock.Now())
 	if nominated != "" && nominated != updated.Status.NominatedNodeName {
@@ -130,6 +147,6 @@ func (c *Controller) unschedulable(ctx context.Context, key string, pod *corev1.
 		}
 	}
 	c.recorder.Event(pod, corev1.EventTypeWarning, eventFailedScheduling, msg)
-	after := backoff(c.state.failed(key))
+	after := c.state.park(key, pod, c.clock.Now(), cycle)
 	return &after, nil
 }

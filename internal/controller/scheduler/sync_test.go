@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
@@ -107,6 +108,8 @@ func TestSyncKeepsAPodWithAnUnboundClaimPending(t *testing.T) {
 		t.Errorf("events %q, want %q", ev, want)
 	}
 	f.ctl.claimsInf.GetIndexer().Update(claim("data", "", true))
+	f.ctl.moveWaiting(evClaimChange) // what the claim's update handler does
+	f.ctl.clock.(*clocktesting.FakeClock).Step(initialBackoff)
 	f.sync(t, "default/p")
 	if b := f.bindings(); len(b) != 1 || b[0] != "p→n1" {
 		t.Errorf("bindings once the claim is bound: %v", b)
@@ -216,8 +219,8 @@ func TestSyncConflictIsDone(t *testing.T) {
 func TestSyncUnschedulable(t *testing.T) {
 	f := newFixture(t, node("a", tainted("k", "v", corev1.TaintEffectNoSchedule)), node("b"), pod("p", selector("disk", "ssd")))
 	after := f.sync(t, "default/p")
-	if after == nil || *after != time.Second {
-		t.Fatalf("requeue after %v, want 1s", after)
+	if after == nil || *after != maxWaitUnschedulable {
+		t.Fatalf("requeue after %v, want %v (parked until an event)", after, maxWaitUnschedulable)
 	}
 	if got := f.bindings(); len(got) != 0 {
 		t.Errorf("bindings = %v", got)
@@ -232,16 +235,33 @@ func TestSyncUnschedulable(t *testing.T) {
 		t.Errorf("events = %v", ev)
 	}
 
-	// Again, with the cache showing our write: no second write, longer wait.
+	// Parked: a sync before any event (a stale timer) makes no attempt.
 	if err := f.ctl.pods.GetIndexer().Update(updated); err != nil {
 		t.Fatal(err)
 	}
 	f.client.ClearActions()
-	if after := f.sync(t, "default/p"); after == nil || *after != 2*time.Second {
-		t.Errorf("second requeue after %v, want 2s", after)
+	if after := f.sync(t, "default/p"); after == nil || *after != maxWaitUnschedulable {
+		t.Errorf("parked pod: requeue after %v, want %v", after, maxWaitUnschedulable)
+	}
+	if len(f.client.Actions()) != 0 || len(f.events()) != 0 {
+		t.Errorf("a parked pod was tried: %v", f.client.Actions())
+	}
+
+	// A node event moves it; after its 1s back-off it is tried again: the
+	// same event, no second status write, parked again with 2 failures.
+	f.ctl.moveWaiting(evNodeUpdate)
+	f.ctl.clock.(*clocktesting.FakeClock).Step(time.Second)
+	if after := f.sync(t, "default/p"); after == nil || *after != maxWaitUnschedulable {
+		t.Errorf("second attempt: requeue after %v, want %v", after, maxWaitUnschedulable)
 	}
 	if len(f.client.Actions()) != 0 {
 		t.Errorf("unchanged status written again: %v", f.client.Actions())
+	}
+	if ev := f.events(); len(ev) != 1 {
+		t.Errorf("second attempt events = %v, want one FailedScheduling", ev)
+	}
+	if got := f.ctl.state.move(evNodeUpdate, f.ctl.clock.Now()); got["default/p"] != 2*time.Second {
+		t.Errorf("moved after 2 failures: %v, want default/p after 2s", got)
 	}
 }
 
@@ -274,7 +294,8 @@ func TestSyncSkips(t *testing.T) {
 }
 
 func TestNodeEventsRequeuePending(t *testing.T) {
-	f := newFixture(t, node("a"), pod("p"), pod("q", onNode("a")))
+	f := newFixture(t, node("a"), pod("p", selector("disk", "ssd")), pod("q", onNode("a")))
+	f.sync(t, "default/p") // fails: parked
 	heartbeat := node("a")
 	heartbeat.ResourceVersion = "2"
 	f.ctl.onNodeUpdate(node("a"), heartbeat)
@@ -282,6 +303,14 @@ func TestNodeEventsRequeuePending(t *testing.T) {
 		t.Fatalf("a heartbeat queued %d pods", n)
 	}
 	f.ctl.onNodeUpdate(node("a"), node("a", labelled("disk", "ssd")))
+	// The pod failed once at anchor and the clock has not moved: it is
+	// queued after its 1s back-off.
+	f.ctl.clock.(*clocktesting.FakeClock).Step(time.Second)
+	if err := wait.PollUntilContextTimeout(context.Background(), time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return f.ctl.queue.Len() > 0, nil
+	}); err != nil {
+		t.Fatal("the parked pod was not queued after its back-off")
+	}
 	if n := f.ctl.queue.Len(); n != 1 {
 		t.Fatalf("queue length = %d, want 1 (only the pending pod)", n)
 	}
