@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
+	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
 // idleStats is the server's cost with many CronJobs registered and none due.
@@ -21,7 +22,8 @@ type idleStats struct {
 	RSSMiB   float64 `json:"server_rss_mib"`
 }
 
-func measureIdle(ctx context.Context, o options, cs kubernetes.Interface, pid string) (*idleStats, error) {
+func measureIdle(ctx context.Context, o options, srv *testcluster.Server, cs kubernetes.Interface) (*idleStats, error) {
+	pid := fmt.Sprint(srv.Pid())
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "idle"}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 		return nil, err
@@ -40,6 +42,9 @@ func measureIdle(ctx context.Context, o options, cs kubernetes.Interface, pid st
 	if err := benchutil.Sleep(ctx, 10*time.Second); err != nil {
 		return nil, err
 	}
+	if o.profile != "" {
+		go cpuProfile(ctx, srv, o.profile+".idle", o.idleWindow)
+	}
 	before, err := benchutil.CPUSeconds(pid)
 	if err != nil {
 		return nil, err
@@ -51,6 +56,7 @@ func measureIdle(ctx context.Context, o options, cs kubernetes.Interface, pid st
 	if err != nil {
 		return nil, err
 	}
+	heapProfile(ctx, srv, profilePath(o, ".idle-heap"))
 	st.CPUPct = benchutil.Round3((after - before) / o.idleWindow.Seconds() * 100)
 	if m, err := benchutil.Snapshot(pid, ""); err == nil {
 		st.RSSMiB = float64(m.RSSKB) / 1024

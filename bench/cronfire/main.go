@@ -32,6 +32,10 @@ type options struct {
 	idleWindow time.Duration
 	pods       bool
 	timeout    time.Duration
+	// profile prefixes the server's profiles: PREFIX.burst (CPU over the
+	// burst), PREFIX.burst-heap, PREFIX.idle (CPU over the idle window)
+	// and PREFIX.idle-heap; "" saves none.
+	profile string
 }
 
 func parseFlags() options {
@@ -42,6 +46,7 @@ func parseFlags() options {
 	flag.DurationVar(&o.idleWindow, "idle-window", 30*time.Second, "how long idle CPU is measured")
 	flag.BoolVar(&o.pods, "pods", os.Geteuid() == 0, "run the Jobs' pods (needs root); without, Jobs are created suspended")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long a phase may wait for its runs")
+	flag.StringVar(&o.profile, "profile", "", "save the server's CPU and heap profiles (from its /debug/pprof) of the burst and idle phases to this prefix, suffixed .burst, .burst-heap, .idle, .idle-heap")
 	flag.Parse()
 	return o
 }
@@ -147,7 +152,7 @@ func measureFiring(ctx context.Context, o options, srv *testcluster.Server, cs k
 		snap("single")
 	}
 	if o.burst > 0 {
-		if res.Burst, err = measureBurst(ctx, o, cs); err != nil {
+		if res.Burst, err = measureBurst(ctx, o, srv, cs); err != nil {
 			return err
 		}
 		snap("burst")
@@ -163,7 +168,7 @@ func measureIdlePhase(ctx context.Context, o options, srv *testcluster.Server, c
 		return err
 	}
 	var err error
-	if res.Idle, err = measureIdle(ctx, o, cs, fmt.Sprint(srv.Pid())); err != nil {
+	if res.Idle, err = measureIdle(ctx, o, srv, cs); err != nil {
 		return err
 	}
 	snap("idle")

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/bench/internal/benchutil"
+	"github.com/ordo-dev/ordo/internal/testcluster"
 )
 
 // fireStats is what one firing phase measured.
@@ -21,6 +22,9 @@ type fireStats struct {
 	Created  benchutil.Latency `json:"slot_to_job_created"`
 	Running  benchutil.Latency `json:"slot_to_pod_running"`
 	SetupS   float64           `json:"cronjob_create_s,omitempty"`
+	// ServerCPUS is the server's CPU seconds from the CronJobs' creation
+	// to the last run's Job (and pod, with pods).
+	ServerCPUS float64 `json:"server_cpu_s,omitempty"`
 }
 
 func measureSingle(ctx context.Context, o options, cs kubernetes.Interface) (*fireStats, error) {
@@ -41,7 +45,7 @@ func measureSingle(ctx context.Context, o options, cs kubernetes.Interface) (*fi
 	return st, err
 }
 
-func measureBurst(ctx context.Context, o options, cs kubernetes.Interface) (*fireStats, error) {
+func measureBurst(ctx context.Context, o options, srv *testcluster.Server, cs kubernetes.Interface) (*fireStats, error) {
 	ns, w, err := phaseNamespace(ctx, cs, "burst")
 	if err != nil {
 		return nil, err
@@ -63,7 +67,17 @@ func measureBurst(ctx context.Context, o options, cs kubernetes.Interface) (*fir
 	if time.Now().After(slot) {
 		return st, fmt.Errorf("creating %d CronJobs took past their slot; raise the lead", o.burst)
 	}
+	if o.profile != "" {
+		// From now (CronJobs created, slot ahead) to 15 s past the slot:
+		// the Jobs' creation and the first pods.
+		go cpuProfile(ctx, srv, o.profile+".burst", time.Until(slot)+15*time.Second)
+	}
+	pid := fmt.Sprint(srv.Pid())
+	cpu0, _ := benchutil.CPUSeconds(pid)
 	err = waitRuns(ctx, w, o, o.burst, st)
+	cpu1, _ := benchutil.CPUSeconds(pid)
+	st.ServerCPUS = benchutil.Round3(cpu1 - cpu0)
+	heapProfile(ctx, srv, profilePath(o, ".burst-heap"))
 	report("burst", st)
 	if derr := deleteCronJobs(ctx, cs, ns, o.pods); err == nil {
 		err = derr
@@ -92,8 +106,8 @@ func waitRuns(ctx context.Context, w *runWatcher, o options, want int, st *fireS
 }
 
 func report(phase string, st *fireStats) {
-	benchutil.Progress("%-7s %d runs  slot→Job created p50 %.1fms p99 %.1fms max %.1fms | slot→pod running p50 %.1fms p99 %.1fms max %.1fms",
-		phase, st.Runs, st.Created.P50, st.Created.P99, st.Created.Max, st.Running.P50, st.Running.P99, st.Running.Max)
+	benchutil.Progress("%-7s %d runs  slot→Job created p50 %.1fms p99 %.1fms max %.1fms | slot→pod running p50 %.1fms p99 %.1fms max %.1fms | server CPU %.2fs",
+		phase, st.Runs, st.Created.P50, st.Created.P99, st.Created.Max, st.Running.P50, st.Running.P99, st.Running.Max, st.ServerCPUS)
 }
 
 // phaseNamespace creates a namespace for one phase and starts watching it.

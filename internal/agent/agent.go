@@ -116,9 +116,9 @@ type Agent struct {
 	queue    workqueue.TypedRateLimitingInterface[string]
 	pods     corelisters.PodLister
 	services corelisters.ServiceLister // for pods' service-link variables
-	// warmListers serve warm runner pods' reads (warmrunner.go).
-	warmListers warm.Listers
-	recorder    record.EventRecorder
+	// warmCache serves warm runner pods' reads (warmrunner.go).
+	warmCache *warm.Cache
+	recorder  record.EventRecorder
 
 	url string          // where serve listens, published on the Node
 	ctx context.Context // the agent\'s lifetime, for probe workers
@@ -252,12 +252,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	// holds the links of its namespace's Services and of the API's.
 	all := informers.NewSharedInformerFactory(a.cfg.Client, 0)
 	a.services = all.Core().V1().Services().Lister()
-	// Every CronJob and Lease, for warm runner pods' slot loops: a step
-	// reads them from here, so a slot costs only its writes.
-	a.warmListers = warm.Listers{
-		CronJobs: all.Batch().V1().CronJobs().Lister(),
-		Leases:   all.Coordination().V1().Leases().Lister(),
-	}
+	// CronJobs and Leases for warm runner pods' slot loops, watched from
+	// the first runner pod on: a step reads them from here, so a slot
+	// costs only its writes.
+	a.warmCache = warm.NewCache(ctx, a.cfg.Client)
 	a.runLocalReclaimer(ctx, all)
 	factory.Start(ctx.Done())
 	all.Start(ctx.Done())

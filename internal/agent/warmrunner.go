@@ -47,7 +47,7 @@ func (a *Agent) startWarm(p *corev1.Pod, st *pod, c *container, hold *runtime.Ho
 			}
 		},
 		Metrics: metrics.Default(),
-		Listers: a.warmListers,
+		Listers: a.warmCache.Listers(),
 	})
 }
 

@@ -17,6 +17,15 @@ import (
 type Listers struct {
 	CronJobs batchlisters.CronJobLister
 	Leases   coordinationlisters.LeaseLister
+	// Synced, when set, says whether the listers have caught up; until
+	// then the loop reads from the API (a lister not yet synced would
+	// say the CronJob does not exist).
+	Synced func() bool
+}
+
+// ready says whether reads may go to the listers.
+func (s Listers) ready() bool {
+	return s.CronJobs != nil && s.Leases != nil && (s.Synced == nil || s.Synced())
 }
 
 // ownWrites remembers the Lease as this loop last wrote it, and the
@@ -54,7 +63,7 @@ func (l *loop) leaseName() string { return l.cfg.CronJob + "-runner" }
 
 // readCronJob reads the CronJob, from the lister when there is one.
 func (l *loop) readCronJob(ctx context.Context) (*batchv1.CronJob, error) {
-	if l.cfg.Listers.CronJobs != nil {
+	if l.cfg.Listers.ready() {
 		return l.cfg.Listers.CronJobs.CronJobs(l.cfg.Namespace).Get(l.cfg.CronJob)
 	}
 	return l.cfg.Client.BatchV1().CronJobs(l.cfg.Namespace).Get(ctx, l.cfg.CronJob, metav1.GetOptions{})
@@ -64,7 +73,7 @@ func (l *loop) readCronJob(ctx context.Context) (*batchv1.CronJob, error) {
 // the lister (or this loop's own newer write), or from the API when fresh
 // is set or there is no lister.
 func (l *loop) readLease(ctx context.Context, fresh bool) (*coordinationv1.Lease, error) {
-	if fresh || l.cfg.Listers.Leases == nil {
+	if fresh || !l.cfg.Listers.ready() {
 		return l.cfg.Client.CoordinationV1().Leases(l.cfg.Namespace).Get(ctx, l.leaseName(), metav1.GetOptions{})
 	}
 	lease, err := l.cfg.Listers.Leases.Leases(l.cfg.Namespace).Get(l.leaseName())

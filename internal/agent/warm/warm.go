@@ -108,6 +108,10 @@ type loop struct {
 	released bool
 	own      ownWrites    // the Lease as last written here
 	unsure   unsureClaims // claims whose write's outcome is unknown
+	// claiming is the schedule while this pod holds the token (nil
+	// otherwise): a claim is coming, and a success may ride on it.
+	claiming *cron.Schedule
+	success  successes // a success waiting for the next claim's write
 }
 
 // claim runs steps until ctx is done, then releases the token.
@@ -120,6 +124,17 @@ func (l *loop) claim(ctx context.Context) {
 		}
 	}
 	l.release()
+}
+
+// setClaiming says whether this pod holds the token (or is taking it),
+// for noteSuccess.
+func (l *loop) setClaiming(sched *cron.Schedule, holds bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.claiming = nil
+	if holds {
+		l.claiming = sched
+	}
 }
 
 func (l *loop) event(kind, reason, message string) {
@@ -145,7 +160,9 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		return 500 * time.Millisecond
 	}
 	tok := runner.TokenOf(lease)
-	switch runner.RoleOf(tok, l.cfg.Pod, now) {
+	role := runner.RoleOf(tok, l.cfg.Pod, now)
+	l.setClaiming(sched, role != runner.Wait)
+	switch role {
 	case runner.Wait:
 		return waitFor(tok, sched, now)
 	case runner.TakeOver:
@@ -178,9 +195,12 @@ func (l *loop) step(ctx context.Context) time.Duration {
 		if early {
 			next.LastSlot = ahead
 		}
-		if _, err := l.writeLease(ctx, next.Onto(lease)); err != nil {
+		onto := next.Onto(lease)
+		success := l.withSuccess(onto)
+		if _, err := l.writeLease(ctx, onto); err != nil {
 			// Nothing ran: read again. The write may still have been
 			// applied; the next reads tell (unsureClaims).
+			l.putBackSuccess(success)
 			l.unsure.failedClaim(err, claim, ahead, early)
 			return 20 * time.Millisecond
 		}
@@ -304,22 +324,7 @@ func (l *loop) finished(slot time.Time, code int, err error) {
 		return
 	}
 	l.cfg.Metrics.WarmRunFinished("succeeded")
-	for i := 0; i < 5; i++ {
-		lease, err := l.readLease(context.Background(), i > 0)
-		if err != nil {
-			return
-		}
-		if last := lease.Annotations[runner.LastSuccessAnnotation]; last != "" && last >= stamp(slot) {
-			return
-		}
-		if lease.Annotations == nil {
-			lease.Annotations = map[string]string{}
-		}
-		lease.Annotations[runner.LastSuccessAnnotation] = stamp(slot)
-		if _, err = l.writeLease(context.Background(), lease); !apierrors.IsConflict(err) {
-			return
-		}
-	}
+	l.noteSuccess(slot)
 }
 
 // release gives the token back if this pod holds it, and gives back the
@@ -372,7 +377,11 @@ func (l *loop) giveBack(ctx context.Context, gaveUp []time.Time) (bool, error) {
 		return false, err
 	}
 	tok := runner.TokenOf(lease)
+	success := l.takeSuccess()
 	if tok.Holder != l.cfg.Pod && len(gaveUp) == 0 {
+		if !success.IsZero() {
+			l.writeSuccess(success)
+		}
 		return true, nil
 	}
 	if tok.Holder == l.cfg.Pod {
@@ -382,6 +391,11 @@ func (l *loop) giveBack(ctx context.Context, gaveUp []time.Time) (bool, error) {
 		tok = tok.GaveUp(gaveUp)
 		klog.FromContext(ctx).Info("Giving back claimed slots whose runs never started", "cronjob", klog.KRef(l.cfg.Namespace, l.cfg.CronJob), "pod", l.cfg.Pod, "slots", gaveUp)
 	}
-	_, err = l.writeLease(ctx, tok.Onto(lease))
+	onto := tok.Onto(lease)
+	l.putBackSuccess(success)
+	success = l.withSuccess(onto)
+	if _, err = l.writeLease(ctx, onto); err != nil {
+		l.putBackSuccess(success)
+	}
 	return err == nil, err
 }
