@@ -36,6 +36,7 @@ type options struct {
 	rate     float64
 	timeout  time.Duration
 	settle   time.Duration
+	profile  string
 }
 
 func parseFlags() options {
@@ -46,6 +47,7 @@ func parseFlags() options {
 	flag.Float64Var(&o.rate, "rate", 2, "creates per second in the steady phase; keep it below what the node sustains (see the burst's pods/s)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long pods may take to become Running, or to be gone, after the last request")
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after the node is Ready before the idle measurement")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile over the steady phase to FILE.steady and over the teardown to FILE.teardown")
 	flag.Parse()
 	return o
 }
@@ -65,6 +67,7 @@ type result struct {
 	BurstDel  *deleteStats                     `json:"burst_teardown,omitempty"`
 	Leftovers map[string]leftovers             `json:"leftovers"`
 	ServerCPU map[string]float64               `json:"server_cpu_s"`
+	PodCPU    *podCPU                          `json:"cpu_per_pod,omitempty"`
 	Server    map[string]benchutil.MemSnapshot `json:"server_mem"`
 	StartupS  float64                          `json:"server_startup_s"`
 	NodeS     float64                          `json:"node_ready_s"`
@@ -161,9 +164,11 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, own *owned
 	}
 	res.NodeS = benchutil.Round3(time.Since(t0).Seconds())
 	benchutil.Progress("node %s Ready %.2fs after the server", node, res.NodeS)
+	idleFrom, idleStart := readTreeCPU(srv.Pid()), time.Now()
 	if err := benchutil.Sleep(ctx, o.settle); err != nil {
 		return err
 	}
+	b.ledger.idleFrom, b.ledger.idleTo, b.ledger.idleWall = idleFrom, readTreeCPU(srv.Pid()), time.Since(idleStart)
 	b.mem(res, "idle")
 	if err := b.setup(ctx); err != nil {
 		return err
@@ -176,11 +181,20 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, own *owned
 // checking for leftovers after each teardown.
 func (b *bench) phases(ctx context.Context, res *result) error {
 	var err error
+	pid := b.srv.Pid()
+	b.ledger.steadyFrom = readTreeCPU(pid)
+	lifeStart := time.Now()
+	prof := &profiler{prefix: b.o.profile}
+	defer prof.wait()
+	prof.start(ctx, b, "steady", time.Duration(float64(b.o.pods)/b.o.rate*float64(time.Second)))
 	b.phase(res, "steady", func() { res.Steady, err = b.steady(ctx) })
 	if err != nil {
 		return err
 	}
+	b.ledger.steadyTo, b.ledger.livePods = readTreeCPU(pid), b.own.liveCPU()
 	b.mem(res, "steady_running")
+	prof.wait()
+	prof.start(ctx, b, "teardown", 2*time.Second+time.Duration(b.o.pods)*time.Second/25)
 	b.phase(res, "teardown", func() { res.Teardown, err = b.teardown(ctx, "teardown", b.steadyNames) })
 	if err != nil {
 		return err
@@ -188,6 +202,9 @@ func (b *bench) phases(ctx context.Context, res *result) error {
 	if err := b.checkLeftovers(res, "after_teardown"); err != nil {
 		return err
 	}
+	// After the leftover check: every shim of the phase has been reaped.
+	b.ledger.teardownTo, b.ledger.lifeWall = readTreeCPU(pid), time.Since(lifeStart)
+	res.PodCPU = b.ledger.podCPU(len(b.steadyNames))
 	b.phase(res, "burst", func() { res.BurstRun, err = b.burst(ctx) })
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ type bench struct {
 	steadyNames []string
 	burstNames  []string
 	cpu         benchutil.CPUMeter
+	ledger      cpuLedger
 }
 
 // steadyStats is the steady phase: pods created one at a time at -rate.

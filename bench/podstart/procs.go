@@ -60,23 +60,34 @@ func (l leftovers) err(when string) error {
 	return fmt.Errorf("%s: %d pod processes and %d veths left: %s", when, l.Processes, l.Veths, strings.Join(l.Details, "; "))
 }
 
-// recordPods remembers the sandbox and container processes of the running
-// pods in names, and stamps when each was forked: /proc starttime is the
-// only record of when the process, rather than its status, appeared.
+// recordPods remembers the shim, sandbox and container processes of the
+// running pods in names, and stamps when each sandbox and container was
+// forked: /proc starttime is the only record of when the process, rather
+// than its status, appeared. Each pod's processes are children of its shim
+// (`ordo internal-shim`), itself a child of the server.
 func (o *owned) recordPods(w *podWatcher, names []string) {
 	boot := bootWallTime()
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
-	for _, p := range scanProcs() {
-		if p.ppid != o.serverPid {
+	procs := scanProcs()
+	shims := map[int]procInfo{}
+	for _, p := range procs {
+		if p.ppid == o.serverPid && isShim(p) {
+			shims[p.pid] = p
+		}
+	}
+	for _, p := range procs {
+		shim, underShim := shims[p.ppid]
+		if !underShim {
 			continue
 		}
 		pod, sandbox := podOf(p)
 		if !want[pod] {
 			continue
 		}
+		o.procs[shim.id()] = fmt.Sprintf("pid %d %s", shim.pid, strings.Join(shim.argv, " "))
 		o.procs[p.id()] = fmt.Sprintf("pid %d %s", p.pid, strings.Join(p.argv, " "))
 		if boot.IsZero() {
 			continue
@@ -95,7 +106,9 @@ func (o *owned) recordPods(w *podWatcher, names []string) {
 	}
 }
 
-// podOf names the pod a server child belongs to: the sandbox carries it in
+func isShim(p procInfo) bool { return len(p.argv) > 1 && p.argv[1] == "internal-shim" }
+
+// podOf names the pod a shim's child belongs to: the sandbox carries it in
 // --hostname, the exec'd container in its HOSTNAME variable.
 func podOf(p procInfo) (pod string, sandbox bool) {
 	if len(p.argv) > 1 && p.argv[1] == "internal-sandbox" {
@@ -110,7 +123,7 @@ func podOf(p procInfo) (pod string, sandbox bool) {
 
 // leftovers counts pod processes and veths that still exist: processes we
 // recorded, plus (while the server runs) any child of the server that is a
-// sandbox, a not-yet-exec'd container or a container of one of our pods;
+// pod's shim (its sandbox and containers are the shim's children);
 // veths on the server's bridge, plus veths anywhere labelled with the UID
 // of one of our pods (the bridge may be gone).
 func (o *owned) leftovers(bridge string, serverAlive bool) leftovers {

@@ -42,6 +42,7 @@ func printReport(res *result) {
 		printIssues(s.startIssues)
 	}
 	printDelete("burst teardown", res.BurstDel)
+	printPodCPU(res.PodCPU)
 	printResources(res)
 }
 

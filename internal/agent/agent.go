@@ -23,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -135,6 +136,12 @@ type Agent struct {
 	// when every adopted pod has been taken over.
 	started  time.Time
 	adopting int
+	// finalized are the pods whose object this agent has deleted (with
+	// grace 0) after their processes were gone, until the informer reports
+	// the object gone: a pod a finalizer holds (a Job's pods) is updated
+	// again meanwhile, and syncing it would rebuild a record from its
+	// status and write the status and the delete again, to no effect.
+	finalized map[types.UID]bool
 
 	// volumes prepares the pods' volumes and keeps their API-data volumes
 	// up to date (package volume).
@@ -180,12 +187,13 @@ func New(c Config) *Agent {
 		cfg:       c,
 		queue:     queue.New[string]("agent", c.Clock),
 		state:     map[string]*pod{},
+		finalized: map[types.UID]bool{},
 		resources: newResourceSampler(),
 	}
 	a.volumes = volume.New(volume.Config{
 		Client:        c.Client,
 		PodDir:        a.podDir,
-		Allocatable:   func() corev1.ResourceList { return a.nodeStatus().Allocatable },
+		Allocatable:   a.allocatable,
 		MemTotal:      memTotal,
 		SyncFrequency: c.SyncFrequency,
 		Clock:         c.Clock,
@@ -246,7 +254,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	_, _ = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    a.enqueue,
 		UpdateFunc: func(_, obj interface{}) { a.enqueue(obj) },
-		DeleteFunc: a.enqueue,
+		DeleteFunc: a.deleted,
 	})
 	// Every Service, as the kubelet watches them: a container's environment
 	// holds the links of its namespace's Services and of the API's.
@@ -280,6 +288,37 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.unmountPodVolumes()
 	}
 	return nil
+}
+
+// deleted forgets that a pod was finalized, now that its object is gone,
+// and syncs its key, which forgets the pod.
+func (a *Agent) deleted(obj interface{}) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok {
+		a.unmarkFinalized(p.UID)
+	}
+	a.enqueue(obj)
+}
+
+// wasFinalized says whether the agent has already deleted this pod's object.
+func (a *Agent) wasFinalized(uid types.UID) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.finalized[uid]
+}
+
+func (a *Agent) markFinalized(uid types.UID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.finalized[uid] = true
+}
+
+func (a *Agent) unmarkFinalized(uid types.UID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.finalized, uid)
 }
 
 func (a *Agent) enqueue(obj interface{}) {

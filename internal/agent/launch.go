@@ -145,7 +145,7 @@ func (a *Agent) start(ctx context.Context, key string, p *corev1.Pod, st *pod, n
 func (a *Agent) resolveAndPlan(ctx context.Context, p *corev1.Pod, st *pod, spec *corev1.Container, root containerRoot) (startPlan, error) {
 	resolved, err := podenv.Resolve(podenv.Input{
 		Pod: withAddresses(p, a.cfg.NodeIP, a.podIP(p, st)), Container: spec,
-		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.nodeStatus().Allocatable,
+		Sources: apiSources{ctx: ctx, a: a}, Allocatable: a.allocatable(),
 		ServiceEnv: a.serviceLinks(p),
 	})
 	if err != nil {

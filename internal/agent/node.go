@@ -53,6 +53,16 @@ func NodeLabels(name string) map[string]string {
 // nodeStatus is the node's status as measured now: MemoryPressure,
 // DiskPressure and PIDPressure from the machine against the kubelet's
 // default hard eviction thresholds, then Ready, in the kubelet's order.
+// allocatable is the node's allocatable resources, as nodeStatus reports
+// them, for a pod's start (memory volumes' size, the downward API's
+// defaults): only the memory and disk capacity they come from are read, not
+// the whole status (pressure signals, node info, the image list) that
+// nodeStatus builds for the heartbeat.
+func (a *Agent) allocatable() corev1.ResourceList {
+	_, allocatable := nodeResources(pressure.Capacity(a.cfg.DataDir), a.cfg.MaxPods)
+	return allocatable
+}
+
 func (a *Agent) nodeStatus() corev1.NodeStatus {
 	now := metav1.NewTime(a.cfg.Clock.Now())
 	signals := pressure.Sample(a.cfg.DataDir)

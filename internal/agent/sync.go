@@ -27,6 +27,9 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.wasFinalized(obj.UID) {
+		return nil, nil
+	}
 	p := obj.DeepCopy()
 
 	st := a.podState(key, p)
@@ -129,11 +132,17 @@ func (a *Agent) forget(key string) {
 func (a *Agent) finalize(ctx context.Context, key string, p *corev1.Pod) error {
 	a.forget(key)
 	a.dropPod(p.Namespace, p.Name, p.UID)
+	// Marked before the delete: its watch event may arrive before the
+	// call returns, and must find the mark to clear it.
+	a.markFinalized(p.UID)
 	zero := int64(0)
 	err := a.cfg.Client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: &zero,
 		Preconditions:      &metav1.Preconditions{UID: &p.UID},
 	})
+	if err != nil {
+		a.unmarkFinalized(p.UID)
+	}
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 		return nil
 	}

@@ -2,8 +2,10 @@ package volume
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -80,7 +82,9 @@ func isMountOf(dir string, magic int64) (bool, error) {
 type mount struct{ point, fstype string }
 
 // mountsUnder lists the mounts at dir or below it, deepest first (the order
-// to unmount them in).
+// to unmount them in). mountinfo lists every mount of the host's namespace,
+// more with every pod running, so lines that cannot be under dir are
+// skipped before they are parsed.
 func mountsUnder(dir string) ([]mount, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -90,7 +94,11 @@ func mountsUnder(dir string) ([]mount, error) {
 	var out []mount
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	escaped := []byte(escapeOctal(dir))
 	for sc.Scan() {
+		if !bytes.Contains(sc.Bytes(), escaped) {
+			continue
+		}
 		m, ok := parseMountInfo(sc.Text())
 		if ok && (m.point == dir || strings.HasPrefix(m.point, dir+"/")) {
 			out = append(out, m)
@@ -98,6 +106,21 @@ func mountsUnder(dir string) ([]mount, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].point) > len(out[j].point) })
 	return out, sc.Err()
+}
+
+// escapeOctal escapes a path as mountinfo does (space, tab, newline and
+// backslash as \ooo), so a raw line can be searched for it.
+func escapeOctal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\\':
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // parseMountInfo reads the mount point (field 5) and the file system type
@@ -138,9 +161,15 @@ func isOctal(s string) bool {
 // UnmountUnder unmounts everything mounted at dir or below it. A busy mount
 // is detached (it goes once the last user lets go).
 func UnmountUnder(dir string) error {
+	_, err := unmountUnder(dir)
+	return err
+}
+
+// unmountUnder is UnmountUnder, also saying how many mounts it found.
+func unmountUnder(dir string) (int, error) {
 	mounts, err := mountsUnder(dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var errs []error
 	for _, m := range mounts {
@@ -152,19 +181,27 @@ func UnmountUnder(dir string) error {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", m.point, err))
 		}
 	}
-	return errors.Join(errs...)
+	return len(mounts), errors.Join(errs...)
 }
 
 // RemovePodDir unmounts the pod's memory volumes and deletes its directory
 // (all of it, whatever else the caller keeps there).
 // If something stays mounted the directory is kept: deleting through a
-// mount would delete what it shows.
+// mount would delete what it shows. A directory that is already gone, or
+// had nothing mounted, costs no second read of the mount table, which
+// grows with the pods of the whole host.
 func RemovePodDir(dir string) error {
-	if err := UnmountUnder(dir); err != nil {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	n, err := unmountUnder(dir)
+	if err != nil {
 		return err
 	}
-	if left, err := mountsUnder(dir); err != nil || len(left) > 0 {
-		return fmt.Errorf("%s still has mounts (%v), not removing it", dir, left)
+	if n > 0 {
+		if left, err := mountsUnder(dir); err != nil || len(left) > 0 {
+			return fmt.Errorf("%s still has mounts (%v), not removing it", dir, left)
+		}
 	}
 	return os.RemoveAll(dir)
 }

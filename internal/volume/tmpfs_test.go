@@ -75,3 +75,45 @@ func TestTmpfsUnderATmpfsIsMountedItsOwn(t *testing.T) {
 		t.Fatalf("mounts at the inner dir: %v %v", mounts, err)
 	}
 }
+
+// TestPodDirWithEscapedNameIsUnmountedAndRemoved: mountinfo escapes spaces
+// and backslashes in mount points; the search that skips other pods' lines
+// looks for the escaped form, so such a pod's mounts are still found.
+func TestPodDirWithEscapedNameIsUnmountedAndRemoved(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	pod := filepath.Join(t.TempDir(), `a b\c`, "ns_p_uid")
+	dir := filepath.Join(pod, "volumes", "token")
+	t.Cleanup(func() { _ = UnmountUnder(pod) })
+	if err := ensureTmpfs(tmpfsConfig{dir: dir, mode: apiDataTmpfsMode, size: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if mounts, err := mountsUnder(pod); err != nil || len(mounts) != 1 || mounts[0].point != dir {
+		t.Fatalf("mounts under %q: %v %v", pod, mounts, err)
+	}
+	if err := RemovePodDir(pod); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pod); !os.IsNotExist(err) {
+		t.Errorf("pod dir still there: %v", err)
+	}
+	// A second removal, of a directory already gone, is no error.
+	if err := RemovePodDir(pod); err != nil {
+		t.Errorf("removing a gone pod dir: %v", err)
+	}
+}
+
+func TestEscapeOctalIsMountinfosEscaping(t *testing.T) {
+	for in, want := range map[string]string{
+		"/var/lib/ordo/pods/ns_p_u": "/var/lib/ordo/pods/ns_p_u",
+		"/a b\tc\nd\\e":             `/a\040b\011c\012d\134e`,
+	} {
+		if got := escapeOctal(in); got != want {
+			t.Errorf("escapeOctal(%q) = %q, want %q", in, got, want)
+		}
+		if back := unescapeOctal(escapeOctal(in)); back != in {
+			t.Errorf("unescapeOctal(escapeOctal(%q)) = %q", in, back)
+		}
+	}
+}
