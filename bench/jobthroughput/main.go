@@ -67,6 +67,9 @@ type result struct {
 	// APIReadsPerPod are the other requests but watches (get, list).
 	APIReadsPerPod float64  `json:"api_reads_per_pod"`
 	APIReads       []string `json:"api_reads_by_kind"`
+	// Events are the events stored per completion by "component reason"
+	// (aggregated ones count once).
+	Events         []string `json:"events_per_pod"`
 	FinalizersLeft int      `json:"finalizers_left"`
 	Failed         int32    `json:"failed"`
 	// ExtraPods are pods beyond completions: replacements of failed pods,
@@ -197,6 +200,7 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		reads, lines := perPod(requests0, requests1, o.completions, func(k string) bool { return !isWrite(k) })
 		res.APIReadsPerPod, res.APIReads = benchutil.Round3(reads), lines
 	}
+	res.Events = eventsPerPod(ctx, cs, o.completions)
 	res.MaxActive, res.PodsCreated, res.StatusWrites = w.stats()
 	res.FirstPodS = benchutil.Round3(w.firstPod().Sub(t0).Seconds())
 	res.FinalizersLeft, err = finalizersLeft(ctx, cs)
@@ -213,10 +217,10 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 			}
 		}
 	}
-	benchutil.Progress("%d completions (parallelism %d) in %.2fs: %.1f/s; first pod after %.3fs; max active %d; %d pods; %d Job status writes; server CPU %.2fs (%.1f ms a pod); %.2f API writes a pod: %s; %.2f other requests a pod: %s",
+	benchutil.Progress("%d completions (parallelism %d) in %.2fs: %.1f/s; first pod after %.3fs; max active %d; %d pods; %d Job status writes; server CPU %.2fs (%.1f ms a pod); %.2f API writes a pod: %s; %.2f other requests a pod: %s; events a pod: %s",
 		o.completions, o.parallelism, res.Seconds, res.PerSecond, res.FirstPodS, res.MaxActive, res.PodsCreated, res.StatusWrites,
 		res.ServerCPU, res.ServerCPUPerPodMS, res.APIWritesPerPod, strings.Join(res.APIWrites, ", "),
-		res.APIReadsPerPod, strings.Join(res.APIReads, ", "))
+		res.APIReadsPerPod, strings.Join(res.APIReads, ", "), strings.Join(res.Events, ", "))
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -102,4 +103,19 @@ func profile(ctx context.Context, cs kubernetes.Interface, path string, d time.D
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
 	}
+}
+
+// eventsPerPod counts the namespace's events by "component reason", per
+// completion, largest first: who writes the POST events the API counts.
+func eventsPerPod(ctx context.Context, cs kubernetes.Interface, completions int) []string {
+	list, err := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return []string{"list events: " + err.Error()}
+	}
+	counts := map[string]float64{}
+	for _, e := range list.Items {
+		counts[e.Source.Component+" "+e.Reason]++
+	}
+	_, lines := perPod(nil, counts, completions, func(string) bool { return true })
+	return lines
 }
