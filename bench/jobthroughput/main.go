@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,26 +37,41 @@ type options struct {
 	completions, parallelism int
 	nonIndexed, fakeNode     bool
 	timeout                  time.Duration
+	cpuProfile               string
+	profileFor               time.Duration
 }
 
 // result is the machine-readable summary printed as `RESULT {json}`.
 type result struct {
-	OK             bool              `json:"ok"`
-	Error          string            `json:"error,omitempty"`
-	Completions    int               `json:"completions"`
-	Parallelism    int               `json:"parallelism"`
-	Indexed        bool              `json:"indexed"`
-	FakeNode       bool              `json:"fake_node"`
-	Machine        benchutil.Machine `json:"machine"`
-	Seconds        float64           `json:"create_to_complete_s"`
-	PerSecond      float64           `json:"completions_per_s"`
-	FirstPodS      float64           `json:"first_pod_s"`
-	MaxActive      int               `json:"max_active"`
-	PodsCreated    int               `json:"pods_created"`
-	ServerCPU      float64           `json:"server_cpu_s"`
-	StatusWrites   int               `json:"job_status_writes"`
-	FinalizersLeft int               `json:"finalizers_left"`
-	Failed         int32             `json:"failed"`
+	OK           bool              `json:"ok"`
+	Error        string            `json:"error,omitempty"`
+	Completions  int               `json:"completions"`
+	Parallelism  int               `json:"parallelism"`
+	Indexed      bool              `json:"indexed"`
+	FakeNode     bool              `json:"fake_node"`
+	Machine      benchutil.Machine `json:"machine"`
+	Seconds      float64           `json:"create_to_complete_s"`
+	PerSecond    float64           `json:"completions_per_s"`
+	FirstPodS    float64           `json:"first_pod_s"`
+	MaxActive    int               `json:"max_active"`
+	PodsCreated  int               `json:"pods_created"`
+	ServerCPU    float64           `json:"server_cpu_s"`
+	StatusWrites int               `json:"job_status_writes"`
+	// ServerCPUPerPodMS is the server's CPU per completion, in ms.
+	ServerCPUPerPodMS float64 `json:"server_cpu_ms_per_pod"`
+	// APIWritesPerPod are the API's write requests (create, update,
+	// patch, delete) per completion, from its apiserver_request_total;
+	// with -fake-node they include this program's status writes.
+	APIWritesPerPod float64  `json:"api_writes_per_pod"`
+	APIWrites       []string `json:"api_writes_by_kind"`
+	// APIReadsPerPod are the other requests but watches (get, list).
+	APIReadsPerPod float64  `json:"api_reads_per_pod"`
+	APIReads       []string `json:"api_reads_by_kind"`
+	// Events are the events stored per completion by "component reason"
+	// (aggregated ones count once).
+	Events         []string `json:"events_per_pod"`
+	FinalizersLeft int      `json:"finalizers_left"`
+	Failed         int32    `json:"failed"`
 	// ExtraPods are pods beyond completions: replacements of failed pods,
 	// or duplicates, which must not happen.
 	ExtraPods int `json:"extra_pods"`
@@ -68,6 +84,8 @@ func main() {
 	flag.BoolVar(&o.nonIndexed, "non-indexed", false, "a NonIndexed Job instead of an Indexed one")
 	flag.BoolVar(&o.fakeNode, "fake-node", false, "run the server with --no-agent and mark pods Succeeded from here")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the Job may take")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile (from its /debug/pprof), taken from the Job's create on, to this file")
+	flag.DurationVar(&o.profileFor, "profile-seconds", 20*time.Second, "how long the -cpuprofile profile runs")
 	flag.Parse()
 	os.Exit(run(o))
 }
@@ -151,6 +169,13 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		return err
 	}
 	defer w.stop()
+	requests0, err := apiRequests(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		go profile(ctx, cs, o.cpuProfile, o.profileFor)
+	}
 	meter := benchutil.CPUMeter{ServerPid: fmt.Sprint(srv.Pid())}
 	cpu0, t0 := meter.Sample(), time.Now()
 	if _, err := cs.BatchV1().Jobs("default").Create(ctx, jobFor(o), metav1.CreateOptions{}); err != nil {
@@ -168,6 +193,14 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 	res.Seconds = benchutil.Round3(done.Sub(t0).Seconds())
 	res.PerSecond = benchutil.Round3(float64(o.completions) / done.Sub(t0).Seconds())
 	res.ServerCPU = benchutil.Round3(meter.Since(cpu0).Server)
+	res.ServerCPUPerPodMS = benchutil.Round3(res.ServerCPU * 1000 / float64(o.completions))
+	if requests1, rerr := apiRequests(ctx, cs); rerr == nil {
+		writes, lines := perPod(requests0, requests1, o.completions, isWrite)
+		res.APIWritesPerPod, res.APIWrites = benchutil.Round3(writes), lines
+		reads, lines := perPod(requests0, requests1, o.completions, func(k string) bool { return !isWrite(k) })
+		res.APIReadsPerPod, res.APIReads = benchutil.Round3(reads), lines
+	}
+	res.Events = eventsPerPod(ctx, cs, o.completions)
 	res.MaxActive, res.PodsCreated, res.StatusWrites = w.stats()
 	res.FirstPodS = benchutil.Round3(w.firstPod().Sub(t0).Seconds())
 	res.FinalizersLeft, err = finalizersLeft(ctx, cs)
@@ -184,8 +217,10 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 			}
 		}
 	}
-	benchutil.Progress("%d completions (parallelism %d) in %.2fs: %.1f/s; first pod after %.3fs; max active %d; %d pods; %d status writes; server CPU %.2fs",
-		o.completions, o.parallelism, res.Seconds, res.PerSecond, res.FirstPodS, res.MaxActive, res.PodsCreated, res.StatusWrites, res.ServerCPU)
+	benchutil.Progress("%d completions (parallelism %d) in %.2fs: %.1f/s; first pod after %.3fs; max active %d; %d pods; %d Job status writes; server CPU %.2fs (%.1f ms a pod); %.2f API writes a pod: %s; %.2f other requests a pod: %s; events a pod: %s",
+		o.completions, o.parallelism, res.Seconds, res.PerSecond, res.FirstPodS, res.MaxActive, res.PodsCreated, res.StatusWrites,
+		res.ServerCPU, res.ServerCPUPerPodMS, res.APIWritesPerPod, strings.Join(res.APIWrites, ", "),
+		res.APIReadsPerPod, strings.Join(res.APIReads, ", "), strings.Join(res.Events, ", "))
 	return err
 }
 

@@ -127,7 +127,7 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	applyOpenAPI(cfg, c.Scheme)
-	loopback, err := kubernetes.NewForConfig(cfg.LoopbackClientConfig)
+	loopback, err := kubernetes.NewForConfig(protobufConfig(cfg.LoopbackClientConfig))
 	if err != nil {
 		return nil, err
 	}
