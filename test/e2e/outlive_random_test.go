@@ -224,13 +224,7 @@ func allPodProcesses(t *testing.T, node string) []string {
 // podProcessesOnNode is podProcesses limited to node's cgroups.
 func podProcessesOnNode(t *testing.T, node, hostname string) []string {
 	t.Helper()
-	var out []string
-	for _, pid := range podProcesses(t, hostname) {
-		if inNodeCgroups(pid, node) {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return podProcessesWhere(t, hostname, func(pid string) bool { return inNodeCgroups(pid, node) })
 }
 
 // inNodeCgroups says whether pid is in a cgroup of node's pods

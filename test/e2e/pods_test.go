@@ -218,9 +218,15 @@ func podProcesses(t *testing.T, hostname string) []string {
 // shim, whose command line names its socket under dir.
 func podProcessesUnder(t *testing.T, dir, hostname string) []string {
 	t.Helper()
+	return podProcessesWhere(t, hostname, func(pid string) bool { return descendsFromShimUnder(pid, dir) })
+}
+
+// podProcessesWhere is podProcesses limited to the processes keep keeps.
+func podProcessesWhere(t *testing.T, hostname string, keep func(pid string) bool) []string {
+	t.Helper()
 	var out []string
 	for _, pid := range podProcesses(t, hostname) {
-		if descendsFromShimUnder(pid, dir) {
+		if keep(pid) {
 			out = append(out, pid)
 		}
 	}
