@@ -68,6 +68,9 @@ const MembersPath = "/ordo/v1/members"
 type joinResponse struct {
 	Files          map[string][]byte `json:"files"`
 	EtcdClientURLs []string          `json:"etcdClientURLs"`
+	// ServiceCIDR is the cluster's Service range (the answering server's
+	// --service-cidr, which every server of the cluster shares).
+	ServiceCIDR string `json:"serviceCIDR,omitempty"`
 }
 
 // validate checks the flags together, naming them in errors.
@@ -113,8 +116,11 @@ func (c ClusterOptions) urls(ip net.IP) (client, peer string) {
 
 // fetchJoin asks the server at c.Join for the shared files and writes them
 // to files, unless this data directory already has a CA (a restart). It
-// returns the etcd members' client URLs to join through.
-func fetchJoin(ctx context.Context, c ClusterOptions, files pki.Files) ([]string, error) {
+// returns the etcd members' client URLs to join through. A server whose
+// serviceCIDR is not the cluster's is refused here, before its etcd member
+// joins: a member that joined and then exited would cost the cluster its
+// quorum (two members, one down).
+func fetchJoin(ctx context.Context, c ClusterOptions, files pki.Files, serviceCIDR string) ([]string, error) {
 	caPEM, err := os.ReadFile(c.CACert)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-cert: %w", err)
@@ -144,6 +150,9 @@ func fetchJoin(ctx context.Context, c ClusterOptions, files pki.Files) ([]string
 	var jr joinResponse
 	if err := json.Unmarshal(body, &jr); err != nil {
 		return nil, fmt.Errorf("--join %s: %w", c.Join, err)
+	}
+	if err := sameServiceRange(serviceCIDR, jr.ServiceCIDR); err != nil {
+		return nil, err
 	}
 	if !exists(files.CACert()) {
 		if err := files.WriteShared(jr.Files); err != nil {
@@ -225,8 +234,9 @@ func watchMember(ctx context.Context, e *etcd.Embedded, name string) {
 
 // clusterHandlers serve JoinPath and MembersPath from the local member.
 type clusterHandlers struct {
-	files pki.Files
-	etcd  clientv3.Cluster
+	files       pki.Files
+	etcd        clientv3.Cluster
+	serviceCIDR string
 }
 
 func (h clusterHandlers) join(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +255,7 @@ func (h clusterHandlers) join(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewServiceUnavailable("etcd member list: "+err.Error()))
 		return
 	}
-	jr := joinResponse{Files: map[string][]byte{}}
+	jr := joinResponse{Files: map[string][]byte{}, ServiceCIDR: h.serviceCIDR}
 	for _, m := range list.Members {
 		jr.EtcdClientURLs = append(jr.EtcdClientURLs, m.ClientURLs...)
 	}

@@ -118,7 +118,7 @@ func Run(ctx context.Context, o Options) error {
 	files := pki.Files{Dir: datadir.PKI(dir)}
 	var joinURLs []string
 	if o.Cluster.Join != "" && !etcd.HasData(datadir.Etcd(dir)) {
-		if joinURLs, err = fetchJoin(ctx, o.Cluster, files); err != nil {
+		if joinURLs, err = fetchJoin(ctx, o.Cluster, files, o.ServiceCIDR); err != nil {
 			return err
 		}
 	}
@@ -180,7 +180,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("api server: %w", err)
 	}
 	if o.Cluster.Enabled() {
-		h := clusterHandlers{files: files, etcd: etcdClient}
+		h := clusterHandlers{files: files, etcd: etcdClient, serviceCIDR: o.ServiceCIDR}
 		srv.Generic.Handler.NonGoRestfulMux.HandleFunc(JoinPath, h.join)
 		srv.Generic.Handler.NonGoRestfulMux.HandlePrefix(MembersPath+"/", http.HandlerFunc(h.removeMember))
 	}

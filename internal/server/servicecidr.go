@@ -60,6 +60,21 @@ func ensureServiceCIDR(ctx context.Context, c kubernetes.Interface, cidr string,
 	return nil
 }
 
+// sameServiceRange checks a joining server's --service-cidr against the
+// cluster's, as the server it joins reports it (empty: not reported).
+func sameServiceRange(own, cluster string) error {
+	if cluster == "" {
+		return nil
+	}
+	a, errA := netip.ParsePrefix(own)
+	b, errB := netip.ParsePrefix(cluster)
+	if errA != nil || errB != nil || a.Masked() != b.Masked() {
+		return fmt.Errorf("%w: --service-cidr %s, but the cluster's is %s; every server of a cluster must be started with the same --service-cidr",
+			errServiceRangeDiffers, own, cluster)
+	}
+	return nil
+}
+
 // serviceCIDRWith gets or creates the default ServiceCIDR with the CIDRs
 // want; a single server replaces one with other CIDRs (delete, then
 // create), a clustered one is refused.

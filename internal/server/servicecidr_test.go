@@ -82,3 +82,21 @@ func TestServiceCIDRStatusConflictIsRetried(t *testing.T) {
 		t.Fatalf("after %d conflicts: %v", conflicts, got.Status.Conditions)
 	}
 }
+
+func TestAJoiningServerWithAnotherRangeIsRefusedBeforeItJoins(t *testing.T) {
+	for _, tc := range []struct {
+		own, cluster string
+		ok           bool
+	}{
+		{"10.43.0.0/16", "10.43.0.0/16", true},
+		{"10.43.0.1/16", "10.43.0.0/16", true},
+		{"10.43.0.0/16", "", true}, // a server that does not report it
+		{"10.44.0.0/16", "10.43.0.0/16", false},
+		{"10.43.0.0/24", "10.43.0.0/16", false},
+	} {
+		err := sameServiceRange(tc.own, tc.cluster)
+		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), "--service-cidr "+tc.own)) {
+			t.Errorf("own %s, cluster %s: %v", tc.own, tc.cluster, err)
+		}
+	}
+}
