@@ -129,7 +129,9 @@ func TestPodsOutliveTheServer(t *testing.T) {
 			}
 		}
 		// The Job's pod and the quitter end while no agent is there.
-		waitFor(t, func() bool { return len(podProcessesUnder(t, dir, jobPod)) == 0 && len(podProcessesUnder(t, dir, quitter)) == 0 },
+		waitFor(t, func() bool {
+			return len(podProcessesUnder(t, dir, jobPod)) == 0 && len(podProcessesUnder(t, dir, quitter)) == 0
+		},
 			"the short-lived pods exit while the server is down")
 		exitedBy := time.Now()
 		if err := c.Restart(); err != nil {
