@@ -101,6 +101,14 @@ func (a *Agent) attachTarget(key, container string) (*attachment, error) {
 // attach runs one session: input into the container's stdin while the
 // client sends it, output until the run's log is complete.
 func (a *Agent) attach(ctx context.Context, t *attachment, req execRequest, streams []io.ReadWriteCloser) error {
+	// The log is opened at its end before any input is passed on: output
+	// the input causes must not be written before the point the session
+	// reads from (a line the container echoed could be lost, and the
+	// client wait for it forever).
+	tail, err := logs.OpenTail(t.path)
+	if err != nil {
+		return err
+	}
 	if req.stdin {
 		go a.attachStdin(t, streams[chanStdin])
 	}
@@ -126,7 +134,7 @@ func (a *Agent) attach(ctx context.Context, t *attachment, req execRequest, stre
 		}
 	}
 	done := func() bool { return isClosed(t.proc.Done()) && isClosed(t.proc.Logged()) }
-	return logs.Attach(ctx, t.path, stdout, stderr, done)
+	return tail.Attach(ctx, stdout, stderr, done)
 }
 
 // attachStdin copies the client's input into the container's stdin. When

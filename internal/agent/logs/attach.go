@@ -9,23 +9,38 @@ import (
 	"time"
 )
 
-// Attach streams what a running container prints from now on, as
-// kubectl attach shows it: each line of the log at path written from its
-// current end, without the CRI prefix, to stdout or stderr by its stream
-// (nil drops that stream). A partial line (tag P) is written as it is,
-// with no newline. It returns once done() is true and the file is drained
-// (the run has ended and all of its output is in the log), ctx ends, or
-// a write fails (the client has gone).
-func Attach(ctx context.Context, path string, stdout, stderr io.Writer, done func() bool) error {
+// Tail is a container's log opened at its end: an attach session reads
+// what the container writes from then on. The session opens it before it
+// passes on any input, so output the input causes cannot fall before the
+// point it reads from.
+type Tail struct{ f *os.File }
+
+// OpenTail opens the log at path at its current end.
+func OpenTail(path string) (*Tail, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		return err
+		f.Close()
+		return nil, err
 	}
-	r := bufio.NewReader(f)
+	return &Tail{f: f}, nil
+}
+
+// Close releases the log; Attach closes it too.
+func (t *Tail) Close() error { return t.f.Close() }
+
+// Attach streams what a running container prints from the tail's start,
+// as kubectl attach shows it: each line of the log, without the CRI
+// prefix, to stdout or stderr by its stream (nil drops that stream). A
+// partial line (tag P) is written as it is, with no newline. It returns
+// once done() is true and the file is drained (the run has ended and all
+// of its output is in the log), ctx ends, or a write fails (the client
+// has gone).
+func (t *Tail) Attach(ctx context.Context, stdout, stderr io.Writer, done func() bool) error {
+	defer t.f.Close()
+	r := bufio.NewReader(t.f)
 	var line []byte
 	last := false // done: one more pass reads what was written before
 	for {

@@ -9,29 +9,20 @@ import (
 	"testing"
 )
 
-// TestAttachStreamsNewLinesByStream: what the log held before is not
-// sent; each later line goes to its stream's writer without the CRI
-// prefix, a partial line without a newline, and lines written before the
-// run is done are all sent.
+// TestAttachStreamsNewLinesByStream: what the log held before the tail
+// was opened is not sent; each later line, also those written before
+// Attach began to read (the output of input passed on meanwhile), goes to
+// its stream's writer without the CRI prefix, a partial line without a
+// newline, and lines written before the run is done are all sent.
 func TestAttachStreamsNewLinesByStream(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "0.log")
 	if err := os.WriteFile(path, []byte("2026-01-01T00:00:00.000000001Z stdout F before\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	var finished atomic.Bool
-	started := make(chan struct{})
-	result := make(chan error, 1)
-	go func() {
-		calls := 0
-		result <- Attach(context.Background(), path, &stdout, &stderr, func() bool {
-			if calls++; calls == 1 {
-				close(started) // the first EOF: positioned at the end
-			}
-			return finished.Load()
-		})
-	}()
-	<-started
+	tail, err := OpenTail(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +33,10 @@ func TestAttachStreamsNewLinesByStream(t *testing.T) {
 		"2026-01-01T00:00:04Z stdout F tial\n" +
 		"2026-01-01T00:00:05Z stdout P prompt> \n")
 	f.Close()
+	var stdout, stderr bytes.Buffer
+	var finished atomic.Bool
 	finished.Store(true)
-	if err := <-result; err != nil {
+	if err := tail.Attach(context.Background(), &stdout, &stderr, finished.Load); err != nil {
 		t.Fatal(err)
 	}
 	if got := stdout.String(); got != "one\npartial\nprompt> " {
