@@ -34,9 +34,17 @@ func decide(n *corev1.Node, heard, now time.Time, grace time.Duration) plan {
 		p.conditions, p.becameUnknown = unknownConditions(n.Status.Conditions, now)
 	}
 	ready := readyStatus(n.Status.Conditions)
-	// A node that never posted Ready is kept off the schedule at once but
-	// evicts nothing before its grace period, as in Kubernetes.
+	// A node that never posted Ready is new, not lost: within its grace
+	// period it is not ready yet, kept off the schedule by
+	// node.kubernetes.io/not-ready:NoSchedule (what Kubernetes' kubelet
+	// registers a node with: Ready False until its first sync, plus the
+	// TaintNodesByCondition admission's taint), evicts nothing, and its
+	// pods are left alone. Only past the grace period does it go Unknown,
+	// hence unreachable.
 	reported := indexOf(n.Status.Conditions, corev1.NodeReady) >= 0
+	if !reported {
+		ready = corev1.ConditionFalse
+	}
 	if quiet {
 		ready, reported = corev1.ConditionUnknown, true
 	}

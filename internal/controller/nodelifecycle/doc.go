@@ -18,9 +18,11 @@
 //	False    node.kubernetes.io/not-ready    NoSchedule and NoExecute
 //	True     neither
 //
-// (a Node that never posted Ready gets the NoSchedule one at once, the
-// NoExecute one when its grace period has passed). Other taints are left
-// alone.
+// A Node that never posted Ready is new, not lost: it gets
+// node.kubernetes.io/not-ready:NoSchedule at once, as a Node a kubelet
+// registers (Ready False until its first status), and only when its grace
+// period has passed does it go Unknown and get both unreachable taints.
+// Other taints are left alone.
 //
 // # When pods are evicted and recreated elsewhere
 //
