@@ -142,6 +142,8 @@ type Agent struct {
 	// again meanwhile, and syncing it would rebuild a record from its
 	// status and write the status and the delete again, to no effect.
 	finalized map[types.UID]bool
+	// statuses coalesces the pods' status writes (statusqueue.go).
+	statuses *statusQueue
 
 	// volumes prepares the pods' volumes and keeps their API-data volumes
 	// up to date (package volume).
@@ -188,6 +190,7 @@ func New(c Config) *Agent {
 		queue:     queue.New[string]("agent", c.Clock),
 		state:     map[string]*pod{},
 		finalized: map[types.UID]bool{},
+		statuses:  newStatusQueue(c.Clock),
 		resources: newResourceSampler(),
 	}
 	a.volumes = volume.New(volume.Config{
@@ -280,7 +283,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.sweepPodDirs()
 	go a.heartbeat(ctx)
 
+	statusesDone := make(chan struct{})
+	go func() {
+		defer close(statusesDone)
+		queue.Run(ctx, a.statuses.queue, "agent status", statusWorkers, a.writeFiledStatus)
+	}()
 	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
+	<-statusesDone
 	factory.Shutdown()
 	all.Shutdown()
 	if a.cfg.StopPodsOnExit {

@@ -91,6 +91,13 @@ type pod struct {
 	reported *corev1.PodStatus
 	// reportedVersion is the pod's resourceVersion after that write.
 	reportedVersion string
+	// latest is the status the last sync computed, written or still
+	// waiting in the status queue: the previous status of the next one
+	// (transition times), as the kubelet's status manager keeps its own.
+	latest *corev1.PodStatus
+	// writeMu serializes the pod's status writes (statusqueue.go); it is
+	// taken before mu, never while holding it.
+	writeMu sync.Mutex
 }
 
 func (p *pod) container(name string) *container {

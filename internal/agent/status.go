@@ -257,11 +257,16 @@ var agentConditions = map[corev1.PodConditionType]bool{
 // conditions are PodReadyToStartContainers, Initialized, ContainersReady
 // and Ready, plus every condition of other owners from the object, keeping
 // transition times of conditions whose status did not change. Previous
-// statuses come from what the agent last reported, when it has, since the
+// statuses come from the agent's latest status, when it has one (written
+// or still queued: a queued one another replaces before its write still
+// happened on the node), else from what it last reported, since the
 // informer's copy of the pod can lag behind its own last write.
 func conditions(p *corev1.Pod, st *pod, s corev1.PodStatus, now time.Time) []corev1.PodCondition {
 	previous := p.Status.Conditions
-	if st.reported != nil {
+	switch {
+	case st.latest != nil:
+		previous = st.latest.Conditions
+	case st.reported != nil:
 		previous = st.reported.Conditions
 	}
 	terminal := s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed

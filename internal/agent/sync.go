@@ -50,18 +50,17 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 	}
 	status := podStatus(statusInput{pod: p, st: st, hostIP: a.cfg.NodeIP, podIP: a.podIP(p, st), now: a.cfg.Clock.Now(),
 		imageID: func(image string) string { return imageID(a.cfg.Images, image) }})
+	st.latest = &status
 	st.mu.Unlock()
 
 	if d.finalize {
 		// The terminal phase first: the object is gone after this.
-		if err := a.reportStatus(ctx, p, st, status); err != nil {
+		if err := a.writeStatusNow(ctx, key, p, st, status); err != nil {
 			return nil, err
 		}
 		return nil, a.finalize(ctx, key, p)
 	}
-	if err := a.reportStatus(ctx, p, st, status); err != nil {
-		return nil, err
-	}
+	a.fileStatus(key, p, st, status)
 	if requeue > 0 {
 		return &requeue, nil
 	}
@@ -114,6 +113,7 @@ func (a *Agent) forget(key string) {
 	st := a.state[key]
 	delete(a.state, key)
 	a.mu.Unlock()
+	a.statuses.drop(key)
 	if ad, _ := a.takeAdoption(key); ad != nil {
 		// Deleted after the agent found its shim, before its first sync.
 		ad.sandbox.Stop()
