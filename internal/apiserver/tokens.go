@@ -24,6 +24,7 @@ func serviceAccountTokens(keyFile string, f informers.SharedInformerFactory, loo
 		Getter: serviceaccount.CachedGetter{
 			ServiceAccounts: f.Core().V1().ServiceAccounts().Lister(),
 			Pods:            f.Core().V1().Pods().Lister(),
+			Nodes:           f.Core().V1().Nodes().Lister(),
 			Client:          func() kubernetes.Interface { return loopback },
 		},
 	})

@@ -17,6 +17,9 @@ import (
 type CachedGetter struct {
 	ServiceAccounts corelisters.ServiceAccountLister
 	Pods            corelisters.PodLister
+	// Nodes, when set, serves the node a pod-bound token names (nil:
+	// every lookup goes to the API).
+	Nodes corelisters.NodeLister
 	// Client is called per fallback lookup; it must not authenticate with a
 	// service-account token.
 	Client func() kubernetes.Interface
@@ -34,9 +37,18 @@ func (g CachedGetter) ServiceAccount(ctx context.Context, namespace, name string
 	return g.Client().CoreV1().ServiceAccounts(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
-// Node implements Getter: a read through the API (tokens are issued per
-// pod start and renewal, not per request).
+// Node implements Getter. A token is issued per pod start and renewal,
+// so a read through the API was one GET of the pod's node per pod;
+// kube-apiserver reads its node informer, and so does this, falling back
+// to the API for a node the cache has not seen yet.
 func (g CachedGetter) Node(ctx context.Context, name string) (*corev1.Node, error) {
+	if g.Nodes != nil {
+		if node, err := g.Nodes.Get(name); err == nil {
+			return node, nil
+		} else if !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+	}
 	return g.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 }
 
