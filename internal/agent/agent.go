@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/ordo-dev/ordo/internal/agent/objcache"
 	"github.com/ordo-dev/ordo/internal/agent/pulls"
 	"github.com/ordo-dev/ordo/internal/agent/warm"
 	"github.com/ordo-dev/ordo/internal/controller/events"
@@ -142,6 +143,10 @@ type Agent struct {
 	// again meanwhile, and syncing it would rebuild a record from its
 	// status and write the status and the delete again, to no effect.
 	finalized map[types.UID]bool
+	// objects serves the ConfigMaps and Secrets the pods reference from
+	// watches (package objcache); a pod is registered from its first sync
+	// until it is forgotten or has finished.
+	objects *objcache.Cache
 	// statuses coalesces the pods' status writes (statusqueue.go).
 	statuses *statusQueue
 
@@ -192,9 +197,11 @@ func New(c Config) *Agent {
 		finalized: map[types.UID]bool{},
 		statuses:  newStatusQueue(c.Clock),
 		resources: newResourceSampler(),
+		objects:   objcache.New(c.Client),
 	}
 	a.volumes = volume.New(volume.Config{
 		Client:        c.Client,
+		Objects:       a.objects,
 		PodDir:        a.podDir,
 		Allocatable:   a.allocatable,
 		MemTotal:      memTotal,
@@ -290,6 +297,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}()
 	queue.Run(ctx, a.queue, "agent", a.cfg.Workers, a.sync)
 	<-statusesDone
+	a.objects.Stop()
 	factory.Shutdown()
 	all.Shutdown()
 	if a.cfg.StopPodsOnExit {

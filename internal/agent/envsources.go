@@ -38,11 +38,11 @@ type apiSources struct {
 }
 
 func (s apiSources) ConfigMap(ns, name string) (*corev1.ConfigMap, error) {
-	return s.a.cfg.Client.CoreV1().ConfigMaps(ns).Get(s.ctx, name, metav1.GetOptions{})
+	return s.a.objects.ConfigMap(s.ctx, ns, name)
 }
 
 func (s apiSources) Secret(ns, name string) (*corev1.Secret, error) {
-	return s.a.cfg.Client.CoreV1().Secrets(ns).Get(s.ctx, name, metav1.GetOptions{})
+	return s.a.objects.Secret(s.ctx, ns, name)
 }
 
 // withAddresses is p with the addresses the agent is about to report, so

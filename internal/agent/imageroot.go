@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 
@@ -174,7 +173,7 @@ func (a *Agent) pullKeychain(ctx context.Context, p *corev1.Pod) (authn.Keychain
 	var secrets []corev1.Secret
 	var key []string
 	for _, ref := range p.Spec.ImagePullSecrets {
-		s, err := a.cfg.Client.CoreV1().Secrets(p.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		s, err := a.objects.Secret(ctx, p.Namespace, ref.Name)
 		if err != nil {
 			// As the kubelet: a missing pull secret is logged, and the
 			// pull goes on without it.

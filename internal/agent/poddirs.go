@@ -33,6 +33,7 @@ func podDirName(namespace, name string, uid types.UID) string {
 // first) and, once its image volumes are unmounted, its image leases.
 func (a *Agent) dropPod(namespace, name string, uid types.UID) {
 	a.volumes.Forget(uid)
+	a.objects.Unregister(uid)
 	dir := filepath.Join(a.podsDir(), podDirName(namespace, name, uid))
 	if err := volume.RemovePodDir(dir); err != nil {
 		a.log("remove %s: %v", dir, err)
@@ -81,6 +82,7 @@ func (a *Agent) releaseMemoryVolumes(p *corev1.Pod, st *pod) {
 		return
 	}
 	st.memoryReleased = true
+	a.objects.Unregister(p.UID) // nothing reads them any more
 	if err := a.volumes.Release(p); err != nil {
 		a.log("release memory volumes of %s/%s: %v", p.Namespace, p.Name, err)
 	}

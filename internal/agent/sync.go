@@ -34,6 +34,11 @@ func (a *Agent) sync(ctx context.Context, key string) (*time.Duration, error) {
 
 	st := a.podState(key, p)
 	st.mu.Lock()
+	if !st.memoryReleased && p.DeletionTimestamp == nil {
+		// Its ConfigMaps and Secrets are watched while it may still read
+		// them: volumes, environment, pull secrets (package objcache).
+		a.objects.Register(p)
+	}
 	d := a.admit(p, st)
 	if !d.fail {
 		d = plan(p, st, a.cfg.Clock.Now())

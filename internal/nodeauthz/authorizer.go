@@ -11,6 +11,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/ordo-dev/ordo/internal/podrefs"
 	"github.com/ordo-dev/ordo/internal/rbac"
 )
 
@@ -143,18 +144,18 @@ func (z *Authorizer) references(node, resource, ns, name string) bool {
 		if !ok || (resource != "persistentvolumes" && pod.Namespace != ns) {
 			continue
 		}
-		r := podRefs(pod)
+		r := podrefs.Of(pod)
 		switch resource {
 		case "secrets":
-			ok = r.secrets[name]
+			ok = r.Secrets[name]
 		case "configmaps":
-			ok = r.configMaps[name]
+			ok = r.ConfigMaps[name]
 		case "persistentvolumeclaims":
-			ok = r.claims[name]
+			ok = r.Claims[name]
 		case "serviceaccounts":
-			ok = r.serviceAccount == name
+			ok = r.ServiceAccount == name
 		case "persistentvolumes":
-			ok = z.claimsVolume(pod.Namespace, r.claims, name)
+			ok = z.claimsVolume(pod.Namespace, r.Claims, name)
 		}
 		if ok {
 			return true

@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // writeAPIData writes a secret, downwardAPI or projected volume.
@@ -40,7 +39,7 @@ func (m *Manager) writeConfigMap(ctx context.Context, p *corev1.Pod, dir string,
 // configMapPayload reads a ConfigMap for a volume or projection; a missing
 // optional one is an empty payload.
 func (m *Manager) configMapPayload(ctx context.Context, ns, name string, items []corev1.KeyToPath, mode *int32, optional *bool) (payload, error) {
-	cm, err := m.cfg.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+	cm, err := m.cfg.Objects.ConfigMap(ctx, ns, name)
 	switch {
 	case apierrors.IsNotFound(err) && optional != nil && *optional:
 		return payload{}, nil
@@ -54,7 +53,7 @@ func (m *Manager) configMapPayload(ctx context.Context, ns, name string, items [
 
 // secretPayload is configMapPayload for a Secret.
 func (m *Manager) secretPayload(ctx context.Context, ns, name string, items []corev1.KeyToPath, mode *int32, optional *bool) (payload, error) {
-	s, err := m.cfg.Client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	s, err := m.cfg.Objects.Secret(ctx, ns, name)
 	switch {
 	case apierrors.IsNotFound(err) && optional != nil && *optional:
 		return payload{}, nil

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
@@ -22,6 +23,10 @@ type Config struct {
 	// API for their service-account tokens and the PodCertificateRequest
 	// API for their podCertificate sources.
 	Client kubernetes.Interface
+	// Objects reads the ConfigMaps and Secrets of configMap, secret and
+	// projected volumes; nil reads them through Client. The agent's reads
+	// them from watches (package objcache).
+	Objects Objects
 	// PodDir is a pod's directory on the node; its volumes live under
 	// volumes/<name> there.
 	PodDir func(p *corev1.Pod) string
@@ -65,10 +70,30 @@ func New(c Config) *Manager {
 	if c.Allocatable == nil {
 		c.Allocatable = func() corev1.ResourceList { return nil }
 	}
+	if c.Objects == nil {
+		c.Objects = clientObjects{c.Client}
+	}
 	if c.MemTotal == nil {
 		c.MemTotal = func() int64 { return 0 }
 	}
 	return &Manager{cfg: c, live: map[types.UID]liveState{}}
+}
+
+// Objects reads ConfigMaps and Secrets; a missing one is a NotFound error.
+type Objects interface {
+	ConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error)
+	Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+}
+
+// clientObjects reads them with a GET each.
+type clientObjects struct{ client kubernetes.Interface }
+
+func (c clientObjects) ConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
+	return c.client.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (c clientObjects) Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	return c.client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
 // SetUpError is a volume that could not be prepared; the pod waits in
