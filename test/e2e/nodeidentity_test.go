@@ -66,6 +66,24 @@ spec:
 			t.Errorf("%s: got %v, want 403 %q", what, err, want)
 		}
 	}
+	// The agent watches its pods' Secrets and ConfigMaps one by name
+	// (its objcache): that list and watch are allowed, a list of the
+	// namespace or a watch of another node's pod's Secret are not.
+	byName := func(name string) metav1.ListOptions {
+		return metav1.ListOptions{FieldSelector: "metadata.name=" + name}
+	}
+	if l, err := nodeClient.CoreV1().Secrets("default").List(ctx, byName("mine")); err != nil || len(l.Items) != 1 {
+		t.Errorf("the node lists its own pod's Secret by name: %v", err)
+	}
+	if w, err := nodeClient.CoreV1().Secrets("default").Watch(ctx, byName("mine")); err != nil {
+		t.Errorf("the node watches its own pod's Secret by name: %v", err)
+	} else {
+		w.Stop()
+	}
+	_, err = nodeClient.CoreV1().Secrets("default").List(ctx, metav1.ListOptions{})
+	forbidden("list every Secret of the namespace", err, `secrets is forbidden: User "system:node:`+joined+`" cannot list resource "secrets"`)
+	_, err = nodeClient.CoreV1().Secrets("default").Watch(ctx, byName("theirs"))
+	forbidden("watch another node's pod's Secret", err, `no relationship found between node '`+joined+`' and this object`)
 	_, err = nodeClient.CoreV1().Secrets("default").Get(ctx, "theirs", metav1.GetOptions{})
 	forbidden("another node's pod's Secret", err, `secrets "theirs" is forbidden: User "system:node:`+joined+
 		`" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node '`+joined+`' and this object`)
