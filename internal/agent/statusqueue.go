@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -115,7 +116,9 @@ func (a *Agent) writeFiledStatus(ctx context.Context, key string) (*time.Duratio
 		return nil, nil // written by writeStatusNow, or replaced by another record's
 	}
 	err := a.reportStatus(ctx, w.pod, w.st, w.status)
-	if err == nil {
+	if err == nil || apierrors.IsConflict(err) {
+		// A conflict is the UID precondition: the name is another pod's
+		// now, whose own sync files its status.
 		return nil, nil
 	}
 	klog.FromContext(ctx).V(2).Info("Status write failed, retrying", "pod", key, "err", err)
