@@ -83,8 +83,9 @@ int ordo_shim_parse_spawn(char **f, int nf, int nfds, struct ordo_spawn *sp);
 void ordo_drop_clean_pages(void);
 
 // ordo_sandbox_main is a pod's sandbox with hostname name (sandbox.c);
-// it never returns.
-void ordo_sandbox_main(const char *name);
+// exec says the process was exec'd for it (not forked by its shim). It
+// never returns.
+void ordo_sandbox_main(const char *name, int exec);
 
 // ordo_exec_main is a container's start from internal-exec's argv, with
 // envp as its environment (exec.c); it never returns.

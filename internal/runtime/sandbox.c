@@ -20,8 +20,8 @@
 // namespace has a non-zero si_pid): the pod's processes live only as long as
 // the sandbox, so one `kill 1` in a container must not end them all. The
 // agent stops sandboxes with SIGKILL.
-static void ordo_sandbox_wait(void) {
-	ordo_drop_clean_pages();
+static void ordo_sandbox_wait(int exec) {
+	if (exec) ordo_drop_clean_pages();
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -92,13 +92,13 @@ static void ordo_sandbox_sysctls(void) {
 // cloned (ordo_shim_child), so a sandbox costs a fork of the small shim,
 // not an exec of the whole ordo binary; the constructor below still
 // serves a shim of another build that execs it.
-void ordo_sandbox_main(const char *name) {
+void ordo_sandbox_main(const char *name, int exec) {
 	if (sethostname(name, strlen(name)) != 0) {
 		ordo_sandbox_fail("set hostname", "");
 	}
 	ordo_sandbox_sysctls();
 	close(3);
-	ordo_sandbox_wait();
+	ordo_sandbox_wait(exec);
 }
 
 // ordo_sandbox is `ordo internal-sandbox` exec'd (ORDO_SANDBOX_HOSTNAME
@@ -109,5 +109,5 @@ __attribute__((constructor)) static void ordo_sandbox(void) {
 	if (name == NULL) {
 		return;
 	}
-	ordo_sandbox_main(name);
+	ordo_sandbox_main(name, 1);
 }

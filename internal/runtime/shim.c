@@ -231,7 +231,7 @@ static void ordo_shim_become(char **argv, char **envp) {
 	environ = envp;
 	ordo_retitle(run ? "ordo-exec" : "ordo-sandbox", argv, envp);
 	if (run) ordo_exec_main(argc, argv, envp);
-	ordo_sandbox_main(host);
+	ordo_sandbox_main(host, 0);
 }
 
 // ordo_shim_child is the forked child: it becomes the requested program
