@@ -8,7 +8,8 @@
 // directory has the glossary and the flow; ordo_proto.h is the one
 // description of their command lines and messages.
 //
-// Limits are set on a cgroup per container run (cgroup.go). Sandboxes and
-// holds give back their clean read-only pages once set up
-// (ordo_drop_clean_pages), since they only wait.
+// Limits are set on a cgroup per container run (cgroup.go). Holds, and
+// sandboxes exec'd by a shim of another build, give back their clean
+// read-only pages once set up (ordo_drop_clean_pages), since they only
+// wait; a sandbox forked by its shim maps almost none of its own.
 package runtime
