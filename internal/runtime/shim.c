@@ -218,7 +218,7 @@ static void ordo_defaults(void) {
 // envp as its environment (environ too), same descriptors and status
 // pipe. It saves each pod process an exec of the whole ordo binary, its
 // page faults and its dynamic loader. It returns for anything else, which
-// is exec'd.
+// is exec'd, and when the kernel will not show the start's command line.
 static void ordo_shim_become(char **argv, char **envp) {
 	int argc = 0;
 	while (argv[argc]) argc++;
@@ -228,8 +228,10 @@ static void ordo_shim_become(char **argv, char **envp) {
 			host = *e + sizeof ORDO_ENV_SANDBOX_HOSTNAME;
 	int run = argc > 1 && strcmp(argv[1], ORDO_CMD_EXEC) == 0;
 	if (!run && (argc < 2 || strcmp(argv[1], ORDO_CMD_SANDBOX) != 0 || host == NULL)) return;
+	// A process that cannot show its own command line (a kernel without
+	// PR_SET_MM_MAP) would pass for its shim: it is exec'd instead.
+	if (!ordo_retitle(run ? "ordo-exec" : "ordo-sandbox", argv, envp)) return;
 	environ = envp;
-	ordo_retitle(run ? "ordo-exec" : "ordo-sandbox", argv, envp);
 	if (run) ordo_exec_main(argc, argv, envp);
 	ordo_sandbox_main(host, 0);
 }
