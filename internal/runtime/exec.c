@@ -533,16 +533,17 @@ static void ordo_console(int fd, const char *uid, const char *gid) {
 	setenv("TERM", "xterm", 0); // as the kubelet's runtimes set it for a terminal
 }
 
-// ordo_exec turns the process into a container before the Go runtime starts
-// ("ordo internal-exec ... -- COMMAND"): it joins the sandbox's UTS, IPC and
-// network namespaces and its cgroups, builds the root in its own mount
-// namespace, drops to the user, and execs the command, which becomes PID 1
-// of its own PID namespace (unless the agent started it in the pod's or the
-// host's: the /proc mounted here shows whichever it is in). Doing this in C saves the whole ordo binary's
-// initialisation on every container start. Errors before the exec go to the
-// status pipe (fd 3), which closes on a successful exec.
-__attribute__((constructor)) static void ordo_exec(int argc, char **argv, char **envp) {
-	if (argc < 2 || strcmp(argv[1], ORDO_CMD_EXEC) != 0) return;
+// ordo_exec_main turns the process into a container ("ordo internal-exec
+// ... -- COMMAND" is argv, envp the container's environment, also
+// environ): it joins the sandbox's UTS, IPC and network namespaces and its
+// cgroups, builds the root in its own mount namespace, drops to the user,
+// and execs the command, which becomes PID 1 of its own PID namespace
+// (unless the agent started it in the pod's or the host's: the /proc
+// mounted here shows whichever it is in). The pod's shim calls it in the
+// child it cloned (ordo_shim_child), with no exec of the ordo binary
+// before the command's. Errors before the exec go to the status pipe
+// (fd 3), which closes on a successful exec.
+void ordo_exec_main(int argc, char **argv, char **envp) {
 	struct ordo_spec s;
 	ordo_parse(argc, argv, &s);
 	// A container with stdin: true reads the pipe the agent writes what
@@ -569,6 +570,7 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 		// The status pipe's close says the container started; fd 4 is the
 		// agent's end of the runs.
 		close(3);
+		prctl(PR_SET_NAME, "ordo-hold");
 		ordo_hold(4, path, s.argv, envp);
 	}
 	// Only stdin, stdout and stderr cross into the container.
@@ -577,3 +579,10 @@ __attribute__((constructor)) static void ordo_exec(int argc, char **argv, char *
 	ordo_fail("exec %s: %s", s.argv[0], strerror(errno));
 }
 
+// ordo_exec is `ordo internal-exec` exec'd, as a shim of a different ordo
+// binary starts it: the same container start, before the Go runtime
+// starts.
+__attribute__((constructor)) static void ordo_exec(int argc, char **argv, char **envp) {
+	if (argc < 2 || strcmp(argv[1], ORDO_CMD_EXEC) != 0) return;
+	ordo_exec_main(argc, argv, envp);
+}

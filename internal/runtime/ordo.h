@@ -82,6 +82,20 @@ int ordo_shim_parse_spawn(char **f, int nf, int nfds, struct ordo_spawn *sp);
 // ordo_drop_clean_pages gives back clean read-only file pages (hold.c).
 void ordo_drop_clean_pages(void);
 
+// ordo_sandbox_main is a pod's sandbox with hostname name (sandbox.c);
+// exec says the process was exec'd for it (not forked by its shim). It
+// never returns.
+void ordo_sandbox_main(const char *name, int exec);
+
+// ordo_exec_main is a container's start from internal-exec's argv, with
+// envp as its environment (exec.c); it never returns.
+void ordo_exec_main(int argc, char **argv, char **envp);
+
+// ordo_retitle shows argv, envp and comm as a forked child's command line,
+// environment and name, as an exec of them would (title.c); it reports
+// whether the command line and environment moved.
+int ordo_retitle(const char *comm, char *const *argv, char *const *envp);
+
 // ordo_hold serves a warm runner's runs on fd (hold.c); it never returns.
 void ordo_hold(int fd, const char *path, char **argv, char **envp);
 

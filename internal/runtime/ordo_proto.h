@@ -31,7 +31,9 @@
 
 // ordo internal-sandbox --hostname NAME
 //   A pod's sandbox (sandbox.c), selected by ORDO_ENV_SANDBOX_HOSTNAME (the
-//   argv is only for ps). fd 3 is the status pipe.
+//   argv is only for ps). fd 3 is the status pipe. A shim runs this and
+//   internal-exec of its own binary in its cloned child, with no exec
+//   (ordo_shim_become), the same argv and environment shown in /proc.
 #define ORDO_CMD_SANDBOX "internal-sandbox"
 
 // ordo internal-shim SOCKET

@@ -16,7 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Runtime starts sandboxes and containers by re-executing the ordo binary.
+// Runtime starts sandboxes and containers under a per-pod shim, the ordo
+// binary re-executed, which forks them (README.md).
 type Runtime struct {
 	// Binary is the ordo executable (normally /proc/self/exe).
 	Binary string

@@ -20,8 +20,8 @@
 // namespace has a non-zero si_pid): the pod's processes live only as long as
 // the sandbox, so one `kill 1` in a container must not end them all. The
 // agent stops sandboxes with SIGKILL.
-static void ordo_sandbox_wait(void) {
-	ordo_drop_clean_pages();
+static void ordo_sandbox_wait(int exec) {
+	if (exec) ordo_drop_clean_pages();
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -84,23 +84,30 @@ static void ordo_sandbox_sysctls(void) {
 	}
 }
 
-// ordo_sandbox turns the process into a pod sandbox before the Go runtime
-// starts, when the agent asked for one (ORDO_SANDBOX_HOSTNAME set): it sets
-// the hostname in the sandbox's new UTS namespace and the pod's sysctls,
-// reports on the status
-// pipe (fd 3: an error message, or a clean close), and sleeps until
-// SIGTERM/SIGINT (or SIGKILL). Done in C, a sandbox costs a few hundred KB
-// and about a millisecond instead of the whole ordo binary's initialisation
-// (about 250 ms and 14 MB of private memory per pod).
-__attribute__((constructor)) static void ordo_sandbox(void) {
-	const char *name = getenv(ORDO_ENV_SANDBOX_HOSTNAME);
-	if (name == NULL) {
-		return;
-	}
+// ordo_sandbox_main makes the process the pod's sandbox, with hostname
+// name: it sets the hostname in the sandbox's new UTS namespace and the
+// pod's sysctls, reports on the status pipe (fd 3: an error message, or a
+// clean close, made here since nothing execs), and sleeps until
+// SIGTERM/SIGINT (or SIGKILL). The pod's shim calls it in the child it
+// cloned (ordo_shim_child), so a sandbox costs a fork of the small shim,
+// not an exec of the whole ordo binary; the constructor below still
+// serves a shim of another build that execs it.
+void ordo_sandbox_main(const char *name, int exec) {
 	if (sethostname(name, strlen(name)) != 0) {
 		ordo_sandbox_fail("set hostname", "");
 	}
 	ordo_sandbox_sysctls();
 	close(3);
-	ordo_sandbox_wait();
+	ordo_sandbox_wait(exec);
+}
+
+// ordo_sandbox is `ordo internal-sandbox` exec'd (ORDO_SANDBOX_HOSTNAME
+// set), as a shim of a different ordo binary starts it: the same sandbox,
+// before the Go runtime starts.
+__attribute__((constructor)) static void ordo_sandbox(void) {
+	const char *name = getenv(ORDO_ENV_SANDBOX_HOSTNAME);
+	if (name == NULL) {
+		return;
+	}
+	ordo_sandbox_main(name, 1);
 }

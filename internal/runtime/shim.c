@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -197,28 +198,81 @@ static ssize_t ordo_stream_read(int logfd, struct ordo_stream *s) {
 	return 0;
 }
 
-// ordo_shim_child is the forked child: it becomes the requested program
-// with fds[0..nchild) as its descriptors 1, 2, 3 … and /dev/null as 0, in
-// its own process group, killed if the shim dies.
-static void ordo_shim_child(const char *path, char **argv, char **envp, int *fds, int nchild, pid_t shim) {
+// ordo_defaults gives the forked child the signal state an exec would:
+// every caught signal back to its default (ignored ones stay ignored, as
+// across an exec) and nothing blocked. The shim catches none and sets no
+// rlimit or prctl state on itself, so the mask is all it changed.
+static void ordo_defaults(void) {
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) signal(sig, SIG_DFL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+// ordo_shim_become runs, in the forked child, the sandbox or container
+// start that argv asks of the shim's own binary, as the exec of
+// `ordo internal-sandbox` or `ordo internal-exec` would have: same argv,
+// envp as its environment (environ too), same descriptors and status
+// pipe. It saves each pod process an exec of the whole ordo binary, its
+// page faults and its dynamic loader. It returns for anything else, which
+// is exec'd, and when the kernel will not show the start's command line.
+static void ordo_shim_become(char **argv, char **envp) {
+	int argc = 0;
+	while (argv[argc]) argc++;
+	const char *host = NULL;
+	for (char **e = envp; *e; e++)
+		if (strncmp(*e, ORDO_ENV_SANDBOX_HOSTNAME "=", sizeof ORDO_ENV_SANDBOX_HOSTNAME) == 0)
+			host = *e + sizeof ORDO_ENV_SANDBOX_HOSTNAME;
+	int run = argc > 1 && strcmp(argv[1], ORDO_CMD_EXEC) == 0;
+	if (!run && (argc < 2 || strcmp(argv[1], ORDO_CMD_SANDBOX) != 0 || host == NULL)) return;
+	// A process that cannot show its own command line (a kernel without
+	// PR_SET_MM_MAP) would pass for its shim: it is exec'd instead.
+	if (!ordo_retitle(run ? "ordo-exec" : "ordo-sandbox", argv, envp)) return;
+	environ = envp;
+	if (run) ordo_exec_main(argc, argv, envp);
+	ordo_sandbox_main(host, 0);
+}
+
+// ordo_shim_child is the forked child: it becomes the requested program
+// with fds[0..nchild) as its descriptors 1, 2, 3 … and /dev/null as 0, in
+// its own process group, killed if the shim dies. Nothing else of the
+// shim's crosses: its sockets, signalfd and other runs' pipes and logs
+// are closed here, not on an exec, since a start of the shim's own binary
+// (own) runs in this process (ordo_shim_become).
+static void ordo_shim_child(const struct ordo_spawn *sp, int own, int *fds, pid_t shim) {
+	ordo_defaults();
 	// A session of its own (so also its own process group, which the
 	// shim kills): a container with a terminal makes it its controlling
 	// one, which only a session leader may.
 	setsid();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != shim && getppid() != 0) _exit(137); // the shim died before the signal was armed
+	int nchild = sp->nchild;
 	int moved[ORDO_SHIM_MAXFDS];
 	for (int i = 0; i < nchild; i++) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64);
 	int null = open("/dev/null", O_RDWR);
 	if (null != 0) { dup2(null, 0); close(null); }
 	for (int i = 0; i < nchild; i++) dup2(moved[i], i + 1);
 	syscall(SYS_close_range, nchild + 1, ~0U, 0);
-	execve(path, argv, envp);
-	dprintf(nchild >= 3 ? 3 : 2, "exec %s: %s", path, strerror(errno));
+	if (own) ordo_shim_become(sp->argv, sp->envp);
+	execve(sp->path, sp->argv, sp->envp);
+	dprintf(nchild >= 3 ? 3 : 2, "exec %s: %s", sp->path, strerror(errno));
 	_exit(127);
+}
+
+// own_exe is the shim's own binary as stat saw it at the start.
+static struct stat own_exe;
+
+// ordo_own_binary reports whether path is the shim's own binary. Only then
+// does a child run its start without an exec: an agent of another build
+// (an upgrade while pods run) asks for its own binary, whose flags this
+// shim's code may not know, and gets it exec'd.
+static int ordo_own_binary(const char *path) {
+	struct stat st;
+	return own_exe.st_ino != 0 && stat(path, &st) == 0 && st.st_dev == own_exe.st_dev && st.st_ino == own_exe.st_ino;
 }
 
 // ordo_clone forks with namespace flags (a raw clone with no new stack
@@ -293,8 +347,9 @@ static void ordo_shim_spawn(char **f, int nf, int *fds, int nfds) {
 		if (kids == NULL) _exit(125);
 	}
 	pid_t shim = getpid();
+	int own = ordo_own_binary(sp.path);
 	pid_t pid = ordo_clone(sp.flags, sp.pidns);
-	if (pid == 0) ordo_shim_child(sp.path, sp.argv, sp.envp, fds, nchild, shim);
+	if (pid == 0) ordo_shim_child(&sp, own, fds, shim);
 	err = errno;
 	free(sp.argv);
 	free(sp.envp);
@@ -531,6 +586,7 @@ __attribute__((constructor)) static void ordo_shim(void) {
 	sigaddset(&chld, SIGCHLD);
 	int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 	if (sfd < 0 || chdir("/") != 0) _exit(126);
+	if (stat("/proc/self/exe", &own_exe) != 0) own_exe.st_ino = 0; // every start exec'd
 	fcntl(listener, F_SETFD, FD_CLOEXEC);
 	ordo_drop_clean_pages();
 	struct pollfd *p = NULL;
