@@ -30,15 +30,16 @@
 #define ORDO_CMD_ENTER "internal-enter"
 
 // ordo internal-sandbox --hostname NAME
-//   A pod's sandbox (sandbox.c), selected by ORDO_ENV_SANDBOX_HOSTNAME (the
-//   argv is only for ps). fd 3 is the status pipe. A shim runs this and
+//   A pod's sandbox (sandbox.c), selected by this command together with
+//   ORDO_ENV_SANDBOX_HOSTNAME. fd 3 is the status pipe. A shim runs this and
 //   internal-exec of its own binary in its cloned child, with no exec
 //   (ordo_shim_become), the same argv and environment shown in /proc.
 #define ORDO_CMD_SANDBOX "internal-sandbox"
 
 // ordo internal-shim SOCKET
-//   A pod's shim (shim.c), selected by ORDO_ENV_SHIM=1 (the argv names the
-//   socket for ps and the test suite's sweep). fd 3 is its listening
+//   A pod's shim (shim.c), selected by this command together with
+//   ORDO_ENV_SHIM=1 (the argv names the socket for ps and the test suite's
+//   sweep). fd 3 is its listening
 //   SOCK_SEQPACKET socket; messages below (ORDO_SHIM_*).
 #define ORDO_CMD_SHIM "internal-shim"
 

@@ -103,8 +103,16 @@ void ordo_sandbox_main(const char *name, int exec) {
 
 // ordo_sandbox is `ordo internal-sandbox` exec'd (ORDO_SANDBOX_HOSTNAME
 // set), as a shim of a different ordo binary starts it: the same sandbox,
-// before the Go runtime starts.
-__attribute__((constructor)) static void ordo_sandbox(void) {
+// before the Go runtime starts. It needs the command as well as the
+// variable: a container's or a shell's environment may carry
+// ORDO_SANDBOX_HOSTNAME, and any other ordo command run with it (an
+// exec'd container run, `ordo kubectl` as root) must not set the hostname
+// and turn into a sandbox.
+__attribute__((constructor)) static void ordo_sandbox(int argc, char **argv, char **envp) {
+	(void)envp;
+	if (argc < 2 || strcmp(argv[1], ORDO_CMD_SANDBOX) != 0) {
+		return;
+	}
 	const char *name = getenv(ORDO_ENV_SANDBOX_HOSTNAME);
 	if (name == NULL) {
 		return;

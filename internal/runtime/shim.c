@@ -569,8 +569,13 @@ static void ordo_shim_reap(void) {
 // the parent of the pod's sandbox and containers, which outlives the agent.
 // It serves one agent connection at a time; a new connection replaces the
 // old. SIGTERM, SIGINT and SIGHUP do not end it (a `pkill ordo` must not
-// take the pods with it): "exit" from the agent, or SIGKILL, does.
-__attribute__((constructor)) static void ordo_shim(void) {
+// take the pods with it): "exit" from the agent, or SIGKILL, does. The
+// command must be internal-shim as well as ORDO_SHIM set, so that an
+// environment that happens to carry the variable (a container's, a
+// shell's) never turns another ordo command into a shim.
+__attribute__((constructor)) static void ordo_shim(int argc, char **argv, char **envp) {
+	(void)envp;
+	if (argc < 2 || strcmp(argv[1], ORDO_CMD_SHIM) != 0) return;
 	if (getenv(ORDO_ENV_SHIM) == NULL) return;
 	int listener = 3;
 	sigset_t set;
