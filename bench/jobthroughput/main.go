@@ -69,9 +69,14 @@ type result struct {
 	APIReads       []string `json:"api_reads_by_kind"`
 	// Events are the events stored per completion by "component reason"
 	// (aggregated ones count once).
-	Events         []string `json:"events_per_pod"`
-	FinalizersLeft int      `json:"finalizers_left"`
-	Failed         int32    `json:"failed"`
+	Events []string `json:"events_per_pod"`
+	// EventsSettled counts again once no more events arrive (up to 30 s
+	// after Complete); EventLosses counts the server log's lines of
+	// events the recorders dropped or the server refused.
+	EventsSettled  []string       `json:"events_per_pod_settled"`
+	EventLosses    map[string]int `json:"event_loss_log_lines"`
+	FinalizersLeft int            `json:"finalizers_left"`
+	Failed         int32          `json:"failed"`
 	// ExtraPods are pods beyond completions: replacements of failed pods,
 	// or duplicates, which must not happen.
 	ExtraPods int `json:"extra_pods"`
@@ -208,6 +213,8 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		res.Failed = j.Status.Failed
 	}
 	res.ExtraPods = res.PodsCreated - o.completions
+	res.EventsSettled = eventsSettled(ctx, cs, o.completions)
+	res.EventLosses = eventLossLines(srv.LogPath())
 	if res.ExtraPods > int(res.Failed) {
 		pods, _ := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
 		for _, p := range pods.Items {
@@ -221,6 +228,8 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		o.completions, o.parallelism, res.Seconds, res.PerSecond, res.FirstPodS, res.MaxActive, res.PodsCreated, res.StatusWrites,
 		res.ServerCPU, res.ServerCPUPerPodMS, res.APIWritesPerPod, strings.Join(res.APIWrites, ", "),
 		res.APIReadsPerPod, strings.Join(res.APIReads, ", "), strings.Join(res.Events, ", "))
+	benchutil.Progress("events a pod once no more arrive: %s; recorder log lines of events lost: %v",
+		strings.Join(res.EventsSettled, ", "), res.EventLosses)
 	return err
 }
 
