@@ -69,6 +69,7 @@ type (
 	warmJSON struct {
 		Burst map[string]*struct {
 			CronJobs    int       `json:"cronjobs"`
+			Slots       int       `json:"slots"`
 			Runs        int       `json:"runs"`
 			LastRunS    []float64 `json:"last_run_of_slot_s"`
 			CPUPerRunMS float64   `json:"server_cpu_ms_per_run"`
@@ -205,7 +206,7 @@ func warmRows(raw json.RawMessage, parts map[string]*partRun) []row {
 			for _, s := range b.LastRunS {
 				each = append(each, fmt.Sprintf("%.2f", s))
 			}
-			r.Value = fmt.Sprintf("%.2f s (slots: %s s)", last, strings.Join(each, ", "))
+			r.Value = fmt.Sprintf("%.2f s (slots: %s s)%s", last, strings.Join(each, ", "), ofAll(b.Runs, b.Slots*b.CronJobs))
 			r.Values = map[string]float64{"s": last}
 			return true
 		}),
@@ -261,7 +262,7 @@ func sizeOr(n int, def string) string {
 	return s
 }
 
-// ofAll notes when fewer than all of n were seen.
+// ofAll notes when fewer than all of n were seen (n 0: unknown).
 func ofAll(got, n int) string {
 	if n > 0 && got < n {
 		return fmt.Sprintf(" (only %d of %d)", got, n)

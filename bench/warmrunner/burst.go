@@ -21,8 +21,8 @@ type burstResult struct {
 }
 
 // json is r as the RESULT line carries it.
-func (r *burstResult) json(cronJobs int) *burstJSON {
-	j := &burstJSON{CronJobs: cronJobs, Runs: r.runs, P50MS: r.p50, P99MS: r.p99, CPUPerRunMS: r.cpuPerRun, SetupSeconds: r.setupSecs}
+func (r *burstResult) json(cronJobs, slots int) *burstJSON {
+	j := &burstJSON{CronJobs: cronJobs, Slots: slots, Runs: r.runs, P50MS: r.p50, P99MS: r.p99, CPUPerRunMS: r.cpuPerRun, SetupSeconds: r.setupSecs}
 	for _, d := range r.spread {
 		j.LastRunS = append(j.LastRunS, d.Seconds())
 	}

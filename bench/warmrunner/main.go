@@ -80,7 +80,8 @@ type result struct {
 // burstJSON is a burstResult for the RESULT line.
 type burstJSON struct {
 	CronJobs     int       `json:"cronjobs"`
-	Runs         int       `json:"runs"`
+	Slots        int       `json:"slots"`
+	Runs         int       `json:"runs"` // of Slots × CronJobs
 	P50MS        float64   `json:"slot_to_running_p50_ms"`
 	P99MS        float64   `json:"slot_to_running_p99_ms"`
 	LastRunS     []float64 `json:"last_run_of_slot_s"`
@@ -106,7 +107,7 @@ func run(ctx context.Context, o options, res *result) error {
 			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, m.mode == "warm", m.r) }); err != nil {
 				return err
 			}
-			res.Burst[m.mode] = m.r.json(o.burst)
+			res.Burst[m.mode] = m.r.json(o.burst, o.slots)
 		}
 		printRatio(o.burst, warm, jobs)
 	}
