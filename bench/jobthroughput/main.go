@@ -39,6 +39,7 @@ type options struct {
 	timeout                  time.Duration
 	cpuProfile               string
 	profileFor               time.Duration
+	eventsSettle             time.Duration
 }
 
 // result is the machine-readable summary printed as `RESULT {json}`.
@@ -91,6 +92,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the Job may take")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile (from its /debug/pprof), taken from the Job's create on, to this file")
 	flag.DurationVar(&o.profileFor, "profile-seconds", 20*time.Second, "how long the -cpuprofile profile runs")
+	flag.DurationVar(&o.eventsSettle, "events-settle", 30*time.Second, "how long after Complete the events are counted again, until their number stops changing")
 	flag.Parse()
 	os.Exit(run(o))
 }
@@ -213,7 +215,7 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		res.Failed = j.Status.Failed
 	}
 	res.ExtraPods = res.PodsCreated - o.completions
-	res.EventsSettled = eventsSettled(ctx, cs, o.completions)
+	res.EventsSettled = eventsSettled(ctx, cs, o.completions, o.eventsSettle)
 	res.EventLosses = eventLossLines(srv.LogPath())
 	if res.ExtraPods > int(res.Failed) {
 		pods, _ := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})

@@ -123,12 +123,12 @@ func eventsPerPod(ctx context.Context, cs kubernetes.Interface, completions int)
 }
 
 // eventsSettled counts the events again once their number has not changed
-// for 3 s (at most 30 s after the Job completed): event recorders write
+// for 3 s (at most settle after the Job completed): event recorders write
 // from a queue, one request after another, so the count at completion may
 // still grow. The difference tells events late from events lost.
-func eventsSettled(ctx context.Context, cs kubernetes.Interface, completions int) []string {
+func eventsSettled(ctx context.Context, cs kubernetes.Interface, completions int, settle time.Duration) []string {
 	last, still := -1, 0
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && still < 3; {
+	for deadline := time.Now().Add(settle); time.Now().Before(deadline) && still < 3; {
 		list, err := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{ResourceVersion: "0"})
 		if err != nil {
 			return []string{"list events: " + err.Error()}
