@@ -72,7 +72,8 @@ type result struct {
 }
 
 func run(ctx context.Context, o options) int {
-	bin, err := testcluster.Binary()
+	bin, err := binary(ctx, o.buildLock)
+	defer testcluster.RemoveBuilt() // only what binary built
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pathfloor:", err)
 		return 1
@@ -132,6 +133,19 @@ func run(ctx context.Context, o options) int {
 		return 1
 	}
 	return 0
+}
+
+// binary is $ORDO_BIN, or one built by make (as testcluster builds it)
+// under the build lock.
+func binary(ctx context.Context, lock string) (string, error) {
+	if os.Getenv(testcluster.BinaryEnv) == "" {
+		unlock, err := lockFile(ctx, lock)
+		if err != nil {
+			return "", err
+		}
+		defer unlock()
+	}
+	return testcluster.Binary()
 }
 
 // printHeader names the machine, its load and the binary.
