@@ -39,6 +39,7 @@ type options struct {
 	timeout                  time.Duration
 	cpuProfile               string
 	profileFor               time.Duration
+	eventsSettle             time.Duration
 }
 
 // result is the machine-readable summary printed as `RESULT {json}`.
@@ -69,9 +70,14 @@ type result struct {
 	APIReads       []string `json:"api_reads_by_kind"`
 	// Events are the events stored per completion by "component reason"
 	// (aggregated ones count once).
-	Events         []string `json:"events_per_pod"`
-	FinalizersLeft int      `json:"finalizers_left"`
-	Failed         int32    `json:"failed"`
+	Events []string `json:"events_per_pod"`
+	// EventsSettled counts again once no more events arrive (up to 30 s
+	// after Complete); EventLosses counts the server log's lines of
+	// events the recorders dropped or the server refused.
+	EventsSettled  []string       `json:"events_per_pod_settled"`
+	EventLosses    map[string]int `json:"event_loss_log_lines"`
+	FinalizersLeft int            `json:"finalizers_left"`
+	Failed         int32          `json:"failed"`
 	// ExtraPods are pods beyond completions: replacements of failed pods,
 	// or duplicates, which must not happen.
 	ExtraPods int `json:"extra_pods"`
@@ -86,6 +92,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the Job may take")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile (from its /debug/pprof), taken from the Job's create on, to this file")
 	flag.DurationVar(&o.profileFor, "profile-seconds", 20*time.Second, "how long the -cpuprofile profile runs")
+	flag.DurationVar(&o.eventsSettle, "events-settle", 30*time.Second, "how long after Complete the events are counted again, until their number stops changing")
 	flag.Parse()
 	os.Exit(run(o))
 }
@@ -208,6 +215,8 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		res.Failed = j.Status.Failed
 	}
 	res.ExtraPods = res.PodsCreated - o.completions
+	res.EventsSettled = eventsSettled(ctx, cs, o.completions, o.eventsSettle)
+	res.EventLosses = eventLossLines(srv.LogPath())
 	if res.ExtraPods > int(res.Failed) {
 		pods, _ := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
 		for _, p := range pods.Items {
@@ -221,6 +230,8 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 		o.completions, o.parallelism, res.Seconds, res.PerSecond, res.FirstPodS, res.MaxActive, res.PodsCreated, res.StatusWrites,
 		res.ServerCPU, res.ServerCPUPerPodMS, res.APIWritesPerPod, strings.Join(res.APIWrites, ", "),
 		res.APIReadsPerPod, strings.Join(res.APIReads, ", "), strings.Join(res.Events, ", "))
+	benchutil.Progress("events a pod once no more arrive: %s; recorder log lines of events lost: %v",
+		strings.Join(res.EventsSettled, ", "), res.EventLosses)
 	return err
 }
 

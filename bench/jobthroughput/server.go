@@ -12,6 +12,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/ordo-dev/ordo/bench/internal/benchutil"
 )
 
 // writeVerbs are the apiserver_request_total verbs that write to storage.
@@ -118,4 +120,53 @@ func eventsPerPod(ctx context.Context, cs kubernetes.Interface, completions int)
 	}
 	_, lines := perPod(nil, counts, completions, func(string) bool { return true })
 	return lines
+}
+
+// eventsSettled counts the events again once their number has not changed
+// for 3 s (at most settle after the Job completed): event recorders write
+// from a queue, one request after another, so the count at completion may
+// still grow. The difference tells events late from events lost.
+func eventsSettled(ctx context.Context, cs kubernetes.Interface, completions int, settle time.Duration) []string {
+	last, still := -1, 0
+	for deadline := time.Now().Add(settle); time.Now().Before(deadline) && still < 3; {
+		list, err := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return []string{"list events: " + err.Error()}
+		}
+		if n := len(list.Items); n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+		if err := benchutil.Sleep(ctx, time.Second); err != nil {
+			break
+		}
+	}
+	return eventsPerPod(ctx, cs, completions)
+}
+
+// eventLosses are the log lines of client-go's event recorder (every
+// controller's and the agent's) that mean an event was not stored: the
+// broadcaster's queue was full, or the server refused the write, which the
+// recorder does not retry.
+var eventLosses = []string{"too many queued events", "Server rejected event", "Unable to write event", "Unable to construct event"}
+
+// eventLossLines counts eventLosses in the server's log.
+func eventLossLines(logPath string) map[string]int {
+	f, err := os.Open(logPath)
+	if err != nil {
+		return map[string]int{"open log: " + err.Error(): 1}
+	}
+	defer f.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		for _, s := range eventLosses {
+			if strings.Contains(sc.Text(), s) {
+				out[s]++
+			}
+		}
+	}
+	return out
 }

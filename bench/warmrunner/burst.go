@@ -20,6 +20,15 @@ type burstResult struct {
 	setupSecs float64
 }
 
+// json is r as the RESULT line carries it.
+func (r *burstResult) json(cronJobs, slots int) *burstJSON {
+	j := &burstJSON{CronJobs: cronJobs, Slots: slots, Runs: r.runs, P50MS: r.p50, P99MS: r.p99, CPUPerRunMS: r.cpuPerRun, SetupSeconds: r.setupSecs}
+	for _, d := range r.spread {
+		j.LastRunS = append(j.LastRunS, d.Seconds())
+	}
+	return j
+}
+
 // measureBurst creates n CronJobs firing every 10 seconds, all in the
 // same second, waits for every one to have run once (warm: its runner pod
 // is up), then measures o.slots slots.

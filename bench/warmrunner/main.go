@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -52,29 +53,61 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Printf("ordo warm runner benchmark  %s\nmachine: %+v loadavg=%s\n", time.Now().UTC().Format(time.RFC3339), benchutil.DescribeMachine(), benchutil.LoadAvg())
-	if err := run(ctx, o); err != nil {
+	res := &result{Machine: benchutil.DescribeMachine(), Burst: map[string]*burstJSON{}}
+	err := run(ctx, o, res)
+	if err != nil {
+		res.Error = err.Error()
 		fmt.Fprintln(os.Stderr, "error:", err)
+	}
+	res.OK = err == nil
+	out, _ := json.Marshal(res)
+	fmt.Printf("RESULT %s\n", out)
+	if err != nil {
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, o options) error {
+// result is printed as `RESULT {json}` for machines (bench/pathfloor),
+// after the human lines.
+type result struct {
+	OK      bool                  `json:"ok"`
+	Error   string                `json:"error,omitempty"`
+	Machine benchutil.Machine     `json:"machine"`
+	Single  *benchutil.Latency    `json:"single_slot_to_running,omitempty"`
+	Burst   map[string]*burstJSON `json:"burst"` // by mode: warm, jobs
+}
+
+// burstJSON is a burstResult for the RESULT line.
+type burstJSON struct {
+	CronJobs     int       `json:"cronjobs"`
+	Slots        int       `json:"slots"`
+	Runs         int       `json:"runs"` // of Slots × CronJobs
+	P50MS        float64   `json:"slot_to_running_p50_ms"`
+	P99MS        float64   `json:"slot_to_running_p99_ms"`
+	LastRunS     []float64 `json:"last_run_of_slot_s"`
+	CPUPerRunMS  float64   `json:"server_cpu_ms_per_run"`
+	SetupSeconds float64   `json:"setup_s"`
+}
+
+func run(ctx context.Context, o options, res *result) error {
 	if o.single > 0 {
-		if err := withServer(func(s *session) error { return measureSingle(ctx, s, o) }); err != nil {
+		if err := withServer(func(s *session) error { return measureSingle(ctx, s, o, res) }); err != nil {
 			return err
 		}
 	}
 	if o.burst > 0 {
 		var warm, jobs burstResult
-		if strings.Contains(o.modes, "warm") {
-			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, true, &warm) }); err != nil {
+		for _, m := range []struct {
+			mode string
+			r    *burstResult
+		}{{"warm", &warm}, {"jobs", &jobs}} {
+			if !strings.Contains(o.modes, m.mode) {
+				continue
+			}
+			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, m.mode == "warm", m.r) }); err != nil {
 				return err
 			}
-		}
-		if strings.Contains(o.modes, "jobs") {
-			if err := withServer(func(s *session) error { return measureBurst(ctx, s, o, false, &jobs) }); err != nil {
-				return err
-			}
+			res.Burst[m.mode] = m.r.json(o.burst, o.slots)
 		}
 		printRatio(o.burst, warm, jobs)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // measureSingle observes one every-second warm CronJob.
-func measureSingle(ctx context.Context, s *session, o options) error {
+func measureSingle(ctx context.Context, s *session, o options, res *result) error {
 	if _, stderr, err := s.srv.Kubectl(ctx, cronJob("tick", "* * * * * *", s.out, true), "apply", "-f", "-"); err != nil {
 		return fmt.Errorf("apply: %v: %s", err, stderr)
 	}
@@ -36,6 +36,7 @@ func measureSingle(ctx context.Context, s *session, o options) error {
 	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	l := benchutil.Summarize(lags)
+	res.Single = &l
 	fmt.Printf("\n1 warm CronJob every second, %d runs: slot → command running  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
 		len(lags), l.P50, l.P99, l.Max)
 	mem, err := runnerMemory()
