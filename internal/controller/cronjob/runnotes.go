@@ -151,8 +151,9 @@ func startedRun(slot time.Time, job string, at time.Time) runrecord.Run {
 
 // noteLease notes a warm CronJob's runs from its runner Lease, which
 // every claim writes: the newest claimed slot has started (at its slot
-// when claimed ahead, else when claimed), and the newest success, which
-// rides on a later claim, has succeeded. The record's writer is the
+// when claimed ahead, else when claimed), the newest success, which
+// rides on a later claim, has succeeded, and the newest failure (written
+// as the run ends) failed, with its exit code. The record's writer is the
 // controller: node credentials get no write access to it.
 func (c *Controller) noteLease(obj interface{}) {
 	l, ok := obj.(*coordinationv1.Lease)
@@ -179,6 +180,9 @@ func leaseRuns(l *coordinationv1.Lease) []runrecord.Run {
 	}
 	if s, err := time.Parse(time.RFC3339Nano, l.Annotations[runner.LastSuccessAnnotation]); err == nil {
 		out = append(out, runrecord.Run{Slot: s, Outcome: runrecord.Succeeded, Warm: true})
+	}
+	if s, code, ok := runner.ParseFailure(l.Annotations[runner.LastFailureAnnotation]); ok {
+		out = append(out, runrecord.Run{Slot: s, Outcome: runrecord.Failed, Reason: "RunFailed", ExitCode: code, Warm: true})
 	}
 	return out
 }

@@ -126,8 +126,12 @@ func TestLeaseRuns(t *testing.T) {
 		// Claimed ahead of its slot: the run starts at the slot.
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, RenewTime: &metav1.MicroTime{Time: at(9700 * time.Millisecond)}},
 	}
+	l.Annotations[runner.LastFailureAnnotation] = runner.FormatFailure(at(4*time.Second), ptr.To(int32(7)))
 	runs := leaseRuns(l)
-	if len(runs) != 2 || runs[0].Outcome != runrecord.Running || !runs[0].Started.Equal(at(10*time.Second)) || !runs[0].Warm || runs[0].Pod != holder ||
+	if f := runs[len(runs)-1]; f.Outcome != runrecord.Failed || !f.Slot.Equal(at(4*time.Second)) || f.ExitCode == nil || *f.ExitCode != 7 {
+		t.Errorf("failed warm run %+v", f)
+	}
+	if len(runs) != 3 || runs[0].Outcome != runrecord.Running || !runs[0].Started.Equal(at(10*time.Second)) || !runs[0].Warm || runs[0].Pod != holder ||
 		runs[1].Outcome != runrecord.Succeeded || !runs[1].Slot.Equal(at(5*time.Second)) {
 		t.Errorf("lease runs %+v", runs)
 	}
