@@ -14,7 +14,8 @@ import (
 )
 
 // recordCronJobs are a seconds CronJob with Forbid whose runs (3 s, then
-// exit 3) outlast its 2 s period, and an every-second warm CronJob.
+// exit 3) outlast its 2 s period, an every-second warm CronJob, and a
+// warm one whose runs exit 5.
 const recordCronJobs = `apiVersion: batch/v1
 kind: CronJob
 metadata:
@@ -49,14 +50,32 @@ spec:
           - name: quick
             image: busybox
             command: [sh, -c, 'true']
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: flaky
+  annotations: {ordo.dev/runner: warm}
+spec:
+  schedule: "*/2 * * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: flaky
+            image: busybox
+            command: [sh, -c, 'exit 5']
 `
 
 // TestCronJobRunRecord runs real pods and checks each CronJob's run
 // record, read back as the dashboard reads it: the slot Forbid held back
 // is missed with reason ConcurrencyPolicyForbid, the runs carry their lag,
-// outcome, Job, pod and exit code, the warm CronJob's runs are recorded
-// from its runner Lease, every slot ran at most once, and the record is
-// deleted with its CronJob.
+// outcome, Job, pod and exit code, the warm CronJobs' runs are recorded
+// from their runner Leases (successes, and failures with their exit
+// code), every slot ran at most once, and the record is deleted with its
+// CronJob.
 func TestCronJobRunRecord(t *testing.T) {
 	t.Parallel()
 	c, cs, _ := startWithAgent(t)
@@ -89,6 +108,11 @@ func TestCronJobRunRecord(t *testing.T) {
 			t.Errorf("warm run recorded as %+v", r)
 		}
 	}
+	waitLong(t, func() bool {
+		return countRuns(readRecord(t, cs, "flaky"), func(r runrecord.Run) bool {
+			return r.Warm && r.Outcome == runrecord.Failed && r.ExitCode != nil && *r.ExitCode == 5
+		}) >= 2
+	}, "the failing warm CronJob's record shows two runs failed with exit code 5")
 
 	// The dashboard's reading: one run per slot, the Forbid miss in the
 	// summary.
@@ -119,7 +143,7 @@ func TestCronJobRunRecord(t *testing.T) {
 	if cm.Labels[runrecord.Label] != "slow" || metav1.GetControllerOf(cm) == nil || metav1.GetControllerOf(cm).UID != cj.UID {
 		t.Errorf("record metadata: labels %v owners %v", cm.Labels, cm.OwnerReferences)
 	}
-	c.Run("delete", "cronjob", "slow", "quick")
+	c.Run("delete", "cronjob", "slow", "quick", "flaky")
 	waitLong(t, func() bool {
 		l, err := cs.CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{LabelSelector: runrecord.Label})
 		return err == nil && len(l.Items) == 0
