@@ -14,38 +14,93 @@ import (
 )
 
 // slotSet gathers the runs of each slot from the record, the Jobs and the
-// Lease; each run is known by an identity (its Job's name, or "warm") so
+// Lease. The record is sorted and holds most slots, so it is taken as it
+// is (newest first) and the few Jobs and the Lease are found in it by
+// binary search; a page of a thousand CronJobs with full records stays
+// cheap. Each run is known by an identity (its Job's name, or "warm") so
 // the same run seen in two sources counts once, and two runs of one slot
 // count twice.
 type slotSet struct {
-	bySlot map[int64]*Slot
-	ids    map[int64]map[string]bool
+	slots []Slot // newest first
+	added bool   // slots appended out of order
+	// ids holds the identities of the runs of the slots that more than
+	// one source spoke of, by slot.
+	ids map[int64][]string
 }
 
-func newSlotSet() *slotSet {
-	return &slotSet{bySlot: map[int64]*Slot{}, ids: map[int64]map[string]bool{}}
+// fromRecord starts the set from the record's runs (oldest first; sorted
+// here if not).
+func fromRecord(runs []runrecord.Run) *slotSet {
+	if !slices.IsSortedFunc(runs, func(a, b runrecord.Run) int { return a.Slot.Compare(b.Slot) }) {
+		runs = slices.Clone(runs)
+		slices.SortStableFunc(runs, func(a, b runrecord.Run) int { return a.Slot.Compare(b.Slot) })
+	}
+	s := &slotSet{slots: make([]Slot, 0, len(runs))}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if n := len(s.slots); n > 0 && s.slots[n-1].Slot.Equal(r.Slot) {
+			s.merge(&s.slots[n-1], r) // the record names a slot twice
+			continue
+		}
+		sl := Slot{Run: r}
+		if r.Outcome != runrecord.Missed {
+			sl.Runs = 1
+		}
+		s.slots = append(s.slots, sl)
+	}
+	return s
 }
 
-func (s *slotSet) get(slot time.Time) (*Slot, bool) {
-	v, ok := s.bySlot[slot.UnixNano()]
-	return v, ok
+// get finds slot's entry.
+func (s *slotSet) get(slot time.Time) *Slot {
+	if s.added {
+		for i := range s.slots {
+			if s.slots[i].Slot.Equal(slot) {
+				return &s.slots[i]
+			}
+		}
+		return nil
+	}
+	i, found := slices.BinarySearchFunc(s.slots, slot, func(e Slot, t time.Time) int { return t.Compare(e.Slot) })
+	if !found {
+		return nil
+	}
+	return &s.slots[i]
 }
 
 // add merges one observation of a run (or of a missed slot) into its slot.
 func (s *slotSet) add(r runrecord.Run, manual bool) {
-	key := r.Slot.UnixNano()
-	cur, ok := s.bySlot[key]
-	if !ok {
-		cur = &Slot{Run: r, Manual: manual}
-		s.bySlot[key] = cur
-		s.ids[key] = map[string]bool{}
-	} else if r.Outcome != runrecord.Missed {
-		cur.Run = mergeRun(cur.Run, r)
+	if cur := s.get(r.Slot); cur != nil {
+		s.merge(cur, r)
+		return
 	}
+	sl := Slot{Run: r, Manual: manual}
 	if r.Outcome != runrecord.Missed {
-		s.ids[key][runID(r)] = true
+		sl.Runs = 1
 	}
-	cur.Runs = len(s.ids[key])
+	s.slots = append(s.slots, sl)
+	s.added = true
+}
+
+// merge folds r into cur, counting the distinct runs the slot had.
+func (s *slotSet) merge(cur *Slot, r runrecord.Run) {
+	if r.Outcome == runrecord.Missed {
+		return
+	}
+	key := cur.Slot.UnixNano()
+	ids, ok := s.ids[key]
+	if !ok && cur.Outcome != runrecord.Missed {
+		ids = []string{runID(cur.Run)}
+	}
+	if id := runID(r); !slices.Contains(ids, id) {
+		ids = append(ids, id)
+	}
+	if s.ids == nil {
+		s.ids = map[int64][]string{}
+	}
+	s.ids[key] = ids
+	cur.Run = mergeRun(cur.Run, r)
+	cur.Runs = len(ids)
 }
 
 // runID names a run within its slot.
@@ -84,20 +139,16 @@ func mergeRun(old, seen runrecord.Run) runrecord.Run {
 
 // sorted returns the slots newest first.
 func (s *slotSet) sorted() []Slot {
-	out := make([]Slot, 0, len(s.bySlot))
-	for _, v := range s.bySlot {
-		out = append(out, *v)
+	if s.added {
+		slices.SortStableFunc(s.slots, func(a, b Slot) int { return b.Slot.Compare(a.Slot) })
+		s.added = false
 	}
-	slices.SortFunc(out, func(a, b Slot) int { return b.Slot.Compare(a.Slot) })
-	return out
+	return s.slots
 }
 
 // timeline builds every slot known from the record, the Jobs and the Lease.
 func timeline(in Input) []Slot {
-	set := newSlotSet()
-	for _, r := range in.Runs {
-		set.add(r, false)
-	}
+	set := fromRecord(in.Runs)
 	for i := range in.Jobs {
 		if r, manual, ok := jobRun(&in.Jobs[i]); ok {
 			set.add(r, manual)
@@ -168,19 +219,19 @@ func addLease(set *slotSet, l *coordinationv1.Lease) {
 	tok := runner.TokenOf(l)
 	success := parseStamp(l.Annotations[runner.LastSuccessAnnotation])
 	if !success.IsZero() {
-		if s, ok := set.get(success); ok && s.Outcome == runrecord.Running {
+		if s := set.get(success); s != nil && s.Outcome == runrecord.Running {
 			s.Outcome = runrecord.Succeeded
 		}
 	}
 	if failed, code, ok := runner.ParseFailure(l.Annotations[runner.LastFailureAnnotation]); ok {
-		if s, found := set.get(failed); found && s.Outcome == runrecord.Running {
+		if s := set.get(failed); s != nil && s.Outcome == runrecord.Running {
 			s.Outcome, s.Reason, s.ExitCode = runrecord.Failed, "RunFailed", code
 		}
 	}
 	if tok.LastSlot.IsZero() {
 		return
 	}
-	if _, ok := set.get(tok.LastSlot); ok {
+	if set.get(tok.LastSlot) != nil {
 		return
 	}
 	r := runrecord.Run{Slot: tok.LastSlot, Outcome: runrecord.Running, Warm: true, Pod: tok.Holder}
