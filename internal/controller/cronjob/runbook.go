@@ -49,6 +49,7 @@ type bookEntry struct {
 	// was reported once and is looked at again on each flush.
 	refused bool
 	busy    bool // a flush of this entry is under way
+	seeded  bool // the CronJob's existing Jobs were noted
 }
 
 func newRunBook(client kubernetes.Interface, warn func(*batchv1.CronJob, string)) *runBook {
@@ -75,6 +76,24 @@ func (b *runBook) note(cj *batchv1.CronJob, runs ...runrecord.Run) {
 		// Only the newest max slots can survive the write: keep those.
 		e.updates = runrecord.Apply(nil, e.updates, b.max)
 	}
+}
+
+// seed reports, once per CronJob (per UID) in this process, that its
+// existing Jobs are still to be noted.
+func (b *runBook) seed(cj *batchv1.CronJob) bool {
+	key := cj.Namespace + "/" + cj.Name
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.records[key]
+	if e == nil || e.cj.UID != cj.UID {
+		e = &bookEntry{cj: cj}
+		b.records[key] = e
+	}
+	if e.seeded {
+		return false
+	}
+	e.seeded = true
+	return true
 }
 
 // forget drops a deleted CronJob's pending changes (its record goes with

@@ -22,7 +22,6 @@ import (
 // they are written.
 func (c *Controller) watchForRecord() error {
 	if err := c.base.Watch(c.jobs, cache.ResourceEventHandlerFuncs{
-		AddFunc: c.noteJobSeen,
 		UpdateFunc: func(old, cur interface{}) {
 			o, ok1 := old.(*batchv1.Job)
 			n, ok2 := cur.(*batchv1.Job)
@@ -44,19 +43,27 @@ func (c *Controller) watchForRecord() error {
 	})
 }
 
-// noteJobSeen notes a Job that existed before this controller started
-// (the informer's first list): its run, or its end, may have happened
-// while no controller was writing the record. Jobs created since are
-// noted as they are created, with a precise start.
-func (c *Controller) noteJobSeen(obj interface{}) {
-	j, ok := obj.(*batchv1.Job)
-	if !ok || c.startedAt.IsZero() || !j.CreationTimestamp.Time.Add(time.Second).Before(c.startedAt) {
+// seedFromJobs notes, at the first sync of a CronJob in this process,
+// the Jobs it already has: their runs, or their ends, may have happened
+// while no controller was writing the record (a crash loses the changes
+// not yet written). Jobs created since are noted as they are created,
+// with a precise start, and as they finish.
+func (c *Controller) seedFromJobs(cj *batchv1.CronJob, jobs []*batchv1.Job) {
+	if !c.book.seed(cj) {
 		return
 	}
-	c.noteJob(j, true)
+	var runs []runrecord.Run
+	for _, j := range jobs {
+		pods, _ := controllerref.OwnedPods(c.pods.GetIndexer(), j.UID)
+		if r, ok := jobRun(j, pods, true); ok {
+			runs = append(runs, r)
+		}
+	}
+	c.book.note(cj, runs...)
 }
 
-// noteJob notes j's run in its CronJob's record.
+// noteJob notes j's run in its CronJob's record (the start only when
+// withStart: a Job's creationTimestamp has whole seconds).
 func (c *Controller) noteJob(j *batchv1.Job, withStart bool) {
 	cj := c.ownerCronJob(j.Namespace, metav1.GetControllerOf(j))
 	if cj == nil {

@@ -288,3 +288,39 @@ func mustParse(t *testing.T, cj *batchv1.CronJob) *cron.Schedule {
 func errConflict() error {
 	return apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, "backup.runs", errors.New("changed"))
 }
+
+// TestSyncRecordsRunsAndSeedsFromExistingJobs: a sync notes the Job it
+// creates (started when created: its lag) and, the first time it sees a
+// CronJob, the Jobs it already had (a crash may have lost their notes);
+// a flush writes them in one ConfigMap.
+func TestSyncRecordsRunsAndSeedsFromExistingJobs(t *testing.T) {
+	cj := withLast(newCronJob("* * * * *"), t0)
+	earlier := job(cj, t0, batchv1.JobComplete)
+	earlier.CreationTimestamp = metav1.NewTime(t0.Add(time.Second))
+	f := newFixture(t, cj, earlier)
+	f.clock.SetTime(at(time.Minute + 30*time.Millisecond))
+	f.sync(t)
+	f.ctl.book.flush(context.Background())
+	cm, err := f.client.CoreV1().ConfigMaps("default").Get(context.Background(), runrecord.ObjectName(cj.Name), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := runrecord.Decode(cm.Data[runrecord.DataKey])
+	if len(runs) != 2 {
+		t.Fatalf("record %+v", runs)
+	}
+	if r := runs[0]; r.Outcome != runrecord.Succeeded || r.Job != earlier.Name || r.Started == nil || !r.Started.Equal(t0.Add(time.Second)) {
+		t.Errorf("seeded run %+v", r)
+	}
+	if r := runs[1]; r.Outcome != runrecord.Running || !r.Slot.Equal(at(time.Minute)) || r.Started == nil || r.Started.Sub(r.Slot) != 30*time.Millisecond {
+		t.Errorf("created run %+v", r)
+	}
+	// Seeded once: a second sync notes nothing more.
+	f.sync(t)
+	f.ctl.book.mu.Lock()
+	pending := len(f.ctl.book.records["default/backup"].updates)
+	f.ctl.book.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("%d notes after the second sync", pending)
+	}
+}

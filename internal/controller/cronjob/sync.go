@@ -46,6 +46,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
+	c.seedFromJobs(cj, jobs)
 	gone, err := c.confirmGone(ctx, cj, jobs)
 	if err != nil {
 		return nil, err
