@@ -1,0 +1,113 @@
+package dashboard
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+
+	"github.com/ordo-dev/ordo/internal/cron/runrecord"
+)
+
+// cache is the dashboard's own informers, with the server's privileges:
+// every read from it is filtered by the user's access (access.go) before
+// it is shown. Its own factory, not the API server's, so that a server
+// whose dashboard is never opened watches nothing more.
+type cache struct {
+	factory informers.SharedInformerFactory
+	synced  []toolscache.InformerSynced
+
+	namespaces   corelisters.NamespaceLister
+	cronJobs     batchlisters.CronJobLister
+	jobs         batchlisters.JobLister
+	pods         corelisters.PodLister
+	deployments  appslisters.DeploymentLister
+	statefulSets appslisters.StatefulSetLister
+	nodes        corelisters.NodeLister
+	events       corelisters.EventLister
+	configMaps   corelisters.ConfigMapLister
+}
+
+// kinds the live stream names, as the pages ask for them.
+const (
+	kindCronJobs     = "cronjobs"
+	kindJobs         = "jobs"
+	kindPods         = "pods"
+	kindDeployments  = "deployments"
+	kindStatefulSets = "statefulsets"
+	kindNodes        = "nodes"
+	kindEvents       = "events"
+	kindRuns         = "runs" // the run records (ConfigMaps NAME.runs)
+)
+
+func newCache(loopback *rest.Config, live *broker) (*cache, error) {
+	cfg := rest.CopyConfig(loopback)
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim))
+	c := &cache{factory: f}
+	add := func(kind string, inf toolscache.SharedIndexInformer) {
+		c.synced = append(c.synced, inf.HasSynced)
+		if kind != "" {
+			_, _ = inf.AddEventHandler(live.handler(kind))
+		}
+	}
+	add("", f.Core().V1().Namespaces().Informer())
+	add(kindCronJobs, f.Batch().V1().CronJobs().Informer())
+	add(kindJobs, f.Batch().V1().Jobs().Informer())
+	add(kindPods, f.Core().V1().Pods().Informer())
+	add(kindDeployments, f.Apps().V1().Deployments().Informer())
+	add(kindStatefulSets, f.Apps().V1().StatefulSets().Informer())
+	add(kindNodes, f.Core().V1().Nodes().Informer())
+	add(kindEvents, f.Core().V1().Events().Informer())
+	add(kindRuns, f.Core().V1().ConfigMaps().Informer())
+	c.namespaces = f.Core().V1().Namespaces().Lister()
+	c.cronJobs = f.Batch().V1().CronJobs().Lister()
+	c.jobs = f.Batch().V1().Jobs().Lister()
+	c.pods = f.Core().V1().Pods().Lister()
+	c.deployments = f.Apps().V1().Deployments().Lister()
+	c.statefulSets = f.Apps().V1().StatefulSets().Lister()
+	c.nodes = f.Core().V1().Nodes().Lister()
+	c.events = f.Core().V1().Events().Lister()
+	c.configMaps = f.Core().V1().ConfigMaps().Lister()
+	return c, nil
+}
+
+// run starts the informers and stops them, waiting for their watches to
+// end, when ctx ends.
+func (c *cache) run(ctx context.Context) {
+	c.factory.Start(ctx.Done())
+	<-ctx.Done()
+	c.factory.Shutdown()
+}
+
+// wait blocks until every informer has listed, or ctx ends.
+func (c *cache) wait(ctx context.Context) bool {
+	return toolscache.WaitForCacheSync(ctx.Done(), c.synced...)
+}
+
+// slim drops what the dashboard never shows, to keep the cache small with
+// 10,000 Jobs: managed fields everywhere, and the data of every ConfigMap
+// that is not a run record (those are only watched for their records).
+func slim(obj interface{}) (interface{}, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	if cm, ok := obj.(*corev1.ConfigMap); ok && !strings.HasSuffix(cm.Name, runrecord.ObjectName("")) {
+		cm.Data, cm.BinaryData = nil, nil
+	}
+	return obj, nil
+}
