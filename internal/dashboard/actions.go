@@ -15,6 +15,10 @@ import (
 	"k8s.io/klog/v2"
 )
 
+// manualAnnotation is what `kubectl create job --from=cronjob/` sets on
+// the Job it makes; the dashboard's run now sets it too.
+const manualAnnotation = "cronjob.kubernetes.io/instantiate"
+
 // Event reasons of the dashboard's actions, recorded on the object acted on.
 const (
 	ReasonRunNow         = "DashboardRunNow"

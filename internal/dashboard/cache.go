@@ -2,11 +2,10 @@ package dashboard
 
 import (
 	"context"
-	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
@@ -23,8 +22,8 @@ import (
 // it is shown. Its own factory, not the API server's, so that a server
 // whose dashboard is never opened watches nothing more.
 type cache struct {
-	factory informers.SharedInformerFactory
-	synced  []toolscache.InformerSynced
+	factories []informers.SharedInformerFactory
+	synced    []toolscache.InformerSynced
 
 	namespaces   corelisters.NamespaceLister
 	cronJobs     batchlisters.CronJobLister
@@ -58,7 +57,10 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 		return nil, err
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim))
-	c := &cache{factory: f}
+	// Of the ConfigMaps, only the run records (labelled with their CronJob).
+	records := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runrecord.Label }))
+	c := &cache{factories: []informers.SharedInformerFactory{f, records}}
 	add := func(kind string, inf toolscache.SharedIndexInformer) {
 		c.synced = append(c.synced, inf.HasSynced)
 		if kind != "" {
@@ -73,7 +75,7 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 	add(kindStatefulSets, f.Apps().V1().StatefulSets().Informer())
 	add(kindNodes, f.Core().V1().Nodes().Informer())
 	add(kindEvents, f.Core().V1().Events().Informer())
-	add(kindRuns, f.Core().V1().ConfigMaps().Informer())
+	add(kindRuns, records.Core().V1().ConfigMaps().Informer())
 	c.namespaces = f.Core().V1().Namespaces().Lister()
 	c.cronJobs = f.Batch().V1().CronJobs().Lister()
 	c.jobs = f.Batch().V1().Jobs().Lister()
@@ -82,16 +84,20 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 	c.statefulSets = f.Apps().V1().StatefulSets().Lister()
 	c.nodes = f.Core().V1().Nodes().Lister()
 	c.events = f.Core().V1().Events().Lister()
-	c.configMaps = f.Core().V1().ConfigMaps().Lister()
+	c.configMaps = records.Core().V1().ConfigMaps().Lister()
 	return c, nil
 }
 
 // run starts the informers and stops them, waiting for their watches to
 // end, when ctx ends.
 func (c *cache) run(ctx context.Context) {
-	c.factory.Start(ctx.Done())
+	for _, f := range c.factories {
+		f.Start(ctx.Done())
+	}
 	<-ctx.Done()
-	c.factory.Shutdown()
+	for _, f := range c.factories {
+		f.Shutdown()
+	}
 }
 
 // wait blocks until every informer has listed, or ctx ends.
@@ -99,15 +105,11 @@ func (c *cache) wait(ctx context.Context) bool {
 	return toolscache.WaitForCacheSync(ctx.Done(), c.synced...)
 }
 
-// slim drops what the dashboard never shows, to keep the cache small with
-// 10,000 Jobs: managed fields everywhere, and the data of every ConfigMap
-// that is not a run record (those are only watched for their records).
+// slim drops what the dashboard never shows, managed fields, to keep the
+// cache small with 10,000 Jobs.
 func slim(obj interface{}) (interface{}, error) {
 	if m, err := meta.Accessor(obj); err == nil {
 		m.SetManagedFields(nil)
-	}
-	if cm, ok := obj.(*corev1.ConfigMap); ok && !strings.HasSuffix(cm.Name, runrecord.ObjectName("")) {
-		cm.Data, cm.BinaryData = nil, nil
 	}
 	return obj, nil
 }

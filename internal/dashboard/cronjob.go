@@ -3,25 +3,22 @@ package dashboard
 import (
 	"context"
 	"net/http"
-	"sort"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authentication/user"
 
 	"github.com/ordo-dev/ordo/internal/cron/cronstats"
-	"github.com/ordo-dev/ordo/internal/cron/runrecord"
+	"github.com/ordo-dev/ordo/internal/runner"
 )
 
 // timelineLimit is how many slots one CronJob's page shows.
 const timelineLimit = 200
-
-// manualAnnotation is what `kubectl create job --from=cronjob/` sets on
-// the Job it makes; the dashboard's run-now sets it too.
-const manualAnnotation = "cronjob.kubernetes.io/instantiate"
 
 // slotRow is one row of a CronJob's timeline.
 type slotRow struct {
@@ -30,8 +27,6 @@ type slotRow struct {
 	Lag *time.Duration
 	// Duration is Finished minus Started, when it finished.
 	Duration *time.Duration
-	// Manual: a run-now Job, which belongs to no slot.
-	Manual bool
 }
 
 type cronJobData struct {
@@ -64,9 +59,11 @@ func (d *Dashboard) serveCronJob(w http.ResponseWriter, r *http.Request) {
 	}
 	jobs := d.jobsByOwner(acc, []*batchv1.CronJob{cj})[cj.UID]
 	in := d.cronInput(r, acc, cj, jobs, time.Now())
-	data := cronJobData{CronJob: cj, Summary: cronstats.Summarize(in),
+	data := cronJobData{CronJob: cj,
 		MayPatch: acc.may("patch", kindCronJobs, "", ns), MayCreateJob: acc.may("create", kindJobs, "", ns)}
-	data.Slots = timelineRows(cronstats.Timeline(in, timelineLimit), jobs)
+	in.Lease = d.warmLease(r.Context(), u, cj)
+	data.Summary = cronstats.Summarize(in)
+	data.Slots = timelineRows(cronstats.Timeline(in, timelineLimit))
 	if acc.mayList(kindEvents, ns) {
 		data.Events = d.eventsFor(ns, cj.UID, 20)
 	}
@@ -77,69 +74,22 @@ func (d *Dashboard) serveCronJob(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, "cronjob", page{Title: "CronJob " + ns + "/" + name, Nav: "cronjobs", Live: []string{kindCronJobs, kindJobs, kindRuns, kindEvents}, Data: data})
 }
 
-// timelineRows adds lag and duration to cronstats' slots, and the run-now
-// Jobs (which have no slot, so no record row) at their creation time.
-func timelineRows(slots []cronstats.Slot, jobs []batchv1.Job) []slotRow {
+// timelineRows adds lag and duration to cronstats' slots.
+func timelineRows(slots []cronstats.Slot) []slotRow {
 	rows := make([]slotRow, 0, len(slots))
-	seen := map[string]bool{}
 	for _, s := range slots {
-		rows = append(rows, newSlotRow(s, false))
-		if s.Job != "" {
-			seen[s.Job] = true
-		}
-	}
-	for i := range jobs {
-		j := &jobs[i]
-		if j.Annotations[manualAnnotation] != "manual" || seen[j.Name] {
-			continue
-		}
-		rows = append(rows, newSlotRow(cronstats.Slot{Run: manualRun(j), Runs: 1}, true))
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Run.Slot.After(rows[j].Run.Slot) })
-	return rows
-}
-
-func newSlotRow(s cronstats.Slot, manual bool) slotRow {
-	row := slotRow{Slot: s, Manual: manual}
-	if s.Started != nil {
-		lag := s.Started.Sub(s.Run.Slot)
-		row.Lag = &lag
-		if s.Finished != nil {
-			d := s.Finished.Sub(*s.Started)
-			row.Duration = &d
-		}
-	}
-	return row
-}
-
-// manualRun is a run-now Job as a run: no slot, so its "slot" is when it
-// was created.
-func manualRun(j *batchv1.Job) runrecord.Run {
-	run := runrecord.Run{Slot: j.CreationTimestamp.Time, Job: j.Name, Outcome: runrecord.Running}
-	if j.Status.StartTime != nil {
-		t := j.Status.StartTime.Time
-		run.Started = &t
-	}
-	if j.Status.CompletionTime != nil {
-		t := j.Status.CompletionTime.Time
-		run.Finished = &t
-	}
-	for _, c := range j.Status.Conditions {
-		if c.Status != corev1.ConditionTrue {
-			continue
-		}
-		switch c.Type {
-		case batchv1.JobComplete:
-			run.Outcome = runrecord.Succeeded
-		case batchv1.JobFailed:
-			run.Outcome, run.Reason = runrecord.Failed, c.Reason
-			if run.Finished == nil {
-				t := c.LastTransitionTime.Time
-				run.Finished = &t
+		row := slotRow{Slot: s}
+		if s.Started != nil {
+			lag := s.Started.Sub(s.Run.Slot)
+			row.Lag = &lag
+			if s.Finished != nil {
+				d := s.Finished.Sub(*s.Started)
+				row.Duration = &d
 			}
 		}
+		rows = append(rows, row)
 	}
-	return run
+	return rows
 }
 
 // newestPod is the pod of the newest slot that has one.
@@ -191,4 +141,22 @@ func (d *Dashboard) serveLogs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write([]byte(d.podLog(r.Context(), userOf(r), ns, pod, 200)))
+}
+
+// warmLease is a warm CronJob's runner Lease (<name>-runner, the token its
+// runners claim slots with), read as the user: nil for an ordinary
+// CronJob or when the user may not read Leases.
+func (d *Dashboard) warmLease(ctx context.Context, u user.Info, cj *batchv1.CronJob) *coordinationv1.Lease {
+	if cj.Annotations[runner.RunnerAnnotation] != runner.WarmRunner {
+		return nil
+	}
+	c, err := d.asUser(u)
+	if err != nil {
+		return nil
+	}
+	l, err := c.CoordinationV1().Leases(cj.Namespace).Get(ctx, cj.Name+"-runner", metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return l
 }
