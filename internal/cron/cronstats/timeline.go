@@ -162,13 +162,19 @@ func finishTime(j *batchv1.Job, c *batchv1.JobCondition) *time.Time {
 
 // addLease adds a warm CronJob's newest claimed slot, which the record may
 // not hold yet (the controller writes it at most every few seconds): its
-// run started when claimed, and succeeded once last-success reaches it.
+// run started when claimed, and succeeded once last-success reaches it
+// (or failed once last-failure names it).
 func addLease(set *slotSet, l *coordinationv1.Lease) {
 	tok := runner.TokenOf(l)
 	success := parseStamp(l.Annotations[runner.LastSuccessAnnotation])
 	if !success.IsZero() {
 		if s, ok := set.get(success); ok && s.Outcome == runrecord.Running {
 			s.Outcome = runrecord.Succeeded
+		}
+	}
+	if failed, code, ok := runner.ParseFailure(l.Annotations[runner.LastFailureAnnotation]); ok {
+		if s, found := set.get(failed); found && s.Outcome == runrecord.Running {
+			s.Outcome, s.Reason, s.ExitCode = runrecord.Failed, "RunFailed", code
 		}
 	}
 	if tok.LastSlot.IsZero() {
