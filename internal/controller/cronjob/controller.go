@@ -99,7 +99,7 @@ func New(c Config) (*Controller, error) {
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		return nil, fmt.Errorf("cronjob: pod index: %w", err)
 	}
-	ctl.book = newRunBook(b.Client, func(cj *batchv1.CronJob, msg string) {
+	ctl.book = newRunBook(b.Client, b.Clock, func(cj *batchv1.CronJob, msg string) {
 		ctl.recorder.Event(cj, corev1.EventTypeWarning, "RunRecordConflict", msg)
 	})
 	if err := ctl.addHandlers(); err != nil {

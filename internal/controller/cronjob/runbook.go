@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/ordo-dev/ordo/internal/cron/runrecord"
 )
@@ -22,12 +23,19 @@ import (
 // CPU per warm run).
 const recordInterval = 10 * time.Second
 
+// runningHold is how long a record whose only news is runs that started
+// waits for them to end before it is written anyway: a start and its end
+// then cost one write, not two (the timeline shows a run going from its
+// Job or Lease meanwhile), and a long run's start and lag are still kept.
+const runningHold = time.Minute
+
 // runBook buffers the changes to each CronJob's run record and writes
 // them in batches (flush). What it holds between writes is lost if the
 // process dies; the Jobs still present fill that gap in the timeline
 // (cronstats.Timeline merges them), and a restart notes them again.
 type runBook struct {
 	client kubernetes.Interface
+	clock  clock.PassiveClock
 	// warn reports a record ConfigMap that is not ours, on the CronJob.
 	warn func(cj *batchv1.CronJob, message string)
 	max  int
@@ -41,6 +49,7 @@ type runBook struct {
 type bookEntry struct {
 	cj      *batchv1.CronJob // for the owner reference and events
 	updates []runrecord.Run
+	since   time.Time // when the oldest pending update was noted
 	// written is our ConfigMap as last read or written (nil: read it
 	// first), record its decoded content.
 	written *corev1.ConfigMap
@@ -52,8 +61,8 @@ type bookEntry struct {
 	seeded  bool // the CronJob's existing Jobs were noted
 }
 
-func newRunBook(client kubernetes.Interface, warn func(*batchv1.CronJob, string)) *runBook {
-	return &runBook{client: client, warn: warn, max: runrecord.MaxRuns, records: map[string]*bookEntry{}}
+func newRunBook(client kubernetes.Interface, clk clock.PassiveClock, warn func(*batchv1.CronJob, string)) *runBook {
+	return &runBook{client: client, clock: clk, warn: warn, max: runrecord.MaxRuns, records: map[string]*bookEntry{}}
 }
 
 // note adds runs (new slots or newer views of known ones) to cj's record,
@@ -71,6 +80,9 @@ func (b *runBook) note(cj *batchv1.CronJob, runs ...runrecord.Run) {
 		b.records[key] = e
 	}
 	e.cj = cj
+	if len(e.updates) == 0 {
+		e.since = b.clock.Now()
+	}
 	e.updates = append(e.updates, runs...)
 	if len(e.updates) > 2*b.max {
 		// Only the newest max slots can survive the write: keep those.
@@ -111,21 +123,24 @@ func (b *runBook) run(ctx context.Context, tick <-chan time.Time) {
 		select {
 		case <-ctx.Done():
 			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			b.flush(final)
+			b.flush(final, true)
 			cancel()
 			return
 		case <-tick:
-			b.flush(ctx)
+			b.flush(ctx, false)
 		}
 	}
 }
 
-// flush writes every record with pending changes, one write each.
-func (b *runBook) flush(ctx context.Context) {
+// flush writes every record with pending changes, one write each: all of
+// them when final, else those with news other than starts, or whose
+// starts have waited runningHold.
+func (b *runBook) flush(ctx context.Context, final bool) {
+	now := b.clock.Now()
 	b.mu.Lock()
 	var keys []string
 	for k, e := range b.records {
-		if len(e.updates) > 0 && !e.busy {
+		if len(e.updates) > 0 && !e.busy && (final || settled(e.updates) || now.Sub(e.since) >= runningHold) {
 			keys = append(keys, k)
 		}
 	}
@@ -156,7 +171,20 @@ func (b *runBook) flushOne(ctx context.Context, key string) error {
 	if err != nil {
 		e.updates = append(updates, e.updates...)
 	}
+	if len(e.updates) > 0 && err == nil {
+		e.since = b.clock.Now() // noted while the write was under way
+	}
 	return err
+}
+
+// settled: some update is more than a start (an end, a missed slot).
+func settled(updates []runrecord.Run) bool {
+	for _, u := range updates {
+		if u.Outcome != runrecord.Running {
+			return true
+		}
+	}
+	return false
 }
 
 // write applies updates to the record and writes it: read it once (then

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/ordo-dev/ordo/internal/cron"
@@ -141,12 +142,13 @@ func TestLeaseRuns(t *testing.T) {
 type bookFixture struct {
 	book   *runBook
 	client *fake.Clientset
+	clock  *clocktesting.FakeClock
 	warned []string
 }
 
 func newBook(t *testing.T, max int, objs ...runtime.Object) *bookFixture {
-	f := &bookFixture{client: fake.NewClientset(objs...)}
-	f.book = newRunBook(f.client, func(_ *batchv1.CronJob, msg string) { f.warned = append(f.warned, msg) })
+	f := &bookFixture{client: fake.NewClientset(objs...), clock: clocktesting.NewFakeClock(t0)}
+	f.book = newRunBook(f.client, f.clock, func(_ *batchv1.CronJob, msg string) { f.warned = append(f.warned, msg) })
 	f.book.max = max
 	return f
 }
@@ -182,7 +184,7 @@ func TestRunBookBatchesOwnsAndTrims(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		f.book.note(cj, startedRun(at(time.Duration(i)*time.Second), "backup-"+string(rune('a'+i)), at(time.Duration(i)*time.Second+time.Millisecond)))
 	}
-	f.book.flush(ctx)
+	f.book.flush(ctx, true)
 	if n := f.writes(); n != 1 {
 		t.Errorf("%d writes for one flush, want 1", n)
 	}
@@ -194,9 +196,9 @@ func TestRunBookBatchesOwnsAndTrims(t *testing.T) {
 		t.Errorf("record not trimmed to the newest 5: %+v", runs)
 	}
 	// Nothing new: no write. A finish: one update, read from our copy.
-	f.book.flush(ctx)
+	f.book.flush(ctx, true)
 	f.book.note(cj, runrecord.Run{Slot: at(7 * time.Second), Outcome: runrecord.Succeeded, Finished: ptr.To(at(8 * time.Second))})
-	f.book.flush(ctx)
+	f.book.flush(ctx, true)
 	if n := f.writes(); n != 2 {
 		t.Errorf("%d writes, want 2", n)
 	}
@@ -211,7 +213,7 @@ func TestRunBookRetriesAfterAConflict(t *testing.T) {
 	f := newBook(t, 10)
 	ctx := context.Background()
 	f.book.note(cj, startedRun(t0, "backup-1", t0))
-	f.book.flush(ctx)
+	f.book.flush(ctx, true)
 	// Somebody else updates the record: our next write conflicts, then
 	// re-reads and succeeds at the following flush, losing nothing.
 	cm, _ := f.record(t, cj)
@@ -229,8 +231,8 @@ func TestRunBookRetriesAfterAConflict(t *testing.T) {
 		return false, nil, nil
 	})
 	f.book.note(cj, startedRun(at(time.Minute), "backup-2", at(time.Minute)))
-	f.book.flush(ctx)
-	f.book.flush(ctx)
+	f.book.flush(ctx, true)
+	f.book.flush(ctx, true)
 	cm, runs := f.record(t, cj)
 	if len(runs) != 2 || cm.Annotations["touched"] != "yes" {
 		t.Errorf("after a conflict: runs %+v annotations %v", runs, cm.Annotations)
@@ -245,9 +247,9 @@ func TestRunBookNeverOverwritesAConfigMapNotOurs(t *testing.T) {
 	}
 	f := newBook(t, 10, theirs)
 	f.book.note(cj, startedRun(t0, "backup-1", t0))
-	f.book.flush(context.Background())
+	f.book.flush(context.Background(), true)
 	f.book.note(cj, startedRun(at(time.Minute), "backup-2", at(time.Minute)))
-	f.book.flush(context.Background())
+	f.book.flush(context.Background(), true)
 	cm, err := f.client.CoreV1().ConfigMaps(cj.Namespace).Get(context.Background(), theirs.Name, metav1.GetOptions{})
 	if err != nil || cm.Data["runs"] != "mine" || f.writes() != 0 {
 		t.Errorf("their ConfigMap was written: %v %v", cm.Data, err)
@@ -300,7 +302,7 @@ func TestSyncRecordsRunsAndSeedsFromExistingJobs(t *testing.T) {
 	f := newFixture(t, cj, earlier)
 	f.clock.SetTime(at(time.Minute + 30*time.Millisecond))
 	f.sync(t)
-	f.ctl.book.flush(context.Background())
+	f.ctl.book.flush(context.Background(), true)
 	cm, err := f.client.CoreV1().ConfigMaps("default").Get(context.Background(), runrecord.ObjectName(cj.Name), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -322,5 +324,36 @@ func TestSyncRecordsRunsAndSeedsFromExistingJobs(t *testing.T) {
 	f.ctl.book.mu.Unlock()
 	if pending != 0 {
 		t.Errorf("%d notes after the second sync", pending)
+	}
+}
+
+// TestRunBookHoldsStartsForTheirEnds: a record whose only news is a run
+// that started waits (up to runningHold) for its end, so that the two
+// cost one write.
+func TestRunBookHoldsStartsForTheirEnds(t *testing.T) {
+	cj := newCronJob("*/10 * * * * *")
+	f := newBook(t, 10)
+	ctx := context.Background()
+	f.book.note(cj, startedRun(t0, "backup-1", t0))
+	f.book.flush(ctx, false)
+	if n := f.writes(); n != 0 {
+		t.Fatalf("a start alone was written (%d writes)", n)
+	}
+	f.book.note(cj, runrecord.Run{Slot: t0, Outcome: runrecord.Succeeded, Finished: ptr.To(at(time.Second))})
+	f.book.flush(ctx, false)
+	if n := f.writes(); n != 1 {
+		t.Fatalf("%d writes for a start and its end, want 1", n)
+	}
+	// A long run's start is written after runningHold anyway.
+	f.book.note(cj, startedRun(at(10*time.Second), "backup-2", at(10*time.Second)))
+	f.clock.Step(runningHold - time.Second)
+	f.book.flush(ctx, false)
+	if n := f.writes(); n != 1 {
+		t.Fatalf("written before runningHold: %d writes", n)
+	}
+	f.clock.Step(time.Second)
+	f.book.flush(ctx, false)
+	if n := f.writes(); n != 2 {
+		t.Fatalf("%d writes after runningHold, want 2", n)
 	}
 }
