@@ -161,10 +161,10 @@ func (b *runBook) flushOne(ctx context.Context, key string) error {
 		b.mu.Unlock()
 		return nil
 	}
-	updates := e.updates
+	updates, cj := e.updates, e.cj
 	e.updates, e.busy = nil, true
 	b.mu.Unlock()
-	err := b.write(ctx, e, updates)
+	err := b.write(ctx, e, cj, updates)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e.busy = false
@@ -190,9 +190,11 @@ func settled(updates []runrecord.Run) bool {
 // write applies updates to the record and writes it: read it once (then
 // keep our own copy), refuse a ConfigMap that is not ours, create it when
 // absent, update it with its resourceVersion (a conflict re-reads).
-func (b *runBook) write(ctx context.Context, e *bookEntry, updates []runrecord.Run) error {
-	cms := b.client.CoreV1().ConfigMaps(e.cj.Namespace)
-	name := runrecord.ObjectName(e.cj.Name)
+// Only the flush that set e.busy touches e.written, e.record and
+// e.refused; cj is e.cj as of that flush (notes may replace it).
+func (b *runBook) write(ctx context.Context, e *bookEntry, cj *batchv1.CronJob, updates []runrecord.Run) error {
+	cms := b.client.CoreV1().ConfigMaps(cj.Namespace)
+	name := runrecord.ObjectName(cj.Name)
 	if e.written == nil {
 		cm, err := cms.Get(ctx, name, metav1.GetOptions{})
 		switch {
@@ -200,10 +202,10 @@ func (b *runBook) write(ctx context.Context, e *bookEntry, updates []runrecord.R
 			e.record = runrecord.NewRecord(nil)
 		case err != nil:
 			return err
-		case !ours(cm, e.cj):
+		case !ours(cm, cj):
 			if !e.refused {
 				e.refused = true
-				b.warn(e.cj, fmt.Sprintf("ConfigMap %s exists and is not this CronJob's run record (label %s=%s and owner missing); not overwriting it, so runs are not recorded", name, runrecord.Label, e.cj.Name))
+				b.warn(cj, fmt.Sprintf("ConfigMap %s exists and is not this CronJob's run record (label %s=%s and owner missing); not overwriting it, so runs are not recorded", name, runrecord.Label, cj.Name))
 			}
 			return nil // the updates are dropped: nowhere to keep them
 		default:
@@ -221,7 +223,7 @@ func (b *runBook) write(ctx context.Context, e *bookEntry, updates []runrecord.R
 	var out *corev1.ConfigMap
 	var err error
 	if e.written == nil {
-		out, err = cms.Create(ctx, newRecordMap(e.cj, e.record.Data()), metav1.CreateOptions{})
+		out, err = cms.Create(ctx, newRecordMap(cj, e.record.Data()), metav1.CreateOptions{})
 	} else {
 		cp := e.written.DeepCopy()
 		cp.Data = map[string]string{runrecord.DataKey: e.record.Data()}

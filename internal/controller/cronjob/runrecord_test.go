@@ -3,6 +3,7 @@ package cronjob
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -355,5 +356,28 @@ func TestRunBookHoldsStartsForTheirEnds(t *testing.T) {
 	f.book.flush(ctx, false)
 	if n := f.writes(); n != 2 {
 		t.Fatalf("%d writes after runningHold, want 2", n)
+	}
+}
+
+// TestRunBookNotesWhileFlushing: notes keep arriving while a flush
+// writes; none is lost (run with -race for the locking).
+func TestRunBookNotesWhileFlushing(t *testing.T) {
+	cj := newCronJob("* * * * * *")
+	f := newBook(t, 1000)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			f.book.note(cj.DeepCopy(), startedRun(at(time.Duration(i)*time.Second), "backup-"+strconv.Itoa(i), at(time.Duration(i)*time.Second)))
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		f.book.flush(ctx, true)
+	}
+	<-done
+	f.book.flush(ctx, true)
+	if _, runs := f.record(t, cj); len(runs) != 200 {
+		t.Errorf("%d runs recorded, want 200", len(runs))
 	}
 }
