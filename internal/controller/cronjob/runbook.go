@@ -59,6 +59,8 @@ type bookEntry struct {
 	refused bool
 	busy    bool // a flush of this entry is under way
 	seeded  bool // the CronJob's existing Jobs were noted
+	// claim is a warm CronJob's newest claimed slot seen on its Lease.
+	claim time.Time
 }
 
 func newRunBook(client kubernetes.Interface, clk clock.PassiveClock, warn func(*batchv1.CronJob, string)) *runBook {
@@ -106,6 +108,24 @@ func (b *runBook) seed(cj *batchv1.CronJob) bool {
 	}
 	e.seeded = true
 	return true
+}
+
+// claimed remembers slot as cj's newest claim seen on its runner Lease
+// and returns the one seen before (zero: none in this process).
+func (b *runBook) claimed(cj *batchv1.CronJob, slot time.Time) time.Time {
+	key := cj.Namespace + "/" + cj.Name
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.records[key]
+	if e == nil || e.cj.UID != cj.UID {
+		e = &bookEntry{cj: cj}
+		b.records[key] = e
+	}
+	prev := e.claim
+	if slot.After(prev) {
+		e.claim = slot
+	}
+	return prev
 }
 
 // forget drops a deleted CronJob's pending changes (its record goes with

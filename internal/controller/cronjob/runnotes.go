@@ -1,6 +1,7 @@
 package cronjob
 
 import (
+	"slices"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/ordo-dev/ordo/internal/controller/controllerref"
+	"github.com/ordo-dev/ordo/internal/cron"
 	"github.com/ordo-dev/ordo/internal/cron/runrecord"
 	"github.com/ordo-dev/ordo/internal/runner"
 )
@@ -171,7 +173,64 @@ func (c *Controller) noteLease(obj interface{}) {
 	if cj == nil || !isWarm(cj) {
 		return
 	}
-	c.book.note(cj, leaseRuns(l)...)
+	runs := leaseRuns(l)
+	if tok := runner.TokenOf(l); !tok.LastSlot.IsZero() {
+		prev := c.book.claimed(cj, tok.LastSlot)
+		if prev.IsZero() {
+			prev = lastScheduleTime(cj) // copied from the Lease before this process started
+		}
+		runs = append(runs, c.warmGap(cj, tok, prev)...)
+	}
+	c.book.note(cj, runs...)
+}
+
+// warmGap reads the slots a claim passed over, from the previous claimed
+// slot prev to the new one: under catch-up all they were claimed and run
+// together; otherwise they were missed (runner.Due's rules), and why. The
+// common case, a claim of the next slot, costs one schedule step.
+func (c *Controller) warmGap(cj *batchv1.CronJob, tok runner.Token, prev time.Time) []runrecord.Run {
+	if prev.IsZero() || !tok.LastSlot.After(prev) {
+		return nil
+	}
+	sched, err := cron.Parse(cj.Spec.Schedule, cj.Spec.TimeZone, c.local)
+	if err != nil || !sched.Next(prev).Before(tok.LastSlot) {
+		return nil
+	}
+	catchUp, _ := cron.CatchUpOf(cj.Annotations)
+	p := runner.Policy{Schedule: sched, CatchUp: catchUp}
+	if s := cj.Spec.StartingDeadlineSeconds; s != nil {
+		d := time.Duration(*s) * time.Second
+		p.StartingDeadline = &d
+	}
+	return passedOver(p, prev, tok, c.startedAt)
+}
+
+// passedOver is warmGap's pure part: the slots in (prev, tok.LastSlot)
+// (at most the newest 100), except those given back unstarted (the next
+// claim accounts for them). since is when this controller started: a
+// slot before it was missed with no server running.
+func passedOver(p runner.Policy, prev time.Time, tok runner.Token, since time.Time) []runrecord.Run {
+	window := p.Schedule.Window(prev, tok.LastSlot.Add(-time.Nanosecond), 100)
+	var out []runrecord.Run
+	for _, slot := range window.Recent {
+		if slices.ContainsFunc(tok.Unstarted, slot.Equal) {
+			continue
+		}
+		if p.CatchUp == cron.CatchUpAll && (p.StartingDeadline == nil || !slot.Before(tok.Renewed.Add(-*p.StartingDeadline))) {
+			started := tok.Renewed
+			out = append(out, runrecord.Run{Slot: slot, Started: &started, Outcome: runrecord.Running, Warm: true, Pod: tok.Holder})
+			continue
+		}
+		reason := runrecord.ReasonSuperseded
+		switch {
+		case !since.IsZero() && slot.Before(since):
+			reason = runrecord.ReasonServerDown
+		case p.StartingDeadline != nil && slot.Before(tok.Renewed.Add(-*p.StartingDeadline)):
+			reason = runrecord.ReasonDeadline
+		}
+		out = append(out, runrecord.Run{Slot: slot, Outcome: runrecord.Missed, Reason: reason, Warm: true})
+	}
+	return out
 }
 
 // leaseRuns reads a runner Lease as record entries.

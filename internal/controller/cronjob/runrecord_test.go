@@ -381,3 +381,34 @@ func TestRunBookNotesWhileFlushing(t *testing.T) {
 		t.Errorf("%d runs recorded, want 200", len(runs))
 	}
 }
+
+// TestPassedOverWarmSlots: a claim that jumps over slots (the runner was
+// down) records them missed, with why, or run under catch-up all.
+func TestPassedOverWarmSlots(t *testing.T) {
+	sched := mustParse(t, newCronJob("* * * * * *"))
+	tok := runner.Token{LastSlot: at(10 * time.Second), Renewed: at(10 * time.Second), Holder: "r", Unstarted: []time.Time{at(4 * time.Second)}}
+	reasons := func(runs []runrecord.Run) string {
+		var out []string
+		for _, r := range runs {
+			out = append(out, r.Slot.Sub(t0).String()+" "+string(r.Outcome)+" "+r.Reason)
+		}
+		return strings.Join(out, ",")
+	}
+	// Catch-up latest: the slots between were superseded, those before
+	// the controller started were missed with no server, and slot 4 was
+	// given back unstarted (the next claim decides it).
+	got := reasons(passedOver(runner.Policy{Schedule: sched}, at(time.Second), tok, at(3*time.Second)))
+	if want := "2s Missed ServerDown,3s Missed Superseded,5s Missed Superseded,6s Missed Superseded,7s Missed Superseded,8s Missed Superseded,9s Missed Superseded"; got != want {
+		t.Errorf("latest: %s\nwant %s", got, want)
+	}
+	// A starting deadline of 2 s: slots older than that at the claim were too late.
+	got = reasons(passedOver(runner.Policy{Schedule: sched, StartingDeadline: ptr.To(2 * time.Second)}, at(6*time.Second), tok, time.Time{}))
+	if want := "7s Missed StartingDeadlineExceeded,8s Missed Superseded,9s Missed Superseded"; got != want {
+		t.Errorf("deadline: %s\nwant %s", got, want)
+	}
+	// Catch-up all: they were claimed together and run.
+	got = reasons(passedOver(runner.Policy{Schedule: sched, CatchUp: cron.CatchUpAll}, at(7*time.Second), tok, time.Time{}))
+	if want := "8s Running ,9s Running "; got != want {
+		t.Errorf("all: %q\nwant %q", got, want)
+	}
+}
