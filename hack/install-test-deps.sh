@@ -35,6 +35,9 @@ command -v ip >/dev/null || need+=(iproute2)
 # Image tests (internal/image, test/e2e) build their images from Debian's
 # statically linked busybox, so a pod's root has nothing of the host's.
 [ -x /bin/busybox ] || need+=(busybox-static)
+# The dashboard's browser tests (test/e2e/dashboard_test.go) drive Debian's
+# chromium headless with chromedp.
+command -v chromium >/dev/null || need+=(chromium)
 # --conformance: the tools of the agnhost e2e image that Kubernetes'
 # conformance tests run in its pods (hack/conformance.sh), from the host.
 if [ "${1:-}" = --conformance ]; then

@@ -14,6 +14,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,7 +23,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	apirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/apiserver/pkg/server/options"
@@ -82,6 +86,10 @@ type Config struct {
 	// TolerationSeconds are what the DefaultTolerationSeconds admission
 	// gives pods; Kubernetes' 300 s for both when nil.
 	TolerationSeconds *tolerationseconds.Seconds
+	// LongRunningPaths are non-resource paths served as long-running
+	// requests, as watches are: no request timeout, outside the in-flight
+	// limits (the dashboard's Server-Sent Events stream).
+	LongRunningPaths []string
 }
 
 // Server is a configured API server ready to run.
@@ -94,6 +102,9 @@ type Server struct {
 	Informers informers.SharedInformerFactory
 	// Loopback is a client with the server's own full privileges.
 	Loopback kubernetes.Interface
+	// Authorizer is the server's authorizer (RBAC and the node
+	// authorizer), for handlers that check what their caller may do.
+	Authorizer authorizer.Authorizer
 	// StopInformers ends Informers' watches and waits for them: call it
 	// at a stop before the server's own context ends (see ownInformers).
 	StopInformers func()
@@ -109,6 +120,7 @@ func New(c Config) (*Server, error) {
 	// --shutdown-send-retry-after do.
 	cfg.ShutdownWatchTerminationGracePeriod = 2 * time.Second
 	cfg.ShutdownSendRetryAfter = true
+	cfg.LongRunningFunc = withLongRunningPaths(cfg.LongRunningFunc, c.LongRunningPaths)
 	if err := applyServing(cfg, c); err != nil {
 		return nil, err
 	}
@@ -183,7 +195,22 @@ func New(c Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	return &Server{Generic: chain.GenericAPIServer, aggregator: chain, Informers: cfg.SharedInformerFactory, Loopback: loopback, StopInformers: own.Stop}, nil
+	return &Server{Generic: chain.GenericAPIServer, aggregator: chain, Informers: cfg.SharedInformerFactory, Loopback: loopback,
+		Authorizer: cfg.Authorization.Authorizer, StopInformers: own.Stop}, nil
+}
+
+// withLongRunningPaths adds exact non-resource paths to a long-running
+// request check.
+func withLongRunningPaths(base apirequest.LongRunningRequestCheck, paths []string) apirequest.LongRunningRequestCheck {
+	if len(paths) == 0 {
+		return base
+	}
+	return func(r *http.Request, info *apirequest.RequestInfo) bool {
+		if info != nil && !info.IsResourceRequest && slices.Contains(paths, r.URL.Path) {
+			return true
+		}
+		return base(r, info)
+	}
 }
 
 func applyServing(cfg *genericapiserver.RecommendedConfig, c Config) error {

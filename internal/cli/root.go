@@ -25,7 +25,7 @@ func Main(argv []string) int {
 	// The sandbox and container processes (`ordo internal-sandbox`,
 	// `ordo internal-exec`) never reach here: C constructors in package
 	// runtime take them over before the Go runtime starts.
-	root.AddCommand(newServerCommand(), newAgentCommand(), newKubectlCommand(), newImagesCommand(), newTokenCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newAgentCommand(), newKubectlCommand(), newImagesCommand(), newTokenCommand(), newDashboardCommand(), newVersionCommand())
 	root.SetArgs(argv[1:])
 	return cli.Run(root)
 }

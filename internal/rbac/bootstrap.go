@@ -28,6 +28,10 @@ var (
 	discoveryURLs = []string{"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"}
 	publicURLs    = []string{"/healthz", "/livez", "/readyz", "/version", "/version/"}
 	// issuerDiscoveryURLs are the service-account issuer's OpenID documents.
+	// dashboardURLs are ordo's web dashboard: every authenticated user may
+	// load it (post: its actions), and it shows and does only what the
+	// user's own RBAC allows.
+	dashboardURLs       = []string{"/ui", "/ui/*"}
 	issuerDiscoveryURLs = []string{"/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"}
 )
 
@@ -77,6 +81,7 @@ func BootstrapClusterRoles() []*rbacv1.ClusterRole {
 			rule([]string{"*"}, []string{"*"}, []string{"*"}), urlRule([]string{"*"}, "*")),
 		clusterRole("system:discovery", nil, urlRule(discoveryURLs, "get")),
 		clusterRole("system:public-info-viewer", nil, urlRule(publicURLs, "get")),
+		clusterRole("ordo:dashboard", nil, urlRule(dashboardURLs, "get", "post")),
 		clusterRole("system:basic-user", nil,
 			rule([]string{"authorization.k8s.io"}, []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, []string{"create"}),
 			rule([]string{"authentication.k8s.io"}, []string{"selfsubjectreviews"}, []string{"create"})),
@@ -130,6 +135,7 @@ func BootstrapClusterRoleBindings() []*rbacv1.ClusterRoleBinding {
 		bind("cluster-admin", user.SystemPrivilegedGroup),
 		bind("system:discovery", user.AllAuthenticated),
 		bind("system:basic-user", user.AllAuthenticated),
+		bind("ordo:dashboard", user.AllAuthenticated),
 		bind("system:public-info-viewer", user.AllAuthenticated, user.AllUnauthenticated),
 		bind("system:service-account-issuer-discovery", serviceaccount.AllServiceAccountsGroup),
 	}

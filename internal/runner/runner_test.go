@@ -334,3 +334,17 @@ func TestGaveUpRoundTripsOnTheLease(t *testing.T) {
 		t.Errorf("a token with none left keeps the annotation %q", l.Annotations[UnstartedAnnotation])
 	}
 }
+
+func TestFailureAnnotationRoundTrip(t *testing.T) {
+	slot := time.Date(2026, 5, 1, 12, 0, 7, 0, time.UTC)
+	code := int32(137)
+	if s, c, ok := ParseFailure(FormatFailure(slot, &code)); !ok || !s.Equal(slot) || c == nil || *c != 137 {
+		t.Errorf("with a code: %v %v %v", s, c, ok)
+	}
+	if s, c, ok := ParseFailure(FormatFailure(slot, nil)); !ok || !s.Equal(slot) || c != nil {
+		t.Errorf("without a code: %v %v %v", s, c, ok)
+	}
+	if _, _, ok := ParseFailure(""); ok {
+		t.Error("an empty value parsed")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/ordo-dev/ordo/internal/apiserver"
 	"github.com/ordo-dev/ordo/internal/controller/csrsigning"
 	"github.com/ordo-dev/ordo/internal/controller/nodeipam"
+	"github.com/ordo-dev/ordo/internal/dashboard"
 	"github.com/ordo-dev/ordo/internal/datadir"
 	"github.com/ordo-dev/ordo/internal/node"
 	"github.com/ordo-dev/ordo/internal/pki"
@@ -175,6 +176,7 @@ func Run(ctx context.Context, o Options) error {
 		TolerationSeconds:      &o.TolerationSeconds,
 		Registry:               regCfg.Config,
 		Scheme:                 regCfg.SchemeSet,
+		LongRunningPaths:       []string{dashboard.LivePath},
 	})
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
@@ -183,6 +185,10 @@ func Run(ctx context.Context, o Options) error {
 		h := clusterHandlers{files: files, etcd: etcdClient, serviceCIDR: o.ServiceCIDR}
 		srv.Generic.Handler.NonGoRestfulMux.HandleFunc(JoinPath, h.join)
 		srv.Generic.Handler.NonGoRestfulMux.HandlePrefix(MembersPath+"/", http.HandlerFunc(h.removeMember))
+	}
+	dash, err := mountDashboard(srv)
+	if err != nil {
+		return err
 	}
 	// The controllers, the agent (which stops its pods before Run returns)
 	// and the kubernetes Service loop stop first, then the API server.
@@ -224,6 +230,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
+	srv.Generic.AddPostStartHookOrDie("ordo-dashboard", func(genericapiserver.PostStartHookContext) error {
+		w.goRun(dash.Run)
+		return nil
+	})
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(genericapiserver.PostStartHookContext) error {
 		w.goRun(func(ctx context.Context) {
 			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), localNode: ownNodeName(o, nodeName), caPEM: caPEM,

@@ -310,17 +310,20 @@ func (l *loop) startLocked(slot time.Time, policy batchv1.ConcurrencyPolicy) {
 	}()
 }
 
-// finished records a run's outcome: an event for a failure, the Lease's
-// last success for a success.
+// finished records a run's outcome: an event and the Lease's last failure
+// for a failure, the Lease's last success for a success.
 func (l *loop) finished(slot time.Time, code int, err error) {
 	switch {
 	case err != nil:
 		l.cfg.Metrics.WarmRunFinished("start_error")
 		l.event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" in runner pod "+l.cfg.Pod+" could not start: "+err.Error())
+		l.writeFailure(runner.FormatFailure(slot, nil))
 		return
 	case code != 0:
 		l.cfg.Metrics.WarmRunFinished("failed")
 		l.event(corev1.EventTypeWarning, "RunFailed", "The run of slot "+stamp(slot)+" in runner pod "+l.cfg.Pod+" exited with code "+itoa(code))
+		exit := int32(code)
+		l.writeFailure(runner.FormatFailure(slot, &exit))
 		return
 	}
 	l.cfg.Metrics.WarmRunFinished("succeeded")

@@ -49,8 +49,10 @@ func (c *Controller) apply(ctx context.Context, cj *batchv1.CronJob, p *plan) (d
 	return false, nil
 }
 
-// record emits the plan's events and counts its missed and skipped runs.
+// record emits the plan's events, counts its missed and skipped runs and
+// notes the missed slots in the run record.
 func (c *Controller) record(cj *batchv1.CronJob, p *plan) {
+	c.book.note(cj, p.record...)
 	for _, e := range p.events {
 		c.recorder.Event(cj, e.kind, e.reason, e.message)
 	}
@@ -94,7 +96,9 @@ func (c *Controller) createRuns(ctx context.Context, cj *batchv1.CronJob, p *pla
 func (c *Controller) createJob(ctx context.Context, cj *batchv1.CronJob, r run) (*batchv1.Job, error) {
 	j, err := c.client.BatchV1().Jobs(cj.Namespace).Create(ctx, r.job, metav1.CreateOptions{})
 	if err == nil {
-		c.metrics.JobCreated(r.slot, c.clock.Now())
+		now := c.clock.Now()
+		c.metrics.JobCreated(r.slot, now)
+		c.book.note(cj, startedRun(r.slot, j.Name, now))
 		c.recorder.Eventf(cj, corev1.EventTypeNormal, "SuccessfulCreate", "Created job %v", j.Name)
 		return j, nil
 	}
@@ -111,6 +115,8 @@ func (c *Controller) createJob(ctx context.Context, cj *batchv1.CronJob, r run) 
 			"Error creating job: job %s already exists and is not controlled by this CronJob", r.job.Name)
 		return nil, nil
 	}
+	// Created before (by a controller that may not have recorded it).
+	c.book.note(cj, startedRun(r.slot, existing.Name, existing.CreationTimestamp.Time))
 	if _, done := finished(existing); done {
 		return nil, nil
 	}

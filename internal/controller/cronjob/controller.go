@@ -6,6 +6,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
@@ -56,6 +57,11 @@ type Controller struct {
 	running     *firstRunning
 	metrics     *metrics.Batch
 	local       *time.Location
+	// book buffers and writes the run records.
+	book *runBook
+	// startedAt is when Run began: slots before it that did not run were
+	// missed with no controller running. Set before the informers start.
+	startedAt time.Time
 }
 
 // New builds a Controller; Run starts it. It fails when an index or an
@@ -93,7 +99,13 @@ func New(c Config) (*Controller, error) {
 	if err := controllerref.AddIndex(ctl.pods); err != nil {
 		return nil, fmt.Errorf("cronjob: pod index: %w", err)
 	}
+	ctl.book = newRunBook(b.Client, b.Clock, func(cj *batchv1.CronJob, msg string) {
+		ctl.recorder.Event(cj, corev1.EventTypeWarning, "RunRecordConflict", msg)
+	})
 	if err := ctl.addHandlers(); err != nil {
+		return nil, err
+	}
+	if err := ctl.watchForRecord(); err != nil {
 		return nil, err
 	}
 	if c.Metrics != nil {
@@ -104,9 +116,23 @@ func New(c Config) (*Controller, error) {
 	return ctl, nil
 }
 
-// Run works until ctx is done, then stops workers and event recording.
+// Run works until ctx is done, then stops workers and event recording,
+// and writes the run records' last changes.
 func (c *Controller) Run(ctx context.Context, workers int) {
+	c.startedAt = c.clock.Now()
+	ticker := c.clock.NewTicker(recordInterval)
+	defer ticker.Stop()
+	// The book outlives ctx by its final flush, after the workers stopped
+	// noting.
+	bookCtx, stopBook := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.book.run(bookCtx, ticker.C())
+	}()
 	c.base.Run(ctx, workers, c.sync)
+	stopBook()
+	<-done
 }
 
 // controllerUIDIndex indexes Jobs by the UID of their controller, so a

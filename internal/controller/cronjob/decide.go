@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ordo-dev/ordo/internal/cron"
+	"github.com/ordo-dev/ordo/internal/cron/runrecord"
 )
 
 // maxCatchUp bounds the slots one sync looks back over individually; it is
@@ -35,7 +36,13 @@ func decide(in input) plan {
 	p.recorded = recorded
 	pruneHistory(&in, recorded, &p)
 	if in.cj.Spec.Suspend != nil && *in.cj.Spec.Suspend {
+		if p.memo.suspendedFrom.IsZero() || !p.memo.resumedAt.IsZero() {
+			p.memo.suspendedFrom, p.memo.resumedAt = in.now, time.Time{}
+		}
 		return p
+	}
+	if !p.memo.suspendedFrom.IsZero() && p.memo.resumedAt.IsZero() {
+		p.memo.resumedAt = in.now
 	}
 	earliest := recorded
 	if earliest.IsZero() {
@@ -92,6 +99,13 @@ func forbid(in *input, earliest time.Time, chosen []time.Time, p *plan) {
 	if newest.After(in.memo.reported) {
 		p.eventf(corev1.EventTypeNormal, "JobAlreadyActive", "Not starting job because prior execution is running and concurrency policy is Forbid")
 		p.skipped = skippedForbid
+		// Recorded as missed now: if it runs after all (the running Job
+		// ends before a newer slot comes), its run replaces the mark.
+		for _, t := range chosen {
+			if t.After(in.memo.reported) {
+				p.record = append(p.record, runrecord.Run{Slot: t, Outcome: runrecord.Missed, Reason: runrecord.ReasonForbid})
+			}
+		}
 	}
 	reportMissed(in, earliest, chosen, p)
 }
@@ -137,7 +151,28 @@ func reportMissed(in *input, earliest time.Time, kept []time.Time, p *plan) {
 	p.miss(missedTooLate, len(tooLate))
 	p.miss(missedSuperseded, len(superseded))
 	announceMissed(in, fresh, tooLate, superseded, p)
+	for _, t := range tooLate {
+		p.record = append(p.record, missedRun(in, p, t, runrecord.ReasonDeadline))
+	}
+	for _, t := range superseded {
+		p.record = append(p.record, missedRun(in, p, t, runrecord.ReasonSuperseded))
+	}
 	p.memo.reported = settledUntil(in, fresh.Latest(), kept)
+}
+
+// missedRun is a missed slot for the run record, with the cause a user
+// can act on: no controller was running at its time, or the CronJob was
+// suspended then; otherwise reason (its deadline passed, or a newer slot
+// ran instead).
+func missedRun(in *input, p *plan, slot time.Time, reason string) runrecord.Run {
+	m := p.memo
+	switch {
+	case !in.since.IsZero() && slot.Before(in.since):
+		reason = runrecord.ReasonServerDown
+	case !m.suspendedFrom.IsZero() && !slot.Before(m.suspendedFrom) && (m.resumedAt.IsZero() || !slot.After(m.resumedAt)):
+		reason = runrecord.ReasonSuspended
+	}
+	return runrecord.Run{Slot: slot, Outcome: runrecord.Missed, Reason: reason}
 }
 
 // settledUntil is the new report mark: the newest due slot, except that

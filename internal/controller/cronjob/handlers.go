@@ -61,6 +61,7 @@ func (c *Controller) onCronJobDelete(obj interface{}) {
 		return
 	}
 	c.memos.forget(key)
+	c.book.forget(key)
 	c.queue.Add(key)
 }
 

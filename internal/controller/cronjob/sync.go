@@ -46,6 +46,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	if err != nil {
 		return nil, err
 	}
+	c.seedFromJobs(cj, jobs)
 	gone, err := c.confirmGone(ctx, cj, jobs)
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func (c *Controller) sync(ctx context.Context, key string) (*time.Duration, erro
 	catchUp, _ := cron.CatchUpOf(cj.Annotations)
 	p := decide(input{
 		cj: cj, jobs: jobs, gone: gone, sched: sched, catchUp: catchUp,
-		now: c.clock.Now(), memo: c.memos.get(key, cj.UID),
+		now: c.clock.Now(), memo: c.memos.get(key, cj.UID), since: c.startedAt,
 	})
 	deferred, err := c.apply(ctx, cj, &p)
 	c.memos.set(key, cj.UID, p.memo)

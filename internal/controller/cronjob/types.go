@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ordo-dev/ordo/internal/cron"
+	"github.com/ordo-dev/ordo/internal/cron/runrecord"
 )
 
 // input is everything decide looks at: the CronJob, the Jobs it controls
@@ -22,6 +23,9 @@ type input struct {
 	now     time.Time
 	// memo is what this process remembers of the CronJob between syncs.
 	memo memo
+	// since is when this controller started (zero: unknown): a slot due
+	// before it that did not run was missed because no controller ran.
+	since time.Time
 }
 
 // memo is per-CronJob memory that outlives a sync but not the process. It
@@ -33,6 +37,10 @@ type memo struct {
 	fired time.Time
 	// reported is the latest slot already counted as missed or skipped.
 	reported time.Time
+	// suspendedFrom and resumedAt bound the last time this process saw
+	// the CronJob suspended (resumedAt zero: still suspended), so that
+	// the slots that passed meanwhile are recorded as missed for it.
+	suspendedFrom, resumedAt time.Time
 }
 
 // event is one Kubernetes event to record on the CronJob.
@@ -65,6 +73,9 @@ type plan struct {
 	recorded time.Time
 	// requeueAt is when to look again (zero: only on a change).
 	requeueAt time.Time
+	// record are the slots settled as missed, with why, for the run
+	// record (the runs themselves are noted as their Jobs are created).
+	record []runrecord.Run
 }
 
 func (p *plan) eventf(kind, reason, message string) {

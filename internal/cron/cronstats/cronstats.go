@@ -4,9 +4,8 @@
 // succeed? It is pure: everything, the current time included, is an input,
 // so every answer can be unit-tested.
 //
-// SKELETON: the types are the contract between the dashboard
-// (internal/dashboard) and this package; the bodies are filled in by the
-// run-record work (issue 29).
+// The types are the contract between the dashboard (internal/dashboard)
+// and this package (issue 29).
 package cronstats
 
 import (
@@ -29,6 +28,10 @@ type Input struct {
 	Lease *coordinationv1.Lease
 	// Now is the time the answers are for.
 	Now time.Time
+	// Local is the zone of a schedule without spec.timeZone or a TZ=
+	// prefix (the controller's zone, as Kubernetes uses); nil is
+	// time.Local.
+	Local *time.Location
 }
 
 // Health is a CronJob's state in one word, for sorting and filtering.
@@ -77,21 +80,23 @@ type Slot struct {
 	// Runs is how many runs this slot had: 1 is the exactly-once proof,
 	// 0 a missed slot, more than 1 a duplicate (which ordo must never show).
 	Runs int
+	// Manual is a run started by hand (kubectl create job --from=cronjob/,
+	// the dashboard's run now): its Slot is when it was created, not a
+	// scheduled slot.
+	Manual bool
 }
 
 // Summarize answers the CronJobs page's questions about one CronJob.
 func Summarize(in Input) Summary {
-	return Summary{Schedule: in.CronJob.Spec.Schedule}
+	return summarize(in)
 }
 
 // Timeline merges the run record with the Jobs still in the API, newest
-// slot first, at most limit slots.
+// slot first, at most limit slots (all of them when limit <= 0).
 func Timeline(in Input, limit int) []Slot {
-	return nil
-}
-
-// Describe says a schedule in plain words ("every 5 seconds", "at 02:00
-// every day"), or returns it unchanged when it has no simpler wording.
-func Describe(schedule string) string {
-	return schedule
+	slots := timeline(in)
+	if limit > 0 && len(slots) > limit {
+		slots = slots[:limit]
+	}
+	return slots
 }
