@@ -86,10 +86,13 @@ func run(ctx context.Context, o options) int {
 		return 2
 	}
 	if o.logDir == "" {
-		if o.logDir, err = os.MkdirTemp("", "ordo-pathfloor-"); err != nil {
-			fmt.Fprintln(os.Stderr, "pathfloor:", err)
-			return 1
-		}
+		o.logDir, err = os.MkdirTemp("", "ordo-pathfloor-")
+	} else {
+		err = os.MkdirAll(o.logDir, 0o755) // a -logs directory that does not exist yet is made, not every part failed
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pathfloor:", err)
+		return 1
 	}
 	binDir, err := buildParts(ctx, parts, o.buildLock)
 	if binDir != "" {
