@@ -48,14 +48,15 @@ const (
 	kindRuns         = "runs" // the run records (ConfigMaps NAME.runs)
 )
 
-func newCache(loopback *rest.Config, live *broker) (*cache, error) {
+// cacheClient is the informers' client: the loopback, in protobuf.
+func cacheClient(loopback *rest.Config) (kubernetes.Interface, error) {
 	cfg := rest.CopyConfig(loopback)
 	cfg.ContentType = "application/vnd.kubernetes.protobuf"
 	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+func newCache(client kubernetes.Interface, live *broker) *cache {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim))
 	// Of the ConfigMaps, only the run records (labelled with their CronJob).
 	records := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim),
@@ -85,7 +86,7 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 	c.nodes = f.Core().V1().Nodes().Lister()
 	c.events = f.Core().V1().Events().Lister()
 	c.configMaps = records.Core().V1().ConfigMaps().Lister()
-	return c, nil
+	return c
 }
 
 // run starts the informers and stops them, waiting for their watches to
