@@ -77,6 +77,9 @@ func measure(ctx context.Context, o options, srv *testcluster.Server, res *resul
 	}
 	var lags []time.Duration
 	for k := range o.samples {
+		// Apart, so that each change is an isolated one (the page holds
+		// back a refresh that follows another closely).
+		time.Sleep(3 * time.Second)
 		sched := schedules[(k+1)%2]
 		t0 := time.Now()
 		if err := setSchedule(ctx, cs, nsOf(o, 0), cjName(0), sched); err != nil {
