@@ -60,15 +60,20 @@ func newBrowser(ctx context.Context) (*browser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no chromium (apt-get install chromium): %w", err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1500, 1000))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	tab, cancel := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(tab); err != nil {
-		cancel()
-		cancelAlloc()
+	// Chromium's shared-memory files go to its TMPDIR: one removed at close.
+	tmp, err := os.MkdirTemp("", "ordo-dashboard-chromium-")
+	if err != nil {
 		return nil, err
 	}
-	return &browser{ctx: tab, close: func() { cancel(); cancelAlloc() }}, nil
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1500, 1000), chromedp.Env("TMPDIR="+tmp))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tab, cancel := chromedp.NewContext(allocCtx)
+	closeAll := func() { cancel(); cancelAlloc(); _ = os.RemoveAll(tmp) }
+	if err := chromedp.Do(tab); err != nil {
+		closeAll()
+		return nil, err
+	}
+	return &browser{ctx: tab, close: closeAll}, nil
 }
 
 // open navigates to url and waits until the predicate holds.
