@@ -34,6 +34,9 @@ type cache struct {
 	nodes        corelisters.NodeLister
 	events       corelisters.EventLister
 	configMaps   corelisters.ConfigMapLister
+	// records are the run records, decoded (the ConfigMaps in the
+	// informer keep only their metadata).
+	records *records
 }
 
 // kinds the live stream names, as the pages ask for them.
@@ -48,19 +51,21 @@ const (
 	kindRuns         = "runs" // the run records (ConfigMaps NAME.runs)
 )
 
-func newCache(loopback *rest.Config, live *broker) (*cache, error) {
+// cacheClient is the informers' client: the loopback, in protobuf.
+func cacheClient(loopback *rest.Config) (kubernetes.Interface, error) {
 	cfg := rest.CopyConfig(loopback)
 	cfg.ContentType = "application/vnd.kubernetes.protobuf"
 	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+func newCache(client kubernetes.Interface, live *broker) *cache {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim))
 	// Of the ConfigMaps, only the run records (labelled with their CronJob).
-	records := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(slim),
+	decoded := newRecords()
+	records := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithTransform(decoded.transform),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runrecord.Label }))
-	c := &cache{factories: []informers.SharedInformerFactory{f, records}}
+	c := &cache{factories: []informers.SharedInformerFactory{f, records}, records: decoded}
 	add := func(kind string, inf toolscache.SharedIndexInformer) {
 		c.synced = append(c.synced, inf.HasSynced)
 		if kind != "" {
@@ -76,6 +81,7 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 	add(kindNodes, f.Core().V1().Nodes().Informer())
 	add(kindEvents, f.Core().V1().Events().Informer())
 	add(kindRuns, records.Core().V1().ConfigMaps().Informer())
+	_, _ = records.Core().V1().ConfigMaps().Informer().AddEventHandler(decoded.forget())
 	c.namespaces = f.Core().V1().Namespaces().Lister()
 	c.cronJobs = f.Batch().V1().CronJobs().Lister()
 	c.jobs = f.Batch().V1().Jobs().Lister()
@@ -85,7 +91,7 @@ func newCache(loopback *rest.Config, live *broker) (*cache, error) {
 	c.nodes = f.Core().V1().Nodes().Lister()
 	c.events = f.Core().V1().Events().Lister()
 	c.configMaps = records.Core().V1().ConfigMaps().Lister()
-	return c, nil
+	return c
 }
 
 // run starts the informers and stops them, waiting for their watches to

@@ -14,16 +14,6 @@ import (
 var navNames = map[string]string{"cronjobs": "CronJobs", "jobs": "Jobs", "statefulsets": "StatefulSets", "deployments": "Deployments",
 	"pods": "Pods", "nodes": "Nodes", "events": "Events"}
 
-func init() {
-	funcs["list"] = func(s ...string) []string { return s }
-	funcs["navName"] = func(s string) string { return navNames[s] }
-	funcs["lastSeen"] = lastSeen
-	funcs["jobStatus"] = jobStatus
-	funcs["jobCompletions"] = jobCompletions
-	funcs["jobDuration"] = jobDuration
-	funcs["rollout"] = rollout
-}
-
 // jobStatus is kubectl's STATUS column for Jobs.
 func jobStatus(j *batchv1.Job) string {
 	if j.DeletionTimestamp != nil {

@@ -100,7 +100,7 @@ func (d *Dashboard) cronInput(r *http.Request, acc *access, cj *batchv1.CronJob,
 	if err != nil {
 		return in
 	}
-	runs, err := runrecord.Decode(cm.Data[runrecord.DataKey])
+	runs, err := d.cache.records.get(cm.UID)
 	if err != nil {
 		klog.FromContext(r.Context()).Info("Unreadable run record", "cronjob", klog.KObj(cj), "err", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -65,13 +66,18 @@ func New(cfg Config) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{cfg: cfg, live: newBroker(), pages: p, wanted: make(chan struct{})}
-	d.cache, err = newCache(cfg.Loopback, d.live)
+	client, err := cacheClient(cfg.Loopback)
 	if err != nil {
 		return nil, err
 	}
+	return newDashboard(cfg, p, client), nil
+}
+
+func newDashboard(cfg Config, p *pages, client kubernetes.Interface) *Dashboard {
+	d := &Dashboard{cfg: cfg, live: newBroker(), pages: p, wanted: make(chan struct{})}
+	d.cache = newCache(client, d.live)
 	d.mux = d.routes()
-	return d, nil
+	return d
 }
 
 // Run waits for the first request, then runs the informers until ctx

@@ -39,14 +39,23 @@ type page struct {
 	Data any
 }
 
-var funcs = template.FuncMap{
-	"ago":      ago,
-	"dur":      dur,
-	"ts":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"join":     strings.Join,
-	"lower":    strings.ToLower,
-	"deref32":  func(p *int32) int32 { return *p },
-	"pathpart": func(s string) string { return template.URLQueryEscaper(s) },
+// templateFuncs are the helpers the templates call.
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"ago":            ago,
+		"dur":            dur,
+		"ts":             func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+		"join":           strings.Join,
+		"lower":          strings.ToLower,
+		"deref32":        func(p *int32) int32 { return *p },
+		"list":           func(s ...string) []string { return s },
+		"navName":        func(s string) string { return navNames[s] },
+		"lastSeen":       lastSeen,
+		"jobStatus":      jobStatus,
+		"jobCompletions": jobCompletions,
+		"jobDuration":    jobDuration,
+		"rollout":        rollout,
+	}
 }
 
 func parsePages() (*pages, error) {
@@ -59,7 +68,7 @@ func parsePages() (*pages, error) {
 		if strings.HasSuffix(n, "/layout.html") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("dashboard template %s: %w", n, err)
 		}

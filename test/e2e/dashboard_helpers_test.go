@@ -91,8 +91,10 @@ func newBrowser(t *testing.T) context.Context {
 	if path == "" {
 		t.Fatal("no chromium on PATH: run hack/install-test-deps.sh (make test does)")
 	}
+	// Chromium's shared-memory files go to its TMPDIR: one the test removes.
+	tmp := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1500, 1000))
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1500, 1000), chromedp.Env("TMPDIR="+tmp))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

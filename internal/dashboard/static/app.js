@@ -8,10 +8,11 @@
 
   // refresh fetches the page's content again (the server renders it for
   // this user) and swaps it in, keeping open <details>.
-  let refreshing = false, again = false;
+  let refreshing = false, again = false, last = 0, cost = 0, timer = null;
   async function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
+    const start = Date.now();
     try {
       const open = [...content.querySelectorAll("details[open]")].map(d => d.dataset.log);
       const r = await fetch(location.href, {headers: {"X-Ordo-Fragment": "1"}, credentials: "same-origin"});
@@ -24,8 +25,20 @@
       }
     } finally {
       refreshing = false;
-      if (again) { again = false; refresh(); }
+      last = Date.now();
+      cost = last - start;
+      if (again) { again = false; later(); }
     }
+  }
+
+  // later refreshes after a change, but no sooner than a second, or three
+  // times what the last refresh took, after it: a big page (1000
+  // CronJobs) under a stream of changes costs the server at most a
+  // quarter of its time, and an isolated change still shows at once.
+  function later() {
+    if (timer) return;
+    const wait = Math.max(0, last + Math.max(1000, 3 * cost) - Date.now());
+    timer = setTimeout(() => { timer = null; refresh(); }, wait);
   }
 
   const kinds = live && live.dataset.kinds;
@@ -33,7 +46,7 @@
     const es = new EventSource("/ui/live?kinds=" + encodeURIComponent(kinds));
     es.addEventListener("open", () => { live.classList.add("on"); document.body.dataset.live = "on"; });
     es.addEventListener("error", () => { live.classList.remove("on"); });
-    es.addEventListener("change", refresh);
+    es.addEventListener("change", later);
   }
 
   function say(text, ok) {
