@@ -83,7 +83,9 @@ func timelineRows(slots []cronstats.Slot) []slotRow {
 			lag := s.Started.Sub(s.Run.Slot)
 			row.Lag = &lag
 			if s.Finished != nil {
-				d := s.Finished.Sub(*s.Started)
+				// Finished may come from a Job's completionTime, which
+				// has whole seconds: never show a negative duration.
+				d := max(s.Finished.Sub(*s.Started), 0)
 				row.Duration = &d
 			}
 		}

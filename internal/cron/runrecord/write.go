@@ -38,6 +38,13 @@ func Merge(old, seen Run) Run {
 	if seen.Finished != nil {
 		out.Finished = seen.Finished
 	}
+	if out.Started != nil && out.Finished != nil && out.Finished.Before(*out.Started) {
+		// A Job's completionTime has whole seconds and the start noted at
+		// its creation does not: a run shorter than a second would end
+		// before it began.
+		end := *out.Started
+		out.Finished = &end
+	}
 	if seen.Job != "" {
 		out.Job = seen.Job
 	}

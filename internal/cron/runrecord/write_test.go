@@ -49,6 +49,18 @@ func TestApplyMergesBySlotAndTrims(t *testing.T) {
 	}
 }
 
+// TestASubSecondRunNeverEndsBeforeItStarts: the start is noted precisely
+// at the Job's creation, the end comes from completionTime in whole
+// seconds.
+func TestASubSecondRunNeverEndsBeforeItStarts(t *testing.T) {
+	started := t0.Add(15 * time.Millisecond)
+	got := Merge(Run{Slot: t0, Started: &started, Outcome: Running},
+		Run{Slot: t0, Finished: tp(0), Outcome: Succeeded})
+	if got.Finished == nil || got.Finished.Before(*got.Started) {
+		t.Errorf("finished %v before started %v", got.Finished, got.Started)
+	}
+}
+
 // TestFullRecordFitsAConfigMap checks the size claim of MaxRuns against
 // the longest names a CronJob's runs can have.
 func TestFullRecordFitsAConfigMap(t *testing.T) {
