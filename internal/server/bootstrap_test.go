@@ -9,8 +9,8 @@ import (
 )
 
 // On a restart every default object exists: bootstrap must find that out
-// with a list per kind rather than a refused Create per object (about a
-// hundred round trips through the loopback before the ready line), and
+// with a list per kind rather than a refused Create per object (about
+// fifty round trips through the loopback before the ready line), and
 // must still create the ones someone deleted.
 func TestBootstrapRestartMakesNoCreatesAndRecreatesDeleted(t *testing.T) {
 	c := fake.NewClientset()

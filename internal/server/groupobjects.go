@@ -14,7 +14,7 @@ import (
 // ensureFlowControl creates Kubernetes' mandatory and suggested API
 // priority and fairness objects that are missing, as kube-apiserver's
 // bootstrap does; existing ones (perhaps edited) are left alone. Two
-// lists find the missing ones: on a restart none is, and ~25 refused
+// lists find the missing ones: on a restart none is, and 19 refused
 // Creates through the loopback delayed the ready line.
 func ensureFlowControl(ctx context.Context, c kubernetes.Interface) error {
 	havePL, err := c.FlowcontrolV1().PriorityLevelConfigurations().List(ctx, metav1.ListOptions{})
