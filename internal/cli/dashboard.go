@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"os"
@@ -81,7 +82,7 @@ func runDashboard(ctx context.Context, o dashboardOptions, out interface{ Write(
 	url := "http://" + l.Addr().String() + p.Path()
 	fmt.Fprintf(out, "ordo dashboard: %s (for %s; Ctrl-C stops)\n", url, cfg.Host)
 	if !o.noBrowser {
-		openBrowser(url)
+		defer openBrowser(url)()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
@@ -116,15 +117,52 @@ func dashboardKubeconfig(o dashboardOptions) string {
 
 // openBrowser opens url with xdg-open when there is one; the URL is
 // printed either way.
-func openBrowser(url string) {
+//
+// The URL carries the one-time key, and any local user can read another
+// user's command lines in /proc: so xdg-open and the browser get a file
+// only the caller can read, which sends the browser on to url (as
+// Jupyter does), never url itself. The returned func removes the file;
+// it is also removed a minute after the browser was started.
+func openBrowser(url string) (remove func()) {
+	remove = func() {}
 	bin, err := exec.LookPath("xdg-open")
 	if err != nil {
-		return
+		return remove
 	}
-	cmd := exec.Command(bin, url)
+	path, err := writeOpener(url)
+	if err != nil {
+		klog.Background().V(2).Info("Could not open a browser", "err", err)
+		return remove
+	}
+	remove = func() { _ = os.Remove(path) }
+	cmd := exec.Command(bin, path)
 	if err := cmd.Start(); err != nil {
 		klog.Background().V(2).Info("Could not open a browser", "err", err)
-		return
+		return remove
 	}
-	go func() { _ = cmd.Wait() }()
+	go func() {
+		_ = cmd.Wait()
+		time.Sleep(time.Minute)
+		remove()
+	}()
+	return remove
+}
+
+// writeOpener writes a page that redirects to url into a new file that
+// only its owner can read (os.CreateTemp makes it 0600).
+func writeOpener(url string) (string, error) {
+	f, err := os.CreateTemp("", "ordo-dashboard-*.html")
+	if err != nil {
+		return "", err
+	}
+	u := html.EscapeString(url)
+	_, err = fmt.Fprintf(f, "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=%s\"><a href=\"%s\">ordo dashboard</a>\n", u, u)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

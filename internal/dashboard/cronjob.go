@@ -120,8 +120,14 @@ func (d *Dashboard) eventsFor(ns string, uid types.UID, limit int) []*corev1.Eve
 	return out
 }
 
-// podLog is the last lines of pod's log, read as u; an error is shown
-// in its place.
+// maxLogBytes bounds a log shown in a page: TailLines alone does not, since
+// one line may be hundreds of megabytes, and a CronJob page reads its
+// newest run's log at every live refresh. A variable, as PodLogOptions
+// takes its address.
+var maxLogBytes int64 = 256 << 10
+
+// podLog is the last lines of pod's log (at most maxLogBytes of them), read
+// as u; an error is shown in its place.
 func (d *Dashboard) podLog(ctx context.Context, u user.Info, ns, pod string, lines int64) string {
 	c, err := d.asUser(u)
 	if err != nil {
@@ -129,7 +135,7 @@ func (d *Dashboard) podLog(ctx context.Context, u user.Info, ns, pod string, lin
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	b, err := c.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{TailLines: &lines}).DoRaw(ctx)
+	b, err := c.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{TailLines: &lines, LimitBytes: &maxLogBytes}).DoRaw(ctx)
 	if err != nil {
 		return err.Error()
 	}

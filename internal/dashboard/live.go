@@ -22,25 +22,52 @@ type change struct {
 // streams. A subscriber's channel holds one pending change per kind and
 // namespace at most: a page only needs to know that something it shows
 // changed, not how often.
+//
+// Streams are long-running requests, which the API server's in-flight
+// limits and request timeout do not cover, and every authenticated
+// identity (a pod's service account too) may open one: so the broker
+// caps them, per user and in all.
 type broker struct {
-	mu   sync.Mutex
-	subs map[chan change]struct{}
+	mu     sync.Mutex
+	subs   map[chan change]string // the subscriber's user
+	byUser map[string]int
 }
 
-func newBroker() *broker { return &broker{subs: map[chan change]struct{}{}} }
+// Caps on open live streams: a person has a few tabs open, not hundreds.
+const (
+	maxStreamsPerUser = 16
+	maxStreams        = 256
+)
 
-func (b *broker) subscribe() chan change {
-	ch := make(chan change, 64)
+func newBroker() *broker {
+	return &broker{subs: map[chan change]string{}, byUser: map[string]int{}}
+}
+
+// subscribe opens a stream for user, or returns nil when user or the
+// server already has as many open as the caps allow.
+func (b *broker) subscribe(user string) chan change {
 	b.mu.Lock()
-	b.subs[ch] = struct{}{}
-	b.mu.Unlock()
+	defer b.mu.Unlock()
+	if len(b.subs) >= maxStreams || b.byUser[user] >= maxStreamsPerUser {
+		return nil
+	}
+	ch := make(chan change, 64)
+	b.subs[ch] = user
+	b.byUser[user]++
 	return ch
 }
 
 func (b *broker) unsubscribe(ch chan change) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	user, ok := b.subs[ch]
+	if !ok {
+		return
+	}
 	delete(b.subs, ch)
-	b.mu.Unlock()
+	if b.byUser[user]--; b.byUser[user] == 0 {
+		delete(b.byUser, user)
+	}
 }
 
 // publish never blocks: a subscriber whose buffer is full already has a
@@ -95,7 +122,12 @@ func (d *Dashboard) serveLive(w http.ResponseWriter, r *http.Request) {
 	}
 	u := userOf(r)
 	acc := d.access(r.Context(), u)
-	ch := d.live.subscribe()
+	ch := d.live.subscribe(u.GetName())
+	if ch == nil {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many open live streams", http.StatusTooManyRequests)
+		return
+	}
 	defer d.live.unsubscribe(ch)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")

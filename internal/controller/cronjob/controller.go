@@ -59,8 +59,10 @@ type Controller struct {
 	local       *time.Location
 	// book buffers and writes the run records.
 	book *runBook
-	// startedAt is when Run began: slots before it that did not run were
-	// missed with no controller running. Set before the informers start.
+	// startedAt is when this controller was made, just before it runs:
+	// slots before it that did not run were missed with no controller
+	// running. Set in New, before any handler can read it (the shared
+	// informers may start before Run).
 	startedAt time.Time
 }
 
@@ -88,6 +90,7 @@ func New(c Config) (*Controller, error) {
 		jobLister:   batch.Jobs().Lister(),
 		recorder:    b.Recorder,
 		memos:       newMemos(),
+		startedAt:   b.Clock.Now(),
 		running:     newFirstRunning(),
 		metrics:     c.Metrics,
 		local:       c.Local,
@@ -119,7 +122,6 @@ func New(c Config) (*Controller, error) {
 // Run works until ctx is done, then stops workers and event recording,
 // and writes the run records' last changes.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	c.startedAt = c.clock.Now()
 	ticker := c.clock.NewTicker(recordInterval)
 	defer ticker.Stop()
 	// The book outlives ctx by its final flush, after the workers stopped

@@ -20,9 +20,15 @@ const Label = "ordo.dev/run-record-for"
 // Merge folds a newer observation of a slot into what is known of it: a
 // run beats a Missed mark (the slot did run after all), a finished
 // outcome beats Running (it came later), and a field the newer view lacks
-// keeps its old value. A Missed mark on a slot that ran changes nothing.
+// keeps its old value. A Missed mark on a slot that ran changes nothing,
+// and a second Missed mark keeps the first reason: the first was noted
+// when the slot passed, a later one may come from a restarted controller
+// that no longer knows why (it would say ServerDown for a slot that
+// Forbid held back while the server was up).
 func Merge(old, seen Run) Run {
 	switch {
+	case old.Outcome == Missed && seen.Outcome == Missed:
+		return old
 	case old.Outcome == Missed:
 		return seen
 	case seen.Outcome == Missed:

@@ -49,6 +49,16 @@ func TestApplyMergesBySlotAndTrims(t *testing.T) {
 	}
 }
 
+// TestASecondMissKeepsTheFirstReason: a restarted controller re-reports
+// old slots as ServerDown; the reason noted when the slot passed stays.
+func TestASecondMissKeepsTheFirstReason(t *testing.T) {
+	got := Merge(Run{Slot: t0, Outcome: Missed, Reason: ReasonForbid},
+		Run{Slot: t0, Outcome: Missed, Reason: ReasonServerDown})
+	if got.Reason != ReasonForbid {
+		t.Errorf("reason %q, want %q", got.Reason, ReasonForbid)
+	}
+}
+
 // TestASubSecondRunNeverEndsBeforeItStarts: the start is noted precisely
 // at the Job's creation, the end comes from completionTime in whole
 // seconds.
