@@ -97,8 +97,8 @@ func (d *Dashboard) cronInput(r *http.Request, acc *access, cj *batchv1.CronJob,
 		return in
 	}
 	cm, err := d.cache.configMaps.ConfigMaps(cj.Namespace).Get(runrecord.ObjectName(cj.Name))
-	if err != nil {
-		return in
+	if err != nil || !runrecord.BelongsTo(cm, cj) {
+		return in // none yet, or somebody else's ConfigMap of that name
 	}
 	runs, err := d.cache.records.get(cm.UID)
 	if err != nil {

@@ -222,7 +222,7 @@ func (b *runBook) write(ctx context.Context, e *bookEntry, cj *batchv1.CronJob, 
 			e.record = runrecord.NewRecord(nil)
 		case err != nil:
 			return err
-		case !ours(cm, cj):
+		case !runrecord.BelongsTo(cm, cj):
 			if !e.refused {
 				e.refused = true
 				b.warn(cj, fmt.Sprintf("ConfigMap %s exists and is not this CronJob's run record (label %s=%s and owner missing); not overwriting it, so runs are not recorded", name, runrecord.Label, cj.Name))
@@ -255,19 +255,6 @@ func (b *runBook) write(ctx context.Context, e *bookEntry, cj *batchv1.CronJob, 
 	}
 	e.written = out
 	return nil
-}
-
-// ours: the ConfigMap carries our label and is owned by this CronJob.
-func ours(cm *corev1.ConfigMap, cj *batchv1.CronJob) bool {
-	if cm.Labels[runrecord.Label] != cj.Name {
-		return false
-	}
-	for _, ref := range cm.OwnerReferences {
-		if ref.UID == cj.UID {
-			return true
-		}
-	}
-	return false
 }
 
 // newRecordMap is cj's record ConfigMap, owned by the CronJob so that

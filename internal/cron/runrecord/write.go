@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // MaxRuns is how many slots a record keeps: the newest, older ones are
@@ -150,4 +153,20 @@ func (r *Record) Data() string {
 func encodeLine(r Run) string {
 	line, _ := json.Marshal(r) // a Run always marshals
 	return string(line)
+}
+
+// BelongsTo says cm is cj's record: it carries Label with cj's name and is
+// owned by this CronJob (by UID, so not by an earlier one of that name).
+// Anyone who may create ConfigMaps can make one named ObjectName(cj): the
+// controller never writes to it, and readers never show it as cj's history.
+func BelongsTo(cm *corev1.ConfigMap, cj *batchv1.CronJob) bool {
+	if cm.Labels[Label] != cj.Name {
+		return false
+	}
+	for _, ref := range cm.OwnerReferences {
+		if ref.UID == cj.UID {
+			return true
+		}
+	}
+	return false
 }

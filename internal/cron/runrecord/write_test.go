@@ -4,6 +4,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -102,5 +107,23 @@ func TestRecordReencodesOnlyWhatChanged(t *testing.T) {
 		[]Run{{Slot: t0.Add(time.Second), Outcome: Succeeded}, {Slot: t0.Add(2 * time.Second), Outcome: Running}}, 2))
 	if got := rec.Data(); got != want || len(rec.Runs()) != 2 {
 		t.Errorf("data %q, want %q", got, want)
+	}
+}
+
+func TestBelongsToNeedsTheLabelAndThisCronJobAsOwner(t *testing.T) {
+	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "x", UID: "now"}}
+	own := func(label string, uid types.UID) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ObjectName("x"),
+			Labels:          map[string]string{Label: label},
+			OwnerReferences: []metav1.OwnerReference{{Kind: "CronJob", Name: "x", UID: uid}}}}
+	}
+	if !BelongsTo(own("x", "now"), cj) {
+		t.Error("its own record refused")
+	}
+	if BelongsTo(own("x", "earlier"), cj) {
+		t.Error("the record of an earlier CronJob of that name taken")
+	}
+	if BelongsTo(own("", "now"), cj) {
+		t.Error("a ConfigMap without the label taken")
 	}
 }
