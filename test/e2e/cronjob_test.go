@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,13 @@ func TestCronJobRunsPodsOnSchedule(t *testing.T) {
 	if done := completedJobs(t, cs); len(done) > 2+1 { // the limit, plus one finishing meanwhile
 		t.Fatalf("%d completed Jobs kept, limit 2: %v", len(done), done)
 	}
-	if out := c.Run("logs", "job/"+completedJobs(t, cs)[0]); !strings.Contains(out, "Hello from the Kubernetes cluster") {
+	// The newest completed Job: the oldest may be pruned (history limit 2,
+	// a run every 2 s) between this list and the logs request.
+	// Their names end in the slot's time, all of one length: the greatest
+	// is the newest.
+	done := completedJobs(t, cs)
+	slices.Sort(done)
+	if out := c.Run("logs", "job/"+done[len(done)-1]); !strings.Contains(out, "Hello from the Kubernetes cluster") {
 		t.Fatalf("logs = %q", out)
 	}
 

@@ -242,8 +242,25 @@ func checkMissedAreNamed(t *testing.T, c *testcluster.T, slots []string) {
 			covered[newest.Add(-time.Duration(i)*time.Second).UTC().Format(time.RFC3339)] = true
 		}
 	}
-	first, _ := time.Parse(time.RFC3339, slots[0])
-	last, _ := time.Parse(time.RFC3339, slots[len(slots)-1])
+	// Every slot must parse, and the span is bounded: a slot that did not
+	// parse was the zero time, and walking from year 1 second by second
+	// grew "lost" until the test binary held 8 GiB (CI's OOM).
+	var first, last time.Time
+	for i, s := range slots {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatalf("slot %d %q: %v", i, s, err)
+		}
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	if span := last.Sub(first); span > time.Hour {
+		t.Fatalf("slots span %v (from %s to %s): not one test's runs", span, first, last)
+	}
 	var lost []string
 	for s := first; !s.After(last); s = s.Add(time.Second) {
 		if k := s.UTC().Format(time.RFC3339); !covered[k] {
