@@ -3,7 +3,8 @@
 // kills the server with SIGKILL, starts it again, and reports the time from
 // the new process's start to the agent having taken over every pod (its
 // log line "took over all N adopted pods, D after start"), beside the
-// time from the restart to the API serving again. It also
+// time from the restart to the API serving again and the server's CPU
+// (to serving, and over its first 15 s: its start-up cost). It also
 // reports the memory of the pods' shims (RSS and PSS, each and in total).
 //
 // It starts its own `ordo server` (testcluster, $ORDO_BIN) in a temporary
@@ -76,6 +77,7 @@ func run(n, rounds int) error {
 	fmt.Printf("%d pods Ready in %s\n", n, time.Since(start).Round(time.Millisecond))
 	shimMemory(srv.DataDir)
 	var tookOver, serving []time.Duration
+	var cpuServing, cpuSettled []float64
 	for r := 0; r < rounds; r++ {
 		srv.Kill9()
 		restart := time.Now()
@@ -83,6 +85,8 @@ func run(n, rounds int) error {
 			return err
 		}
 		up := time.Since(restart)
+		pid := strconv.Itoa(srv.Pid())
+		atServing, _ := benchutil.CPUSeconds(pid)
 		d, err := tookOverFigure(srv.LogPath(), r+1)
 		if err != nil {
 			return err
@@ -90,13 +94,27 @@ func run(n, rounds int) error {
 		if err := waitReady(cs, n, 5*time.Minute); err != nil {
 			return err
 		}
+		time.Sleep(time.Until(restart.Add(settle)))
+		settled, _ := benchutil.CPUSeconds(pid)
 		tookOver, serving = append(tookOver, d), append(serving, up)
-		fmt.Printf("round %d: API serving %s after the restart; agent took over %d pods %s after its start\n",
-			r+1, up.Round(time.Millisecond), n, d)
+		cpuServing, cpuSettled = append(cpuServing, atServing), append(cpuSettled, settled)
+		fmt.Printf("round %d: API serving %s after the restart; agent took over %d pods %s after its start; server CPU %.2f s to serving, %.2f s in its first %s\n",
+			r+1, up.Round(time.Millisecond), n, d, atServing, settled, settle)
 	}
-	fmt.Printf("median of %d rounds: API serving %s; all %d pods taken over %s after agent start\n",
-		rounds, median(serving).Round(time.Millisecond), n, median(tookOver))
+	fmt.Printf("median of %d rounds: API serving %s; all %d pods taken over %s after agent start; server CPU %.2f s to serving, %.2f s in its first %s\n",
+		rounds, median(serving).Round(time.Millisecond), n, median(tookOver), medianFloat(cpuServing), medianFloat(cpuSettled), settle)
 	return nil
+}
+
+// settle is how long after each restart the server's CPU is read a second
+// time: the start, the adoption and the controllers' first sync are done
+// by then on 2 cores.
+const settle = 15 * time.Second
+
+func medianFloat(v []float64) float64 {
+	s := append([]float64{}, v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
 
 func pod(name string) *corev1.Pod {

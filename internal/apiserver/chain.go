@@ -56,7 +56,7 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 		return nil, err
 	}
 	// ordo's server installs its OpenAPI itself, after its groups
-	// (installOpenAPI: v2 on first request).
+	// (installOpenAPI: each document on its first request).
 	cfg.SkipOpenAPIInstallation = true
 	ordo, err := cfg.Complete().New("ordo-apiserver", ext.GenericAPIServer)
 	if err != nil {
@@ -65,7 +65,9 @@ func newChain(cfg *genericapiserver.RecommendedConfig, etcd *options.EtcdOptions
 	if err := install(ordo); err != nil {
 		return nil, err
 	}
-	installOpenAPI(ordo, &cfg.Config)
+	if err := installOpenAPI(ordo, &cfg.Config); err != nil {
+		return nil, err
+	}
 	agg, err := aggCfg.Complete().NewWithDelegate(ordo)
 	if err != nil {
 		return nil, err

@@ -3,16 +3,18 @@ package apiserver
 import (
 	"github.com/google/uuid"
 	genericapiserver "k8s.io/apiserver/pkg/server"
-	"k8s.io/apiserver/pkg/server/routes"
 	"k8s.io/kube-openapi/pkg/builder"
 	"k8s.io/kube-openapi/pkg/cached"
 	"k8s.io/kube-openapi/pkg/common/restfuladapter"
 	"k8s.io/kube-openapi/pkg/handler"
 	"k8s.io/kube-openapi/pkg/validation/spec"
+
+	"github.com/ordo-dev/ordo/internal/buildversion"
 )
 
-// installOpenAPI serves ordo's own groups' OpenAPI: v3 as
-// k8s.io/apiserver installs it, and v2 built on its first request.
+// installOpenAPI serves ordo's own groups' OpenAPI: v3 with each group
+// version's document built on its first request (lazyOpenAPIV3), and v2
+// built on its first request.
 //
 // Why not at start: the generic server builds the v2 document of every
 // route before it serves (BuildOpenAPISpecFromRoutes over ~70 resources,
@@ -23,8 +25,10 @@ import (
 // ordo's routes are fixed once installed, so it is built once.
 // Call after every group is installed; the server must have been created
 // with SkipOpenAPIInstallation.
-func installOpenAPI(s *genericapiserver.GenericAPIServer, cfg *genericapiserver.Config) {
-	routes.OpenAPI{V3Config: cfg.OpenAPIV3Config}.InstallV3(s.Handler.GoRestfulContainer, s.Handler.NonGoRestfulMux)
+func installOpenAPI(s *genericapiserver.GenericAPIServer, cfg *genericapiserver.Config) error {
+	if err := installLazyOpenAPIV3(s.Handler.GoRestfulContainer, cfg.OpenAPIV3Config, s.Handler.NonGoRestfulMux, buildversion.BinaryID()); err != nil {
+		return err
+	}
 	container, v2Config, etag := s.Handler.GoRestfulContainer, cfg.OpenAPIConfig, uuid.New().String()
 	v2 := cached.Once(cached.Func(func() (*spec.Swagger, string, error) {
 		swagger, err := builder.BuildOpenAPISpecFromRoutes(restfuladapter.AdaptWebServices(container.RegisteredWebServices()), v2Config)
@@ -35,4 +39,5 @@ func installOpenAPI(s *genericapiserver.GenericAPIServer, cfg *genericapiserver.
 		return swagger, etag, nil
 	}))
 	handler.NewOpenAPIServiceLazy(v2).RegisterOpenAPIVersionedService("/openapi/v2", s.Handler.NonGoRestfulMux)
+	return nil
 }

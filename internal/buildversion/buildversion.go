@@ -11,9 +11,11 @@
 package buildversion
 
 import (
+	"debug/elf"
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	_ "unsafe" // for go:linkname
 
@@ -125,4 +127,54 @@ func shortCommit(c string) string {
 		return c[:7]
 	}
 	return c
+}
+
+// BinaryID names the running binary's build: its Go build ID, which the
+// go command derives from the build's inputs, so any change to the code
+// (and so to the API types' schemas) changes it. Readers cache what the
+// binary serves by it (the OpenAPI documents' hashes). When the ID cannot
+// be read, the version and a process-unique suffix stand in: caches then
+// last one process, which is still correct.
+func BinaryID() string {
+	binaryIDOnce.Do(func() {
+		if id, err := goBuildID("/proc/self/exe"); err == nil && id != "" {
+			binaryID = id
+			return
+		}
+		binaryID = fmt.Sprintf("%s/%s/%d", version.Get().GitVersion, version.Get().BuildDate, time.Now().UnixNano())
+	})
+	return binaryID
+}
+
+var (
+	binaryIDOnce sync.Once
+	binaryID     string
+)
+
+// goBuildID reads the ELF note the go command writes into every binary it
+// links (section .note.go.buildid: name "Go", type 4, the ID as the
+// description), which stripping with -s -w keeps.
+func goBuildID(exe string) (string, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return "", fmt.Errorf("%s: no .note.go.buildid section", exe)
+	}
+	note, err := sec.Data()
+	if err != nil {
+		return "", err
+	}
+	if len(note) < 16 {
+		return "", fmt.Errorf("%s: short build ID note", exe)
+	}
+	nameSize, descSize := f.ByteOrder.Uint32(note), f.ByteOrder.Uint32(note[4:])
+	desc := 12 + (int(nameSize)+3)&^3
+	if nameSize != 4 || string(note[12:15]) != "Go\x00" || desc+int(descSize) > len(note) {
+		return "", fmt.Errorf("%s: not a Go build ID note", exe)
+	}
+	return string(note[desc : desc+int(descSize)]), nil
 }

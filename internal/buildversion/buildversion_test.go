@@ -1,7 +1,10 @@
 package buildversion
 
 import (
+	"os"
+	"os/exec"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	utilversion "k8s.io/apimachinery/pkg/util/version"
@@ -76,5 +79,31 @@ func TestApplyStampsAnUnstampedBuild(t *testing.T) {
 	}
 	if v.Major() != 1 || v.Minor() < 30 || gitMajor != "1" {
 		t.Errorf("version %q (major %q) is not a Kubernetes 1.x release", gitVersion, gitMajor)
+	}
+}
+
+// TestBinaryIDIsTheGoBuildID: the ID read from the ELF note is what `go
+// tool buildid` prints for the same binary.
+func TestBinaryIDIsTheGoBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool buildid: %v", err)
+	}
+	got, err := goBuildID(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("build ID %q, go tool buildid says %q", got, want)
+	}
+	if BinaryID() != got {
+		t.Errorf("BinaryID() = %q, want the build ID %q", BinaryID(), got)
+	}
+	if _, err := goBuildID("/etc/hostname"); err == nil {
+		t.Error("a file that is not ELF has a build ID")
 	}
 }
