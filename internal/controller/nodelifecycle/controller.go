@@ -50,6 +50,11 @@ type Controller struct {
 
 	mu    sync.Mutex
 	heard map[string]sighting // by node name
+
+	// stale names nodes whose taints disagree with the Ready condition
+	// they report (see taintsStale), for Run to sync before the next
+	// monitor period.
+	stale chan string
 }
 
 // sighting is the last heartbeat value seen and when this controller saw
@@ -84,8 +89,32 @@ func New(c Config) (*Controller, error) {
 	}
 	nodes, leases := c.Informers.Core().V1().Nodes(), c.Informers.Coordination().V1().Leases()
 	b.WaitFor(pods.HasSynced, nodes.Informer().HasSynced, leases.Informer().HasSynced)
-	return &Controller{base: b, cfg: c, recorder: b.Recorder, nodes: nodes.Lister(), leases: leases.Lister(), pods: pods.GetIndexer(),
-		heard: map[string]sighting{}}, nil
+	ctl := &Controller{base: b, cfg: c, recorder: b.Recorder, nodes: nodes.Lister(), leases: leases.Lister(), pods: pods.GetIndexer(),
+		heard: map[string]sighting{}, stale: make(chan string, 64)}
+	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctl.noticeNode,
+		UpdateFunc: func(_, n interface{}) { ctl.noticeNode(n) },
+	}); err != nil {
+		return nil, fmt.Errorf("node lifecycle: node handler: %w", err)
+	}
+	return ctl, nil
+}
+
+// noticeNode hands a node whose taints are stale to Run. Kubernetes'
+// node lifecycle controller retaints on node events (its NoSchedule
+// tainting pass), not only each monitor period: a new node carries
+// node.kubernetes.io/not-ready until its agent reports Ready, and pods
+// created meanwhile waited up to 5 s more for the next period. A full
+// queue is left to that period.
+func (c *Controller) noticeNode(obj interface{}) {
+	n, ok := obj.(*corev1.Node)
+	if !ok || !taintsStale(n) {
+		return
+	}
+	select {
+	case c.stale <- n.Name:
+	default:
+	}
 }
 
 // Run looks at every node each monitor period until ctx is done.
@@ -99,10 +128,29 @@ func (c *Controller) Run(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		c.monitor(ctx)
+		if !c.waitForTick(ctx, tick) {
+			return
+		}
+	}
+}
+
+// waitForTick syncs the nodes noticed stale until the next tick; false
+// when ctx is done.
+func (c *Controller) waitForTick(ctx context.Context, tick clock.Ticker) bool {
+	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-tick.C():
+			return true
+		case name := <-c.stale:
+			n, err := c.nodes.Get(name)
+			if err != nil {
+				continue
+			}
+			if err := c.syncNode(ctx, n); err != nil && ctx.Err() == nil {
+				klog.FromContext(ctx).Error(err, "Syncing a node's lifecycle", "node", klog.KObj(n))
+			}
 		}
 	}
 }

@@ -54,6 +54,18 @@ func decide(n *corev1.Node, heard, now time.Time, grace time.Duration) plan {
 	return p
 }
 
+// taintsStale: n's managed taints are not those its reported Ready
+// condition calls for. It reads no heartbeat, so it never finds a node
+// quiet; decide, which does, has the last word.
+func taintsStale(n *corev1.Node) bool {
+	reported := indexOf(n.Status.Conditions, corev1.NodeReady) >= 0
+	ready := readyStatus(n.Status.Conditions)
+	if !reported {
+		ready = corev1.ConditionFalse
+	}
+	return !taintsMatch(n.Spec.Taints, wantedTaints(ready, reported))
+}
+
 // unknownConditions turns the agent's conditions Unknown, keeping their
 // heartbeat times; it returns nil when they already are.
 func unknownConditions(current []corev1.NodeCondition, now time.Time) ([]corev1.NodeCondition, bool) {
