@@ -14,6 +14,7 @@ package admissionpolicystatus
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -60,10 +61,21 @@ type Controller struct {
 
 // New builds a Controller with Kubernetes' type checker; Run starts it.
 func New(c Config) (*Controller, error) {
-	schemas := resolver.NewDefinitionsSchemaResolver(openapi.GetOpenAPIDefinitions, clientscheme.Scheme).
-		Combine(&resolver.ClientDiscoveryResolver{Discovery: c.Discovery})
-	checker := &validating.TypeChecker{SchemaResolver: schemas, RestMapper: restmapper.NewDeferredDiscoveryRESTMapper(c.Discovery)}
-	return newController(base.Config{Client: c.Client, Informers: c.Informers}, checker)
+	return newController(base.Config{Client: c.Client, Informers: c.Informers}, lazyChecker(sync.OnceValue(func() Checker {
+		schemas := resolver.NewDefinitionsSchemaResolver(openapi.GetOpenAPIDefinitions, clientscheme.Scheme).
+			Combine(&resolver.ClientDiscoveryResolver{Discovery: c.Discovery})
+		return &validating.TypeChecker{SchemaResolver: schemas, RestMapper: restmapper.NewDeferredDiscoveryRESTMapper(c.Discovery)}
+	})))
+}
+
+// lazyChecker builds Kubernetes' type checker on the first policy to
+// check. Its schema resolver holds every compiled-in OpenAPI definition
+// (about 7 MiB of heap, and their building at start), which a server
+// with no ValidatingAdmissionPolicy, most of them, never reads.
+type lazyChecker func() Checker
+
+func (l lazyChecker) Check(policy *admissionregistrationv1.ValidatingAdmissionPolicy) []admissionregistrationv1.ExpressionWarning {
+	return l().Check(policy)
 }
 
 func newController(cfg base.Config, checker Checker) (*Controller, error) {
