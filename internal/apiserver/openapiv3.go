@@ -37,8 +37,8 @@ import (
 // that turns resources off changes). A document's bytes are still exactly
 // InstallV3's, built by InstallV3 over that group version's routes alone.
 type lazyOpenAPIV3 struct {
-	index  []byte
-	groups map[string]*lazyGroupVersion
+	index, indexETag string
+	groups           map[string]*lazyGroupVersion
 }
 
 // lazyGroupVersion is one group version's document: its hash, and the
@@ -59,10 +59,14 @@ func installLazyOpenAPIV3(c *restful.Container, cfg *common.OpenAPIV3Config, m *
 		s.groups[gv] = g
 		index.Paths[gv] = handler3.OpenAPIV3DiscoveryGroupVersion{ServerRelativeURL: groupVersionURL(gv, g.hash)}
 	}
-	var err error
-	if s.index, err = json.Marshal(index); err != nil {
+	data, err := json.Marshal(index)
+	if err != nil {
 		return err
 	}
+	sum := sha256.Sum256(data)
+	// The aggregator reads the index every second (its OpenAPI v3
+	// controller's resync of local servers): it is answered from memory.
+	s.index, s.indexETag = string(data), `"`+hex.EncodeToString(sum[:])+`"`
 	m.Handle("/openapi/v3", http.HandlerFunc(s.serveIndex))
 	m.HandlePrefix("/openapi/v3/", http.HandlerFunc(s.serveGroupVersion))
 	return nil
@@ -73,10 +77,9 @@ func installLazyOpenAPIV3(c *restful.Container, cfg *common.OpenAPIV3Config, m *
 var started = time.Now()
 
 func (s *lazyOpenAPIV3) serveIndex(w http.ResponseWriter, r *http.Request) {
-	sum := sha256.Sum256(s.index)
-	w.Header().Set("Etag", `"`+hex.EncodeToString(sum[:])+`"`)
+	w.Header().Set("Etag", s.indexETag)
 	w.Header().Set("Content-Type", "application/json")
-	http.ServeContent(w, r, "/openapi/v3", started, strings.NewReader(string(s.index)))
+	http.ServeContent(w, r, "/openapi/v3", started, strings.NewReader(s.index))
 }
 
 // serveGroupVersion answers /openapi/v3/<gv>[?hash=H]: a stale hash is
