@@ -181,9 +181,11 @@ func (c *Controller) onNodeUpdate(old, cur interface{}) {
 }
 
 // moveWaiting queues the unschedulable pods that ev may let fit, each
-// once its back-off has passed. Pods never tried are in the queue already.
+// once its back-off has passed, or at once when no pod is queued (a new
+// node's readiness then places the pods made before it at once, not up
+// to 10 s later). Pods never tried are in the queue already.
 func (c *Controller) moveWaiting(ev clusterEvent) {
-	moved := c.state.move(ev, c.clock.Now())
+	moved := c.state.move(ev, c.clock.Now(), c.queue.Len() == 0)
 	if len(moved) > 0 {
 		klog.Background().V(4).Info("Moving unschedulable pods to the queue", "controller", corev1.DefaultSchedulerName, "event", ev, "pods", len(moved))
 	}

@@ -105,13 +105,18 @@ type waiting struct {
 	parked bool
 	// moved: the pod's own update moved it during an attempt.
 	moved bool
+	// waived: an event moved the pod while no other pod was queued, so its
+	// back-off is not waited out (Kubernetes' SchedulerPopFromBackoffQ,
+	// on by default since 1.33: an idle scheduler pops pods from its
+	// back-off queue). The next failure ends it.
+	waived bool
 }
 
 // retryIn is how long after now the pod may be tried: when parked, once
 // maxWaitUnschedulable has passed since its last attempt; when moved, once
 // its back-off has. Zero means now, as for a pod never failed.
 func (w waiting) retryIn(now time.Time) time.Duration {
-	if w.failures == 0 {
+	if w.failures == 0 || (w.waived && !w.parked) {
 		return 0
 	}
 	wait := backoff(w.failures)

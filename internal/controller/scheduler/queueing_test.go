@@ -76,13 +76,13 @@ func TestStateParksUntilAnEvent(t *testing.T) {
 	if wait, _ := s.begin("default/p", p, later); wait != maxWaitUnschedulable-time.Minute {
 		t.Errorf("parked pod begun a minute later: wait %v, want the rest of %v", wait, maxWaitUnschedulable)
 	}
-	if got := s.move(evClaimChange, later); len(got) != 0 {
+	if got := s.move(evClaimChange, later, false); len(got) != 0 {
 		t.Errorf("a claim change moved %v", got)
 	}
-	if got := s.move(evNodeAdd, anchor.Add(300*time.Millisecond)); got["default/p"] != 700*time.Millisecond {
+	if got := s.move(evNodeAdd, anchor.Add(300*time.Millisecond), false); got["default/p"] != 700*time.Millisecond {
 		t.Errorf("node added 300ms after the attempt: moved %v, want default/p after the rest of its 1s back-off", got)
 	}
-	if got := s.move(evNodeAdd, later); len(got) != 0 {
+	if got := s.move(evNodeAdd, later, false); len(got) != 0 {
 		t.Errorf("a pod already moved was moved again: %v", got)
 	}
 	if wait, _ := s.begin("default/p", p, later); wait != 0 {
@@ -102,6 +102,35 @@ func TestStateParksUntilAnEvent(t *testing.T) {
 	}
 }
 
+// TestStateIdleMoveWaivesTheBackOff: an event that moves a pod while no
+// other pod is queued lets it be tried at once, inside its back-off (as
+// Kubernetes' idle scheduler pops its back-off queue); its next failure
+// parks it again with the next, doubled back-off, and a move while busy
+// keeps the back-off.
+func TestStateIdleMoveWaivesTheBackOff(t *testing.T) {
+	s := newState()
+	p := pod("p")
+	_, cycle := s.begin("default/p", p, anchor)
+	s.park("default/p", p, anchor, cycle)
+	soon := anchor.Add(100 * time.Millisecond)
+	if got := s.move(evNodeUpdate, soon, true); got["default/p"] != 0 {
+		t.Fatalf("idle move: default/p after %v, want at once", got["default/p"])
+	}
+	wait, cycle := s.begin("default/p", p, soon)
+	if wait != 0 {
+		t.Fatalf("a pod moved while idle waits %v", wait)
+	}
+	if got := s.park("default/p", p, soon, cycle); got != maxWaitUnschedulable {
+		t.Fatalf("failed again: retry in %v, want parked", got)
+	}
+	if got := s.move(evNodeUpdate, soon.Add(100*time.Millisecond), false); got["default/p"] != 2*time.Second-100*time.Millisecond {
+		t.Errorf("busy move after two failures: after %v, want the rest of the 2s back-off", got["default/p"])
+	}
+	if wait, _ := s.begin("default/p", p, soon.Add(time.Second)); wait == 0 {
+		t.Error("a pod moved while busy was let in inside its back-off")
+	}
+}
+
 // TestStateEventDuringAnAttempt: an event that arrives while a pod is
 // being tried must not be lost to it: the pod is not parked but retried
 // after its back-off (Kubernetes' moveRequestCycle). The same for the
@@ -110,7 +139,7 @@ func TestStateEventDuringAnAttempt(t *testing.T) {
 	s := newState()
 	p := pod("p")
 	_, cycle := s.begin("default/p", p, anchor)
-	s.move(evNodeUpdate, anchor) // nothing parked yet: nothing to move
+	s.move(evNodeUpdate, anchor, false) // nothing parked yet: nothing to move
 	if got := s.park("default/p", p, anchor, cycle); got != time.Second {
 		t.Errorf("event during the attempt: retry in %v, want the 1s back-off", got)
 	}

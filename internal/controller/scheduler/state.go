@@ -149,6 +149,7 @@ func (s *state) park(key string, pod *corev1.Pod, now time.Time, cycle uint64) t
 	}
 	w.pod, w.last = pod, now
 	w.failures++
+	w.waived = false
 	w.parked = s.moves == cycle && !w.moved
 	return w.retryIn(now)
 }
@@ -164,15 +165,16 @@ func (s *state) unpark(key string) {
 }
 
 // move takes the parked pods that ev may let fit out of the unschedulable
-// set, and returns when each may be tried (after its back-off).
-func (s *state) move(ev clusterEvent, now time.Time) map[string]time.Duration {
+// set, and returns when each may be tried: after its back-off, or at once
+// when the scheduler is idle (no pod queued), which waives it.
+func (s *state) move(ev clusterEvent, now time.Time, idle bool) map[string]time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.moves++
 	out := map[string]time.Duration{}
 	for key, w := range s.waiting {
 		if w.parked && ev.moves(w.pod) {
-			w.parked = false
+			w.parked, w.waived = false, idle
 			out[key] = w.retryIn(now)
 		}
 	}

@@ -260,7 +260,7 @@ func TestSyncUnschedulable(t *testing.T) {
 	if ev := f.events(); len(ev) != 1 {
 		t.Errorf("second attempt events = %v, want one FailedScheduling", ev)
 	}
-	if got := f.ctl.state.move(evNodeUpdate, f.ctl.clock.Now()); got["default/p"] != 2*time.Second {
+	if got := f.ctl.state.move(evNodeUpdate, f.ctl.clock.Now(), false); got["default/p"] != 2*time.Second {
 		t.Errorf("moved after 2 failures: %v, want default/p after 2s", got)
 	}
 }
