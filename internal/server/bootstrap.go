@@ -27,10 +27,17 @@ type bootstrapStep struct {
 // default ServiceCIDR and the API priority and fairness bootstrap objects.
 // Existing objects are left alone, so it is safe on every start and from
 // several servers. Each step's time is logged at V(2): the ready line
-// waits for all of them, so a slow step is a slow start.
-func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService, serviceCIDR string, clustered bool) error {
+// waits for all of them, so a slow step is a slow start. namespacesDone
+// is called once the built-in namespaces exist.
+func bootstrap(ctx context.Context, c kubernetes.Interface, k *kubernetesService, serviceCIDR string, clustered bool, namespacesDone func()) error {
 	steps := []bootstrapStep{
-		{"namespaces", func(ctx context.Context) error { return ensureNamespaces(ctx, c) }},
+		{"namespaces", func(ctx context.Context) error {
+			if err := ensureNamespaces(ctx, c); err != nil {
+				return err
+			}
+			namespacesDone()
+			return nil
+		}},
 		{"kubernetes service", k.ensure},
 		{"rbac", func(ctx context.Context) error { return ensureBootstrapRBAC(ctx, c) }},
 		{"priority classes", func(ctx context.Context) error { return ensureSystemPriorityClasses(ctx, c) }},

@@ -61,6 +61,11 @@ const cronJobWorkers = 32
 
 // controllerInputs is what controllers need from the server besides the API.
 type controllerInputs struct {
+	// namespaces is closed once the built-in namespaces exist: the
+	// controller lease lives in kube-system, and a first attempt before
+	// it exists (a new data directory) fails and waits out the leader
+	// election's 2 s retry period, which new nodes' pods waited too.
+	namespaces <-chan struct{}
 	volumesDir string // where the local provisioner makes volumes
 	// localNode is this server's own node, "" with --no-agent: the
 	// provisioner's Immediate volumes go there.
@@ -99,6 +104,11 @@ func runControllers(ctx context.Context, loopback *rest.Config, identity string,
 		return
 	}
 	batchMetrics := metrics.Default()
+	select {
+	case <-in.namespaces:
+	case <-ctx.Done():
+		return
+	}
 	runAsLeader(ctx, client, identity, func(ctx context.Context) error { return runLeading(ctx, cfg, client, batchMetrics, in) })
 }
 

@@ -198,12 +198,13 @@ func Run(ctx context.Context, o Options) error {
 	if err := pki.WriteAdminKubeconfig(files, "https://"+clientAddress(o.Listen), kubeconfig); err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
+	namespaces := make(chan struct{})
 	srv.Generic.AddPostStartHookOrDie("ordo-bootstrap", func(hctx genericapiserver.PostStartHookContext) error {
 		apiService, err := newKubernetesService(srv.Loopback, regCfg.ServiceIPFirst, o.Listen)
 		if err != nil {
 			return err
 		}
-		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR, o.Cluster.Enabled() || len(o.EtcdServers) > 0); err != nil {
+		if err := bootstrap(hctx, srv.Loopback, apiService, o.ServiceCIDR, o.Cluster.Enabled() || len(o.EtcdServers) > 0, func() { close(namespaces) }); err != nil {
 			return err
 		}
 		w.goRun(apiService.run)
@@ -236,7 +237,7 @@ func Run(ctx context.Context, o Options) error {
 	})
 	srv.Generic.AddPostStartHookOrDie("ordo-controllers", func(genericapiserver.PostStartHookContext) error {
 		w.goRun(func(ctx context.Context) {
-			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{volumesDir: datadir.Volumes(dir), localNode: ownNodeName(o, nodeName), caPEM: caPEM,
+			runControllers(ctx, srv.Generic.LoopbackClientConfig, identity, controllerInputs{namespaces: namespaces, volumesDir: datadir.Volumes(dir), localNode: ownNodeName(o, nodeName), caPEM: caPEM,
 				ca:         csrsigning.CA{Cert: caCert, Key: caKey},
 				serviceIPs: regCfg.serviceIPs, nodePorts: regCfg.nodePorts, nodeGrace: o.NodeMonitorGracePeriod,
 				nodeCIDRs: nodeCIDRs(o)})

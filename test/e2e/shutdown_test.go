@@ -92,6 +92,22 @@ spec:
 	if strings.Contains(log, "is deprecated") {
 		t.Errorf("the server logged an API deprecation warning to itself:\n%s", log)
 	}
+	// On a new data directory the controllers' first bid for their lease
+	// waits for kube-system: one made before failed and lost the leader
+	// election's 2 s retry period, which a new node's first pods waited.
+	if line := grepLine(log, "Error initially creating lease lock"); line != "" {
+		t.Errorf("the first start's leader election ran before kube-system existed:\n%s", line)
+	}
+}
+
+// grepLine is the first line of log containing s, or "".
+func grepLine(log, s string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
 }
 
 type writerFunc func([]byte) (int, error)
