@@ -27,9 +27,9 @@ import (
 // Why: routes.OpenAPI.InstallV3 builds every group version's document
 // before the server serves, and the index handler3 serves hashes each
 // document's JSON, so the aggregator's PrepareRun, which reads this index,
-// marshalled all ~40 of them: most of a second of CPU at every start, for
-// documents only kubectl explain, apply and server-side apply's
-// field managers of custom tools ever read, one group at a time.
+// built and marshalled every one of them: most of a second of CPU at every
+// start, for documents that clients (kubectl explain, client-go's OpenAPI
+// v3 readers) fetch one group version at a time, if ever.
 //
 // A hash here names the document without building it: the binary's Go
 // build ID (which changes with any change to the code, and so to the
@@ -72,14 +72,14 @@ func installLazyOpenAPIV3(c *restful.Container, cfg *common.OpenAPIV3Config, m *
 	return nil
 }
 
-// started is the index's Last-Modified: it cannot change while the
-// process runs.
-var started = time.Now()
+// openAPIV3Since is the index's Last-Modified: it cannot change while
+// the process runs.
+var openAPIV3Since = time.Now()
 
 func (s *lazyOpenAPIV3) serveIndex(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Etag", s.indexETag)
 	w.Header().Set("Content-Type", "application/json")
-	http.ServeContent(w, r, "/openapi/v3", started, strings.NewReader(s.index))
+	http.ServeContent(w, r, "/openapi/v3", openAPIV3Since, strings.NewReader(s.index))
 }
 
 // serveGroupVersion answers /openapi/v3/<gv>[?hash=H]: a stale hash is
