@@ -91,8 +91,16 @@ func newBrowser(t *testing.T) context.Context {
 	if path == "" {
 		t.Fatal("no chromium on PATH: run hack/install-test-deps.sh (make test does)")
 	}
-	// Chromium's shared-memory files go to its TMPDIR: one the test removes.
-	tmp := t.TempDir()
+	// Chromium's shared-memory files and its singleton socket go to its
+	// TMPDIR: one the test removes, with a short path, since a UNIX
+	// socket's path must fit in 108 bytes and t.TempDir's, which repeats
+	// the test's name, did not once chromium put the socket in a
+	// directory of its own there ("Socket path too long").
+	tmp, err := os.MkdirTemp("", "chr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) }) // after the browser's cleanup below
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1500, 1000), chromedp.Env("TMPDIR="+tmp))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
